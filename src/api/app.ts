@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { WorkflowStarter } from '../temporal/workflow-starter.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { emailRoutes } from './routes/emails.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface ApiDeps {
+  db: Db;
+  temporal: Client;
+  workflows: WorkflowStarter;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+// 10 MB of attachments is about 13.4 MB of base64, plus the bodies.
+const JSON_BODY_LIMIT = '20mb';
+
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Probes and scrapes would drown the log.
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+    }),
+  );
+  app.use((req, res, next) => {
+    const stop = deps.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      // The matched route pattern, never the raw path, keeps label cardinality bounded.
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      deps.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      stop({ method: req.method, route });
+    });
+    next();
+  });
+  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+
+  const openApi = buildOpenApiDocument();
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.use(healthRoutes(deps));
+  app.use('/api/v1', emailRoutes(deps));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

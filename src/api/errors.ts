@@ -1,0 +1,66 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../observability/logger.js';
+
+/** The closed set of error codes the API answers with, and the HTTP status of each. */
+export const ERROR_STATUS = {
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  idempotency_key_conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.details !== undefined ? { details: this.details } : {}) } };
+  }
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new ApiError('not_found', `no route for ${req.method} ${req.path}`));
+};
+
+/** Renders ApiErrors as they are, body-parser failures as 4xx, and anything else as an opaque, logged 500. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
+    res.status(apiError.status).json(apiError.toBody());
+  };
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const bodyParserType = (error as { type?: unknown }).type;
+  if (bodyParserType === 'entity.parse.failed') return new ApiError('invalid_json', 'request body is not valid JSON');
+  if (bodyParserType === 'entity.too.large') return new ApiError('payload_too_large', 'request body is too large');
+  if (bodyParserType === 'encoding.unsupported' || bodyParserType === 'charset.unsupported') {
+    return new ApiError('unsupported_media_type', 'unsupported request body encoding');
+  }
+  return new ApiError('internal_error', 'internal error');
+}

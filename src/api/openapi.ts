@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { ERROR_STATUS } from './errors.js';
+import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, sendEmailRequest } from './schemas/emails.js';
+
+const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({
+  'application/json': { schema: z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' }) },
+});
+
+const errorBody = z.object({
+  error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS]), message: z.string(), details: z.unknown().optional() }),
+});
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [String(status), { description: 'error', content: json(errorBody) }]));
+
+const security = [{ apiKey: [] }];
+
+const idempotencyHeader = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'The same key with the same body within 24 h returns the first answer and sends nothing new; with another body, 409.',
+  schema: { type: 'string', maxLength: 255 },
+};
+
+function queryParameters(schema: z.ZodObject) {
+  const properties = z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' }).properties ?? {};
+  return Object.entries(properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
+}
+
+/** The OpenAPI document, generated from the same zod schemas the routes validate with. */
+export function buildOpenApiDocument() {
+  return {
+    openapi: '3.0.3',
+    info: { title: 'Relay API', version: '1' },
+    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An organization API key (rk_...)' } } },
+    paths: {
+      '/api/v1/emails': {
+        post: {
+          summary: 'Send an email (scope send)',
+          security,
+          parameters: [idempotencyHeader],
+          requestBody: { required: true, content: json(sendEmailRequest, 'input') },
+          responses: { '202': { description: 'queued', content: json(queuedEmail) }, ...errors(400, 401, 403, 409, 413, 503) },
+        },
+        get: {
+          summary: 'List emails, newest first (scope read)',
+          security,
+          parameters: queryParameters(listEmailsQuery),
+          responses: { '200': { description: 'a page of emails', content: json(emailList) }, ...errors(400, 401, 403) },
+        },
+      },
+      '/api/v1/emails/batch': {
+        post: {
+          summary: 'Send up to 100 emails; one answer per message (scope send)',
+          security,
+          parameters: [idempotencyHeader],
+          requestBody: { required: true, content: json(batchSendRequest, 'input') },
+          responses: {
+            '202': { description: 'every message queued' },
+            '207': { description: 'some messages queued, the others answered with their error' },
+            ...errors(400, 401, 403, 409, 413, 503),
+          },
+        },
+      },
+      '/api/v1/emails/{id}': {
+        get: {
+          summary: 'One email with its event timeline (scope read)',
+          security,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: { '200': { description: 'the email', content: json(emailView) }, ...errors(401, 403, 404) },
+        },
+      },
+      '/healthz': { get: { summary: 'The process is up', responses: { '200': { description: 'ok' } } } },
+      '/readyz': {
+        get: { summary: 'PostgreSQL and Temporal are reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } },
+      },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+    },
+  };
+}

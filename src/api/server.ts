@@ -1,0 +1,41 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { createWorkflowStarter } from '../temporal/workflow-starter.js';
+import { createApp } from './app.js';
+
+export interface ApiServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on host:port (0 picks a free port) and answers until closed. */
+export async function startApiServer(deps: {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  metrics: Metrics;
+  host: string;
+  port: number;
+}): Promise<ApiServer> {
+  const workflows = createWorkflowStarter(deps.temporal, { taskQueue: deps.taskQueue, metrics: deps.metrics });
+  const app = createApp({ ...deps, workflows });
+  const server = await new Promise<Server>((listening, fail) => {
+    const s = app.listen(deps.port, deps.host, () => listening(s));
+    s.once('error', fail);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = deps.host.includes(':') ? `[${deps.host}]` : deps.host;
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    close: () =>
+      new Promise((done, fail) => {
+        server.close((error) => (error ? fail(error) : done()));
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,167 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { Runtime } from '@temporalio/worker';
+import { startApiServer } from '../api/server.js';
+import { ConfigError, describeDegradedModes, loadConfig, type Config } from '../config.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createApiKey } from '../db/repositories/api-keys.js';
+import { createOrganization, findOrganization } from '../db/repositories/organizations.js';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../db/tables/api-keys.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { createMetrics } from '../observability/metrics.js';
+import { replayWorkflow } from '../temporal/replay.js';
+import { startWorker } from '../worker/start.js';
+import { runDev } from './dev.js';
+import { openDb, openTemporal, openWorkerConnection, withDevFallbacks } from './runtime.js';
+
+const projectDir = new URL('../..', import.meta.url).pathname;
+
+function parseScopes(value: string): ApiKeyScope[] {
+  const scopes = value.split(',').map((scope) => scope.trim()).filter(Boolean);
+  const unknown = scopes.filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
+  if (scopes.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
+  }
+  return [...new Set(scopes)] as ApiKeyScope[];
+}
+
+function print(json: boolean, value: Record<string, unknown>, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+}
+
+/** Runs `work` with a database handle that is closed afterwards. */
+async function withDb<T>(config: Config, work: (db: ReturnType<typeof openDb>) => Promise<T>): Promise<T> {
+  const db = openDb(config);
+  try {
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Resolves when SIGINT or SIGTERM arrives. */
+function untilSignal(): Promise<void> {
+  return new Promise((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+}
+
+function buildProgram(config: Config, logger: Logger): Command {
+  const program = new Command('relay').description('Relay: email, inbound messages, webhooks and partner deliveries on Temporal');
+
+  program
+    .command('dev')
+    .description('run everything on this machine: embedded PostgreSQL, Temporal dev server, SES emulator, API and worker')
+    .action(() => runDev(config, logger, projectDir, process.env.PATH ?? ''));
+
+  program
+    .command('migrate')
+    .description('apply database migrations')
+    .action(() =>
+      withDb(config, async (db) => {
+        const applied = await migrateToLatest(db);
+        process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
+      }),
+    );
+
+  program
+    .command('api')
+    .description('run the HTTP API')
+    .action(async () => {
+      for (const note of describeDegradedModes(config)) logger.warn(note);
+      const db = openDb(config);
+      const temporal = await openTemporal(config);
+      const metrics = createMetrics({ defaultMetrics: true });
+      const api = await startApiServer({ db, temporal, taskQueue: config.temporal.taskQueue, logger, metrics, ...config.http });
+      logger.info({ url: api.url }, 'API listening');
+      await untilSignal();
+      await api.close();
+      await temporal.connection.close();
+      await db.destroy();
+    });
+
+  program
+    .command('worker')
+    .description('run the Temporal workers (main queue and the rate-limited SES queue)')
+    .action(async () => {
+      for (const note of describeDegradedModes(config)) logger.warn(note);
+      Runtime.install({ shutdownSignals: [] });
+      const db = openDb(config);
+      const client = await openTemporal(config);
+      const connection = await openWorkerConnection(config);
+      const worker = await startWorker({ config: withDevFallbacks(config), db, client, connection, logger, metrics: createMetrics({ defaultMetrics: true }) });
+      await Promise.race([untilSignal(), worker.done]);
+      await worker.shutdown();
+      await connection.close();
+      await client.connection.close();
+      await db.destroy();
+    });
+
+  const orgs = program.command('orgs').description('organizations (tenants)');
+  orgs
+    .command('create')
+    .requiredOption('--name <name>', 'organization name')
+    .option('--json', 'print JSON')
+    .action((options: { name: string; json?: boolean }) =>
+      withDb(config, async (db) => {
+        const org = await createOrganization(db, options.name);
+        print(Boolean(options.json), { id: org.id, name: org.name }, `organization ${org.name}: ${org.id}`);
+      }),
+    );
+
+  const keys = program.command('keys').description('API keys');
+  keys
+    .command('create')
+    .requiredOption('--org <org>', 'organization id or name')
+    .requiredOption('--scopes <scopes>', `comma-separated: ${API_KEY_SCOPES.join(',')}`, parseScopes)
+    .option('--name <name>', 'a label for the key')
+    .option('--json', 'print JSON')
+    .action((options: { org: string; scopes: ApiKeyScope[]; name?: string; json?: boolean }) =>
+      withDb(config, async (db) => {
+        const org = await findOrganization(db, options.org);
+        if (!org) throw new InvalidArgumentError(`no organization ${options.org}`);
+        const { key, record } = await createApiKey(db, { orgId: org.id, scopes: options.scopes, name: options.name });
+        print(
+          Boolean(options.json),
+          { id: record.id, key, org_id: org.id, scopes: record.scopes },
+          `API key for ${org.name} (${record.scopes.join(',')}), shown once:\n${key}`,
+        );
+      }),
+    );
+
+  program
+    .command('replay <workflowId>')
+    .description('start a failed workflow again with its original input (e.g. email-<id>)')
+    .option('--json', 'print JSON')
+    .action(async (workflowId: string, options: { json?: boolean }) => {
+      const client = await openTemporal(config);
+      try {
+        const result = await replayWorkflow(client, workflowId);
+        print(Boolean(options.json), { workflow_id: workflowId, run_id: result.runId, replay_of_run_id: result.replayOfRunId }, `replaying ${workflowId}: run ${result.runId}`);
+      } finally {
+        await client.connection.close();
+      }
+    });
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  await buildProgram(config, logger).parseAsync(process.argv);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`relay: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../config.js';
+import { createDb, type Db } from '../db/database.js';
+import { connectClient, connectWorker } from '../temporal/connection.js';
+
+/** Where `relay dev` serves its embedded services; other commands fall back to these when unset. */
+export const DEV = {
+  apiPort: 3000,
+  postgresPort: 5433,
+  database: 'relay',
+  temporalPort: 7233,
+  temporalUiPort: 8233,
+  sesPort: 8005,
+  databaseUrl: 'postgres://postgres:relay@127.0.0.1:5433/relay',
+  temporalAddress: '127.0.0.1:7233',
+} as const;
+
+/** The config with `relay dev`'s addresses filled in where the environment left them unset. */
+export function withDevFallbacks(config: Config): Config & { databaseUrl: string; temporal: { address: string } } {
+  return {
+    ...config,
+    databaseUrl: config.databaseUrl ?? DEV.databaseUrl,
+    temporal: { ...config.temporal, address: config.temporal.address ?? DEV.temporalAddress },
+  };
+}
+
+export function openDb(config: Config): Db {
+  return createDb(withDevFallbacks(config).databaseUrl);
+}
+
+export async function openTemporal(config: Config): Promise<Client> {
+  return connectClient(withDevFallbacks(config).temporal);
+}
+
+export async function openWorkerConnection(config: Config): Promise<NativeConnection> {
+  return connectWorker(withDevFallbacks(config).temporal);
+}

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Relay reads, from environment variables, parsed once at start.
+ * Nothing else in the code base reads `process.env`.
+ */
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1');
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+
+  DATABASE_URL: optionalString,
+
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('relay'),
+  TEMPORAL_TLS: booleanFlag,
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  TEMPORAL_API_KEY: optionalString,
+
+  AWS_REGION: z.string().default('us-east-1'),
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  SES_ENDPOINT: optionalString,
+  SES_CONFIGURATION_SET: optionalString,
+  // Default SES production quota is 14 messages per second; set it to your account's.
+  SES_MAX_SEND_RATE: z.coerce.number().positive().default(14),
+});
+
+type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config {
+  readonly env: RawConfig['NODE_ENV'];
+  readonly logLevel: RawConfig['LOG_LEVEL'];
+  readonly http: { readonly host: string; readonly port: number };
+  readonly databaseUrl: string | undefined;
+  readonly temporal: {
+    readonly address: string | undefined;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    readonly tls: boolean;
+    readonly tlsCertPath: string | undefined;
+    readonly tlsKeyPath: string | undefined;
+    readonly apiKey: string | undefined;
+  };
+  readonly ses: {
+    readonly region: string;
+    readonly endpoint: string | undefined;
+    readonly configurationSet: string | undefined;
+    readonly maxSendRate: number;
+    /** Explicit keys, placeholder keys for a local emulator, or undefined for the SDK's default chain (roles). */
+    readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const raw = parsed.data;
+  return deepFreeze({
+    env: raw.NODE_ENV,
+    logLevel: raw.LOG_LEVEL,
+    http: { host: raw.HOST, port: raw.PORT },
+    databaseUrl: raw.DATABASE_URL,
+    temporal: {
+      address: raw.TEMPORAL_ADDRESS,
+      namespace: raw.TEMPORAL_NAMESPACE,
+      taskQueue: raw.TEMPORAL_TASK_QUEUE,
+      tls: raw.TEMPORAL_TLS,
+      tlsCertPath: raw.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: raw.TEMPORAL_TLS_KEY_PATH,
+      apiKey: raw.TEMPORAL_API_KEY,
+    },
+    ses: {
+      region: raw.AWS_REGION,
+      endpoint: raw.SES_ENDPOINT,
+      configurationSet: raw.SES_CONFIGURATION_SET,
+      maxSendRate: raw.SES_MAX_SEND_RATE,
+      credentials:
+        raw.AWS_ACCESS_KEY_ID && raw.AWS_SECRET_ACCESS_KEY
+          ? { accessKeyId: raw.AWS_ACCESS_KEY_ID, secretAccessKey: raw.AWS_SECRET_ACCESS_KEY }
+          : raw.SES_ENDPOINT
+            ? { accessKeyId: 'local', secretAccessKey: 'local' }
+            : undefined,
+    },
+  });
+}
+
+/** The settings a process needs and cannot run without, checked by the process that needs them. */
+export function requireSetting<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new ConfigError([`${name}: required`]);
+  return value;
+}
+
+/** One line per optional piece that is not configured, so operators see degraded modes once at start. */
+export function describeDegradedModes(config: Config): string[] {
+  const notes: string[] = [];
+  if (!config.ses.configurationSet) {
+    notes.push('SES_CONFIGURATION_SET is not set: sends go out without a configuration set, so SES publishes no delivery events for them');
+  }
+  return notes;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const key of Object.keys(value)) {
+    const child = (value as Record<string, unknown>)[key];
+    if (child && typeof child === 'object') deepFreeze(child);
+  }
+  return Object.freeze(value);
+}

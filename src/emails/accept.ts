@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/database.js';
+import { insertEmail } from '../db/repositories/emails.js';
+import { claimIdempotencyKey, findIdempotencyKey, storeIdempotentResponse } from '../db/repositories/idempotency-keys.js';
+import type { EmailContent } from '../db/tables/emails.js';
+import { ApiError } from '../api/errors.js';
+import type { SendEmailRequest } from '../api/schemas/emails.js';
+import { sha256 } from '../security/secrets.js';
+import type { WorkflowStarter } from '../temporal/workflow-starter.js';
+
+export interface AcceptResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface IdempotencyRequest {
+  key: string;
+  endpoint: string;
+  /** The request body as received; its hash tells a retry from a different request. */
+  body: unknown;
+}
+
+/**
+ * Persists validated emails and starts one `email-<id>` workflow each. With an
+ * idempotency key, the first answer is stored with the emails in one transaction, and a
+ * repeat returns it (after making sure its workflows run) instead of sending again.
+ */
+export async function acceptEmails(
+  deps: { db: Db; workflows: WorkflowStarter },
+  orgId: string,
+  emails: SendEmailRequest[],
+  respond: (ids: string[]) => AcceptResponse,
+  idempotency?: IdempotencyRequest,
+): Promise<AcceptResponse> {
+  const requestHash = idempotency ? sha256(JSON.stringify(idempotency.body)).toString('hex') : '';
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    if (idempotency) {
+      const claimed = await claimIdempotencyKey(trx, { orgId, key: idempotency.key, endpoint: idempotency.endpoint, requestHash });
+      if (!claimed) return { kind: 'repeat' as const, previous: await findIdempotencyKey(trx, orgId, idempotency.key) };
+    }
+    const ids = emails.map(() => randomUUID());
+    for (const [index, email] of emails.entries()) {
+      await insertEmail(trx, { id: ids[index]!, orgId, content: toContent(email), tags: email.tags ?? {}, metadata: email.metadata ?? {} });
+    }
+    const response = respond(ids);
+    if (idempotency) await storeIdempotentResponse(trx, { orgId, key: idempotency.key }, { ...response, emailIds: ids });
+    return { kind: 'new' as const, ids, response };
+  });
+
+  if (outcome.kind === 'repeat') {
+    const previous = outcome.previous;
+    if (!previous || previous.endpoint !== idempotency?.endpoint || previous.request_hash !== requestHash) {
+      throw new ApiError('idempotency_key_conflict', 'this Idempotency-Key was already used with a different request');
+    }
+    await startAll(deps.workflows, orgId, previous.email_ids);
+    return { status: previous.response_status ?? 202, body: previous.response_body };
+  }
+  await startAll(deps.workflows, orgId, outcome.ids);
+  return outcome.response;
+}
+
+async function startAll(workflows: WorkflowStarter, orgId: string, ids: string[]): Promise<void> {
+  try {
+    await Promise.all(ids.map((emailId) => workflows.startSendEmail({ orgId, emailId })));
+  } catch (error) {
+    throw new ApiError(
+      'service_unavailable',
+      'Relay could not start the send; retry the request (with the same Idempotency-Key, if you sent one)',
+      { cause: error instanceof Error ? error.message : String(error) },
+    );
+  }
+}
+
+function toContent(email: SendEmailRequest): EmailContent {
+  return {
+    from: email.from,
+    to: email.to,
+    cc: email.cc ?? [],
+    bcc: email.bcc ?? [],
+    reply_to: email.reply_to ?? [],
+    subject: email.subject,
+    html: email.html ?? null,
+    text: email.text ?? null,
+    headers: email.headers ?? {},
+    attachments: (email.attachments ?? []).map((file) => ({ filename: file.filename, content: file.content, content_type: file.content_type })),
+  };
+}

@@ -1,0 +1,40 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics for one process. A registry per process object (not the global
+ * one) so tests can run several apps side by side.
+ */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'relay_http_requests_total',
+      help: 'HTTP requests answered, by route and status code',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'relay_http_request_duration_seconds',
+      help: 'HTTP request latency, by route',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    workflowsStarted: new Counter({
+      name: 'relay_workflows_started_total',
+      help: 'Workflows started by the API, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    sesSends: new Counter({
+      name: 'relay_ses_sends_total',
+      help: 'SES SendEmail calls, by outcome (sent, throttled, rejected, error)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,29 @@
+import { readFile } from 'node:fs/promises';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../config.js';
+
+type TemporalConfig = Config['temporal'] & { address: string };
+
+async function connectionOptions(config: TemporalConfig) {
+  const clientCert = config.tlsCertPath && config.tlsKeyPath
+    ? { crt: await readFile(config.tlsCertPath), key: await readFile(config.tlsKeyPath) }
+    : undefined;
+  const tls = config.tls || clientCert || config.apiKey ? { clientCertPair: clientCert } : undefined;
+  return {
+    address: config.address,
+    ...(tls ? { tls } : {}),
+    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+  };
+}
+
+/** The API's Temporal client (workflow starts, queries, replay). */
+export async function connectClient(config: TemporalConfig): Promise<Client> {
+  const connection = await Connection.connect(await connectionOptions(config));
+  return new Client({ connection, namespace: config.namespace });
+}
+
+/** The worker's native connection. */
+export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {
+  return NativeConnection.connect(await connectionOptions(config));
+}

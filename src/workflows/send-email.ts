@@ -1,0 +1,39 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { sesTaskQueueFor } from './ids.js';
+import type { SendEmailInput, SendEmailResult } from './inputs.js';
+
+const { recordEmailFailed, recordEmailReplayed } = proxyActivities<Activities>({
+  // Single-row PostgreSQL writes; anything slower is a stuck connection worth retrying.
+  startToCloseTimeout: '30 seconds',
+  // Database restarts are ridden out: keep retrying, backing off to once a minute.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Sends one stored email through SES and records the outcome on the message. */
+export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmailResult> {
+  const { orgId, emailId } = input;
+  const ses = proxyActivities<Activities>({
+    // The SES queue's worker is rate-limited to the account's max send rate.
+    taskQueue: sesTaskQueueFor(workflowInfo().taskQueue),
+    // One SES API call answers in well under a minute; longer means a lost connection.
+    startToCloseTimeout: '1 minute',
+    // Throttling and SES outages are retried with backoff for up to a day; permanent
+    // rejections are thrown non-retryable by the SES client and end the message at once.
+    scheduleToCloseTimeout: '24 hours',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+
+  if (input.replayOf) await recordEmailReplayed({ orgId, emailId, replayOfRunId: input.replayOf.runId });
+
+  try {
+    const { sesMessageId } = await ses.sendEmailViaSes({ orgId, emailId });
+    return { status: 'sent', sesMessageId };
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    const reason = error.cause?.message ?? error.message;
+    await recordEmailFailed({ orgId, emailId, reason });
+    // Fail the run too, so ops find failed sends in the Temporal UI and can replay them.
+    throw ApplicationFailure.nonRetryable(`email ${emailId} failed: ${reason}`, 'EmailFailed');
+  }
+}
