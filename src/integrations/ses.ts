@@ -30,7 +30,8 @@ export function createSesClient(config: Config['ses']): SESv2Client {
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     // Temporal owns every retry; the SDK's own retry loop would hide throttling from it.
     maxAttempts: 1,
-    ...(config.credentials ? { credentials: config.credentials } : {}),
+    // A copy: the SDK annotates the credentials object it is given, and Config is frozen.
+    ...(config.credentials ? { credentials: { ...config.credentials } } : {}),
   });
 }
 

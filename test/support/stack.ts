@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worker';
+import { startApiServer, type ApiServer } from '../../src/api/server.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createDb, type Db } from '../../src/db/database.js';
+import { createApiKey } from '../../src/db/repositories/api-keys.js';
+import { createOrganization } from '../../src/db/repositories/organizations.js';
+import type { ApiKeyScope } from '../../src/db/tables/api-keys.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
+import { connectClient, connectWorker } from '../../src/temporal/connection.js';
+import { startWorker, type RunningWorker } from '../../src/worker/start.js';
+
+export interface StackOptions {
+  /** Start the workers with the stack (default true). */
+  worker?: boolean;
+  /** Extra environment for the config, e.g. SES_ENDPOINT of a fake SES. */
+  env?: Record<string, string>;
+}
+
+export interface Stack {
+  config: Config;
+  db: Db;
+  client: Client;
+  api: ApiServer;
+  metrics: Metrics;
+  taskQueue: string;
+  sesUrl: string;
+  /** Env for running the `relay` CLI against this stack. */
+  cliEnv: Record<string, string>;
+  startWorker(): Promise<RunningWorker>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// The SDK's own logs only when something is wrong; one Runtime per test process.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const unique = () => randomBytes(6).toString('hex');
+
+async function createDatabase(name: string): Promise<string> {
+  const urlFor = (database: string) => inject('postgresUrlTemplate').replace('{database}', database);
+  const admin = new pg.Client({ connectionString: urlFor('postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}" template "${inject('templateDatabase')}"`);
+  } finally {
+    await admin.end();
+  }
+  return urlFor(name);
+}
+
+/**
+ * The real API (port 0) and the real workers, on a freshly migrated database of its
+ * own and a task queue of its own, against the shared Temporal server and SES emulator.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const taskQueue = `test-${unique()}`;
+  const databaseUrl = await createDatabase(`test_${unique()}`);
+  const sesUrl = inject('sesUrl');
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    SES_ENDPOINT: sesUrl,
+    SES_CONFIGURATION_SET: 'relay-test',
+    SES_MAX_SEND_RATE: '50',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const logger = createLogger({ level: config.logLevel });
+  const metrics = createMetrics();
+  const db = createDb(databaseUrl);
+  const temporal = { ...config.temporal, address: env.TEMPORAL_ADDRESS };
+  const client = await connectClient(temporal);
+  const connection: NativeConnection = await connectWorker(temporal);
+  const api = await startApiServer({ db, temporal: client, taskQueue, logger, metrics, host: '127.0.0.1', port: 0 });
+
+  let worker: RunningWorker | undefined;
+  const stack: Stack = {
+    config,
+    db,
+    client,
+    api,
+    metrics,
+    taskQueue,
+    sesUrl,
+    cliEnv: env,
+    async startWorker() {
+      worker = await startWorker({ config, db, client, connection, logger, metrics, workflowBundlePath: inject('workflowBundlePath') });
+      return worker;
+    },
+    async stopWorker() {
+      await worker?.shutdown();
+      worker = undefined;
+    },
+    async stop() {
+      await stack.stopWorker();
+      await api.close();
+      await connection.close();
+      await client.connection.close();
+      await db.destroy();
+    },
+  };
+  if (options.worker !== false) await stack.startWorker();
+  return stack;
+}
+
+/** A new organization and a key of it with the given scopes. */
+export async function createOrgWithKey(db: Db, scopes: ApiKeyScope[] = ['send', 'read']): Promise<{ orgId: string; key: string }> {
+  const org = await createOrganization(db, `org-${unique()}`);
+  const { key } = await createApiKey(db, { orgId: org.id, scopes });
+  return { orgId: org.id, key };
+}
