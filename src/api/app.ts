@@ -44,7 +44,7 @@ export function createApp(deps: ApiDeps): Express {
     const stop = deps.metrics.httpDuration.startTimer();
     res.on('finish', () => {
       // The matched route pattern, never the raw path, keeps label cardinality bounded.
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const route = req.route ? String(req.route.path) : 'unmatched';
       deps.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       stop({ method: req.method, route });
     });
@@ -57,7 +57,7 @@ export function createApp(deps: ApiDeps): Express {
     res.json(openApi);
   });
   app.use(healthRoutes(deps));
-  app.use('/api/v1', emailRoutes(deps));
+  app.use(emailRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -36,8 +36,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-// The SDK's own logs only when something is wrong; one Runtime per test process.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Tests fail workflows on purpose; the SDK logs only errors. One Runtime per test process.
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 const unique = () => randomBytes(6).toString('hex');
 

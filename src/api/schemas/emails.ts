@@ -72,13 +72,11 @@ export const sendEmailRequest = z
   .refine(
     (email) => email.to.length + (email.cc?.length ?? 0) + (email.bcc?.length ?? 0) <= MAX_RECIPIENTS,
     { message: `at most ${MAX_RECIPIENTS} recipients across to, cc and bcc`, path: ['to'] },
-  )
-  .meta({ id: 'SendEmailRequest' });
+  );
 
 export type SendEmailRequest = z.infer<typeof sendEmailRequest>;
 
 export const batchSendRequest = z.array(z.unknown()).min(1).max(MAX_BATCH_SIZE).meta({
-  id: 'BatchSendRequest',
   description: `Up to ${MAX_BATCH_SIZE} SendEmailRequest objects; each is validated and answered on its own.`,
 });
 
@@ -87,7 +85,7 @@ export function attachmentBytes(email: SendEmailRequest): number {
   return (email.attachments ?? []).reduce((total, file) => total + Buffer.byteLength(file.content, 'base64'), 0);
 }
 
-export const queuedEmail = z.object({ id: z.uuid(), status: z.literal('queued') }).meta({ id: 'QueuedEmail' });
+export const queuedEmail = z.object({ id: z.uuid(), status: z.literal('queued') });
 
 export const listEmailsQuery = z.strictObject({
   status: z.enum(EMAIL_STATUSES).optional(),
@@ -119,9 +117,7 @@ export const emailView = z
     failure_reason: z.string().nullable(),
     created_at: z.iso.datetime(),
     events: z.array(emailEvent),
-  })
-  .meta({ id: 'Email' });
+  });
 
 export const emailList = z
-  .object({ data: z.array(emailView.omit({ events: true })), next_cursor: z.string().nullable() })
-  .meta({ id: 'EmailList' });
+  .object({ data: z.array(emailView.omit({ events: true })), next_cursor: z.string().nullable() });

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from './support/http.js';
+import { startStack, type Stack } from './support/stack.js';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ worker: false });
+});
+afterAll(() => stack?.stop());
+
+describe('operations endpoints', () => {
+  it('reports liveness and readiness of PostgreSQL and Temporal', async () => {
+    expect((await call(stack.api.url, '/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await call(stack.api.url, '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ok', checks: { database: 'ok', temporal: 'ok' } });
+  });
+
+  it('serves an OpenAPI document generated from the request schemas', async () => {
+    const { body } = await call(stack.api.url, '/api/openapi.json');
+    expect(body.openapi).toBe('3.0.3');
+    const send = body.paths['/api/v1/emails'].post;
+    const schema = send.requestBody.content['application/json'].schema;
+    expect(schema.required).toEqual(expect.arrayContaining(['from', 'to', 'subject']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['from', 'to', 'cc', 'bcc', 'reply_to', 'subject', 'html', 'text', 'headers', 'tags', 'attachments', 'metadata']),
+    );
+    expect(schema.additionalProperties).toBe(false);
+  });
+
+  it('exposes Prometheus metrics by route, and echoes or assigns a request id', async () => {
+    const echoed = await call(stack.api.url, '/api/v1/emails', { headers: { 'x-request-id': 'trace-123' } });
+    expect(echoed.headers.get('x-request-id')).toBe('trace-123');
+    expect((await call(stack.api.url, '/healthz')).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
+    const response = await fetch(`${stack.api.url}/metrics`);
+    const text = await response.text();
+    expect(text).toContain('relay_http_requests_total{method="GET",route="/api/v1/emails",status="401"} 1');
+    expect(text).toContain('relay_http_request_duration_seconds_bucket');
+  });
+});
