@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { registerSearchAttributes } from '../temporal/search-attributes.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { createApp } from './app.js';
 
@@ -16,12 +17,15 @@ export interface ApiServer {
 export async function startApiServer(deps: {
   db: Db;
   temporal: Client;
+  namespace: string;
   taskQueue: string;
   logger: Logger;
   metrics: Metrics;
   host: string;
   port: number;
 }): Promise<ApiServer> {
+  // Workflow starts carry search attributes; the API may come up before any worker has registered them.
+  await registerSearchAttributes(deps.temporal, deps.namespace);
   const workflows = createWorkflowStarter(deps.temporal, { taskQueue: deps.taskQueue, metrics: deps.metrics });
   const app = createApp({ ...deps, workflows });
   const server = await new Promise<Server>((listening, fail) => {

@@ -72,7 +72,7 @@ function buildProgram(config: Config, logger: Logger): Command {
       const db = openDb(config);
       const temporal = await openTemporal(config);
       const metrics = createMetrics({ defaultMetrics: true });
-      const api = await startApiServer({ db, temporal, taskQueue: config.temporal.taskQueue, logger, metrics, ...config.http });
+      const api = await startApiServer({ db, temporal, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, logger, metrics, ...config.http });
       logger.info({ url: api.url }, 'API listening');
       await untilSignal();
       await api.close();

@@ -41,7 +41,8 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 const unique = () => randomBytes(6).toString('hex');
 
-async function createDatabase(name: string): Promise<string> {
+/** A fresh, migrated database (a copy of the template) and its URL. */
+export async function createDatabase(name = `test_${unique()}`): Promise<string> {
   const urlFor = (database: string) => inject('postgresUrlTemplate').replace('{database}', database);
   const admin = new pg.Client({ connectionString: urlFor('postgres') });
   await admin.connect();
@@ -59,7 +60,7 @@ async function createDatabase(name: string): Promise<string> {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const taskQueue = `test-${unique()}`;
-  const databaseUrl = await createDatabase(`test_${unique()}`);
+  const databaseUrl = await createDatabase();
   const sesUrl = inject('sesUrl');
   const env = {
     NODE_ENV: 'test',
@@ -79,7 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const temporal = { ...config.temporal, address: env.TEMPORAL_ADDRESS };
   const client = await connectClient(temporal);
   const connection: NativeConnection = await connectWorker(temporal);
-  const api = await startApiServer({ db, temporal: client, taskQueue, logger, metrics, host: '127.0.0.1', port: 0 });
+  const api = await startApiServer({ db, temporal: client, namespace: config.temporal.namespace, taskQueue, logger, metrics, host: '127.0.0.1', port: 0 });
 
   let worker: RunningWorker | undefined;
   const stack: Stack = {

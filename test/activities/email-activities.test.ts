@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmailActivities } from '../../src/activities/emails.js';
+import { createDb, type Db } from '../../src/db/database.js';
+import { findEmail, insertEmail, listEmailEvents } from '../../src/db/repositories/emails.js';
+import type { SesMessage, SesSender } from '../../src/integrations/ses.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { createDatabase, createOrgWithKey } from '../support/stack.js';
+
+let db: Db;
+let orgId: string;
+
+beforeAll(async () => {
+  db = createDb(await createDatabase());
+  ({ orgId } = await createOrgWithKey(db));
+});
+afterAll(() => db?.destroy());
+
+class RecordingSes implements SesSender {
+  readonly sent: SesMessage[] = [];
+  failWith: Error | undefined;
+  async send(message: SesMessage): Promise<string> {
+    if (this.failWith) throw this.failWith;
+    this.sent.push(message);
+    return `ses-${randomUUID()}`;
+  }
+}
+
+async function storedEmail(): Promise<string> {
+  const id = randomUUID();
+  await insertEmail(db, {
+    id,
+    orgId,
+    content: { from: 'a@example.com', to: ['b@example.org'], cc: [], bcc: [], reply_to: [], subject: 's', html: null, text: 't', headers: {}, attachments: [] },
+    tags: { product: 'crm' },
+    metadata: {},
+  });
+  return id;
+}
+
+function activitiesWith(ses: SesSender) {
+  return createEmailActivities({ db, ses, logger: createLogger({ level: 'silent' }), metrics: createMetrics() });
+}
+
+describe('sendEmailViaSes', () => {
+  it('sends once, tags the message with its org and id, and records sent', async () => {
+    const ses = new RecordingSes();
+    const emailId = await storedEmail();
+    const result = await new MockActivityEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId });
+
+    expect(result.sesMessageId).toMatch(/^ses-/);
+    expect(ses.sent[0]?.tags).toEqual({ product: 'crm', relay_org_id: orgId, relay_email_id: emailId });
+    expect((await findEmail(db, orgId, emailId))?.status).toBe('sent');
+  });
+
+  it('does not call SES again for a message that already has an SES id (a retried activity)', async () => {
+    const ses = new RecordingSes();
+    const emailId = await storedEmail();
+    const env = new MockActivityEnvironment();
+    const activities = activitiesWith(ses);
+    const first = await env.run(activities.sendEmailViaSes, { orgId, emailId });
+    const again = await env.run(activities.sendEmailViaSes, { orgId, emailId });
+
+    expect(again).toEqual(first);
+    expect(ses.sent).toHaveLength(1);
+    expect((await listEmailEvents(db, orgId, emailId)).map((event) => event.type)).toEqual(['queued', 'sent']);
+  });
+
+  it('refuses an email of another organization as not found, without calling SES', async () => {
+    const ses = new RecordingSes();
+    const emailId = await storedEmail();
+    const run = new MockActivityEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId: randomUUID(), emailId });
+    await expect(run).rejects.toMatchObject({ type: 'EmailNotFound', nonRetryable: true });
+    expect(ses.sent).toHaveLength(0);
+  });
+
+  it('passes SES failures through unchanged so Temporal retries or stops as they say', async () => {
+    const ses = new RecordingSes();
+    ses.failWith = ApplicationFailure.nonRetryable('rejected', 'SesRejected');
+    const emailId = await storedEmail();
+    await expect(new MockActivityEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId })).rejects.toBe(ses.failWith);
+    expect((await findEmail(db, orgId, emailId))?.status).toBe('queued');
+  });
+});

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, eventually } from './support/http.js';
+import { sesEmailsTo } from './support/ses-store.js';
+import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
+
+let stack: Stack;
+let key: string;
+let orgId: string;
+
+beforeAll(async () => {
+  // A slow send rate keeps a backlog on the SES queue long enough to stop the worker inside it.
+  stack = await startStack({ worker: false, env: { SES_MAX_SEND_RATE: '4' } });
+  ({ key, orgId } = await createOrgWithKey(stack.db));
+});
+afterAll(() => stack?.stop());
+
+async function statuses(): Promise<Record<string, number>> {
+  const rows = await stack.db.selectFrom('emails').select('status').where('org_id', '=', orgId).execute();
+  return rows.reduce<Record<string, number>>((counts, row) => ({ ...counts, [row.status]: (counts[row.status] ?? 0) + 1 }), {});
+}
+
+describe('a worker stopped with a backlog', () => {
+  it('delivers every queued email exactly once after it comes back', async () => {
+    const recipients = Array.from({ length: 12 }, (_, index) => `backlog-${index}-${orgId.slice(0, 8)}@example.org`);
+    for (const to of recipients) {
+      const response = await call(stack.api.url, '/api/v1/emails', { key, body: { from: 'a@example.com', to, subject: 'backlog', text: 't' } });
+      expect(response.status).toBe(202);
+    }
+    // No worker yet: the API accepted everything and nothing went out.
+    expect(await statuses()).toEqual({ queued: 12 });
+
+    await stack.startWorker();
+    await eventually(async () => ((await statuses()).sent ?? 0) >= 2 || undefined, 'the first sends');
+    await stack.stopWorker();
+    const midway = await statuses();
+    expect(midway.queued ?? 0).toBeGreaterThan(0);
+
+    await stack.startWorker();
+    await eventually(async () => ((await statuses()).sent === 12 ? true : undefined), 'every email sent');
+    for (const to of recipients) {
+      expect(await sesEmailsTo(stack.sesUrl, to)).toHaveLength(1);
+    }
+  });
+});

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { Activities } from '../../src/activities/index.js';
+import { emailWorkflowId, sesTaskQueueFor } from '../../src/workflows/ids.js';
+import type { SendEmailInput } from '../../src/workflows/inputs.js';
+import '../support/stack.js';
+
+let connection: Connection;
+let client: Client;
+
+beforeAll(async () => {
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  client = new Client({ connection });
+});
+afterAll(() => connection?.close());
+
+/** Runs sendEmailWorkflow on a fresh worker pair with the given activity implementations. */
+async function runWorkflow(activities: Partial<Activities>, input: Partial<SendEmailInput> = {}) {
+  const taskQueue = `wf-${randomUUID()}`;
+  const { NativeConnection } = await import('@temporalio/worker');
+  const native = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const main = await Worker.create({ connection: native, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities });
+  const ses = await Worker.create({ connection: native, taskQueue: sesTaskQueueFor(taskQueue), activities });
+  const emailId = randomUUID();
+  try {
+    return await main.runUntil(
+      ses.runUntil(
+        client.workflow.execute('sendEmailWorkflow', {
+          taskQueue,
+          workflowId: emailWorkflowId(emailId),
+          args: [{ orgId: 'org-1', emailId, ...input }],
+        }),
+      ),
+    );
+  } finally {
+    await native.close();
+  }
+}
+
+describe('sendEmailWorkflow', () => {
+  it('sends through the SES queue and returns the SES message id', async () => {
+    const calls: string[] = [];
+    const result = await runWorkflow({
+      async sendEmailViaSes() {
+        calls.push('ses');
+        return { sesMessageId: 'ses-1' };
+      },
+      async recordEmailFailed() {
+        calls.push('failed');
+      },
+    });
+    expect(result).toEqual({ status: 'sent', sesMessageId: 'ses-1' });
+    expect(calls).toEqual(['ses']);
+  });
+
+  it('records a permanent SES rejection once and fails the run', async () => {
+    const reasons: string[] = [];
+    let attempts = 0;
+    const run = runWorkflow({
+      async sendEmailViaSes() {
+        attempts += 1;
+        throw ApplicationFailure.nonRetryable('SES rejected the message: MessageRejected', 'SesRejected');
+      },
+      async recordEmailFailed({ reason }) {
+        reasons.push(reason);
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(WorkflowFailedError);
+    expect(attempts).toBe(1);
+    expect(reasons).toEqual(['SES rejected the message: MessageRejected']);
+  });
+
+  it('marks a replayed run before sending again', async () => {
+    const calls: string[] = [];
+    await runWorkflow(
+      {
+        async recordEmailReplayed({ replayOfRunId }) {
+          calls.push(`replayed:${replayOfRunId}`);
+        },
+        async sendEmailViaSes() {
+          calls.push('ses');
+          return { sesMessageId: 'ses-2' };
+        },
+      },
+      { replayOf: { runId: 'run-0' } },
+    );
+    expect(calls).toEqual(['replayed:run-0', 'ses']);
+  });
+});
