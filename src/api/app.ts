@@ -6,6 +6,7 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
+import { cachedApiKeyLookup } from './auth.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { emailRoutes } from './routes/emails.js';
@@ -57,7 +58,7 @@ export function createApp(deps: ApiDeps): Express {
     res.json(openApi);
   });
   app.use(healthRoutes(deps));
-  app.use(emailRoutes(deps));
+  app.use(emailRoutes({ ...deps, apiKeys: cachedApiKeyLookup(deps.db) }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -86,7 +86,7 @@ export async function startTemporalDevServer(options: {
     await waitUntilServing(address, child);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`Temporal dev server did not start: ${(error as Error).message}\n${output.join('')}`);
+    throw new Error(`Temporal dev server did not start: ${(error as Error).message}\n${output.join('')}`, { cause: error });
   }
   return {
     address,

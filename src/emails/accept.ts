@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTrx } from '../db/database.js';
 import { insertEmail } from '../db/repositories/emails.js';
 import { claimIdempotencyKey, findIdempotencyKey, storeIdempotentResponse } from '../db/repositories/idempotency-keys.js';
 import type { EmailContent } from '../db/tables/emails.js';
@@ -33,7 +33,7 @@ export async function acceptEmails(
   idempotency?: IdempotencyRequest,
 ): Promise<AcceptResponse> {
   const requestHash = idempotency ? sha256(JSON.stringify(idempotency.body)).toString('hex') : '';
-  const outcome = await deps.db.transaction().execute(async (trx) => {
+  const persist = async (trx: DbOrTrx) => {
     if (idempotency) {
       const claimed = await claimIdempotencyKey(trx, { orgId, key: idempotency.key, endpoint: idempotency.endpoint, requestHash });
       if (!claimed) return { kind: 'repeat' as const, previous: await findIdempotencyKey(trx, orgId, idempotency.key) };
@@ -45,7 +45,9 @@ export async function acceptEmails(
     const response = respond(ids);
     if (idempotency) await storeIdempotentResponse(trx, { orgId, key: idempotency.key }, { ...response, emailIds: ids });
     return { kind: 'new' as const, ids, response };
-  });
+  };
+  // One email without a key is a single atomic statement; anything more needs a transaction.
+  const outcome = idempotency || emails.length > 1 ? await deps.db.transaction().execute(persist) : await persist(deps.db);
 
   if (outcome.kind === 'repeat') {
     const previous = outcome.previous;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.js';
 
@@ -17,9 +17,13 @@ async function connectionOptions(config: TemporalConfig) {
   };
 }
 
-/** The API's Temporal client (workflow starts, queries, replay). */
+/**
+ * The API's Temporal client (workflow starts, queries, replay), over the SDK's native
+ * (Rust) connection: on the send path it costs a fraction of the CPU of the pure-JS
+ * gRPC stack.
+ */
 export async function connectClient(config: TemporalConfig): Promise<Client> {
-  const connection = await Connection.connect(await connectionOptions(config));
+  const connection = await NativeConnection.connect(await connectionOptions(config));
   return new Client({ connection, namespace: config.namespace });
 }
 

@@ -47,6 +47,9 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<W
     taskQueue: sesTaskQueueFor(taskQueue),
     activities: pick((name) => sesActivityNames.has(name)),
     maxTaskQueueActivitiesPerSecond: options.sesMaxSendRate,
+    // The queue-wide limit lets a burst through when a backlog starts; the per-worker
+    // limit spreads this worker's sends evenly within the second.
+    maxActivitiesPerSecond: options.sesMaxSendRate,
   });
   return [main, ses];
 }

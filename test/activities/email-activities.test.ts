@@ -49,7 +49,7 @@ describe('sendEmailViaSes', () => {
   it('sends once, tags the message with its org and id, and records sent', async () => {
     const ses = new RecordingSes();
     const emailId = await storedEmail();
-    const result = await new MockActivityEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId });
+    const result = (await new MockActivityEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId })) as { sesMessageId: string };
 
     expect(result.sesMessageId).toMatch(/^ses-/);
     expect(ses.sent[0]?.tags).toEqual({ product: 'crm', relay_org_id: orgId, relay_email_id: emailId });

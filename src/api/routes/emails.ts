@@ -4,7 +4,7 @@ import { findEmail, listEmailEvents, listEmails } from '../../db/repositories/em
 import type { Email } from '../../db/tables/emails.js';
 import { acceptEmails, type IdempotencyRequest } from '../../emails/accept.js';
 import type { WorkflowStarter } from '../../temporal/workflow-starter.js';
-import { principalOf, requireApiKey } from '../auth.js';
+import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth.js';
 import { ApiError } from '../errors.js';
 import {
   MAX_ATTACHMENT_BYTES,
@@ -16,11 +16,11 @@ import {
 } from '../schemas/emails.js';
 import { issuesOf, parseOr400 } from '../validate.js';
 
-export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter }): Router {
-  const { db } = deps;
+export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup }): Router {
+  const { db, apiKeys } = deps;
   const router = Router();
 
-  router.post('/api/v1/emails', requireApiKey(db, 'send'), async (req, res) => {
+  router.post('/api/v1/emails', requireApiKey(apiKeys, 'send'), async (req, res) => {
     const { orgId } = principalOf(req);
     const email = parseOr400(sendEmailRequest, req.body, 'email');
     checkAttachmentSize(email);
@@ -28,7 +28,7 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter }): Route
     res.status(result.status).json(result.body);
   });
 
-  router.post('/api/v1/emails/batch', requireApiKey(db, 'send'), async (req, res) => {
+  router.post('/api/v1/emails/batch', requireApiKey(apiKeys, 'send'), async (req, res) => {
     const { orgId } = principalOf(req);
     const items = parseOr400(batchSendRequest, req.body, 'batch');
     // Each message is judged on its own: a bad one is answered with its error and does not sink the rest.
@@ -60,7 +60,7 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter }): Route
     res.status(result.status).json(result.body);
   });
 
-  router.get('/api/v1/emails/:id', requireApiKey(db, 'read'), async (req, res) => {
+  router.get('/api/v1/emails/:id', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
     const email = await findEmail(db, orgId, req.params.id as string);
     if (!email) throw new ApiError('not_found', 'no such email');
@@ -76,7 +76,7 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter }): Route
     });
   });
 
-  router.get('/api/v1/emails', requireApiKey(db, 'read'), async (req, res) => {
+  router.get('/api/v1/emails', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
     const query = parseOr400(listEmailsQuery, req.query, 'query');
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);

@@ -11,24 +11,31 @@ export interface NewEmailRecord {
   metadata: Record<string, string>;
 }
 
+/** Stores the email and its `queued` timeline entry in one statement (one round trip, atomic). */
 export async function insertEmail(db: DbOrTrx, email: NewEmailRecord): Promise<void> {
   const { content } = email;
   const recipients = [...content.to, ...content.cc, ...content.bcc].map(addressOf);
   await db
-    .insertInto('emails')
-    .values({
-      id: email.id,
-      org_id: email.orgId,
-      recipients,
-      subject: content.subject,
-      content: JSON.stringify(content),
-      tags: JSON.stringify(email.tags),
-      metadata: JSON.stringify(email.metadata),
-      ses_message_id: null,
-      failure_reason: null,
-    })
+    .with('inserted', (qb) =>
+      qb
+        .insertInto('emails')
+        .values({
+          id: email.id,
+          org_id: email.orgId,
+          recipients,
+          subject: content.subject,
+          content: JSON.stringify(content),
+          tags: JSON.stringify(email.tags),
+          metadata: JSON.stringify(email.metadata),
+          ses_message_id: null,
+          failure_reason: null,
+        })
+        .returning(['id', 'org_id']),
+    )
+    .insertInto('email_events')
+    .columns(['org_id', 'email_id', 'type'])
+    .expression((qb) => qb.selectFrom('inserted').select(['org_id', 'id', sql.lit('queued').as('type')]))
     .execute();
-  await insertEmailEvent(db, { orgId: email.orgId, emailId: email.id, type: 'queued' });
 }
 
 export async function findEmail(db: DbOrTrx, orgId: string, id: string): Promise<Email | undefined> {

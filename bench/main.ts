@@ -1,0 +1,166 @@
+// npm run bench: starts its own PostgreSQL, Temporal dev server and SES emulator on
+// loopback, then measures, side by side at the same concurrency against the same
+// Temporal server:
+//   (a) raw client.workflow.start of a no-op workflow per second,
+//   (b) accepted POST /api/v1/emails per second with p50/p99 latency, and (b)/(a),
+//   (c) the SES send rate reached draining a backlog, against SES_MAX_SEND_RATE.
+// Every loop is bounded by a request count.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { spawn } from 'node:child_process';
+import { loadConfig } from '../src/config.js';
+import { createDb } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { createApiKey } from '../src/db/repositories/api-keys.js';
+import { createOrganization } from '../src/db/repositories/organizations.js';
+import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
+import { FakeSes } from '../test/fakes/fake-ses.js';
+import { ensureTemporalCli, startTemporalDevServer, stopChild } from '../src/dev/temporal-server.js';
+import { createLogger } from '../src/observability/logger.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { connectClient, connectWorker } from '../src/temporal/connection.js';
+import { startWorker } from '../src/worker/start.js';
+import { freePort } from '../test/support/free-port.js';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 500);
+const SES_RATE = Number(process.env.BENCH_SES_RATE ?? 50);
+const WARMUP = 50;
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+/** Runs `total` calls of `task` with `concurrency` in flight; returns wall time and each call's latency. */
+async function drive(total: number, concurrency: number, task: (index: number) => Promise<void>) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const index = next++;
+        const t0 = performance.now();
+        await task(index);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { perSecond: total / seconds, p50: at(0.5), p99: at(0.99) };
+}
+
+async function main() {
+  const projectDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
+  const scratch = await mkdtemp(join(tmpdir(), 'relay-bench-'));
+  await chmod(scratch, 0o755);
+  const [binary, pgPort, temporalPort] = await Promise.all([
+    ensureTemporalCli(projectDir, process.env.PATH ?? '', console.log),
+    freePort(),
+    freePort(),
+  ]);
+  const postgres = await startEmbeddedPostgres({ dir: join(scratch, 'pg'), port: pgPort });
+  const temporal = await startTemporalDevServer({ binary, port: temporalPort });
+  // SES is played by a recording fake so arrival times are measured where SES would see them.
+  const ses = await new FakeSes().start();
+  await postgres.ensureDatabase('relay');
+
+  const benchEnv = {
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: postgres.urlFor('relay'),
+    TEMPORAL_ADDRESS: temporal.address,
+    SES_ENDPOINT: ses.url,
+    SES_MAX_SEND_RATE: String(SES_RATE),
+  };
+  const config = loadConfig(benchEnv);
+  const logger = createLogger({ level: 'silent' });
+  const metrics = createMetrics();
+  const db = createDb(postgres.urlFor('relay'), { maxConnections: 20 });
+  await migrateToLatest(db);
+  const temporalConfig = { ...config.temporal, address: temporal.address };
+  const client = await connectClient(temporalConfig);
+  // The API runs in its own process, as `relay api` does in production, so the load
+  // generator does not share its event loop.
+  const apiPort = await freePort();
+  const api = spawn(process.execPath, ['--import', 'tsx', resolve(projectDir, 'src/cli/main.ts'), 'api'], {
+    env: { ...process.env, ...benchEnv, PORT: String(apiPort) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  for (let attempt = 0; ; attempt += 1) {
+    const ready = await fetch(`${apiUrl}/readyz`).then((r) => r.ok, () => false);
+    if (ready) break;
+    if (attempt > 100) throw new Error('the API did not become ready');
+    await new Promise((wake) => setTimeout(wake, 200));
+  }
+  const org = await createOrganization(db, 'bench');
+  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read'] });
+
+  const startNoop = (index: number) =>
+    client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);
+  const postEmail = async (index: number) => {
+    const response = await fetch(`${apiUrl}/api/v1/emails`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: 'bench@example.com', to: `r${index}@example.org`, subject: `bench ${index}`, text: 'hello' }),
+    });
+    if (response.status !== 202) throw new Error(`send answered ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+
+  // Warm both paths (connections, JIT) before measuring; the warm-up emails join the backlog.
+  await drive(WARMUP, CONCURRENCY, (i) => startNoop(1_000_000 + i));
+  await drive(WARMUP, CONCURRENCY, (i) => postEmail(1_000_000 + i));
+
+  // (a) and (b) alternate in two rounds so neither gets a quieter server.
+  const raw: Awaited<ReturnType<typeof drive>>[] = [];
+  const sends: Awaited<ReturnType<typeof drive>>[] = [];
+  for (let round = 0; round < 2; round += 1) {
+    raw.push(await drive(REQUESTS / 2, CONCURRENCY, (i) => startNoop(round * REQUESTS + i)));
+    sends.push(await drive(REQUESTS / 2, CONCURRENCY, (i) => postEmail(round * REQUESTS + i)));
+  }
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const rawRate = mean(raw.map((r) => r.perSecond));
+  const sendRate = mean(sends.map((r) => r.perSecond));
+
+  // (c) Every email so far is queued (no worker ran): start the worker and measure the drain.
+  const backlog = await db.selectFrom('emails').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const connection = await connectWorker(temporalConfig);
+  const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
+  const target = Math.min(BACKLOG, Number(backlog.n));
+  for (let waited = 0; waited < 1200 && ses.sendCalls.length < target; waited += 1) {
+    await new Promise((wake) => setTimeout(wake, 250));
+  }
+  const arrivals = ses.requests.map((request) => request.receivedAt).slice(0, target);
+  // n sends span n-1 intervals.
+  const sesRate = (arrivals.length - 1) / ((arrivals.at(-1)! - arrivals[0]!) / 1000);
+  // The most sends SES received inside any one-second window.
+  let peak = 0;
+  for (let i = 0, j = 0; i < arrivals.length; i += 1) {
+    while (arrivals[i]! - arrivals[j]! >= 1000) j += 1;
+    peak = Math.max(peak, i - j + 1);
+  }
+
+  const fmt = (n: number) => n.toFixed(1);
+  console.log(`\nRelay benchmark — concurrency ${CONCURRENCY}, ${REQUESTS} requests per side, loopback, one Temporal dev server`);
+  console.log(`(a) raw workflow.start (no-op)      ${fmt(rawRate)}/s   p50 ${fmt(mean(raw.map((r) => r.p50)))} ms   p99 ${fmt(mean(raw.map((r) => r.p99)))} ms`);
+  console.log(`(b) POST /api/v1/emails accepted     ${fmt(sendRate)}/s   p50 ${fmt(mean(sends.map((r) => r.p50)))} ms   p99 ${fmt(mean(sends.map((r) => r.p99)))} ms`);
+  console.log(`    ratio (b)/(a)                    ${(sendRate / rawRate).toFixed(2)}   (target >= 0.8)`);
+  console.log(`(c) SES sends draining ${arrivals.length}       ${fmt(sesRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * sesRate) / SES_RATE).toFixed(0)} %   busiest 1 s window: ${peak} sends   (target 90-100 %)`);
+
+  await worker.shutdown();
+  await connection.close();
+  await stopChild(api);
+  await client.connection.close();
+  await db.destroy();
+  await ses.stop();
+  await temporal.stop();
+  await postgres.stop();
+  await rm(scratch, { recursive: true, force: true });
+}
+
+await main();

@@ -1,0 +1,33 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', '.relay/', '.tools/', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code is replayed: it must stay deterministic and free of I/O.
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'no Node built-ins in workflow code: use an activity' },
+            { group: ['pg', 'kysely', 'express', '@aws-sdk/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'I/O belongs in activities' },
+            { group: ['**/db/**', '**/api/**', '**/integrations/**'], message: 'workflows import only types of activities', allowTypeImports: true },
+          ],
+          paths: ['fs', 'path', 'crypto', 'http', 'https', 'net', 'child_process', 'os'],
+        },
+      ],
+    },
+  },
+);
