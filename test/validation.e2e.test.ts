@@ -27,7 +27,9 @@ async function workflowsForOrg(): Promise<number> {
   return count;
 }
 
-const cases: [string, { path?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }, number, string][] = [
+type Case = [name: string, request: { path?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }, status: number, code: string];
+
+const cases: Case[] = [
   ['malformed JSON', { rawBody: '{"from": "a@example.com",' }, 400, 'invalid_json'],
   ['a body that is not JSON', { rawBody: 'from=a', headers: { 'content-type': 'text/plain' } }, 400, 'validation_failed'],
   ['an unknown field', { body: { ...valid, priority: 'high' } }, 400, 'validation_failed'],
@@ -54,14 +56,17 @@ const cases: [string, { path?: string; body?: unknown; rawBody?: string; headers
 ];
 
 describe('bad input to the send API', () => {
-  it.each(cases)('%s → %i %s, and nothing is stored or started', async (_name, request, status, code) => {
+  it.each(cases.map(([name, request, status, code]) => ({ name, request, status, code })))(
+    '$name → $status $code, and nothing is stored or started',
+    async ({ request, status, code }) => {
     const response = await call(stack.api.url, request.path ?? '/api/v1/emails', { key, method: 'POST', ...request });
     expect(response.status).toBe(status);
     expect(response.body.error.code).toBe(code);
     expect(response.body.error.message).toEqual(expect.any(String));
     expect(await storedForOrg()).toBe(0);
     expect(await workflowsForOrg()).toBe(0);
-  });
+    },
+  );
 
   it('names every problem in the details', async () => {
     const response = await call(stack.api.url, '/api/v1/emails', { key, body: { from: 'nope', to: [], subject: 'x', text: 't', extra: 1 } });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
+import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmailActivities } from '../../src/activities/emails.js';
 import { createDb, type Db } from '../../src/db/database.js';
@@ -41,6 +42,9 @@ async function storedEmail(): Promise<string> {
   return id;
 }
 
+// Failing activities on purpose: only errors from the SDK's logger.
+const quietEnvironment = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+
 function activitiesWith(ses: SesSender) {
   return createEmailActivities({ db, ses, logger: createLogger({ level: 'silent' }), metrics: createMetrics() });
 }
@@ -49,7 +53,7 @@ describe('sendEmailViaSes', () => {
   it('sends once, tags the message with its org and id, and records sent', async () => {
     const ses = new RecordingSes();
     const emailId = await storedEmail();
-    const result = (await new MockActivityEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId })) as { sesMessageId: string };
+    const result = (await quietEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId })) as { sesMessageId: string };
 
     expect(result.sesMessageId).toMatch(/^ses-/);
     expect(ses.sent[0]?.tags).toEqual({ product: 'crm', relay_org_id: orgId, relay_email_id: emailId });
@@ -59,7 +63,7 @@ describe('sendEmailViaSes', () => {
   it('does not call SES again for a message that already has an SES id (a retried activity)', async () => {
     const ses = new RecordingSes();
     const emailId = await storedEmail();
-    const env = new MockActivityEnvironment();
+    const env = quietEnvironment();
     const activities = activitiesWith(ses);
     const first = await env.run(activities.sendEmailViaSes, { orgId, emailId });
     const again = await env.run(activities.sendEmailViaSes, { orgId, emailId });
@@ -72,7 +76,7 @@ describe('sendEmailViaSes', () => {
   it('refuses an email of another organization as not found, without calling SES', async () => {
     const ses = new RecordingSes();
     const emailId = await storedEmail();
-    const run = new MockActivityEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId: randomUUID(), emailId });
+    const run = quietEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId: randomUUID(), emailId });
     await expect(run).rejects.toMatchObject({ type: 'EmailNotFound', nonRetryable: true });
     expect(ses.sent).toHaveLength(0);
   });
@@ -81,7 +85,7 @@ describe('sendEmailViaSes', () => {
     const ses = new RecordingSes();
     ses.failWith = ApplicationFailure.nonRetryable('rejected', 'SesRejected');
     const emailId = await storedEmail();
-    await expect(new MockActivityEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId })).rejects.toBe(ses.failWith);
+    await expect(quietEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId })).rejects.toBe(ses.failWith);
     expect((await findEmail(db, orgId, emailId))?.status).toBe('queued');
   });
 });
