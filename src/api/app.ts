@@ -37,6 +37,8 @@ export function createApp(deps: ApiDeps): Express {
         res.setHeader('x-request-id', id);
         return id;
       },
+      // Credentials never reach the log.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-integration-key"]'], censor: '[redacted]' },
       // Probes and scrapes would drown the log.
       autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
     }),

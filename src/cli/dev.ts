@@ -73,7 +73,7 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
     },
   };
 
-  const db = createDb(databaseUrl);
+  const db = createDb(databaseUrl, { onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost') });
   stops.unshift(() => db.destroy());
   const applied = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');

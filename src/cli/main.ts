@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
 import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api/server.js';
@@ -29,8 +30,8 @@ function print(json: boolean, value: Record<string, unknown>, text: string): voi
 }
 
 /** Runs `work` with a database handle that is closed afterwards. */
-async function withDb<T>(config: Config, work: (db: ReturnType<typeof openDb>) => Promise<T>): Promise<T> {
-  const db = openDb(config);
+async function withDb<T>(config: Config, logger: Logger, work: (db: ReturnType<typeof openDb>) => Promise<T>): Promise<T> {
+  const db = openDb(config, logger);
   try {
     return await work(db);
   } finally {
@@ -58,7 +59,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .command('migrate')
     .description('apply database migrations')
     .action(() =>
-      withDb(config, async (db) => {
+      withDb(config, logger, async (db) => {
         const applied = await migrateToLatest(db);
         process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
       }),
@@ -69,7 +70,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .description('run the HTTP API')
     .action(async () => {
       for (const note of describeDegradedModes(config)) logger.warn(note);
-      const db = openDb(config);
+      const db = openDb(config, logger);
       const temporal = await openTemporal(config);
       const metrics = createMetrics({ defaultMetrics: true });
       const api = await startApiServer({ db, temporal, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, logger, metrics, ...config.http });
@@ -86,7 +87,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .action(async () => {
       for (const note of describeDegradedModes(config)) logger.warn(note);
       Runtime.install({ shutdownSignals: [] });
-      const db = openDb(config);
+      const db = openDb(config, logger);
       const client = await openTemporal(config);
       const connection = await openWorkerConnection(config);
       const worker = await startWorker({ config: withDevFallbacks(config), db, client, connection, logger, metrics: createMetrics({ defaultMetrics: true }) });
@@ -103,7 +104,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .requiredOption('--name <name>', 'organization name')
     .option('--json', 'print JSON')
     .action((options: { name: string; json?: boolean }) =>
-      withDb(config, async (db) => {
+      withDb(config, logger, async (db) => {
         const org = await createOrganization(db, options.name);
         print(Boolean(options.json), { id: org.id, name: org.name }, `organization ${org.name}: ${org.id}`);
       }),
@@ -117,7 +118,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .option('--name <name>', 'a label for the key')
     .option('--json', 'print JSON')
     .action((options: { org: string; scopes: ApiKeyScope[]; name?: string; json?: boolean }) =>
-      withDb(config, async (db) => {
+      withDb(config, logger, async (db) => {
         const org = await findOrganization(db, options.org);
         if (!org) throw new InvalidArgumentError(`no organization ${options.org}`);
         const { key, record } = await createApiKey(db, { orgId: org.id, scopes: options.scopes, name: options.name });
@@ -162,6 +163,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`relay: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`relay: ${error instanceof Error ? error.message : inspect(error)}\n`);
   process.exit(1);
 });

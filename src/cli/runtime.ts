@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
 import { createDb, type Db } from '../db/database.js';
 import { connectClient, connectWorker } from '../temporal/connection.js';
 
@@ -25,8 +26,10 @@ export function withDevFallbacks(config: Config): Config & { databaseUrl: string
   };
 }
 
-export function openDb(config: Config): Db {
-  return createDb(withDevFallbacks(config).databaseUrl);
+export function openDb(config: Config, logger: Logger): Db {
+  return createDb(withDevFallbacks(config).databaseUrl, {
+    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+  });
 }
 
 export async function openTemporal(config: Config): Promise<Client> {

@@ -19,11 +19,16 @@ const PASSWORD = 'relay';
  * so it survives a restart. As root, the package runs the server as a dedicated user.
  */
 export async function startEmbeddedPostgres(options: { dir: string; port: number; log?: (line: string) => void }): Promise<LocalPostgres> {
-  const log = (message: unknown) => options.log?.(String(message));
+  const recent: string[] = [];
+  const log = (message: unknown) => {
+    recent.push(String(message).trimEnd());
+    if (recent.length > 20) recent.shift();
+    options.log?.(String(message));
+  };
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
     await mkdir(options.dir, { recursive: true });
-    await makeReachableByOthers(options.dir);
+    await makeReachableByOthers(dirname(options.dir));
     await makeReachableByOthers(await postgresBinaryDir());
   }
   const server = new EmbeddedPostgres({
@@ -40,7 +45,12 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     await mkdir(options.dir, { recursive: true });
     await server.initialise();
   }
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    // The package rejects with nothing when the server exits early; say what it said.
+    throw new Error(`PostgreSQL did not start on port ${options.port} (data in ${options.dir}):\n${recent.join('\n')}`, { cause: error });
+  }
 
   const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
   return {

@@ -71,6 +71,10 @@ export async function startTemporalDevServer(options: {
   else args.push('--headless');
 
   const child = spawn(options.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // However this process ends, the dev server does not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     const text = chunk.toString();

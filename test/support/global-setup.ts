@@ -40,12 +40,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
     freePort(),
     freePort(),
   ]);
-  const [postgres, temporal, ses, bundle] = await Promise.all([
+  const started = await Promise.allSettled([
     startEmbeddedPostgres({ dir: join(scratch, 'postgres'), port: postgresPort }),
     startTemporalDevServer({ binary: temporalBinary, port: temporalPort }),
     startSesEmulator({ port: sesPort }),
     bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietLogger }),
-  ]);
+  ] as const);
+  const stopAll = async () => {
+    await Promise.allSettled(
+      started.flatMap((result) => (result.status === 'fulfilled' && 'stop' in result.value ? [result.value.stop()] : [])),
+    );
+    await rm(scratch, { recursive: true, force: true });
+  };
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    // Nothing started may outlive a failed setup.
+    await stopAll();
+    throw failed.reason;
+  }
+  const [postgres, temporal, ses, bundle] = started.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [
+    Awaited<ReturnType<typeof startEmbeddedPostgres>>,
+    Awaited<ReturnType<typeof startTemporalDevServer>>,
+    Awaited<ReturnType<typeof startSesEmulator>>,
+    Awaited<ReturnType<typeof bundleWorkflowCode>>,
+  ];
 
   await postgres.ensureDatabase(TEMPLATE_DATABASE);
   const templateDb = createDb(postgres.urlFor(TEMPLATE_DATABASE));
@@ -61,11 +79,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('sesUrl', ses.url);
   project.provide('workflowBundlePath', workflowBundlePath);
 
-  return async () => {
-    await Promise.allSettled([temporal.stop(), ses.stop()]);
-    await postgres.stop();
-    await rm(scratch, { recursive: true, force: true });
-  };
+  return stopAll;
 }
 
 const quietLogger = {
