@@ -22,6 +22,7 @@ describe('classifySesError', () => {
   it.each([
     ['TooManyRequestsException', 429],
     ['LimitExceededException', 400],
+    ['ThrottlingException', 400],
     ['InternalFailure', 500],
     ['ServiceUnavailable', 503],
   ])('leaves %s retryable', (name, status) => {

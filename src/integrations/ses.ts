@@ -14,6 +14,9 @@ export interface SesSender {
   send(message: SesMessage): Promise<string>;
 }
 
+/** SES error names that mean "slow down": retried with backoff, whatever their HTTP status. */
+const THROTTLING_ERRORS = new Set(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException', 'Throttling']);
+
 /** SES error names that mean "this message will never be accepted as it is". */
 const PERMANENT_ERRORS = new Set([
   'MessageRejected',
@@ -78,7 +81,7 @@ export function createSesSender(client: SESv2Client, options: { configurationSet
 export function classifySesError(error: unknown): unknown {
   if (!(error instanceof SESv2ServiceException)) return error;
   const status = error.$metadata.httpStatusCode ?? 0;
-  const throttled = error.name === 'TooManyRequestsException' || error.name === 'LimitExceededException' || error.name === 'Throttling' || status === 429 || status === 408;
+  const throttled = THROTTLING_ERRORS.has(error.name) || status === 429 || status === 408;
   if (throttled) return error;
   if (PERMANENT_ERRORS.has(error.name) || (status >= 400 && status < 500)) {
     return ApplicationFailure.nonRetryable(`SES rejected the message: ${error.name}: ${error.message}`, 'SesRejected');
