@@ -39,6 +39,21 @@ const configSchema = z.object({
   SES_CONFIGURATION_SET: optionalString,
   // Default SES production quota is 14 messages per second; set it to your account's.
   SES_MAX_SEND_RATE: z.coerce.number().positive().default(14),
+  // SNS topics whose notifications /api/webhooks/ses accepts (comma-separated ARNs).
+  SNS_TOPIC_ARNS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
+
+  RELAY_ADMIN_KEY: optionalString,
+  INTEGRATION_KEY: optionalString,
+  BUS_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  BUS_INTEGRATION_KEY: optionalString,
+  HUB_BILLING_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+
+  BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
+  BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
+  BOUNCE_ALERT_MIN_SENDS: z.coerce.number().int().min(1).default(100),
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -57,6 +72,14 @@ export interface Config {
     readonly tlsKeyPath: string | undefined;
     readonly apiKey: string | undefined;
   };
+  readonly snsTopicArns: readonly string[];
+  readonly adminKey: string | undefined;
+  /** Sent as X-Integration-Key on calls to sibling products (Books, PSA, CRM, Portal). */
+  readonly integrationKey: string | undefined;
+  /** The Bus; undefined when either half is missing: no events are emitted. */
+  readonly bus: { readonly url: string; readonly integrationKey: string } | undefined;
+  readonly booksUrl: string | undefined;
+  readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
   readonly ses: {
     readonly region: string;
     readonly endpoint: string | undefined;
@@ -94,6 +117,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tlsKeyPath: raw.TEMPORAL_TLS_KEY_PATH,
       apiKey: raw.TEMPORAL_API_KEY,
     },
+    snsTopicArns: raw.SNS_TOPIC_ARNS,
+    adminKey: raw.RELAY_ADMIN_KEY,
+    integrationKey: raw.INTEGRATION_KEY,
+    bus: raw.BUS_API_URL && raw.BUS_INTEGRATION_KEY ? { url: raw.BUS_API_URL, integrationKey: raw.BUS_INTEGRATION_KEY } : undefined,
+    booksUrl: raw.HUB_BILLING_API_URL,
+    bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
     ses: {
       region: raw.AWS_REGION,
       endpoint: raw.SES_ENDPOINT,
@@ -121,6 +150,12 @@ export function describeDegradedModes(config: Config): string[] {
   if (!config.ses.configurationSet) {
     notes.push('SES_CONFIGURATION_SET is not set: sends go out without a configuration set, so SES publishes no delivery events for them');
   }
+  if (config.snsTopicArns.length === 0) {
+    notes.push('SNS_TOPIC_ARNS is not set: /api/webhooks/ses refuses every SNS message, so no delivery, bounce or complaint is tracked');
+  }
+  if (!config.bus) notes.push('BUS_API_URL or BUS_INTEGRATION_KEY is not set: email sending works, but no events are emitted to the Bus');
+  if (!config.booksUrl) notes.push('HUB_BILLING_API_URL is not set: email sending works, but daily usage is not reported to Books');
+  if (!config.adminKey) notes.push('RELAY_ADMIN_KEY is not set: /api/admin/* answers 401');
   return notes;
 }
 

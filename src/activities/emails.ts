@@ -1,6 +1,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
-import { findEmail, insertEmailEvent, markEmailFailed, markEmailSent, requeueFailedEmail } from '../db/repositories/emails.js';
+import {
+  addressOf,
+  advanceEmailStatus,
+  findEmail,
+  insertEmailEvent,
+  insertEmailEvents,
+  markEmailFailed,
+  markEmailSent,
+  requeueFailedEmail,
+} from '../db/repositories/emails.js';
+import { findSuppressed } from '../db/repositories/suppressions.js';
+import { busEventId, type BusEvent } from '../integrations/bus.js';
 import type { SesSender } from '../integrations/ses.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -17,6 +28,22 @@ export interface EmailRef {
   emailId: string;
 }
 
+export type SendOutcome = { outcome: 'sent'; sesMessageId: string; busEvent: BusEvent } | { outcome: 'suppressed' };
+
+function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recipients: string[]): SendOutcome {
+  return {
+    outcome: 'sent',
+    sesMessageId,
+    busEvent: {
+      id: busEventId('relay.email.sent', emailId),
+      type: 'relay.email.sent',
+      occurred_at: new Date().toISOString(),
+      org_id: orgId,
+      data: { email_id: emailId, ses_message_id: sesMessageId, recipients },
+    },
+  };
+}
+
 export function createEmailActivities({ db, ses, logger, metrics }: EmailActivityDeps) {
   return {
     /**
@@ -24,18 +51,44 @@ export function createEmailActivities({ db, ses, logger, metrics }: EmailActivit
      * message id. A message that already has one is not sent again, so a retried
      * activity or a replayed workflow never sends twice.
      */
-    async sendEmailViaSes({ orgId, emailId }: EmailRef): Promise<{ sesMessageId: string }> {
+    async sendEmailViaSes({ orgId, emailId }: EmailRef): Promise<SendOutcome> {
       const email = await findEmail(db, orgId, emailId);
       if (!email) throw ApplicationFailure.nonRetryable(`email ${emailId} does not exist`, 'EmailNotFound');
-      if (email.ses_message_id) return { sesMessageId: email.ses_message_id };
+      if (email.ses_message_id) return sentOutcome(orgId, emailId, email.ses_message_id, email.recipients);
+      if (email.status === 'suppressed') return { outcome: 'suppressed' };
       if (email.status !== 'queued') {
         throw ApplicationFailure.nonRetryable(`email ${emailId} is ${email.status}, not queued`, 'EmailNotQueued');
+      }
+
+      // Suppressions are read at send time, so one added a second ago already applies.
+      const suppressed = await findSuppressed(db, orgId, email.recipients);
+      const skipped = new Map(suppressed.map((entry) => [entry.address, entry]));
+      const skippedEntries = suppressed.map((entry) => ({
+        orgId,
+        emailId,
+        type: 'suppressed' as const,
+        recipient: entry.address,
+        detail: { reason: entry.reason, suppressed_at: entry.created_at.toISOString(), source_email_id: entry.source_email_id },
+      }));
+      const keep = (list: string[]) => list.filter((mailbox) => !skipped.has(addressOf(mailbox)));
+      const content = { ...email.content, to: keep(email.content.to), cc: keep(email.content.cc), bcc: keep(email.content.bcc) };
+      if (content.to.length + content.cc.length + content.bcc.length === 0) {
+        await db.transaction().execute(async (trx) => {
+          if (await advanceEmailStatus(trx, orgId, emailId, 'suppressed', ['queued'])) await insertEmailEvents(trx, skippedEntries);
+        });
+        metrics.sesSends.inc({ outcome: 'suppressed' });
+        logger.info({ orgId, emailId }, 'email suppressed: every recipient is on the suppression list');
+        return { outcome: 'suppressed' };
+      }
+      if (content.to.length === 0) {
+        // SES needs a To address: the first remaining Cc (or Bcc) takes its place.
+        content.to = content.cc.length > 0 ? content.cc.splice(0, 1) : content.bcc.splice(0, 1);
       }
 
       let sesMessageId: string;
       try {
         sesMessageId = await ses.send({
-          content: email.content,
+          content,
           tags: { ...email.tags, relay_org_id: orgId, relay_email_id: emailId },
         });
       } catch (error) {
@@ -48,11 +101,11 @@ export function createEmailActivities({ db, ses, logger, metrics }: EmailActivit
 
       await db.transaction().execute(async (trx) => {
         if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
-          await insertEmailEvent(trx, { orgId, emailId, type: 'sent', detail: { ses_message_id: sesMessageId } });
+          await insertEmailEvents(trx, [...skippedEntries, { orgId, emailId, type: 'sent', detail: { ses_message_id: sesMessageId } }]);
         }
       });
-      logger.info({ orgId, emailId, sesMessageId }, 'email sent');
-      return { sesMessageId };
+      logger.info({ orgId, emailId, sesMessageId, suppressedRecipients: skipped.size }, 'email sent');
+      return sentOutcome(orgId, emailId, sesMessageId, email.recipients.filter((address) => !skipped.has(address)));
     },
 
     async recordEmailFailed({ orgId, emailId, reason }: EmailRef & { reason: string }): Promise<void> {

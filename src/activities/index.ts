@@ -1,11 +1,17 @@
+import { createBusActivities, type BusActivityDeps } from './bus.js';
 import { createEmailActivities, type EmailActivityDeps } from './emails.js';
+import { createSesEventActivities, type SesEventActivityDeps } from './ses-events.js';
+import { createUsageActivities, type UsageActivityDeps } from './usage.js';
 
-export type ActivityDeps = EmailActivityDeps;
+export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps;
 
 /** Every activity, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createEmailActivities(deps),
+    ...createBusActivities(deps),
+    ...createSesEventActivities(deps),
+    ...createUsageActivities(deps),
   };
 }
 

@@ -9,11 +9,17 @@ import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { cachedApiKeyLookup } from './auth.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
+import type { SnsVerifier } from '../security/sns.js';
+import { adminRoutes } from './routes/admin.js';
 import { emailRoutes } from './routes/emails.js';
+import { sesWebhookRoutes } from './routes/ses-webhook.js';
+import { suppressionRoutes } from './routes/suppressions.js';
 import { healthRoutes } from './routes/health.js';
 
 export interface ApiDeps {
   db: Db;
+  sns: SnsVerifier;
+  adminKey: string | undefined;
   temporal: Client;
   workflows: WorkflowStarter;
   logger: Logger;
@@ -53,6 +59,10 @@ export function createApp(deps: ApiDeps): Express {
     });
     next();
   });
+  const apiKeys = cachedApiKeyLookup(deps.db);
+  // Provider webhooks read their raw body themselves (signatures cover the exact bytes).
+  app.use(sesWebhookRoutes(deps));
+
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
 
   const openApi = buildOpenApiDocument();
@@ -60,7 +70,9 @@ export function createApp(deps: ApiDeps): Express {
     res.json(openApi);
   });
   app.use(healthRoutes(deps));
-  app.use(emailRoutes({ ...deps, apiKeys: cachedApiKeyLookup(deps.db) }));
+  app.use(emailRoutes({ ...deps, apiKeys }));
+  app.use(suppressionRoutes({ ...deps, apiKeys }));
+  app.use(adminRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -6,6 +6,8 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
+import { createHttpClient, ensureSuccess } from '../integrations/http.js';
+import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
 import { createApp } from './app.js';
 
 export interface ApiServer {
@@ -23,11 +25,21 @@ export async function startApiServer(deps: {
   metrics: Metrics;
   host: string;
   port: number;
+  snsTopicArns: readonly string[];
+  adminKey: string | undefined;
+  /** Where SNS signing certificates come from; tests serve their own (the URL check still applies). */
+  fetchSnsCertificate?: CertificateFetcher;
 }): Promise<ApiServer> {
   // Workflow starts carry search attributes; the API may come up before any worker has registered them.
   await registerSearchAttributes(deps.temporal, deps.namespace);
   const workflows = createWorkflowStarter(deps.temporal, { taskQueue: deps.taskQueue, metrics: deps.metrics });
-  const app = createApp({ ...deps, workflows });
+  const http = createHttpClient({ timeoutMs: 5000 });
+  const sns = createSnsVerifier({
+    allowedTopicArns: deps.snsTopicArns,
+    fetchCertificate:
+      deps.fetchSnsCertificate ?? (async (url) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body),
+  });
+  const app = createApp({ ...deps, workflows, sns });
   const server = await new Promise<Server>((listening, fail) => {
     const s = app.listen(deps.port, deps.host, () => listening(s));
     s.once('error', fail);

@@ -4,6 +4,7 @@ import type { ApiKeysTable } from './tables/api-keys.js';
 import type { EmailEventsTable } from './tables/email-events.js';
 import type { EmailsTable } from './tables/emails.js';
 import type { IdempotencyKeysTable } from './tables/idempotency-keys.js';
+import type { BounceRateAlertsTable, SesNotificationsTable, SuppressionsTable, UsageReportsTable } from './tables/lifecycle.js';
 import type { OrganizationsTable } from './tables/organizations.js';
 
 export interface Database {
@@ -12,6 +13,10 @@ export interface Database {
   emails: EmailsTable;
   email_events: EmailEventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  ses_notifications: SesNotificationsTable;
+  suppressions: SuppressionsTable;
+  bounce_rate_alerts: BounceRateAlertsTable;
+  usage_reports: UsageReportsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,5 +1,6 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import * as spine from './migrations/2026-11-26T0000-spine.js';
+import * as lifecycle from './migrations/2026-11-26T0100-lifecycle.js';
 import type { Db } from './database.js';
 
 /**
@@ -9,6 +10,7 @@ import type { Db } from './database.js';
  */
 const migrations: Record<string, Migration> = {
   '2026-11-26T0000-spine': spine,
+  '2026-11-26T0100-lifecycle': lifecycle,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -28,9 +28,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
+    webhooks: new Counter({
+      name: 'relay_webhooks_total',
+      help: 'Provider webhooks received, by provider and outcome (accepted, rejected)',
+      labelNames: ['provider', 'outcome'] as const,
+      registers: [registry],
+    }),
     sesSends: new Counter({
       name: 'relay_ses_sends_total',
-      help: 'SES SendEmail calls, by outcome (sent, throttled, rejected, error)',
+      help: 'SES sends, by outcome (sent, suppressed, rejected, retryable_error)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { WorkflowIdReusePolicy, defaultPayloadConverter } from '@temporalio/common';
 import type { ReplayMarker } from '../workflows/inputs.js';
 
 export class ReplayRefused extends Error {
@@ -30,6 +30,8 @@ export async function replayWorkflow(client: Client, workflowId: string): Promis
     workflowId,
     taskQueue: description.taskQueue,
     args: [replayInput],
+    // Only a run that did not complete may be followed by another under its id.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     typedSearchAttributes: description.typedSearchAttributes,
   });
   return { runId: next.firstExecutionRunId, replayOfRunId: description.runId };

@@ -1,32 +1,46 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { Metrics } from '../observability/metrics.js';
-import { emailWorkflowId } from '../workflows/ids.js';
-import type { SendEmailInput } from '../workflows/inputs.js';
+import { emailWorkflowId, sesNotificationWorkflowId } from '../workflows/ids.js';
+import type { SendEmailInput, SesNotificationInput } from '../workflows/inputs.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from '../workflows/search-attributes.js';
 
 export interface WorkflowStarter {
-  /** Starts `email-<id>`; an already running or finished workflow with that id counts as started. */
+  /** Starts `email-<id>`; a workflow that runs or ran under that id counts as started. */
   startSendEmail(input: SendEmailInput): Promise<void>;
+  /** Starts `ses-event-<sns message id>`, at most once per SNS message. */
+  startSesNotification(input: SesNotificationInput): Promise<void>;
 }
 
 export function createWorkflowStarter(client: Client, options: { taskQueue: string; metrics: Metrics }): WorkflowStarter {
+  /**
+   * Workflow ids are idempotency keys: a second start of the same id, running or
+   * finished, is success and does nothing (`relay replay` is the one way to run again).
+   */
+  async function startOnce(kind: string, workflowType: string, workflowId: string, input: object, attributes: SearchAttributePair[]) {
+    try {
+      await client.workflow.start(workflowType, {
+        taskQueue: options.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [{ key: RelayKind, value: kind }, ...attributes],
+      });
+      options.metrics.workflowsStarted.inc({ kind });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
   return {
-    async startSendEmail(input) {
-      try {
-        await client.workflow.start('sendEmailWorkflow', {
-          taskQueue: options.taskQueue,
-          workflowId: emailWorkflowId(input.emailId),
-          args: [input],
-          typedSearchAttributes: [
-            { key: RelayOrgId, value: input.orgId },
-            { key: RelayKind, value: 'email' },
-            { key: RelayMessageId, value: input.emailId },
-          ],
-        });
-        options.metrics.workflowsStarted.inc({ kind: 'email' });
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      }
-    },
+    startSendEmail: (input) =>
+      startOnce('email', 'sendEmailWorkflow', emailWorkflowId(input.emailId), input, [
+        { key: RelayOrgId, value: input.orgId },
+        { key: RelayMessageId, value: input.emailId },
+      ]),
+    startSesNotification: (input) =>
+      startOnce('ses-event', 'processSesNotificationWorkflow', sesNotificationWorkflowId(input.snsMessageId), input, [
+        { key: RelayMessageId, value: input.snsMessageId },
+      ]),
   };
 }

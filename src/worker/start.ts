@@ -1,6 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities/index.js';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { createBooksClient } from '../integrations/books.js';
+import { createBusClient } from '../integrations/bus.js';
+import { createHttpClient } from '../integrations/http.js';
+import { ensureDailyUsageSchedule } from './schedules.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createSesClient, createSesSender } from '../integrations/ses.js';
@@ -24,11 +28,24 @@ export async function startWorker(deps: {
   logger: Logger;
   metrics: Metrics;
   workflowBundlePath?: string;
+  /** Replaces real dependencies (tests: an HTTP client that never leaves loopback). */
+  overrides?: Partial<ActivityDeps>;
 }): Promise<RunningWorker> {
   const { config, logger } = deps;
   await registerSearchAttributes(deps.client, config.temporal.namespace);
-  const ses = createSesSender(createSesClient(config.ses), { configurationSet: config.ses.configurationSet });
-  const activities = createActivities({ db: deps.db, ses, logger, metrics: deps.metrics });
+  const http = deps.overrides?.http ?? createHttpClient();
+  const activities = createActivities({
+    db: deps.db,
+    ses: createSesSender(createSesClient(config.ses), { configurationSet: config.ses.configurationSet }),
+    http,
+    bus: config.bus ? createBusClient(http, config.bus) : undefined,
+    books: config.booksUrl ? createBooksClient(http, { url: config.booksUrl, integrationKey: config.integrationKey }) : undefined,
+    bounceAlert: config.bounceAlert,
+    logger,
+    metrics: deps.metrics,
+    ...deps.overrides,
+  });
+  if (config.booksUrl) await ensureDailyUsageSchedule(deps.client, config.temporal.taskQueue);
   const workers: Worker[] = await createRelayWorkers({
     connection: deps.connection,
     namespace: config.temporal.namespace,

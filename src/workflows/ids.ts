@@ -5,3 +5,9 @@ export const emailWorkflowId = (emailId: string): string => `email-${emailId}`;
 
 /** SES calls run on their own rate-limited task queue beside the workflow's. */
 export const sesTaskQueueFor = (taskQueue: string): string => `${taskQueue}-ses`;
+
+export const sesNotificationWorkflowId = (snsMessageId: string): string => `ses-event-${snsMessageId}`;
+
+/** A hand-run usage report; the schedule's runs are named by Temporal from DAILY_USAGE_SCHEDULE_ID. */
+export const dailyUsageWorkflowId = (date: string): string => `daily-usage-${date}`;
+export const DAILY_USAGE_SCHEDULE_ID = 'relay-daily-usage';

@@ -1,2 +1,4 @@
 // Every workflow the Relay worker runs. Deterministic code only: no I/O, no Node APIs.
 export { sendEmailWorkflow } from './send-email.js';
+export { processSesNotificationWorkflow } from './process-ses-notification.js';
+export { reportDailyUsageWorkflow } from './report-daily-usage.js';

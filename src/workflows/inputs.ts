@@ -11,7 +11,14 @@ export interface SendEmailInput extends ReplayMarker {
   emailId: string;
 }
 
-export interface SendEmailResult {
-  status: 'sent';
-  sesMessageId: string;
+export type SendEmailResult = { status: 'sent'; sesMessageId: string } | { status: 'suppressed' };
+
+export interface SesNotificationInput {
+  snsMessageId: string;
+  type: 'Notification' | 'SubscriptionConfirmation';
+}
+
+export interface DailyUsageInput {
+  /** The UTC day to report, YYYY-MM-DD; from the schedule's time when absent. */
+  date?: string;
 }

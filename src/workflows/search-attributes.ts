@@ -7,3 +7,6 @@ export const RelayKind = defineSearchAttributeKey('RelayKind', SearchAttributeTy
 export const RelayMessageId = defineSearchAttributeKey('RelayMessageId', SearchAttributeType.KEYWORD);
 
 export const RELAY_SEARCH_ATTRIBUTES = [RelayOrgId, RelayKind, RelayMessageId] as const;
+
+/** Set by Temporal on every run a Schedule starts: the time the run was due. */
+export const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);

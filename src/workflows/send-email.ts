@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { emitToBus } from './bus.js';
 import { sesTaskQueueFor } from './ids.js';
 import type { SendEmailInput, SendEmailResult } from './inputs.js';
 
@@ -10,7 +11,7 @@ const { recordEmailFailed, recordEmailReplayed } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** Sends one stored email through SES and records the outcome on the message. */
+/** Sends one stored email through SES, records the outcome and tells the Bus. */
 export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmailResult> {
   const { orgId, emailId } = input;
   const ses = proxyActivities<Activities>({
@@ -26,9 +27,9 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
 
   if (input.replayOf) await recordEmailReplayed({ orgId, emailId, replayOfRunId: input.replayOf.runId });
 
+  let outcome;
   try {
-    const { sesMessageId } = await ses.sendEmailViaSes({ orgId, emailId });
-    return { status: 'sent', sesMessageId };
+    outcome = await ses.sendEmailViaSes({ orgId, emailId });
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     const reason = error.cause?.message ?? error.message;
@@ -36,4 +37,7 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
     // Fail the run too, so ops find failed sends in the Temporal UI and can replay them.
     throw ApplicationFailure.nonRetryable(`email ${emailId} failed: ${reason}`, 'EmailFailed');
   }
+  if (outcome.outcome === 'suppressed') return { status: 'suppressed' };
+  await emitToBus(outcome.busEvent);
+  return { status: 'sent', sesMessageId: outcome.sesMessageId };
 }

@@ -3,9 +3,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmailActivities } from '../../src/activities/emails.js';
+import { createEmailActivities, type SendOutcome } from '../../src/activities/emails.js';
 import { createDb, type Db } from '../../src/db/database.js';
 import { findEmail, insertEmail, listEmailEvents } from '../../src/db/repositories/emails.js';
+import { suppressAddress } from '../../src/db/repositories/suppressions.js';
 import type { SesMessage, SesSender } from '../../src/integrations/ses.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -49,13 +50,53 @@ function activitiesWith(ses: SesSender) {
   return createEmailActivities({ db, ses, logger: createLogger({ level: 'silent' }), metrics: createMetrics() });
 }
 
+describe('sendEmailViaSes with suppressed recipients', () => {
+  it('skips suppressed recipients, sends to the rest and says who was skipped', async () => {
+    const ses = new RecordingSes();
+    const emailId = randomUUID();
+    await insertEmail(db, {
+      id: emailId,
+      orgId,
+      content: { from: 'a@example.com', to: ['Gone <gone@example.org>', 'kept@example.org'], cc: [], bcc: [], reply_to: [], subject: 's', html: null, text: 't', headers: {}, attachments: [] },
+      tags: {},
+      metadata: {},
+    });
+    await suppressAddress(db, { orgId, address: 'gone@example.org', reason: 'hard_bounce' });
+    await quietEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId });
+
+    expect(ses.sent[0]?.content.to).toEqual(['kept@example.org']);
+    const events = await listEmailEvents(db, orgId, emailId);
+    expect(events.map((event) => [event.type, event.recipient])).toEqual([['queued', null], ['suppressed', 'gone@example.org'], ['sent', null]]);
+    expect(events[1]?.detail).toMatchObject({ reason: 'hard_bounce' });
+  });
+
+  it('ends an email whose every recipient is suppressed without calling SES', async () => {
+    const ses = new RecordingSes();
+    const emailId = randomUUID();
+    await insertEmail(db, {
+      id: emailId,
+      orgId,
+      content: { from: 'a@example.com', to: ['blocked@example.org'], cc: [], bcc: [], reply_to: [], subject: 's', html: null, text: 't', headers: {}, attachments: [] },
+      tags: {},
+      metadata: {},
+    });
+    await suppressAddress(db, { orgId, address: 'blocked@example.org', reason: 'complaint' });
+    const result = await quietEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId });
+
+    expect(result).toEqual({ outcome: 'suppressed' });
+    expect(ses.sent).toHaveLength(0);
+    expect((await findEmail(db, orgId, emailId))?.status).toBe('suppressed');
+  });
+});
+
 describe('sendEmailViaSes', () => {
   it('sends once, tags the message with its org and id, and records sent', async () => {
     const ses = new RecordingSes();
     const emailId = await storedEmail();
-    const result = (await quietEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId })) as { sesMessageId: string };
+    const result = (await quietEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId })) as SendOutcome;
 
-    expect(result.sesMessageId).toMatch(/^ses-/);
+    expect(result).toMatchObject({ outcome: 'sent', sesMessageId: expect.stringMatching(/^ses-/) });
+    expect(result.outcome === 'sent' && result.busEvent).toMatchObject({ type: 'relay.email.sent', org_id: orgId, data: { email_id: emailId } });
     expect(ses.sent[0]?.tags).toEqual({ product: 'crm', relay_org_id: orgId, relay_email_id: emailId });
     expect((await findEmail(db, orgId, emailId))?.status).toBe('sent');
   });
@@ -68,7 +109,9 @@ describe('sendEmailViaSes', () => {
     const first = await env.run(activities.sendEmailViaSes, { orgId, emailId });
     const again = await env.run(activities.sendEmailViaSes, { orgId, emailId });
 
-    expect(again).toEqual(first);
+    expect(again).toMatchObject({ outcome: 'sent', sesMessageId: (first as { sesMessageId: string }).sesMessageId });
+    // The Bus event id is the same on every attempt, so the Bus can drop the duplicate.
+    expect((again as { busEvent: { id: string } }).busEvent.id).toBe((first as { busEvent: { id: string } }).busEvent.id);
     expect(ses.sent).toHaveLength(1);
     expect((await listEmailEvents(db, orgId, emailId)).map((event) => event.type)).toEqual(['queued', 'sent']);
   });

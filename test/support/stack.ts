@@ -3,7 +3,9 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worker';
+import type { ActivityDeps } from '../../src/activities/index.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
+import type { CertificateFetcher } from '../../src/security/sns.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/database.js';
 import { createApiKey } from '../../src/db/repositories/api-keys.js';
@@ -19,6 +21,10 @@ export interface StackOptions {
   worker?: boolean;
   /** Extra environment for the config, e.g. SES_ENDPOINT of a fake SES. */
   env?: Record<string, string>;
+  /** Serves SNS signing certificates (the API still checks the certificate URL). */
+  fetchSnsCertificate?: CertificateFetcher;
+  /** Replaces activity dependencies, e.g. an HTTP client that answers for AWS hosts. */
+  workerOverrides?: Partial<ActivityDeps>;
 }
 
 export interface Stack {
@@ -80,7 +86,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const temporal = { ...config.temporal, address: env.TEMPORAL_ADDRESS };
   const client = await connectClient(temporal);
   const connection: NativeConnection = await connectWorker(temporal);
-  const api = await startApiServer({ db, temporal: client, namespace: config.temporal.namespace, taskQueue, logger, metrics, host: '127.0.0.1', port: 0 });
+  const api = await startApiServer({
+    db,
+    temporal: client,
+    namespace: config.temporal.namespace,
+    taskQueue,
+    logger,
+    metrics,
+    host: '127.0.0.1',
+    port: 0,
+    snsTopicArns: config.snsTopicArns,
+    adminKey: config.adminKey,
+    fetchSnsCertificate: options.fetchSnsCertificate,
+  });
 
   let worker: RunningWorker | undefined;
   const stack: Stack = {
@@ -93,7 +111,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sesUrl,
     cliEnv: env,
     async startWorker() {
-      worker = await startWorker({ config, db, client, connection, logger, metrics, workflowBundlePath: inject('workflowBundlePath') });
+      worker = await startWorker({
+        config,
+        db,
+        client,
+        connection,
+        logger,
+        metrics,
+        workflowBundlePath: inject('workflowBundlePath'),
+        overrides: options.workerOverrides,
+      });
       return worker;
     },
     async stopWorker() {

@@ -9,6 +9,8 @@ import { emailWorkflowId, sesTaskQueueFor } from '../../src/workflows/ids.js';
 import type { SendEmailInput } from '../../src/workflows/inputs.js';
 import '../support/stack.js';
 
+const sentEvent = { id: 'evt-1', type: 'relay.email.sent' as const, occurred_at: '2026-01-01T00:00:00.000Z', org_id: 'org-1', data: {} };
+
 let connection: Connection;
 let client: Client;
 
@@ -42,18 +44,38 @@ async function runWorkflow(activities: Partial<Activities>, input: Partial<SendE
 }
 
 describe('sendEmailWorkflow', () => {
-  it('sends through the SES queue and returns the SES message id', async () => {
+  it('sends through the SES queue, tells the Bus, and returns the SES message id', async () => {
     const calls: string[] = [];
     const result = await runWorkflow({
       async sendEmailViaSes() {
         calls.push('ses');
-        return { sesMessageId: 'ses-1' };
+        return { outcome: 'sent', sesMessageId: 'ses-1', busEvent: sentEvent };
+      },
+      async publishBusEvent(event) {
+        calls.push(`bus:${event.type}`);
+        return { published: true };
       },
       async recordEmailFailed() {
         calls.push('failed');
       },
     });
     expect(result).toEqual({ status: 'sent', sesMessageId: 'ses-1' });
+    expect(calls).toEqual(['ses', 'bus:relay.email.sent']);
+  });
+
+  it('ends a fully suppressed email without a Bus event', async () => {
+    const calls: string[] = [];
+    const result = await runWorkflow({
+      async sendEmailViaSes() {
+        calls.push('ses');
+        return { outcome: 'suppressed' };
+      },
+      async publishBusEvent() {
+        calls.push('bus');
+        return { published: true };
+      },
+    });
+    expect(result).toEqual({ status: 'suppressed' });
     expect(calls).toEqual(['ses']);
   });
 
@@ -83,7 +105,10 @@ describe('sendEmailWorkflow', () => {
         },
         async sendEmailViaSes() {
           calls.push('ses');
-          return { sesMessageId: 'ses-2' };
+          return { outcome: 'sent', sesMessageId: 'ses-2', busEvent: sentEvent };
+        },
+        async publishBusEvent() {
+          return { published: true };
         },
       },
       { replayOf: { runId: 'run-0' } },

@@ -64,16 +64,13 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
     const { orgId } = principalOf(req);
     const email = await findEmail(db, orgId, req.params.id as string);
     if (!email) throw new ApiError('not_found', 'no such email');
-    const events = await listEmailEvents(db, orgId, email.id);
-    res.json({
-      ...emailSummary(email),
-      events: events.map((event) => ({
-        type: event.type,
-        recipient: event.recipient,
-        at: event.occurred_at.toISOString(),
-        detail: event.detail,
-      })),
-    });
+    const events = (await listEmailEvents(db, orgId, email.id)).map((event) => ({
+      type: event.type,
+      recipient: event.recipient,
+      at: event.occurred_at.toISOString(),
+      detail: event.detail,
+    }));
+    res.json({ ...emailSummary(email), recipients: recipientStates(email, events), events });
   });
 
   router.get('/api/v1/emails', requireApiKey(apiKeys, 'read'), async (req, res) => {
@@ -123,6 +120,17 @@ function emailSummary(email: Email) {
     failure_reason: email.failure_reason,
     created_at: email.created_at.toISOString(),
   };
+}
+
+// Timeline entries that say where one recipient's copy stands; the latest one wins.
+const RECIPIENT_STATES = new Set(['suppressed', 'delivered', 'delayed', 'bounced', 'complained']);
+
+function recipientStates(email: Email, events: { type: string; recipient: string | null; at: string }[]) {
+  const fallback = email.status === 'queued' || email.status === 'failed' || email.status === 'suppressed' ? email.status : 'sent';
+  return email.recipients.map((address) => {
+    const latest = events.filter((event) => event.recipient === address && RECIPIENT_STATES.has(event.type)).at(-1);
+    return { address, status: latest?.type ?? fallback, at: latest?.at ?? null };
+  });
 }
 
 function encodeCursor(email: Email): string {

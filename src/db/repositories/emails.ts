@@ -84,20 +84,69 @@ export async function listEmailEvents(db: DbOrTrx, orgId: string, emailId: strin
     .execute();
 }
 
-export async function insertEmailEvent(
-  db: DbOrTrx,
-  event: { orgId: string; emailId: string; type: EmailEventType; recipient?: string; detail?: Record<string, unknown> },
-): Promise<void> {
+export interface NewTimelineEntry {
+  orgId: string;
+  emailId: string;
+  type: EmailEventType;
+  recipient?: string | null;
+  detail?: Record<string, unknown>;
+  /** When it happened, if not now (SES events carry their own time). */
+  occurredAt?: Date;
+  snsMessageId?: string;
+}
+
+export async function insertEmailEvent(db: DbOrTrx, event: NewTimelineEntry): Promise<void> {
+  await insertEmailEvents(db, [event]);
+}
+
+export async function insertEmailEvents(db: DbOrTrx, events: NewTimelineEntry[]): Promise<void> {
+  if (events.length === 0) return;
   await db
     .insertInto('email_events')
-    .values({
-      org_id: event.orgId,
-      email_id: event.emailId,
-      type: event.type,
-      recipient: event.recipient ?? null,
-      detail: JSON.stringify(event.detail ?? {}),
-    })
+    .values(
+      events.map((event) => ({
+        org_id: event.orgId,
+        email_id: event.emailId,
+        type: event.type,
+        recipient: event.recipient ?? null,
+        detail: JSON.stringify(event.detail ?? {}),
+        sns_message_id: event.snsMessageId ?? null,
+        ...(event.occurredAt ? { occurred_at: event.occurredAt } : {}),
+      })),
+    )
     .execute();
+}
+
+/**
+ * Moves a message to `status` only from a status that ranks below it, so events
+ * arriving in any order end in the same place (a late Delivery never undoes a Bounce).
+ */
+export async function advanceEmailStatus(
+  db: DbOrTrx,
+  orgId: string,
+  id: string,
+  status: EmailStatus,
+  from: readonly EmailStatus[],
+  failureReason?: string,
+): Promise<boolean> {
+  if (from.length === 0) return false;
+  const result = await db
+    .updateTable('emails')
+    .set({ status, updated_at: sql`now()`, ...(failureReason ? { failure_reason: failureReason } : {}) })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * The one lookup across organizations: which org and email an SES message id belongs
+ * to, for SES events that do not carry Relay's tags.
+ */
+export async function findEmailOwnerBySesMessageId(db: DbOrTrx, sesMessageId: string): Promise<{ orgId: string; emailId: string } | undefined> {
+  const row = await db.selectFrom('emails').select(['org_id', 'id']).where('ses_message_id', '=', sesMessageId).executeTakeFirst();
+  return row ? { orgId: row.org_id, emailId: row.id } : undefined;
 }
 
 /**

@@ -1,6 +1,9 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
-export const EMAIL_EVENT_TYPES = ['queued', 'sent', 'failed', 'replayed'] as const;
+export const EMAIL_EVENT_TYPES = [
+  'queued', 'sent', 'failed', 'replayed', 'suppressed',
+  'delivered', 'bounced', 'complained', 'opened', 'clicked', 'delayed', 'rejected', 'rendering_failed',
+] as const;
 export type EmailEventType = (typeof EMAIL_EVENT_TYPES)[number];
 
 export interface EmailEventsTable {
@@ -11,6 +14,8 @@ export interface EmailEventsTable {
   /** The recipient the event is about; null when it concerns the whole message. */
   recipient: string | null;
   detail: ColumnType<Record<string, unknown>, string, string>;
+  /** The SNS notification an SES event came in; null for Relay's own entries. */
+  sns_message_id: ColumnType<string | null, string | null | undefined, never>;
   occurred_at: Generated<Date>;
 }
 

@@ -1,0 +1,28 @@
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { DAILY_USAGE_SCHEDULE_ID } from '../workflows/ids.js';
+import { RelayKind } from '../workflows/search-attributes.js';
+
+/**
+ * The daily Books usage report: five past midnight UTC, for the day before. Created once;
+ * a schedule that already exists is left as it is (operators may have paused it).
+ */
+export async function ensureDailyUsageSchedule(client: Client, taskQueue: string, scheduleId = DAILY_USAGE_SCHEDULE_ID): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: { calendars: [{ hour: 0, minute: 5 }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'reportDailyUsageWorkflow',
+        workflowId: 'daily-usage',
+        taskQueue,
+        args: [{}],
+        typedSearchAttributes: [{ key: RelayKind, value: 'daily-usage' }],
+      },
+      // A worker outage still reports the missed day once it is back.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+}
