@@ -3,9 +3,10 @@
 // Temporal server:
 //   (a) raw client.workflow.start of a no-op workflow per second,
 //   (b) accepted POST /api/v1/emails per second with p50/p99 latency, and (b)/(a),
-//   (c) the SES send rate reached draining a backlog, against SES_MAX_SEND_RATE.
+//   (c) the SES send rate reached draining a backlog, against SES_MAX_SEND_RATE,
+//   (d) signed SNS notifications (SES events) acknowledged per second, p50/p99.
 // Every loop is bounded by a request count.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import { createApiKey } from '../src/db/repositories/api-keys.js';
 import { createOrganization } from '../src/db/repositories/organizations.js';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
 import { FakeSes } from '../test/fakes/fake-ses.js';
+import { TOPIC_ARN, makeSigningCertificate, sesEvents, sesNotification } from '../test/support/sns.js';
 import { ensureTemporalCli, startTemporalDevServer, stopChild } from '../src/dev/temporal-server.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createMetrics } from '../src/observability/metrics.js';
@@ -75,6 +77,7 @@ async function main() {
     TEMPORAL_ADDRESS: temporal.address,
     SES_ENDPOINT: ses.url,
     SES_MAX_SEND_RATE: String(SES_RATE),
+    SNS_TOPIC_ARNS: TOPIC_ARN,
   };
   const config = loadConfig(benchEnv);
   const logger = createLogger({ level: 'silent' });
@@ -84,9 +87,13 @@ async function main() {
   const temporalConfig = { ...config.temporal, address: temporal.address };
   const client = await connectClient(temporalConfig);
   // The API runs in its own process, as `relay api` does in production, so the load
-  // generator does not share its event loop.
+  // generator does not share its event loop. Its only difference: SNS certificates come
+  // from the file the bench made.
+  const { key: snsKey, certificate } = makeSigningCertificate();
+  const certificateFile = join(scratch, 'sns-cert.pem');
+  await writeFile(certificateFile, certificate);
   const apiPort = await freePort();
-  const api = spawn(process.execPath, ['--import', 'tsx', resolve(projectDir, 'src/cli/main.ts'), 'api'], {
+  const api = spawn(process.execPath, ['--import', 'tsx', resolve(projectDir, 'bench/api-process.ts'), certificateFile], {
     env: { ...process.env, ...benchEnv, PORT: String(apiPort) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -124,6 +131,17 @@ async function main() {
     sends.push(await drive(REQUESTS / 2, CONCURRENCY, (i) => postEmail(round * REQUESTS + i)));
   }
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+  // (d) Signed SNS notifications (SES Delivery events) acknowledged by /api/webhooks/ses.
+  const notifications = Array.from({ length: REQUESTS }, (_, index) =>
+    JSON.stringify(sesNotification(snsKey, sesEvents.delivery(sesEvents.mail(`bench-${index}`, ['r@example.org']), ['r@example.org']))),
+  );
+  const postSns = async (index: number) => {
+    const response = await fetch(`${apiUrl}/api/webhooks/ses`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: notifications[index] });
+    if (response.status !== 200) throw new Error(`SNS answered ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  const sns = await drive(REQUESTS, CONCURRENCY, postSns);
   const rawRate = mean(raw.map((r) => r.perSecond));
   const sendRate = mean(sends.map((r) => r.perSecond));
 
@@ -151,6 +169,7 @@ async function main() {
   console.log(`(b) POST /api/v1/emails accepted     ${fmt(sendRate)}/s   p50 ${fmt(mean(sends.map((r) => r.p50)))} ms   p99 ${fmt(mean(sends.map((r) => r.p99)))} ms`);
   console.log(`    ratio (b)/(a)                    ${(sendRate / rawRate).toFixed(2)}   (target >= 0.8)`);
   console.log(`(c) SES sends draining ${arrivals.length}       ${fmt(sesRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * sesRate) / SES_RATE).toFixed(0)} %   busiest 1 s window: ${peak} sends   (target 90-100 %)`);
+  console.log(`(d) SNS events acknowledged          ${fmt(sns.perSecond)}/s   p50 ${fmt(sns.p50)} ms   p99 ${fmt(sns.p99)} ms   (verified, stored, workflow started)`);
 
   await worker.shutdown();
   await connection.close();

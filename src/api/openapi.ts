@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERROR_STATUS } from './errors.js';
 import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, sendEmailRequest } from './schemas/emails.js';
+import { addSuppressionRequest, listSuppressionsQuery, suppressionView } from './schemas/suppressions.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({
   'application/json': { schema: z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' }) },
@@ -14,6 +15,8 @@ const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [String(status), { description: 'error', content: json(errorBody) }]));
 
 const security = [{ apiKey: [] }];
+
+const addressParameter = { name: 'address', in: 'path', required: true, schema: { type: 'string', format: 'email' } };
 
 const idempotencyHeader = {
   name: 'Idempotency-Key',
@@ -69,6 +72,33 @@ export function buildOpenApiDocument() {
           security,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: { '200': { description: 'the email', content: json(emailView) }, ...errors(401, 403, 404) },
+        },
+      },
+      '/api/v1/suppressions': {
+        get: {
+          summary: 'The organization\'s suppression list, by address (scope read)',
+          security,
+          parameters: queryParameters(listSuppressionsQuery),
+          responses: {
+            '200': { description: 'a page', content: json(z.object({ data: z.array(suppressionView), next_cursor: z.string().nullable() })) },
+            ...errors(400, 401, 403),
+          },
+        },
+        post: {
+          summary: 'Suppress an address by hand (scope send)',
+          security,
+          requestBody: { required: true, content: json(addSuppressionRequest, 'input') },
+          responses: { '201': { description: 'suppressed', content: json(suppressionView) }, ...errors(400, 401, 403) },
+        },
+      },
+      '/api/v1/suppressions/{address}': {
+        get: { summary: 'One suppression (scope read)', security, parameters: [addressParameter], responses: { '200': { description: 'suppressed', content: json(suppressionView) }, ...errors(401, 403, 404) } },
+        delete: { summary: 'Lift a suppression (scope send)', security, parameters: [addressParameter], responses: { '204': { description: 'lifted' }, ...errors(401, 403, 404) } },
+      },
+      '/api/webhooks/ses': {
+        post: {
+          summary: 'SNS subscription endpoint for the SES configuration set\'s event destination (SNS-signed, text/plain JSON)',
+          responses: { '200': { description: 'stored; processed by workflow ses-event-<MessageId>' }, ...errors(401, 413) },
         },
       },
       '/healthz': { get: { summary: 'The process is up', responses: { '200': { description: 'ok' } } } },

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api/server.js';
 import { ConfigError, describeDegradedModes, loadConfig, type Config } from '../config.js';
@@ -11,6 +12,8 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { replayWorkflow } from '../temporal/replay.js';
 import { startWorker } from '../worker/start.js';
+import { dailyUsageWorkflowId } from '../workflows/ids.js';
+import { RelayKind } from '../workflows/search-attributes.js';
 import { runDev } from './dev.js';
 import { openDb, openTemporal, openWorkerConnection, withDevFallbacks } from './runtime.js';
 
@@ -23,6 +26,14 @@ function parseScopes(value: string): ApiKeyScope[] {
     throw new InvalidArgumentError(`scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
   }
   return [...new Set(scopes)] as ApiKeyScope[];
+}
+
+function parseDate(value: string): string {
+  const date = new Date(`${value}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
+    throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  }
+  return value;
 }
 
 function print(json: boolean, value: Record<string, unknown>, text: string): void {
@@ -129,6 +140,31 @@ function buildProgram(config: Config, logger: Logger): Command {
         );
       }),
     );
+
+  const billing = program.command('billing').description('usage reporting to Books');
+  billing
+    .command('run')
+    .description('report one UTC day of usage to Books now (backfill), through the same workflow as the daily schedule')
+    .requiredOption('--date <YYYY-MM-DD>', 'the UTC day to report', parseDate)
+    .option('--json', 'print JSON')
+    .action(async (options: { date: string; json?: boolean }) => {
+      if (!config.booksUrl) throw new InvalidArgumentError('HUB_BILLING_API_URL is not set: there is no Books to report to');
+      const client = await openTemporal(config);
+      try {
+        const result = await client.workflow.execute('reportDailyUsageWorkflow', {
+          taskQueue: config.temporal.taskQueue,
+          workflowId: dailyUsageWorkflowId(options.date),
+          args: [{ date: options.date }],
+          // A finished report may be run again: organizations already reported are skipped.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          typedSearchAttributes: [{ key: RelayKind, value: 'daily-usage' }],
+        });
+        print(Boolean(options.json), result, `reported ${result.date}: ${result.reported} organization(s)`);
+      } finally {
+        await client.connection.close();
+      }
+    });
 
   program
     .command('replay <workflowId>')

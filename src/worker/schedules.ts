@@ -1,20 +1,20 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { DAILY_USAGE_SCHEDULE_ID } from '../workflows/ids.js';
+import { dailyUsageScheduleId } from '../workflows/ids.js';
 import { RelayKind } from '../workflows/search-attributes.js';
 
 /**
  * The daily Books usage report: five past midnight UTC, for the day before. Created once;
  * a schedule that already exists is left as it is (operators may have paused it).
  */
-export async function ensureDailyUsageSchedule(client: Client, taskQueue: string, scheduleId = DAILY_USAGE_SCHEDULE_ID): Promise<void> {
+export async function ensureDailyUsageSchedule(client: Client, taskQueue: string): Promise<void> {
   try {
     await client.schedule.create({
-      scheduleId,
+      scheduleId: dailyUsageScheduleId(taskQueue),
       spec: { calendars: [{ hour: 0, minute: 5 }] },
       action: {
         type: 'startWorkflow',
         workflowType: 'reportDailyUsageWorkflow',
-        workflowId: 'daily-usage',
+        workflowId: `daily-usage-scheduled-${taskQueue}`,
         taskQueue,
         args: [{}],
         typedSearchAttributes: [{ key: RelayKind, value: 'daily-usage' }],

@@ -8,6 +8,7 @@ export const sesTaskQueueFor = (taskQueue: string): string => `${taskQueue}-ses`
 
 export const sesNotificationWorkflowId = (snsMessageId: string): string => `ses-event-${snsMessageId}`;
 
-/** A hand-run usage report; the schedule's runs are named by Temporal from DAILY_USAGE_SCHEDULE_ID. */
+/** A hand-run usage report (`relay billing run`). */
 export const dailyUsageWorkflowId = (date: string): string => `daily-usage-${date}`;
-export const DAILY_USAGE_SCHEDULE_ID = 'relay-daily-usage';
+/** One daily usage schedule per deployment, named after its task queue. */
+export const dailyUsageScheduleId = (taskQueue: string): string => `daily-usage-schedule-${taskQueue}`;
