@@ -14,16 +14,5 @@ const config = loadConfig();
 const logger = createLogger({ level: config.logLevel });
 const db = createDb(config.databaseUrl!);
 const temporal = await connectClient({ ...config.temporal, address: config.temporal.address! });
-const api = await startApiServer({
-  db,
-  temporal,
-  namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
-  logger,
-  metrics: createMetrics(),
-  ...config.http,
-  snsTopicArns: config.snsTopicArns,
-  adminKey: config.adminKey,
-  fetchSnsCertificate: async () => certificate,
-});
+const api = await startApiServer({ config, db, temporal, logger, metrics: createMetrics(), fetchSnsCertificate: async () => certificate });
 process.once('SIGTERM', () => void api.close().then(() => process.exit(0)));

@@ -51,6 +51,23 @@ const configSchema = z.object({
   BUS_INTEGRATION_KEY: optionalString,
   HUB_BILLING_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
 
+  RELAY_INBOUND_DOMAIN: z.string().min(3).default('relay.theonestack.com'),
+  PSA_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  CRM_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  PORTAL_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  // Attempts at a product before the message goes to the inbound archive instead.
+  INBOUND_ROUTE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  MAILGUN_WEBHOOK_SIGNING_KEY: optionalString,
+  SENDGRID_INBOUND_PUBLIC_KEY: optionalString,
+  POSTMARK_INBOUND_TOKEN: optionalString,
+  CLOUDMAILIN_USERNAME: optionalString,
+  CLOUDMAILIN_PASSWORD: optionalString,
+  // SNS topics of SES receipt rules that deliver inbound mail (comma-separated ARNs).
+  SES_INBOUND_TOPIC_ARNS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
+
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
   BOUNCE_ALERT_MIN_SENDS: z.coerce.number().int().min(1).default(100),
@@ -79,6 +96,18 @@ export interface Config {
   /** The Bus; undefined when either half is missing: no events are emitted. */
   readonly bus: { readonly url: string; readonly integrationKey: string } | undefined;
   readonly booksUrl: string | undefined;
+  readonly inbound: {
+    readonly domain: string;
+    readonly routeMaxAttempts: number;
+    readonly psaUrl: string | undefined;
+    readonly crmUrl: string | undefined;
+    readonly portalUrl: string | undefined;
+    readonly sesTopicArns: readonly string[];
+    readonly mailgunSigningKey: string | undefined;
+    readonly sendgridPublicKey: string | undefined;
+    readonly postmarkToken: string | undefined;
+    readonly cloudmailin: { readonly username: string; readonly password: string } | undefined;
+  };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
   readonly ses: {
     readonly region: string;
@@ -122,6 +151,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     integrationKey: raw.INTEGRATION_KEY,
     bus: raw.BUS_API_URL && raw.BUS_INTEGRATION_KEY ? { url: raw.BUS_API_URL, integrationKey: raw.BUS_INTEGRATION_KEY } : undefined,
     booksUrl: raw.HUB_BILLING_API_URL,
+    inbound: {
+      domain: raw.RELAY_INBOUND_DOMAIN.toLowerCase(),
+      routeMaxAttempts: raw.INBOUND_ROUTE_MAX_ATTEMPTS,
+      psaUrl: raw.PSA_API_URL,
+      crmUrl: raw.CRM_API_URL,
+      portalUrl: raw.PORTAL_API_URL,
+      sesTopicArns: raw.SES_INBOUND_TOPIC_ARNS,
+      mailgunSigningKey: raw.MAILGUN_WEBHOOK_SIGNING_KEY,
+      sendgridPublicKey: raw.SENDGRID_INBOUND_PUBLIC_KEY,
+      postmarkToken: raw.POSTMARK_INBOUND_TOKEN,
+      cloudmailin:
+        raw.CLOUDMAILIN_USERNAME && raw.CLOUDMAILIN_PASSWORD ? { username: raw.CLOUDMAILIN_USERNAME, password: raw.CLOUDMAILIN_PASSWORD } : undefined,
+    },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
     ses: {
       region: raw.AWS_REGION,
@@ -155,6 +197,13 @@ export function describeDegradedModes(config: Config): string[] {
   }
   if (!config.bus) notes.push('BUS_API_URL or BUS_INTEGRATION_KEY is not set: email sending works, but no events are emitted to the Bus');
   if (!config.booksUrl) notes.push('HUB_BILLING_API_URL is not set: email sending works, but daily usage is not reported to Books');
+  for (const [name, url] of [['PSA_API_URL', config.inbound.psaUrl], ['CRM_API_URL', config.inbound.crmUrl], ['PORTAL_API_URL', config.inbound.portalUrl]] as const) {
+    if (!url || !config.integrationKey) notes.push(`${name} or INTEGRATION_KEY is not set: inbound mail for it goes to the inbound archive`);
+  }
+  const { mailgunSigningKey, sendgridPublicKey, postmarkToken, cloudmailin, sesTopicArns } = config.inbound;
+  if (!mailgunSigningKey && !sendgridPublicKey && !postmarkToken && !cloudmailin && sesTopicArns.length === 0) {
+    notes.push('no inbound email provider is configured: /api/webhooks/inbound-email refuses every request');
+  }
   if (!config.adminKey) notes.push('RELAY_ADMIN_KEY is not set: /api/admin/* answers 401');
   return notes;
 }

@@ -42,8 +42,9 @@ describe('SES failures', () => {
     expect(email.status).toBe('failed');
     expect(email.failure_reason).toContain('MessageRejected');
     expect(email.events.map((event: { type: string }) => event.type)).toEqual(['queued', 'failed']);
-    const run = await stack.client.workflow.getHandle(emailWorkflowId(body.id)).describe();
-    expect(run.status.name).toBe('FAILED');
+    const handle = stack.client.workflow.getHandle(emailWorkflowId(body.id));
+    await expect(handle.result()).rejects.toThrow();
+    expect((await handle.describe()).status.name).toBe('FAILED');
     expect(ses.sendCalls).toHaveLength(1);
   });
 

@@ -1,9 +1,10 @@
 import { createBusActivities, type BusActivityDeps } from './bus.js';
 import { createEmailActivities, type EmailActivityDeps } from './emails.js';
+import { createInboundActivities, type InboundActivityDeps } from './inbound.js';
 import { createSesEventActivities, type SesEventActivityDeps } from './ses-events.js';
 import { createUsageActivities, type UsageActivityDeps } from './usage.js';
 
-export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps;
+export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps & InboundActivityDeps;
 
 /** Every activity, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBusActivities(deps),
     ...createSesEventActivities(deps),
     ...createUsageActivities(deps),
+    ...createInboundActivities(deps),
   };
 }
 

@@ -10,7 +10,10 @@ import { cachedApiKeyLookup } from './auth.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { SnsVerifier } from '../security/sns.js';
+import type { InboundSecrets } from '../inbound/receive.js';
 import { adminRoutes } from './routes/admin.js';
+import { inboundRoutes } from './routes/inbound.js';
+import { inboundWebhookRoutes } from './routes/inbound-webhook.js';
 import { emailRoutes } from './routes/emails.js';
 import { sesWebhookRoutes } from './routes/ses-webhook.js';
 import { suppressionRoutes } from './routes/suppressions.js';
@@ -19,6 +22,9 @@ import { healthRoutes } from './routes/health.js';
 export interface ApiDeps {
   db: Db;
   sns: SnsVerifier;
+  inboundSns: SnsVerifier;
+  inboundSecrets: InboundSecrets;
+  routeMaxAttempts: number;
   adminKey: string | undefined;
   temporal: Client;
   workflows: WorkflowStarter;
@@ -62,6 +68,7 @@ export function createApp(deps: ApiDeps): Express {
   const apiKeys = cachedApiKeyLookup(deps.db);
   // Provider webhooks read their raw body themselves (signatures cover the exact bytes).
   app.use(sesWebhookRoutes(deps));
+  app.use(inboundWebhookRoutes({ ...deps, secrets: deps.inboundSecrets }));
 
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
 
@@ -72,6 +79,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(healthRoutes(deps));
   app.use(emailRoutes({ ...deps, apiKeys }));
   app.use(suppressionRoutes({ ...deps, apiKeys }));
+  app.use(inboundRoutes({ ...deps, apiKeys }));
   app.use(adminRoutes(deps));
 
   app.use(notFoundHandler);

@@ -1,13 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
+import { createHttpClient, ensureSuccess } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
-import { createHttpClient, ensureSuccess } from '../integrations/http.js';
-import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
 import { createApp } from './app.js';
 
 export interface ApiServer {
@@ -15,37 +16,37 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Listens on host:port (0 picks a free port) and answers until closed. */
+/** Listens on the config's host and port (0 picks a free port) and answers until closed. */
 export async function startApiServer(deps: {
+  config: Config;
   db: Db;
   temporal: Client;
-  namespace: string;
-  taskQueue: string;
   logger: Logger;
   metrics: Metrics;
-  host: string;
-  port: number;
-  snsTopicArns: readonly string[];
-  adminKey: string | undefined;
   /** Where SNS signing certificates come from; tests serve their own (the URL check still applies). */
   fetchSnsCertificate?: CertificateFetcher;
 }): Promise<ApiServer> {
+  const { config } = deps;
   // Workflow starts carry search attributes; the API may come up before any worker has registered them.
-  await registerSearchAttributes(deps.temporal, deps.namespace);
-  const workflows = createWorkflowStarter(deps.temporal, { taskQueue: deps.taskQueue, metrics: deps.metrics });
+  await registerSearchAttributes(deps.temporal, config.temporal.namespace);
+  const workflows = createWorkflowStarter(deps.temporal, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics });
   const http = createHttpClient({ timeoutMs: 5000 });
-  const sns = createSnsVerifier({
-    allowedTopicArns: deps.snsTopicArns,
-    fetchCertificate:
-      deps.fetchSnsCertificate ?? (async (url) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body),
+  const fetchCertificate = deps.fetchSnsCertificate ?? (async (url: string) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body);
+  const app = createApp({
+    ...deps,
+    workflows,
+    adminKey: config.adminKey,
+    sns: createSnsVerifier({ allowedTopicArns: config.snsTopicArns, fetchCertificate }),
+    inboundSns: createSnsVerifier({ allowedTopicArns: config.inbound.sesTopicArns, fetchCertificate }),
+    inboundSecrets: config.inbound,
+    routeMaxAttempts: config.inbound.routeMaxAttempts,
   });
-  const app = createApp({ ...deps, workflows, sns });
   const server = await new Promise<Server>((listening, fail) => {
-    const s = app.listen(deps.port, deps.host, () => listening(s));
+    const s = app.listen(config.http.port, config.http.host, () => listening(s));
     s.once('error', fail);
   });
   const { port } = server.address() as AddressInfo;
-  const host = deps.host.includes(':') ? `[${deps.host}]` : deps.host;
+  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     close: () =>

@@ -87,7 +87,7 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
 
   const worker = await startWorker({ config, db, client, connection, logger, metrics });
   stops.unshift(() => worker.shutdown());
-  const api = await startApiServer({ db, temporal: client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, logger, metrics, ...config.http, snsTopicArns: config.snsTopicArns, adminKey: config.adminKey });
+  const api = await startApiServer({ config, db, temporal: client, logger, metrics });
   stops.unshift(() => api.close());
 
   for (const note of describeDegradedModes(config)) logger.warn(note);

@@ -84,7 +84,7 @@ function buildProgram(config: Config, logger: Logger): Command {
       const db = openDb(config, logger);
       const temporal = await openTemporal(config);
       const metrics = createMetrics({ defaultMetrics: true });
-      const api = await startApiServer({ db, temporal, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, logger, metrics, ...config.http, snsTopicArns: config.snsTopicArns, adminKey: config.adminKey });
+      const api = await startApiServer({ config, db, temporal, logger, metrics });
       logger.info({ url: api.url }, 'API listening');
       await untilSignal();
       await api.close();

@@ -4,6 +4,14 @@ import type { ApiKeysTable } from './tables/api-keys.js';
 import type { EmailEventsTable } from './tables/email-events.js';
 import type { EmailsTable } from './tables/emails.js';
 import type { IdempotencyKeysTable } from './tables/idempotency-keys.js';
+import type { ConversationMessagesTable, CustomersTable, TicketCountersTable, TicketsTable } from './tables/helpdesk.js';
+import type {
+  InboundAddressesTable,
+  InboundAttachmentsTable,
+  InboundMessagesTable,
+  InboundRoutingAttemptsTable,
+  WebhookNoncesTable,
+} from './tables/inbound.js';
 import type { BounceRateAlertsTable, SesNotificationsTable, SuppressionsTable, UsageReportsTable } from './tables/lifecycle.js';
 import type { OrganizationsTable } from './tables/organizations.js';
 
@@ -17,6 +25,15 @@ export interface Database {
   suppressions: SuppressionsTable;
   bounce_rate_alerts: BounceRateAlertsTable;
   usage_reports: UsageReportsTable;
+  inbound_addresses: InboundAddressesTable;
+  inbound_messages: InboundMessagesTable;
+  inbound_attachments: InboundAttachmentsTable;
+  inbound_routing_attempts: InboundRoutingAttemptsTable;
+  webhook_nonces: WebhookNoncesTable;
+  customers: CustomersTable;
+  ticket_counters: TicketCountersTable;
+  tickets: TicketsTable;
+  conversation_messages: ConversationMessagesTable;
 }
 
 export type Db = Kysely<Database>;

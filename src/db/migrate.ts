@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import * as spine from './migrations/2026-11-26T0000-spine.js';
 import * as lifecycle from './migrations/2026-11-26T0100-lifecycle.js';
+import * as inbound from './migrations/2026-11-26T0200-inbound.js';
 import type { Db } from './database.js';
 
 /**
@@ -11,6 +12,7 @@ import type { Db } from './database.js';
 const migrations: Record<string, Migration> = {
   '2026-11-26T0000-spine': spine,
   '2026-11-26T0100-lifecycle': lifecycle,
+  '2026-11-26T0200-inbound': inbound,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

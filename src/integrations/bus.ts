@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ensureSuccess, type HttpClient } from './http.js';
 
-export const BUS_EVENT_TYPES = ['relay.email.sent', 'relay.email.bounced', 'relay.email.complained', 'relay.alert.bounce_rate'] as const;
+export const BUS_EVENT_TYPES = ['relay.email.sent', 'relay.email.bounced', 'relay.email.complained', 'relay.email.inbound', 'relay.alert.bounce_rate'] as const;
 export type BusEventType = (typeof BUS_EVENT_TYPES)[number];
 
 /** One Bus event, as Relay posts it (docs/integrations.md). */
@@ -10,6 +10,7 @@ export interface BusEvent {
   id: string;
   type: BusEventType;
   occurred_at: string;
+  /** Empty when the event belongs to no organization Relay knows (mail routed to a product). */
   org_id: string;
   data: Record<string, unknown>;
 }

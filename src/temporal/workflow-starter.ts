@@ -1,8 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { Metrics } from '../observability/metrics.js';
-import { emailWorkflowId, sesNotificationWorkflowId } from '../workflows/ids.js';
-import type { SendEmailInput, SesNotificationInput } from '../workflows/inputs.js';
+import { emailWorkflowId, inboundWorkflowId, sesNotificationWorkflowId } from '../workflows/ids.js';
+import type { ProcessInboundInput, SendEmailInput, SesNotificationInput } from '../workflows/inputs.js';
+import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from '../workflows/search-attributes.js';
 
 export interface WorkflowStarter {
@@ -10,6 +11,10 @@ export interface WorkflowStarter {
   startSendEmail(input: SendEmailInput): Promise<void>;
   /** Starts `ses-event-<sns message id>`, at most once per SNS message. */
   startSesNotification(input: SesNotificationInput): Promise<void>;
+  /** Starts `inbound-<id>`, at most once per stored inbound message. */
+  startInbound(input: ProcessInboundInput): Promise<void>;
+  /** Runs `inbound-<id>` again for an archived message (its earlier run has finished). */
+  replayInbound(input: ProcessInboundInput): Promise<void>;
 }
 
 export function createWorkflowStarter(client: Client, options: { taskQueue: string; metrics: Metrics }): WorkflowStarter {
@@ -17,13 +22,20 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
    * Workflow ids are idempotency keys: a second start of the same id, running or
    * finished, is success and does nothing (`relay replay` is the one way to run again).
    */
-  async function startOnce(kind: string, workflowType: string, workflowId: string, input: object, attributes: SearchAttributePair[]) {
+  async function startOnce(
+    kind: string,
+    workflowType: string,
+    workflowId: string,
+    input: object,
+    attributes: SearchAttributePair[],
+    reuse: WorkflowIdReusePolicy = WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  ) {
     try {
       await client.workflow.start(workflowType, {
         taskQueue: options.taskQueue,
         workflowId,
         args: [input],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdReusePolicy: reuse,
         typedSearchAttributes: [{ key: RelayKind, value: kind }, ...attributes],
       });
       options.metrics.workflowsStarted.inc({ kind });
@@ -42,5 +54,24 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
       startOnce('ses-event', 'processSesNotificationWorkflow', sesNotificationWorkflowId(input.snsMessageId), input, [
         { key: RelayMessageId, value: input.snsMessageId },
       ]),
+    startInbound: (input) =>
+      startOnce('inbound', 'processInboundWorkflow', inboundWorkflowId(input.inboundId), input, [{ key: RelayMessageId, value: input.inboundId }]),
+    replayInbound: async (input) => {
+      try {
+        await client.workflow.start('processInboundWorkflow', {
+          taskQueue: options.taskQueue,
+          workflowId: inboundWorkflowId(input.inboundId),
+          args: [input],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          typedSearchAttributes: [
+            { key: RelayKind, value: 'inbound' },
+            { key: RelayMessageId, value: input.inboundId },
+          ],
+        });
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ReplayRefused(`inbound ${input.inboundId} is being processed right now`);
+        throw error;
+      }
+    },
   };
 }

@@ -4,6 +4,7 @@ import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { createBooksClient } from '../integrations/books.js';
 import { createBusClient } from '../integrations/bus.js';
 import { createHttpClient } from '../integrations/http.js';
+import { createProductsClient } from '../integrations/products.js';
 import { ensureDailyUsageSchedule } from './schedules.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -41,6 +42,8 @@ export async function startWorker(deps: {
     bus: config.bus ? createBusClient(http, config.bus) : undefined,
     books: config.booksUrl ? createBooksClient(http, { url: config.booksUrl, integrationKey: config.integrationKey }) : undefined,
     bounceAlert: config.bounceAlert,
+    products: createProductsClient(http, { ...config.inbound, integrationKey: config.integrationKey }),
+    inboundDomain: config.inbound.domain,
     logger,
     metrics: deps.metrics,
     ...deps.overrides,

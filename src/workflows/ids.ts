@@ -12,3 +12,5 @@ export const sesNotificationWorkflowId = (snsMessageId: string): string => `ses-
 export const dailyUsageWorkflowId = (date: string): string => `daily-usage-${date}`;
 /** One daily usage schedule per deployment, named after its task queue. */
 export const dailyUsageScheduleId = (taskQueue: string): string => `daily-usage-schedule-${taskQueue}`;
+
+export const inboundWorkflowId = (inboundId: string): string => `inbound-${inboundId}`;

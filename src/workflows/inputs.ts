@@ -22,3 +22,9 @@ export interface DailyUsageInput {
   /** The UTC day to report, YYYY-MM-DD; from the schedule's time when absent. */
   date?: string;
 }
+
+export interface ProcessInboundInput extends ReplayMarker {
+  inboundId: string;
+  /** Attempts at a product before the message is archived (INBOUND_ROUTE_MAX_ATTEMPTS). */
+  routeMaxAttempts: number;
+}

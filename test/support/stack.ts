@@ -77,6 +77,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     SES_ENDPOINT: sesUrl,
     SES_CONFIGURATION_SET: 'relay-test',
     SES_MAX_SEND_RATE: '50',
+    PORT: '0',
     ...options.env,
   };
   const config = loadConfig(env);
@@ -86,19 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const temporal = { ...config.temporal, address: env.TEMPORAL_ADDRESS };
   const client = await connectClient(temporal);
   const connection: NativeConnection = await connectWorker(temporal);
-  const api = await startApiServer({
-    db,
-    temporal: client,
-    namespace: config.temporal.namespace,
-    taskQueue,
-    logger,
-    metrics,
-    host: '127.0.0.1',
-    port: 0,
-    snsTopicArns: config.snsTopicArns,
-    adminKey: config.adminKey,
-    fetchSnsCertificate: options.fetchSnsCertificate,
-  });
+  const api = await startApiServer({ config, db, temporal: client, logger, metrics, fetchSnsCertificate: options.fetchSnsCertificate });
 
   let worker: RunningWorker | undefined;
   const stack: Stack = {

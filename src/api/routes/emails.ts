@@ -15,6 +15,7 @@ import {
   type SendEmailRequest,
 } from '../schemas/emails.js';
 import { issuesOf, parseOr400 } from '../validate.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from './cursor.js';
 
 export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup }): Router {
   const { db, apiKeys } = deps;
@@ -76,13 +77,14 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
   router.get('/api/v1/emails', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
     const query = parseOr400(listEmailsQuery, req.query, 'query');
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const cursor = query.cursor === undefined ? undefined : decodeKeysetCursor(query.cursor);
+    const after = cursor && { createdAt: cursor.at, id: cursor.id };
     const rows = await listEmails(db, orgId, { ...query, limit: query.limit + 1, after });
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     res.json({
       data: page.map(emailSummary),
-      next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+      next_cursor: rows.length > query.limit && last ? encodeKeysetCursor(last.created_at, last.id) : null,
     });
   });
 
@@ -131,19 +133,4 @@ function recipientStates(email: Email, events: { type: string; recipient: string
     const latest = events.filter((event) => event.recipient === address && RECIPIENT_STATES.has(event.type)).at(-1);
     return { address, status: latest?.type ?? fallback, at: latest?.at ?? null };
   });
-}
-
-function encodeCursor(email: Email): string {
-  return Buffer.from(JSON.stringify([email.created_at.toISOString(), email.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
-    return { createdAt: date, id };
-  } catch {
-    throw new ApiError('validation_failed', 'invalid cursor');
-  }
 }

@@ -1,0 +1,60 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { InboundMessage } from '../../inbound/message.js';
+
+export const INBOUND_PROVIDERS = ['mailgun', 'sendgrid', 'postmark', 'cloudmailin', 'ses'] as const;
+export type InboundProvider = (typeof INBOUND_PROVIDERS)[number];
+
+export const INBOUND_STATUSES = ['received', 'routed', 'threaded', 'archived', 'ignored'] as const;
+export type InboundStatus = (typeof INBOUND_STATUSES)[number];
+
+export const INBOUND_CLASSIFICATIONS = ['inbound', 'bounce', 'outbound_copy', 'auto_reply', 'dialpad_voicemail'] as const;
+export type InboundClassification = (typeof INBOUND_CLASSIFICATIONS)[number];
+
+export interface InboundAddressesTable {
+  address: string;
+  org_id: string;
+  created_at: Generated<Date>;
+}
+
+export interface InboundMessagesTable {
+  id: string;
+  org_id: string | null;
+  provider: InboundProvider;
+  provider_message_id: string;
+  status: Generated<InboundStatus>;
+  classification: InboundClassification | null;
+  route: string | null;
+  archive_reason: string | null;
+  content_type: string;
+  raw: Buffer;
+  /** The normalized message, without attachment contents (those are rows of inbound_attachments). */
+  parsed: ColumnType<InboundMessage | null, string | null, string | null>;
+  received_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+export type InboundMessageRow = Selectable<InboundMessagesTable>;
+
+export interface InboundAttachmentsTable {
+  id: string;
+  inbound_id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  content: Buffer;
+}
+
+export interface InboundRoutingAttemptsTable {
+  id: Generated<string>;
+  inbound_id: string;
+  target: string;
+  outcome: 'delivered' | 'failed' | 'archived' | 'replayed';
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+  attempted_at: Generated<Date>;
+}
+
+export interface WebhookNoncesTable {
+  provider: string;
+  nonce: string;
+  message_id: string;
+  expires_at: Date;
+}

@@ -1,0 +1,38 @@
+/** Where an inbound message goes, decided by its recipients (pure). */
+export type InboundRoute =
+  | { target: 'psa_note'; ticketId: string }
+  | { target: 'psa_ticket'; tenant: string }
+  | { target: 'crm_activity'; contactId: string }
+  | { target: 'portal_reply'; ticketId: string }
+  | { target: 'helpdesk'; orgId: string }
+  | { target: 'none' };
+
+export type ProductRoute = Extract<InboundRoute, { target: 'psa_note' | 'psa_ticket' | 'crm_activity' | 'portal_reply' }>;
+
+const PLUS_ADDRESS = /^(ticket|support|crm|portal)\+([A-Za-z0-9_.-]{1,128})$/i;
+
+/**
+ * Plus-addresses on the inbound domain route to the products (the first recipient that
+ * matches wins); otherwise an organization's own support address routes to its helpdesk.
+ */
+export function routeInbound(recipients: readonly string[], inboundDomain: string, supportAddressOwner: (address: string) => string | undefined): InboundRoute {
+  const domain = inboundDomain.toLowerCase();
+  for (const recipient of recipients) {
+    const at = recipient.lastIndexOf('@');
+    if (recipient.slice(at + 1).toLowerCase() !== domain) continue;
+    // The id after "+" keeps its case: product ids (CRM contacts) can be case-sensitive.
+    const match = PLUS_ADDRESS.exec(recipient.slice(0, at));
+    if (!match) continue;
+    const kind = match[1]!.toLowerCase();
+    const id = match[2]!;
+    if (kind === 'ticket') return { target: 'psa_note', ticketId: id };
+    if (kind === 'support') return { target: 'psa_ticket', tenant: id };
+    if (kind === 'crm') return { target: 'crm_activity', contactId: id };
+    return { target: 'portal_reply', ticketId: id };
+  }
+  for (const recipient of recipients) {
+    const orgId = supportAddressOwner(recipient.toLowerCase());
+    if (orgId) return { target: 'helpdesk', orgId };
+  }
+  return { target: 'none' };
+}
