@@ -10,7 +10,10 @@ import { createOrganization, findOrganization } from '../db/repositories/organiz
 import { API_KEY_SCOPES, type ApiKeyScope } from '../db/tables/api-keys.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
+import { getInbound, listInbound } from '../db/repositories/inbound.js';
+import { replayArchivedInbound } from '../inbound/replay.js';
 import { replayWorkflow } from '../temporal/replay.js';
+import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { startWorker } from '../worker/start.js';
 import { dailyUsageWorkflowId } from '../workflows/ids.js';
 import { RelayKind } from '../workflows/search-attributes.js';
@@ -165,6 +168,48 @@ function buildProgram(config: Config, logger: Logger): Command {
         await client.connection.close();
       }
     });
+
+  const archive = program.command('archive').description('the inbound archive (all organizations)');
+  archive
+    .command('list')
+    .description('archived inbound messages, newest first')
+    .option('--reason <reason>', 'only this archive reason (e.g. psa_note_failed, no_route)')
+    .option('--limit <n>', 'how many', (value) => Number.parseInt(value, 10), 50)
+    .option('--json', 'print JSON')
+    .action((options: { reason?: string; limit: number; json?: boolean }) =>
+      withDb(config, logger, async (db) => {
+        const rows = await listInbound(db, null, { status: 'archived', reason: options.reason, limit: options.limit });
+        const entries = rows.map((row) => ({
+          id: row.id,
+          org_id: row.org_id,
+          provider: row.provider,
+          reason: row.archive_reason,
+          classification: row.classification,
+          from: row.parsed?.from.address ?? null,
+          subject: row.parsed?.subject ?? null,
+          received_at: row.received_at.toISOString(),
+        }));
+        if (options.json) process.stdout.write(`${JSON.stringify(entries)}\n`);
+        else for (const entry of entries) process.stdout.write(`${entry.id}  ${entry.received_at}  ${entry.reason}  ${entry.from ?? '-'}  ${entry.subject ?? ''}\n`);
+      }),
+    );
+  archive
+    .command('replay <id>')
+    .description('route an archived inbound message again (for example after PSA is configured)')
+    .action((id: string) =>
+      withDb(config, logger, async (db) => {
+        const row = await getInbound(db, id);
+        if (!row) throw new InvalidArgumentError(`no inbound message ${id}`);
+        const client = await openTemporal(config);
+        try {
+          const workflows = createWorkflowStarter(client, { taskQueue: config.temporal.taskQueue, metrics: createMetrics() });
+          await replayArchivedInbound({ db, client, workflows, routeMaxAttempts: config.inbound.routeMaxAttempts }, row);
+          process.stdout.write(`replaying inbound ${id}\n`);
+        } finally {
+          await client.connection.close();
+        }
+      }),
+    );
 
   program
     .command('replay <workflowId>')

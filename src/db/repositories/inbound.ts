@@ -57,6 +57,7 @@ export async function storeInbound(
 
 /** By id alone: for the workflow's activities and operators' CLI, never for tenant API reads. */
 export async function getInbound(db: DbOrTrx, id: string): Promise<InboundMessageRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
   return db.selectFrom('inbound_messages').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
