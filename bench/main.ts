@@ -4,7 +4,8 @@
 //   (a) raw client.workflow.start of a no-op workflow per second,
 //   (b) accepted POST /api/v1/emails per second with p50/p99 latency, and (b)/(a),
 //   (c) the SES send rate reached draining a backlog, against SES_MAX_SEND_RATE,
-//   (d) signed SNS notifications (SES events) acknowledged per second, p50/p99.
+//   (d) signed SNS notifications (SES events) acknowledged per second, p50/p99,
+//   (e) inbound email webhooks (Postmark format) acknowledged per second, p50/p99.
 // Every loop is bounded by a request count.
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,6 +79,7 @@ async function main() {
     SES_ENDPOINT: ses.url,
     SES_MAX_SEND_RATE: String(SES_RATE),
     SNS_TOPIC_ARNS: TOPIC_ARN,
+    POSTMARK_INBOUND_TOKEN: 'bench-token',
   };
   const config = loadConfig(benchEnv);
   const logger = createLogger({ level: 'silent' });
@@ -142,6 +144,18 @@ async function main() {
     await response.arrayBuffer();
   };
   const sns = await drive(REQUESTS, CONCURRENCY, postSns);
+
+  // (e) Inbound email webhooks (Postmark's JSON format) acknowledged: verified, stored, workflow started.
+  const postInbound = async (index: number) => {
+    const response = await fetch(`${apiUrl}/api/webhooks/inbound-email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-postmark-token': 'bench-token' },
+      body: JSON.stringify({ From: 'client@example.org', To: 'help@acme.example', Subject: `bench ${index}`, TextBody: 'hello', MessageID: `bench-${index}-${Date.now()}` }),
+    });
+    if (response.status !== 200) throw new Error(`inbound answered ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  const inbound = await drive(REQUESTS, CONCURRENCY, postInbound);
   const rawRate = mean(raw.map((r) => r.perSecond));
   const sendRate = mean(sends.map((r) => r.perSecond));
 
@@ -170,6 +184,7 @@ async function main() {
   console.log(`    ratio (b)/(a)                    ${(sendRate / rawRate).toFixed(2)}   (target >= 0.8)`);
   console.log(`(c) SES sends draining ${arrivals.length}       ${fmt(sesRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * sesRate) / SES_RATE).toFixed(0)} %   busiest 1 s window: ${peak} sends   (target 90-100 %)`);
   console.log(`(d) SNS events acknowledged          ${fmt(sns.perSecond)}/s   p50 ${fmt(sns.p50)} ms   p99 ${fmt(sns.p99)} ms   (verified, stored, workflow started)`);
+  console.log(`(e) inbound email acknowledged       ${fmt(inbound.perSecond)}/s   p50 ${fmt(inbound.p50)} ms   p99 ${fmt(inbound.p99)} ms   (verified, stored, workflow started)`);
 
   await worker.shutdown();
   await connection.close();
