@@ -68,6 +68,20 @@ const configSchema = z.object({
     .default('')
     .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
 
+  // 32 bytes, base64: encrypts secrets Relay must use later (webhook signing secrets).
+  RELAY_ENCRYPTION_KEY: optionalString,
+  // Lets webhooks use http and loopback addresses: for local development and tests only.
+  RELAY_ALLOW_INSECURE_WEBHOOKS: booleanFlag,
+  // The outgoing webhook retry schedule, seconds after each failed attempt (the seed's 1m, 5m, 30m, 2h, 24h).
+  WEBHOOK_RETRY_SCHEDULE_SECONDS: z
+    .string()
+    .default('60,300,1800,7200,86400')
+    .transform((value, ctx) => {
+      const seconds = value.split(',').map((part) => Number(part.trim()));
+      if (seconds.some((n) => !Number.isFinite(n) || n < 0)) ctx.addIssue({ code: 'custom', message: 'comma-separated non-negative numbers' });
+      return seconds;
+    }),
+
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
   BOUNCE_ALERT_MIN_SENDS: z.coerce.number().int().min(1).default(100),
@@ -108,6 +122,8 @@ export interface Config {
     readonly postmarkToken: string | undefined;
     readonly cloudmailin: { readonly username: string; readonly password: string } | undefined;
   };
+  readonly encryptionKey: string | undefined;
+  readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[] };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
   readonly ses: {
     readonly region: string;
@@ -164,6 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cloudmailin:
         raw.CLOUDMAILIN_USERNAME && raw.CLOUDMAILIN_PASSWORD ? { username: raw.CLOUDMAILIN_USERNAME, password: raw.CLOUDMAILIN_PASSWORD } : undefined,
     },
+    encryptionKey: raw.RELAY_ENCRYPTION_KEY,
+    webhooks: { allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS, retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000) },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
     ses: {
       region: raw.AWS_REGION,
@@ -204,6 +222,8 @@ export function describeDegradedModes(config: Config): string[] {
   if (!mailgunSigningKey && !sendgridPublicKey && !postmarkToken && !cloudmailin && sesTopicArns.length === 0) {
     notes.push('no inbound email provider is configured: /api/webhooks/inbound-email refuses every request');
   }
+  if (!config.encryptionKey) notes.push('RELAY_ENCRYPTION_KEY is not set: webhooks with a signing secret cannot be created');
+  if (config.webhooks.allowInsecure) notes.push('RELAY_ALLOW_INSECURE_WEBHOOKS is on: webhooks may use http and loopback addresses (never in production)');
   if (!config.adminKey) notes.push('RELAY_ADMIN_KEY is not set: /api/admin/* answers 401');
   return notes;
 }

@@ -11,6 +11,8 @@ import {
   updateInbound,
 } from '../db/repositories/inbound.js';
 import { suppressAddress } from '../db/repositories/suppressions.js';
+import { findWebhookEventIdsBySource, insertWebhookEvents } from '../db/repositories/webhooks.js';
+import { conversationData, customerData, ticketData } from '../helpdesk/events.js';
 import type { InboundClassification } from '../db/tables/inbound.js';
 import { classifyInbound, SES_MESSAGE_ID, sesMessageIdsIn } from '../inbound/classify.js';
 import type { InboundMessage } from '../inbound/message.js';
@@ -119,7 +121,8 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
         const customer = await findOrCreateCustomerByEmail(trx, orgId, message.from.address, message.from.name);
         if (done) {
           const ticket = await trx.selectFrom('tickets').selectAll().where('id', '=', done.ticket_id).executeTakeFirstOrThrow();
-          return { ticketId: ticket.id, ticketNumber: ticket.number, threadedBy: 'already', ticketCreated: false, customerId: customer.customer.id, customerCreated: false };
+          const eventIds = await findWebhookEventIdsBySource(trx, orgId, inboundId);
+          return { ticketId: ticket.id, ticketNumber: ticket.number, threadedBy: 'already', eventIds };
         }
         let threadedBy = 'new';
         let ticket = message.inReplyTo ? await findTicketByMessageIds(trx, orgId, [message.inReplyTo]) : undefined;
@@ -151,7 +154,7 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
         }
         const ticketCreated = !ticket;
         ticket ??= await createTicket(trx, { orgId, subject: message.subject, customerId: customer.customer.id, channel: 'email' });
-        await addConversationMessage(trx, {
+        const conversationId = await addConversationMessage(trx, {
           orgId,
           ticketId: ticket.id,
           direction: 'inbound',
@@ -163,8 +166,15 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
           messageId: message.messageId,
           inboundId,
         });
+        const conversation = await trx.selectFrom('conversation_messages').selectAll().where('id', '=', conversationId).executeTakeFirstOrThrow();
+        // The events commit with the change; the workflow then fans them out to webhooks.
+        const eventIds = await insertWebhookEvents(trx, orgId, [
+          ...(customer.created ? [{ type: 'customer.created', data: customerData(customer.customer) }] : []),
+          ...(ticketCreated ? [{ type: 'ticket.created', data: ticketData(ticket, customer.customer) }] : []),
+          { type: 'conversation.created', data: conversationData(conversation, ticket) },
+        ], inboundId);
         logger.info({ orgId, inboundId, ticketId: ticket.id, threadedBy }, 'inbound email threaded');
-        return { ticketId: ticket.id, ticketNumber: ticket.number, threadedBy, ticketCreated, customerId: customer.customer.id, customerCreated: customer.created };
+        return { ticketId: ticket.id, ticketNumber: ticket.number, threadedBy, eventIds };
       });
     },
 

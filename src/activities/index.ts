@@ -3,8 +3,9 @@ import { createEmailActivities, type EmailActivityDeps } from './emails.js';
 import { createInboundActivities, type InboundActivityDeps } from './inbound.js';
 import { createSesEventActivities, type SesEventActivityDeps } from './ses-events.js';
 import { createUsageActivities, type UsageActivityDeps } from './usage.js';
+import { createWebhookActivities, type WebhookActivityDeps } from './webhooks.js';
 
-export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps & InboundActivityDeps;
+export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps & InboundActivityDeps & WebhookActivityDeps;
 
 /** Every activity, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSesEventActivities(deps),
     ...createUsageActivities(deps),
     ...createInboundActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

@@ -11,7 +11,12 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { SnsVerifier } from '../security/sns.js';
 import type { InboundSecrets } from '../inbound/receive.js';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import type { SecretBox } from '../security/encryption.js';
+import type { UrlPolicy } from '../security/ssrf.js';
 import { adminRoutes } from './routes/admin.js';
+import { helpdeskRoutes } from './routes/helpdesk.js';
+import { appRouter, createTrpcContext } from './trpc/webhooks.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { inboundWebhookRoutes } from './routes/inbound-webhook.js';
 import { emailRoutes } from './routes/emails.js';
@@ -26,6 +31,8 @@ export interface ApiDeps {
   inboundSecrets: InboundSecrets;
   routeMaxAttempts: number;
   adminKey: string | undefined;
+  secretBox: SecretBox;
+  urlPolicy: UrlPolicy;
   temporal: Client;
   workflows: WorkflowStarter;
   logger: Logger;
@@ -80,6 +87,11 @@ export function createApp(deps: ApiDeps): Express {
   app.use(emailRoutes({ ...deps, apiKeys }));
   app.use(suppressionRoutes({ ...deps, apiKeys }));
   app.use(inboundRoutes({ ...deps, apiKeys }));
+  app.use(helpdeskRoutes({ ...deps, apiKeys }));
+  app.use(
+    '/api/trpc',
+    createExpressMiddleware({ router: appRouter, createContext: (options) => createTrpcContext({ ...deps, apiKeys }, options) }),
+  );
   app.use(adminRoutes(deps));
 
   app.use(notFoundHandler);

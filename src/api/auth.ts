@@ -38,21 +38,23 @@ export function cachedApiKeyLookup(db: Db, now: () => number = Date.now): ApiKey
   };
 }
 
+/** The principal of `Authorization: Bearer <api key>`, or undefined when the key is missing or wrong. */
+export async function authenticateApiKey(lookup: ApiKeyLookup, authorization: string | undefined): Promise<ApiPrincipal | undefined> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  const parsed = match?.[1] ? parseApiKey(match[1]) : undefined;
+  const key = parsed ? await lookup(parsed.id) : undefined;
+  if (!parsed || !key || !constantTimeEqual(parsed.hash, key.secret_hash)) return undefined;
+  return { orgId: key.org_id, keyId: key.id, scopes: key.scopes };
+}
+
 /** Authenticates `Authorization: Bearer <api key>` and requires one scope. */
 export function requireApiKey(lookup: ApiKeyLookup, scope: ApiKeyScope): RequestHandler {
   return async (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const parsed = match?.[1] ? parseApiKey(match[1]) : undefined;
-    const key = parsed ? await lookup(parsed.id) : undefined;
-    if (!parsed || !key || !constantTimeEqual(parsed.hash, key.secret_hash)) {
-      throw new ApiError('unauthorized', 'missing or invalid API key');
-    }
-    if (!key.scopes.includes(scope)) {
-      throw new ApiError('forbidden', `this API key lacks the '${scope}' scope`);
-    }
-    req.principal = { orgId: key.org_id, keyId: key.id, scopes: key.scopes };
-    req.log?.setBindings({ orgId: key.org_id });
+    const principal = await authenticateApiKey(lookup, req.get('authorization'));
+    if (!principal) throw new ApiError('unauthorized', 'missing or invalid API key');
+    if (!principal.scopes.includes(scope)) throw new ApiError('forbidden', `this API key lacks the '${scope}' scope`);
+    req.principal = principal;
+    req.log?.setBindings({ orgId: principal.orgId });
     next();
   };
 }

@@ -6,6 +6,7 @@ import type { Db } from '../db/database.js';
 import { createHttpClient, ensureSuccess } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { createSecretBox } from '../security/encryption.js';
 import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
@@ -29,7 +30,11 @@ export async function startApiServer(deps: {
   const { config } = deps;
   // Workflow starts carry search attributes; the API may come up before any worker has registered them.
   await registerSearchAttributes(deps.temporal, config.temporal.namespace);
-  const workflows = createWorkflowStarter(deps.temporal, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics });
+  const workflows = createWorkflowStarter(deps.temporal, {
+    taskQueue: config.temporal.taskQueue,
+    metrics: deps.metrics,
+    webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
+  });
   const http = createHttpClient({ timeoutMs: 5000 });
   const fetchCertificate = deps.fetchSnsCertificate ?? (async (url: string) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body);
   const app = createApp({
@@ -40,6 +45,8 @@ export async function startApiServer(deps: {
     inboundSns: createSnsVerifier({ allowedTopicArns: config.inbound.sesTopicArns, fetchCertificate }),
     inboundSecrets: config.inbound,
     routeMaxAttempts: config.inbound.routeMaxAttempts,
+    secretBox: createSecretBox(config.encryptionKey),
+    urlPolicy: { allowInsecure: config.webhooks.allowInsecure },
   });
   const server = await new Promise<Server>((listening, fail) => {
     const s = app.listen(config.http.port, config.http.host, () => listening(s));

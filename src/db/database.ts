@@ -12,6 +12,7 @@ import type {
   InboundRoutingAttemptsTable,
   WebhookNoncesTable,
 } from './tables/inbound.js';
+import type { WebhookDeliveriesTable, WebhookDeliveryAttemptsTable, WebhookEventsTable, WebhooksTable } from './tables/webhooks.js';
 import type { BounceRateAlertsTable, SesNotificationsTable, SuppressionsTable, UsageReportsTable } from './tables/lifecycle.js';
 import type { OrganizationsTable } from './tables/organizations.js';
 
@@ -34,6 +35,10 @@ export interface Database {
   ticket_counters: TicketCountersTable;
   tickets: TicketsTable;
   conversation_messages: ConversationMessagesTable;
+  webhooks: WebhooksTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
 }
 
 export type Db = Kysely<Database>;

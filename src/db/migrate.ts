@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import * as spine from './migrations/2026-11-26T0000-spine.js';
 import * as lifecycle from './migrations/2026-11-26T0100-lifecycle.js';
 import * as inbound from './migrations/2026-11-26T0200-inbound.js';
+import * as webhooks from './migrations/2026-11-26T0300-webhooks.js';
 import type { Db } from './database.js';
 
 /**
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T0000-spine': spine,
   '2026-11-26T0100-lifecycle': lifecycle,
   '2026-11-26T0200-inbound': inbound,
+  '2026-11-26T0300-webhooks': webhooks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,4 +1,8 @@
+import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
+import { Agent, fetch } from 'undici';
+import { checkTargetUrl, refusalFor, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -22,14 +26,38 @@ export interface HttpClient {
 }
 
 /**
+ * Resolves like dns.lookup, but fails when any address is one the policy refuses. Used at
+ * connect time, so the connection goes to an address that was checked (no DNS rebinding
+ * between the check and the connect).
+ */
+function guardedLookup(policy: UrlPolicy): LookupFunction {
+  return (hostname: string, options: LookupOptions, callback: (...args: any[]) => void) => {
+    lookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error);
+      const refusal = addresses.map((entry) => refusalFor(entry.address, { allowLoopback: policy.allowInsecure })).find(Boolean);
+      if (refusal) return callback(new SsrfRefused(`${hostname}: ${refusal}`));
+      if (options.all) return callback(null, addresses);
+      return callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
+/**
  * The one client for Relay's outbound HTTP: a timeout on every call, a cap on what is
  * read of a response, and redirects never followed (a redirect is an answer, not a hop).
+ * With a `guard`, targets are checked against the SSRF policy before the request and
+ * again when the connection resolves its address.
  */
-export function createHttpClient(options: { timeoutMs?: number; maxResponseBytes?: number; userAgent?: string } = {}): HttpClient {
+export function createHttpClient(
+  options: { timeoutMs?: number; maxResponseBytes?: number; userAgent?: string; guard?: UrlPolicy } = {},
+): HttpClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024;
+  const guard = options.guard;
+  const dispatcher = guard ? new Agent({ connect: { lookup: guardedLookup(guard) } }) : undefined;
   return {
     async request(request) {
+      if (guard) await checkTargetUrl(request.url, guard);
       const started = performance.now();
       const response = await fetch(request.url, {
         method: request.method,
@@ -37,6 +65,7 @@ export function createHttpClient(options: { timeoutMs?: number; maxResponseBytes
         body: request.body,
         redirect: 'manual',
         signal: AbortSignal.timeout(request.timeoutMs ?? timeoutMs),
+        ...(dispatcher ? { dispatcher } : {}),
       });
       const body = await readCapped(response, maxResponseBytes);
       return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
@@ -44,7 +73,7 @@ export function createHttpClient(options: { timeoutMs?: number; maxResponseBytes
   };
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
+async function readCapped(response: Awaited<ReturnType<typeof fetch>>, maxBytes: number): Promise<string> {
   if (!response.body) return '';
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { Metrics } from '../observability/metrics.js';
-import { emailWorkflowId, inboundWorkflowId, sesNotificationWorkflowId } from '../workflows/ids.js';
+import { emailWorkflowId, inboundWorkflowId, sesNotificationWorkflowId, webhookDeliveryWorkflowId, webhookEventWorkflowId } from '../workflows/ids.js';
 import type { ProcessInboundInput, SendEmailInput, SesNotificationInput } from '../workflows/inputs.js';
 import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from '../workflows/search-attributes.js';
@@ -15,9 +15,18 @@ export interface WorkflowStarter {
   startInbound(input: ProcessInboundInput): Promise<void>;
   /** Runs `inbound-<id>` again for an archived message (its earlier run has finished). */
   replayInbound(input: ProcessInboundInput): Promise<void>;
+  /** Starts `webhook-event-<id>`: the event's deliveries to every subscribed webhook. */
+  startWebhookFanOut(eventId: string): Promise<void>;
+  /** One attempt at a delivery (webhooks.test), waited for: its outcome is the answer. */
+  runWebhookTest(deliveryId: string): Promise<{ outcome: string; attempts: number }>;
+  /** Sends a failed delivery again under its own workflow id, with the same event id and a fresh schedule. */
+  replayWebhookDelivery(delivery: { deliveryId: string; eventId: string; webhookId: string }): Promise<void>;
 }
 
-export function createWorkflowStarter(client: Client, options: { taskQueue: string; metrics: Metrics }): WorkflowStarter {
+export function createWorkflowStarter(
+  client: Client,
+  options: { taskQueue: string; metrics: Metrics; webhookRetryScheduleMs?: readonly number[] },
+): WorkflowStarter {
   /**
    * Workflow ids are idempotency keys: a second start of the same id, running or
    * finished, is success and does nothing (`relay replay` is the one way to run again).
@@ -70,6 +79,40 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
         });
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ReplayRefused(`inbound ${input.inboundId} is being processed right now`);
+        throw error;
+      }
+    },
+    startWebhookFanOut: (eventId) => startOnce('webhook-event', 'fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
+    runWebhookTest: (deliveryId) =>
+      client.workflow.execute('deliverWebhookWorkflow', {
+        taskQueue: options.taskQueue,
+        workflowId: `webhook-test-${deliveryId}`,
+        args: [{ deliveryId, retryScheduleMs: [] }],
+        typedSearchAttributes: [
+          { key: RelayKind, value: 'webhook-test' },
+          { key: RelayMessageId, value: deliveryId },
+        ],
+      }),
+    replayWebhookDelivery: async ({ deliveryId, eventId, webhookId }) => {
+      const workflowId = webhookDeliveryWorkflowId(eventId, webhookId);
+      const previous = await client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .catch(() => undefined);
+      if (previous?.status.name === 'RUNNING') throw new ReplayRefused(`delivery ${deliveryId} is being retried right now`);
+      try {
+        await client.workflow.start('deliverWebhookWorkflow', {
+          taskQueue: options.taskQueue,
+          workflowId,
+          args: [{ deliveryId, retryScheduleMs: [...(options.webhookRetryScheduleMs ?? [])], replayOf: { runId: previous?.runId ?? 'none' } }],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          typedSearchAttributes: [
+            { key: RelayKind, value: 'webhook-delivery' },
+            { key: RelayMessageId, value: deliveryId },
+          ],
+        });
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ReplayRefused(`delivery ${deliveryId} is being retried right now`);
         throw error;
       }
     },

@@ -5,6 +5,7 @@ import { createBooksClient } from '../integrations/books.js';
 import { createBusClient } from '../integrations/bus.js';
 import { createHttpClient } from '../integrations/http.js';
 import { createProductsClient } from '../integrations/products.js';
+import { createSecretBox } from '../security/encryption.js';
 import { ensureDailyUsageSchedule } from './schedules.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -44,6 +45,9 @@ export async function startWorker(deps: {
     bounceAlert: config.bounceAlert,
     products: createProductsClient(http, { ...config.inbound, integrationKey: config.integrationKey }),
     inboundDomain: config.inbound.domain,
+    webhookHttp: deps.overrides?.webhookHttp ?? createHttpClient({ guard: { allowInsecure: config.webhooks.allowInsecure }, maxResponseBytes: 16 * 1024 }),
+    secretBox: createSecretBox(config.encryptionKey),
+    webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
     logger,
     metrics: deps.metrics,
     ...deps.overrides,

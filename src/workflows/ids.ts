@@ -14,3 +14,6 @@ export const dailyUsageWorkflowId = (date: string): string => `daily-usage-${dat
 export const dailyUsageScheduleId = (taskQueue: string): string => `daily-usage-schedule-${taskQueue}`;
 
 export const inboundWorkflowId = (inboundId: string): string => `inbound-${inboundId}`;
+
+export const webhookEventWorkflowId = (eventId: string): string => `webhook-event-${eventId}`;
+export const webhookDeliveryWorkflowId = (eventId: string, webhookId: string): string => `webhook-delivery-${eventId}-${webhookId}`;

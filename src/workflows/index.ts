@@ -3,3 +3,4 @@ export { sendEmailWorkflow } from './send-email.js';
 export { processSesNotificationWorkflow } from './process-ses-notification.js';
 export { reportDailyUsageWorkflow } from './report-daily-usage.js';
 export { processInboundWorkflow } from './process-inbound.js';
+export { deliverWebhookWorkflow, fanOutWebhookEventWorkflow } from './webhooks.js';

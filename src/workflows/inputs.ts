@@ -28,3 +28,13 @@ export interface ProcessInboundInput extends ReplayMarker {
   /** Attempts at a product before the message is archived (INBOUND_ROUTE_MAX_ATTEMPTS). */
   routeMaxAttempts: number;
 }
+
+export interface FanOutWebhookEventInput {
+  eventId: string;
+}
+
+export interface DeliverWebhookInput extends ReplayMarker {
+  deliveryId: string;
+  /** Waits before each retry, in ms; the production values are WEBHOOK_RETRY_SCHEDULE_SECONDS. */
+  retryScheduleMs: readonly number[];
+}

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { emitToBus } from './bus.js';
+import { fanOutWebhookEvents } from './webhooks.js';
 import type { ProcessInboundInput } from './inputs.js';
 
 const activities = proxyActivities<Activities>({
@@ -33,6 +34,7 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
 
   if (route.target === 'helpdesk') {
     const thread = await activities.threadInboundIntoHelpdesk({ inboundId, orgId: route.orgId });
+    await fanOutWebhookEvents(thread.eventIds);
     await emitToBus(await activities.completeInbound({ inboundId, status: 'threaded', target: route.target, ticketId: thread.ticketId }));
     return { outcome: 'threaded' };
   }

@@ -1,0 +1,65 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, proxyActivities, sleep, startChild } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { webhookDeliveryWorkflowId, webhookEventWorkflowId } from './ids.js';
+import type { DeliverWebhookInput, FanOutWebhookEventInput } from './inputs.js';
+
+const { planWebhookDeliveries, attemptWebhookDelivery, failWebhookDelivery } = proxyActivities<Activities>({
+  // The receiver has 30 s; the rest is database work.
+  startToCloseTimeout: '45 seconds',
+  // Only Relay's own trouble (database, a lost worker) is retried here; the receiver's
+  // failures are outcomes, retried on the seed's schedule by the workflow's timers.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Starts the fan-out of each event, left to run on its own (called from other workflows). */
+export async function fanOutWebhookEvents(eventIds: readonly string[]): Promise<void> {
+  for (const eventId of eventIds) {
+    try {
+      await startChild(fanOutWebhookEventWorkflow, {
+        workflowId: webhookEventWorkflowId(eventId),
+        args: [{ eventId }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+}
+
+/** One event to every webhook subscribed to it: a delivery workflow each, left to run on its own. */
+export async function fanOutWebhookEventWorkflow({ eventId }: FanOutWebhookEventInput): Promise<{ deliveries: number }> {
+  const plan = await planWebhookDeliveries({ eventId });
+  for (const delivery of plan.deliveries) {
+    try {
+      await startChild(deliverWebhookWorkflow, {
+        workflowId: webhookDeliveryWorkflowId(eventId, delivery.webhookId),
+        args: [{ deliveryId: delivery.deliveryId, retryScheduleMs: plan.retryScheduleMs }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (error) {
+      // Already started by an earlier run of this fan-out: that delivery is under way.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+  return { deliveries: plan.deliveries.length };
+}
+
+/**
+ * Delivers one event to one webhook: an attempt, then one more after each wait of the
+ * schedule (the seed's 1 min, 5 min, 30 min, 2 h, 24 h). When the last one fails the
+ * delivery is failed and the webhook disabled.
+ */
+export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promise<{ outcome: string; attempts: number }> {
+  const { deliveryId, retryScheduleMs } = input;
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await attemptWebhookDelivery({ deliveryId, attempt, force: Boolean(input.replayOf) });
+    if (result.outcome !== 'failed') return { outcome: result.outcome, attempts: attempt };
+    const wait = retryScheduleMs[attempt - 1];
+    if (wait === undefined) {
+      await failWebhookDelivery({ deliveryId });
+      return { outcome: 'failed', attempts: attempt };
+    }
+    await sleep(wait);
+  }
+}
