@@ -5,16 +5,22 @@
 //   (b) accepted POST /api/v1/emails per second with p50/p99 latency, and (b)/(a),
 //   (c) the SES send rate reached draining a backlog, against SES_MAX_SEND_RATE,
 //   (d) signed SNS notifications (SES events) acknowledged per second, p50/p99,
-//   (e) inbound email webhooks (Postmark format) acknowledged per second, p50/p99.
+//   (e) inbound email webhooks (Postmark format) acknowledged per second, p50/p99,
+//   (f) webhook deliveries per second fanned out to 100 local endpoints, and the time
+//       from a ticket change to its first delivery attempt.
 // Every loop is bounded by a request count.
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../src/config.js';
-import { createDb } from '../src/db/database.js';
+import { createDb, type Db } from '../src/db/database.js';
+import { createTicket } from '../src/db/repositories/helpdesk.js';
+import { generateEncryptionKey } from '../src/security/encryption.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createApiKey } from '../src/db/repositories/api-keys.js';
 import { createOrganization } from '../src/db/repositories/organizations.js';
@@ -33,6 +39,83 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 500);
 const SES_RATE = Number(process.env.BENCH_SES_RATE ?? 50);
 const WARMUP = 50;
+const WEBHOOK_ENDPOINTS = 100;
+const WEBHOOK_CHANGES = 20;
+
+/**
+ * Creates WEBHOOK_ENDPOINTS webhooks (one loopback receiver, a path each) subscribed to
+ * ticket.priority_changed and changes a ticket's priority through the API: half the
+ * changes in a burst (deliveries per second), half one at a time (time from the change to
+ * the first delivery attempt that reached a receiver).
+ */
+async function measureWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl: string; key: string; orgId: string }) {
+  const arrivals = new Map<string, number[]>();
+  const receiver = createServer((req, res) => {
+    const eventId = String(req.headers['x-relay-event-id']);
+    const at = performance.now();
+    req.resume();
+    req.on('end', () => {
+      arrivals.set(eventId, [...(arrivals.get(eventId) ?? []), at]);
+      res.writeHead(200).end('{}');
+    });
+  });
+  await new Promise<void>((listening) => receiver.listen(0, '127.0.0.1', () => listening()));
+  const port = (receiver.address() as AddressInfo).port;
+  for (let index = 0; index < WEBHOOK_ENDPOINTS; index += 1) {
+    const response = await fetch(`${apiUrl}/api/trpc/webhooks.create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { url: `http://127.0.0.1:${port}/hook/${index}`, events: ['ticket.priority_changed'], secret: 'bench-signing-secret' } }),
+    });
+    if (response.status !== 200) throw new Error(`webhooks.create answered ${response.status}: ${await response.text()}`);
+  }
+  const ticket = await createTicket(db, { orgId, subject: 'bench', customerId: null, channel: 'email' });
+
+  const patch = async (change: number): Promise<{ eventId: string; sentAt: number }> => {
+    const before = new Set((await db.selectFrom('webhook_events').select('id').where('org_id', '=', orgId).execute()).map((row) => row.id));
+    const sentAt = performance.now();
+    const response = await fetch(`${apiUrl}/api/v1/tickets/${ticket.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ priority: change % 2 === 0 ? 'high' : 'low' }),
+    });
+    if (response.status !== 200) throw new Error(`PATCH answered ${response.status}`);
+    const events = await db.selectFrom('webhook_events').select(['id', 'type']).where('org_id', '=', orgId).execute();
+    const event = events.find((row) => !before.has(row.id) && row.type === 'ticket.priority_changed');
+    if (!event) throw new Error('the change emitted no ticket.priority_changed');
+    return { eventId: event.id, sentAt };
+  };
+  const deliveredFor = (eventIds: string[]) => eventIds.reduce((total, id) => total + (arrivals.get(id)?.length ?? 0), 0);
+  const waitFor = async (eventIds: string[]) => {
+    for (let waited = 0; waited < 2400 && deliveredFor(eventIds) < eventIds.length * WEBHOOK_ENDPOINTS; waited += 1) {
+      await new Promise((wake) => setTimeout(wake, 250));
+    }
+  };
+
+  // Throughput: half the changes at once, a burst of deliveries drained as fast as Relay can.
+  const burstStart = performance.now();
+  const burst: string[] = [];
+  for (let change = 0; change < WEBHOOK_CHANGES / 2; change += 1) burst.push((await patch(change)).eventId);
+  await waitFor(burst);
+  const burstEnd = Math.max(...burst.flatMap((id) => arrivals.get(id) ?? [burstStart]));
+
+  // Latency: the other half one at a time, each once the previous one is delivered everywhere.
+  const firsts: number[] = [];
+  for (let change = WEBHOOK_CHANGES / 2; change < WEBHOOK_CHANGES; change += 1) {
+    const { eventId, sentAt } = await patch(change);
+    await waitFor([eventId]);
+    firsts.push(Math.min(...(arrivals.get(eventId) ?? [Number.NaN])) - sentAt);
+  }
+  firsts.sort((a, b) => a - b);
+  const pick = (q: number) => firsts[Math.min(firsts.length - 1, Math.floor(q * firsts.length))] ?? Number.NaN;
+  return {
+    deliveries: deliveredFor([...arrivals.keys()]),
+    perSecond: deliveredFor(burst) / ((burstEnd - burstStart) / 1000),
+    p50: pick(0.5),
+    p99: pick(0.99),
+    stop: () => new Promise<void>((done) => receiver.close(() => done())),
+  };
+}
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -80,6 +163,8 @@ async function main() {
     SES_MAX_SEND_RATE: String(SES_RATE),
     SNS_TOPIC_ARNS: TOPIC_ARN,
     POSTMARK_INBOUND_TOKEN: 'bench-token',
+    RELAY_ENCRYPTION_KEY: generateEncryptionKey(),
+    RELAY_ALLOW_INSECURE_WEBHOOKS: 'true',
   };
   const config = loadConfig(benchEnv);
   const logger = createLogger({ level: 'silent' });
@@ -107,7 +192,7 @@ async function main() {
     await new Promise((wake) => setTimeout(wake, 200));
   }
   const org = await createOrganization(db, 'bench');
-  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read'] });
+  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks'] });
 
   const startNoop = (index: number) =>
     client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);
@@ -177,6 +262,15 @@ async function main() {
     peak = Math.max(peak, i - j + 1);
   }
 
+  // (f) One ticket change fanned out to WEBHOOK_ENDPOINTS local webhooks, WEBHOOK_CHANGES times,
+  // once the worker has finished the work (d) and (e) queued, so it measures webhooks alone.
+  for (let waited = 0; waited < 600; waited += 1) {
+    const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND TaskQueue = "${config.temporal.taskQueue}"`);
+    if (count === 0) break;
+    await new Promise((wake) => setTimeout(wake, 500));
+  }
+  const fanOut = await measureWebhookFanOut({ db, apiUrl, key, orgId: org.id });
+
   const fmt = (n: number) => n.toFixed(1);
   console.log(`\nRelay benchmark — concurrency ${CONCURRENCY}, ${REQUESTS} requests per side, loopback, one Temporal dev server`);
   console.log(`(a) raw workflow.start (no-op)      ${fmt(rawRate)}/s   p50 ${fmt(mean(raw.map((r) => r.p50)))} ms   p99 ${fmt(mean(raw.map((r) => r.p99)))} ms`);
@@ -186,6 +280,10 @@ async function main() {
   console.log(`(d) SNS events acknowledged          ${fmt(sns.perSecond)}/s   p50 ${fmt(sns.p50)} ms   p99 ${fmt(sns.p99)} ms   (verified, stored, workflow started)`);
   console.log(`(e) inbound email acknowledged       ${fmt(inbound.perSecond)}/s   p50 ${fmt(inbound.p50)} ms   p99 ${fmt(inbound.p99)} ms   (verified, stored, workflow started)`);
 
+  console.log(
+    `(f) webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${fmt(fanOut.perSecond)}/s   ticket change → first attempt p50 ${fmt(fanOut.p50)} ms   p99 ${fmt(fanOut.p99)} ms   (${fanOut.deliveries} deliveries)`,
+  );
+  await fanOut.stop();
   await worker.shutdown();
   await connection.close();
   await stopChild(api);

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api/server.js';
@@ -10,9 +10,22 @@ import { startSesEmulator } from '../dev/ses-emulator.js';
 import { ensureTemporalCli, startTemporalDevServer } from '../dev/temporal-server.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
+import { generateEncryptionKey } from '../security/encryption.js';
 import { connectClient, connectWorker } from '../temporal/connection.js';
 import { startWorker } from '../worker/start.js';
 import { DEV } from './runtime.js';
+
+/** A key kept in .relay/ so webhook secrets sealed in one `relay dev` open in the next. */
+async function devEncryptionKey(stateDir: string): Promise<string> {
+  const file = resolve(stateDir, 'encryption.key');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const key = generateEncryptionKey();
+    await writeFile(file, `${key}\n`, { mode: 0o600 });
+    return key;
+  }
+}
 
 /**
  * `relay dev`: the whole product on one machine with no external service. Embedded
@@ -64,6 +77,7 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
 
   const config: Config = {
     ...baseConfig,
+    encryptionKey: baseConfig.encryptionKey ?? (await devEncryptionKey(stateDir)),
     databaseUrl,
     temporal: { ...baseConfig.temporal, address: temporalAddress },
     ses: {

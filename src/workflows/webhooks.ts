@@ -12,36 +12,32 @@ const { planWebhookDeliveries, attemptWebhookDelivery, failWebhookDelivery } = p
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/** Starts a child that outlives this workflow; one already started under that id is under way. */
+async function startOnce(workflowType: string, workflowId: string, input: FanOutWebhookEventInput | DeliverWebhookInput): Promise<void> {
+  try {
+    await startChild(workflowType, { workflowId, args: [input], parentClosePolicy: ParentClosePolicy.ABANDON });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}
+
 /** Starts the fan-out of each event, left to run on its own (called from other workflows). */
 export async function fanOutWebhookEvents(eventIds: readonly string[]): Promise<void> {
-  for (const eventId of eventIds) {
-    try {
-      await startChild(fanOutWebhookEventWorkflow, {
-        workflowId: webhookEventWorkflowId(eventId),
-        args: [{ eventId }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-  }
+  await Promise.all(eventIds.map((eventId) => startOnce('fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId })));
 }
 
 /** One event to every webhook subscribed to it: a delivery workflow each, left to run on its own. */
 export async function fanOutWebhookEventWorkflow({ eventId }: FanOutWebhookEventInput): Promise<{ deliveries: number }> {
   const plan = await planWebhookDeliveries({ eventId });
-  for (const delivery of plan.deliveries) {
-    try {
-      await startChild(deliverWebhookWorkflow, {
-        workflowId: webhookDeliveryWorkflowId(eventId, delivery.webhookId),
-        args: [{ deliveryId: delivery.deliveryId, retryScheduleMs: plan.retryScheduleMs }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
-    } catch (error) {
-      // Already started by an earlier run of this fan-out: that delivery is under way.
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-  }
+  // All children are started in one workflow task, not one round trip each.
+  await Promise.all(
+    plan.deliveries.map((delivery) =>
+      startOnce('deliverWebhookWorkflow', webhookDeliveryWorkflowId(eventId, delivery.webhookId), {
+        deliveryId: delivery.deliveryId,
+        retryScheduleMs: plan.retryScheduleMs,
+      }),
+    ),
+  );
   return { deliveries: plan.deliveries.length };
 }
 
