@@ -82,6 +82,19 @@ const configSchema = z.object({
       return seconds;
     }),
 
+  // Where Relay is reached from outside (OAuth redirects, consent page, cookies' Secure flag).
+  PUBLIC_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  HUB_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  PORTAL_SSO_SECRET: optionalString,
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  // Sessions are re-validated with Hub at most this often, so a user removed in Hub loses access within it.
+  HUB_SESSION_CACHE_SECONDS: z.coerce.number().min(0).default(60),
+  // The seed's partner delivery policy: 5 attempts, backoff 1 s, 2 s, 4 s, 8 s.
+  PARTNER_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  PARTNER_DELIVERY_FIRST_RETRY_MS: z.coerce.number().int().min(1).default(1000),
+  // 403/404 answers to one partner's tokens within a minute that suspend the partner.
+  PARTNER_SUSPEND_AFTER_DENIALS: z.coerce.number().int().min(1).default(50),
+
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
   BOUNCE_ALERT_MIN_SENDS: z.coerce.number().int().min(1).default(100),
@@ -122,6 +135,11 @@ export interface Config {
     readonly postmarkToken: string | undefined;
     readonly cloudmailin: { readonly username: string; readonly password: string } | undefined;
   };
+  readonly publicUrl: string;
+  /** Hub SSO; undefined when HUB_API_URL or PORTAL_SSO_SECRET is missing (no dashboard sign-in). */
+  readonly hub: { readonly url: string; readonly ssoSecret: string; readonly sessionCacheMs: number } | undefined;
+  readonly sessionTtlHours: number;
+  readonly partners: { readonly deliveryAttempts: number; readonly firstRetryMs: number; readonly suspendAfterDenials: number };
   readonly encryptionKey: string | undefined;
   readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[] };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
@@ -180,6 +198,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cloudmailin:
         raw.CLOUDMAILIN_USERNAME && raw.CLOUDMAILIN_PASSWORD ? { username: raw.CLOUDMAILIN_USERNAME, password: raw.CLOUDMAILIN_PASSWORD } : undefined,
     },
+    publicUrl: (raw.PUBLIC_URL ?? `http://${raw.HOST}:${raw.PORT}`).replace(/\/+$/, ''),
+    hub:
+      raw.HUB_API_URL && raw.PORTAL_SSO_SECRET
+        ? { url: raw.HUB_API_URL.replace(/\/+$/, ''), ssoSecret: raw.PORTAL_SSO_SECRET, sessionCacheMs: raw.HUB_SESSION_CACHE_SECONDS * 1000 }
+        : undefined,
+    sessionTtlHours: raw.SESSION_TTL_HOURS,
+    partners: {
+      deliveryAttempts: raw.PARTNER_DELIVERY_ATTEMPTS,
+      firstRetryMs: raw.PARTNER_DELIVERY_FIRST_RETRY_MS,
+      suspendAfterDenials: raw.PARTNER_SUSPEND_AFTER_DENIALS,
+    },
     encryptionKey: raw.RELAY_ENCRYPTION_KEY,
     webhooks: { allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS, retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000) },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
@@ -222,7 +251,8 @@ export function describeDegradedModes(config: Config): string[] {
   if (!mailgunSigningKey && !sendgridPublicKey && !postmarkToken && !cloudmailin && sesTopicArns.length === 0) {
     notes.push('no inbound email provider is configured: /api/webhooks/inbound-email refuses every request');
   }
-  if (!config.encryptionKey) notes.push('RELAY_ENCRYPTION_KEY is not set: webhooks with a signing secret cannot be created');
+  if (!config.encryptionKey) notes.push('RELAY_ENCRYPTION_KEY is not set: webhooks with a signing secret and partners cannot be created');
+  if (!config.hub) notes.push('HUB_API_URL or PORTAL_SSO_SECRET is not set: nobody can sign in through Hub (dashboard, OAuth consent)');
   if (config.webhooks.allowInsecure) notes.push('RELAY_ALLOW_INSECURE_WEBHOOKS is on: webhooks may use http and loopback addresses (never in production)');
   if (!config.adminKey) notes.push('RELAY_ADMIN_KEY is not set: /api/admin/* answers 401');
   return notes;

@@ -2,10 +2,11 @@ import { createBusActivities, type BusActivityDeps } from './bus.js';
 import { createEmailActivities, type EmailActivityDeps } from './emails.js';
 import { createInboundActivities, type InboundActivityDeps } from './inbound.js';
 import { createSesEventActivities, type SesEventActivityDeps } from './ses-events.js';
+import { createPartnerActivities, type PartnerActivityDeps } from './partners.js';
 import { createUsageActivities, type UsageActivityDeps } from './usage.js';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhooks.js';
 
-export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps & InboundActivityDeps & WebhookActivityDeps;
+export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps & InboundActivityDeps & WebhookActivityDeps & PartnerActivityDeps;
 
 /** Every activity, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createUsageActivities(deps),
     ...createInboundActivities(deps),
     ...createWebhookActivities(deps),
+    ...createPartnerActivities(deps),
   };
 }
 

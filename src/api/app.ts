@@ -14,7 +14,11 @@ import type { InboundSecrets } from '../inbound/receive.js';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import type { SecretBox } from '../security/encryption.js';
 import type { UrlPolicy } from '../security/ssrf.js';
+import type { HubClient } from '../integrations/hub.js';
 import { adminRoutes } from './routes/admin.js';
+import { debriefRoutes } from './routes/debriefs.js';
+import { oauthRoutes, partnerTokenFence } from './routes/oauth.js';
+import { createSessions } from './sessions.js';
 import { helpdeskRoutes } from './routes/helpdesk.js';
 import { appRouter, createTrpcContext } from './trpc/webhooks.js';
 import { inboundRoutes } from './routes/inbound.js';
@@ -33,6 +37,12 @@ export interface ApiDeps {
   adminKey: string | undefined;
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
+  hub: HubClient | undefined;
+  publicUrl: string;
+  sessionTtlHours: number;
+  hubSessionCacheMs: number;
+  partnerRetry: { attempts: number; firstRetryMs: number };
+  suspendAfterDenials: number;
   temporal: Client;
   workflows: WorkflowStarter;
   logger: Logger;
@@ -73,6 +83,10 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   const apiKeys = cachedApiKeyLookup(deps.db);
+  const sessions = createSessions(deps);
+  const oauth = { ...deps, sessions };
+  // A partner token is audited wherever it is presented, and refused outside its two routes.
+  app.use(partnerTokenFence(oauth));
   // Provider webhooks read their raw body themselves (signatures cover the exact bytes).
   app.use(sesWebhookRoutes(deps));
   app.use(inboundWebhookRoutes({ ...deps, secrets: deps.inboundSecrets }));
@@ -88,6 +102,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(suppressionRoutes({ ...deps, apiKeys }));
   app.use(inboundRoutes({ ...deps, apiKeys }));
   app.use(helpdeskRoutes({ ...deps, apiKeys }));
+  app.use(sessions.router);
+  app.use(oauthRoutes(oauth));
+  app.use(debriefRoutes({ ...deps, apiKeys, retry: deps.partnerRetry }));
   app.use(
     '/api/trpc',
     createExpressMiddleware({ router: appRouter, createContext: (options) => createTrpcContext({ ...deps, apiKeys }, options) }),

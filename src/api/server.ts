@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createHttpClient, ensureSuccess } from '../integrations/http.js';
+import { createHubClient } from '../integrations/hub.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createSecretBox } from '../security/encryption.js';
@@ -47,6 +48,12 @@ export async function startApiServer(deps: {
     routeMaxAttempts: config.inbound.routeMaxAttempts,
     secretBox: createSecretBox(config.encryptionKey),
     urlPolicy: { allowInsecure: config.webhooks.allowInsecure },
+    hub: config.hub ? createHubClient(http, config.hub) : undefined,
+    publicUrl: config.publicUrl,
+    sessionTtlHours: config.sessionTtlHours,
+    hubSessionCacheMs: config.hub?.sessionCacheMs ?? 0,
+    partnerRetry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs },
+    suspendAfterDenials: config.partners.suspendAfterDenials,
   });
   const server = await new Promise<Server>((listening, fail) => {
     const s = app.listen(config.http.port, config.http.host, () => listening(s));

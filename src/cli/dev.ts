@@ -13,16 +13,15 @@ import { createMetrics } from '../observability/metrics.js';
 import { generateEncryptionKey } from '../security/encryption.js';
 import { connectClient, connectWorker } from '../temporal/connection.js';
 import { startWorker } from '../worker/start.js';
-import { DEV } from './runtime.js';
+import { DEV, DEV_ENCRYPTION_KEY_FILE } from './runtime.js';
 
 /** A key kept in .relay/ so webhook secrets sealed in one `relay dev` open in the next. */
-async function devEncryptionKey(stateDir: string): Promise<string> {
-  const file = resolve(stateDir, 'encryption.key');
+async function devEncryptionKey(): Promise<string> {
   try {
-    return (await readFile(file, 'utf8')).trim();
+    return (await readFile(DEV_ENCRYPTION_KEY_FILE, 'utf8')).trim();
   } catch {
     const key = generateEncryptionKey();
-    await writeFile(file, `${key}\n`, { mode: 0o600 });
+    await writeFile(DEV_ENCRYPTION_KEY_FILE, `${key}\n`, { mode: 0o600 });
     return key;
   }
 }
@@ -77,7 +76,7 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
 
   const config: Config = {
     ...baseConfig,
-    encryptionKey: baseConfig.encryptionKey ?? (await devEncryptionKey(stateDir)),
+    encryptionKey: baseConfig.encryptionKey ?? (await devEncryptionKey()),
     databaseUrl,
     temporal: { ...baseConfig.temporal, address: temporalAddress },
     ses: {

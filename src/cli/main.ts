@@ -12,6 +12,9 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { getInbound, listInbound } from '../db/repositories/inbound.js';
 import { replayArchivedInbound } from '../inbound/replay.js';
+import { createPartner } from '../partners/credentials.js';
+import { createSecretBox } from '../security/encryption.js';
+import { checkPartnerUrls, partnerRequest } from '../api/routes/admin.js';
 import { replayWorkflow } from '../temporal/replay.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { startWorker } from '../worker/start.js';
@@ -87,7 +90,7 @@ function buildProgram(config: Config, logger: Logger): Command {
       const db = openDb(config, logger);
       const temporal = await openTemporal(config);
       const metrics = createMetrics({ defaultMetrics: true });
-      const api = await startApiServer({ config, db, temporal, logger, metrics });
+      const api = await startApiServer({ config: withDevFallbacks(config), db, temporal, logger, metrics });
       logger.info({ url: api.url }, 'API listening');
       await untilSignal();
       await api.close();
@@ -140,6 +143,49 @@ function buildProgram(config: Config, logger: Logger): Command {
           Boolean(options.json),
           { id: record.id, key, org_id: org.id, scopes: record.scopes },
           `API key for ${org.name} (${record.scopes.join(',')}), shown once:\n${key}`,
+        );
+      }),
+    );
+
+  const partners = program.command('partners').description('RelayIt partners (OAuth clients receiving debrief deliveries)');
+  partners
+    .command('create')
+    .requiredOption('--name <name>', 'partner name, shown on the consent page')
+    .requiredOption('--redirect-uri <uri>', 'an exact OAuth redirect URI (repeat for more)', (value: string, list: string[] = []) => [...list, value])
+    .requiredOption('--webhook-url <url>', 'where debrief deliveries are POSTed')
+    .option('--error-url <url>', 'where the write_failed event goes after the last attempt')
+    .option('--logo-url <url>', 'https logo for the consent page')
+    .option('--json', 'print JSON')
+    .action((options: { name: string; redirectUri: string[]; webhookUrl: string; errorUrl?: string; logoUrl?: string; json?: boolean }) =>
+      withDb(config, logger, async (db) => {
+        const request = partnerRequest.safeParse({
+          name: options.name,
+          redirect_uris: options.redirectUri,
+          webhook_url: options.webhookUrl,
+          error_url: options.errorUrl,
+          logo_url: options.logoUrl,
+        });
+        if (!request.success) throw new InvalidArgumentError(request.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+        await checkPartnerUrls(request.data, { allowInsecure: config.webhooks.allowInsecure }).catch((error: unknown) => {
+          throw new InvalidArgumentError((error as Error).message);
+        });
+        const { partner, credentials } = await createPartner(db, createSecretBox(withDevFallbacks(config).encryptionKey), {
+          name: request.data.name,
+          redirectUris: request.data.redirect_uris,
+          webhookUrl: request.data.webhook_url,
+          errorUrl: request.data.error_url,
+          logoUrl: request.data.logo_url,
+        });
+        print(
+          Boolean(options.json),
+          { id: partner.id, name: partner.name, ...credentials },
+          [
+            `partner ${partner.name}: ${partner.id}`,
+            'Shown once; store all three now:',
+            `  client_id               ${credentials.client_id}`,
+            `  client_secret           ${credentials.client_secret}`,
+            `  webhook_signing_secret  ${credentials.webhook_signing_secret}`,
+          ].join('\n'),
         );
       }),
     );

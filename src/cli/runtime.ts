@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.js';
@@ -17,13 +20,25 @@ export const DEV = {
   temporalAddress: '127.0.0.1:7233',
 } as const;
 
-/** The config with `relay dev`'s addresses filled in where the environment left them unset. */
+/** The config with `relay dev`'s addresses (and its encryption key) filled in where the environment left them unset. */
 export function withDevFallbacks(config: Config): Config & { databaseUrl: string; temporal: { address: string } } {
   return {
     ...config,
     databaseUrl: config.databaseUrl ?? DEV.databaseUrl,
     temporal: { ...config.temporal, address: config.temporal.address ?? DEV.temporalAddress },
+    encryptionKey: config.encryptionKey ?? readDevEncryptionKey(),
   };
+}
+
+/** Where `relay dev` keeps its encryption key, so other commands on the same checkout can open what it sealed. */
+export const DEV_ENCRYPTION_KEY_FILE = resolve(fileURLToPath(new URL('../..', import.meta.url)), '.relay', 'encryption.key');
+
+function readDevEncryptionKey(): string | undefined {
+  try {
+    return readFileSync(DEV_ENCRYPTION_KEY_FILE, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 export function openDb(config: Config, logger: Logger): Db {

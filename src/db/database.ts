@@ -13,6 +13,18 @@ import type {
   WebhookNoncesTable,
 } from './tables/inbound.js';
 import type { WebhookDeliveriesTable, WebhookDeliveryAttemptsTable, WebhookEventsTable, WebhooksTable } from './tables/webhooks.js';
+import type {
+  CrmConnectionsTable,
+  OauthCodesTable,
+  PartnerAuditTable,
+  PartnerDeliveriesTable,
+  PartnerDeliveryAttemptsTable,
+  PartnersTable,
+  PartnerTokensTable,
+  RateLimitCountersTable,
+  SessionsTable,
+  UsersTable,
+} from './tables/partners.js';
 import type { BounceRateAlertsTable, SesNotificationsTable, SuppressionsTable, UsageReportsTable } from './tables/lifecycle.js';
 import type { OrganizationsTable } from './tables/organizations.js';
 
@@ -39,6 +51,16 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  partners: PartnersTable;
+  partner_tokens: PartnerTokensTable;
+  oauth_codes: OauthCodesTable;
+  crm_connections: CrmConnectionsTable;
+  rate_limit_counters: RateLimitCountersTable;
+  partner_audit: PartnerAuditTable;
+  partner_deliveries: PartnerDeliveriesTable;
+  partner_delivery_attempts: PartnerDeliveryAttemptsTable;
 }
 
 export type Db = Kysely<Database>;

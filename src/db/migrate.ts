@@ -3,6 +3,7 @@ import * as spine from './migrations/2026-11-26T0000-spine.js';
 import * as lifecycle from './migrations/2026-11-26T0100-lifecycle.js';
 import * as inbound from './migrations/2026-11-26T0200-inbound.js';
 import * as webhooks from './migrations/2026-11-26T0300-webhooks.js';
+import * as partners from './migrations/2026-11-26T0400-partners.js';
 import type { Db } from './database.js';
 
 /**
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T0100-lifecycle': lifecycle,
   '2026-11-26T0200-inbound': inbound,
   '2026-11-26T0300-webhooks': webhooks,
+  '2026-11-26T0400-partners': partners,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

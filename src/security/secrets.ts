@@ -36,3 +36,8 @@ export function parseApiKey(key: string): { id: string; hash: Buffer } | undefin
   if (!match?.[1]) return undefined;
   return { id: match[1], hash: sha256(key) };
 }
+
+/** A random credential with a visible kind prefix (`pcli_`, `psec_`, `pcode_`, `ptok_`, ...). */
+export function prefixedSecret(prefix: string, bytes = 32): string {
+  return `${prefix}${randomSecret(bytes)}`;
+}

@@ -1,8 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { Metrics } from '../observability/metrics.js';
-import { emailWorkflowId, inboundWorkflowId, sesNotificationWorkflowId, webhookDeliveryWorkflowId, webhookEventWorkflowId } from '../workflows/ids.js';
-import type { ProcessInboundInput, SendEmailInput, SesNotificationInput } from '../workflows/inputs.js';
+import { emailWorkflowId, inboundWorkflowId, partnerDeliveryWorkflowId, sesNotificationWorkflowId, webhookDeliveryWorkflowId, webhookEventWorkflowId } from '../workflows/ids.js';
+import type { PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesNotificationInput } from '../workflows/inputs.js';
 import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from '../workflows/search-attributes.js';
 
@@ -19,6 +19,8 @@ export interface WorkflowStarter {
   startWebhookFanOut(eventId: string): Promise<void>;
   /** One attempt at a delivery (webhooks.test), waited for: its outcome is the answer. */
   runWebhookTest(deliveryId: string): Promise<{ outcome: string; attempts: number }>;
+  /** Starts `partner-delivery-<idempotency key>`, once per key. */
+  startPartnerDelivery(input: PartnerDeliveryInput): Promise<void>;
   /** Sends a failed delivery again under its own workflow id, with the same event id and a fresh schedule. */
   replayWebhookDelivery(delivery: { deliveryId: string; eventId: string; webhookId: string }): Promise<void>;
 }
@@ -82,6 +84,10 @@ export function createWorkflowStarter(
         throw error;
       }
     },
+    startPartnerDelivery: (input) =>
+      startOnce('partner-delivery', 'partnerDeliveryWorkflow', partnerDeliveryWorkflowId(input.idempotencyKey), input, [
+        { key: RelayMessageId, value: input.idempotencyKey },
+      ]),
     startWebhookFanOut: (eventId) => startOnce('webhook-event', 'fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
     runWebhookTest: (deliveryId) =>
       client.workflow.execute('deliverWebhookWorkflow', {

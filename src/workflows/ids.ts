@@ -17,3 +17,5 @@ export const inboundWorkflowId = (inboundId: string): string => `inbound-${inbou
 
 export const webhookEventWorkflowId = (eventId: string): string => `webhook-event-${eventId}`;
 export const webhookDeliveryWorkflowId = (eventId: string, webhookId: string): string => `webhook-delivery-${eventId}-${webhookId}`;
+
+export const partnerDeliveryWorkflowId = (idempotencyKey: string): string => `partner-delivery-${idempotencyKey}`;

@@ -4,3 +4,4 @@ export { processSesNotificationWorkflow } from './process-ses-notification.js';
 export { reportDailyUsageWorkflow } from './report-daily-usage.js';
 export { processInboundWorkflow } from './process-inbound.js';
 export { deliverWebhookWorkflow, fanOutWebhookEventWorkflow } from './webhooks.js';
+export { partnerDeliveryWorkflow } from './partner-delivery.js';

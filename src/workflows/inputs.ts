@@ -38,3 +38,9 @@ export interface DeliverWebhookInput extends ReplayMarker {
   /** Waits before each retry, in ms; the production values are WEBHOOK_RETRY_SCHEDULE_SECONDS. */
   retryScheduleMs: readonly number[];
 }
+
+export interface PartnerDeliveryInput extends ReplayMarker {
+  idempotencyKey: string;
+  /** PARTNER_DELIVERY_ATTEMPTS and PARTNER_DELIVERY_FIRST_RETRY_MS (production: 5 and 1000). */
+  retry: { attempts: number; firstRetryMs: number };
+}

@@ -17,7 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text')
     .addColumn('secret_hash', 'bytea', (col) => col.notNull())
     .addColumn('scopes', sql`text[]`, (col) =>
-      col.notNull().check(sql`scopes <@ array['send','read','webhooks','admin']::text[] and cardinality(scopes) > 0`),
+      col.notNull().check(sql`scopes <@ array['send','read','webhooks','admin','debriefs']::text[] and cardinality(scopes) > 0`),
     )
     .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .addColumn('revoked_at', 'timestamptz')

@@ -1,0 +1,72 @@
+import { jwtVerify } from 'jose';
+import { z } from 'zod';
+import { ensureSuccess, type HttpClient } from './http.js';
+
+/** What Hub vouches for about a user signing in to Relay (docs/integrations.md). */
+export interface HubIdentity {
+  hubUserId: string;
+  hubSessionId: string;
+  orgId: string;
+  email: string | null;
+  name: string | null;
+}
+
+const claims = z.object({
+  sub: z.string().min(1),
+  sid: z.string().min(1),
+  org_id: z.uuid(),
+  email: z.string().optional(),
+  name: z.string().optional(),
+});
+
+export class HubRejected extends Error {
+  override name = 'HubRejected';
+}
+
+export interface HubClient {
+  /** Exchanges a one-time JTI for the user's identity; the JWT Hub returns is checked with jose. */
+  exchange(jti: string): Promise<HubIdentity>;
+  /** Whether Hub still considers the session live (a user removed in Hub is not). */
+  sessionActive(hubSessionId: string): Promise<boolean>;
+  loginUrl(returnTo: string): string;
+}
+
+export function createHubClient(http: HttpClient, hub: { url: string; ssoSecret: string }): HubClient {
+  const key = new TextEncoder().encode(hub.ssoSecret);
+  const auth = { authorization: `Bearer ${hub.ssoSecret}` };
+  return {
+    async exchange(jti) {
+      const response = await http.request({
+        method: 'POST',
+        url: `${hub.url}/api/sso/exchange`,
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ jti, product: 'relay' }),
+      });
+      if (response.status === 400 || response.status === 401 || response.status === 404) throw new HubRejected('Hub did not accept this sign-in');
+      ensureSuccess(response, 'Hub');
+      let token: unknown;
+      try {
+        token = (JSON.parse(response.body) as { token?: unknown }).token;
+      } catch {
+        throw new HubRejected('Hub answered without a token');
+      }
+      if (typeof token !== 'string') throw new HubRejected('Hub answered without a token');
+      try {
+        const { payload } = await jwtVerify(token, key, { issuer: 'hub', audience: 'relay', algorithms: ['HS256'], maxTokenAge: '5m' });
+        const parsed = claims.parse(payload);
+        return { hubUserId: parsed.sub, hubSessionId: parsed.sid, orgId: parsed.org_id, email: parsed.email ?? null, name: parsed.name ?? null };
+      } catch (error) {
+        throw new HubRejected(`Hub's token does not verify: ${(error as Error).message}`);
+      }
+    },
+    async sessionActive(hubSessionId) {
+      const response = await http.request({ method: 'GET', url: `${hub.url}/api/sso/sessions/${encodeURIComponent(hubSessionId)}`, headers: auth });
+      if (response.status === 404 || response.status === 410) return false;
+      ensureSuccess(response, 'Hub');
+      return (JSON.parse(response.body) as { active?: unknown }).active === true;
+    },
+    loginUrl(returnTo) {
+      return `${hub.url}/sso/login?product=relay&return_to=${encodeURIComponent(returnTo)}`;
+    },
+  };
+}
