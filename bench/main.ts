@@ -7,9 +7,12 @@
 //   (d) signed SNS notifications (SES events) acknowledged per second, p50/p99,
 //   (e) inbound email webhooks (Postmark format) acknowledged per second, p50/p99,
 //   (f) webhook deliveries per second fanned out to 100 local endpoints, and the time
-//       from a ticket change to its first delivery attempt.
+//       from a ticket change to its first delivery attempt,
+//   (g) partner deliveries per second to a local receiver, and the retry gaps of one
+//       failing delivery under the production policy.
 // Every loop is bounded by a request count.
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,6 +44,74 @@ const SES_RATE = Number(process.env.BENCH_SES_RATE ?? 50);
 const WARMUP = 50;
 const WEBHOOK_ENDPOINTS = 100;
 const WEBHOOK_CHANGES = 20;
+
+const PARTNER_DEBRIEFS = 10;
+const PARTNER_ACTIONS = 50;
+
+/**
+ * Registers a partner on a loopback receiver, connects one user, and sends
+ * PARTNER_DEBRIEFS debriefs of PARTNER_ACTIONS actions (deliveries per second); then one
+ * delivery the receiver refuses four times, whose attempt times give the retry gaps the
+ * production policy (5 attempts, 1/2/4/8 s) produces.
+ */
+async function measurePartnerDeliveries({ db, apiUrl, key, orgId }: { db: Db; apiUrl: string; key: string; orgId: string }) {
+  const failing = { key: undefined as string | undefined, times: 0 };
+  const arrivals: number[] = [];
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.headers['x-relayit-idempotency-key'] === failing.key && failing.times < 4) {
+        failing.times += 1;
+        res.writeHead(502).end();
+        return;
+      }
+      arrivals.push(performance.now());
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"crm-1"}');
+    });
+  });
+  await new Promise<void>((listening) => receiver.listen(0, '127.0.0.1', () => listening()));
+  const port = (receiver.address() as AddressInfo).port;
+  const created = await fetch(`${apiUrl}/api/admin/partners`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer bench-admin', 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Bench CRM', redirect_uris: ['https://crm.example/cb'], webhook_url: `http://127.0.0.1:${port}/relayit` }),
+  });
+  if (created.status !== 201) throw new Error(`partner create answered ${created.status}: ${await created.text()}`);
+  const partner = (await created.json()) as { id: string };
+  const userId = randomUUID();
+  const tokenId = randomUUID();
+  await db.insertInto('users').values({ id: userId, org_id: orgId, hub_user_id: `bench-${userId}`, email: null, name: null }).execute();
+  await db.insertInto('partner_tokens').values({ id: tokenId, token_hash: randomBytes(32), partner_id: partner.id, user_id: userId, scope: 'default', revoked_at: null }).execute();
+  await db.insertInto('crm_connections').values({ id: randomUUID(), partner_id: partner.id, user_id: userId, token_id: tokenId }).execute();
+
+  const debrief = async (actions: number) => {
+    const response = await fetch(`${apiUrl}/api/v1/debriefs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: userId, actions: Array.from({ length: actions }, (_, index) => ({ action: 'create_note', record_id: `r${index}`, content: 'bench' })) }),
+    });
+    if (response.status !== 202) throw new Error(`debriefs answered ${response.status}: ${await response.text()}`);
+    return ((await response.json()) as { deliveries: { idempotency_key: string }[] }).deliveries;
+  };
+
+  const started = performance.now();
+  for (let index = 0; index < PARTNER_DEBRIEFS; index += 1) await debrief(PARTNER_ACTIONS);
+  const total = PARTNER_DEBRIEFS * PARTNER_ACTIONS;
+  for (let waited = 0; waited < 2400 && arrivals.length < total; waited += 1) await new Promise((wake) => setTimeout(wake, 250));
+  const perSecond = arrivals.length / ((Math.max(...arrivals) - started) / 1000);
+
+  const [refused] = await debrief(1);
+  failing.key = refused!.idempotency_key;
+  const failingKey = failing.key;
+  for (let waited = 0; waited < 400; waited += 1) {
+    const done = await db.selectFrom('partner_deliveries').select('status').where('idempotency_key', '=', failingKey).executeTakeFirst();
+    if (done?.status === 'succeeded') break;
+    await new Promise((wake) => setTimeout(wake, 250));
+  }
+  const attempts = await db.selectFrom('partner_delivery_attempts').select('at').where('idempotency_key', '=', failingKey).orderBy('id').execute();
+  const gaps = attempts.slice(1).map((attempt, index) => attempt.at.getTime() - attempts[index]!.at.getTime());
+  return { deliveries: arrivals.length, perSecond, gaps, stop: () => new Promise<void>((done) => receiver.close(() => done())) };
+}
 
 /**
  * Creates WEBHOOK_ENDPOINTS webhooks (one loopback receiver, a path each) subscribed to
@@ -165,6 +236,7 @@ async function main() {
     POSTMARK_INBOUND_TOKEN: 'bench-token',
     RELAY_ENCRYPTION_KEY: generateEncryptionKey(),
     RELAY_ALLOW_INSECURE_WEBHOOKS: 'true',
+    RELAY_ADMIN_KEY: 'bench-admin',
   };
   const config = loadConfig(benchEnv);
   const logger = createLogger({ level: 'silent' });
@@ -192,7 +264,7 @@ async function main() {
     await new Promise((wake) => setTimeout(wake, 200));
   }
   const org = await createOrganization(db, 'bench');
-  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks'] });
+  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs'] });
 
   const startNoop = (index: number) =>
     client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);
@@ -271,6 +343,9 @@ async function main() {
   }
   const fanOut = await measureWebhookFanOut({ db, apiUrl, key, orgId: org.id });
 
+  // (g) Partner deliveries to one local receiver, and the retry gaps of one failing delivery.
+  const partners = await measurePartnerDeliveries({ db, apiUrl, key, orgId: org.id });
+
   const fmt = (n: number) => n.toFixed(1);
   console.log(`\nRelay benchmark — concurrency ${CONCURRENCY}, ${REQUESTS} requests per side, loopback, one Temporal dev server`);
   console.log(`(a) raw workflow.start (no-op)      ${fmt(rawRate)}/s   p50 ${fmt(mean(raw.map((r) => r.p50)))} ms   p99 ${fmt(mean(raw.map((r) => r.p99)))} ms`);
@@ -283,7 +358,11 @@ async function main() {
   console.log(
     `(f) webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${fmt(fanOut.perSecond)}/s   ticket change → first attempt p50 ${fmt(fanOut.p50)} ms   p99 ${fmt(fanOut.p99)} ms   (${fanOut.deliveries} deliveries)`,
   );
+  console.log(
+    `(g) partner deliveries ${fmt(partners.perSecond)}/s (${partners.deliveries} to one receiver)   retry gaps of a failing delivery: ${partners.gaps.map((gap) => `${(gap / 1000).toFixed(2)} s`).join(', ')}   (policy 1, 2, 4, 8 s)`,
+  );
   await fanOut.stop();
+  await partners.stop();
   await worker.shutdown();
   await connection.close();
   await stopChild(api);

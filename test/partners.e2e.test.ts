@@ -214,6 +214,15 @@ describe('the OAuth connect flow', () => {
     expect(basic.status).toBe(200);
   });
 
+  it('a signed-in user manages the organization\'s webhooks with the session cookie, as the seed\'s curl calls do', async () => {
+    const user = await signIn();
+    const response = await fetch(`${stack.api.url}/api/trpc/webhooks.list`, { headers: { cookie: user.cookie } });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { result: { data: { json: unknown } } }).result.data.json).toEqual([]);
+    const anonymous = await fetch(`${stack.api.url}/api/trpc/webhooks.list`);
+    expect(anonymous.status).toBe(401);
+  });
+
   it('a user removed in Hub loses the session', async () => {
     const { partner } = await newPartner();
     const user = await signIn();

@@ -107,7 +107,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(debriefRoutes({ ...deps, apiKeys, retry: deps.partnerRetry }));
   app.use(
     '/api/trpc',
-    createExpressMiddleware({ router: appRouter, createContext: (options) => createTrpcContext({ ...deps, apiKeys }, options) }),
+    createExpressMiddleware({ router: appRouter, createContext: (options) => createTrpcContext({ ...deps, apiKeys, sessions }, options) }),
   );
   app.use(adminRoutes(deps));
 

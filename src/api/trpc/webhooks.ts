@@ -20,6 +20,7 @@ import { ReplayRefused } from '../../temporal/replay.js';
 import type { WorkflowStarter } from '../../temporal/workflow-starter.js';
 import type { ApiKeyLookup } from '../auth.js';
 import { authenticateApiKey } from '../auth.js';
+import type { Sessions } from '../sessions.js';
 
 export interface TrpcDeps {
   db: Db;
@@ -27,11 +28,19 @@ export interface TrpcDeps {
   apiKeys: ApiKeyLookup;
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
+  sessions: Sessions;
 }
 
-/** Who is calling: an API key's organization and scopes, or nobody. */
+/**
+ * Who is calling: an API key's organization and scopes, or a dashboard user signed in
+ * through Hub (the seed's curl calls send the session cookie), who manages their
+ * organization's webhooks. SameSite=Lax keeps the cookie off cross-site posts.
+ */
 export async function createTrpcContext(deps: TrpcDeps, { req }: CreateExpressContextOptions) {
-  return { deps, principal: await authenticateApiKey(deps.apiKeys, req.get('authorization')) };
+  const key = await authenticateApiKey(deps.apiKeys, req.get('authorization'));
+  if (key) return { deps, principal: key };
+  const session = await deps.sessions.current(req);
+  return { deps, principal: session ? { orgId: session.orgId, scopes: ['webhooks'] as const } : undefined };
 }
 type Context = Awaited<ReturnType<typeof createTrpcContext>>;
 
