@@ -95,6 +95,11 @@ const configSchema = z.object({
   // 403/404 answers to one partner's tokens within a minute that suspend the partner.
   PARTNER_SUSPEND_AFTER_DENIALS: z.coerce.number().int().min(1).default(50),
 
+  // A voicemail waits this long for its recording and transcription, then goes on with what it has.
+  DIALPAD_VOICEMAIL_WAIT_SECONDS: z.coerce.number().positive().default(600),
+  // A call that ended without a voicemail waits this long for a late voicemail event.
+  DIALPAD_AFTER_HANGUP_WAIT_SECONDS: z.coerce.number().min(0).default(300),
+
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
   BOUNCE_ALERT_MIN_SENDS: z.coerce.number().int().min(1).default(100),
@@ -140,6 +145,7 @@ export interface Config {
   readonly hub: { readonly url: string; readonly ssoSecret: string; readonly sessionCacheMs: number } | undefined;
   readonly sessionTtlHours: number;
   readonly partners: { readonly deliveryAttempts: number; readonly firstRetryMs: number; readonly suspendAfterDenials: number };
+  readonly dialpad: { readonly voicemailWaitMs: number; readonly afterHangupWaitMs: number };
   readonly encryptionKey: string | undefined;
   readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[] };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
@@ -209,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       firstRetryMs: raw.PARTNER_DELIVERY_FIRST_RETRY_MS,
       suspendAfterDenials: raw.PARTNER_SUSPEND_AFTER_DENIALS,
     },
+    dialpad: { voicemailWaitMs: raw.DIALPAD_VOICEMAIL_WAIT_SECONDS * 1000, afterHangupWaitMs: raw.DIALPAD_AFTER_HANGUP_WAIT_SECONDS * 1000 },
     encryptionKey: raw.RELAY_ENCRYPTION_KEY,
     webhooks: { allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS, retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000) },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },

@@ -1,4 +1,5 @@
 import { createBusActivities, type BusActivityDeps } from './bus.js';
+import { createChannelActivities, type ChannelActivityDeps } from './channels.js';
 import { createEmailActivities, type EmailActivityDeps } from './emails.js';
 import { createInboundActivities, type InboundActivityDeps } from './inbound.js';
 import { createSesEventActivities, type SesEventActivityDeps } from './ses-events.js';
@@ -6,7 +7,7 @@ import { createPartnerActivities, type PartnerActivityDeps } from './partners.js
 import { createUsageActivities, type UsageActivityDeps } from './usage.js';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhooks.js';
 
-export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps & InboundActivityDeps & WebhookActivityDeps & PartnerActivityDeps;
+export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps & InboundActivityDeps & WebhookActivityDeps & PartnerActivityDeps & ChannelActivityDeps;
 
 /** Every activity, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInboundActivities(deps),
     ...createWebhookActivities(deps),
     ...createPartnerActivities(deps),
+    ...createChannelActivities(deps),
   };
 }
 

@@ -16,6 +16,8 @@ import type { SecretBox } from '../security/encryption.js';
 import type { UrlPolicy } from '../security/ssrf.js';
 import type { HubClient } from '../integrations/hub.js';
 import { adminRoutes } from './routes/admin.js';
+import { channelWebhookRoutes } from './routes/channel-webhooks.js';
+import { channelRoutes } from './routes/channels.js';
 import { debriefRoutes } from './routes/debriefs.js';
 import { oauthRoutes, partnerTokenFence } from './routes/oauth.js';
 import { createSessions } from './sessions.js';
@@ -43,6 +45,7 @@ export interface ApiDeps {
   hubSessionCacheMs: number;
   partnerRetry: { attempts: number; firstRetryMs: number };
   suspendAfterDenials: number;
+  dialpad: { voicemailWaitMs: number; afterHangupWaitMs: number };
   temporal: Client;
   workflows: WorkflowStarter;
   logger: Logger;
@@ -90,6 +93,7 @@ export function createApp(deps: ApiDeps): Express {
   // Provider webhooks read their raw body themselves (signatures cover the exact bytes).
   app.use(sesWebhookRoutes(deps));
   app.use(inboundWebhookRoutes({ ...deps, secrets: deps.inboundSecrets }));
+  app.use(channelWebhookRoutes(deps));
 
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
 
@@ -102,6 +106,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(suppressionRoutes({ ...deps, apiKeys }));
   app.use(inboundRoutes({ ...deps, apiKeys }));
   app.use(helpdeskRoutes({ ...deps, apiKeys }));
+  app.use(channelRoutes({ ...deps, apiKeys }));
   app.use(sessions.router);
   app.use(oauthRoutes(oauth));
   app.use(debriefRoutes({ ...deps, apiKeys, retry: deps.partnerRetry }));

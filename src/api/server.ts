@@ -54,6 +54,7 @@ export async function startApiServer(deps: {
     hubSessionCacheMs: config.hub?.sessionCacheMs ?? 0,
     partnerRetry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs },
     suspendAfterDenials: config.partners.suspendAfterDenials,
+    dialpad: config.dialpad,
   });
   const server = await new Promise<Server>((listening, fail) => {
     const s = app.listen(config.http.port, config.http.host, () => listening(s));

@@ -25,6 +25,7 @@ import type {
   SessionsTable,
   UsersTable,
 } from './tables/partners.js';
+import type { ChannelIdentitiesTable, ChannelMessagesTable, ChannelsTable, DialpadCallsTable } from './tables/channels.js';
 import type { BounceRateAlertsTable, SesNotificationsTable, SuppressionsTable, UsageReportsTable } from './tables/lifecycle.js';
 import type { OrganizationsTable } from './tables/organizations.js';
 
@@ -61,6 +62,10 @@ export interface Database {
   partner_audit: PartnerAuditTable;
   partner_deliveries: PartnerDeliveriesTable;
   partner_delivery_attempts: PartnerDeliveryAttemptsTable;
+  channels: ChannelsTable;
+  channel_messages: ChannelMessagesTable;
+  channel_identities: ChannelIdentitiesTable;
+  dialpad_calls: DialpadCallsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -4,6 +4,7 @@ import * as lifecycle from './migrations/2026-11-26T0100-lifecycle.js';
 import * as inbound from './migrations/2026-11-26T0200-inbound.js';
 import * as webhooks from './migrations/2026-11-26T0300-webhooks.js';
 import * as partners from './migrations/2026-11-26T0400-partners.js';
+import * as channels from './migrations/2026-11-26T0500-channels.js';
 import type { Db } from './database.js';
 
 /**
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T0200-inbound': inbound,
   '2026-11-26T0300-webhooks': webhooks,
   '2026-11-26T0400-partners': partners,
+  '2026-11-26T0500-channels': channels,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

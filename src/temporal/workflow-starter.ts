@@ -1,8 +1,18 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { Metrics } from '../observability/metrics.js';
-import { emailWorkflowId, inboundWorkflowId, partnerDeliveryWorkflowId, sesNotificationWorkflowId, webhookDeliveryWorkflowId, webhookEventWorkflowId } from '../workflows/ids.js';
-import type { PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesNotificationInput } from '../workflows/inputs.js';
+import {
+  channelMessageWorkflowId,
+  dialpadCallWorkflowId,
+  emailWorkflowId,
+  inboundWorkflowId,
+  partnerDeliveryWorkflowId,
+  sesNotificationWorkflowId,
+  webhookDeliveryWorkflowId,
+  webhookEventWorkflowId,
+} from '../workflows/ids.js';
+import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesNotificationInput } from '../workflows/inputs.js';
+import { dialpadCallEventSignal, type DialpadCallEvent } from '../workflows/signals.js';
 import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from '../workflows/search-attributes.js';
 
@@ -19,6 +29,10 @@ export interface WorkflowStarter {
   startWebhookFanOut(eventId: string): Promise<void>;
   /** One attempt at a delivery (webhooks.test), waited for: its outcome is the answer. */
   runWebhookTest(deliveryId: string): Promise<{ outcome: string; attempts: number }>;
+  /** Starts `channel-message-<id>`, once per stored channel message. */
+  startChannelMessage(messageId: string): Promise<void>;
+  /** Hands one call-state event to `dialpad-call-<call id>`, starting it with the call's first event. */
+  signalDialpadCall(input: DialpadCallInput, event: DialpadCallEvent): Promise<void>;
   /** Starts `partner-delivery-<idempotency key>`, once per key. */
   startPartnerDelivery(input: PartnerDeliveryInput): Promise<void>;
   /** Sends a failed delivery again under its own workflow id, with the same event id and a fresh schedule. */
@@ -83,6 +97,22 @@ export function createWorkflowStarter(
         if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ReplayRefused(`inbound ${input.inboundId} is being processed right now`);
         throw error;
       }
+    },
+    startChannelMessage: (messageId) =>
+      startOnce('channel-message', 'channelMessageWorkflow', channelMessageWorkflowId(messageId), { messageId }, [{ key: RelayMessageId, value: messageId }]),
+    signalDialpadCall: async (input, event) => {
+      await client.workflow.signalWithStart('dialpadCallWorkflow', {
+        taskQueue: options.taskQueue,
+        workflowId: dialpadCallWorkflowId(input.callId),
+        args: [input],
+        signal: dialpadCallEventSignal,
+        signalArgs: [event],
+        typedSearchAttributes: [
+          { key: RelayKind, value: 'dialpad-call' },
+          { key: RelayOrgId, value: input.orgId },
+          { key: RelayMessageId, value: input.callId },
+        ],
+      });
     },
     startPartnerDelivery: (input) =>
       startOnce('partner-delivery', 'partnerDeliveryWorkflow', partnerDeliveryWorkflowId(input.idempotencyKey), input, [

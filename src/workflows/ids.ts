@@ -19,3 +19,6 @@ export const webhookEventWorkflowId = (eventId: string): string => `webhook-even
 export const webhookDeliveryWorkflowId = (eventId: string, webhookId: string): string => `webhook-delivery-${eventId}-${webhookId}`;
 
 export const partnerDeliveryWorkflowId = (idempotencyKey: string): string => `partner-delivery-${idempotencyKey}`;
+
+export const channelMessageWorkflowId = (messageId: string): string => `channel-message-${messageId}`;
+export const dialpadCallWorkflowId = (callId: string): string => `dialpad-call-${callId}`;

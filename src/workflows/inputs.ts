@@ -44,3 +44,18 @@ export interface PartnerDeliveryInput extends ReplayMarker {
   /** PARTNER_DELIVERY_ATTEMPTS and PARTNER_DELIVERY_FIRST_RETRY_MS (production: 5 and 1000). */
   retry: { attempts: number; firstRetryMs: number };
 }
+
+export interface ChannelMessageInput {
+  messageId: string;
+}
+
+export interface DialpadCallInput {
+  orgId: string;
+  callId: string;
+  /** How long a voicemail waits for its recording and transcription before going on without. */
+  voicemailWaitMs: number;
+  /** How long a call that ended without a voicemail waits for a late voicemail event. */
+  afterHangupWaitMs: number;
+  /** The longest a call is followed at all. */
+  maxCallMs: number;
+}

@@ -6,6 +6,7 @@ import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worke
 import type { ActivityDeps } from '../../src/activities/index.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import type { CertificateFetcher } from '../../src/security/sns.js';
+import { freePort } from './free-port.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/database.js';
 import { createApiKey } from '../../src/db/repositories/api-keys.js';
@@ -68,6 +69,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const taskQueue = `test-${unique()}`;
   const databaseUrl = await createDatabase();
   const sesUrl = inject('sesUrl');
+  // A known port, so PUBLIC_URL is the address requests really reach (Twilio signs it).
+  const port = await freePort();
   const env = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -77,7 +80,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     SES_ENDPOINT: sesUrl,
     SES_CONFIGURATION_SET: 'relay-test',
     SES_MAX_SEND_RATE: '50',
-    PORT: '0',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     ...options.env,
   };
   const config = loadConfig(env);

@@ -24,7 +24,7 @@ export async function findOrCreateCustomerByEmail(
 /** Creates a ticket with the organization's next number (numbers never repeat within an org). */
 export async function createTicket(
   db: DbOrTrx,
-  ticket: { orgId: string; subject: string; customerId: string | null; channel: string },
+  ticket: { orgId: string; subject: string; customerId: string | null; channel: string; threadKey?: string },
 ): Promise<Ticket> {
   const { last_number: number } = await db
     .insertInto('ticket_counters')
@@ -34,7 +34,16 @@ export async function createTicket(
     .executeTakeFirstOrThrow();
   return db
     .insertInto('tickets')
-    .values({ id: randomUUID(), org_id: ticket.orgId, number, subject: ticket.subject || '(no subject)', assignee: null, customer_id: ticket.customerId, channel: ticket.channel })
+    .values({
+      id: randomUUID(),
+      org_id: ticket.orgId,
+      number,
+      subject: ticket.subject || '(no subject)',
+      assignee: null,
+      customer_id: ticket.customerId,
+      channel: ticket.channel,
+      thread_key: ticket.threadKey ?? null,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -92,4 +101,43 @@ export async function addConversationMessage(
     .execute();
   await db.updateTable('tickets').set({ updated_at: sql`now()` }).where('id', '=', message.ticketId).execute();
   return id;
+}
+
+/** The customer behind a channel identity (phone number, wa_id, PSID, Slack user), created when new. */
+export async function findOrCreateCustomerByIdentity(
+  db: DbOrTrx,
+  identity: { orgId: string; channelType: string; identity: string; name: string | null; phone: string | null },
+): Promise<{ customer: Customer; created: boolean }> {
+  const known = await db
+    .selectFrom('channel_identities')
+    .innerJoin('customers', 'customers.id', 'channel_identities.customer_id')
+    .selectAll('customers')
+    .where('channel_identities.org_id', '=', identity.orgId)
+    .where('channel_identities.channel_type', '=', identity.channelType)
+    .where('channel_identities.identity', '=', identity.identity)
+    .executeTakeFirst();
+  if (known) return { customer: known, created: false };
+  const customer = await db
+    .insertInto('customers')
+    .values({ id: randomUUID(), org_id: identity.orgId, email: null, name: identity.name, phone: identity.phone })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('channel_identities')
+    .values({ org_id: identity.orgId, channel_type: identity.channelType, identity: identity.identity, customer_id: customer.id })
+    .execute();
+  return { customer, created: true };
+}
+
+/** The open (or pending) ticket of a channel conversation. */
+export async function findOpenThreadTicket(db: DbOrTrx, orgId: string, channel: string, threadKey: string): Promise<Ticket | undefined> {
+  return db
+    .selectFrom('tickets')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('channel', '=', channel)
+    .where('thread_key', '=', threadKey)
+    .where('status', 'in', ['open', 'pending'])
+    .orderBy('number', 'desc')
+    .executeTakeFirst();
 }

@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 export const TICKET_STATUSES = ['open', 'pending', 'resolved', 'closed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
@@ -31,6 +31,8 @@ export interface TicketsTable {
   assignee: string | null;
   customer_id: string | null;
   channel: string;
+  /** The conversation a channel ticket holds (phone number, wa_id, PSID, Slack thread); null for email. */
+  thread_key: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

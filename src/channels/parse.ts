@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+
+/** One message or event a channel webhook carried, ready to store. */
+export interface ChannelMessageDraft {
+  externalId: string;
+  kind: string;
+  sender: string;
+  senderName: string | null;
+  threadKey: string;
+  body: string | null;
+  payload: Record<string, unknown>;
+}
+
+/** Kinds that are conversation; the rest (read, delivery) are stored but thread nothing. */
+export const THREADED_KINDS = new Set(['text', 'image', 'document', 'audio', 'video', 'location', 'contacts', 'interactive', 'button', 'sticker', 'postback', 'message', 'sms', 'slack_message']);
+
+type Json = Record<string, any>;
+const asArray = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
+const digest = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+
+/** A readable line for each WhatsApp message type. */
+function whatsappBody(message: Json): string | null {
+  switch (message.type) {
+    case 'text':
+      return message.text?.body ?? null;
+    case 'image':
+    case 'video':
+    case 'document':
+      return message[message.type]?.caption ?? message[message.type]?.filename ?? `[${message.type}]`;
+    case 'audio':
+      return '[voice message]';
+    case 'location':
+      return `[location] ${message.location?.name ?? ''} ${message.location?.latitude},${message.location?.longitude}`.trim();
+    case 'contacts':
+      return `[contacts] ${asArray(message.contacts).map((contact) => contact.name?.formatted_name).filter(Boolean).join(', ')}`;
+    case 'interactive':
+      return message.interactive?.button_reply?.title ?? message.interactive?.list_reply?.title ?? '[interactive]';
+    default:
+      return `[${String(message.type)}]`;
+  }
+}
+
+/** The WhatsApp phone_number_ids a webhook names (a POST may batch several entries). */
+export function whatsappPhoneNumberIds(body: Json): string[] {
+  return [...new Set(asArray(body.entry).flatMap((entry) => asArray(entry.changes).map((change) => String(change.value?.metadata?.phone_number_id ?? ''))).filter(Boolean))];
+}
+
+export function whatsappMessages(body: Json): { phoneNumberId: string; draft: ChannelMessageDraft }[] {
+  return asArray(body.entry).flatMap((entry) =>
+    asArray(entry.changes).flatMap((change) => {
+      const value = change.value ?? {};
+      const names = new Map(asArray(value.contacts).map((contact) => [String(contact.wa_id), contact.profile?.name ?? null]));
+      return asArray(value.messages).map((message) => ({
+        phoneNumberId: String(value.metadata?.phone_number_id ?? ''),
+        draft: {
+          externalId: String(message.id),
+          kind: String(message.type ?? 'unknown'),
+          sender: String(message.from),
+          senderName: names.get(String(message.from)) ?? null,
+          threadKey: String(message.from),
+          body: whatsappBody(message),
+          payload: message,
+        },
+      }));
+    }),
+  );
+}
+
+export function messengerPageIds(body: Json): string[] {
+  return [...new Set(asArray(body.entry).map((entry) => String(entry.id ?? '')).filter(Boolean))];
+}
+
+export function messengerEvents(body: Json): { pageId: string; draft: ChannelMessageDraft }[] {
+  return asArray(body.entry).flatMap((entry) =>
+    asArray(entry.messaging).map((event) => {
+      const psid = String(event.sender?.id ?? '');
+      const kind = event.message ? 'message' : event.postback ? 'postback' : event.read ? 'read' : event.delivery ? 'delivery' : 'unknown';
+      const externalId =
+        event.message?.mid ?? event.postback?.mid ?? `${kind}:${psid}:${event.timestamp ?? ''}:${digest(event.read ?? event.delivery ?? event.postback ?? {})}`;
+      const body =
+        kind === 'message'
+          ? (event.message?.text ?? (asArray(event.message?.attachments).map((attachment) => `[${attachment.type}] ${attachment.payload?.url ?? ''}`.trim()).join(' ') || null))
+          : kind === 'postback'
+            ? (event.postback?.title ?? event.postback?.payload ?? null)
+            : null;
+      return { pageId: String(entry.id), draft: { externalId: String(externalId), kind, sender: psid, senderName: null, threadKey: psid, body, payload: event } };
+    }),
+  );
+}
+
+/** A Dialpad SMS event; Dialpad gives no id, so the content identifies a retried delivery. */
+export function dialpadSms(body: Json): ChannelMessageDraft {
+  const from = String(body.from_number ?? '');
+  return {
+    externalId: `sms:${digest(from, body.to_number, body.timestamp, body.text)}`,
+    kind: 'sms',
+    sender: from,
+    senderName: null,
+    threadKey: from,
+    body: body.text ?? null,
+    payload: body,
+  };
+}

@@ -1,0 +1,51 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+export const CHANNEL_TYPES = ['twilio', 'whatsapp', 'messenger', 'dialpad', 'slack'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+export interface ChannelsTable {
+  id: string;
+  org_id: string;
+  type: ChannelType;
+  address: string;
+  secret_sealed: Buffer;
+  verify_token_sealed: Buffer | null;
+  auto_reply: string | null;
+  created_at: Generated<Date>;
+}
+export type Channel = Selectable<ChannelsTable>;
+
+export interface ChannelMessagesTable {
+  id: string;
+  org_id: string;
+  channel_id: string;
+  type: ChannelType;
+  external_id: string;
+  /** text, image, document, audio, video, location, contacts, interactive, postback, read, delivery, sms, slack_message, call_event */
+  kind: string;
+  sender: string;
+  sender_name: string | null;
+  thread_key: string;
+  body: string | null;
+  payload: ColumnType<Record<string, unknown>, string, never>;
+  ticket_id: string | null;
+  received_at: Generated<Date>;
+}
+
+export interface ChannelIdentitiesTable {
+  org_id: string;
+  channel_type: string;
+  identity: string;
+  customer_id: string;
+}
+
+export interface DialpadCallsTable {
+  call_id: string;
+  org_id: string;
+  states: string[];
+  caller: string | null;
+  voicemail_url: string | null;
+  transcription: string | null;
+  ticket_id: string | null;
+  updated_at: Generated<Date>;
+}

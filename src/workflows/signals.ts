@@ -1,0 +1,13 @@
+import { defineSignal } from '@temporalio/workflow';
+
+/** One Dialpad call-state event, as the API signals it to the call's workflow. */
+export interface DialpadCallEvent {
+  state: string;
+  caller: string | null;
+  callerName: string | null;
+  voicemailUrl: string | null;
+  transcription: string | null;
+}
+
+// Defined apart from the workflows so the API can import them without workflow code.
+export const dialpadCallEventSignal = defineSignal<[DialpadCallEvent]>('dialpadCallEvent');
