@@ -28,6 +28,8 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
         if (!message) throw ApplicationFailure.nonRetryable(`no channel message ${messageId}`, 'ChannelMessageNotFound');
         if (message.ticket_id) return { eventIds: await findWebhookEventIdsBySource(trx, message.org_id, messageId), ticketId: message.ticket_id };
         if (!THREADED_KINDS.has(message.kind)) return { eventIds: [], ticketId: null };
+        // Messages of one conversation arrive together (a WhatsApp batch): one at a time per thread, so they share one ticket.
+        await sql`select pg_advisory_xact_lock(hashtext(${`${message.org_id}:${message.type}:${message.thread_key}`}))`.execute(trx);
 
         const { customer, created } = await findOrCreateCustomerByIdentity(trx, {
           orgId: message.org_id,
