@@ -9,10 +9,11 @@
 //   (f) webhook deliveries per second fanned out to 100 local endpoints, and the time
 //       from a ticket change to its first delivery attempt,
 //   (g) partner deliveries per second to a local receiver, and the retry gaps of one
-//       failing delivery under the production policy.
+//       failing delivery under the production policy,
+//   (h) channel webhooks (WhatsApp) acknowledged per second, p50/p99.
 // Every loop is bounded by a request count.
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -264,7 +265,7 @@ async function main() {
     await new Promise((wake) => setTimeout(wake, 200));
   }
   const org = await createOrganization(db, 'bench');
-  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs'] });
+  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs', 'admin'] });
 
   const startNoop = (index: number) =>
     client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);
@@ -313,6 +314,25 @@ async function main() {
     await response.arrayBuffer();
   };
   const inbound = await drive(REQUESTS, CONCURRENCY, postInbound);
+
+  // (h) Channel webhooks (WhatsApp, signed with the channel's app secret) acknowledged.
+  const channelCreated = await fetch(`${apiUrl}/api/v1/channels`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'whatsapp', address: '100000001', secret: 'bench-app-secret', verify_token: 'bench-verify' }),
+  });
+  if (channelCreated.status !== 201) throw new Error(`channel create answered ${channelCreated.status}`);
+  const postWhatsapp = async (index: number) => {
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'WABA', changes: [{ field: 'messages', value: { metadata: { phone_number_id: '100000001' }, messages: [{ from: `1555${index % 200}`, id: `wamid.bench-${index}`, type: 'text', text: { body: 'hello' } }] } }] }],
+    });
+    const signature = `sha256=${createHmac('sha256', 'bench-app-secret').update(body).digest('hex')}`;
+    const response = await fetch(`${apiUrl}/api/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body });
+    if (response.status !== 200) throw new Error(`whatsapp answered ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  const channels = await drive(REQUESTS, CONCURRENCY, postWhatsapp);
   const rawRate = mean(raw.map((r) => r.perSecond));
   const sendRate = mean(sends.map((r) => r.perSecond));
 
@@ -361,6 +381,7 @@ async function main() {
   console.log(
     `(g) partner deliveries ${fmt(partners.perSecond)}/s (${partners.deliveries} to one receiver)   retry gaps of a failing delivery: ${partners.gaps.map((gap) => `${(gap / 1000).toFixed(2)} s`).join(', ')}   (policy 1, 2, 4, 8 s)`,
   );
+  console.log(`(h) channel webhooks acknowledged     ${fmt(channels.perSecond)}/s   p50 ${fmt(channels.p50)} ms   p99 ${fmt(channels.p99)} ms   (WhatsApp: verified, stored, workflow started)`);
   await fanOut.stop();
   await partners.stop();
   await worker.shutdown();
