@@ -58,6 +58,7 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
           html: null,
           messageId: message.external_id,
           inboundId: null,
+          createdAt: message.received_at,
         });
         await trx.updateTable('channel_messages').set({ ticket_id: ticket.id }).where('id', '=', messageId).execute();
         const conversation = await trx.selectFrom('conversation_messages').selectAll().where('id', '=', conversationId).executeTakeFirstOrThrow();

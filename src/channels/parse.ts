@@ -46,10 +46,15 @@ export function whatsappPhoneNumberIds(body: Json): string[] {
 }
 
 export function whatsappMessages(body: Json): { phoneNumberId: string; draft: ChannelMessageDraft }[] {
+  // Profile names may come in any entry of a batch; every message from that wa_id gets it.
+  const names = new Map(
+    asArray(body.entry).flatMap((entry) =>
+      asArray(entry.changes).flatMap((change) => asArray(change.value?.contacts).map((contact) => [String(contact.wa_id), contact.profile?.name ?? null] as const)),
+    ),
+  );
   return asArray(body.entry).flatMap((entry) =>
     asArray(entry.changes).flatMap((change) => {
       const value = change.value ?? {};
-      const names = new Map(asArray(value.contacts).map((contact) => [String(contact.wa_id), contact.profile?.name ?? null]));
       return asArray(value.messages).map((message) => ({
         phoneNumberId: String(value.metadata?.phone_number_id ?? ''),
         draft: {

