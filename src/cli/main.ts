@@ -20,7 +20,6 @@ import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { startWorker } from '../worker/start.js';
 import { dailyUsageWorkflowId } from '../workflows/ids.js';
 import { RelayKind } from '../workflows/search-attributes.js';
-import { runDev } from './dev.js';
 import { openDb, openTemporal, openWorkerConnection, withDevFallbacks } from './runtime.js';
 
 const projectDir = new URL('../..', import.meta.url).pathname;
@@ -70,7 +69,8 @@ function buildProgram(config: Config, logger: Logger): Command {
   program
     .command('dev')
     .description('run everything on this machine: embedded PostgreSQL, Temporal dev server, SES emulator, API and worker')
-    .action(() => runDev(config, logger, projectDir, process.env.PATH ?? ''));
+    // Loaded only here: the embedded services are for `relay dev` alone.
+    .action(async () => (await import('./dev.js')).runDev(config, logger, projectDir, process.env.PATH ?? ''));
 
   program
     .command('migrate')

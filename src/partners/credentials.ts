@@ -41,6 +41,7 @@ export async function createPartner(db: Db, box: SecretBox, partner: NewPartner)
       error_url: partner.errorUrl ?? null,
       suspended_at: null,
       suspended_reason: null,
+      suspension_lifted_at: null,
       ...(partner.rateLimitPerUser ? { rate_limit_per_user: partner.rateLimitPerUser } : {}),
       ...(partner.rateLimitPerPartner ? { rate_limit_per_partner: partner.rateLimitPerPartner } : {}),
     })

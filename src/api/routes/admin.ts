@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { createPartner, rotatePartner } from '../../partners/credentials.js';
 import { EncryptionUnavailable, type SecretBox } from '../../security/encryption.js';
@@ -88,7 +89,7 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
 
   router.post('/api/admin/partners/:id/unsuspend', admin, async (req, res) => {
     const partner = await partnerOr404(req.params.id as string);
-    await deps.db.updateTable('partners').set({ suspended_at: null, suspended_reason: null }).where('id', '=', partner.id).execute();
+    await deps.db.updateTable('partners').set({ suspended_at: null, suspended_reason: null, suspension_lifted_at: sql`now()` }).where('id', '=', partner.id).execute();
     res.json({ id: partner.id, suspended: false });
   });
 

@@ -311,7 +311,11 @@ async function audit(deps: OauthDeps, partnerId: string, userId: string, req: Re
       .select(({ fn }) => fn.countAll<string>().as('denials'))
       .where('partner_id', '=', partnerId)
       .where('status', 'in', [403, 404])
-      .where('at', '>', sql<Date>`now() - interval '1 minute'`)
+      .where(
+        'at',
+        '>',
+        sql<Date>`greatest(now() - interval '1 minute', coalesce((select suspension_lifted_at from partners where id = ${partnerId}), '-infinity'::timestamptz))`,
+      )
       .executeTakeFirstOrThrow();
     if (Number(denials) >= deps.suspendAfterDenials) {
       const suspended = await deps.db

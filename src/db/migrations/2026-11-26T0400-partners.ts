@@ -40,6 +40,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('rate_limit_per_partner', 'integer', (col) => col.notNull().defaultTo(2000))
     .addColumn('suspended_at', 'timestamptz')
     .addColumn('suspended_reason', 'text')
+    // Denials before an admin lifted a suspension do not count towards the next one.
+    .addColumn('suspension_lifted_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .execute();
 

@@ -34,6 +34,7 @@ export interface PartnersTable {
   rate_limit_per_partner: Generated<number>;
   suspended_at: Date | null;
   suspended_reason: string | null;
+  suspension_lifted_at: Date | null;
   created_at: Generated<Date>;
 }
 export type Partner = Selectable<PartnersTable>;
