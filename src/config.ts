@@ -100,6 +100,16 @@ const configSchema = z.object({
   // A call that ended without a voicemail waits this long for a late voicemail event.
   DIALPAD_AFTER_HANGUP_WAIT_SECONDS: z.coerce.number().min(0).default(300),
 
+  SHOPIFY_API_SECRET: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_CONNECT_WEBHOOK_SECRET: optionalString,
+  RESEND_WEBHOOK_SECRET: optionalString,
+  // SNS topics of Amazon Seller Central notifications (comma-separated ARNs).
+  AMAZON_SNS_TOPIC_ARNS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
+
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
   BOUNCE_ALERT_MIN_SENDS: z.coerce.number().int().min(1).default(100),
@@ -146,6 +156,13 @@ export interface Config {
   readonly sessionTtlHours: number;
   readonly partners: { readonly deliveryAttempts: number; readonly firstRetryMs: number; readonly suspendAfterDenials: number };
   readonly dialpad: { readonly voicemailWaitMs: number; readonly afterHangupWaitMs: number };
+  readonly commerce: {
+    readonly shopifyApiSecret: string | undefined;
+    readonly stripeWebhookSecret: string | undefined;
+    readonly stripeConnectWebhookSecret: string | undefined;
+    readonly resendWebhookSecret: string | undefined;
+    readonly amazonTopicArns: readonly string[];
+  };
   readonly encryptionKey: string | undefined;
   readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[] };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
@@ -216,6 +233,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       suspendAfterDenials: raw.PARTNER_SUSPEND_AFTER_DENIALS,
     },
     dialpad: { voicemailWaitMs: raw.DIALPAD_VOICEMAIL_WAIT_SECONDS * 1000, afterHangupWaitMs: raw.DIALPAD_AFTER_HANGUP_WAIT_SECONDS * 1000 },
+    commerce: {
+      shopifyApiSecret: raw.SHOPIFY_API_SECRET,
+      stripeWebhookSecret: raw.STRIPE_WEBHOOK_SECRET,
+      stripeConnectWebhookSecret: raw.STRIPE_CONNECT_WEBHOOK_SECRET,
+      resendWebhookSecret: raw.RESEND_WEBHOOK_SECRET,
+      amazonTopicArns: raw.AMAZON_SNS_TOPIC_ARNS,
+    },
     encryptionKey: raw.RELAY_ENCRYPTION_KEY,
     webhooks: { allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS, retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000) },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },

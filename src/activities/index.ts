@@ -1,5 +1,6 @@
 import { createBusActivities, type BusActivityDeps } from './bus.js';
 import { createChannelActivities, type ChannelActivityDeps } from './channels.js';
+import { createCommerceActivities, type CommerceActivityDeps } from './commerce.js';
 import { createEmailActivities, type EmailActivityDeps } from './emails.js';
 import { createInboundActivities, type InboundActivityDeps } from './inbound.js';
 import { createSesEventActivities, type SesEventActivityDeps } from './ses-events.js';
@@ -7,7 +8,7 @@ import { createPartnerActivities, type PartnerActivityDeps } from './partners.js
 import { createUsageActivities, type UsageActivityDeps } from './usage.js';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhooks.js';
 
-export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps & InboundActivityDeps & WebhookActivityDeps & PartnerActivityDeps & ChannelActivityDeps;
+export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps & InboundActivityDeps & WebhookActivityDeps & PartnerActivityDeps & ChannelActivityDeps & CommerceActivityDeps;
 
 /** Every activity, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     ...createPartnerActivities(deps),
     ...createChannelActivities(deps),
+    ...createCommerceActivities(deps),
   };
 }
 

@@ -18,6 +18,8 @@ import type { HubClient } from '../integrations/hub.js';
 import { adminRoutes } from './routes/admin.js';
 import { channelWebhookRoutes } from './routes/channel-webhooks.js';
 import { channelRoutes } from './routes/channels.js';
+import { commerceWebhookRoutes, type CommerceWebhookDeps } from './routes/commerce-webhooks.js';
+import { commerceRoutes } from './routes/commerce.js';
 import { debriefRoutes } from './routes/debriefs.js';
 import { oauthRoutes, partnerTokenFence } from './routes/oauth.js';
 import { createSessions } from './sessions.js';
@@ -46,6 +48,8 @@ export interface ApiDeps {
   partnerRetry: { attempts: number; firstRetryMs: number };
   suspendAfterDenials: number;
   dialpad: { voicemailWaitMs: number; afterHangupWaitMs: number };
+  amazonSns: SnsVerifier;
+  commerce: CommerceWebhookDeps['commerce'];
   temporal: Client;
   workflows: WorkflowStarter;
   logger: Logger;
@@ -94,6 +98,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(sesWebhookRoutes(deps));
   app.use(inboundWebhookRoutes({ ...deps, secrets: deps.inboundSecrets }));
   app.use(channelWebhookRoutes(deps));
+  app.use(commerceWebhookRoutes(deps));
 
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
 
@@ -107,6 +112,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(inboundRoutes({ ...deps, apiKeys }));
   app.use(helpdeskRoutes({ ...deps, apiKeys }));
   app.use(channelRoutes({ ...deps, apiKeys }));
+  app.use(commerceRoutes({ ...deps, apiKeys }));
   app.use(sessions.router);
   app.use(oauthRoutes(oauth));
   app.use(debriefRoutes({ ...deps, apiKeys, retry: deps.partnerRetry }));

@@ -55,6 +55,8 @@ export async function startApiServer(deps: {
     partnerRetry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs },
     suspendAfterDenials: config.partners.suspendAfterDenials,
     dialpad: config.dialpad,
+    amazonSns: createSnsVerifier({ allowedTopicArns: config.commerce.amazonTopicArns, fetchCertificate }),
+    commerce: config.commerce,
   });
   const server = await new Promise<Server>((listening, fail) => {
     const s = app.listen(config.http.port, config.http.host, () => listening(s));

@@ -26,6 +26,7 @@ import type {
   UsersTable,
 } from './tables/partners.js';
 import type { ChannelIdentitiesTable, ChannelMessagesTable, ChannelsTable, DialpadCallsTable } from './tables/channels.js';
+import type { CommerceAccountsTable, CommerceEventsTable, GdprRequestsTable, OrdersTable, SubscriptionsTable } from './tables/commerce.js';
 import type { BounceRateAlertsTable, SesNotificationsTable, SuppressionsTable, UsageReportsTable } from './tables/lifecycle.js';
 import type { OrganizationsTable } from './tables/organizations.js';
 
@@ -66,6 +67,11 @@ export interface Database {
   channel_messages: ChannelMessagesTable;
   channel_identities: ChannelIdentitiesTable;
   dialpad_calls: DialpadCallsTable;
+  commerce_accounts: CommerceAccountsTable;
+  commerce_events: CommerceEventsTable;
+  orders: OrdersTable;
+  subscriptions: SubscriptionsTable;
+  gdpr_requests: GdprRequestsTable;
 }
 
 export type Db = Kysely<Database>;

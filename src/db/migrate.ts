@@ -5,6 +5,7 @@ import * as inbound from './migrations/2026-11-26T0200-inbound.js';
 import * as webhooks from './migrations/2026-11-26T0300-webhooks.js';
 import * as partners from './migrations/2026-11-26T0400-partners.js';
 import * as channels from './migrations/2026-11-26T0500-channels.js';
+import * as commerce from './migrations/2026-11-26T0600-commerce.js';
 import type { Db } from './database.js';
 
 /**
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T0300-webhooks': webhooks,
   '2026-11-26T0400-partners': partners,
   '2026-11-26T0500-channels': channels,
+  '2026-11-26T0600-commerce': commerce,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -148,6 +148,24 @@ const cloudmailinSchema = z
   })
   .loose();
 
+export const resendReceivedSchema = z.object({
+  type: z.literal('email.received'),
+  data: z
+    .object({
+      email_id: z.string(),
+      from: z.string(),
+      to: z.union([z.string(), z.array(z.string())]),
+      cc: z.union([z.string(), z.array(z.string())]).optional(),
+      subject: z.string().optional(),
+      text: z.string().nullable().optional(),
+      html: z.string().nullable().optional(),
+      message_id: z.string().optional(),
+      headers: z.record(z.string(), z.unknown()).optional(),
+      attachments: z.array(z.object({ filename: z.string().optional(), content_type: z.string().optional(), content: z.string().optional() }).loose()).optional(),
+    })
+    .loose(),
+});
+
 export const sesReceivedSchema = z
   .object({
     notificationType: z.literal('Received'),
@@ -254,6 +272,29 @@ export async function normalizeInbound(provider: InboundProvider, contentType: s
         strippedText: undefined,
         headers: parseHeaderBlock(form.fields.get('headers')),
         attachments: fileAttachments(form, /^attachment\d+$/),
+      });
+    }
+    case 'resend': {
+      // Resend's email.received event (Svix-signed at the edge): the message in `data`.
+      const event = resendReceivedSchema.safeParse(json(raw));
+      if (!event.success) throw new UnreadableInbound('not a Resend email.received event');
+      const data = event.data.data;
+      const list = (value: string | string[] | undefined) => (value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : value);
+      return fromFields({
+        from: data.from,
+        to: list(data.to),
+        cc: list(data.cc),
+        subject: data.subject,
+        text: data.text ?? undefined,
+        html: data.html ?? undefined,
+        strippedText: undefined,
+        headers: [
+          ...Object.entries(data.headers ?? {}).map(([name, value]) => ({ name, value: String(value) })),
+          ...(data.message_id ? [{ name: 'Message-ID', value: data.message_id }] : []),
+        ],
+        attachments: (data.attachments ?? [])
+          .filter((file) => typeof file.content === 'string')
+          .map((file) => ({ filename: file.filename ?? 'attachment', contentType: file.content_type ?? 'application/octet-stream', content: Buffer.from(file.content!, 'base64') })),
       });
     }
     case 'ses': {

@@ -3,6 +3,7 @@ import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/com
 import type { Metrics } from '../observability/metrics.js';
 import {
   channelMessageWorkflowId,
+  commerceEventWorkflowId,
   dialpadCallWorkflowId,
   emailWorkflowId,
   inboundWorkflowId,
@@ -29,6 +30,8 @@ export interface WorkflowStarter {
   startWebhookFanOut(eventId: string): Promise<void>;
   /** One attempt at a delivery (webhooks.test), waited for: its outcome is the answer. */
   runWebhookTest(deliveryId: string): Promise<{ outcome: string; attempts: number }>;
+  /** Starts `commerce-event-<id>`, once per stored commerce event. */
+  startCommerceEvent(eventId: string): Promise<void>;
   /** Starts `channel-message-<id>`, once per stored channel message. */
   startChannelMessage(messageId: string): Promise<void>;
   /** Hands one call-state event to `dialpad-call-<call id>`, starting it with the call's first event. */
@@ -98,6 +101,8 @@ export function createWorkflowStarter(
         throw error;
       }
     },
+    startCommerceEvent: (eventId) =>
+      startOnce('commerce-event', 'commerceEventWorkflow', commerceEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
     startChannelMessage: (messageId) =>
       startOnce('channel-message', 'channelMessageWorkflow', channelMessageWorkflowId(messageId), { messageId }, [{ key: RelayMessageId, value: messageId }]),
     signalDialpadCall: async (input, event) => {

@@ -1,10 +1,10 @@
 import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { ChannelMessageInput, DialpadCallInput } from './inputs.js';
+import type { ChannelMessageInput, CommerceEventInput, DialpadCallInput } from './inputs.js';
 import { dialpadCallEventSignal } from './signals.js';
 import { fanOutWebhookEvents } from './webhooks.js';
 
-const { threadChannelMessage, finishDialpadCall } = proxyActivities<Activities>({
+const { threadChannelMessage, finishDialpadCall, applyCommerceEvent } = proxyActivities<Activities>({
   // Database work only.
   startToCloseTimeout: '30 seconds',
   // Nothing received is lost: retried through database trouble for a day.
@@ -49,4 +49,11 @@ export async function dialpadCallWorkflow(input: DialpadCallInput): Promise<{ ti
   const { eventIds, ticketId } = await finishDialpadCall({ orgId: input.orgId, callId: input.callId, states, caller, callerName, voicemailUrl, transcription, voicemail: voicemail() });
   await fanOutWebhookEvents(eventIds);
   return { ticketId, states };
+}
+
+/** One verified commerce webhook (Shopify, Stripe, Resend, Amazon) applied, and its webhook events out. */
+export async function commerceEventWorkflow({ eventId }: CommerceEventInput): Promise<{ orgId: string | null }> {
+  const { eventIds, orgId } = await applyCommerceEvent({ eventId });
+  await fanOutWebhookEvents(eventIds);
+  return { orgId };
 }

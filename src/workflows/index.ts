@@ -5,4 +5,4 @@ export { reportDailyUsageWorkflow } from './report-daily-usage.js';
 export { processInboundWorkflow } from './process-inbound.js';
 export { deliverWebhookWorkflow, fanOutWebhookEventWorkflow } from './webhooks.js';
 export { partnerDeliveryWorkflow } from './partner-delivery.js';
-export { channelMessageWorkflow, dialpadCallWorkflow } from './channels.js';
+export { channelMessageWorkflow, commerceEventWorkflow, dialpadCallWorkflow } from './channels.js';

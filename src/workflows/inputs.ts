@@ -59,3 +59,7 @@ export interface DialpadCallInput {
   /** The longest a call is followed at all. */
   maxCallMs: number;
 }
+
+export interface CommerceEventInput {
+  eventId: string;
+}

@@ -14,7 +14,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'uuid', (col) => col.primaryKey())
     // Null until routing finds the organization (product-routed mail may never have one).
     .addColumn('org_id', 'uuid', (col) => col.references('organizations.id').onDelete('cascade'))
-    .addColumn('provider', 'text', (col) => col.notNull().check(sql`provider in ('mailgun','sendgrid','postmark','cloudmailin','ses')`))
+    .addColumn('provider', 'text', (col) => col.notNull().check(sql`provider in ('mailgun','sendgrid','postmark','cloudmailin','ses','resend')`))
     .addColumn('provider_message_id', 'text', (col) => col.notNull())
     .addColumn('status', 'text', (col) =>
       col.notNull().defaultTo('received').check(sql`status in ('received','routed','threaded','archived','ignored')`),

@@ -27,7 +27,8 @@ export interface ChannelMessagesTable {
   sender_name: string | null;
   thread_key: string;
   body: string | null;
-  payload: ColumnType<Record<string, unknown>, string, never>;
+  /** Emptied ('{}') when a GDPR redaction erases the sender's data. */
+  payload: ColumnType<Record<string, unknown>, string, string>;
   ticket_id: string | null;
   received_at: Generated<Date>;
 }

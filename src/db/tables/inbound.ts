@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { InboundMessage } from '../../inbound/message.js';
 
-export const INBOUND_PROVIDERS = ['mailgun', 'sendgrid', 'postmark', 'cloudmailin', 'ses'] as const;
+export const INBOUND_PROVIDERS = ['mailgun', 'sendgrid', 'postmark', 'cloudmailin', 'ses', 'resend'] as const;
 export type InboundProvider = (typeof INBOUND_PROVIDERS)[number];
 
 export const INBOUND_STATUSES = ['received', 'routed', 'threaded', 'archived', 'ignored'] as const;

@@ -1,0 +1,68 @@
+import type { ColumnType, Generated } from 'kysely';
+
+export const COMMERCE_ACCOUNT_PROVIDERS = ['shopify', 'stripe_connect', 'amazon'] as const;
+export type CommerceAccountProvider = (typeof COMMERCE_ACCOUNT_PROVIDERS)[number];
+
+type Json<T = Record<string, unknown>> = ColumnType<T, string, string>;
+
+export interface CommerceAccountsTable {
+  id: string;
+  org_id: string;
+  provider: CommerceAccountProvider;
+  account: string;
+  secret_sealed: Buffer | null;
+  expected_topics: Generated<string[]>;
+  created_at: Generated<Date>;
+}
+
+export interface CommerceEventsTable {
+  id: string;
+  org_id: string | null;
+  provider: string;
+  event_id: string;
+  topic: string;
+  account: string | null;
+  payload: Json;
+  received_at: Generated<Date>;
+  processed_at: Date | null;
+}
+
+export interface OrdersTable {
+  id: string;
+  org_id: string;
+  provider: string;
+  account: string;
+  external_id: string;
+  customer_id: string | null;
+  kind: Generated<'order' | 'return'>;
+  status: string | null;
+  total: string | null;
+  currency: string | null;
+  payload: Json;
+  updated_at: Generated<Date>;
+}
+
+export interface SubscriptionsTable {
+  org_id: string;
+  stripe_customer_id: string | null;
+  stripe_subscription_id: string | null;
+  plan: string | null;
+  status: string | null;
+  current_period_end: Date | null;
+  last_payment_status: string | null;
+  last_payment_at: Date | null;
+  last_event_created: ColumnType<string, number | string, number | string>;
+  updated_at: Generated<Date>;
+}
+
+export interface GdprRequestsTable {
+  id: string;
+  org_id: string;
+  shop: string;
+  topic: 'customers/data_request' | 'customers/redact' | 'shop/redact';
+  subject: Json;
+  export: Json<Record<string, unknown> | null> | null;
+  status: Generated<'received' | 'completed'>;
+  received_at: Generated<Date>;
+  completed_at: Date | null;
+}
