@@ -55,5 +55,9 @@ describe('API keys and scopes', () => {
     expect(unknownRoute.status).toBe(404);
     expect(unknownRoute.body.error.code).toBe('not_found');
     expect((await call(stack.api.url, '/api/v1/emails/not-a-uuid', { key })).status).toBe(404);
+    // 36 characters that only look like a uuid never reach PostgreSQL (which would answer 500).
+    const dashes = '-'.repeat(36);
+    expect((await call(stack.api.url, `/api/v1/emails/${dashes}`, { key })).status).toBe(404);
+    expect((await call(stack.api.url, `/api/v1/emails?cursor=${Buffer.from(JSON.stringify([new Date().toISOString(), dashes])).toString('base64url')}`, { key })).status).toBe(400);
   });
 });

@@ -10,6 +10,7 @@ import { EMAIL_STATUSES, type EmailStatus } from '../db/tables/emails.js';
 import type { EmailEventType } from '../db/tables/email-events.js';
 import { customerData } from '../helpdesk/events.js';
 import type { Logger } from '../observability/logger.js';
+import { isUuid } from '../db/uuid.js';
 
 export interface CommerceActivityDeps {
   db: Db;
@@ -130,7 +131,7 @@ const stripeObject = (payload: Json) => (payload.data?.object ?? {}) as Json;
 async function stripeOrg(trx: DbOrTrx, payload: Json): Promise<string | undefined> {
   const object = stripeObject(payload);
   const named = object.client_reference_id ?? object.metadata?.relay_org_id ?? object.subscription_details?.metadata?.relay_org_id;
-  if (typeof named === 'string' && /^[0-9a-f-]{36}$/i.test(named)) {
+  if (typeof named === 'string' && isUuid(named)) {
     const org = await trx.selectFrom('organizations').select('id').where('id', '=', named).executeTakeFirst();
     if (org) return org.id;
   }

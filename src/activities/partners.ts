@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { HttpClient } from '../integrations/http.js';
+import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretBox } from '../security/encryption.js';
 import { hmacSha256 } from '../security/signatures.js';
@@ -26,11 +26,6 @@ export function relayItHeaders(secret: string, body: string, idempotencyKey: str
 }
 
 const PARTNER_TIMEOUT_MS = 30_000;
-
-function describeError(error: unknown): string {
-  const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? describeError(cause) : error instanceof Error ? error.message : String(error);
-}
 
 export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: PartnerActivityDeps) {
   async function load(idempotencyKey: string) {
@@ -67,7 +62,7 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
       responseBody = response.body;
       if (status < 200 || status >= 300) error = `HTTP ${status}: ${response.body.slice(0, 200) || 'no body'}`;
     } catch (failure) {
-      error = describeError(failure);
+      error = describeFailure(failure);
     }
     await db
       .insertInto('partner_delivery_attempts')

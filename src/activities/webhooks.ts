@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
 import { failDeliveryAndWebhook, getDelivery, planDeliveries, recordDeliveryAttempt } from '../db/repositories/webhooks.js';
-import type { HttpClient } from '../integrations/http.js';
+import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretBox } from '../security/encryption.js';
 import { hmacSha256 } from '../security/signatures.js';
@@ -20,13 +20,6 @@ export type AttemptOutcome = { outcome: 'succeeded' | 'failed'; status: number |
 /** A receiver has this long to answer with a 2xx (the seed's 30 seconds). */
 export const WEBHOOK_TIMEOUT_MS = 30_000;
 const EXCERPT_BYTES = 1024;
-
-/** The root cause of a failed fetch ("fetch failed" wraps the interesting part). */
-function describeError(error: unknown): string {
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error) return describeError(cause);
-  return error instanceof Error ? error.message : String(error);
-}
 
 export function createWebhookActivities({ db, webhookHttp, secretBox, logger, webhookRetryScheduleMs }: WebhookActivityDeps) {
   return {
@@ -74,7 +67,7 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
         excerpt = response.body.slice(0, EXCERPT_BYTES);
         if (status < 200 || status >= 300) error = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`;
       } catch (failure) {
-        error = describeError(failure);
+        error = describeFailure(failure);
       }
       const succeeded = error === null;
       await recordDeliveryAttempt(db, { deliveryId, attempt, httpStatus: status, durationMs: performance.now() - started, responseExcerpt: excerpt, error, succeeded });

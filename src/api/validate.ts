@@ -16,3 +16,14 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what 
   if (!result.success) throw new ApiError('validation_failed', `invalid ${what}`, issuesOf(result.error));
   return result.data;
 }
+
+/** A raw request body as a JSON object, or a 400. */
+export function parseJsonObject(body: Buffer): Record<string, any> {
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    if (value && typeof value === 'object') return value as Record<string, any>;
+  } catch {
+    // reported below
+  }
+  throw new ApiError('validation_failed', 'body is not a JSON object');
+}

@@ -101,3 +101,10 @@ export function ensureSuccess(response: HttpResponse, target: string): HttpRespo
     ? ApplicationFailure.nonRetryable(message, 'HttpClientError', { status: response.status })
     : ApplicationFailure.retryable(message, 'HttpServerError', { status: response.status });
 }
+
+/** The root cause of a failed request ("fetch failed" wraps the interesting part). */
+export function describeFailure(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error) return describeFailure(cause);
+  return error instanceof Error ? error.message : String(error);
+}

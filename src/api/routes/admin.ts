@@ -12,6 +12,7 @@ import { listUnmatchedSesNotifications } from '../../db/repositories/ses-notific
 import { constantTimeEqual, sha256 } from '../../security/secrets.js';
 import { ApiError } from '../errors.js';
 import { parseOr400 } from '../validate.js';
+import { isUuid } from '../../db/uuid.js';
 
 /** `Authorization: Bearer <RELAY_ADMIN_KEY>`; with no admin key configured, nobody is an admin. */
 export function requireAdminKey(adminKey: string | undefined): RequestHandler {
@@ -54,7 +55,7 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
   const router = Router();
   const admin = requireAdminKey(deps.adminKey);
   const partnerOr404 = async (id: string) => {
-    const partner = /^[0-9a-f-]{36}$/i.test(id) ? await deps.db.selectFrom('partners').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+    const partner = isUuid(id) ? await deps.db.selectFrom('partners').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     if (!partner) throw new ApiError('not_found', 'no such partner');
     return partner;
   };

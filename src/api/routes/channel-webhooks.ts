@@ -11,6 +11,7 @@ import { constantTimeEqual, sha256 } from '../../security/secrets.js';
 import { isFreshTimestamp, verifyHmacSha256Hex } from '../../security/signatures.js';
 import type { WorkflowStarter } from '../../temporal/workflow-starter.js';
 import { ApiError } from '../errors.js';
+import { parseJsonObject } from '../validate.js';
 
 export interface ChannelWebhookDeps {
   db: Db;
@@ -27,16 +28,6 @@ const MAX_CALL_MS = 4 * 3600_000;
 const raw = express.raw({ type: () => true, limit: '2mb' });
 
 const xmlEscape = (value: string) => value.replace(/[<>&'"]/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[char]!);
-
-function parseJson(body: Buffer): Record<string, any> {
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    if (value && typeof value === 'object') return value as Record<string, any>;
-  } catch {
-    // reported below
-  }
-  throw new ApiError('validation_failed', 'body is not a JSON object');
-}
 
 /**
  * The messaging channels' provider webhooks (paths as the webhooks reference lists them).
@@ -110,7 +101,7 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
   router.get('/api/webhooks/whatsapp', handshake('whatsapp'));
   router.post('/api/webhooks/whatsapp', raw, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const json = parseJson(body);
+    const json = parseJsonObject(body);
     const [phoneNumberId] = whatsappPhoneNumberIds(json);
     const channel = phoneNumberId ? await findChannel(deps.db, 'whatsapp', phoneNumberId) : undefined;
     if (!channel || !metaSignatureValid(channel, req, body)) refuse('whatsapp', 'x-hub-signature-256 does not verify');
@@ -123,7 +114,7 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
   router.get('/api/webhooks/messenger', handshake('messenger'));
   router.post('/api/webhooks/messenger', raw, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const json = parseJson(body);
+    const json = parseJsonObject(body);
     const [pageId] = messengerPageIds(json);
     const channel = pageId ? await findChannel(deps.db, 'messenger', pageId) : undefined;
     if (!channel || !metaSignatureValid(channel, req, body)) refuse('messenger', 'x-hub-signature-256 does not verify');
@@ -134,7 +125,7 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
 
   router.post('/api/webhooks/dialpad', raw, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const json = parseJson(body);
+    const json = parseJsonObject(body);
     const isSms = json.event_type === 'sms';
     const number = isSms ? json.to_number : json.target?.phone_number;
     const channel = typeof number === 'string' ? await findChannel(deps.db, 'dialpad', number) : undefined;
@@ -173,7 +164,7 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
     const signature = req.get('x-slack-signature') ?? '';
     if (!isFreshTimestamp(timestamp, Date.now(), 300) || !signature.startsWith('v0=')) refuse('slack', 'Slack timestamp is stale or the signature missing');
     const base = `v0:${timestamp}:${body.toString('utf8')}`;
-    const json = parseJson(body);
+    const json = parseJsonObject(body);
     // A linked channel is "team:channel"; the handshake names no channel, so any linked app's secret may sign it.
     const address = json.event?.channel ? `${json.team_id}:${json.event.channel}` : undefined;
     const candidates = address ? [await findChannel(deps.db, 'slack', address)].filter((c): c is Channel => c !== undefined) : await listChannelsOfType(deps.db, 'slack');

@@ -7,6 +7,7 @@ import { EncryptionUnavailable, type SecretBox } from '../../security/encryption
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { parseOr400 } from '../validate.js';
+import { isUuid } from '../../db/uuid.js';
 
 const channelRequest = z.strictObject({
   type: z.enum(CHANNEL_TYPES),
@@ -65,7 +66,7 @@ export function channelRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox: 
   router.delete('/api/v1/channels/:id', requireApiKey(deps.apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
     const id = req.params.id as string;
-    const result = /^[0-9a-f-]{36}$/i.test(id) ? await deps.db.deleteFrom('channels').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst() : undefined;
+    const result = isUuid(id) ? await deps.db.deleteFrom('channels').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst() : undefined;
     if (!result || result.numDeletedRows === 0n) throw new ApiError('not_found', 'no such channel');
     res.status(204).end();
   });

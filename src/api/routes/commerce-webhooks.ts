@@ -14,6 +14,7 @@ import { hmacSha256 } from '../../security/signatures.js';
 import { SnsVerificationError, type SnsVerifier } from '../../security/sns.js';
 import type { WorkflowStarter } from '../../temporal/workflow-starter.js';
 import { ApiError } from '../errors.js';
+import { parseJsonObject } from '../validate.js';
 
 export interface CommerceWebhookDeps {
   db: Db;
@@ -38,16 +39,6 @@ const raw = express.raw({ type: () => true, limit: '2mb' });
 const stripe = new Stripe('sk_relay_webhooks_only');
 
 type Json = Record<string, any>;
-
-function parseJson(body: Buffer): Json {
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    if (value && typeof value === 'object') return value as Json;
-  } catch {
-    // reported below
-  }
-  throw new ApiError('validation_failed', 'body is not a JSON object');
-}
 
 /**
  * Commerce webhooks (paths as the webhooks reference lists them): each verified before
@@ -87,7 +78,7 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
     if (!secret || !shopifySigned(secret, body, req.get('x-shopify-hmac-sha256'))) refuse('shopify', 'x-shopify-hmac-sha256 does not verify');
     const topic = req.get('x-shopify-topic') ?? '';
     if (!GDPR_TOPICS.includes(topic)) throw new ApiError('validation_failed', `unknown GDPR topic ${topic}`);
-    const payload = parseJson(body);
+    const payload = parseJsonObject(body);
     const shop = String(req.get('x-shopify-shop-domain') ?? payload.shop_domain ?? '');
     const connected = await account('shopify', shop);
     await store({ orgId: connected?.org_id ?? null, provider: 'shopify_gdpr', eventId: req.get('x-shopify-webhook-id') ?? randomUUID(), topic, account: shop, payload });
@@ -109,7 +100,7 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
       res.json({ received: true, ignored: true });
       return;
     }
-    await store({ orgId: connected!.org_id, provider: 'shopify', eventId: webhookId, topic, account: shop, payload: parseJson(body) });
+    await store({ orgId: connected!.org_id, provider: 'shopify', eventId: webhookId, topic, account: shop, payload: parseJsonObject(body) });
     res.json({ received: true });
   });
 

@@ -1,3 +1,4 @@
+import { isUuid } from '../../db/uuid.js';
 import { ApiError } from '../errors.js';
 
 /** Opaque page cursors over (time, id), newest first. */
@@ -9,7 +10,7 @@ export function decodeKeysetCursor(cursor: string): { at: Date; id: string } {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const date = new Date(at);
-    if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
+    if (Number.isNaN(date.getTime()) || !isUuid(id)) throw new Error('bad cursor');
     return { at: date, id };
   } catch {
     throw new ApiError('validation_failed', 'invalid cursor');

@@ -9,6 +9,7 @@ import type { WorkflowStarter } from '../../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { parseOr400 } from '../validate.js';
+import { isUuid } from '../../db/uuid.js';
 
 const ticketPatch = z
   .strictObject({
@@ -27,7 +28,6 @@ const customerPatch = z
   })
   .refine((patch) => Object.keys(patch).length > 0, 'change at least one field');
 
-const isUuid = (value: string) => /^[0-9a-f-]{36}$/i.test(value);
 
 /**
  * Relay's own helpdesk objects, read and changed over REST. Every change records its

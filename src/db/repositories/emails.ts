@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { DbOrTrx } from '../database.js';
 import type { EmailEvent, EmailEventType } from '../tables/email-events.js';
 import type { Email, EmailContent, EmailStatus } from '../tables/emails.js';
+import { isUuid } from '../uuid.js';
 
 export interface NewEmailRecord {
   id: string;
@@ -191,8 +192,4 @@ export async function requeueFailedEmail(db: DbOrTrx, orgId: string, id: string)
 export function addressOf(mailbox: string): string {
   const match = /<([^<>]+)>\s*$/.exec(mailbox);
   return (match?.[1] ?? mailbox).trim().toLowerCase();
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { InboundMessage, ParsedAttachment } from '../../inbound/message.js';
 import type { DbOrTrx } from '../database.js';
 import type { InboundClassification, InboundMessageRow, InboundProvider, InboundStatus } from '../tables/inbound.js';
+import { isUuid } from '../uuid.js';
 
 export type StoreOutcome = { stored: 'new' | 'duplicate'; id: string } | { stored: 'token-reused' };
 
@@ -57,12 +58,12 @@ export async function storeInbound(
 
 /** By id alone: for the workflow's activities and operators' CLI, never for tenant API reads. */
 export async function getInbound(db: DbOrTrx, id: string): Promise<InboundMessageRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   return db.selectFrom('inbound_messages').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function findInboundForOrg(db: DbOrTrx, orgId: string, id: string): Promise<InboundMessageRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   return db.selectFrom('inbound_messages').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 }
 

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DbOrTrx } from '../database.js';
 import type { Organization } from '../tables/organizations.js';
+import { isUuid } from '../uuid.js';
 
 export async function createOrganization(db: DbOrTrx, name: string): Promise<Organization> {
   return db.insertInto('organizations').values({ id: randomUUID(), name }).returningAll().executeTakeFirstOrThrow();
 }
 
 export async function findOrganization(db: DbOrTrx, idOrName: string): Promise<Organization | undefined> {
-  const byId = /^[0-9a-f-]{36}$/i.test(idOrName);
+  const byId = isUuid(idOrName);
   return db
     .selectFrom('organizations')
     .selectAll()

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../database.js';
 import type { Webhook, WebhookEventType, WebhookPayload } from '../tables/webhooks.js';
+import { isUuid } from '../uuid.js';
 
-const isUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 
 export async function createWebhook(
   db: DbOrTrx,
