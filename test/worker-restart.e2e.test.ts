@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertEmail } from '../src/db/repositories/emails.js';
+import { strandedEmailsScheduleId } from '../src/workflows/ids.js';
 import { call, eventually } from './support/http.js';
 import { sesEmailsTo } from './support/ses-store.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
@@ -40,5 +43,26 @@ describe('a worker stopped with a backlog', () => {
     for (const to of recipients) {
       expect(await sesEmailsTo(stack.sesUrl, to)).toHaveLength(1);
     }
+  });
+});
+
+describe('an email stored but never started (the API died between the two)', () => {
+  it('is started by the every-minute sweep and sent once', async () => {
+    const id = randomUUID();
+    const to = `stranded-${id.slice(0, 8)}@example.org`;
+    await insertEmail(stack.db, {
+      id,
+      orgId,
+      content: { from: 'a@example.com', to: [to], cc: [], bcc: [], reply_to: [], subject: 'stranded', html: null, text: 't', headers: {}, attachments: [] },
+      tags: {},
+      metadata: {},
+    });
+    await stack.db.updateTable('emails').set({ created_at: new Date(Date.now() - 5 * 60_000) }).where('id', '=', id).execute();
+    await stack.client.schedule.getHandle(strandedEmailsScheduleId(stack.taskQueue)).trigger();
+    await eventually(async () => {
+      const { body } = await call(stack.api.url, `/api/v1/emails/${id}`, { key });
+      return body.status === 'sent' ? true : undefined;
+    }, 'the stranded email to be sent');
+    expect(await sesEmailsTo(stack.sesUrl, to)).toHaveLength(1);
   });
 });

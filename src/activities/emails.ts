@@ -15,13 +15,20 @@ import { busEventId, type BusEvent } from '../integrations/bus.js';
 import type { SesSender } from '../integrations/ses.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 
 export interface EmailActivityDeps {
   db: Db;
   ses: SesSender;
   logger: Logger;
   metrics: Metrics;
+  /** Starts workflows from an activity: the sweep of emails stored but never started. */
+  workflows: Pick<WorkflowStarter, 'startSendEmail'>;
 }
+
+/** An email still queued this long after it was stored, with no workflow, was never started. */
+export const STRANDED_AFTER_MS = 2 * 60_000;
+const SWEEP_BATCH = 500;
 
 export interface EmailRef {
   orgId: string;
@@ -44,8 +51,30 @@ function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recip
   };
 }
 
-export function createEmailActivities({ db, ses, logger, metrics }: EmailActivityDeps) {
+export function createEmailActivities({ db, ses, logger, metrics, workflows }: EmailActivityDeps) {
   return {
+    /**
+     * Starts `email-<id>` for queued emails older than STRANDED_AFTER_MS. An email whose
+     * workflow exists is left alone (the start is refused), so this only ever picks up
+     * emails the API stored but could not start (a crash or a Temporal outage in between).
+     */
+    async startStrandedEmails(): Promise<{ started: number }> {
+      const stranded = await db
+        .selectFrom('emails')
+        .select(['id', 'org_id'])
+        .where('status', '=', 'queued')
+        .where('created_at', '<', new Date(Date.now() - STRANDED_AFTER_MS))
+        .orderBy('created_at')
+        .limit(SWEEP_BATCH)
+        .execute();
+      let started = 0;
+      for (const email of stranded) {
+        if (await workflows.startSendEmail({ orgId: email.org_id, emailId: email.id })) started += 1;
+      }
+      if (started > 0) logger.warn({ started }, 'started stranded emails');
+      return { started };
+    },
+
     /**
      * Loads the stored message, sends it through SES and records `sent` with SES's
      * message id. A message that already has one is not sent again, so a retried

@@ -18,26 +18,26 @@ import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from '../workflows/search-attributes.js';
 
 export interface WorkflowStarter {
-  /** Starts `email-<id>`; a workflow that runs or ran under that id counts as started. */
-  startSendEmail(input: SendEmailInput): Promise<void>;
+  /** Starts `email-<id>`; a workflow that runs or ran under that id counts as started (false: it already existed). */
+  startSendEmail(input: SendEmailInput): Promise<boolean>;
   /** Starts `ses-event-<sns message id>`, at most once per SNS message. */
-  startSesNotification(input: SesNotificationInput): Promise<void>;
+  startSesNotification(input: SesNotificationInput): Promise<boolean>;
   /** Starts `inbound-<id>`, at most once per stored inbound message. */
-  startInbound(input: ProcessInboundInput): Promise<void>;
+  startInbound(input: ProcessInboundInput): Promise<boolean>;
   /** Runs `inbound-<id>` again for an archived message (its earlier run has finished). */
   replayInbound(input: ProcessInboundInput): Promise<void>;
   /** Starts `webhook-event-<id>`: the event's deliveries to every subscribed webhook. */
-  startWebhookFanOut(eventId: string): Promise<void>;
+  startWebhookFanOut(eventId: string): Promise<boolean>;
   /** One attempt at a delivery (webhooks.test), waited for: its outcome is the answer. */
   runWebhookTest(deliveryId: string): Promise<{ outcome: string; attempts: number }>;
   /** Starts `commerce-event-<id>`, once per stored commerce event. */
-  startCommerceEvent(eventId: string): Promise<void>;
+  startCommerceEvent(eventId: string): Promise<boolean>;
   /** Starts `channel-message-<id>`, once per stored channel message. */
-  startChannelMessage(messageId: string): Promise<void>;
+  startChannelMessage(messageId: string): Promise<boolean>;
   /** Hands one call-state event to `dialpad-call-<call id>`, starting it with the call's first event. */
   signalDialpadCall(input: DialpadCallInput, event: DialpadCallEvent): Promise<void>;
   /** Starts `partner-delivery-<idempotency key>`, once per key. */
-  startPartnerDelivery(input: PartnerDeliveryInput): Promise<void>;
+  startPartnerDelivery(input: PartnerDeliveryInput): Promise<boolean>;
   /** Sends a failed delivery again under its own workflow id, with the same event id and a fresh schedule. */
   replayWebhookDelivery(delivery: { deliveryId: string; eventId: string; webhookId: string }): Promise<void>;
 }
@@ -56,19 +56,20 @@ export function createWorkflowStarter(
     workflowId: string,
     input: object,
     attributes: SearchAttributePair[],
-    reuse: WorkflowIdReusePolicy = WorkflowIdReusePolicy.REJECT_DUPLICATE,
-  ) {
+  ): Promise<boolean> {
     try {
       await client.workflow.start(workflowType, {
         taskQueue: options.taskQueue,
         workflowId,
         args: [input],
-        workflowIdReusePolicy: reuse,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [{ key: RelayKind, value: kind }, ...attributes],
       });
       options.metrics.workflowsStarted.inc({ kind });
+      return true;
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      return false;
     }
   }
 

@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { dailyUsageScheduleId } from '../workflows/ids.js';
+import { dailyUsageScheduleId, strandedEmailsScheduleId } from '../workflows/ids.js';
 import { RelayKind } from '../workflows/search-attributes.js';
 
 /**
@@ -21,6 +21,27 @@ export async function ensureDailyUsageSchedule(client: Client, taskQueue: string
       },
       // A worker outage still reports the missed day once it is back.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+}
+
+/** Every minute, emails stored but never started are started (nothing accepted is lost). */
+export async function ensureStrandedEmailsSchedule(client: Client, taskQueue: string): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId: strandedEmailsScheduleId(taskQueue),
+      spec: { intervals: [{ every: '1 minute' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'startStrandedEmailsWorkflow',
+        workflowId: `stranded-emails-${taskQueue}`,
+        taskQueue,
+        args: [],
+        typedSearchAttributes: [{ key: RelayKind, value: 'stranded-emails' }],
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;

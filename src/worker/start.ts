@@ -6,7 +6,8 @@ import { createBusClient } from '../integrations/bus.js';
 import { createHttpClient } from '../integrations/http.js';
 import { createProductsClient } from '../integrations/products.js';
 import { createSecretBox } from '../security/encryption.js';
-import { ensureDailyUsageSchedule } from './schedules.js';
+import { createWorkflowStarter } from '../temporal/workflow-starter.js';
+import { ensureDailyUsageSchedule, ensureStrandedEmailsSchedule } from './schedules.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createSesClient, createSesSender } from '../integrations/ses.js';
@@ -50,8 +51,10 @@ export async function startWorker(deps: {
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
     logger,
     metrics: deps.metrics,
+    workflows: createWorkflowStarter(deps.client, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics }),
     ...deps.overrides,
   });
+  await ensureStrandedEmailsSchedule(deps.client, config.temporal.taskQueue);
   if (config.booksUrl) await ensureDailyUsageSchedule(deps.client, config.temporal.taskQueue);
   const workers: Worker[] = await createRelayWorkers({
     connection: deps.connection,

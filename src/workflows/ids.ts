@@ -23,3 +23,4 @@ export const partnerDeliveryWorkflowId = (idempotencyKey: string): string => `pa
 export const channelMessageWorkflowId = (messageId: string): string => `channel-message-${messageId}`;
 export const dialpadCallWorkflowId = (callId: string): string => `dialpad-call-${callId}`;
 export const commerceEventWorkflowId = (eventId: string): string => `commerce-event-${eventId}`;
+export const strandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;

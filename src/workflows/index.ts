@@ -1,5 +1,5 @@
 // Every workflow the Relay worker runs. Deterministic code only: no I/O, no Node APIs.
-export { sendEmailWorkflow } from './send-email.js';
+export { sendEmailWorkflow, startStrandedEmailsWorkflow } from './send-email.js';
 export { processSesNotificationWorkflow } from './process-ses-notification.js';
 export { reportDailyUsageWorkflow } from './report-daily-usage.js';
 export { processInboundWorkflow } from './process-inbound.js';

@@ -41,3 +41,14 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
   await emitToBus(outcome.busEvent);
   return { status: 'sent', sesMessageId: outcome.sesMessageId };
 }
+
+const { startStrandedEmails } = proxyActivities<Activities>({
+  // One query and a few hundred workflow starts.
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
+/** Run every minute by a Schedule: starts emails that were stored but never started. */
+export async function startStrandedEmailsWorkflow(): Promise<{ started: number }> {
+  return startStrandedEmails();
+}

@@ -46,9 +46,34 @@ async function storedEmail(): Promise<string> {
 // Failing activities on purpose: only errors from the SDK's logger.
 const quietEnvironment = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
 
+const started: string[] = [];
+const workflows = {
+  async startSendEmail({ emailId }: { emailId: string }) {
+    started.push(emailId);
+    return true;
+  },
+};
+
 function activitiesWith(ses: SesSender) {
-  return createEmailActivities({ db, ses, logger: createLogger({ level: 'silent' }), metrics: createMetrics() });
+  return createEmailActivities({ db, ses, logger: createLogger({ level: 'silent' }), metrics: createMetrics(), workflows });
 }
+
+describe('startStrandedEmails', () => {
+  it('starts only emails still queued well after they were stored', async () => {
+    const stranded = await storedEmail();
+    const fresh = await storedEmail();
+    const sent = await storedEmail();
+    const old = new Date(Date.now() - 10 * 60_000);
+    await db.updateTable('emails').set({ created_at: old }).where('id', 'in', [stranded, sent]).execute();
+    await db.updateTable('emails').set({ status: 'sent' }).where('id', '=', sent).execute();
+    started.length = 0;
+    const result = await quietEnvironment().run(activitiesWith(new RecordingSes()).startStrandedEmails);
+    expect(started).toContain(stranded);
+    expect(started).not.toContain(fresh);
+    expect(started).not.toContain(sent);
+    expect(result).toEqual({ started: started.length });
+  });
+});
 
 describe('sendEmailViaSes with suppressed recipients', () => {
   it('skips suppressed recipients, sends to the rest and says who was skipped', async () => {
