@@ -86,7 +86,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .command('api')
     .description('run the HTTP API')
     .action(async () => {
-      for (const note of describeDegradedModes(config)) logger.warn(note);
+      for (const note of describeDegradedModes(withDevFallbacks(config))) logger.warn(note);
       const db = openDb(config, logger);
       const temporal = await openTemporal(config);
       const metrics = createMetrics({ defaultMetrics: true });
@@ -102,7 +102,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .command('worker')
     .description('run the Temporal workers (main queue and the rate-limited SES queue)')
     .action(async () => {
-      for (const note of describeDegradedModes(config)) logger.warn(note);
+      for (const note of describeDegradedModes(withDevFallbacks(config))) logger.warn(note);
       Runtime.install({ shutdownSignals: [] });
       const db = openDb(config, logger);
       const client = await openTemporal(config);
