@@ -1,15 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from './support/http.js';
-import { startStack, type Stack } from './support/stack.js';
+import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 
 let stack: Stack;
+const logLines: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ worker: false });
+  stack = await startStack({ worker: false, logLines });
 });
 afterAll(() => stack?.stop());
 
 describe('operations endpoints', () => {
+  it('logs requests as JSON with the request id and org id, and never the credentials', async () => {
+    const { key } = await createOrgWithKey(stack.db);
+    await call(stack.api.url, '/api/v1/emails', { key, headers: { 'x-request-id': 'req-logged-1', cookie: 'relay_session=secret-cookie-value' } });
+    const line = logLines.map((entry) => JSON.parse(entry)).find((entry) => entry.req?.id === 'req-logged-1');
+    expect(line).toMatchObject({ msg: 'request completed', orgId: expect.any(String), res: { statusCode: 200 } });
+    const everything = logLines.join('\n');
+    expect(everything).not.toContain(key);
+    expect(everything).not.toContain(key.slice(20));
+    expect(everything).not.toContain('secret-cookie-value');
+    expect(line.req.headers.authorization).toBe('[redacted]');
+  });
+
   it('reports liveness and readiness of PostgreSQL and Temporal', async () => {
     expect((await call(stack.api.url, '/healthz')).body).toEqual({ status: 'ok' });
     const ready = await call(stack.api.url, '/readyz');

@@ -24,6 +24,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Serves SNS signing certificates (the API still checks the certificate URL). */
   fetchSnsCertificate?: CertificateFetcher;
+  /** Where the logs go (tests that read them); silent otherwise. */
+  logLines?: string[];
   /** Replaces activity dependencies, e.g. an HTTP client that answers for AWS hosts. */
   workerOverrides?: Partial<ActivityDeps>;
 }
@@ -85,7 +87,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   };
   const config = loadConfig(env);
-  const logger = createLogger({ level: config.logLevel });
+  const lines = options.logLines;
+  const logger = lines
+    ? createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } })
+    : createLogger({ level: config.logLevel });
   const metrics = createMetrics();
   const db = createDb(databaseUrl);
   const temporal = { ...config.temporal, address: env.TEMPORAL_ADDRESS };
