@@ -40,6 +40,10 @@ describe('operations endpoints', () => {
       expect.arrayContaining(['from', 'to', 'cc', 'bcc', 'reply_to', 'subject', 'html', 'text', 'headers', 'tags', 'attachments', 'metadata']),
     );
     expect(schema.additionalProperties).toBe(false);
+    const ticketChange = body.paths['/api/v1/tickets/{id}'].patch.requestBody.content['application/json'].schema;
+    expect(ticketChange.properties.status.enum).toEqual(['open', 'pending', 'resolved', 'closed']);
+    const debrief = body.paths['/api/v1/debriefs'].post.requestBody.content['application/json'].schema;
+    expect(JSON.stringify(debrief)).toContain('update_opportunity');
   });
 
   it('exposes Prometheus metrics by route, and echoes or assigns a request id', async () => {

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { ERROR_STATUS } from './errors.js';
 import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, sendEmailRequest } from './schemas/emails.js';
+import { partnerRequest } from './routes/admin.js';
+import { channelRequest } from './routes/channels.js';
+import { accountRequest } from './routes/commerce.js';
+import { debriefRequest } from './routes/debriefs.js';
+import { customerPatch, ticketPatch } from './routes/helpdesk.js';
+import { inboundAddressRequest, listInboundQuery } from './schemas/inbound.js';
 import { addSuppressionRequest, listSuppressionsQuery, suppressionView } from './schemas/suppressions.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({
@@ -15,6 +21,17 @@ const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [String(status), { description: 'error', content: json(errorBody) }]));
 
 const security = [{ apiKey: [] }];
+
+const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+
+/** A JSON operation whose request body is a zod schema, answered with `ok` or the listed errors. */
+const operation = (summary: string, scope: string, body: z.ZodType | undefined, ok: [string, string], errorStatuses: number[], parameters: object[] = []) => ({
+  summary: `${summary} (scope ${scope})`,
+  security,
+  ...(parameters.length ? { parameters } : {}),
+  ...(body ? { requestBody: { required: true, content: json(body, 'input') } } : {}),
+  responses: { [ok[0]]: { description: ok[1] }, ...errors(...errorStatuses) },
+});
 
 const addressParameter = { name: 'address', in: 'path', required: true, schema: { type: 'string', format: 'email' } };
 
@@ -36,7 +53,12 @@ export function buildOpenApiDocument() {
   return {
     openapi: '3.0.3',
     info: { title: 'Relay API', version: '1' },
-    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An organization API key (rk_...)' } } },
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An organization API key (rk_...)' },
+        adminKey: { type: 'http', scheme: 'bearer', description: 'RELAY_ADMIN_KEY' },
+      },
+    },
     paths: {
       '/api/v1/emails': {
         post: {
@@ -94,6 +116,36 @@ export function buildOpenApiDocument() {
       '/api/v1/suppressions/{address}': {
         get: { summary: 'One suppression (scope read)', security, parameters: [addressParameter], responses: { '200': { description: 'suppressed', content: json(suppressionView) }, ...errors(401, 403, 404) } },
         delete: { summary: 'Lift a suppression (scope send)', security, parameters: [addressParameter], responses: { '204': { description: 'lifted' }, ...errors(401, 403, 404) } },
+      },
+      '/api/v1/inbound': {
+        get: { ...operation('The organization\'s inbound mail, archive included', 'read', undefined, ['200', 'a page'], [400, 401, 403]), parameters: queryParameters(listInboundQuery) },
+      },
+      '/api/v1/inbound/{id}': { get: operation('One inbound message with its routing attempts', 'read', undefined, ['200', 'the message'], [401, 403, 404], [idParameter]) },
+      '/api/v1/inbound/{id}/replay': { post: operation('Route an archived inbound message again', 'send', undefined, ['202', 'replaying'], [401, 403, 404, 409], [idParameter]) },
+      '/api/v1/inbound-addresses': {
+        get: operation('The organization\'s support addresses', 'admin', undefined, ['200', 'the list'], [401, 403]),
+        post: operation('Add a support address', 'admin', inboundAddressRequest, ['201', 'added'], [400, 401, 403, 409]),
+      },
+      '/api/v1/tickets/{id}': {
+        get: operation('A helpdesk ticket with its conversation', 'read', undefined, ['200', 'the ticket'], [401, 403, 404], [idParameter]),
+        patch: operation('Change a ticket (emits the matching webhook events once)', 'send', ticketPatch, ['200', 'the ticket'], [400, 401, 403, 404], [idParameter]),
+      },
+      '/api/v1/customers/{id}': {
+        get: operation('A helpdesk customer', 'read', undefined, ['200', 'the customer'], [401, 403, 404], [idParameter]),
+        patch: operation('Change a customer (emits customer.updated)', 'send', customerPatch, ['200', 'the customer'], [400, 401, 403, 404, 409], [idParameter]),
+      },
+      '/api/v1/channels': {
+        get: operation('The organization\'s messaging channels (no secrets)', 'admin', undefined, ['200', 'the list'], [401, 403]),
+        post: operation('Connect a messaging channel; its secret is sealed', 'admin', channelRequest, ['201', 'connected'], [400, 401, 403, 409]),
+      },
+      '/api/v1/commerce/accounts': {
+        post: operation('Connect a Shopify shop, a Stripe Connect account or an Amazon seller', 'admin', accountRequest, ['201', 'connected'], [400, 401, 403, 409]),
+      },
+      '/api/v1/debriefs': {
+        post: operation('Deliver a user\'s debrief actions to each of the user\'s partner connections', 'debriefs', debriefRequest, ['202', 'deliveries started'], [400, 401, 403, 404]),
+      },
+      '/api/admin/partners': {
+        post: { ...operation('Register a RelayIt partner; its three credentials are in this answer only', 'RELAY_ADMIN_KEY', partnerRequest, ['201', 'the credentials'], [400, 401]), security: [{ adminKey: [] }] },
       },
       '/api/webhooks/ses': {
         post: {

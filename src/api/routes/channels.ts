@@ -9,7 +9,7 @@ import { ApiError } from '../errors.js';
 import { parseOr400 } from '../validate.js';
 import { isUuid } from '../../db/uuid.js';
 
-const channelRequest = z.strictObject({
+export const channelRequest = z.strictObject({
   type: z.enum(CHANNEL_TYPES),
   /** twilio, dialpad: the E.164 number; whatsapp: phone_number_id; messenger: page id; slack: "TEAM:CHANNEL". */
   address: z.string().trim().min(1).max(200),

@@ -9,7 +9,7 @@ import { ApiError } from '../errors.js';
 import { parseOr400 } from '../validate.js';
 import { SHOPIFY_TOPICS } from './commerce-webhooks.js';
 
-const accountRequest = z.strictObject({
+export const accountRequest = z.strictObject({
   provider: z.enum(COMMERCE_ACCOUNT_PROVIDERS),
   /** shopify: the shop domain; stripe_connect: the connected account id (acct_…); amazon: the seller id. */
   account: z.string().trim().min(3).max(255),

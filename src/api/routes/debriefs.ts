@@ -29,7 +29,7 @@ export const debriefAction = z.discriminatedUnion('action', [
   }),
 ]);
 
-const debriefRequest = z.strictObject({ user_id: z.uuid(), actions: z.array(debriefAction).min(1).max(50) });
+export const debriefRequest = z.strictObject({ user_id: z.uuid(), actions: z.array(debriefAction).min(1).max(50) });
 
 /**
  * POST /api/v1/debriefs: one user's structured debrief. Each action goes to every active

@@ -11,7 +11,7 @@ import { ApiError } from '../errors.js';
 import { parseOr400 } from '../validate.js';
 import { isUuid } from '../../db/uuid.js';
 
-const ticketPatch = z
+export const ticketPatch = z
   .strictObject({
     subject: z.string().trim().min(1).max(998).optional(),
     status: z.enum(TICKET_STATUSES).optional(),
@@ -20,7 +20,7 @@ const ticketPatch = z
   })
   .refine((patch) => Object.keys(patch).length > 0, 'change at least one field');
 
-const customerPatch = z
+export const customerPatch = z
   .strictObject({
     name: z.string().trim().min(1).max(200).nullable().optional(),
     phone: z.string().trim().regex(/^\+?[0-9 ().-]{3,32}$/, 'must be a phone number').nullable().optional(),
