@@ -150,8 +150,12 @@ describe('events and their delivery', () => {
 
     const events = await eventually(async () => (receiver.accepted().length >= 8 ? receiver.accepted() : undefined), 'eight deliveries');
     expect(events).toHaveLength(8);
-    const deliveries = await stack.db.selectFrom('webhook_deliveries').select('status').where('webhook_id', '=', webhookId).execute();
-    expect(deliveries.map((delivery) => delivery.status)).toEqual(Array(8).fill('succeeded'));
+    // The receiver answers before Relay records the attempt: wait for the log, then count.
+    const deliveries = await eventually(async () => {
+      const rows = await stack.db.selectFrom('webhook_deliveries').select('status').where('webhook_id', '=', webhookId).execute();
+      return rows.every((row) => row.status === 'succeeded') ? rows : undefined;
+    }, 'every delivery recorded');
+    expect(deliveries).toHaveLength(8);
     expect(events.map((entry) => entry.body.event).sort()).toEqual([
       'conversation.created', 'customer.created', 'customer.updated', 'ticket.assigned', 'ticket.created', 'ticket.priority_changed', 'ticket.status_changed', 'ticket.updated',
     ]);
@@ -178,7 +182,10 @@ describe('events and their delivery', () => {
     receiver.failNext = 2;
     await newTicketByEmail();
     await eventually(async () => (receiver.accepted().length === 1 ? true : undefined), 'the third attempt');
-    const log = await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId });
+    const log = await eventually(async () => {
+      const answer = await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId });
+      return answer.data[0]?.status === 'succeeded' ? answer : undefined;
+    }, 'the third attempt recorded');
     expect(log.data).toHaveLength(1);
     expect(log.data[0]).toMatchObject({ event: 'ticket.created', status: 'succeeded' });
     expect(log.data[0].attempts.map((attempt: { status: number }) => attempt.status)).toEqual([500, 500, 200]);
