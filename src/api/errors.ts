@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   idempotency_key_conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
 } as const;

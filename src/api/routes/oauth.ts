@@ -279,14 +279,15 @@ export function partnerTokenFence(deps: OauthDeps): RequestHandler {
         ? { limit: 'per_partner', max: partner.rate_limit_per_partner, retry: perPartner.retryAfterSeconds }
         : undefined;
     if (tripped) {
-      res.set('retry-after', String(tripped.retry)).status(429).json({
-        error: {
-          code: 'rate_limited',
-          message: `${tripped.limit === 'per_user' ? 'per-user' : 'partner-wide'} limit of ${tripped.max} requests per minute exceeded`,
-          details: { limit: tripped.limit, max_per_minute: tripped.max, retry_after_seconds: tripped.retry },
-        },
-      });
-      return;
+      res.set('retry-after', String(tripped.retry));
+      const which = tripped.limit === 'per_user' ? 'per-user' : 'partner-wide';
+      return next(
+        new ApiError('rate_limited', `${which} limit of ${tripped.max} requests per minute exceeded`, {
+          limit: tripped.limit,
+          max_per_minute: tripped.max,
+          retry_after_seconds: tripped.retry,
+        }),
+      );
     }
     req.partnerToken = { partner, token: { id: token.id, user_id: token.user_id, scope: token.scope } };
     next();
