@@ -307,26 +307,19 @@ async function audit(deps: OauthDeps, partnerId: string, userId: string, req: Re
   try {
     await deps.db.insertInto('partner_audit').values({ partner_id: partnerId, user_id: userId, method: req.method, endpoint: req.path, ip: req.ip ?? null, status }).execute();
     if (status !== 403 && status !== 404) return;
-    const { denials } = await deps.db
-      .selectFrom('partner_audit')
-      .select(({ fn }) => fn.countAll<string>().as('denials'))
-      .where('partner_id', '=', partnerId)
-      .where('status', 'in', [403, 404])
-      .where(
-        'at',
-        '>',
-        sql<Date>`greatest(now() - interval '1 minute', coalesce((select suspension_lifted_at from partners where id = ${partnerId}), '-infinity'::timestamptz))`,
-      )
-      .executeTakeFirstOrThrow();
-    if (Number(denials) >= deps.suspendAfterDenials) {
-      const suspended = await deps.db
-        .updateTable('partners')
-        .set({ suspended_at: sql`now()`, suspended_reason: `${denials} denied requests within a minute (enumeration)` })
-        .where('id', '=', partnerId)
-        .where('suspended_at', 'is', null)
-        .executeTakeFirst();
-      if (suspended.numUpdatedRows > 0n) deps.logger.warn({ partnerId, denials: Number(denials) }, 'partner suspended automatically');
-    }
+    // One statement: the count is taken under the partner row's lock, after any lift, so a
+    // late audit of a denial from before an admin lifted a suspension cannot re-impose it.
+    const denials = sql<number>`(select count(*) from partner_audit a
+      where a.partner_id = partners.id and a.status in (403, 404)
+        and a.at > greatest(now() - interval '1 minute', coalesce(partners.suspension_lifted_at, '-infinity'::timestamptz)))`;
+    const suspended = await deps.db
+      .updateTable('partners')
+      .set({ suspended_at: sql`now()`, suspended_reason: sql`${denials} || ' denied requests within a minute (enumeration)'` })
+      .where('id', '=', partnerId)
+      .where('suspended_at', 'is', null)
+      .where(denials, '>=', deps.suspendAfterDenials)
+      .executeTakeFirst();
+    if (suspended.numUpdatedRows > 0n) deps.logger.warn({ partnerId }, 'partner suspended automatically');
   } catch (error) {
     deps.logger.error({ err: error, partnerId }, 'partner audit failed');
   }
