@@ -5,8 +5,8 @@ import type { Db, DbOrTrx } from '../db/database.js';
 import { advanceEmailStatus, findEmail, insertEmailEvents } from '../db/repositories/emails.js';
 import { insertWebhookEvents } from '../db/repositories/webhooks.js';
 import type { Customer } from '../db/tables/helpdesk.js';
-import { STATUS_RANK } from '../emails/ses-events.js';
-import { EMAIL_STATUSES, type EmailStatus } from '../db/tables/emails.js';
+import { statusesBelow } from '../emails/ses-events.js';
+import type { EmailStatus } from '../db/tables/emails.js';
 import type { EmailEventType } from '../db/tables/email-events.js';
 import { customerData } from '../helpdesk/events.js';
 import type { Logger } from '../observability/logger.js';
@@ -22,6 +22,19 @@ type WebhookEvent = { type: string; data: Record<string, unknown> };
 
 const REDACTED = '[redacted]';
 
+/** Relay customers linked to a shop: the one Shopify customer `shopCustomerId`, or all of the shop's. */
+async function shopLinkedCustomers(trx: DbOrTrx, orgId: string, shop: string, shopCustomerId?: string | number): Promise<Customer[]> {
+  const query = trx
+    .selectFrom('channel_identities')
+    .innerJoin('customers', 'customers.id', 'channel_identities.customer_id')
+    .selectAll('customers')
+    .where('channel_identities.org_id', '=', orgId)
+    .where('channel_type', '=', 'shopify');
+  return shopCustomerId === undefined
+    ? query.where('identity', 'like', `${shop}:%`).execute()
+    : query.where('identity', '=', `${shop}:${shopCustomerId}`).execute();
+}
+
 /** A Shopify customer kept as a Relay customer: by its Shopify id, else by email; created when new. */
 async function upsertShopCustomer(trx: DbOrTrx, orgId: string, shop: string, shopCustomer: Json, events: WebhookEvent[]): Promise<Customer | undefined> {
   if (!shopCustomer?.id) return undefined;
@@ -29,14 +42,7 @@ async function upsertShopCustomer(trx: DbOrTrx, orgId: string, shop: string, sho
   const name = [shopCustomer.first_name, shopCustomer.last_name].filter(Boolean).join(' ') || null;
   const email = typeof shopCustomer.email === 'string' ? shopCustomer.email.toLowerCase() : null;
   const phone = typeof shopCustomer.phone === 'string' ? shopCustomer.phone : null;
-  const linked = await trx
-    .selectFrom('channel_identities')
-    .innerJoin('customers', 'customers.id', 'channel_identities.customer_id')
-    .selectAll('customers')
-    .where('channel_identities.org_id', '=', orgId)
-    .where('channel_type', '=', 'shopify')
-    .where('identity', '=', identity)
-    .executeTakeFirst();
+  const [linked] = await shopLinkedCustomers(trx, orgId, shop, shopCustomer.id);
   const existing = linked ?? (email ? await trx.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('email', '=', email).executeTakeFirst() : undefined);
   if (!existing) {
     const created = await trx.insertInto('customers').values({ id: randomUUID(), org_id: orgId, email, name, phone }).returningAll().executeTakeFirstOrThrow();
@@ -73,8 +79,7 @@ async function upsertOrder(trx: DbOrTrx, order: { orgId: string; provider: strin
 async function gdprCustomers(trx: DbOrTrx, orgId: string, shop: string, subject: Json): Promise<Customer[]> {
   const ids = new Set<string>();
   if (subject?.id) {
-    const linked = await trx.selectFrom('channel_identities').select('customer_id').where('org_id', '=', orgId).where('channel_type', '=', 'shopify').where('identity', '=', `${shop}:${subject.id}`).execute();
-    for (const row of linked) ids.add(row.customer_id);
+    for (const customer of await shopLinkedCustomers(trx, orgId, shop, subject.id)) ids.add(customer.id);
   }
   if (typeof subject?.email === 'string') {
     const byEmail = await trx.selectFrom('customers').select('id').where('org_id', '=', orgId).where('email', '=', subject.email.toLowerCase()).execute();
@@ -202,8 +207,7 @@ async function applyResend(trx: DbOrTrx, payload: Json): Promise<string | undefi
   );
   const status: EmailStatus | undefined = type === 'delivered' ? 'delivered' : type === 'bounced' ? 'bounced' : type === 'complained' ? 'complained' : undefined;
   if (status) {
-    const below = EMAIL_STATUSES.filter((candidate) => candidate !== 'suppressed' && STATUS_RANK[candidate] < STATUS_RANK[status]);
-    await advanceEmailStatus(trx, email.org_id, email.id, status, below);
+    await advanceEmailStatus(trx, email.org_id, email.id, status, statusesBelow(status));
   }
   return email.org_id;
 }
@@ -263,15 +267,7 @@ export function createCommerceActivities({ db, logger }: CommerceActivityDeps) {
           } else if (topic === 'customers/redact') {
             await redactCustomers(trx, orgId, await gdprCustomers(trx, orgId, event.account, payload.customer));
           } else {
-            const shopCustomers = await trx
-              .selectFrom('channel_identities')
-              .innerJoin('customers', 'customers.id', 'channel_identities.customer_id')
-              .selectAll('customers')
-              .where('channel_identities.org_id', '=', orgId)
-              .where('channel_type', '=', 'shopify')
-              .where('identity', 'like', `${event.account}:%`)
-              .execute();
-            await redactCustomers(trx, orgId, shopCustomers);
+            await redactCustomers(trx, orgId, await shopLinkedCustomers(trx, orgId, event.account));
             await trx.deleteFrom('orders').where('org_id', '=', orgId).where('provider', '=', 'shopify').where('account', '=', event.account).execute();
             await trx.updateTable('commerce_events').set({ payload: '{}' }).where('provider', '=', 'shopify').where('account', '=', event.account).execute();
           }

@@ -5,8 +5,7 @@ import type { Db, DbOrTrx } from '../db/database.js';
 import { advanceEmailStatus, findEmail, findEmailOwnerBySesMessageId, insertEmailEvents } from '../db/repositories/emails.js';
 import { findSesNotification, markSesNotificationProcessed } from '../db/repositories/ses-notifications.js';
 import { suppressAddress } from '../db/repositories/suppressions.js';
-import { EMAIL_STATUSES, type EmailStatus } from '../db/tables/emails.js';
-import { STATUS_RANK, interpretSesEvent, parseSesEvent, type SesEventEffects } from '../emails/ses-events.js';
+import { interpretSesEvent, parseSesEvent, statusesBelow, type SesEventEffects } from '../emails/ses-events.js';
 import { busEventId, type BusEvent } from '../integrations/bus.js';
 import { ensureSuccess, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
@@ -25,9 +24,6 @@ export interface AppliedSesEvent {
   /** Bus events this SES event causes, ready to publish. */
   busEvents: BusEvent[];
 }
-
-const statusesBelow = (status: EmailStatus) =>
-  EMAIL_STATUSES.filter((candidate) => candidate !== 'suppressed' && STATUS_RANK[candidate] < STATUS_RANK[status]);
 
 const toDate = (value: string | undefined) => {
   const date = value ? new Date(value) : undefined;

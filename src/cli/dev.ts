@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api/server.js';
@@ -13,17 +13,15 @@ import { createMetrics } from '../observability/metrics.js';
 import { generateEncryptionKey } from '../security/encryption.js';
 import { connectClient, connectWorker } from '../temporal/connection.js';
 import { startWorker } from '../worker/start.js';
-import { DEV, DEV_ENCRYPTION_KEY_FILE } from './runtime.js';
+import { DEV, DEV_ENCRYPTION_KEY_FILE, readDevEncryptionKey } from './runtime.js';
 
 /** A key kept in .relay/ so webhook secrets sealed in one `relay dev` open in the next. */
 async function devEncryptionKey(): Promise<string> {
-  try {
-    return (await readFile(DEV_ENCRYPTION_KEY_FILE, 'utf8')).trim();
-  } catch {
-    const key = generateEncryptionKey();
-    await writeFile(DEV_ENCRYPTION_KEY_FILE, `${key}\n`, { mode: 0o600 });
-    return key;
-  }
+  const existing = readDevEncryptionKey();
+  if (existing) return existing;
+  const key = generateEncryptionKey();
+  await writeFile(DEV_ENCRYPTION_KEY_FILE, `${key}\n`, { mode: 0o600 });
+  return key;
 }
 
 /**

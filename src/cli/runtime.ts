@@ -33,7 +33,7 @@ export function withDevFallbacks(config: Config): Config & { databaseUrl: string
 /** Where `relay dev` keeps its encryption key, so other commands on the same checkout can open what it sealed. */
 export const DEV_ENCRYPTION_KEY_FILE = resolve(fileURLToPath(new URL('../..', import.meta.url)), '.relay', 'encryption.key');
 
-function readDevEncryptionKey(): string | undefined {
+export function readDevEncryptionKey(): string | undefined {
   try {
     return readFileSync(DEV_ENCRYPTION_KEY_FILE, 'utf8').trim();
   } catch {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EmailEventType } from '../db/tables/email-events.js';
-import type { EmailStatus } from '../db/tables/emails.js';
+import { EMAIL_STATUSES, type EmailStatus } from '../db/tables/emails.js';
 import type { SuppressionReason } from '../db/tables/lifecycle.js';
 import type { BusEventType } from '../integrations/bus.js';
 
@@ -100,6 +100,11 @@ export const STATUS_RANK: Record<EmailStatus, number> = {
   complained: 4,
   suppressed: 5,
 };
+
+/** The statuses a message may move to `status` from (never out of `suppressed`). */
+export function statusesBelow(status: EmailStatus): EmailStatus[] {
+  return EMAIL_STATUSES.filter((candidate) => candidate !== 'suppressed' && STATUS_RANK[candidate] < STATUS_RANK[status]);
+}
 
 /** Parses the SNS `Message` of an SES event; undefined when it is not one. */
 export function parseSesEvent(message: string): SesEventRecord | undefined {
