@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Workflow code is replayed: it must stay deterministic and free of I/O.
-    files: ['src/workflows/**/*.ts'],
+    files: ['src/workflows/**/*.ts', 'src/*/workflows.ts', 'src/temporal/{ids,inputs,signals,search-attributes}.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -23,7 +23,11 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'no Node built-ins in workflow code: use an activity' },
             { group: ['pg', 'kysely', 'express', '@aws-sdk/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'I/O belongs in activities' },
-            { group: ['**/db/**', '**/api/**', '**/integrations/**'], message: 'workflows import only types of activities', allowTypeImports: true },
+            {
+              group: ['**/db/**', '**/api/**', '**/http/**', '**/auth/**', '**/integrations/**', '**/security/**', '**/activities.js', '**/*repository.js', '**/*routes.js'],
+              message: 'workflows import only types of activities',
+              allowTypeImports: true,
+            },
           ],
           paths: ['fs', 'path', 'crypto', 'http', 'https', 'net', 'child_process', 'os'],
         },

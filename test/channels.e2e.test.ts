@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEncryptionKey } from '../src/security/encryption.js';
-import { channelMessageWorkflowId, dialpadCallWorkflowId } from '../src/workflows/ids.js';
+import { channelMessageWorkflowId, dialpadCallWorkflowId } from '../src/temporal/ids.js';
 import { call, eventually } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailWorkflowId } from '../src/workflows/ids.js';
+import { emailWorkflowId } from '../src/temporal/ids.js';
 import { call, eventually } from './support/http.js';
 import { sesEmailsTo } from './support/ses-store.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertEmail } from '../src/db/repositories/emails.js';
-import { inboundWorkflowId } from '../src/workflows/ids.js';
+import { insertEmail } from '../src/emails/repository.js';
+import { inboundWorkflowId } from '../src/temporal/ids.js';
 import { ProductFake } from './fakes/product-server.js';
 import { runCli } from './support/cli.js';
 import { call, eventually } from './support/http.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emailWorkflowId } from '../src/workflows/ids.js';
+import { emailWorkflowId } from '../src/temporal/ids.js';
 import { FakeSes } from './fakes/fake-ses.js';
 import { runCli } from './support/cli.js';
 import { call, eventually } from './support/http.js';

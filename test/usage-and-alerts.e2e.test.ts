@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertEmail, insertEmailEvent } from '../src/db/repositories/emails.js';
-import { dailyUsageScheduleId } from '../src/workflows/ids.js';
-import { previousUtcDay } from '../src/workflows/report-daily-usage.js';
+import { insertEmail, insertEmailEvent } from '../src/emails/repository.js';
+import { dailyUsageScheduleId } from '../src/temporal/ids.js';
+import { previousUtcDay } from '../src/usage/workflows.js';
 import { ProductFake } from './fakes/product-server.js';
 import { runCli } from './support/cli.js';
 import { call, eventually } from './support/http.js';

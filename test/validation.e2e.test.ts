@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_ATTACHMENT_BYTES } from '../src/api/schemas/emails.js';
+import { MAX_ATTACHMENT_BYTES } from '../src/emails/schemas.js';
 import { call } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 

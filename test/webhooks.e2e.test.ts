@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { generateEncryptionKey } from '../src/security/encryption.js';
-import { inboundWorkflowId } from '../src/workflows/ids.js';
+import { inboundWorkflowId } from '../src/temporal/ids.js';
 import { WebhookReceiver } from './fakes/webhook-receiver.js';
 import { call, eventually } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertEmail } from '../src/db/repositories/emails.js';
-import { strandedEmailsScheduleId } from '../src/workflows/ids.js';
+import { insertEmail } from '../src/emails/repository.js';
+import { strandedEmailsScheduleId } from '../src/temporal/ids.js';
 import { call, eventually } from './support/http.js';
 import { sesEmailsTo } from './support/ses-store.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';

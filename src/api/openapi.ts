@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { ERROR_STATUS } from './errors.js';
-import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, sendEmailRequest } from './schemas/emails.js';
-import { partnerRequest } from './routes/admin.js';
-import { channelRequest } from './routes/channels.js';
-import { accountRequest } from './routes/commerce.js';
-import { debriefRequest } from './routes/debriefs.js';
-import { customerPatch, ticketPatch } from './routes/helpdesk.js';
-import { inboundAddressRequest, listInboundQuery } from './schemas/inbound.js';
-import { addSuppressionRequest, listSuppressionsQuery, suppressionView } from './schemas/suppressions.js';
+import { ERROR_STATUS } from '../http/errors.js';
+import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, sendEmailRequest } from '../emails/schemas.js';
+import { partnerRequest } from '../partners/admin-routes.js';
+import { channelRequest } from '../channels/routes.js';
+import { accountRequest } from '../commerce/routes.js';
+import { debriefRequest } from '../partners/debrief-routes.js';
+import { customerPatch, ticketPatch } from '../helpdesk/routes.js';
+import { inboundAddressRequest, listInboundQuery } from '../inbound/schemas.js';
+import { addSuppressionRequest, listSuppressionsQuery, suppressionView } from '../emails/suppression-schemas.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({
   'application/json': { schema: z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' }) },

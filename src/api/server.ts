@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createSecretBox } from '../security/encryption.js';
 import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
-import { registerSearchAttributes } from '../temporal/search-attributes.js';
+import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { createApp } from './app.js';
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, DbOrTrx } from '../db/database.js';
-import { insertEmail } from '../db/repositories/emails.js';
-import { claimIdempotencyKey, findIdempotencyKey, storeIdempotentResponse } from '../db/repositories/idempotency-keys.js';
+import { insertEmail } from './repository.js';
+import { claimIdempotencyKey, findIdempotencyKey, storeIdempotentResponse } from './idempotency-repository.js';
 import type { EmailContent } from '../db/tables/emails.js';
-import { ApiError } from '../api/errors.js';
-import type { SendEmailRequest } from '../api/schemas/emails.js';
+import { ApiError } from '../http/errors.js';
+import type { SendEmailRequest } from './schemas.js';
 import { sha256 } from '../security/secrets.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 

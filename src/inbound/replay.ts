@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/database.js';
-import { updateInbound } from '../db/repositories/inbound.js';
+import { updateInbound } from './repository.js';
 import type { InboundMessageRow } from '../db/tables/inbound.js';
 import { ReplayRefused } from '../temporal/replay.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
-import { inboundWorkflowId } from '../workflows/ids.js';
+import { inboundWorkflowId } from '../temporal/ids.js';
 
 /**
  * Routes an archived inbound message again (say, after PSA was configured): a new run of

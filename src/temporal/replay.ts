@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy, defaultPayloadConverter } from '@temporalio/common';
-import type { ReplayMarker } from '../workflows/inputs.js';
+import type { ReplayMarker } from './inputs.js';
 
 export class ReplayRefused extends Error {
   override name = 'ReplayRefused';

@@ -11,11 +11,11 @@ import {
   sesNotificationWorkflowId,
   webhookDeliveryWorkflowId,
   webhookEventWorkflowId,
-} from '../workflows/ids.js';
-import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesNotificationInput } from '../workflows/inputs.js';
-import { dialpadCallEventSignal, type DialpadCallEvent } from '../workflows/signals.js';
+} from './ids.js';
+import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesNotificationInput } from './inputs.js';
+import { dialpadCallEventSignal, type DialpadCallEvent } from './signals.js';
 import { ReplayRefused } from './replay.js';
-import { RelayKind, RelayMessageId, RelayOrgId } from '../workflows/search-attributes.js';
+import { RelayKind, RelayMessageId, RelayOrgId } from './search-attributes.js';
 
 export interface WorkflowStarter {
   /** Starts `email-<id>`; a workflow that runs or ran under that id counts as started (false: it already existed). */

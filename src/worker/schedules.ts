@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { dailyUsageScheduleId, strandedEmailsScheduleId } from '../workflows/ids.js';
-import { RelayKind } from '../workflows/search-attributes.js';
+import { dailyUsageScheduleId, strandedEmailsScheduleId } from '../temporal/ids.js';
+import { RelayKind } from '../temporal/search-attributes.js';
 
 /**
  * The daily Books usage report: five past midnight UTC, for the day before. Created once;

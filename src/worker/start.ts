@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { createActivities, type ActivityDeps } from './activities.js';
 import { createBooksClient } from '../integrations/books.js';
 import { createBusClient } from '../integrations/bus.js';
 import { createHttpClient } from '../integrations/http.js';
@@ -13,7 +13,7 @@ import type { Db } from '../db/database.js';
 import { createSesClient, createSesSender } from '../integrations/ses.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { registerSearchAttributes } from '../temporal/search-attributes.js';
+import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
 import { createRelayWorkers, runWorkers } from './worker.js';
 
 export interface RunningWorker {

@@ -1,8 +1,8 @@
 // Every workflow the Relay worker runs. Deterministic code only: no I/O, no Node APIs.
-export { sendEmailWorkflow, startStrandedEmailsWorkflow } from './send-email.js';
-export { processSesNotificationWorkflow } from './process-ses-notification.js';
-export { reportDailyUsageWorkflow } from './report-daily-usage.js';
-export { processInboundWorkflow } from './process-inbound.js';
-export { deliverWebhookWorkflow, fanOutWebhookEventWorkflow } from './webhooks.js';
-export { partnerDeliveryWorkflow } from './partner-delivery.js';
-export { channelMessageWorkflow, commerceEventWorkflow, dialpadCallWorkflow } from './channels.js';
+export { sendEmailWorkflow, startStrandedEmailsWorkflow } from '../emails/workflows.js';
+export { processSesNotificationWorkflow } from '../emails/ses-event-workflows.js';
+export { reportDailyUsageWorkflow } from '../usage/workflows.js';
+export { processInboundWorkflow } from '../inbound/workflows.js';
+export { deliverWebhookWorkflow, fanOutWebhookEventWorkflow } from '../webhooks/workflows.js';
+export { partnerDeliveryWorkflow } from '../partners/workflows.js';
+export { channelMessageWorkflow, commerceEventWorkflow, dialpadCallWorkflow } from '../channels/workflows.js';

@@ -4,9 +4,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { Activities } from '../../src/activities/index.js';
-import { emailWorkflowId, sesTaskQueueFor } from '../../src/workflows/ids.js';
-import type { SendEmailInput } from '../../src/workflows/inputs.js';
+import type { Activities } from '../../src/worker/activities.js';
+import { emailWorkflowId, sesTaskQueueFor } from '../../src/temporal/ids.js';
+import type { SendEmailInput } from '../../src/temporal/inputs.js';
 import '../support/stack.js';
 
 const sentEvent = { id: 'evt-1', type: 'relay.email.sent' as const, occurred_at: '2026-01-01T00:00:00.000Z', org_id: 'org-1', data: {} };

@@ -1,0 +1,128 @@
+import { Router, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Db } from '../db/database.js';
+import { HubRejected, type HubClient } from '../integrations/hub.js';
+import type { Logger } from '../observability/logger.js';
+import { randomSecret, sha256 } from '../security/secrets.js';
+import { ApiError } from '../http/errors.js';
+import { parseOr400 } from '../http/validate.js';
+
+export const SESSION_COOKIE = 'relay_session';
+
+export interface SessionUser {
+  userId: string;
+  orgId: string;
+  /** SHA-256 of the cookie: keys the consent form's CSRF token to this session. */
+  sessionHash: Buffer;
+  cookie: string;
+}
+
+export interface SessionDeps {
+  db: Db;
+  hub: HubClient | undefined;
+  logger: Logger;
+  publicUrl: string;
+  sessionTtlHours: number;
+  hubSessionCacheMs: number;
+}
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+/** Only same-site paths: a return_to is never a way off Relay (open redirects). */
+export function safeReturnPath(value: unknown): string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') ? value : '/';
+}
+
+/**
+ * Relay's sessions, from Hub SSO. A session is re-checked with Hub at most every
+ * `hubSessionCacheMs` per process, so a user removed in Hub loses access within that window.
+ */
+export function createSessions(deps: SessionDeps) {
+  const validated = new Map<string, number>();
+
+  async function current(req: Request): Promise<SessionUser | undefined> {
+    const cookie = readCookie(req, SESSION_COOKIE);
+    if (!cookie || !/^[A-Za-z0-9_-]{43}$/.test(cookie)) return undefined;
+    const hash = sha256(cookie);
+    const session = await deps.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('token_hash', '=', hash)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .executeTakeFirst();
+    if (!session || !deps.hub) return undefined;
+    const checkedAt = validated.get(session.hub_session_id);
+    if (checkedAt === undefined || Date.now() - checkedAt > deps.hubSessionCacheMs) {
+      if (!(await deps.hub.sessionActive(session.hub_session_id))) {
+        await deps.db.updateTable('sessions').set({ revoked_at: sql`now()` }).where('token_hash', '=', hash).execute();
+        validated.delete(session.hub_session_id);
+        return undefined;
+      }
+      validated.set(session.hub_session_id, Date.now());
+    }
+    return { userId: session.user_id, orgId: session.org_id, sessionHash: hash, cookie };
+  }
+
+  const router = Router();
+  // Relay's portal SSO endpoint: Hub sends the user here with a one-time JTI.
+  router.get('/api/portal/sso', async (req, res) => {
+    const { jti } = parseOr400(z.object({ jti: z.string().min(8).max(512), return_to: z.string().max(2048).optional() }), req.query, 'SSO request');
+    if (!deps.hub) throw new ApiError('service_unavailable', 'Hub SSO is not configured');
+    let identity;
+    try {
+      identity = await deps.hub.exchange(jti);
+    } catch (error) {
+      if (error instanceof HubRejected) throw new ApiError('unauthorized', error.message);
+      throw error;
+    }
+    const org = await deps.db.selectFrom('organizations').select('id').where('id', '=', identity.orgId).executeTakeFirst();
+    if (!org) throw new ApiError('forbidden', 'this organization does not use Relay');
+    const user = await deps.db
+      .insertInto('users')
+      .values({ id: randomUUID(), org_id: identity.orgId, hub_user_id: identity.hubUserId, email: identity.email, name: identity.name })
+      .onConflict((oc) => oc.column('hub_user_id').doUpdateSet({ email: identity.email, name: identity.name, org_id: identity.orgId }))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const cookie = randomSecret(32);
+    await deps.db
+      .insertInto('sessions')
+      .values({
+        token_hash: sha256(cookie),
+        user_id: user.id,
+        org_id: identity.orgId,
+        hub_session_id: identity.hubSessionId,
+        expires_at: new Date(Date.now() + deps.sessionTtlHours * 3600_000),
+        revoked_at: null,
+      })
+      .execute();
+    validated.set(identity.hubSessionId, Date.now());
+    res.cookie(SESSION_COOKIE, cookie, {
+      httpOnly: true,
+      secure: deps.publicUrl.startsWith('https://'),
+      sameSite: 'lax',
+      path: '/',
+      maxAge: deps.sessionTtlHours * 3600_000,
+    });
+    deps.logger.info({ orgId: identity.orgId, userId: user.id }, 'signed in through Hub');
+    res.redirect(302, safeReturnPath(req.query.return_to));
+  });
+
+  router.post('/api/portal/logout', async (req, res: Response) => {
+    const cookie = readCookie(req, SESSION_COOKIE);
+    if (cookie) await deps.db.updateTable('sessions').set({ revoked_at: sql`now()` }).where('token_hash', '=', sha256(cookie)).execute();
+    res.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).end();
+  });
+
+  return { current, router };
+}
+
+export type Sessions = ReturnType<typeof createSessions>;

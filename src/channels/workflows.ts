@@ -1,0 +1,59 @@
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../worker/activities.js';
+import type { ChannelMessageInput, CommerceEventInput, DialpadCallInput } from '../temporal/inputs.js';
+import { dialpadCallEventSignal } from '../temporal/signals.js';
+import { fanOutWebhookEvents } from '../webhooks/workflows.js';
+
+const { threadChannelMessage, finishDialpadCall, applyCommerceEvent } = proxyActivities<Activities>({
+  // Database work only.
+  startToCloseTimeout: '30 seconds',
+  // Nothing received is lost: retried through database trouble for a day.
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** One SMS, WhatsApp, Messenger or Slack message into the helpdesk, and its webhook events out. */
+export async function channelMessageWorkflow({ messageId }: ChannelMessageInput): Promise<{ ticketId: string | null }> {
+  const { eventIds, ticketId } = await threadChannelMessage({ messageId });
+  await fanOutWebhookEvents(eventIds);
+  return { ticketId };
+}
+
+const ENDED = new Set(['hangup', 'missed']);
+
+/**
+ * One Dialpad call, fed its state events as signals in whatever order they come. A
+ * voicemail waits for both the recording and the transcription (or the timeout, then
+ * goes on with what it has) and makes exactly one ticket. A call that ends without one
+ * waits a little for a late voicemail event, then is recorded and done.
+ */
+export async function dialpadCallWorkflow(input: DialpadCallInput): Promise<{ ticketId: string | null; states: string[] }> {
+  const states: string[] = [];
+  let caller: string | null = null;
+  let callerName: string | null = null;
+  let voicemailUrl: string | null = null;
+  let transcription: string | null = null;
+  setHandler(dialpadCallEventSignal, (event) => {
+    states.push(event.state);
+    caller ??= event.caller;
+    callerName ??= event.callerName;
+    voicemailUrl ??= event.voicemailUrl;
+    transcription ??= event.transcription;
+  });
+  const voicemail = () => states.some((state) => state.startsWith('voicemail') || state === 'transcription');
+
+  await condition(() => voicemail() || states.some((state) => ENDED.has(state)), input.maxCallMs);
+  if (!voicemail()) await condition(voicemail, input.afterHangupWaitMs);
+  if (voicemail()) await condition(() => voicemailUrl !== null && transcription !== null, input.voicemailWaitMs);
+
+  const { eventIds, ticketId } = await finishDialpadCall({ orgId: input.orgId, callId: input.callId, states, caller, callerName, voicemailUrl, transcription, voicemail: voicemail() });
+  await fanOutWebhookEvents(eventIds);
+  return { ticketId, states };
+}
+
+/** One verified commerce webhook (Shopify, Stripe, Resend, Amazon) applied, and its webhook events out. */
+export async function commerceEventWorkflow({ eventId }: CommerceEventInput): Promise<{ orgId: string | null }> {
+  const { eventIds, orgId } = await applyCommerceEvent({ eventId });
+  await fanOutWebhookEvents(eventIds);
+  return { orgId };
+}

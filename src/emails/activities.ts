@@ -1,0 +1,157 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Db } from '../db/database.js';
+import {
+  addressOf,
+  advanceEmailStatus,
+  findEmail,
+  insertEmailEvent,
+  insertEmailEvents,
+  markEmailFailed,
+  markEmailSent,
+  requeueFailedEmail,
+} from './repository.js';
+import { findSuppressed } from './suppression-repository.js';
+import { busEventId, type BusEvent } from '../integrations/bus.js';
+import type { SesSender } from '../integrations/ses.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { WorkflowStarter } from '../temporal/workflow-starter.js';
+
+export interface EmailActivityDeps {
+  db: Db;
+  ses: SesSender;
+  logger: Logger;
+  metrics: Metrics;
+  /** Starts workflows from an activity: the sweep of emails stored but never started. */
+  workflows: Pick<WorkflowStarter, 'startSendEmail'>;
+}
+
+/** An email still queued this long after it was stored, with no workflow, was never started. */
+export const STRANDED_AFTER_MS = 2 * 60_000;
+const SWEEP_BATCH = 500;
+
+export interface EmailRef {
+  orgId: string;
+  emailId: string;
+}
+
+export type SendOutcome = { outcome: 'sent'; sesMessageId: string; busEvent: BusEvent } | { outcome: 'suppressed' };
+
+function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recipients: string[]): SendOutcome {
+  return {
+    outcome: 'sent',
+    sesMessageId,
+    busEvent: {
+      id: busEventId('relay.email.sent', emailId),
+      type: 'relay.email.sent',
+      occurred_at: new Date().toISOString(),
+      org_id: orgId,
+      data: { email_id: emailId, ses_message_id: sesMessageId, recipients },
+    },
+  };
+}
+
+export function createEmailActivities({ db, ses, logger, metrics, workflows }: EmailActivityDeps) {
+  return {
+    /**
+     * Starts `email-<id>` for queued emails older than STRANDED_AFTER_MS. An email whose
+     * workflow exists is left alone (the start is refused), so this only ever picks up
+     * emails the API stored but could not start (a crash or a Temporal outage in between).
+     */
+    async startStrandedEmails(): Promise<{ started: number }> {
+      const stranded = await db
+        .selectFrom('emails')
+        .select(['id', 'org_id'])
+        .where('status', '=', 'queued')
+        .where('created_at', '<', new Date(Date.now() - STRANDED_AFTER_MS))
+        .orderBy('created_at')
+        .limit(SWEEP_BATCH)
+        .execute();
+      let started = 0;
+      for (const email of stranded) {
+        if (await workflows.startSendEmail({ orgId: email.org_id, emailId: email.id })) started += 1;
+      }
+      if (started > 0) logger.warn({ started }, 'started stranded emails');
+      return { started };
+    },
+
+    /**
+     * Loads the stored message, sends it through SES and records `sent` with SES's
+     * message id. A message that already has one is not sent again, so a retried
+     * activity or a replayed workflow never sends twice.
+     */
+    async sendEmailViaSes({ orgId, emailId }: EmailRef): Promise<SendOutcome> {
+      const email = await findEmail(db, orgId, emailId);
+      if (!email) throw ApplicationFailure.nonRetryable(`email ${emailId} does not exist`, 'EmailNotFound');
+      if (email.ses_message_id) return sentOutcome(orgId, emailId, email.ses_message_id, email.recipients);
+      if (email.status === 'suppressed') return { outcome: 'suppressed' };
+      if (email.status !== 'queued') {
+        throw ApplicationFailure.nonRetryable(`email ${emailId} is ${email.status}, not queued`, 'EmailNotQueued');
+      }
+
+      // Suppressions are read at send time, so one added a second ago already applies.
+      const suppressed = await findSuppressed(db, orgId, email.recipients);
+      const skipped = new Map(suppressed.map((entry) => [entry.address, entry]));
+      const skippedEntries = suppressed.map((entry) => ({
+        orgId,
+        emailId,
+        type: 'suppressed' as const,
+        recipient: entry.address,
+        detail: { reason: entry.reason, suppressed_at: entry.created_at.toISOString(), source_email_id: entry.source_email_id },
+      }));
+      const keep = (list: string[]) => list.filter((mailbox) => !skipped.has(addressOf(mailbox)));
+      const content = { ...email.content, to: keep(email.content.to), cc: keep(email.content.cc), bcc: keep(email.content.bcc) };
+      if (content.to.length + content.cc.length + content.bcc.length === 0) {
+        await db.transaction().execute(async (trx) => {
+          if (await advanceEmailStatus(trx, orgId, emailId, 'suppressed', ['queued'])) await insertEmailEvents(trx, skippedEntries);
+        });
+        metrics.sesSends.inc({ outcome: 'suppressed' });
+        logger.info({ orgId, emailId }, 'email suppressed: every recipient is on the suppression list');
+        return { outcome: 'suppressed' };
+      }
+      if (content.to.length === 0) {
+        // SES needs a To address: the first remaining Cc (or Bcc) takes its place.
+        content.to = content.cc.length > 0 ? content.cc.splice(0, 1) : content.bcc.splice(0, 1);
+      }
+
+      let sesMessageId: string;
+      try {
+        sesMessageId = await ses.send({
+          content,
+          tags: { ...email.tags, relay_org_id: orgId, relay_email_id: emailId },
+        });
+      } catch (error) {
+        const outcome = error instanceof ApplicationFailure && error.nonRetryable ? 'rejected' : 'retryable_error';
+        metrics.sesSends.inc({ outcome });
+        logger.warn({ orgId, emailId, err: error, outcome }, 'SES send failed');
+        throw error;
+      }
+      metrics.sesSends.inc({ outcome: 'sent' });
+
+      await db.transaction().execute(async (trx) => {
+        if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
+          await insertEmailEvents(trx, [...skippedEntries, { orgId, emailId, type: 'sent', detail: { ses_message_id: sesMessageId } }]);
+        }
+      });
+      logger.info({ orgId, emailId, sesMessageId, suppressedRecipients: skipped.size }, 'email sent');
+      return sentOutcome(orgId, emailId, sesMessageId, email.recipients.filter((address) => !skipped.has(address)));
+    },
+
+    async recordEmailFailed({ orgId, emailId, reason }: EmailRef & { reason: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        if (await markEmailFailed(trx, orgId, emailId, reason)) {
+          await insertEmailEvent(trx, { orgId, emailId, type: 'failed', detail: { reason } });
+        }
+      });
+      logger.warn({ orgId, emailId, reason }, 'email failed');
+    },
+
+    async recordEmailReplayed({ orgId, emailId, replayOfRunId }: EmailRef & { replayOfRunId: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        if (await requeueFailedEmail(trx, orgId, emailId)) {
+          await insertEmailEvent(trx, { orgId, emailId, type: 'replayed', detail: { replay_of_run_id: replayOfRunId } });
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import { sql } from 'kysely';
+import type { DbOrTrx } from '../db/database.js';
+import type { EmailEvent, EmailEventType } from '../db/tables/email-events.js';
+import type { Email, EmailContent, EmailStatus } from '../db/tables/emails.js';
+import { isUuid } from '../db/uuid.js';
+
+export interface NewEmailRecord {
+  id: string;
+  orgId: string;
+  content: EmailContent;
+  tags: Record<string, string>;
+  metadata: Record<string, string>;
+}
+
+/** Stores the email and its `queued` timeline entry in one statement (one round trip, atomic). */
+export async function insertEmail(db: DbOrTrx, email: NewEmailRecord): Promise<void> {
+  const { content } = email;
+  const recipients = [...content.to, ...content.cc, ...content.bcc].map(addressOf);
+  await db
+    .with('inserted', (qb) =>
+      qb
+        .insertInto('emails')
+        .values({
+          id: email.id,
+          org_id: email.orgId,
+          recipients,
+          subject: content.subject,
+          content: JSON.stringify(content),
+          tags: JSON.stringify(email.tags),
+          metadata: JSON.stringify(email.metadata),
+          ses_message_id: null,
+          failure_reason: null,
+        })
+        .returning(['id', 'org_id']),
+    )
+    .insertInto('email_events')
+    .columns(['org_id', 'email_id', 'type'])
+    .expression((qb) => qb.selectFrom('inserted').select(['org_id', 'id', sql.lit('queued').as('type')]))
+    .execute();
+}
+
+export async function findEmail(db: DbOrTrx, orgId: string, id: string): Promise<Email | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db.selectFrom('emails').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+export interface EmailListFilter {
+  status?: EmailStatus;
+  to?: string;
+  /** `name` (tag present) or `name:value` */
+  tag?: string;
+  limit: number;
+  /** Exclusive keyset position: rows strictly older than this one. */
+  after?: { createdAt: Date; id: string };
+}
+
+export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFilter): Promise<Email[]> {
+  let query = db.selectFrom('emails').selectAll().where('org_id', '=', orgId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.to) query = query.where(sql<boolean>`recipients @> array[${filter.to.toLowerCase()}]::text[]`);
+  if (filter.tag) {
+    const separator = filter.tag.indexOf(':');
+    query =
+      separator < 0
+        ? query.where(sql<boolean>`tags ? ${filter.tag}`)
+        : query.where(
+            sql<boolean>`tags @> ${JSON.stringify({ [filter.tag.slice(0, separator)]: filter.tag.slice(separator + 1) })}::jsonb`,
+          );
+  }
+  if (filter.after) {
+    const { createdAt, id } = filter.after;
+    query = query.where(sql<boolean>`(created_at, id) < (${createdAt}, ${id}::uuid)`);
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+export async function listEmailEvents(db: DbOrTrx, orgId: string, emailId: string): Promise<EmailEvent[]> {
+  return db
+    .selectFrom('email_events')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('email_id', '=', emailId)
+    .orderBy('occurred_at')
+    .orderBy('id')
+    .execute();
+}
+
+export interface NewTimelineEntry {
+  orgId: string;
+  emailId: string;
+  type: EmailEventType;
+  recipient?: string | null;
+  detail?: Record<string, unknown>;
+  /** When it happened, if not now (SES events carry their own time). */
+  occurredAt?: Date;
+  snsMessageId?: string;
+}
+
+export async function insertEmailEvent(db: DbOrTrx, event: NewTimelineEntry): Promise<void> {
+  await insertEmailEvents(db, [event]);
+}
+
+export async function insertEmailEvents(db: DbOrTrx, events: NewTimelineEntry[]): Promise<void> {
+  if (events.length === 0) return;
+  await db
+    .insertInto('email_events')
+    .values(
+      events.map((event) => ({
+        org_id: event.orgId,
+        email_id: event.emailId,
+        type: event.type,
+        recipient: event.recipient ?? null,
+        detail: JSON.stringify(event.detail ?? {}),
+        sns_message_id: event.snsMessageId ?? null,
+        ...(event.occurredAt ? { occurred_at: event.occurredAt } : {}),
+      })),
+    )
+    .execute();
+}
+
+/**
+ * Moves a message to `status` only from a status that ranks below it, so events
+ * arriving in any order end in the same place (a late Delivery never undoes a Bounce).
+ */
+export async function advanceEmailStatus(
+  db: DbOrTrx,
+  orgId: string,
+  id: string,
+  status: EmailStatus,
+  from: readonly EmailStatus[],
+  failureReason?: string,
+): Promise<boolean> {
+  if (from.length === 0) return false;
+  const result = await db
+    .updateTable('emails')
+    .set({ status, updated_at: sql`now()`, ...(failureReason ? { failure_reason: failureReason } : {}) })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * The one lookup across organizations: which org and email an SES message id belongs
+ * to, for SES events that do not carry Relay's tags.
+ */
+export async function findEmailOwnerBySesMessageId(db: DbOrTrx, sesMessageId: string): Promise<{ orgId: string; emailId: string } | undefined> {
+  const row = await db.selectFrom('emails').select(['org_id', 'id']).where('ses_message_id', '=', sesMessageId).executeTakeFirst();
+  return row ? { orgId: row.org_id, emailId: row.id } : undefined;
+}
+
+/**
+ * Records SES's acceptance. Only a queued message moves to sent, so a retried
+ * activity or a late duplicate never rewinds a status the Lifecycle events set.
+ */
+export async function markEmailSent(db: DbOrTrx, orgId: string, id: string, sesMessageId: string): Promise<boolean> {
+  const result = await db
+    .updateTable('emails')
+    .set({ status: 'sent', ses_message_id: sesMessageId, failure_reason: null, updated_at: sql`now()` })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function markEmailFailed(db: DbOrTrx, orgId: string, id: string, reason: string): Promise<boolean> {
+  const result = await db
+    .updateTable('emails')
+    .set({ status: 'failed', failure_reason: reason, updated_at: sql`now()` })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** A replay puts a failed message back in the queue; any other status stays as it is. */
+export async function requeueFailedEmail(db: DbOrTrx, orgId: string, id: string): Promise<boolean> {
+  const result = await db
+    .updateTable('emails')
+    .set({ status: 'queued', failure_reason: null, updated_at: sql`now()` })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** The bare address of `Name <addr@host>` or `addr@host`, lower-cased. */
+export function addressOf(mailbox: string): string {
+  const match = /<([^<>]+)>\s*$/.exec(mailbox);
+  return (match?.[1] ?? mailbox).trim().toLowerCase();
+}

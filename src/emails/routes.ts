@@ -1,0 +1,136 @@
+import { Router, type Request } from 'express';
+import type { Db } from '../db/database.js';
+import { findEmail, listEmailEvents, listEmails } from './repository.js';
+import type { Email } from '../db/tables/emails.js';
+import { acceptEmails, type IdempotencyRequest } from './accept.js';
+import type { WorkflowStarter } from '../temporal/workflow-starter.js';
+import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
+import { ApiError } from '../http/errors.js';
+import {
+  MAX_ATTACHMENT_BYTES,
+  attachmentBytes,
+  batchSendRequest,
+  listEmailsQuery,
+  sendEmailRequest,
+  type SendEmailRequest,
+} from './schemas.js';
+import { issuesOf, parseOr400 } from '../http/validate.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
+
+export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup }): Router {
+  const { db, apiKeys } = deps;
+  const router = Router();
+
+  router.post('/api/v1/emails', requireApiKey(apiKeys, 'send'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const email = parseOr400(sendEmailRequest, req.body, 'email');
+    checkAttachmentSize(email);
+    const result = await acceptEmails(deps, orgId, [email], ([id]) => ({ status: 202, body: { id, status: 'queued' } }), idempotencyOf(req, 'emails'));
+    res.status(result.status).json(result.body);
+  });
+
+  router.post('/api/v1/emails/batch', requireApiKey(apiKeys, 'send'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const items = parseOr400(batchSendRequest, req.body, 'batch');
+    // Each message is judged on its own: a bad one is answered with its error and does not sink the rest.
+    const judged = items.map((item, index) => {
+      const parsed = sendEmailRequest.safeParse(item);
+      if (!parsed.success) return { index, error: { code: 'validation_failed', message: 'invalid email', details: issuesOf(parsed.error) } };
+      if (attachmentBytes(parsed.data) > MAX_ATTACHMENT_BYTES) {
+        return { index, error: { code: 'payload_too_large', message: attachmentLimitMessage } };
+      }
+      return { index, email: parsed.data };
+    });
+    const accepted = judged.filter((entry): entry is { index: number; email: SendEmailRequest } => 'email' in entry);
+    if (accepted.length === 0) {
+      throw new ApiError('validation_failed', 'no message in the batch is valid', judged);
+    }
+    const result = await acceptEmails(
+      deps,
+      orgId,
+      accepted.map((entry) => entry.email),
+      (ids) => {
+        const idByIndex = new Map(accepted.map((entry, position) => [entry.index, ids[position]]));
+        const data = judged.map((entry) =>
+          'email' in entry ? { index: entry.index, id: idByIndex.get(entry.index), status: 'queued' } : entry,
+        );
+        return { status: accepted.length === judged.length ? 202 : 207, body: { data } };
+      },
+      idempotencyOf(req, 'emails/batch'),
+    );
+    res.status(result.status).json(result.body);
+  });
+
+  router.get('/api/v1/emails/:id', requireApiKey(apiKeys, 'read'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const email = await findEmail(db, orgId, req.params.id as string);
+    if (!email) throw new ApiError('not_found', 'no such email');
+    const events = (await listEmailEvents(db, orgId, email.id)).map((event) => ({
+      type: event.type,
+      recipient: event.recipient,
+      at: event.occurred_at.toISOString(),
+      detail: event.detail,
+    }));
+    res.json({ ...emailSummary(email), recipients: recipientStates(email, events), events });
+  });
+
+  router.get('/api/v1/emails', requireApiKey(apiKeys, 'read'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const query = parseOr400(listEmailsQuery, req.query, 'query');
+    const cursor = query.cursor === undefined ? undefined : decodeKeysetCursor(query.cursor);
+    const after = cursor && { createdAt: cursor.at, id: cursor.id };
+    const rows = await listEmails(db, orgId, { ...query, limit: query.limit + 1, after });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    res.json({
+      data: page.map(emailSummary),
+      next_cursor: rows.length > query.limit && last ? encodeKeysetCursor(last.created_at, last.id) : null,
+    });
+  });
+
+  return router;
+}
+
+const attachmentLimitMessage = `attachments may hold at most ${MAX_ATTACHMENT_BYTES} bytes in total`;
+
+function checkAttachmentSize(email: SendEmailRequest): void {
+  if (attachmentBytes(email) > MAX_ATTACHMENT_BYTES) throw new ApiError('payload_too_large', attachmentLimitMessage);
+}
+
+function idempotencyOf(req: Request, endpoint: string): IdempotencyRequest | undefined {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new ApiError('validation_failed', 'Idempotency-Key must be 1-255 visible ASCII characters');
+  }
+  return { key, endpoint, body: req.body };
+}
+
+function emailSummary(email: Email) {
+  const { content } = email;
+  return {
+    id: email.id,
+    status: email.status,
+    from: content.from,
+    to: content.to,
+    cc: content.cc,
+    bcc: content.bcc,
+    subject: email.subject,
+    tags: email.tags,
+    metadata: email.metadata,
+    ses_message_id: email.ses_message_id,
+    failure_reason: email.failure_reason,
+    created_at: email.created_at.toISOString(),
+  };
+}
+
+// Timeline entries that say where one recipient's copy stands; the latest one wins.
+const RECIPIENT_STATES = new Set(['suppressed', 'delivered', 'delayed', 'bounced', 'complained']);
+
+function recipientStates(email: Email, events: { type: string; recipient: string | null; at: string }[]) {
+  const fallback = email.status === 'queued' || email.status === 'failed' || email.status === 'suppressed' ? email.status : 'sent';
+  return email.recipients.map((address) => {
+    const latest = events.filter((event) => event.recipient === address && RECIPIENT_STATES.has(event.type)).at(-1);
+    return { address, status: latest?.type ?? fallback, at: latest?.at ?? null };
+  });
+}

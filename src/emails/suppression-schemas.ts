@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { SUPPRESSION_REASONS } from '../db/tables/lifecycle.js';
+
+export const addSuppressionRequest = z.strictObject({
+  address: z.email({ pattern: z.regexes.html5Email }).max(320),
+  /** Added by hand; bounces and complaints add their own. */
+  reason: z.literal('manual').default('manual'),
+});
+
+export const listSuppressionsQuery = z.strictObject({
+  search: z.string().min(1).max(320).optional(),
+  reason: z.enum(SUPPRESSION_REASONS).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(400).optional(),
+});
+
+export const suppressionView = z.object({
+  address: z.string(),
+  reason: z.enum(SUPPRESSION_REASONS),
+  source_email_id: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+  created_at: z.iso.datetime(),
+});

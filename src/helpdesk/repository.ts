@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { DbOrTrx } from '../db/database.js';
+import type { Customer, Ticket } from '../db/tables/helpdesk.js';
+
+/** The customer with this email in the organization, created when new. */
+export async function findOrCreateCustomerByEmail(
+  db: DbOrTrx,
+  orgId: string,
+  email: string,
+  name: string | null,
+): Promise<{ customer: Customer; created: boolean }> {
+  const inserted = await db
+    .insertInto('customers')
+    .values({ id: randomUUID(), org_id: orgId, email: email.toLowerCase(), name, phone: null })
+    .onConflict((oc) => oc.columns(['org_id', 'email']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return { customer: inserted, created: true };
+  const customer = await db.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('email', '=', email.toLowerCase()).executeTakeFirstOrThrow();
+  return { customer, created: false };
+}
+
+/** Creates a ticket with the organization's next number (numbers never repeat within an org). */
+export async function createTicket(
+  db: DbOrTrx,
+  ticket: { orgId: string; subject: string; customerId: string | null; channel: string; threadKey?: string },
+): Promise<Ticket> {
+  const { last_number: number } = await db
+    .insertInto('ticket_counters')
+    .values({ org_id: ticket.orgId, last_number: 1 })
+    .onConflict((oc) => oc.column('org_id').doUpdateSet({ last_number: sql`ticket_counters.last_number + 1` }))
+    .returning('last_number')
+    .executeTakeFirstOrThrow();
+  return db
+    .insertInto('tickets')
+    .values({
+      id: randomUUID(),
+      org_id: ticket.orgId,
+      number,
+      subject: ticket.subject || '(no subject)',
+      assignee: null,
+      customer_id: ticket.customerId,
+      channel: ticket.channel,
+      thread_key: ticket.threadKey ?? null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findTicketByNumber(db: DbOrTrx, orgId: string, number: number): Promise<Ticket | undefined> {
+  return db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('number', '=', number).executeTakeFirst();
+}
+
+/** The ticket a conversation message with one of these Message-IDs belongs to (the last id first). */
+export async function findTicketByMessageIds(db: DbOrTrx, orgId: string, messageIds: string[]): Promise<Ticket | undefined> {
+  for (const messageId of [...messageIds].reverse()) {
+    const ticket = await db
+      .selectFrom('conversation_messages')
+      .innerJoin('tickets', 'tickets.id', 'conversation_messages.ticket_id')
+      .selectAll('tickets')
+      .where('conversation_messages.org_id', '=', orgId)
+      .where('conversation_messages.message_id', '=', messageId)
+      .executeTakeFirst();
+    if (ticket) return ticket;
+  }
+  return undefined;
+}
+
+export async function addConversationMessage(
+  db: DbOrTrx,
+  message: {
+    orgId: string;
+    ticketId: string;
+    direction: 'inbound' | 'outbound';
+    channel: string;
+    fromAddress: string | null;
+    subject: string | null;
+    text: string | null;
+    html: string | null;
+    messageId: string | null;
+    inboundId: string | null;
+    /** When the message was received, if not now: a conversation reads in the order it arrived. */
+    createdAt?: Date;
+  },
+): Promise<string> {
+  const id = randomUUID();
+  await db
+    .insertInto('conversation_messages')
+    .values({
+      id,
+      org_id: message.orgId,
+      ticket_id: message.ticketId,
+      direction: message.direction,
+      channel: message.channel,
+      from_address: message.fromAddress,
+      subject: message.subject,
+      body_text: message.text,
+      body_html: message.html,
+      message_id: message.messageId,
+      inbound_id: message.inboundId,
+      ...(message.createdAt ? { created_at: message.createdAt } : {}),
+    })
+    .execute();
+  await db.updateTable('tickets').set({ updated_at: sql`now()` }).where('id', '=', message.ticketId).execute();
+  return id;
+}
+
+/** The customer behind a channel identity (phone number, wa_id, PSID, Slack user), created when new. */
+export async function findOrCreateCustomerByIdentity(
+  db: DbOrTrx,
+  identity: { orgId: string; channelType: string; identity: string; name: string | null; phone: string | null },
+): Promise<{ customer: Customer; created: boolean }> {
+  const known = await db
+    .selectFrom('channel_identities')
+    .innerJoin('customers', 'customers.id', 'channel_identities.customer_id')
+    .selectAll('customers')
+    .where('channel_identities.org_id', '=', identity.orgId)
+    .where('channel_identities.channel_type', '=', identity.channelType)
+    .where('channel_identities.identity', '=', identity.identity)
+    .executeTakeFirst();
+  if (known) {
+    // A name learned later (a contact card in a later message) fills in one not known before.
+    if (!known.name && identity.name) {
+      const named = await db.updateTable('customers').set({ name: identity.name }).where('id', '=', known.id).returningAll().executeTakeFirstOrThrow();
+      return { customer: named, created: false };
+    }
+    return { customer: known, created: false };
+  }
+  const customer = await db
+    .insertInto('customers')
+    .values({ id: randomUUID(), org_id: identity.orgId, email: null, name: identity.name, phone: identity.phone })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('channel_identities')
+    .values({ org_id: identity.orgId, channel_type: identity.channelType, identity: identity.identity, customer_id: customer.id })
+    .execute();
+  return { customer, created: true };
+}
+
+/** The open (or pending) ticket of a channel conversation. */
+export async function findOpenThreadTicket(db: DbOrTrx, orgId: string, channel: string, threadKey: string): Promise<Ticket | undefined> {
+  return db
+    .selectFrom('tickets')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('channel', '=', channel)
+    .where('thread_key', '=', threadKey)
+    .where('status', 'in', ['open', 'pending'])
+    .orderBy('number', 'desc')
+    .executeTakeFirst();
+}

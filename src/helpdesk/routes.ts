@@ -1,0 +1,162 @@
+import { Router } from 'express';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Db } from '../db/database.js';
+import { insertWebhookEvents } from '../webhooks/repository.js';
+import { TICKET_PRIORITIES, TICKET_STATUSES, type Customer, type Ticket } from '../db/tables/helpdesk.js';
+import { customerData, ticketData } from './events.js';
+import type { WorkflowStarter } from '../temporal/workflow-starter.js';
+import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
+import { ApiError } from '../http/errors.js';
+import { parseOr400 } from '../http/validate.js';
+import { isUuid } from '../db/uuid.js';
+
+export const ticketPatch = z
+  .strictObject({
+    subject: z.string().trim().min(1).max(998).optional(),
+    status: z.enum(TICKET_STATUSES).optional(),
+    priority: z.enum(TICKET_PRIORITIES).optional(),
+    assignee: z.string().trim().min(1).max(320).nullable().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field');
+
+export const customerPatch = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).nullable().optional(),
+    phone: z.string().trim().regex(/^\+?[0-9 ().-]{3,32}$/, 'must be a phone number').nullable().optional(),
+    email: z.email({ pattern: z.regexes.html5Email }).max(320).nullable().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field');
+
+
+/**
+ * Relay's own helpdesk objects, read and changed over REST. Every change records its
+ * webhook events in the same transaction and then fans them out, each event once.
+ */
+export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup }): Router {
+  const { db, apiKeys } = deps;
+  const router = Router();
+
+  const ticketView = async (orgId: string, ticket: Ticket) => {
+    const customer = ticket.customer_id ? await db.selectFrom('customers').select(['id', 'email']).where('id', '=', ticket.customer_id).executeTakeFirst() : undefined;
+    const messages = await db
+      .selectFrom('conversation_messages')
+      .select(['id', 'direction', 'channel', 'from_address', 'subject', 'body_text', 'created_at'])
+      .where('org_id', '=', orgId)
+      .where('ticket_id', '=', ticket.id)
+      .orderBy('created_at')
+      .execute();
+    return {
+      id: ticket.id,
+      number: ticket.number,
+      subject: ticket.subject,
+      status: ticket.status,
+      priority: ticket.priority,
+      assignee: ticket.assignee,
+      channel: ticket.channel,
+      customer: customer ? { id: customer.id, email: customer.email } : null,
+      created_at: ticket.created_at.toISOString(),
+      updated_at: ticket.updated_at.toISOString(),
+      conversation: messages.map((message) => ({ ...message, created_at: message.created_at.toISOString() })),
+    };
+  };
+
+  router.get('/api/v1/tickets', requireApiKey(apiKeys, 'read'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const { status, limit } = parseOr400(
+      z.strictObject({ status: z.enum(TICKET_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(100).default(25) }),
+      req.query,
+      'query',
+    );
+    let query = db.selectFrom('tickets').selectAll().where('org_id', '=', orgId);
+    if (status) query = query.where('status', '=', status);
+    const rows = await query.orderBy('number', 'desc').limit(limit).execute();
+    res.json({ data: rows.map((ticket) => ({ id: ticket.id, number: ticket.number, subject: ticket.subject, status: ticket.status, priority: ticket.priority, assignee: ticket.assignee })) });
+  });
+
+  router.get('/api/v1/tickets/:id', requireApiKey(apiKeys, 'read'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const id = req.params.id as string;
+    const ticket = isUuid(id) ? await db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst() : undefined;
+    if (!ticket) throw new ApiError('not_found', 'no such ticket');
+    res.json(await ticketView(orgId, ticket));
+  });
+
+  router.patch('/api/v1/tickets/:id', requireApiKey(apiKeys, 'send'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const id = req.params.id as string;
+    const patch = parseOr400(ticketPatch, req.body, 'ticket change');
+    const outcome = await db.transaction().execute(async (trx) => {
+      const before = isUuid(id) ? await trx.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('id', '=', id).forUpdate().executeTakeFirst() : undefined;
+      if (!before) return undefined;
+      const changed = (Object.keys(patch) as (keyof typeof patch)[]).filter((field) => patch[field] !== undefined && patch[field] !== before[field]);
+      if (changed.length === 0) return { ticket: before, eventIds: [] };
+      const ticket = await trx
+        .updateTable('tickets')
+        .set({ ...patch, updated_at: sql`now()` })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const customer = ticket.customer_id ? await trx.selectFrom('customers').select(['id', 'email']).where('id', '=', ticket.customer_id).executeTakeFirst() : undefined;
+      const data = ticketData(ticket, customer);
+      const changes = Object.fromEntries(changed.map((field) => [field, { from: before[field], to: ticket[field] }]));
+      const eventIds = await insertWebhookEvents(trx, orgId, [
+        { type: 'ticket.updated', data: { ...data, changes } },
+        ...(changed.includes('status') ? [{ type: 'ticket.status_changed', data: { ...data, previousStatus: before.status } }] : []),
+        ...(changed.includes('assignee') ? [{ type: 'ticket.assigned', data: { ...data, previousAssignee: before.assignee } }] : []),
+        ...(changed.includes('priority') ? [{ type: 'ticket.priority_changed', data: { ...data, previousPriority: before.priority } }] : []),
+      ]);
+      return { ticket, eventIds };
+    });
+    if (!outcome) throw new ApiError('not_found', 'no such ticket');
+    await Promise.all(outcome.eventIds.map((eventId) => deps.workflows.startWebhookFanOut(eventId)));
+    res.json(await ticketView(orgId, outcome.ticket));
+  });
+
+  const customerView = (customer: Customer) => ({
+    id: customer.id,
+    email: customer.email,
+    name: customer.name,
+    phone: customer.phone,
+    created_at: customer.created_at.toISOString(),
+    updated_at: customer.updated_at.toISOString(),
+  });
+
+  router.get('/api/v1/customers/:id', requireApiKey(apiKeys, 'read'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const id = req.params.id as string;
+    const customer = isUuid(id) ? await db.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst() : undefined;
+    if (!customer) throw new ApiError('not_found', 'no such customer');
+    res.json(customerView(customer));
+  });
+
+  router.patch('/api/v1/customers/:id', requireApiKey(apiKeys, 'send'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const id = req.params.id as string;
+    const patch = parseOr400(customerPatch, req.body, 'customer change');
+    const outcome = await db.transaction().execute(async (trx) => {
+      const before = isUuid(id) ? await trx.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('id', '=', id).forUpdate().executeTakeFirst() : undefined;
+      if (!before) return undefined;
+      const changed = (Object.keys(patch) as (keyof typeof patch)[]).filter((field) => patch[field] !== undefined && patch[field] !== before[field]);
+      if (changed.length === 0) return { customer: before, eventIds: [] };
+      if (patch.email) {
+        const taken = await trx.selectFrom('customers').select('id').where('org_id', '=', orgId).where('email', '=', patch.email.toLowerCase()).where('id', '!=', id).executeTakeFirst();
+        if (taken) throw new ApiError('conflict', 'another customer has this email');
+      }
+      const customer = await trx
+        .updateTable('customers')
+        .set({ ...patch, ...(patch.email ? { email: patch.email.toLowerCase() } : {}), updated_at: sql`now()` })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const changes = Object.fromEntries(changed.map((field) => [field, { from: before[field], to: customer[field] }]));
+      const eventIds = await insertWebhookEvents(trx, orgId, [{ type: 'customer.updated', data: { ...customerData(customer), changes } }]);
+      return { customer, eventIds };
+    });
+    if (!outcome) throw new ApiError('not_found', 'no such customer');
+    await Promise.all(outcome.eventIds.map((eventId) => deps.workflows.startWebhookFanOut(eventId)));
+    res.json(customerView(outcome.customer));
+  });
+
+  return router;
+}

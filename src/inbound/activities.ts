@@ -1,0 +1,234 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import { advanceEmailStatus, findEmailOwnerBySesMessageId, insertEmailEvents } from '../emails/repository.js';
+import { addConversationMessage, createTicket, findOrCreateCustomerByEmail, findTicketByMessageIds, findTicketByNumber } from '../helpdesk/repository.js';
+import {
+  addRoutingAttempt,
+  findSupportAddressOwner,
+  getInbound,
+  saveParsedInbound,
+  updateInbound,
+} from './repository.js';
+import { suppressAddress } from '../emails/suppression-repository.js';
+import { findWebhookEventIdsBySource, insertWebhookEvents } from '../webhooks/repository.js';
+import { conversationData, customerData, ticketData } from '../helpdesk/events.js';
+import type { InboundClassification } from '../db/tables/inbound.js';
+import { classifyInbound, SES_MESSAGE_ID, sesMessageIdsIn } from './classify.js';
+import type { InboundMessage } from './message.js';
+import { normalizeInbound, UnreadableInbound } from './normalize.js';
+import { routeInbound, type InboundRoute, type ProductRoute } from './route.js';
+import { busEventId, type BusEvent } from '../integrations/bus.js';
+import type { ProductsClient } from '../integrations/products.js';
+import type { Logger } from '../observability/logger.js';
+
+export interface InboundActivityDeps {
+  db: Db;
+  products: ProductsClient;
+  logger: Logger;
+  inboundDomain: string;
+}
+
+export interface PreparedInbound {
+  classification: InboundClassification;
+  route: InboundRoute;
+}
+
+const TICKET_SUBJECT = /\[Ticket #(\d{1,9})\]/i;
+
+async function loadParsed(db: Db, inboundId: string): Promise<{ message: InboundMessage; orgId: string | null; receivedAt: Date }> {
+  const row = await getInbound(db, inboundId);
+  if (!row) throw ApplicationFailure.nonRetryable(`no inbound message ${inboundId}`, 'InboundNotFound');
+  if (!row.parsed) throw ApplicationFailure.nonRetryable(`inbound message ${inboundId} is not parsed yet`, 'InboundNotParsed');
+  return { message: row.parsed, orgId: row.org_id, receivedAt: row.received_at };
+}
+
+export function createInboundActivities({ db, products, logger, inboundDomain }: InboundActivityDeps) {
+  return {
+    /**
+     * Parses the stored request into one InboundMessage (attachments stored beside it),
+     * classifies it and decides its route. Unreadable content is archived, not retried.
+     */
+    async prepareInbound({ inboundId }: { inboundId: string }): Promise<PreparedInbound | { unreadable: string }> {
+      const row = await getInbound(db, inboundId);
+      if (!row) throw ApplicationFailure.nonRetryable(`no inbound message ${inboundId}`, 'InboundNotFound');
+      let message = row.parsed;
+      if (!message) {
+        try {
+          const normalized = await normalizeInbound(row.provider, row.content_type, row.raw);
+          message = normalized.message;
+          const parsed = message;
+          await db.transaction().execute((trx) => saveParsedInbound(trx, inboundId, parsed, normalized.attachments));
+        } catch (error) {
+          if (error instanceof UnreadableInbound) return { unreadable: error.message };
+          throw error;
+        }
+      }
+      const recipients = [...message.to, ...message.cc];
+      const owners = await findSupportAddressOwner(db, recipients);
+      const route = routeInbound(recipients, inboundDomain, (address) => owners.get(address));
+      const ownAddresses = [...owners.keys()];
+      const sesIds = [...(message.messageId ?? '').matchAll(SES_MESSAGE_ID)].map((match) => match[1]!);
+      const sentIds = new Set<string>();
+      for (const id of sesIds) if (await findEmailOwnerBySesMessageId(db, id)) sentIds.add(id);
+      const classification = classifyInbound(message, { ownAddresses, sentByRelay: (id) => sentIds.has(id) });
+      await updateInbound(db, inboundId, { classification, route: route.target, orgId: route.target === 'helpdesk' ? route.orgId : row.org_id });
+      return { classification, route };
+    },
+
+    /** Hands the message to PSA, CRM or Portal, with an idempotency key so a retry creates nothing twice. */
+    async deliverInboundToProduct({ inboundId, route }: { inboundId: string; route: ProductRoute }): Promise<void> {
+      const { message, receivedAt } = await loadParsed(db, inboundId);
+      const attachments = await db.selectFrom('inbound_attachments').select(['filename', 'content_type', 'size', 'content']).where('inbound_id', '=', inboundId).execute();
+      try {
+        const answer = await products.deliver(
+          route,
+          {
+            source: 'relay',
+            inbound_id: inboundId,
+            from: message.from,
+            to: message.to,
+            cc: message.cc,
+            subject: message.subject,
+            text: message.text,
+            html: message.html,
+            stripped_text: message.strippedText,
+            message_id: message.messageId,
+            in_reply_to: message.inReplyTo,
+            references: message.references,
+            received_at: receivedAt.toISOString(),
+            attachments: attachments.map((file) => ({ filename: file.filename, content_type: file.content_type, size: file.size, content: file.content.toString('base64') })),
+          },
+          `relay-inbound:${inboundId}`,
+        );
+        await addRoutingAttempt(db, { inboundId, target: route.target, outcome: 'delivered', detail: { status: answer.status, response: answer.body } });
+      } catch (error) {
+        await addRoutingAttempt(db, { inboundId, target: route.target, outcome: 'failed', detail: { error: (error as Error).message } });
+        throw error;
+      }
+    },
+
+    /**
+     * Threads the message into the organization's helpdesk: the customer by email, then
+     * the ticket by In-Reply-To, References, "[Ticket #n]" in the subject, or a Message-ID
+     * of mail Relay sent for a ticket — in that order — or a new ticket.
+     */
+    async threadInboundIntoHelpdesk({ inboundId, orgId }: { inboundId: string; orgId: string }) {
+      const { message } = await loadParsed(db, inboundId);
+      return db.transaction().execute(async (trx) => {
+        // One inbound message threads once, even when the activity is retried.
+        const done = await trx.selectFrom('conversation_messages').select(['ticket_id']).where('inbound_id', '=', inboundId).executeTakeFirst();
+        const customer = await findOrCreateCustomerByEmail(trx, orgId, message.from.address, message.from.name);
+        if (done) {
+          const ticket = await trx.selectFrom('tickets').selectAll().where('id', '=', done.ticket_id).executeTakeFirstOrThrow();
+          const eventIds = await findWebhookEventIdsBySource(trx, orgId, inboundId);
+          return { ticketId: ticket.id, ticketNumber: ticket.number, threadedBy: 'already', eventIds };
+        }
+        let threadedBy = 'new';
+        let ticket = message.inReplyTo ? await findTicketByMessageIds(trx, orgId, [message.inReplyTo]) : undefined;
+        if (ticket) threadedBy = 'in_reply_to';
+        if (!ticket && message.references.length > 0) {
+          ticket = await findTicketByMessageIds(trx, orgId, message.references);
+          if (ticket) threadedBy = 'references';
+        }
+        const subjectNumber = TICKET_SUBJECT.exec(message.subject)?.[1];
+        if (!ticket && subjectNumber) {
+          ticket = await findTicketByNumber(trx, orgId, Number(subjectNumber));
+          if (ticket) threadedBy = 'subject';
+        }
+        if (!ticket) {
+          const sesIds = sesMessageIdsIn([message.inReplyTo ?? '', ...message.references].join(' '));
+          for (const sesId of sesIds) {
+            const sent = await trx
+              .selectFrom('emails')
+              .select(sql<string | null>`metadata->>'ticket_number'`.as('ticket_number'))
+              .where('org_id', '=', orgId)
+              .where('ses_message_id', '=', sesId)
+              .executeTakeFirst();
+            if (sent?.ticket_number && /^\d+$/.test(sent.ticket_number)) ticket = await findTicketByNumber(trx, orgId, Number(sent.ticket_number));
+            if (ticket) {
+              threadedBy = 'message_id';
+              break;
+            }
+          }
+        }
+        const ticketCreated = !ticket;
+        ticket ??= await createTicket(trx, { orgId, subject: message.subject, customerId: customer.customer.id, channel: 'email' });
+        const conversationId = await addConversationMessage(trx, {
+          orgId,
+          ticketId: ticket.id,
+          direction: 'inbound',
+          channel: 'email',
+          fromAddress: message.from.address.toLowerCase(),
+          subject: message.subject,
+          text: message.strippedText ?? message.text,
+          html: message.html,
+          messageId: message.messageId,
+          inboundId,
+        });
+        const conversation = await trx.selectFrom('conversation_messages').selectAll().where('id', '=', conversationId).executeTakeFirstOrThrow();
+        // The events commit with the change; the workflow then fans them out to webhooks.
+        const eventIds = await insertWebhookEvents(trx, orgId, [
+          ...(customer.created ? [{ type: 'customer.created', data: customerData(customer.customer) }] : []),
+          ...(ticketCreated ? [{ type: 'ticket.created', data: ticketData(ticket, customer.customer) }] : []),
+          { type: 'conversation.created', data: conversationData(conversation, ticket) },
+        ], inboundId);
+        logger.info({ orgId, inboundId, ticketId: ticket.id, threadedBy }, 'inbound email threaded');
+        return { ticketId: ticket.id, ticketNumber: ticket.number, threadedBy, eventIds };
+      });
+    },
+
+    /**
+     * A delivery-status report about mail Relay sent lands on that message: timeline
+     * entry, and for a permanent failure (5.x.x) the bounced status and a suppression.
+     */
+    async recordInboundBounce({ inboundId }: { inboundId: string }): Promise<{ matched: boolean }> {
+      const row = await getInbound(db, inboundId);
+      if (!row?.parsed) return { matched: false };
+      const text = `${row.raw.toString('utf8')}\n${row.parsed.text ?? ''}`;
+      const permanent = /^Status:\s*5\.\d+\.\d+/im.test(text);
+      const failedRecipients = [...text.matchAll(/^Final-Recipient:\s*rfc822;\s*(\S+)/gim)].map((match) => match[1]!.toLowerCase());
+      let matched = false;
+      for (const sesId of sesMessageIdsIn(text)) {
+        const owner = await findEmailOwnerBySesMessageId(db, sesId);
+        if (!owner) continue;
+        matched = true;
+        await db.transaction().execute(async (trx) => {
+          const detail = { source: 'inbound_dsn', inbound_id: inboundId, bounce_type: permanent ? 'Permanent' : 'Transient' };
+          await insertEmailEvents(trx, (failedRecipients.length ? failedRecipients : [null]).map((recipient) => ({ ...owner, type: 'bounced' as const, recipient, detail })));
+          if (permanent) {
+            await advanceEmailStatus(trx, owner.orgId, owner.emailId, 'bounced', ['queued', 'sent', 'delivered']);
+            for (const address of failedRecipients) await suppressAddress(trx, { orgId: owner.orgId, address, reason: 'hard_bounce', sourceEmailId: owner.emailId, detail });
+          }
+          await updateInbound(trx, inboundId, { orgId: owner.orgId });
+        });
+      }
+      return { matched };
+    },
+
+    async archiveInbound({ inboundId, reason, detail }: { inboundId: string; reason: string; detail?: Record<string, unknown> }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await updateInbound(trx, inboundId, { status: 'archived', archiveReason: reason });
+        await addRoutingAttempt(trx, { inboundId, target: 'archive', outcome: 'archived', detail: { reason, ...detail } });
+      });
+      logger.info({ inboundId, reason }, 'inbound message archived');
+    },
+
+    /** Marks the message routed or threaded and returns its relay.email.inbound event. */
+    async completeInbound({ inboundId, status, target, ticketId }: { inboundId: string; status: 'routed' | 'threaded'; target: string; ticketId?: string }): Promise<BusEvent> {
+      await updateInbound(db, inboundId, { status, archiveReason: null });
+      const { message, orgId } = await loadParsed(db, inboundId);
+      return {
+        id: busEventId('relay.email.inbound', inboundId),
+        type: 'relay.email.inbound',
+        occurred_at: new Date().toISOString(),
+        org_id: orgId ?? '',
+        data: { inbound_id: inboundId, route: target, ticket_id: ticketId ?? null, from: message.from.address, to: message.to, subject: message.subject, message_id: message.messageId },
+      };
+    },
+
+    async recordInboundReplay({ inboundId, replayOfRunId }: { inboundId: string; replayOfRunId: string }): Promise<void> {
+      await addRoutingAttempt(db, { inboundId, target: 'replay', outcome: 'replayed', detail: { replay_of_run_id: replayOfRunId } });
+    },
+  };
+}

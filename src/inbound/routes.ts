@@ -1,0 +1,103 @@
+import { Router } from 'express';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/database.js';
+import { findInboundForOrg, listInbound, listInboundAttachments, listRoutingAttempts } from './repository.js';
+import { replayArchivedInbound } from './replay.js';
+import { ReplayRefused } from '../temporal/replay.js';
+import type { WorkflowStarter } from '../temporal/workflow-starter.js';
+import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
+import { ApiError } from '../http/errors.js';
+import { inboundAddressRequest, listInboundQuery } from './schemas.js';
+import { parseOr400 } from '../http/validate.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
+
+/** The organization's inbound messages (archive included), their replay, and its support addresses. */
+export function inboundRoutes(deps: { db: Db; temporal: Client; workflows: WorkflowStarter; apiKeys: ApiKeyLookup; routeMaxAttempts: number }): Router {
+  const { db, apiKeys } = deps;
+  const router = Router();
+
+  router.get('/api/v1/inbound', requireApiKey(apiKeys, 'read'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const query = parseOr400(listInboundQuery, req.query, 'query');
+    const after = query.cursor === undefined ? undefined : decodeKeysetCursor(query.cursor);
+    const rows = await listInbound(db, orgId, { ...query, limit: query.limit + 1, after: after && { receivedAt: after.at, id: after.id } });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    res.json({
+      data: page.map((row) => ({
+        id: row.id,
+        provider: row.provider,
+        status: row.status,
+        classification: row.classification,
+        route: row.route,
+        archive_reason: row.archive_reason,
+        from: row.parsed?.from.address ?? null,
+        subject: row.parsed?.subject ?? null,
+        received_at: row.received_at.toISOString(),
+      })),
+      next_cursor: rows.length > query.limit && last ? encodeKeysetCursor(last.received_at, last.id) : null,
+    });
+  });
+
+  router.get('/api/v1/inbound/:id', requireApiKey(apiKeys, 'read'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const row = await findInboundForOrg(db, orgId, req.params.id as string);
+    if (!row) throw new ApiError('not_found', 'no such inbound message');
+    const [attempts, attachments] = await Promise.all([listRoutingAttempts(db, row.id), listInboundAttachments(db, row.id)]);
+    res.json({
+      id: row.id,
+      provider: row.provider,
+      provider_message_id: row.provider_message_id,
+      status: row.status,
+      classification: row.classification,
+      route: row.route,
+      archive_reason: row.archive_reason,
+      received_at: row.received_at.toISOString(),
+      message: row.parsed,
+      attachments: attachments.map((file) => ({ id: file.id, filename: file.filename, content_type: file.content_type, size: file.size })),
+      routing_attempts: attempts.map((attempt) => ({ target: attempt.target, outcome: attempt.outcome, detail: attempt.detail, at: attempt.attempted_at.toISOString() })),
+    });
+  });
+
+  router.post('/api/v1/inbound/:id/replay', requireApiKey(apiKeys, 'send'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const row = await findInboundForOrg(db, orgId, req.params.id as string);
+    if (!row) throw new ApiError('not_found', 'no such inbound message');
+    try {
+      await replayArchivedInbound({ db, client: deps.temporal, workflows: deps.workflows, routeMaxAttempts: deps.routeMaxAttempts }, row);
+    } catch (error) {
+      if (error instanceof ReplayRefused) throw new ApiError('conflict', error.message);
+      throw error;
+    }
+    res.status(202).json({ id: row.id, status: 'received' });
+  });
+
+  router.get('/api/v1/inbound-addresses', requireApiKey(apiKeys, 'admin'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const rows = await db.selectFrom('inbound_addresses').select(['address', 'created_at']).where('org_id', '=', orgId).orderBy('address').execute();
+    res.json({ data: rows.map((row) => ({ address: row.address, created_at: row.created_at.toISOString() })) });
+  });
+
+  router.post('/api/v1/inbound-addresses', requireApiKey(apiKeys, 'admin'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const { address } = parseOr400(inboundAddressRequest, req.body, 'inbound address');
+    const inserted = await db
+      .insertInto('inbound_addresses')
+      .values({ address: address.toLowerCase(), org_id: orgId })
+      .onConflict((oc) => oc.column('address').doNothing())
+      .returning('org_id')
+      .executeTakeFirst();
+    const owner = inserted ?? (await db.selectFrom('inbound_addresses').select('org_id').where('address', '=', address.toLowerCase()).executeTakeFirst());
+    if (owner?.org_id !== orgId) throw new ApiError('conflict', 'this address belongs to another organization');
+    res.status(201).json({ address: address.toLowerCase() });
+  });
+
+  router.delete('/api/v1/inbound-addresses/:address', requireApiKey(apiKeys, 'admin'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const result = await db.deleteFrom('inbound_addresses').where('org_id', '=', orgId).where('address', '=', (req.params.address as string).toLowerCase()).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw new ApiError('not_found', 'no such inbound address');
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,191 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
+import superjson from 'superjson';
+import { z } from 'zod';
+import type { Db } from '../db/database.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  findDeliveryForOrg,
+  findWebhook,
+  insertWebhookEvents,
+  listDeliveries,
+  listWebhooks,
+  updateWebhook,
+} from './repository.js';
+import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type Webhook } from '../db/tables/webhooks.js';
+import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
+import { checkTargetUrl, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
+import { ReplayRefused } from '../temporal/replay.js';
+import type { WorkflowStarter } from '../temporal/workflow-starter.js';
+import type { ApiKeyLookup } from '../auth/api-keys.js';
+import { authenticateApiKey } from '../auth/api-keys.js';
+import type { Sessions } from '../auth/sessions.js';
+
+export interface TrpcDeps {
+  db: Db;
+  workflows: WorkflowStarter;
+  apiKeys: ApiKeyLookup;
+  secretBox: SecretBox;
+  urlPolicy: UrlPolicy;
+  sessions: Sessions;
+}
+
+/**
+ * Who is calling: an API key's organization and scopes, or a dashboard user signed in
+ * through Hub (the seed's curl calls send the session cookie), who manages their
+ * organization's webhooks. SameSite=Lax keeps the cookie off cross-site posts.
+ */
+export async function createTrpcContext(deps: TrpcDeps, { req }: CreateExpressContextOptions) {
+  const key = await authenticateApiKey(deps.apiKeys, req.get('authorization'));
+  if (key) return { deps, principal: key };
+  const session = await deps.sessions.current(req);
+  return { deps, principal: session ? { orgId: session.orgId, scopes: ['webhooks'] as const } : undefined };
+}
+type Context = Awaited<ReturnType<typeof createTrpcContext>>;
+
+// superjson is what makes the wire `{"json": ...}`, as the seed's curl calls send it.
+const t = initTRPC.context<Context>().create({ transformer: superjson });
+
+const webhooksScope = t.middleware(({ ctx, next }) => {
+  if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or invalid API key' });
+  if (!ctx.principal.scopes.includes('webhooks')) throw new TRPCError({ code: 'FORBIDDEN', message: "this API key lacks the 'webhooks' scope" });
+  return next({ ctx: { ...ctx, orgId: ctx.principal.orgId } });
+});
+const procedure = t.procedure.use(webhooksScope);
+
+const events = z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYPES.length).transform((list) => [...new Set(list)]);
+const secret = z.string().min(16, 'at least 16 characters').max(256);
+const id = z.uuid();
+
+function view(webhook: Webhook) {
+  return {
+    id: webhook.id,
+    url: webhook.url,
+    events: webhook.events,
+    enabled: webhook.enabled,
+    status: webhook.status,
+    hasSecret: webhook.secret_sealed !== null,
+    failedAt: webhook.failed_at?.toISOString() ?? null,
+    createdAt: webhook.created_at.toISOString(),
+    updatedAt: webhook.updated_at.toISOString(),
+  };
+}
+
+async function safeUrl(url: string, policy: UrlPolicy): Promise<string> {
+  try {
+    return (await checkTargetUrl(url, policy)).toString();
+  } catch (error) {
+    if (error instanceof SsrfRefused) throw new TRPCError({ code: 'BAD_REQUEST', message: `url refused: ${error.message}` });
+    throw error;
+  }
+}
+
+function seal(box: SecretBox, value: string): Buffer {
+  try {
+    return box.seal(value);
+  } catch (error) {
+    if (error instanceof EncryptionUnavailable) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'webhook secrets need RELAY_ENCRYPTION_KEY on the server' });
+    throw error;
+  }
+}
+
+const notFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'no such webhook' });
+
+export const webhooksRouter = t.router({
+  list: procedure.query(async ({ ctx }) => (await listWebhooks(ctx.deps.db, ctx.orgId)).map(view)),
+
+  create: procedure
+    .input(z.strictObject({ url: z.string().max(2048), events, secret: secret.optional(), enabled: z.boolean().default(true) }))
+    .mutation(async ({ ctx, input }) => {
+      const url = await safeUrl(input.url, ctx.deps.urlPolicy);
+      const webhook = await createWebhook(ctx.deps.db, {
+        orgId: ctx.orgId,
+        url,
+        events: input.events,
+        secretSealed: input.secret ? seal(ctx.deps.secretBox, input.secret) : null,
+        enabled: input.enabled,
+      });
+      return view(webhook);
+    }),
+
+  update: procedure
+    .input(z.strictObject({ id, url: z.string().max(2048).optional(), events: events.optional(), secret: secret.nullable().optional(), enabled: z.boolean().optional() }))
+    .mutation(async ({ ctx, input }) => {
+      if (!(await findWebhook(ctx.deps.db, ctx.orgId, input.id))) throw notFound();
+      const url = input.url === undefined ? undefined : await safeUrl(input.url, ctx.deps.urlPolicy);
+      const secretSealed = input.secret === undefined ? undefined : input.secret === null ? null : seal(ctx.deps.secretBox, input.secret);
+      const webhook = await updateWebhook(ctx.deps.db, ctx.orgId, input.id, { url, events: input.events, secretSealed, enabled: input.enabled });
+      if (!webhook) throw notFound();
+      return view(webhook);
+    }),
+
+  delete: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
+    if (!(await deleteWebhook(ctx.deps.db, ctx.orgId, input.id))) throw notFound();
+    return { id: input.id, deleted: true };
+  }),
+
+  /** Sends one signed `webhook.test` event now and answers with what the endpoint said. */
+  test: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
+    const { db, workflows } = ctx.deps;
+    const webhook = await findWebhook(db, ctx.orgId, input.id);
+    if (!webhook) throw notFound();
+    const [eventId] = await insertWebhookEvents(db, ctx.orgId, [{ type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } }]);
+    const delivery = await db
+      .insertInto('webhook_deliveries')
+      .values({ id: crypto.randomUUID(), org_id: ctx.orgId, webhook_id: webhook.id, event_id: eventId! })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await workflows.runWebhookTest(delivery.id);
+    const attempt = await db.selectFrom('webhook_delivery_attempts').selectAll().where('delivery_id', '=', delivery.id).executeTakeFirst();
+    return {
+      success: attempt !== undefined && attempt.error === null,
+      eventId,
+      deliveryId: delivery.id,
+      status: attempt?.http_status ?? null,
+      durationMs: attempt?.duration_ms ?? null,
+      error: attempt?.error ?? (attempt ? null : 'the webhook is disabled'),
+    };
+  }),
+
+  /** The delivery log: each delivery with every attempt (time, HTTP status, duration, response or error). */
+  deliveries: procedure
+    .input(z.strictObject({ id, limit: z.number().int().min(1).max(100).default(25) }))
+    .query(async ({ ctx, input }) => {
+      if (!(await findWebhook(ctx.deps.db, ctx.orgId, input.id))) throw notFound();
+      const rows = await listDeliveries(ctx.deps.db, ctx.orgId, input.id, input.limit);
+      return rows.map((delivery) => ({
+        id: delivery.id,
+        eventId: delivery.event_id,
+        event: delivery.type,
+        status: delivery.status,
+        attempts: delivery.attempts_log.map((attempt) => ({
+          attempt: attempt.attempt,
+          at: attempt.attempted_at.toISOString(),
+          status: attempt.http_status,
+          durationMs: attempt.duration_ms,
+          response: attempt.response_excerpt,
+          error: attempt.error,
+        })),
+        createdAt: delivery.created_at.toISOString(),
+      }));
+    }),
+
+  /** Sends a failed delivery again, with the same event id and body. */
+  replay: procedure.input(z.strictObject({ deliveryId: id })).mutation(async ({ ctx, input }) => {
+    const delivery = await findDeliveryForOrg(ctx.deps.db, ctx.orgId, input.deliveryId);
+    if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
+    if (delivery.status !== 'failed') throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed deliveries are replayed` });
+    try {
+      await ctx.deps.workflows.replayWebhookDelivery({ deliveryId: delivery.id, eventId: delivery.event_id, webhookId: delivery.webhook_id });
+    } catch (error) {
+      if (error instanceof ReplayRefused) throw new TRPCError({ code: 'CONFLICT', message: error.message });
+      throw error;
+    }
+    await ctx.deps.db.updateTable('webhook_deliveries').set({ status: 'pending' }).where('id', '=', delivery.id).execute();
+    return { deliveryId: delivery.id, status: 'pending' };
+  }),
+});
+
+export const appRouter = t.router({ webhooks: webhooksRouter });
+export type AppRouter = typeof appRouter;
