@@ -27,7 +27,7 @@ import { createTicket } from '../src/helpdesk/repository.js';
 import { generateEncryptionKey } from '../src/security/encryption.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createApiKey } from '../src/auth/repository.js';
-import { createOrganization } from '../src/auth/organization-repository.js';
+import { createOrganization } from '../src/auth/repository.js';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
 import { FakeSes } from '../test/fakes/fake-ses.js';
 import { TOPIC_ARN, makeSigningCertificate, sesEvents, sesNotification } from '../test/support/sns.js';

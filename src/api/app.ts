@@ -1,72 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Client } from '@temporalio/client';
-import type { Db } from '../db/database.js';
+import { createExpressMiddleware, type CreateExpressContextOptions } from '@trpc/server/adapters/express';
+import type { AnyTRPCRouter } from '@trpc/server';
+import type { TrpcContext } from '../auth/trpc.js';
+import { errorHandler, notFoundHandler } from '../http/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { WorkflowStarter } from '../temporal/workflow-starter.js';
-import { cachedApiKeyLookup } from '../auth/api-keys.js';
-import { errorHandler, notFoundHandler } from '../http/errors.js';
-import { buildOpenApiDocument } from './openapi.js';
-import type { SnsVerifier } from '../security/sns.js';
-import type { InboundSecrets } from '../inbound/receive.js';
-import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import type { SecretBox } from '../security/encryption.js';
-import type { UrlPolicy } from '../security/ssrf.js';
-import type { HubClient } from '../integrations/hub.js';
-import { adminRoutes } from '../partners/admin-routes.js';
-import { channelWebhookRoutes } from '../channels/webhook-routes.js';
-import { channelRoutes } from '../channels/routes.js';
-import { commerceWebhookRoutes, type CommerceWebhookDeps } from '../commerce/webhook-routes.js';
-import { commerceRoutes } from '../commerce/routes.js';
-import { debriefRoutes } from '../partners/debrief-routes.js';
-import { oauthRoutes, partnerTokenFence } from '../partners/oauth-routes.js';
-import { createSessions } from '../auth/sessions.js';
-import { helpdeskRoutes } from '../helpdesk/routes.js';
-import { appRouter, createTrpcContext } from '../webhooks/router.js';
-import { inboundRoutes } from '../inbound/routes.js';
-import { inboundWebhookRoutes } from '../inbound/webhook-routes.js';
-import { emailRoutes } from '../emails/routes.js';
-import { sesWebhookRoutes } from '../emails/ses-webhook-routes.js';
-import { suppressionRoutes } from '../emails/suppression-routes.js';
-import { healthRoutes } from './health.js';
 
-export interface ApiDeps {
-  db: Db;
-  sns: SnsVerifier;
-  inboundSns: SnsVerifier;
-  inboundSecrets: InboundSecrets;
-  routeMaxAttempts: number;
-  adminKey: string | undefined;
-  secretBox: SecretBox;
-  urlPolicy: UrlPolicy;
-  hub: HubClient | undefined;
-  publicUrl: string;
-  sessionTtlHours: number;
-  hubSessionCacheMs: number;
-  partnerRetry: { attempts: number; firstRetryMs: number };
-  suspendAfterDenials: number;
-  dialpad: { voicemailWaitMs: number; afterHangupWaitMs: number };
-  amazonSns: SnsVerifier;
-  commerce: CommerceWebhookDeps['commerce'];
-  temporal: Client;
-  workflows: WorkflowStarter;
+/** What the app is assembled from; server.ts builds each capability's part. */
+export interface AppParts {
   logger: Logger;
   metrics: Metrics;
+  /** Runs before everything else (the partner token fence audits every request carrying a token). */
+  guards: RequestHandler[];
+  /** Provider webhooks: they read their raw body themselves (signatures cover the exact bytes). */
+  providerWebhooks: Router[];
+  /** JSON API routes, after the JSON body parser. */
+  routes: Router[];
+  trpc: { router: AnyTRPCRouter; createContext: (options: CreateExpressContextOptions) => Promise<TrpcContext> };
 }
 
 // 10 MB of attachments is about 13.4 MB of base64, plus the bodies.
 const JSON_BODY_LIMIT = '20mb';
 
-export function createApp(deps: ApiDeps): Express {
+export function createApp(parts: AppParts): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
   app.use(
     pinoHttp({
-      logger: deps.logger,
+      logger: parts.logger,
       genReqId: (req, res) => {
         const incoming = req.headers['x-request-id'];
         const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
@@ -80,49 +45,23 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use((req, res, next) => {
-    const stop = deps.metrics.httpDuration.startTimer();
+    const stop = parts.metrics.httpDuration.startTimer();
     res.on('finish', () => {
       // The matched route pattern, never the raw path, keeps label cardinality bounded.
       const route = req.route ? String(req.route.path) : 'unmatched';
-      deps.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      parts.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       stop({ method: req.method, route });
     });
     next();
   });
-  const apiKeys = cachedApiKeyLookup(deps.db);
-  const sessions = createSessions(deps);
-  const oauth = { ...deps, sessions };
-  // A partner token is audited wherever it is presented, and refused outside its two routes.
-  app.use(partnerTokenFence(oauth));
-  // Provider webhooks read their raw body themselves (signatures cover the exact bytes).
-  app.use(sesWebhookRoutes(deps));
-  app.use(inboundWebhookRoutes({ ...deps, secrets: deps.inboundSecrets }));
-  app.use(channelWebhookRoutes(deps));
-  app.use(commerceWebhookRoutes(deps));
+  for (const guard of parts.guards) app.use(guard);
+  for (const router of parts.providerWebhooks) app.use(router);
 
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
-
-  const openApi = buildOpenApiDocument();
-  app.get('/api/openapi.json', (_req, res) => {
-    res.json(openApi);
-  });
-  app.use(healthRoutes(deps));
-  app.use(emailRoutes({ ...deps, apiKeys }));
-  app.use(suppressionRoutes({ ...deps, apiKeys }));
-  app.use(inboundRoutes({ ...deps, apiKeys }));
-  app.use(helpdeskRoutes({ ...deps, apiKeys }));
-  app.use(channelRoutes({ ...deps, apiKeys }));
-  app.use(commerceRoutes({ ...deps, apiKeys }));
-  app.use(sessions.router);
-  app.use(oauthRoutes(oauth));
-  app.use(debriefRoutes({ ...deps, apiKeys, retry: deps.partnerRetry }));
-  app.use(
-    '/api/trpc',
-    createExpressMiddleware({ router: appRouter, createContext: (options) => createTrpcContext({ ...deps, apiKeys, sessions }, options) }),
-  );
-  app.use(adminRoutes(deps));
+  for (const router of parts.routes) app.use(router);
+  app.use('/api/trpc', createExpressMiddleware({ router: parts.trpc.router, createContext: parts.trpc.createContext }));
 
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(parts.logger));
   return app;
 }

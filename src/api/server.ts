@@ -1,24 +1,47 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Router } from 'express';
 import type { Client } from '@temporalio/client';
+import { cachedApiKeyLookup } from '../auth/api-keys.js';
+import { createSessions } from '../auth/sessions.js';
+import { createTrpcContext } from '../auth/trpc.js';
+import { channelRoutes } from '../channels/routes.js';
+import { channelWebhookRoutes } from '../channels/webhook-routes.js';
+import { commerceRoutes } from '../commerce/routes.js';
+import { commerceWebhookRoutes } from '../commerce/webhook-routes.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
+import { emailRoutes } from '../emails/routes.js';
+import { sesWebhookRoutes } from '../emails/ses-webhook-routes.js';
+import { suppressionRoutes } from '../emails/suppression-routes.js';
+import { helpdeskRoutes } from '../helpdesk/routes.js';
+import { inboundRoutes } from '../inbound/routes.js';
+import { inboundWebhookRoutes } from '../inbound/webhook-routes.js';
 import { createHttpClient, ensureSuccess } from '../integrations/http.js';
 import { createHubClient } from '../integrations/hub.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { adminRoutes } from '../partners/admin-routes.js';
+import { debriefRoutes } from '../partners/debrief-routes.js';
+import { oauthRoutes, partnerTokenFence } from '../partners/oauth-routes.js';
 import { createSecretBox } from '../security/encryption.js';
 import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { createApp } from './app.js';
+import { healthRoutes } from './health.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { createAppRouter } from './trpc-router.js';
 
 export interface ApiServer {
   url: string;
   close(): Promise<void>;
 }
 
-/** Listens on the config's host and port (0 picks a free port) and answers until closed. */
+/**
+ * The API's composition root: builds each capability's routes from the config and the
+ * shared services, then listens on the config's host and port (0 picks a free port).
+ */
 export async function startApiServer(deps: {
   config: Config;
   db: Db;
@@ -28,36 +51,63 @@ export async function startApiServer(deps: {
   /** Where SNS signing certificates come from; tests serve their own (the URL check still applies). */
   fetchSnsCertificate?: CertificateFetcher;
 }): Promise<ApiServer> {
-  const { config } = deps;
+  const { config, db, temporal, logger, metrics } = deps;
   // Workflow starts carry search attributes; the API may come up before any worker has registered them.
-  await registerSearchAttributes(deps.temporal, config.temporal.namespace);
-  const workflows = createWorkflowStarter(deps.temporal, {
+  await registerSearchAttributes(temporal, config.temporal.namespace);
+  const workflows = createWorkflowStarter(temporal, {
     taskQueue: config.temporal.taskQueue,
-    metrics: deps.metrics,
+    metrics,
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
   });
   const http = createHttpClient({ timeoutMs: 5000 });
   const fetchCertificate = deps.fetchSnsCertificate ?? (async (url: string) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body);
-  const app = createApp({
-    ...deps,
-    workflows,
-    adminKey: config.adminKey,
-    sns: createSnsVerifier({ allowedTopicArns: config.snsTopicArns, fetchCertificate }),
-    inboundSns: createSnsVerifier({ allowedTopicArns: config.inbound.sesTopicArns, fetchCertificate }),
-    inboundSecrets: config.inbound,
-    routeMaxAttempts: config.inbound.routeMaxAttempts,
-    secretBox: createSecretBox(config.encryptionKey),
-    urlPolicy: { allowInsecure: config.webhooks.allowInsecure },
-    hub: config.hub ? createHubClient(http, config.hub) : undefined,
+  const snsVerifier = (allowedTopicArns: readonly string[]) => createSnsVerifier({ allowedTopicArns, fetchCertificate });
+  const secretBox = createSecretBox(config.encryptionKey);
+  const urlPolicy = { allowInsecure: config.webhooks.allowInsecure };
+  const hub = config.hub ? createHubClient(http, config.hub) : undefined;
+  const apiKeys = cachedApiKeyLookup(db);
+  const sessions = createSessions({
+    db,
+    hub,
+    logger,
     publicUrl: config.publicUrl,
     sessionTtlHours: config.sessionTtlHours,
     hubSessionCacheMs: config.hub?.sessionCacheMs ?? 0,
-    partnerRetry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs },
-    suspendAfterDenials: config.partners.suspendAfterDenials,
-    dialpad: config.dialpad,
-    amazonSns: createSnsVerifier({ allowedTopicArns: config.commerce.amazonTopicArns, fetchCertificate }),
-    commerce: config.commerce,
   });
+  const oauth = { db, sessions, hub, publicUrl: config.publicUrl, logger, suspendAfterDenials: config.partners.suspendAfterDenials };
+  const routeMaxAttempts = config.inbound.routeMaxAttempts;
+  const openApi = buildOpenApiDocument();
+
+  const app = createApp({
+    logger,
+    metrics,
+    guards: [partnerTokenFence(oauth)],
+    providerWebhooks: [
+      sesWebhookRoutes({ db, workflows, sns: snsVerifier(config.snsTopicArns), logger, metrics }),
+      inboundWebhookRoutes({ db, workflows, inboundSns: snsVerifier(config.inbound.sesTopicArns), secrets: config.inbound, routeMaxAttempts, logger, metrics }),
+      channelWebhookRoutes({ db, workflows, secretBox, publicUrl: config.publicUrl, logger, metrics, dialpad: config.dialpad }),
+      commerceWebhookRoutes({ db, workflows, secretBox, amazonSns: snsVerifier(config.commerce.amazonTopicArns), commerce: config.commerce, routeMaxAttempts, logger, metrics }),
+    ],
+    routes: [
+      Router().get('/api/openapi.json', (_req, res) => void res.json(openApi)),
+      healthRoutes({ db, temporal, metrics }),
+      emailRoutes({ db, workflows, apiKeys }),
+      suppressionRoutes({ db, apiKeys }),
+      inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
+      helpdeskRoutes({ db, workflows, apiKeys }),
+      channelRoutes({ db, apiKeys, secretBox }),
+      commerceRoutes({ db, apiKeys, secretBox }),
+      sessions.router,
+      oauthRoutes(oauth),
+      debriefRoutes({ db, workflows, apiKeys, retry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs } }),
+      adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
+    ],
+    trpc: {
+      router: createAppRouter({ webhooks: { db, workflows, secretBox, urlPolicy } }),
+      createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
+    },
+  });
+
   const server = await new Promise<Server>((listening, fail) => {
     const s = app.listen(config.http.port, config.http.host, () => listening(s));
     s.once('error', fail);

@@ -1,6 +1,28 @@
-import { generateApiKey } from '../security/secrets.js';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
 import type { ApiKey, ApiKeyScope } from '../db/tables/api-keys.js';
+import type { Organization } from '../db/tables/organizations.js';
+import { isUuid } from '../db/uuid.js';
+import { generateApiKey } from '../security/secrets.js';
+
+export async function createOrganization(db: DbOrTrx, name: string): Promise<Organization> {
+  return db.insertInto('organizations').values({ id: randomUUID(), name }).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findOrganization(db: DbOrTrx, idOrName: string): Promise<Organization | undefined> {
+  const byId = isUuid(idOrName);
+  return db
+    .selectFrom('organizations')
+    .selectAll()
+    .where(byId ? 'id' : 'name', '=', idOrName)
+    .orderBy('created_at')
+    .executeTakeFirst();
+}
+
+export async function listOrganizations(db: DbOrTrx): Promise<Organization[]> {
+  return db.selectFrom('organizations').selectAll().orderBy('created_at').execute();
+}
 
 /** Creates a key and returns it whole, the only time it is ever seen; only its hash is stored. */
 export async function createApiKey(
@@ -19,4 +41,54 @@ export async function createApiKey(
 /** Looks a key up by its public id; the caller compares the secret hash in constant time. */
 export async function findActiveApiKey(db: DbOrTrx, id: string): Promise<ApiKey | undefined> {
   return db.selectFrom('api_keys').selectAll().where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+}
+
+/** The user Hub vouched for, created on first sign-in and kept current on the next ones. */
+export async function upsertHubUser(
+  db: DbOrTrx,
+  identity: { orgId: string; hubUserId: string; email: string | null; name: string | null },
+): Promise<{ id: string }> {
+  return db
+    .insertInto('users')
+    .values({ id: randomUUID(), org_id: identity.orgId, hub_user_id: identity.hubUserId, email: identity.email, name: identity.name })
+    .onConflict((oc) => oc.column('hub_user_id').doUpdateSet({ email: identity.email, name: identity.name, org_id: identity.orgId }))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+export async function findUserInOrg(db: DbOrTrx, orgId: string, userId: string): Promise<{ id: string } | undefined> {
+  if (!isUuid(userId)) return undefined;
+  return db.selectFrom('users').select('id').where('org_id', '=', orgId).where('id', '=', userId).executeTakeFirst();
+}
+
+export async function insertSession(
+  db: DbOrTrx,
+  session: { tokenHash: Buffer; userId: string; orgId: string; hubSessionId: string; expiresAt: Date },
+): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({
+      token_hash: session.tokenHash,
+      user_id: session.userId,
+      org_id: session.orgId,
+      hub_session_id: session.hubSessionId,
+      expires_at: session.expiresAt,
+      revoked_at: null,
+    })
+    .execute();
+}
+
+/** A session that is neither revoked nor expired. */
+export async function findLiveSession(db: DbOrTrx, tokenHash: Buffer) {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+}
+
+export async function revokeSession(db: DbOrTrx, tokenHash: Buffer): Promise<void> {
+  await db.updateTable('sessions').set({ revoked_at: sql`now()` }).where('token_hash', '=', tokenHash).execute();
 }

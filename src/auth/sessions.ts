@@ -1,6 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { HubRejected, type HubClient } from '../integrations/hub.js';
@@ -8,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import { randomSecret, sha256 } from '../security/secrets.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
+import { findLiveSession, findOrganization, insertSession, revokeSession, upsertHubUser } from './repository.js';
 
 export const SESSION_COOKIE = 'relay_session';
 
@@ -52,18 +51,12 @@ export function createSessions(deps: SessionDeps) {
     const cookie = readCookie(req, SESSION_COOKIE);
     if (!cookie || !/^[A-Za-z0-9_-]{43}$/.test(cookie)) return undefined;
     const hash = sha256(cookie);
-    const session = await deps.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('token_hash', '=', hash)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', sql<Date>`now()`)
-      .executeTakeFirst();
+    const session = await findLiveSession(deps.db, hash);
     if (!session || !deps.hub) return undefined;
     const checkedAt = validated.get(session.hub_session_id);
     if (checkedAt === undefined || Date.now() - checkedAt > deps.hubSessionCacheMs) {
       if (!(await deps.hub.sessionActive(session.hub_session_id))) {
-        await deps.db.updateTable('sessions').set({ revoked_at: sql`now()` }).where('token_hash', '=', hash).execute();
+        await revokeSession(deps.db, hash);
         validated.delete(session.hub_session_id);
         return undefined;
       }
@@ -84,26 +77,16 @@ export function createSessions(deps: SessionDeps) {
       if (error instanceof HubRejected) throw new ApiError('unauthorized', error.message);
       throw error;
     }
-    const org = await deps.db.selectFrom('organizations').select('id').where('id', '=', identity.orgId).executeTakeFirst();
-    if (!org) throw new ApiError('forbidden', 'this organization does not use Relay');
-    const user = await deps.db
-      .insertInto('users')
-      .values({ id: randomUUID(), org_id: identity.orgId, hub_user_id: identity.hubUserId, email: identity.email, name: identity.name })
-      .onConflict((oc) => oc.column('hub_user_id').doUpdateSet({ email: identity.email, name: identity.name, org_id: identity.orgId }))
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    if (!(await findOrganization(deps.db, identity.orgId))) throw new ApiError('forbidden', 'this organization does not use Relay');
+    const user = await upsertHubUser(deps.db, identity);
     const cookie = randomSecret(32);
-    await deps.db
-      .insertInto('sessions')
-      .values({
-        token_hash: sha256(cookie),
-        user_id: user.id,
-        org_id: identity.orgId,
-        hub_session_id: identity.hubSessionId,
-        expires_at: new Date(Date.now() + deps.sessionTtlHours * 3600_000),
-        revoked_at: null,
-      })
-      .execute();
+    await insertSession(deps.db, {
+      tokenHash: sha256(cookie),
+      userId: user.id,
+      orgId: identity.orgId,
+      hubSessionId: identity.hubSessionId,
+      expiresAt: new Date(Date.now() + deps.sessionTtlHours * 3600_000),
+    });
     validated.set(identity.hubSessionId, Date.now());
     res.cookie(SESSION_COOKIE, cookie, {
       httpOnly: true,
@@ -118,7 +101,7 @@ export function createSessions(deps: SessionDeps) {
 
   router.post('/api/portal/logout', async (req, res: Response) => {
     const cookie = readCookie(req, SESSION_COOKIE);
-    if (cookie) await deps.db.updateTable('sessions').set({ revoked_at: sql`now()` }).where('token_hash', '=', sha256(cookie)).execute();
+    if (cookie) await revokeSession(deps.db, sha256(cookie));
     res.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).end();
   });
 

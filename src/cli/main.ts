@@ -6,7 +6,7 @@ import { startApiServer } from '../api/server.js';
 import { ConfigError, describeDegradedModes, loadConfig, type Config } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createApiKey } from '../auth/repository.js';
-import { createOrganization, findOrganization } from '../auth/organization-repository.js';
+import { createOrganization, findOrganization } from '../auth/repository.js';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../db/tables/api-keys.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';

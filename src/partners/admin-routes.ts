@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -9,23 +9,10 @@ import { ReplayRefused, replayWorkflow } from '../temporal/replay.js';
 import { partnerDeliveryWorkflowId } from '../temporal/ids.js';
 import type { Db } from '../db/database.js';
 import { listUnmatchedSesNotifications } from '../sns/repository.js';
-import { constantTimeEqual, sha256 } from '../security/secrets.js';
+import { requireAdminKey } from '../auth/admin-key.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
 import { isUuid } from '../db/uuid.js';
-
-/** `Authorization: Bearer <RELAY_ADMIN_KEY>`; with no admin key configured, nobody is an admin. */
-export function requireAdminKey(adminKey: string | undefined): RequestHandler {
-  const expected = adminKey ? sha256(adminKey) : undefined;
-  return (req, _res, next) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-    // Hashing both sides makes the comparison constant-time whatever the lengths.
-    if (!expected || !match?.[1] || !constantTimeEqual(sha256(match[1]), expected)) {
-      throw new ApiError('unauthorized', 'missing or invalid admin key');
-    }
-    next();
-  };
-}
 
 export const partnerRequest = z.strictObject({
   name: z.string().trim().min(1).max(200),

@@ -1,6 +1,4 @@
-import { initTRPC, TRPCError } from '@trpc/server';
-import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
-import superjson from 'superjson';
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import {
@@ -18,41 +16,16 @@ import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js
 import { checkTargetUrl, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
 import { ReplayRefused } from '../temporal/replay.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
-import type { ApiKeyLookup } from '../auth/api-keys.js';
-import { authenticateApiKey } from '../auth/api-keys.js';
-import type { Sessions } from '../auth/sessions.js';
+import { scopedProcedure, t } from '../auth/trpc.js';
 
-export interface TrpcDeps {
+export interface WebhookRouterDeps {
   db: Db;
   workflows: WorkflowStarter;
-  apiKeys: ApiKeyLookup;
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
-  sessions: Sessions;
 }
 
-/**
- * Who is calling: an API key's organization and scopes, or a dashboard user signed in
- * through Hub (the seed's curl calls send the session cookie), who manages their
- * organization's webhooks. SameSite=Lax keeps the cookie off cross-site posts.
- */
-export async function createTrpcContext(deps: TrpcDeps, { req }: CreateExpressContextOptions) {
-  const key = await authenticateApiKey(deps.apiKeys, req.get('authorization'));
-  if (key) return { deps, principal: key };
-  const session = await deps.sessions.current(req);
-  return { deps, principal: session ? { orgId: session.orgId, scopes: ['webhooks'] as const } : undefined };
-}
-type Context = Awaited<ReturnType<typeof createTrpcContext>>;
-
-// superjson is what makes the wire `{"json": ...}`, as the seed's curl calls send it.
-const t = initTRPC.context<Context>().create({ transformer: superjson });
-
-const webhooksScope = t.middleware(({ ctx, next }) => {
-  if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or invalid API key' });
-  if (!ctx.principal.scopes.includes('webhooks')) throw new TRPCError({ code: 'FORBIDDEN', message: "this API key lacks the 'webhooks' scope" });
-  return next({ ctx: { ...ctx, orgId: ctx.principal.orgId } });
-});
-const procedure = t.procedure.use(webhooksScope);
+const procedure = scopedProcedure('webhooks');
 
 const events = z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYPES.length).transform((list) => [...new Set(list)]);
 const secret = z.string().min(16, 'at least 16 characters').max(256);
@@ -92,18 +65,19 @@ function seal(box: SecretBox, value: string): Buffer {
 
 const notFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'no such webhook' });
 
-export const webhooksRouter = t.router({
-  list: procedure.query(async ({ ctx }) => (await listWebhooks(ctx.deps.db, ctx.orgId)).map(view)),
+export function createWebhooksRouter(deps: WebhookRouterDeps) {
+  return t.router({
+  list: procedure.query(async ({ ctx }) => (await listWebhooks(deps.db, ctx.orgId)).map(view)),
 
   create: procedure
     .input(z.strictObject({ url: z.string().max(2048), events, secret: secret.optional(), enabled: z.boolean().default(true) }))
     .mutation(async ({ ctx, input }) => {
-      const url = await safeUrl(input.url, ctx.deps.urlPolicy);
-      const webhook = await createWebhook(ctx.deps.db, {
+      const url = await safeUrl(input.url, deps.urlPolicy);
+      const webhook = await createWebhook(deps.db, {
         orgId: ctx.orgId,
         url,
         events: input.events,
-        secretSealed: input.secret ? seal(ctx.deps.secretBox, input.secret) : null,
+        secretSealed: input.secret ? seal(deps.secretBox, input.secret) : null,
         enabled: input.enabled,
       });
       return view(webhook);
@@ -112,22 +86,22 @@ export const webhooksRouter = t.router({
   update: procedure
     .input(z.strictObject({ id, url: z.string().max(2048).optional(), events: events.optional(), secret: secret.nullable().optional(), enabled: z.boolean().optional() }))
     .mutation(async ({ ctx, input }) => {
-      if (!(await findWebhook(ctx.deps.db, ctx.orgId, input.id))) throw notFound();
-      const url = input.url === undefined ? undefined : await safeUrl(input.url, ctx.deps.urlPolicy);
-      const secretSealed = input.secret === undefined ? undefined : input.secret === null ? null : seal(ctx.deps.secretBox, input.secret);
-      const webhook = await updateWebhook(ctx.deps.db, ctx.orgId, input.id, { url, events: input.events, secretSealed, enabled: input.enabled });
+      if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+      const url = input.url === undefined ? undefined : await safeUrl(input.url, deps.urlPolicy);
+      const secretSealed = input.secret === undefined ? undefined : input.secret === null ? null : seal(deps.secretBox, input.secret);
+      const webhook = await updateWebhook(deps.db, ctx.orgId, input.id, { url, events: input.events, secretSealed, enabled: input.enabled });
       if (!webhook) throw notFound();
       return view(webhook);
     }),
 
   delete: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
-    if (!(await deleteWebhook(ctx.deps.db, ctx.orgId, input.id))) throw notFound();
+    if (!(await deleteWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
     return { id: input.id, deleted: true };
   }),
 
   /** Sends one signed `webhook.test` event now and answers with what the endpoint said. */
   test: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
-    const { db, workflows } = ctx.deps;
+    const { db, workflows } = deps;
     const webhook = await findWebhook(db, ctx.orgId, input.id);
     if (!webhook) throw notFound();
     const [eventId] = await insertWebhookEvents(db, ctx.orgId, [{ type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } }]);
@@ -152,8 +126,8 @@ export const webhooksRouter = t.router({
   deliveries: procedure
     .input(z.strictObject({ id, limit: z.number().int().min(1).max(100).default(25) }))
     .query(async ({ ctx, input }) => {
-      if (!(await findWebhook(ctx.deps.db, ctx.orgId, input.id))) throw notFound();
-      const rows = await listDeliveries(ctx.deps.db, ctx.orgId, input.id, input.limit);
+      if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+      const rows = await listDeliveries(deps.db, ctx.orgId, input.id, input.limit);
       return rows.map((delivery) => ({
         id: delivery.id,
         eventId: delivery.event_id,
@@ -173,19 +147,17 @@ export const webhooksRouter = t.router({
 
   /** Sends a failed delivery again, with the same event id and body. */
   replay: procedure.input(z.strictObject({ deliveryId: id })).mutation(async ({ ctx, input }) => {
-    const delivery = await findDeliveryForOrg(ctx.deps.db, ctx.orgId, input.deliveryId);
+    const delivery = await findDeliveryForOrg(deps.db, ctx.orgId, input.deliveryId);
     if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
     if (delivery.status !== 'failed') throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed deliveries are replayed` });
     try {
-      await ctx.deps.workflows.replayWebhookDelivery({ deliveryId: delivery.id, eventId: delivery.event_id, webhookId: delivery.webhook_id });
+      await deps.workflows.replayWebhookDelivery({ deliveryId: delivery.id, eventId: delivery.event_id, webhookId: delivery.webhook_id });
     } catch (error) {
       if (error instanceof ReplayRefused) throw new TRPCError({ code: 'CONFLICT', message: error.message });
       throw error;
     }
-    await ctx.deps.db.updateTable('webhook_deliveries').set({ status: 'pending' }).where('id', '=', delivery.id).execute();
+    await deps.db.updateTable('webhook_deliveries').set({ status: 'pending' }).where('id', '=', delivery.id).execute();
     return { deliveryId: delivery.id, status: 'pending' };
   }),
 });
-
-export const appRouter = t.router({ webhooks: webhooksRouter });
-export type AppRouter = typeof appRouter;
+}

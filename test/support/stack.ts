@@ -10,7 +10,7 @@ import { freePort } from './free-port.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/database.js';
 import { createApiKey } from '../../src/auth/repository.js';
-import { createOrganization } from '../../src/auth/organization-repository.js';
+import { createOrganization } from '../../src/auth/repository.js';
 import type { ApiKeyScope } from '../../src/db/tables/api-keys.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
