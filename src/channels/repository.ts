@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { ChannelMessageDraft } from './parse.js';
 import type { DbOrTrx } from '../db/database.js';
 import type { Channel, ChannelType } from '../db/tables/channels.js';
@@ -36,4 +37,37 @@ export async function storeChannelMessages(db: DbOrTrx, channel: Channel, drafts
     .returning('id')
     .execute();
   return rows.map((row) => row.id);
+}
+
+/** Locks one stored channel message for threading; undefined when it does not exist. */
+export async function lockChannelMessage(db: DbOrTrx, messageId: string) {
+  return db.selectFrom('channel_messages').selectAll().where('id', '=', messageId).forUpdate().executeTakeFirst();
+}
+
+/** Messages of one conversation thread one at a time, so a batch of them shares one ticket. */
+export async function lockConversationThread(db: DbOrTrx, orgId: string, type: string, threadKey: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`${orgId}:${type}:${threadKey}`}))`.execute(db);
+}
+
+export async function setChannelMessageTicket(db: DbOrTrx, messageId: string, ticketId: string): Promise<void> {
+  await db.updateTable('channel_messages').set({ ticket_id: ticketId }).where('id', '=', messageId).execute();
+}
+
+/** Keeps a call's record (its states so far, caller, recording, transcription); returns the ticket it already made, if any. */
+export async function saveDialpadCall(
+  db: DbOrTrx,
+  call: { orgId: string; callId: string; states: string[]; caller: string | null; voicemailUrl: string | null; transcription: string | null },
+): Promise<{ ticketId: string | null }> {
+  const existing = await db.selectFrom('dialpad_calls').select('ticket_id').where('call_id', '=', call.callId).forUpdate().executeTakeFirst();
+  const record = { org_id: call.orgId, states: call.states, caller: call.caller, voicemail_url: call.voicemailUrl, transcription: call.transcription, updated_at: sql<Date>`now()` };
+  await db
+    .insertInto('dialpad_calls')
+    .values({ call_id: call.callId, ticket_id: null, ...record })
+    .onConflict((oc) => oc.column('call_id').doUpdateSet(record))
+    .execute();
+  return { ticketId: existing?.ticket_id ?? null };
+}
+
+export async function setDialpadCallTicket(db: DbOrTrx, callId: string, ticketId: string): Promise<void> {
+  await db.updateTable('dialpad_calls').set({ ticket_id: ticketId }).where('call_id', '=', callId).execute();
 }

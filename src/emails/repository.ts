@@ -193,3 +193,14 @@ export function addressOf(mailbox: string): string {
   const match = /<([^<>]+)>\s*$/.exec(mailbox);
   return (match?.[1] ?? mailbox).trim().toLowerCase();
 }
+
+/** The helpdesk ticket number Relay put in the metadata of an email it sent (replies thread back to it). */
+export async function findTicketNumberOfSentEmail(db: DbOrTrx, orgId: string, sesMessageId: string): Promise<number | undefined> {
+  const sent = await db
+    .selectFrom('emails')
+    .select(sql<string | null>`metadata->>'ticket_number'`.as('ticket_number'))
+    .where('org_id', '=', orgId)
+    .where('ses_message_id', '=', sesMessageId)
+    .executeTakeFirst();
+  return sent?.ticket_number && /^\d+$/.test(sent.ticket_number) ? Number(sent.ticket_number) : undefined;
+}

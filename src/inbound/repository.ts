@@ -144,3 +144,8 @@ export async function findSupportAddressOwner(db: DbOrTrx, addresses: string[]):
   const rows = await db.selectFrom('inbound_addresses').select(['address', 'org_id']).where('address', 'in', addresses.map((a) => a.toLowerCase())).execute();
   return new Map(rows.map((row) => [row.address, row.org_id]));
 }
+
+/** The attachments with their bytes, for handing the message on to a product. */
+export async function listInboundAttachmentContents(db: DbOrTrx, inboundId: string) {
+  return db.selectFrom('inbound_attachments').select(['filename', 'content_type', 'size', 'content']).where('inbound_id', '=', inboundId).execute();
+}
