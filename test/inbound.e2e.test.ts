@@ -266,26 +266,45 @@ describe('receiving: every provider, verified', () => {
 type Mail = { from: string; to: string; subject: string; text: string };
 
 describe('classification', () => {
-  it('a delivery-status bounce about mail Relay sent lands on that email and suppresses the address, with no ticket', async () => {
+  async function sentEmail(recipients: string[]) {
     const ses = sesMessageId();
     const emailId = randomUUID();
-    const failed = customer();
     await insertEmail(stack.db, {
       id: emailId,
       orgId: org.orgId,
-      content: { from: support, to: [failed], cc: [], bcc: [], reply_to: [], subject: 'Your invoice', html: null, text: 't', headers: {}, attachments: [] },
+      content: { from: support, to: recipients, cc: [], bcc: [], reply_to: [], subject: 'Your invoice', html: null, text: 't', headers: {}, attachments: [] },
       tags: {},
       metadata: {},
     });
     await stack.db.updateTable('emails').set({ status: 'sent', ses_message_id: ses.id }).where('id', '=', emailId).execute();
+    return { emailId, ses };
+  }
+  const suppressed = async (address: string) => (await call(stack.api.url, `/api/v1/suppressions/${encodeURIComponent(address)}`, { key: org.key })).status !== 404;
 
-    const response = await providers.rawMime(mime.deliveryStatus({ to: support, failedRecipient: failed, originalMessageId: ses.header }));
+  // Inbound mail is unauthenticated: anyone can write a bounce report naming a tenant's SES
+  // Message-ID. Only SES's own events (signed, through SNS) bounce an email or suppress.
+  it('a delivery-status report about mail Relay sent is noted on that email, but bounces nothing and suppresses no one', async () => {
+    const failed = customer();
+    const { emailId, ses } = await sentEmail([failed]);
+    const response = await providers.rawMime(mime.deliveryStatus({ to: support, failedRecipients: [failed], originalMessageId: ses.header }));
     expect(await outcome(response.body.id)).toEqual({ outcome: 'archived', reason: 'bounce' });
     const email = (await call(stack.api.url, `/api/v1/emails/${emailId}`, { key: org.key })).body;
-    expect(email.status).toBe('bounced');
-    expect(email.events.at(-1)).toMatchObject({ type: 'bounced', recipient: failed, detail: { source: 'inbound_dsn', bounce_type: 'Permanent' } });
-    expect((await call(stack.api.url, `/api/v1/suppressions/${encodeURIComponent(failed)}`, { key: org.key })).body.reason).toBe('hard_bounce');
+    expect(email.status).toBe('sent');
+    expect(email.events.at(-1)).toMatchObject({ type: 'bounce_reported', recipient: failed, detail: { source: 'inbound_dsn', verified: false, inbound_id: response.body.id } });
+    expect(await suppressed(failed)).toBe(false);
     expect(await stack.db.selectFrom('conversation_messages').select('id').where('inbound_id', '=', response.body.id).execute()).toEqual([]);
+  });
+
+  it('a forged report listing thousands of addresses notes only the recipients of the email it names', async () => {
+    const recipient = customer();
+    const { emailId, ses } = await sentEmail([recipient]);
+    const strangers = Array.from({ length: 3000 }, () => customer());
+    const response = await providers.rawMime(mime.deliveryStatus({ to: support, failedRecipients: [...strangers, recipient], originalMessageId: ses.header }));
+    expect(await outcome(response.body.id)).toEqual({ outcome: 'archived', reason: 'bounce' });
+    const email = (await call(stack.api.url, `/api/v1/emails/${emailId}`, { key: org.key })).body;
+    expect(email.status).toBe('sent');
+    expect(email.events.filter((event: { type: string }) => event.type === 'bounce_reported').map((event: { recipient: string }) => event.recipient)).toEqual([recipient]);
+    for (const address of [recipient, strangers[0]!, strangers[2999]!]) expect(await suppressed(address)).toBe(false);
   });
 
   it.each<[string, { extraHeaders?: string[]; subject?: string; from?: string }, string]>([

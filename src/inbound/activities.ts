@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db, DbOrTrx } from '../db/database.js';
 import type { Ticket } from '../db/tables/helpdesk.js';
-import { advanceEmailStatus, findEmailOwnerBySesMessageId, findTicketNumberOfSentEmail, insertEmailEvents } from '../emails/index.js';
+import { findEmail, findEmailOwnerBySesMessageId, findTicketNumberOfSentEmail, insertEmailEvents } from '../emails/index.js';
 import { findTicketByMessageIds, findTicketByNumber, findTicketOfInbound, threadMessage } from '../helpdesk/index.js';
 import {
   addRoutingAttempt,
@@ -11,7 +11,6 @@ import {
   saveParsedInbound,
   updateInbound,
 } from './repository.js';
-import { suppressAddress } from '../emails/suppression-repository.js';
 import { webhookEventIdsOf } from '../webhooks/index.js';
 import type { InboundClassification } from '../db/tables/inbound.js';
 import { classifyInbound, SES_MESSAGE_ID, sesMessageIdsIn } from './classify.js';
@@ -33,6 +32,10 @@ export interface PreparedInbound {
   classification: InboundClassification;
   route: InboundRoute;
 }
+
+/** A report is noted on at most this many of our emails, for at most this many recipients each (the inbound size limit bounds the parsing). */
+const MAX_REPORTED_MESSAGES = 10;
+const MAX_NOTED_RECIPIENTS = 50;
 
 const TICKET_SUBJECT = /\[Ticket #(\d{1,9})\]/i;
 
@@ -169,31 +172,28 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
     },
 
     /**
-     * A delivery-status report about mail Relay sent lands on that message: timeline
-     * entry, and for a permanent failure (5.x.x) the bounced status and a suppression.
+     * A delivery-status report received as mail proves nothing (anyone can write one naming
+     * a Message-ID Relay sent): it is noted on the email it names, for that email's own
+     * recipients only, and never bounces the email or suppresses an address. SES's signed
+     * events through SNS do that.
      */
-    async recordInboundBounce({ inboundId }: { inboundId: string }): Promise<{ matched: boolean }> {
+    async noteInboundBounceReport({ inboundId }: { inboundId: string }): Promise<{ noted: number }> {
       const row = await getInbound(db, inboundId);
-      if (!row?.parsed) return { matched: false };
+      if (!row?.parsed) return { noted: 0 };
       const text = `${row.raw.toString('utf8')}\n${row.parsed.text ?? ''}`;
       const permanent = /^Status:\s*5\.\d+\.\d+/im.test(text);
-      const failedRecipients = [...text.matchAll(/^Final-Recipient:\s*rfc822;\s*(\S+)/gim)].map((match) => match[1]!.toLowerCase());
-      let matched = false;
-      for (const sesId of sesMessageIdsIn(text)) {
+      const reported = new Set([...text.matchAll(/^Final-Recipient:\s*rfc822;\s*(\S+)/gim)].map((match) => match[1]!.toLowerCase()));
+      let noted = 0;
+      for (const sesId of sesMessageIdsIn(text).slice(0, MAX_REPORTED_MESSAGES)) {
         const owner = await findEmailOwnerBySesMessageId(db, sesId);
-        if (!owner) continue;
-        matched = true;
-        await db.transaction().execute(async (trx) => {
-          const detail = { source: 'inbound_dsn', inbound_id: inboundId, bounce_type: permanent ? 'Permanent' : 'Transient' };
-          await insertEmailEvents(trx, (failedRecipients.length ? failedRecipients : [null]).map((recipient) => ({ ...owner, type: 'bounced' as const, recipient, detail })));
-          if (permanent) {
-            await advanceEmailStatus(trx, owner.orgId, owner.emailId, 'bounced', ['queued', 'sent', 'delivered']);
-            for (const address of failedRecipients) await suppressAddress(trx, { orgId: owner.orgId, address, reason: 'hard_bounce', sourceEmailId: owner.emailId, detail });
-          }
-          await updateInbound(trx, inboundId, { orgId: owner.orgId });
-        });
+        const email = owner && (await findEmail(db, owner.orgId, owner.emailId));
+        if (!email) continue;
+        const recipients = email.recipients.filter((address) => reported.has(address)).slice(0, MAX_NOTED_RECIPIENTS);
+        const detail = { source: 'inbound_dsn', verified: false, inbound_id: inboundId, bounce_type: permanent ? 'Permanent' : 'Transient' };
+        await insertEmailEvents(db, recipients.map((recipient) => ({ ...owner, type: 'bounce_reported' as const, recipient, detail })));
+        noted += recipients.length;
       }
-      return { matched };
+      return { noted };
     },
 
     async archiveInbound({ inboundId, reason, detail }: { inboundId: string; reason: string; detail?: Record<string, unknown> }): Promise<void> {

@@ -27,7 +27,7 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
   if ('unreadable' in prepared) return archive(inboundId, 'unreadable', { error: prepared.unreadable });
   const { classification, route } = prepared;
 
-  if (classification === 'bounce') await activities.recordInboundBounce({ inboundId });
+  if (classification === 'bounce') await activities.noteInboundBounceReport({ inboundId });
   if (classification in NOT_ROUTED) return archive(inboundId, NOT_ROUTED[classification as keyof typeof NOT_ROUTED]);
 
   if (route.target === 'none') return archive(inboundId, 'no_route');

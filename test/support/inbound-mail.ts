@@ -57,7 +57,7 @@ export const mime = {
       '',
     ].join('\r\n');
   },
-  deliveryStatus(o: { to: string; failedRecipient: string; originalMessageId: string }) {
+  deliveryStatus(o: { to: string; failedRecipients: string[]; originalMessageId: string }) {
     const boundary = `r-${randomBytes(6).toString('hex')}`;
     return [
       'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>',
@@ -77,10 +77,13 @@ export const mime = {
       '',
       'Reporting-MTA: dns; mx.example.org',
       '',
-      `Final-Recipient: rfc822; ${o.failedRecipient}`,
-      'Action: failed',
-      'Status: 5.1.1',
-      'Diagnostic-Code: smtp; 550 5.1.1 user unknown',
+      ...o.failedRecipients.flatMap((recipient) => [
+        `Final-Recipient: rfc822; ${recipient}`,
+        'Action: failed',
+        'Status: 5.1.1',
+        'Diagnostic-Code: smtp; 550 5.1.1 user unknown',
+        '',
+      ]),
       `--${boundary}`,
       'Content-Type: text/rfc822-headers',
       '',
