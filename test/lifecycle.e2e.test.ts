@@ -1,3 +1,4 @@
+import { sesEventWorkflowId, snsSubscriptionWorkflowId } from '../src/temporal/ids.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsRecordingHttp } from './fakes/aws-http.js';
@@ -51,9 +52,9 @@ const postSns = (message: unknown, rawBody?: string) =>
 
 const emailView = async (id: string, apiKey = key) => (await call(stack.api.url, `/api/v1/emails/${id}`, { key: apiKey })).body;
 
-async function processed(snsMessageId: string) {
-  const handle = stack.client.workflow.getHandle(`ses-event-${snsMessageId}`);
-  return eventually(async () => handle.result(), `ses-event-${snsMessageId} to finish`);
+async function processed(snsMessageId: string, workflowId = sesEventWorkflowId(snsMessageId)) {
+  const handle = stack.client.workflow.getHandle(workflowId);
+  return eventually(async () => handle.result(), `${workflowId} to finish`);
 }
 
 describe('SNS verification', () => {
@@ -74,7 +75,7 @@ describe('SNS verification', () => {
     }
     expect((await postSns(undefined, '{not json')).status).toBe(401);
     expect(certificateRequests.every((url) => url === CERT_URL)).toBe(true);
-    const stored = await stack.db.selectFrom('ses_notifications').select('sns_message_id').execute();
+    const stored = await stack.db.selectFrom('sns_messages').select('sns_message_id').execute();
     expect(stored).toEqual([]);
     const metrics = await (await fetch(`${stack.api.url}/metrics`)).text();
     expect(metrics).toContain('relay_webhooks_total{provider="sns",outcome="rejected"} 6');
@@ -106,7 +107,7 @@ describe('SNS verification', () => {
     expect(http.awsRequests).toEqual([]);
 
     expect((await postSns(confirmation)).status).toBe(200);
-    await processed(confirmation.MessageId);
+    await processed(confirmation.MessageId, snsSubscriptionWorkflowId(confirmation.MessageId));
     expect(http.awsRequests.map((request) => [request.method, request.url])).toEqual([['GET', subscribeUrl]]);
   });
 });

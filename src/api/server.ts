@@ -11,7 +11,7 @@ import { commerceRoutes } from '../commerce/routes.js';
 import { commerceWebhookRoutes } from '../commerce/webhook-routes.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { emailRoutes } from '../emails/routes.js';
+import { emailAdminRoutes, emailRoutes } from '../emails/routes.js';
 import { sesWebhookRoutes } from '../emails/ses-webhook-routes.js';
 import { suppressionRoutes } from '../emails/suppression-routes.js';
 import { helpdeskRoutes } from '../helpdesk/routes.js';
@@ -100,6 +100,7 @@ export async function startApiServer(deps: {
       sessions.router,
       oauthRoutes(oauth),
       debriefRoutes({ db, workflows, apiKeys, retry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs } }),
+      emailAdminRoutes({ db, adminKey: config.adminKey }),
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {

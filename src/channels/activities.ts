@@ -94,3 +94,5 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
     },
   };
 }
+
+export type ChannelActivities = ReturnType<typeof createChannelActivities>;

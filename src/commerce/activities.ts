@@ -308,3 +308,5 @@ export function createCommerceActivities({ db, logger }: CommerceActivityDeps) {
     },
   };
 }
+
+export type CommerceActivities = ReturnType<typeof createCommerceActivities>;

@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { Webhook, WebhookVerificationError } from 'svix';
 import type { Db } from '../db/database.js';
 import { storeInbound } from '../inbound/repository.js';
-import { insertSesNotification } from '../sns/repository.js';
+import { acceptSnsControlMessage } from '../sns/index.js';
 import type { CommerceAccountProvider } from '../db/tables/commerce.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -164,10 +164,7 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
       if (error instanceof SnsVerificationError) return refuse('amazon', `SNS: ${error.message}`);
       throw error;
     }
-    if (message.Type === 'SubscriptionConfirmation') {
-      await insertSesNotification(deps.db, { snsMessageId: message.MessageId, topicArn: message.TopicArn, eventType: message.Type, sesMessageId: null, payload: message });
-      await deps.workflows.startSesNotification({ snsMessageId: message.MessageId, type: 'SubscriptionConfirmation' });
-    } else if (message.Type === 'Notification') {
+    if (!(await acceptSnsControlMessage(deps, message))) {
       let notification: Json;
       try {
         notification = JSON.parse(message.Message) as Json;

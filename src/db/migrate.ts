@@ -7,6 +7,7 @@ import * as partners from './migrations/2026-11-26T0400-partners.js';
 import * as channels from './migrations/2026-11-26T0500-channels.js';
 import * as commerce from './migrations/2026-11-26T0600-commerce.js';
 import * as unverifiedBounceReports from './migrations/2026-11-29T0000-unverified-bounce-reports.js';
+import * as snsMessages from './migrations/2026-11-29T0100-sns-messages.js';
 import type { Db } from './database.js';
 
 /**
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T0500-channels': channels,
   '2026-11-26T0600-commerce': commerce,
   '2026-11-29T0000-unverified-bounce-reports': unverifiedBounceReports,
+  '2026-11-29T0100-sns-messages': snsMessages,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

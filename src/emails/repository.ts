@@ -204,3 +204,40 @@ export async function findTicketNumberOfSentEmail(db: DbOrTrx, orgId: string, se
     .executeTakeFirst();
   return sent?.ticket_number && /^\d+$/.test(sent.ticket_number) ? Number(sent.ticket_number) : undefined;
 }
+
+/** Queued emails stored before `before`, oldest first: candidates for the stranded-email sweep. */
+export async function listQueuedEmailsOlderThan(db: DbOrTrx, before: Date, limit: number): Promise<{ id: string; org_id: string }[]> {
+  return db.selectFrom('emails').select(['id', 'org_id']).where('status', '=', 'queued').where('created_at', '<', before).orderBy('created_at').limit(limit).execute();
+}
+
+/** An SES event can arrive before Relay recorded the send: the event's SES id fills the gap. */
+export async function fillSesMessageId(db: DbOrTrx, orgId: string, emailId: string, sesMessageId: string): Promise<void> {
+  await db.updateTable('emails').set({ ses_message_id: sesMessageId }).where('org_id', '=', orgId).where('id', '=', emailId).where('ses_message_id', 'is', null).execute();
+}
+
+/** Sends and permanently bounced emails of an organization within the last `windowHours`. */
+export async function countRecentSendsAndBounces(db: DbOrTrx, orgId: string, windowHours: number): Promise<{ sends: string; bounces: string }> {
+  return db
+    .selectFrom('email_events')
+    .select([
+      sql<string>`count(*) filter (where type = 'sent')`.as('sends'),
+      sql<string>`count(distinct email_id) filter (where type = 'bounced' and detail->>'bounce_type' = 'Permanent')`.as('bounces'),
+    ])
+    .where('org_id', '=', orgId)
+    .where('occurred_at', '>', sql<Date>`now() - make_interval(hours => ${windowHours})`)
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Claims the organization's bounce-rate alert: only when the previous one is older than
+ * the window, so at most one alert goes out per window. Undefined when not claimed.
+ */
+export async function claimBounceRateAlert(db: DbOrTrx, orgId: string, rate: number, windowHours: number): Promise<{ alerted_at: Date } | undefined> {
+  const since = sql<Date>`now() - make_interval(hours => ${windowHours})`;
+  return db
+    .insertInto('bounce_rate_alerts')
+    .values({ org_id: orgId, alerted_at: sql<Date>`now()`, bounce_rate: rate })
+    .onConflict((oc) => oc.column('org_id').doUpdateSet({ alerted_at: sql`now()`, bounce_rate: rate }).where('bounce_rate_alerts.alerted_at', '<=', since))
+    .returning('alerted_at')
+    .executeTakeFirst();
+}

@@ -6,6 +6,9 @@ import { acceptEmails, type IdempotencyRequest } from './accept.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
+import { requireAdminKey } from '../auth/admin-key.js';
+import { listUnmatchedSnsMessages } from '../sns/index.js';
+import { z } from 'zod';
 import {
   MAX_ATTACHMENT_BYTES,
   attachmentBytes,
@@ -133,4 +136,25 @@ function recipientStates(email: Email, events: { type: string; recipient: string
     const latest = events.filter((event) => event.recipient === address && RECIPIENT_STATES.has(event.type)).at(-1);
     return { address, status: latest?.type ?? fallback, at: latest?.at ?? null };
   });
+}
+
+/** Operators' view across organizations: SES events that named no message Relay sent, kept, never dropped. */
+export function emailAdminRoutes(deps: { db: Db; adminKey: string | undefined }): Router {
+  const router = Router();
+  router.get('/api/admin/ses-notifications/unmatched', requireAdminKey(deps.adminKey), async (req, res) => {
+    const { limit } = parseOr400(z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }), req.query, 'query');
+    const rows = await listUnmatchedSnsMessages(deps.db, limit);
+    res.json({
+      data: rows.map((row) => ({
+        sns_message_id: row.sns_message_id,
+        topic_arn: row.topic_arn,
+        event_type: row.event_type,
+        ses_message_id: row.ses_message_id,
+        received_at: row.received_at.toISOString(),
+        message: (row.payload as { Message?: string }).Message,
+      })),
+    });
+  });
+
+  return router;
 }

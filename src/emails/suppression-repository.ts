@@ -1,5 +1,5 @@
 import type { DbOrTrx } from '../db/database.js';
-import type { Suppression, SuppressionReason } from '../db/tables/lifecycle.js';
+import type { Suppression, SuppressionReason } from '../db/tables/suppressions.js';
 
 /** Adds or refreshes a suppression; the first reason and source stay unless a complaint outranks them. */
 export async function suppressAddress(

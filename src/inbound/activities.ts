@@ -222,3 +222,5 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
     },
   };
 }
+
+export type InboundActivities = ReturnType<typeof createInboundActivities>;

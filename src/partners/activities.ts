@@ -133,3 +133,5 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
     },
   };
 }
+
+export type PartnerActivities = ReturnType<typeof createPartnerActivities>;

@@ -8,7 +8,6 @@ import { checkTargetUrl, SsrfRefused, type UrlPolicy } from '../security/ssrf.js
 import { ReplayRefused, replayWorkflow } from '../temporal/replay.js';
 import { partnerDeliveryWorkflowId } from '../temporal/ids.js';
 import type { Db } from '../db/database.js';
-import { listUnmatchedSesNotifications } from '../sns/repository.js';
 import { requireAdminKey } from '../auth/admin-key.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
@@ -124,22 +123,6 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
       if (error instanceof WorkflowNotFoundError) throw new ApiError('not_found', 'no such partner delivery');
       throw error;
     }
-  });
-
-  // SES events that named no message Relay sent: kept, never dropped, and shown here.
-  router.get('/api/admin/ses-notifications/unmatched', admin, async (req, res) => {
-    const { limit } = parseOr400(z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }), req.query, 'query');
-    const rows = await listUnmatchedSesNotifications(deps.db, limit);
-    res.json({
-      data: rows.map((row) => ({
-        sns_message_id: row.sns_message_id,
-        topic_arn: row.topic_arn,
-        event_type: row.event_type,
-        ses_message_id: row.ses_message_id,
-        received_at: row.received_at.toISOString(),
-        message: (row.payload as { Message?: string }).Message,
-      })),
-    });
   });
 
   return router;

@@ -6,7 +6,8 @@ export const emailWorkflowId = (emailId: string): string => `email-${emailId}`;
 /** SES calls run on their own rate-limited task queue beside the workflow's. */
 export const sesTaskQueueFor = (taskQueue: string): string => `${taskQueue}-ses`;
 
-export const sesNotificationWorkflowId = (snsMessageId: string): string => `ses-event-${snsMessageId}`;
+export const sesEventWorkflowId = (snsMessageId: string): string => `ses-event-${snsMessageId}`;
+export const snsSubscriptionWorkflowId = (snsMessageId: string): string => `sns-subscription-${snsMessageId}`;
 
 /** A hand-run usage report (`relay billing run`). */
 export const dailyUsageWorkflowId = (date: string): string => `daily-usage-${date}`;

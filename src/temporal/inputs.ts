@@ -13,9 +13,12 @@ export interface SendEmailInput extends ReplayMarker {
 
 export type SendEmailResult = { status: 'sent'; sesMessageId: string } | { status: 'suppressed' };
 
-export interface SesNotificationInput {
+export interface SesEventInput {
   snsMessageId: string;
-  type: 'Notification' | 'SubscriptionConfirmation';
+}
+
+export interface SnsSubscriptionInput {
+  snsMessageId: string;
 }
 
 export interface DailyUsageInput {

@@ -42,3 +42,5 @@ export function createUsageActivities({ db, books, logger }: UsageActivityDeps) 
     },
   };
 }
+
+export type UsageActivities = ReturnType<typeof createUsageActivities>;

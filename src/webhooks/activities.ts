@@ -81,3 +81,5 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
     },
   };
 }
+
+export type WebhookActivities = ReturnType<typeof createWebhookActivities>;

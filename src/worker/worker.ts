@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { SES_ACTIVITY_NAMES, type Activities } from './activities.js';
+import { SES_ACTIVITY_NAMES } from '../emails/activities.js';
+import type { Activities } from './activities.js';
 import { sesTaskQueueFor } from '../temporal/ids.js';
 
 export interface RelayWorkerOptions {

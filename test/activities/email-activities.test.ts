@@ -55,7 +55,7 @@ const workflows = {
 };
 
 function activitiesWith(ses: SesSender) {
-  return createEmailActivities({ db, ses, logger: createLogger({ level: 'silent' }), metrics: createMetrics(), workflows });
+  return createEmailActivities({ db, ses, logger: createLogger({ level: 'silent' }), metrics: createMetrics(), workflows, bounceAlert: { threshold: 0.05, windowHours: 24, minSends: 100 } });
 }
 
 describe('startStrandedEmails', () => {
