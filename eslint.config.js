@@ -22,9 +22,22 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'no Node built-ins in workflow code: use an activity' },
-            { group: ['pg', 'kysely', 'express', '@aws-sdk/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'I/O belongs in activities' },
             {
-              group: ['**/db/**', '**/api/**', '**/http/**', '**/auth/**', '**/integrations/**', '**/security/**', '**/activities.js', '**/*repository.js', '**/*routes.js'],
+              group: ['pg', 'kysely', 'express', '@aws-sdk/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+              message: 'I/O belongs in activities',
+            },
+            {
+              group: [
+                '**/db/**',
+                '**/api/**',
+                '**/http/**',
+                '**/auth/**',
+                '**/integrations/**',
+                '**/security/**',
+                '**/activities.js',
+                '**/*repository.js',
+                '**/*routes.js',
+              ],
               message: 'workflows import only types of activities',
               allowTypeImports: true,
             },

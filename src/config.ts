@@ -43,18 +43,38 @@ const configSchema = z.object({
   SNS_TOPIC_ARNS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((arn) => arn.trim())
+        .filter(Boolean),
+    ),
 
   RELAY_ADMIN_KEY: optionalString,
   INTEGRATION_KEY: optionalString,
-  BUS_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  BUS_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   BUS_INTEGRATION_KEY: optionalString,
-  HUB_BILLING_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  HUB_BILLING_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 
   RELAY_INBOUND_DOMAIN: z.string().min(3).default('relay.theonestack.com'),
-  PSA_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
-  CRM_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
-  PORTAL_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  PSA_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  CRM_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  PORTAL_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   // Attempts at a product before the message goes to the inbound archive instead.
   INBOUND_ROUTE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   MAILGUN_WEBHOOK_SIGNING_KEY: optionalString,
@@ -66,7 +86,12 @@ const configSchema = z.object({
   SES_INBOUND_TOPIC_ARNS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((arn) => arn.trim())
+        .filter(Boolean),
+    ),
 
   // 32 bytes, base64: encrypts secrets Relay must use later (webhook signing secrets).
   RELAY_ENCRYPTION_KEY: optionalString,
@@ -83,8 +108,14 @@ const configSchema = z.object({
     }),
 
   // Where Relay is reached from outside (OAuth redirects, consent page, cookies' Secure flag).
-  PUBLIC_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
-  HUB_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  PUBLIC_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  HUB_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   PORTAL_SSO_SECRET: optionalString,
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
   // Sessions are re-validated with Hub at most this often, so a user removed in Hub loses access within it.
@@ -108,7 +139,12 @@ const configSchema = z.object({
   AMAZON_SNS_TOPIC_ARNS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((arn) => arn.trim())
+        .filter(Boolean),
+    ),
 
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
@@ -275,7 +311,11 @@ export function describeDegradedModes(config: Config): string[] {
   }
   if (!config.bus) notes.push('BUS_API_URL or BUS_INTEGRATION_KEY is not set: email sending works, but no events are emitted to the Bus');
   if (!config.booksUrl) notes.push('HUB_BILLING_API_URL is not set: email sending works, but daily usage is not reported to Books');
-  for (const [name, url] of [['PSA_API_URL', config.inbound.psaUrl], ['CRM_API_URL', config.inbound.crmUrl], ['PORTAL_API_URL', config.inbound.portalUrl]] as const) {
+  for (const [name, url] of [
+    ['PSA_API_URL', config.inbound.psaUrl],
+    ['CRM_API_URL', config.inbound.crmUrl],
+    ['PORTAL_API_URL', config.inbound.portalUrl],
+  ] as const) {
     if (!url || !config.integrationKey) notes.push(`${name} or INTEGRATION_KEY is not set: inbound mail for it goes to the inbound archive`);
   }
   const { mailgunSigningKey, sendgridPublicKey, postmarkToken, cloudmailin, sesTopicArns } = config.inbound;

@@ -60,7 +60,8 @@ export async function startApiServer(deps: {
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
   });
   const http = createHttpClient({ timeoutMs: 5000 });
-  const fetchCertificate = deps.fetchSnsCertificate ?? (async (url: string) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body);
+  const fetchCertificate =
+    deps.fetchSnsCertificate ?? (async (url: string) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body);
   const snsVerifier = (allowedTopicArns: readonly string[]) => createSnsVerifier({ allowedTopicArns, fetchCertificate });
   const secretBox = createSecretBox(config.encryptionKey);
   const urlPolicy = { allowInsecure: config.webhooks.allowInsecure };
@@ -86,7 +87,16 @@ export async function startApiServer(deps: {
       sesWebhookRoutes({ db, workflows, sns: snsVerifier(config.snsTopicArns), logger, metrics }),
       inboundWebhookRoutes({ db, workflows, inboundSns: snsVerifier(config.inbound.sesTopicArns), secrets: config.inbound, routeMaxAttempts, logger, metrics }),
       channelWebhookRoutes({ db, workflows, secretBox, publicUrl: config.publicUrl, logger, metrics, dialpad: config.dialpad }),
-      commerceWebhookRoutes({ db, workflows, secretBox, amazonSns: snsVerifier(config.commerce.amazonTopicArns), commerce: config.commerce, routeMaxAttempts, logger, metrics }),
+      commerceWebhookRoutes({
+        db,
+        workflows,
+        secretBox,
+        amazonSns: snsVerifier(config.commerce.amazonTopicArns),
+        commerce: config.commerce,
+        routeMaxAttempts,
+        logger,
+        metrics,
+      }),
     ],
     routes: [
       Router().get('/api/openapi.json', (_req, res) => void res.json(openApi)),

@@ -10,8 +10,7 @@ import type { Sessions, SessionUser } from './sessions.js';
  * person signed in through Hub (the seed's curl calls send the session cookie).
  */
 export type Caller =
-  | { kind: 'api-key'; orgId: string; keyId: string; scopes: readonly ApiKeyScope[] }
-  | { kind: 'user'; orgId: string; userId: string; session: SessionUser };
+  { kind: 'api-key'; orgId: string; keyId: string; scopes: readonly ApiKeyScope[] } | { kind: 'user'; orgId: string; userId: string; session: SessionUser };
 
 export interface TrpcContext {
   caller: Caller | undefined;

@@ -31,9 +31,19 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
 
         const threaded = await threadMessage(trx, {
           orgId: message.org_id,
-          customer: { by: 'identity', channelType: message.type, identity: message.sender, name: message.sender_name, phone: isPhone(message.sender) ? message.sender : null },
+          customer: {
+            by: 'identity',
+            channelType: message.type,
+            identity: message.sender,
+            name: message.sender_name,
+            phone: isPhone(message.sender) ? message.sender : null,
+          },
           ticket: await findOpenThreadTicket(trx, message.org_id, message.type, message.thread_key),
-          newTicket: { subject: `${CHANNEL_NAMES[message.type]} from ${message.sender_name ?? message.sender}`, channel: message.type, threadKey: message.thread_key },
+          newTicket: {
+            subject: `${CHANNEL_NAMES[message.type]} from ${message.sender_name ?? message.sender}`,
+            channel: message.type,
+            threadKey: message.thread_key,
+          },
           message: {
             direction: 'inbound',
             channel: message.type,
@@ -84,7 +94,16 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
           // Every voicemail is a ticket of its own.
           ticket: undefined,
           newTicket: { subject: `Voicemail from ${call.callerName ?? caller}`, channel: 'dialpad', threadKey: `call:${call.callId}` },
-          message: { direction: 'inbound', channel: 'dialpad', fromAddress: caller, subject: 'Voicemail', text, html: null, messageId: `dialpad-call:${call.callId}`, inboundId: null },
+          message: {
+            direction: 'inbound',
+            channel: 'dialpad',
+            fromAddress: caller,
+            subject: 'Voicemail',
+            text,
+            html: null,
+            messageId: `dialpad-call:${call.callId}`,
+            inboundId: null,
+          },
           sourceId,
         });
         await setDialpadCallTicket(trx, call.callId, threaded.ticket.id);

@@ -12,7 +12,22 @@ export interface ChannelMessageDraft {
 }
 
 /** Kinds that are conversation; the rest (read, delivery) are stored but thread nothing. */
-export const THREADED_KINDS = new Set(['text', 'image', 'document', 'audio', 'video', 'location', 'contacts', 'interactive', 'button', 'sticker', 'postback', 'message', 'sms', 'slack_message']);
+export const THREADED_KINDS = new Set([
+  'text',
+  'image',
+  'document',
+  'audio',
+  'video',
+  'location',
+  'contacts',
+  'interactive',
+  'button',
+  'sticker',
+  'postback',
+  'message',
+  'sms',
+  'slack_message',
+]);
 
 type Json = Record<string, any>;
 const asArray = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
@@ -32,7 +47,10 @@ function whatsappBody(message: Json): string | null {
     case 'location':
       return `[location] ${message.location?.name ?? ''} ${message.location?.latitude},${message.location?.longitude}`.trim();
     case 'contacts':
-      return `[contacts] ${asArray(message.contacts).map((contact) => contact.name?.formatted_name).filter(Boolean).join(', ')}`;
+      return `[contacts] ${asArray(message.contacts)
+        .map((contact) => contact.name?.formatted_name)
+        .filter(Boolean)
+        .join(', ')}`;
     case 'interactive':
       return message.interactive?.button_reply?.title ?? message.interactive?.list_reply?.title ?? '[interactive]';
     default:
@@ -42,14 +60,22 @@ function whatsappBody(message: Json): string | null {
 
 /** The WhatsApp phone_number_ids a webhook names (a POST may batch several entries). */
 export function whatsappPhoneNumberIds(body: Json): string[] {
-  return [...new Set(asArray(body.entry).flatMap((entry) => asArray(entry.changes).map((change) => String(change.value?.metadata?.phone_number_id ?? ''))).filter(Boolean))];
+  return [
+    ...new Set(
+      asArray(body.entry)
+        .flatMap((entry) => asArray(entry.changes).map((change) => String(change.value?.metadata?.phone_number_id ?? '')))
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export function whatsappMessages(body: Json): { phoneNumberId: string; draft: ChannelMessageDraft }[] {
   // Profile names may come in any entry of a batch; every message from that wa_id gets it.
   const names = new Map(
     asArray(body.entry).flatMap((entry) =>
-      asArray(entry.changes).flatMap((change) => asArray(change.value?.contacts).map((contact) => [String(contact.wa_id), contact.profile?.name ?? null] as const)),
+      asArray(entry.changes).flatMap((change) =>
+        asArray(change.value?.contacts).map((contact) => [String(contact.wa_id), contact.profile?.name ?? null] as const),
+      ),
     ),
   );
   return asArray(body.entry).flatMap((entry) =>
@@ -72,7 +98,13 @@ export function whatsappMessages(body: Json): { phoneNumberId: string; draft: Ch
 }
 
 export function messengerPageIds(body: Json): string[] {
-  return [...new Set(asArray(body.entry).map((entry) => String(entry.id ?? '')).filter(Boolean))];
+  return [
+    ...new Set(
+      asArray(body.entry)
+        .map((entry) => String(entry.id ?? ''))
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export function messengerEvents(body: Json): { pageId: string; draft: ChannelMessageDraft }[] {
@@ -84,11 +116,18 @@ export function messengerEvents(body: Json): { pageId: string; draft: ChannelMes
         event.message?.mid ?? event.postback?.mid ?? `${kind}:${psid}:${event.timestamp ?? ''}:${digest(event.read ?? event.delivery ?? event.postback ?? {})}`;
       const body =
         kind === 'message'
-          ? (event.message?.text ?? (asArray(event.message?.attachments).map((attachment) => `[${attachment.type}] ${attachment.payload?.url ?? ''}`.trim()).join(' ') || null))
+          ? (event.message?.text ??
+            (asArray(event.message?.attachments)
+              .map((attachment) => `[${attachment.type}] ${attachment.payload?.url ?? ''}`.trim())
+              .join(' ') ||
+              null))
           : kind === 'postback'
             ? (event.postback?.title ?? event.postback?.payload ?? null)
             : null;
-      return { pageId: String(entry.id), draft: { externalId: String(externalId), kind, sender: psid, senderName: null, threadKey: psid, body, payload: event } };
+      return {
+        pageId: String(entry.id),
+        draft: { externalId: String(externalId), kind, sender: psid, senderName: null, threadKey: psid, body, payload: event },
+      };
     }),
   );
 }

@@ -59,7 +59,14 @@ export async function saveDialpadCall(
   call: { orgId: string; callId: string; states: string[]; caller: string | null; voicemailUrl: string | null; transcription: string | null },
 ): Promise<{ ticketId: string | null }> {
   const existing = await db.selectFrom('dialpad_calls').select('ticket_id').where('call_id', '=', call.callId).forUpdate().executeTakeFirst();
-  const record = { org_id: call.orgId, states: call.states, caller: call.caller, voicemail_url: call.voicemailUrl, transcription: call.transcription, updated_at: sql<Date>`now()` };
+  const record = {
+    org_id: call.orgId,
+    states: call.states,
+    caller: call.caller,
+    voicemail_url: call.voicemailUrl,
+    transcription: call.transcription,
+    updated_at: sql<Date>`now()`,
+  };
   await db
     .insertInto('dialpad_calls')
     .values({ call_id: call.callId, ticket_id: null, ...record })

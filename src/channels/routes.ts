@@ -55,7 +55,15 @@ export function channelRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox: 
     }
     const channel = await deps.db
       .insertInto('channels')
-      .values({ id: randomUUID(), org_id: orgId, type: request.type, address: request.address, secret_sealed: sealed.secret, verify_token_sealed: sealed.verifyToken, auto_reply: request.auto_reply ?? null })
+      .values({
+        id: randomUUID(),
+        org_id: orgId,
+        type: request.type,
+        address: request.address,
+        secret_sealed: sealed.secret,
+        verify_token_sealed: sealed.verifyToken,
+        auto_reply: request.auto_reply ?? null,
+      })
       .onConflict((oc) => oc.columns(['type', 'address']).doNothing())
       .returningAll()
       .executeTakeFirst();

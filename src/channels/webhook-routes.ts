@@ -82,7 +82,10 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
       refuse('twilio', 'Twilio signature does not verify');
     }
     if (!params.MessageSid || !params.From) throw new ApiError('validation_failed', 'MessageSid and From are required');
-    const media = Array.from({ length: Math.min(Number(params.NumMedia ?? 0) || 0, 10) }, (_, index) => ({ url: params[`MediaUrl${index}`], content_type: params[`MediaContentType${index}`] }));
+    const media = Array.from({ length: Math.min(Number(params.NumMedia ?? 0) || 0, 10) }, (_, index) => ({
+      url: params[`MediaUrl${index}`],
+      content_type: params[`MediaContentType${index}`],
+    }));
     await accept('twilio', channel!, [
       {
         externalId: params.MessageSid,
@@ -106,7 +109,9 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
     const channel = phoneNumberId ? await findChannel(deps.db, 'whatsapp', phoneNumberId) : undefined;
     if (!channel || !metaSignatureValid(channel, req, body)) refuse('whatsapp', 'x-hub-signature-256 does not verify');
     // One signature covers the batch; messages for numbers of another organization are not taken from it.
-    const drafts = whatsappMessages(json).filter((entry) => entry.phoneNumberId === channel!.address).map((entry) => entry.draft);
+    const drafts = whatsappMessages(json)
+      .filter((entry) => entry.phoneNumberId === channel!.address)
+      .map((entry) => entry.draft);
     await accept('whatsapp', channel!, drafts);
     res.json({ received: true });
   });
@@ -118,7 +123,9 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
     const [pageId] = messengerPageIds(json);
     const channel = pageId ? await findChannel(deps.db, 'messenger', pageId) : undefined;
     if (!channel || !metaSignatureValid(channel, req, body)) refuse('messenger', 'x-hub-signature-256 does not verify');
-    const drafts = messengerEvents(json).filter((entry) => entry.pageId === channel!.address).map((entry) => entry.draft);
+    const drafts = messengerEvents(json)
+      .filter((entry) => entry.pageId === channel!.address)
+      .map((entry) => entry.draft);
     await accept('messenger', channel!, drafts);
     res.json({ received: true });
   });
@@ -140,11 +147,25 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
     const callId = String(json.call_id);
     // Stored first (once per call and state), then handed to the call's workflow.
     const [stored] = await storeChannelMessages(deps.db, channel!, [
-      { externalId: `call:${callId}:${json.state}`, kind: 'call_event', sender: String(json.contact?.phone_number ?? ''), senderName: json.contact?.name ?? null, threadKey: `call:${callId}`, body: null, payload: json },
+      {
+        externalId: `call:${callId}:${json.state}`,
+        kind: 'call_event',
+        sender: String(json.contact?.phone_number ?? ''),
+        senderName: json.contact?.name ?? null,
+        threadKey: `call:${callId}`,
+        body: null,
+        payload: json,
+      },
     ]);
     if (stored) {
       await deps.workflows.signalDialpadCall(
-        { orgId: channel!.org_id, callId, voicemailWaitMs: deps.dialpad.voicemailWaitMs, afterHangupWaitMs: deps.dialpad.afterHangupWaitMs, maxCallMs: MAX_CALL_MS },
+        {
+          orgId: channel!.org_id,
+          callId,
+          voicemailWaitMs: deps.dialpad.voicemailWaitMs,
+          afterHangupWaitMs: deps.dialpad.afterHangupWaitMs,
+          maxCallMs: MAX_CALL_MS,
+        },
         {
           state: json.state,
           caller: json.contact?.phone_number ?? null,
@@ -167,7 +188,9 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
     const json = parseJsonObject(body);
     // A linked channel is "team:channel"; the handshake names no channel, so any linked app's secret may sign it.
     const address = json.event?.channel ? `${json.team_id}:${json.event.channel}` : undefined;
-    const candidates = address ? [await findChannel(deps.db, 'slack', address)].filter((c): c is Channel => c !== undefined) : await listChannelsOfType(deps.db, 'slack');
+    const candidates = address
+      ? [await findChannel(deps.db, 'slack', address)].filter((c): c is Channel => c !== undefined)
+      : await listChannelsOfType(deps.db, 'slack');
     const channel = candidates.find((candidate) => verifyHmacSha256Hex(open(candidate), base, signature.slice(3)));
     if (!channel) refuse('slack', 'X-Slack-Signature does not verify');
     if (json.type === 'url_verification') {

@@ -46,7 +46,16 @@ export async function dialpadCallWorkflow(input: DialpadCallInput): Promise<{ ti
   if (!voicemail()) await condition(voicemail, input.afterHangupWaitMs);
   if (voicemail()) await condition(() => voicemailUrl !== null && transcription !== null, input.voicemailWaitMs);
 
-  const { eventIds, ticketId } = await finishDialpadCall({ orgId: input.orgId, callId: input.callId, states, caller, callerName, voicemailUrl, transcription, voicemail: voicemail() });
+  const { eventIds, ticketId } = await finishDialpadCall({
+    orgId: input.orgId,
+    callId: input.callId,
+    states,
+    caller,
+    callerName,
+    voicemailUrl,
+    transcription,
+    voicemail: voicemail(),
+  });
   await fanOutWebhookEvents(eventIds);
   return { ticketId, states };
 }

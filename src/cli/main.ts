@@ -25,7 +25,10 @@ import { openDb, openTemporal, openWorkerConnection, withDevFallbacks } from './
 const projectDir = new URL('../..', import.meta.url).pathname;
 
 function parseScopes(value: string): ApiKeyScope[] {
-  const scopes = value.split(',').map((scope) => scope.trim()).filter(Boolean);
+  const scopes = value
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean);
   const unknown = scopes.filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
   if (scopes.length === 0 || unknown.length > 0) {
     throw new InvalidArgumentError(`scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
@@ -236,7 +239,9 @@ function buildProgram(config: Config, logger: Logger): Command {
           received_at: row.received_at.toISOString(),
         }));
         if (options.json) process.stdout.write(`${JSON.stringify(entries)}\n`);
-        else for (const entry of entries) process.stdout.write(`${entry.id}  ${entry.received_at}  ${entry.reason}  ${entry.from ?? '-'}  ${entry.subject ?? ''}\n`);
+        else
+          for (const entry of entries)
+            process.stdout.write(`${entry.id}  ${entry.received_at}  ${entry.reason}  ${entry.from ?? '-'}  ${entry.subject ?? ''}\n`);
       }),
     );
   archive
@@ -265,7 +270,11 @@ function buildProgram(config: Config, logger: Logger): Command {
       const client = await openTemporal(config);
       try {
         const result = await replayWorkflow(client, workflowId);
-        print(Boolean(options.json), { workflow_id: workflowId, run_id: result.runId, replay_of_run_id: result.replayOfRunId }, `replaying ${workflowId}: run ${result.runId}`);
+        print(
+          Boolean(options.json),
+          { workflow_id: workflowId, run_id: result.runId, replay_of_run_id: result.replayOfRunId },
+          `replaying ${workflowId}: run ${result.runId}`,
+        );
       } finally {
         await client.connection.close();
       }

@@ -43,23 +43,51 @@ async function upsertShopCustomer(trx: DbOrTrx, orgId: string, shop: string, sho
   const email = typeof shopCustomer.email === 'string' ? shopCustomer.email.toLowerCase() : null;
   const phone = typeof shopCustomer.phone === 'string' ? shopCustomer.phone : null;
   const [linked] = await shopLinkedCustomers(trx, orgId, shop, shopCustomer.id);
-  const existing = linked ?? (email ? await trx.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('email', '=', email).executeTakeFirst() : undefined);
+  const existing =
+    linked ?? (email ? await trx.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('email', '=', email).executeTakeFirst() : undefined);
   if (!existing) {
     const created = await trx.insertInto('customers').values({ id: randomUUID(), org_id: orgId, email, name, phone }).returningAll().executeTakeFirstOrThrow();
     await trx.insertInto('channel_identities').values({ org_id: orgId, channel_type: 'shopify', identity, customer_id: created.id }).execute();
     events.push({ type: 'customer.created', data: customerData(created) });
     return created;
   }
-  if (!linked) await trx.insertInto('channel_identities').values({ org_id: orgId, channel_type: 'shopify', identity, customer_id: existing.id }).onConflict((oc) => oc.doNothing()).execute();
+  if (!linked)
+    await trx
+      .insertInto('channel_identities')
+      .values({ org_id: orgId, channel_type: 'shopify', identity, customer_id: existing.id })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   const change = { email: email ?? existing.email, name: name ?? existing.name, phone: phone ?? existing.phone };
   const changed = (Object.keys(change) as (keyof typeof change)[]).filter((field) => change[field] !== existing[field]);
   if (changed.length === 0) return existing;
-  const updated = await trx.updateTable('customers').set({ ...change, updated_at: sql`now()` }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
-  events.push({ type: 'customer.updated', data: { ...customerData(updated), changes: Object.fromEntries(changed.map((field) => [field, { from: existing[field], to: updated[field] }])) } });
+  const updated = await trx
+    .updateTable('customers')
+    .set({ ...change, updated_at: sql`now()` })
+    .where('id', '=', existing.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  events.push({
+    type: 'customer.updated',
+    data: { ...customerData(updated), changes: Object.fromEntries(changed.map((field) => [field, { from: existing[field], to: updated[field] }])) },
+  });
   return updated;
 }
 
-async function upsertOrder(trx: DbOrTrx, order: { orgId: string; provider: string; account: string; externalId: string; kind?: 'order' | 'return'; customerId: string | null; status: string | null; total: string | null; currency: string | null; payload: Json }) {
+async function upsertOrder(
+  trx: DbOrTrx,
+  order: {
+    orgId: string;
+    provider: string;
+    account: string;
+    externalId: string;
+    kind?: 'order' | 'return';
+    customerId: string | null;
+    status: string | null;
+    total: string | null;
+    currency: string | null;
+    payload: Json;
+  },
+) {
   const values = {
     customer_id: order.customerId,
     status: order.status,
@@ -70,7 +98,15 @@ async function upsertOrder(trx: DbOrTrx, order: { orgId: string; provider: strin
   };
   await trx
     .insertInto('orders')
-    .values({ id: randomUUID(), org_id: order.orgId, provider: order.provider, account: order.account, external_id: order.externalId, kind: order.kind ?? 'order', ...values })
+    .values({
+      id: randomUUID(),
+      org_id: order.orgId,
+      provider: order.provider,
+      account: order.account,
+      external_id: order.externalId,
+      kind: order.kind ?? 'order',
+      ...values,
+    })
     .onConflict((oc) => oc.columns(['org_id', 'provider', 'kind', 'external_id']).doUpdateSet(values))
     .execute();
 }
@@ -85,7 +121,14 @@ async function gdprCustomers(trx: DbOrTrx, orgId: string, shop: string, subject:
     const byEmail = await trx.selectFrom('customers').select('id').where('org_id', '=', orgId).where('email', '=', subject.email.toLowerCase()).execute();
     for (const row of byEmail) ids.add(row.id);
   }
-  return ids.size ? trx.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('id', 'in', [...ids]).execute() : [];
+  return ids.size
+    ? trx
+        .selectFrom('customers')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('id', 'in', [...ids])
+        .execute()
+    : [];
 }
 
 /** Everything Relay holds on these customers, for a GDPR data request. */
@@ -101,7 +144,12 @@ async function exportCustomers(trx: DbOrTrx, orgId: string, customers: Customer[
     messages: ticketIds.length ? await trx.selectFrom('conversation_messages').selectAll().where('ticket_id', 'in', ticketIds).execute() : [],
     orders: await trx.selectFrom('orders').selectAll().where('org_id', '=', orgId).where('customer_id', 'in', ids).execute(),
     inbound_emails: emails.length
-      ? await trx.selectFrom('inbound_messages').select(['id', 'parsed', 'received_at']).where('org_id', '=', orgId).where(sql<boolean>`lower(parsed->'from'->>'address') in (${sql.join(emails)})`).execute()
+      ? await trx
+          .selectFrom('inbound_messages')
+          .select(['id', 'parsed', 'received_at'])
+          .where('org_id', '=', orgId)
+          .where(sql<boolean>`lower(parsed->'from'->>'address') in (${sql.join(emails)})`)
+          .execute()
       : [],
   };
 }
@@ -113,8 +161,16 @@ async function redactCustomers(trx: DbOrTrx, orgId: string, customers: Customer[
   const emails = customers.map((customer) => customer.email).filter((email): email is string => Boolean(email));
   const ticketIds = (await trx.selectFrom('tickets').select('id').where('org_id', '=', orgId).where('customer_id', 'in', ids).execute()).map((row) => row.id);
   if (ticketIds.length) {
-    await trx.updateTable('conversation_messages').set({ body_text: REDACTED, body_html: null, from_address: null, subject: null }).where('ticket_id', 'in', ticketIds).execute();
-    await trx.updateTable('channel_messages').set({ body: null, sender: REDACTED, sender_name: null, payload: '{}' }).where('ticket_id', 'in', ticketIds).execute();
+    await trx
+      .updateTable('conversation_messages')
+      .set({ body_text: REDACTED, body_html: null, from_address: null, subject: null })
+      .where('ticket_id', 'in', ticketIds)
+      .execute();
+    await trx
+      .updateTable('channel_messages')
+      .set({ body: null, sender: REDACTED, sender_name: null, payload: '{}' })
+      .where('ticket_id', 'in', ticketIds)
+      .execute();
     await trx.updateTable('tickets').set({ subject: REDACTED }).where('id', 'in', ticketIds).execute();
   }
   if (emails.length) {
@@ -127,7 +183,11 @@ async function redactCustomers(trx: DbOrTrx, orgId: string, customers: Customer[
   }
   await trx.updateTable('orders').set({ payload: '{}', customer_id: null }).where('org_id', '=', orgId).where('customer_id', 'in', ids).execute();
   await trx.deleteFrom('channel_identities').where('org_id', '=', orgId).where('customer_id', 'in', ids).execute();
-  await trx.updateTable('customers').set({ email: null, name: null, phone: null, updated_at: sql`now()` }).where('id', 'in', ids).execute();
+  await trx
+    .updateTable('customers')
+    .set({ email: null, name: null, phone: null, updated_at: sql`now()` })
+    .where('id', 'in', ids)
+    .execute();
 }
 
 const stripeObject = (payload: Json) => (payload.data?.object ?? {}) as Json;
@@ -150,7 +210,21 @@ async function applyStripe(trx: DbOrTrx, payload: Json): Promise<string | undefi
   if (!orgId) return undefined;
   const object = stripeObject(payload);
   const created = Number(payload.created ?? 0);
-  await trx.insertInto('subscriptions').values({ org_id: orgId, stripe_customer_id: null, stripe_subscription_id: null, plan: null, status: null, current_period_end: null, last_payment_status: null, last_payment_at: null, last_event_created: 0 }).onConflict((oc) => oc.column('org_id').doNothing()).execute();
+  await trx
+    .insertInto('subscriptions')
+    .values({
+      org_id: orgId,
+      stripe_customer_id: null,
+      stripe_subscription_id: null,
+      plan: null,
+      status: null,
+      current_period_end: null,
+      last_payment_status: null,
+      last_payment_at: null,
+      last_event_created: 0,
+    })
+    .onConflict((oc) => oc.column('org_id').doNothing())
+    .execute();
   const current = await trx.selectFrom('subscriptions').selectAll().where('org_id', '=', orgId).forUpdate().executeTakeFirstOrThrow();
   // Events can arrive out of order: one older than the newest applied changes nothing.
   if (created < Number(current.last_event_created)) return orgId;
@@ -193,19 +267,30 @@ const RESEND_TIMELINE: Record<string, EmailEventType> = {
 /** A Resend delivery event on the email Relay knows it by (Relay's tags on the send), if any. */
 async function applyResend(trx: DbOrTrx, payload: Json): Promise<string | undefined> {
   const data = (payload.data ?? {}) as Json;
-  const tags: Record<string, string> = Array.isArray(data.tags)
-    ? Object.fromEntries(data.tags.map((tag: Json) => [tag.name, tag.value]))
-    : (data.tags ?? {});
+  const tags: Record<string, string> = Array.isArray(data.tags) ? Object.fromEntries(data.tags.map((tag: Json) => [tag.name, tag.value])) : (data.tags ?? {});
   const type = RESEND_TIMELINE[payload.type as string];
   if (!type || !tags.relay_org_id || !tags.relay_email_id) return undefined;
   const email = await findEmail(trx, tags.relay_org_id, tags.relay_email_id).catch(() => undefined);
   if (!email) return undefined;
-  const recipients: (string | null)[] = type === 'opened' || type === 'clicked' ? [null] : ([] as string[]).concat(data.to ?? []).map((to) => String(to).toLowerCase());
+  const recipients: (string | null)[] =
+    type === 'opened' || type === 'clicked' ? [null] : ([] as string[]).concat(data.to ?? []).map((to) => String(to).toLowerCase());
   await insertEmailEvents(
     trx,
-    recipients.map((recipient) => ({ orgId: email.org_id, emailId: email.id, type, recipient, detail: { source: 'resend', resend_email_id: data.email_id, ...(data.click?.link ? { url: data.click.link } : {}), ...(data.bounce ? { bounce: data.bounce } : {}) } })),
+    recipients.map((recipient) => ({
+      orgId: email.org_id,
+      emailId: email.id,
+      type,
+      recipient,
+      detail: {
+        source: 'resend',
+        resend_email_id: data.email_id,
+        ...(data.click?.link ? { url: data.click.link } : {}),
+        ...(data.bounce ? { bounce: data.bounce } : {}),
+      },
+    })),
   );
-  const status: EmailStatus | undefined = type === 'delivered' ? 'delivered' : type === 'bounced' ? 'bounced' : type === 'complained' ? 'complained' : undefined;
+  const status: EmailStatus | undefined =
+    type === 'delivered' ? 'delivered' : type === 'bounced' ? 'bounced' : type === 'complained' ? 'complained' : undefined;
   if (status) {
     await advanceEmailStatus(trx, email.org_id, email.id, status, statusesBelow(status));
   }
@@ -241,7 +326,13 @@ export function createCommerceActivities({ db, logger }: CommerceActivityDeps) {
           if (event.topic === 'customers/create' || event.topic === 'customers/update') {
             await upsertShopCustomer(trx, orgId, event.account, payload, webhookEvents);
           } else if (event.topic === 'orders/create' || event.topic === 'orders/updated') {
-            const customer = await upsertShopCustomer(trx, orgId, event.account, payload.customer ? { email: payload.email, ...payload.customer } : {}, webhookEvents);
+            const customer = await upsertShopCustomer(
+              trx,
+              orgId,
+              event.account,
+              payload.customer ? { email: payload.email, ...payload.customer } : {},
+              webhookEvents,
+            );
             await upsertOrder(trx, {
               orgId,
               provider: 'shopify',
@@ -258,7 +349,15 @@ export function createCommerceActivities({ db, logger }: CommerceActivityDeps) {
           const topic = event.topic as 'customers/data_request' | 'customers/redact' | 'shop/redact';
           const request = await trx
             .insertInto('gdpr_requests')
-            .values({ id: randomUUID(), org_id: orgId, shop: event.account, topic, subject: JSON.stringify(payload.customer ?? { shop_id: payload.shop_id }), export: null, completed_at: null })
+            .values({
+              id: randomUUID(),
+              org_id: orgId,
+              shop: event.account,
+              topic,
+              subject: JSON.stringify(payload.customer ?? { shop_id: payload.shop_id }),
+              export: null,
+              completed_at: null,
+            })
             .returning('id')
             .executeTakeFirstOrThrow();
           let exported: unknown = null;
@@ -271,9 +370,17 @@ export function createCommerceActivities({ db, logger }: CommerceActivityDeps) {
             await trx.deleteFrom('orders').where('org_id', '=', orgId).where('provider', '=', 'shopify').where('account', '=', event.account).execute();
             await trx.updateTable('commerce_events').set({ payload: '{}' }).where('provider', '=', 'shopify').where('account', '=', event.account).execute();
           }
-          await trx.updateTable('gdpr_requests').set({ status: 'completed', completed_at: sql`now()`, export: exported === null ? null : JSON.stringify(exported) }).where('id', '=', request.id).execute();
+          await trx
+            .updateTable('gdpr_requests')
+            .set({ status: 'completed', completed_at: sql`now()`, export: exported === null ? null : JSON.stringify(exported) })
+            .where('id', '=', request.id)
+            .execute();
           // The request itself names the customer: kept as the compliance record, its payload emptied.
-          await trx.updateTable('commerce_events').set({ payload: JSON.stringify({ topic, completed: true }) }).where('id', '=', eventId).execute();
+          await trx
+            .updateTable('commerce_events')
+            .set({ payload: JSON.stringify({ topic, completed: true }) })
+            .where('id', '=', eventId)
+            .execute();
         } else if (event.provider === 'stripe') {
           orgId = (await applyStripe(trx, payload)) ?? null;
         } else if (event.provider === 'resend') {
@@ -283,7 +390,9 @@ export function createCommerceActivities({ db, logger }: CommerceActivityDeps) {
           const returnId = findKey(payload, 'ReturnId') ?? findKey(payload, 'RmaId');
           const buyerEmail = findKey(payload, 'BuyerEmail');
           const customer =
-            typeof buyerEmail === 'string' ? await trx.selectFrom('customers').select('id').where('org_id', '=', orgId).where('email', '=', buyerEmail.toLowerCase()).executeTakeFirst() : undefined;
+            typeof buyerEmail === 'string'
+              ? await trx.selectFrom('customers').select('id').where('org_id', '=', orgId).where('email', '=', buyerEmail.toLowerCase()).executeTakeFirst()
+              : undefined;
           if (orderId || returnId) {
             await upsertOrder(trx, {
               orgId,
@@ -300,7 +409,11 @@ export function createCommerceActivities({ db, logger }: CommerceActivityDeps) {
           }
         }
 
-        await trx.updateTable('commerce_events').set({ processed_at: sql`now()`, org_id: orgId }).where('id', '=', eventId).execute();
+        await trx
+          .updateTable('commerce_events')
+          .set({ processed_at: sql`now()`, org_id: orgId })
+          .where('id', '=', eventId)
+          .execute();
         const eventIds = orgId && webhookEvents.length ? await insertWebhookEvents(trx, orgId, webhookEvents, eventId) : [];
         logger.info({ orgId, eventId, provider: event.provider, topic: event.topic }, 'commerce event applied');
         return { eventIds, orgId };

@@ -25,7 +25,8 @@ export function commerceRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox:
   router.post('/api/v1/commerce/accounts', requireApiKey(apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
     const request = parseOr400(accountRequest, req.body, 'account');
-    if (request.provider === 'shopify' && !request.secret) throw new ApiError('validation_failed', 'a Shopify shop needs its webhook secret', [{ path: 'secret', message: 'required' }]);
+    if (request.provider === 'shopify' && !request.secret)
+      throw new ApiError('validation_failed', 'a Shopify shop needs its webhook secret', [{ path: 'secret', message: 'required' }]);
     let sealed: Buffer | null;
     try {
       sealed = request.secret ? deps.secretBox.seal(request.secret) : null;
@@ -47,7 +48,12 @@ export function commerceRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox:
 
   router.get('/api/v1/commerce/accounts', requireApiKey(apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
-    const rows = await db.selectFrom('commerce_accounts').select(['id', 'provider', 'account', 'expected_topics', 'created_at']).where('org_id', '=', orgId).orderBy('created_at').execute();
+    const rows = await db
+      .selectFrom('commerce_accounts')
+      .select(['id', 'provider', 'account', 'expected_topics', 'created_at'])
+      .where('org_id', '=', orgId)
+      .orderBy('created_at')
+      .execute();
     res.json({ data: rows });
   });
 
@@ -67,15 +73,28 @@ export function commerceRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox:
 
   router.get('/api/v1/commerce/orders', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
-    const { customer_id: customerId, limit } = parseOr400(z.strictObject({ customer_id: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(100).default(25) }), req.query, 'query');
-    let query = db.selectFrom('orders').select(['id', 'provider', 'account', 'kind', 'external_id', 'customer_id', 'status', 'total', 'currency', 'updated_at']).where('org_id', '=', orgId);
+    const { customer_id: customerId, limit } = parseOr400(
+      z.strictObject({ customer_id: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(100).default(25) }),
+      req.query,
+      'query',
+    );
+    let query = db
+      .selectFrom('orders')
+      .select(['id', 'provider', 'account', 'kind', 'external_id', 'customer_id', 'status', 'total', 'currency', 'updated_at'])
+      .where('org_id', '=', orgId);
     if (customerId) query = query.where('customer_id', '=', customerId);
     res.json({ data: await query.orderBy('updated_at', 'desc').limit(limit).execute() });
   });
 
   router.get('/api/v1/commerce/events', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
-    const rows = await db.selectFrom('commerce_events').select(['id', 'provider', 'event_id', 'topic', 'account', 'received_at', 'processed_at']).where('org_id', '=', orgId).orderBy('received_at', 'desc').limit(100).execute();
+    const rows = await db
+      .selectFrom('commerce_events')
+      .select(['id', 'provider', 'event_id', 'topic', 'account', 'received_at', 'processed_at'])
+      .where('org_id', '=', orgId)
+      .orderBy('received_at', 'desc')
+      .limit(100)
+      .execute();
     res.json({ data: rows });
   });
 

@@ -58,7 +58,16 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
   async function store(event: { orgId: string | null; provider: string; eventId: string; topic: string; account: string | null; payload: Json }) {
     const inserted = await deps.db
       .insertInto('commerce_events')
-      .values({ id: randomUUID(), org_id: event.orgId, provider: event.provider, event_id: event.eventId, topic: event.topic, account: event.account, payload: JSON.stringify(event.payload), processed_at: null })
+      .values({
+        id: randomUUID(),
+        org_id: event.orgId,
+        provider: event.provider,
+        event_id: event.eventId,
+        topic: event.topic,
+        account: event.account,
+        payload: JSON.stringify(event.payload),
+        processed_at: null,
+      })
       .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
       .returning('id')
       .executeTakeFirst();
@@ -81,7 +90,14 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
     const payload = parseJsonObject(body);
     const shop = String(req.get('x-shopify-shop-domain') ?? payload.shop_domain ?? '');
     const connected = await account('shopify', shop);
-    await store({ orgId: connected?.org_id ?? null, provider: 'shopify_gdpr', eventId: req.get('x-shopify-webhook-id') ?? randomUUID(), topic, account: shop, payload });
+    await store({
+      orgId: connected?.org_id ?? null,
+      provider: 'shopify_gdpr',
+      eventId: req.get('x-shopify-webhook-id') ?? randomUUID(),
+      topic,
+      account: shop,
+      payload,
+    });
     res.json({ received: true });
   });
 
@@ -121,7 +137,14 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
       }
       const connectedAccount = (event as { account?: string }).account;
       const connected = provider === 'stripe_connect' && connectedAccount ? await account('stripe_connect', connectedAccount) : undefined;
-      await store({ orgId: connected?.org_id ?? null, provider, eventId: event.id, topic: event.type, account: connectedAccount ?? null, payload: event as unknown as Json });
+      await store({
+        orgId: connected?.org_id ?? null,
+        provider,
+        eventId: event.id,
+        topic: event.type,
+        account: connectedAccount ?? null,
+        payload: event as unknown as Json,
+      });
       res.json({ received: true });
     });
   }
@@ -144,7 +167,9 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
     }
     if (payload.type === 'email.received') {
       const emailId = String(payload.data?.email_id ?? req.get('svix-id'));
-      const stored = await deps.db.transaction().execute((trx) => storeInbound(trx, { provider: 'resend', providerMessageId: emailId, contentType: 'application/json', raw: body }));
+      const stored = await deps.db
+        .transaction()
+        .execute((trx) => storeInbound(trx, { provider: 'resend', providerMessageId: emailId, contentType: 'application/json', raw: body }));
       if (stored.stored !== 'token-reused') await deps.workflows.startInbound({ inboundId: stored.id, routeMaxAttempts: deps.routeMaxAttempts });
       deps.metrics.webhooks.inc({ provider: 'resend', outcome: stored.stored === 'new' ? 'accepted' : 'duplicate' });
       res.json({ received: true });

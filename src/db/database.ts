@@ -80,10 +80,7 @@ export type Db = Kysely<Database>;
 /** Repositories take either the pool or a transaction. */
 export type DbOrTrx = Kysely<Database> | Transaction<Database>;
 
-export function createDb(
-  connectionString: string,
-  options: { maxConnections?: number; onIdleError?: (error: Error) => void } = {},
-): Db {
+export function createDb(connectionString: string, options: { maxConnections?: number; onIdleError?: (error: Error) => void } = {}): Db {
   const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10 });
   // An idle connection dropped by the server (a PostgreSQL restart) must not crash the
   // process: the pool replaces it, and queries in flight fail and are retried by their caller.

@@ -65,11 +65,9 @@ async function startAll(workflows: WorkflowStarter, orgId: string, ids: string[]
   try {
     await Promise.all(ids.map((emailId) => workflows.startSendEmail({ orgId, emailId })));
   } catch (error) {
-    throw new ApiError(
-      'service_unavailable',
-      'Relay could not start the send; retry the request (with the same Idempotency-Key, if you sent one)',
-      { cause: error instanceof Error ? error.message : String(error) },
-    );
+    throw new ApiError('service_unavailable', 'Relay could not start the send; retry the request (with the same Idempotency-Key, if you sent one)', {
+      cause: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 

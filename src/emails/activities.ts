@@ -159,7 +159,12 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows, bou
         }
       });
       logger.info({ orgId, emailId, sesMessageId, suppressedRecipients: skipped.size }, 'email sent');
-      return sentOutcome(orgId, emailId, sesMessageId, email.recipients.filter((address) => !skipped.has(address)));
+      return sentOutcome(
+        orgId,
+        emailId,
+        sesMessageId,
+        email.recipients.filter((address) => !skipped.has(address)),
+      );
     },
 
     async recordEmailFailed({ orgId, emailId, reason }: EmailRef & { reason: string }): Promise<void> {
@@ -219,7 +224,15 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows, bou
         }
         await insertEmailEvents(
           trx,
-          effects.timeline.map((entry) => ({ orgId, emailId, type: entry.type, recipient: entry.recipient, detail: entry.detail, occurredAt: toDate(entry.occurredAt), snsMessageId })),
+          effects.timeline.map((entry) => ({
+            orgId,
+            emailId,
+            type: entry.type,
+            recipient: entry.recipient,
+            detail: entry.detail,
+            occurredAt: toDate(entry.occurredAt),
+            snsMessageId,
+          })),
         );
         for (const entry of effects.suppress) {
           await suppressAddress(trx, { orgId, address: entry.address, reason: entry.reason, sourceEmailId: emailId, detail: entry.detail });

@@ -3,8 +3,7 @@ import { SnsVerificationError, type SnsMessage, type SnsVerifier } from '../secu
 import { parseSesEvent } from './ses-events.js';
 
 export type ReceivedSesMessage =
-  | { kind: 'control'; message: SnsMessage }
-  | { kind: 'event'; message: SnsMessage; eventType: string; sesMessageId: string | null };
+  { kind: 'control'; message: SnsMessage } | { kind: 'event'; message: SnsMessage; eventType: string; sesMessageId: string | null };
 
 /**
  * Verifies an SNS delivery to /api/webhooks/ses (signature, certificate host, topic) and

@@ -63,9 +63,7 @@ export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFi
     query =
       separator < 0
         ? query.where(sql<boolean>`tags ? ${filter.tag}`)
-        : query.where(
-            sql<boolean>`tags @> ${JSON.stringify({ [filter.tag.slice(0, separator)]: filter.tag.slice(separator + 1) })}::jsonb`,
-          );
+        : query.where(sql<boolean>`tags @> ${JSON.stringify({ [filter.tag.slice(0, separator)]: filter.tag.slice(separator + 1) })}::jsonb`);
   }
   if (filter.after) {
     const { createdAt, id } = filter.after;
@@ -75,14 +73,7 @@ export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFi
 }
 
 export async function listEmailEvents(db: DbOrTrx, orgId: string, emailId: string): Promise<EmailEvent[]> {
-  return db
-    .selectFrom('email_events')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('email_id', '=', emailId)
-    .orderBy('occurred_at')
-    .orderBy('id')
-    .execute();
+  return db.selectFrom('email_events').selectAll().where('org_id', '=', orgId).where('email_id', '=', emailId).orderBy('occurred_at').orderBy('id').execute();
 }
 
 export interface NewTimelineEntry {
@@ -207,12 +198,25 @@ export async function findTicketNumberOfSentEmail(db: DbOrTrx, orgId: string, se
 
 /** Queued emails stored before `before`, oldest first: candidates for the stranded-email sweep. */
 export async function listQueuedEmailsOlderThan(db: DbOrTrx, before: Date, limit: number): Promise<{ id: string; org_id: string }[]> {
-  return db.selectFrom('emails').select(['id', 'org_id']).where('status', '=', 'queued').where('created_at', '<', before).orderBy('created_at').limit(limit).execute();
+  return db
+    .selectFrom('emails')
+    .select(['id', 'org_id'])
+    .where('status', '=', 'queued')
+    .where('created_at', '<', before)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
 }
 
 /** An SES event can arrive before Relay recorded the send: the event's SES id fills the gap. */
 export async function fillSesMessageId(db: DbOrTrx, orgId: string, emailId: string, sesMessageId: string): Promise<void> {
-  await db.updateTable('emails').set({ ses_message_id: sesMessageId }).where('org_id', '=', orgId).where('id', '=', emailId).where('ses_message_id', 'is', null).execute();
+  await db
+    .updateTable('emails')
+    .set({ ses_message_id: sesMessageId })
+    .where('org_id', '=', orgId)
+    .where('id', '=', emailId)
+    .where('ses_message_id', 'is', null)
+    .execute();
 }
 
 /** Sends and permanently bounced emails of an organization within the last `windowHours`. */
@@ -237,7 +241,12 @@ export async function claimBounceRateAlert(db: DbOrTrx, orgId: string, rate: num
   return db
     .insertInto('bounce_rate_alerts')
     .values({ org_id: orgId, alerted_at: sql<Date>`now()`, bounce_rate: rate })
-    .onConflict((oc) => oc.column('org_id').doUpdateSet({ alerted_at: sql`now()`, bounce_rate: rate }).where('bounce_rate_alerts.alerted_at', '<=', since))
+    .onConflict((oc) =>
+      oc
+        .column('org_id')
+        .doUpdateSet({ alerted_at: sql`now()`, bounce_rate: rate })
+        .where('bounce_rate_alerts.alerted_at', '<=', since),
+    )
     .returning('alerted_at')
     .executeTakeFirst();
 }

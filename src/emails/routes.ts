@@ -9,14 +9,7 @@ import { ApiError } from '../http/errors.js';
 import { requireAdminKey } from '../auth/admin-key.js';
 import { listUnmatchedSnsMessages } from '../sns/index.js';
 import { z } from 'zod';
-import {
-  MAX_ATTACHMENT_BYTES,
-  attachmentBytes,
-  batchSendRequest,
-  listEmailsQuery,
-  sendEmailRequest,
-  type SendEmailRequest,
-} from './schemas.js';
+import { MAX_ATTACHMENT_BYTES, attachmentBytes, batchSendRequest, listEmailsQuery, sendEmailRequest, type SendEmailRequest } from './schemas.js';
 import { issuesOf, parseOr400 } from '../http/validate.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
 
@@ -54,9 +47,7 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
       accepted.map((entry) => entry.email),
       (ids) => {
         const idByIndex = new Map(accepted.map((entry, position) => [entry.index, ids[position]]));
-        const data = judged.map((entry) =>
-          'email' in entry ? { index: entry.index, id: idByIndex.get(entry.index), status: 'queued' } : entry,
-        );
+        const data = judged.map((entry) => ('email' in entry ? { index: entry.index, id: idByIndex.get(entry.index), status: 'queued' } : entry));
         return { status: accepted.length === judged.length ? 202 : 207, body: { data } };
       },
       idempotencyOf(req, 'emails/batch'),

@@ -16,11 +16,18 @@ export function sesWebhookRoutes(deps: ProviderWebhookDeps & { db: Db; workflows
   return providerWebhookRoute(deps, { method: 'post', path: '/api/webhooks/ses', provider: 'sns', limit: '300kb' }, async (request, res) => {
     const received = await receiveSesMessage(request, deps.sns);
     if (received.kind === 'control') {
-      if (received.message.Type === 'UnsubscribeConfirmation') deps.logger.warn({ topicArn: received.message.TopicArn }, 'SNS says the subscription was removed');
+      if (received.message.Type === 'UnsubscribeConfirmation')
+        deps.logger.warn({ topicArn: received.message.TopicArn }, 'SNS says the subscription was removed');
       await acceptSnsControlMessage(deps, received.message);
     } else {
       const { message } = received;
-      await insertSnsMessage(deps.db, { snsMessageId: message.MessageId, topicArn: message.TopicArn, eventType: received.eventType, sesMessageId: received.sesMessageId, payload: message });
+      await insertSnsMessage(deps.db, {
+        snsMessageId: message.MessageId,
+        topicArn: message.TopicArn,
+        eventType: received.eventType,
+        sesMessageId: received.sesMessageId,
+        payload: message,
+      });
       // Started on every delivery, not only the first: a retry after a crash between the
       // insert and the start still gets its workflow; the workflow id keeps it to one.
       await deps.workflows.startSesEvent({ snsMessageId: message.MessageId });

@@ -25,7 +25,11 @@ export async function findSuppressed(db: DbOrTrx, orgId: string, addresses: stri
     .selectFrom('suppressions')
     .selectAll()
     .where('org_id', '=', orgId)
-    .where('address', 'in', addresses.map((address) => address.toLowerCase()))
+    .where(
+      'address',
+      'in',
+      addresses.map((address) => address.toLowerCase()),
+    )
     .execute();
 }
 

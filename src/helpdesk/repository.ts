@@ -69,18 +69,18 @@ export async function findTicketByMessageIds(db: DbOrTrx, orgId: string, message
 }
 
 export interface NewConversationMessage {
-    orgId: string;
-    ticketId: string;
-    direction: 'inbound' | 'outbound';
-    channel: string;
-    fromAddress: string | null;
-    subject: string | null;
-    text: string | null;
-    html: string | null;
-    messageId: string | null;
-    inboundId: string | null;
-    /** When the message was received, if not now: a conversation reads in the order it arrived. */
-    createdAt?: Date;
+  orgId: string;
+  ticketId: string;
+  direction: 'inbound' | 'outbound';
+  channel: string;
+  fromAddress: string | null;
+  subject: string | null;
+  text: string | null;
+  html: string | null;
+  messageId: string | null;
+  inboundId: string | null;
+  /** When the message was received, if not now: a conversation reads in the order it arrived. */
+  createdAt?: Date;
 }
 
 export async function addConversationMessage(db: DbOrTrx, message: NewConversationMessage): Promise<ConversationMessage> {
@@ -102,7 +102,11 @@ export async function addConversationMessage(db: DbOrTrx, message: NewConversati
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  await db.updateTable('tickets').set({ updated_at: sql`now()` }).where('id', '=', message.ticketId).execute();
+  await db
+    .updateTable('tickets')
+    .set({ updated_at: sql`now()` })
+    .where('id', '=', message.ticketId)
+    .execute();
   return row;
 }
 
@@ -206,11 +210,21 @@ export async function findCustomer(db: DbOrTrx, orgId: string, id: string, optio
 
 /** Whether another customer of the organization already has this email. */
 export async function customerEmailTaken(db: DbOrTrx, orgId: string, email: string, exceptId: string): Promise<boolean> {
-  const taken = await db.selectFrom('customers').select('id').where('org_id', '=', orgId).where('email', '=', email.toLowerCase()).where('id', '!=', exceptId).executeTakeFirst();
+  const taken = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('email', '=', email.toLowerCase())
+    .where('id', '!=', exceptId)
+    .executeTakeFirst();
   return taken !== undefined;
 }
 
-export async function updateCustomer(db: DbOrTrx, id: string, change: { name?: string | null; phone?: string | null; email?: string | null }): Promise<Customer> {
+export async function updateCustomer(
+  db: DbOrTrx,
+  id: string,
+  change: { name?: string | null; phone?: string | null; email?: string | null },
+): Promise<Customer> {
   return db
     .updateTable('customers')
     .set({ ...change, ...(change.email ? { email: change.email.toLowerCase() } : {}), updated_at: sql`now()` })

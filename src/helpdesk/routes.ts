@@ -22,11 +22,15 @@ export const ticketPatch = z
 export const customerPatch = z
   .strictObject({
     name: z.string().trim().min(1).max(200).nullable().optional(),
-    phone: z.string().trim().regex(/^\+?[0-9 ().-]{3,32}$/, 'must be a phone number').nullable().optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ().-]{3,32}$/, 'must be a phone number')
+      .nullable()
+      .optional(),
     email: z.email({ pattern: z.regexes.html5Email }).max(320).nullable().optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, 'change at least one field');
-
 
 /**
  * Relay's own helpdesk objects, read and changed over REST. Every change records its
@@ -62,7 +66,16 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
       'query',
     );
     const rows = await listTickets(db, orgId, { status, limit });
-    res.json({ data: rows.map((ticket) => ({ id: ticket.id, number: ticket.number, subject: ticket.subject, status: ticket.status, priority: ticket.priority, assignee: ticket.assignee })) });
+    res.json({
+      data: rows.map((ticket) => ({
+        id: ticket.id,
+        number: ticket.number,
+        subject: ticket.subject,
+        status: ticket.status,
+        priority: ticket.priority,
+        assignee: ticket.assignee,
+      })),
+    });
   });
 
   router.get('/api/v1/tickets/:id', requireApiKey(apiKeys, 'read'), async (req, res) => {

@@ -12,8 +12,7 @@ import {
 
 /** Who wrote: an email address, or an identity on a messaging channel (phone number, wa_id, PSID, Slack user). */
 export type CustomerRef =
-  | { by: 'email'; email: string; name: string | null }
-  | { by: 'identity'; channelType: string; identity: string; name: string | null; phone: string | null };
+  { by: 'email'; email: string; name: string | null } | { by: 'identity'; channelType: string; identity: string; name: string | null; phone: string | null };
 
 export interface ThreadRequest {
   orgId: string;

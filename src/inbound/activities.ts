@@ -3,14 +3,7 @@ import type { Db, DbOrTrx } from '../db/database.js';
 import type { Ticket } from '../db/tables/helpdesk.js';
 import { findEmail, findEmailOwnerBySesMessageId, findTicketNumberOfSentEmail, insertEmailEvents } from '../emails/index.js';
 import { findTicketByMessageIds, findTicketByNumber, findTicketOfInbound, threadMessage } from '../helpdesk/index.js';
-import {
-  addRoutingAttempt,
-  findSupportAddressOwner,
-  getInbound,
-  listInboundAttachmentContents,
-  saveParsedInbound,
-  updateInbound,
-} from './repository.js';
+import { addRoutingAttempt, findSupportAddressOwner, getInbound, listInboundAttachmentContents, saveParsedInbound, updateInbound } from './repository.js';
 import { webhookEventIdsOf } from '../webhooks/index.js';
 import type { InboundClassification } from '../db/tables/inbound.js';
 import { classifyInbound, SES_MESSAGE_ID, sesMessageIdsIn } from './classify.js';
@@ -126,7 +119,12 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
             in_reply_to: message.inReplyTo,
             references: message.references,
             received_at: receivedAt.toISOString(),
-            attachments: attachments.map((file) => ({ filename: file.filename, content_type: file.content_type, size: file.size, content: file.content.toString('base64') })),
+            attachments: attachments.map((file) => ({
+              filename: file.filename,
+              content_type: file.content_type,
+              size: file.size,
+              content: file.content.toString('base64'),
+            })),
           },
           `relay-inbound:${inboundId}`,
         );
@@ -190,7 +188,10 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
         if (!email) continue;
         const recipients = email.recipients.filter((address) => reported.has(address)).slice(0, MAX_NOTED_RECIPIENTS);
         const detail = { source: 'inbound_dsn', verified: false, inbound_id: inboundId, bounce_type: permanent ? 'Permanent' : 'Transient' };
-        await insertEmailEvents(db, recipients.map((recipient) => ({ ...owner, type: 'bounce_reported' as const, recipient, detail })));
+        await insertEmailEvents(
+          db,
+          recipients.map((recipient) => ({ ...owner, type: 'bounce_reported' as const, recipient, detail })),
+        );
         noted += recipients.length;
       }
       return { noted };
@@ -205,7 +206,17 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
     },
 
     /** Marks the message routed or threaded and returns its relay.email.inbound event. */
-    async completeInbound({ inboundId, status, target, ticketId }: { inboundId: string; status: 'routed' | 'threaded'; target: string; ticketId?: string }): Promise<BusEvent> {
+    async completeInbound({
+      inboundId,
+      status,
+      target,
+      ticketId,
+    }: {
+      inboundId: string;
+      status: 'routed' | 'threaded';
+      target: string;
+      ticketId?: string;
+    }): Promise<BusEvent> {
       await updateInbound(db, inboundId, { status, archiveReason: null });
       const { message, orgId } = await loadParsed(db, inboundId);
       return {
@@ -213,7 +224,15 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
         type: 'relay.email.inbound',
         occurred_at: new Date().toISOString(),
         org_id: orgId ?? '',
-        data: { inbound_id: inboundId, route: target, ticket_id: ticketId ?? null, from: message.from.address, to: message.to, subject: message.subject, message_id: message.messageId },
+        data: {
+          inbound_id: inboundId,
+          route: target,
+          ticket_id: ticketId ?? null,
+          from: message.from.address,
+          to: message.to,
+          subject: message.subject,
+          message_id: message.messageId,
+        },
       };
     },
 

@@ -17,7 +17,11 @@ export async function storeInbound(
   request: { provider: InboundProvider; providerMessageId: string; contentType: string; raw: Buffer; nonce?: { value: string; expiresAt: Date } },
 ): Promise<StoreOutcome> {
   if (request.nonce) {
-    await trx.deleteFrom('webhook_nonces').where('provider', '=', request.provider).where('expires_at', '<', sql<Date>`now()`).execute();
+    await trx
+      .deleteFrom('webhook_nonces')
+      .where('provider', '=', request.provider)
+      .where('expires_at', '<', sql<Date>`now()`)
+      .execute();
     const claimed = await trx
       .insertInto('webhook_nonces')
       .values({ provider: request.provider, nonce: request.nonce.value, message_id: request.providerMessageId, expires_at: request.nonce.expiresAt })
@@ -25,7 +29,12 @@ export async function storeInbound(
       .returning('nonce')
       .executeTakeFirst();
     if (!claimed) {
-      const earlier = await trx.selectFrom('webhook_nonces').select('message_id').where('provider', '=', request.provider).where('nonce', '=', request.nonce.value).executeTakeFirst();
+      const earlier = await trx
+        .selectFrom('webhook_nonces')
+        .select('message_id')
+        .where('provider', '=', request.provider)
+        .where('nonce', '=', request.nonce.value)
+        .executeTakeFirst();
       if (earlier?.message_id !== request.providerMessageId) return { stored: 'token-reused' };
     }
   }
@@ -95,10 +104,21 @@ export async function saveParsedInbound(db: DbOrTrx, id: string, message: Inboun
   for (const attachment of attachments) {
     await db
       .insertInto('inbound_attachments')
-      .values({ id: randomUUID(), inbound_id: id, filename: attachment.filename, content_type: attachment.contentType, size: attachment.content.length, content: attachment.content })
+      .values({
+        id: randomUUID(),
+        inbound_id: id,
+        filename: attachment.filename,
+        content_type: attachment.contentType,
+        size: attachment.content.length,
+        content: attachment.content,
+      })
       .execute();
   }
-  await db.updateTable('inbound_messages').set({ parsed: JSON.stringify(message), updated_at: sql`now()` }).where('id', '=', id).execute();
+  await db
+    .updateTable('inbound_messages')
+    .set({ parsed: JSON.stringify(message), updated_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function updateInbound(
@@ -141,7 +161,15 @@ export async function listInboundAttachments(db: DbOrTrx, inboundId: string) {
 /** The organization whose support address this is. */
 export async function findSupportAddressOwner(db: DbOrTrx, addresses: string[]): Promise<Map<string, string>> {
   if (addresses.length === 0) return new Map();
-  const rows = await db.selectFrom('inbound_addresses').select(['address', 'org_id']).where('address', 'in', addresses.map((a) => a.toLowerCase())).execute();
+  const rows = await db
+    .selectFrom('inbound_addresses')
+    .select(['address', 'org_id'])
+    .where(
+      'address',
+      'in',
+      addresses.map((a) => a.toLowerCase()),
+    )
+    .execute();
   return new Map(rows.map((row) => [row.address, row.org_id]));
 }
 

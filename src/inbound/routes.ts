@@ -55,7 +55,12 @@ export function inboundRoutes(deps: { db: Db; temporal: Client; workflows: Workf
       received_at: row.received_at.toISOString(),
       message: row.parsed,
       attachments: attachments.map((file) => ({ id: file.id, filename: file.filename, content_type: file.content_type, size: file.size })),
-      routing_attempts: attempts.map((attempt) => ({ target: attempt.target, outcome: attempt.outcome, detail: attempt.detail, at: attempt.attempted_at.toISOString() })),
+      routing_attempts: attempts.map((attempt) => ({
+        target: attempt.target,
+        outcome: attempt.outcome,
+        detail: attempt.detail,
+        at: attempt.attempted_at.toISOString(),
+      })),
     });
   });
 
@@ -94,7 +99,11 @@ export function inboundRoutes(deps: { db: Db; temporal: Client; workflows: Workf
 
   router.delete('/api/v1/inbound-addresses/:address', requireApiKey(apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
-    const result = await db.deleteFrom('inbound_addresses').where('org_id', '=', orgId).where('address', '=', (req.params.address as string).toLowerCase()).executeTakeFirst();
+    const result = await db
+      .deleteFrom('inbound_addresses')
+      .where('org_id', '=', orgId)
+      .where('address', '=', (req.params.address as string).toLowerCase())
+      .executeTakeFirst();
     if (result.numDeletedRows === 0n) throw new ApiError('not_found', 'no such inbound address');
     res.status(204).end();
   });

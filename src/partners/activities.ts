@@ -77,7 +77,14 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
     /** Delivers one debrief action to the partner's webhook_url. Any 2xx succeeds; the `id` it returns is kept. */
     async deliverToPartner({ idempotencyKey }: { idempotencyKey: string }): Promise<{ partnerRecordId: string | null }> {
       const delivery = await load(idempotencyKey);
-      const { responseBody } = await post('delivery', idempotencyKey, delivery.webhook_url, JSON.stringify(delivery.payload), idempotencyKey, delivery.signing_secret_sealed);
+      const { responseBody } = await post(
+        'delivery',
+        idempotencyKey,
+        delivery.webhook_url,
+        JSON.stringify(delivery.payload),
+        idempotencyKey,
+        delivery.signing_secret_sealed,
+      );
       let partnerRecordId: string | null = null;
       try {
         const parsed = JSON.parse(responseBody) as { id?: unknown };
@@ -124,12 +131,20 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
     },
 
     async recordPartnerDeliveryFailed({ idempotencyKey, errorEvent }: { idempotencyKey: string; errorEvent: 'sent' | 'failed' | 'none' }): Promise<void> {
-      await db.updateTable('partner_deliveries').set({ status: 'failed', error_event: errorEvent, updated_at: sql`now()` }).where('idempotency_key', '=', idempotencyKey).execute();
+      await db
+        .updateTable('partner_deliveries')
+        .set({ status: 'failed', error_event: errorEvent, updated_at: sql`now()` })
+        .where('idempotency_key', '=', idempotencyKey)
+        .execute();
       logger.warn({ idempotencyKey, errorEvent }, 'partner delivery failed after every attempt');
     },
 
     async recordPartnerDeliveryReplay({ idempotencyKey }: { idempotencyKey: string }): Promise<void> {
-      await db.updateTable('partner_deliveries').set({ status: 'pending', error_event: null, updated_at: sql`now()` }).where('idempotency_key', '=', idempotencyKey).execute();
+      await db
+        .updateTable('partner_deliveries')
+        .set({ status: 'pending', error_event: null, updated_at: sql`now()` })
+        .where('idempotency_key', '=', idempotencyKey)
+        .execute();
     },
   };
 }

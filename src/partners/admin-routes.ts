@@ -15,22 +15,32 @@ import { isUuid } from '../db/uuid.js';
 
 export const partnerRequest = z.strictObject({
   name: z.string().trim().min(1).max(200),
-  redirect_uris: z.array(z.url({ protocol: /^https?$/ }).max(2048)).min(1).max(20),
+  redirect_uris: z
+    .array(z.url({ protocol: /^https?$/ }).max(2048))
+    .min(1)
+    .max(20),
   webhook_url: z.string().max(2048),
   error_url: z.string().max(2048).optional(),
-  logo_url: z.url({ protocol: /^https$/ }).max(2048).optional(),
+  logo_url: z
+    .url({ protocol: /^https$/ })
+    .max(2048)
+    .optional(),
   rate_limit_per_user: z.number().int().min(1).max(100_000).optional(),
   rate_limit_per_partner: z.number().int().min(1).max(1_000_000).optional(),
 });
 
 /** Checks a partner's webhook and error URLs against the SSRF policy (again at every delivery). */
 export async function checkPartnerUrls(request: { webhook_url: string; error_url?: string | undefined }, policy: UrlPolicy): Promise<void> {
-  for (const [field, url] of [['webhook_url', request.webhook_url], ['error_url', request.error_url]] as const) {
+  for (const [field, url] of [
+    ['webhook_url', request.webhook_url],
+    ['error_url', request.error_url],
+  ] as const) {
     if (url === undefined) continue;
     try {
       await checkTargetUrl(url, policy);
     } catch (error) {
-      if (error instanceof SsrfRefused) throw new ApiError('validation_failed', `${field} refused: ${error.message}`, [{ path: field, message: error.message }]);
+      if (error instanceof SsrfRefused)
+        throw new ApiError('validation_failed', `${field} refused: ${error.message}`, [{ path: field, message: error.message }]);
       throw error;
     }
   }
@@ -65,7 +75,10 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
       if (error instanceof EncryptionUnavailable) throw new ApiError('service_unavailable', 'partners need RELAY_ENCRYPTION_KEY on the server');
       throw error;
     }
-    res.status(201).set('cache-control', 'no-store').json({ id: created.partner.id, name: created.partner.name, ...created.credentials });
+    res
+      .status(201)
+      .set('cache-control', 'no-store')
+      .json({ id: created.partner.id, name: created.partner.name, ...created.credentials });
   });
 
   router.post('/api/admin/partners/:id/rotate', admin, async (req, res) => {
@@ -76,7 +89,11 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
 
   router.post('/api/admin/partners/:id/unsuspend', admin, async (req, res) => {
     const partner = await partnerOr404(req.params.id as string);
-    await deps.db.updateTable('partners').set({ suspended_at: null, suspended_reason: null, suspension_lifted_at: sql`now()` }).where('id', '=', partner.id).execute();
+    await deps.db
+      .updateTable('partners')
+      .set({ suspended_at: null, suspended_reason: null, suspension_lifted_at: sql`now()` })
+      .where('id', '=', partner.id)
+      .execute();
     res.json({ id: partner.id, suspended: false });
   });
 
@@ -93,9 +110,24 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
   router.get('/api/admin/partners/:id/deliveries', admin, async (req, res) => {
     const partner = await partnerOr404(req.params.id as string);
     const { limit } = parseOr400(z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }), req.query, 'query');
-    const deliveries = await deps.db.selectFrom('partner_deliveries').selectAll().where('partner_id', '=', partner.id).orderBy('created_at', 'desc').limit(limit).execute();
+    const deliveries = await deps.db
+      .selectFrom('partner_deliveries')
+      .selectAll()
+      .where('partner_id', '=', partner.id)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
     const attempts = deliveries.length
-      ? await deps.db.selectFrom('partner_delivery_attempts').selectAll().where('idempotency_key', 'in', deliveries.map((d) => d.idempotency_key)).orderBy('id').execute()
+      ? await deps.db
+          .selectFrom('partner_delivery_attempts')
+          .selectAll()
+          .where(
+            'idempotency_key',
+            'in',
+            deliveries.map((d) => d.idempotency_key),
+          )
+          .orderBy('id')
+          .execute()
       : [];
     res.json({
       data: deliveries.map((delivery) => ({
@@ -108,7 +140,14 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
         created_at: delivery.created_at.toISOString(),
         attempts: attempts
           .filter((attempt) => attempt.idempotency_key === delivery.idempotency_key)
-          .map((attempt) => ({ kind: attempt.kind, attempt: attempt.attempt, at: attempt.at.toISOString(), status: attempt.http_status, duration_ms: attempt.duration_ms, error: attempt.error })),
+          .map((attempt) => ({
+            kind: attempt.kind,
+            attempt: attempt.attempt,
+            at: attempt.at.toISOString(),
+            status: attempt.http_status,
+            duration_ms: attempt.duration_ms,
+            error: attempt.error,
+          })),
       })),
     });
   });

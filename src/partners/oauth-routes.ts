@@ -24,21 +24,17 @@ interface AuthorizeRequest {
   code_challenge: string | undefined;
 }
 
-const escape = (value: string) =>
-  value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+const escape = (value: string) => value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 
 /** Pages Relay renders itself are never framed (clickjacking on the consent button). */
 function sendPage(res: Response, status: number, title: string, body: string): void {
-  res
-    .status(status)
-    .set({
-      'content-type': 'text/html; charset=utf-8',
-      'x-frame-options': 'DENY',
-      'content-security-policy': "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'none'",
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-    })
-    .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head>
+  res.status(status).set({
+    'content-type': 'text/html; charset=utf-8',
+    'x-frame-options': 'DENY',
+    'content-security-policy': "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+  }).send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; line-height: 1.5">${body}</body></html>`);
 }
 
@@ -126,7 +122,12 @@ export function oauthRoutes(deps: OauthDeps): Router {
 
   router.post('/api/oauth/consent', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const checked = await checkAuthorize({ ...body, response_type: 'code', code_challenge_method: body.code_challenge ? 'S256' : undefined, code_challenge: body.code_challenge || undefined });
+    const checked = await checkAuthorize({
+      ...body,
+      response_type: 'code',
+      code_challenge_method: body.code_challenge ? 'S256' : undefined,
+      code_challenge: body.code_challenge || undefined,
+    });
     if ('error' in checked) return errorPage(res, checked.error);
     const { partner, request } = checked;
     const session = await deps.sessions.current(req);
@@ -180,8 +181,17 @@ export function oauthRoutes(deps: OauthDeps): Router {
       if (code.used_at) {
         // A code presented twice may have leaked: the token it bought is revoked.
         if (code.token_id) {
-          await trx.updateTable('partner_tokens').set({ revoked_at: sql`now()` }).where('id', '=', code.token_id).where('revoked_at', 'is', null).execute();
-          await trx.updateTable('crm_connections').set({ active: false, updated_at: sql`now()` }).where('token_id', '=', code.token_id).execute();
+          await trx
+            .updateTable('partner_tokens')
+            .set({ revoked_at: sql`now()` })
+            .where('id', '=', code.token_id)
+            .where('revoked_at', 'is', null)
+            .execute();
+          await trx
+            .updateTable('crm_connections')
+            .set({ active: false, updated_at: sql`now()` })
+            .where('token_id', '=', code.token_id)
+            .execute();
         }
         return { error: 'code was already used; the token issued from it is revoked' } as const;
       }
@@ -196,11 +206,29 @@ export function oauthRoutes(deps: OauthDeps): Router {
       }
       const token = prefixedSecret('ptok_', 32);
       const tokenId = randomUUID();
-      await trx.insertInto('partner_tokens').values({ id: tokenId, token_hash: sha256(token), partner_id: partner.id, user_id: code.user_id, scope: code.scope, revoked_at: null }).execute();
-      await trx.updateTable('oauth_codes').set({ used_at: sql`now()`, token_id: tokenId }).where('code_hash', '=', code.code_hash).execute();
+      await trx
+        .insertInto('partner_tokens')
+        .values({ id: tokenId, token_hash: sha256(token), partner_id: partner.id, user_id: code.user_id, scope: code.scope, revoked_at: null })
+        .execute();
+      await trx
+        .updateTable('oauth_codes')
+        .set({ used_at: sql`now()`, token_id: tokenId })
+        .where('code_hash', '=', code.code_hash)
+        .execute();
       // One connection per user and partner: connecting again replaces the old token.
-      const previous = await trx.selectFrom('crm_connections').select('token_id').where('partner_id', '=', partner.id).where('user_id', '=', code.user_id).executeTakeFirst();
-      if (previous) await trx.updateTable('partner_tokens').set({ revoked_at: sql`now()` }).where('id', '=', previous.token_id).where('revoked_at', 'is', null).execute();
+      const previous = await trx
+        .selectFrom('crm_connections')
+        .select('token_id')
+        .where('partner_id', '=', partner.id)
+        .where('user_id', '=', code.user_id)
+        .executeTakeFirst();
+      if (previous)
+        await trx
+          .updateTable('partner_tokens')
+          .set({ revoked_at: sql`now()` })
+          .where('id', '=', previous.token_id)
+          .where('revoked_at', 'is', null)
+          .execute();
       await trx
         .insertInto('crm_connections')
         .values({ id: randomUUID(), partner_id: partner.id, user_id: code.user_id, token_id: tokenId })
@@ -232,8 +260,16 @@ export function oauthRoutes(deps: OauthDeps): Router {
   router.delete('/api/oauth/disconnect', requirePartnerToken(deps), async (req, res) => {
     const { token } = req.partnerToken!;
     await db.transaction().execute(async (trx) => {
-      await trx.updateTable('partner_tokens').set({ revoked_at: sql`now()` }).where('id', '=', token.id).execute();
-      await trx.updateTable('crm_connections').set({ active: false, updated_at: sql`now()` }).where('token_id', '=', token.id).execute();
+      await trx
+        .updateTable('partner_tokens')
+        .set({ revoked_at: sql`now()` })
+        .where('id', '=', token.id)
+        .execute();
+      await trx
+        .updateTable('crm_connections')
+        .set({ active: false, updated_at: sql`now()` })
+        .where('token_id', '=', token.id)
+        .execute();
     });
     res.json({ disconnected: true });
   });
@@ -305,7 +341,10 @@ function requirePartnerToken(deps: OauthDeps): RequestHandler {
 
 async function audit(deps: OauthDeps, partnerId: string, userId: string, req: Request, status: number): Promise<void> {
   try {
-    await deps.db.insertInto('partner_audit').values({ partner_id: partnerId, user_id: userId, method: req.method, endpoint: req.path, ip: req.ip ?? null, status }).execute();
+    await deps.db
+      .insertInto('partner_audit')
+      .values({ partner_id: partnerId, user_id: userId, method: req.method, endpoint: req.path, ip: req.ip ?? null, status })
+      .execute();
     if (status !== 403 && status !== 404) return;
     // One statement: the count is taken under the partner row's lock, after any lift, so a
     // late audit of a denial from before an admin lifted a suspension cannot re-impose it.

@@ -19,7 +19,12 @@ export async function hitRateLimit(db: Db, key: string, limit: number, now = Dat
     .executeTakeFirstOrThrow();
   // The first hit of a minute clears this key's minutes no window reads any more.
   if (current.count === 1) await db.deleteFrom('rate_limit_counters').where('key', '=', key).where('window_start', '<', previousStart).execute();
-  const previous = await db.selectFrom('rate_limit_counters').select('count').where('key', '=', key).where('window_start', '=', previousStart).executeTakeFirst();
+  const previous = await db
+    .selectFrom('rate_limit_counters')
+    .select('count')
+    .where('key', '=', key)
+    .where('window_start', '=', previousStart)
+    .executeTakeFirst();
   const elapsed = (now - windowStart.getTime()) / WINDOW_MS;
   const estimate = current.count + (previous?.count ?? 0) * (1 - elapsed);
   if (estimate <= limit) return { allowed: true, retryAfterSeconds: 0 };

@@ -9,10 +9,19 @@ import { insertSnsMessage } from './repository.js';
  * (started on every delivery: the workflow id keeps it to one); an UnsubscribeConfirmation
  * is only acknowledged. Returns false for notifications, which the caller handles.
  */
-export async function acceptSnsControlMessage(deps: { db: Db; workflows: Pick<WorkflowStarter, 'startSnsSubscriptionConfirmation'> }, message: SnsMessage): Promise<boolean> {
+export async function acceptSnsControlMessage(
+  deps: { db: Db; workflows: Pick<WorkflowStarter, 'startSnsSubscriptionConfirmation'> },
+  message: SnsMessage,
+): Promise<boolean> {
   if (message.Type === 'Notification') return false;
   if (message.Type === 'SubscriptionConfirmation') {
-    await insertSnsMessage(deps.db, { snsMessageId: message.MessageId, topicArn: message.TopicArn, eventType: message.Type, sesMessageId: null, payload: message });
+    await insertSnsMessage(deps.db, {
+      snsMessageId: message.MessageId,
+      topicArn: message.TopicArn,
+      eventType: message.Type,
+      sesMessageId: null,
+      payload: message,
+    });
     await deps.workflows.startSnsSubscriptionConfirmation(message.MessageId);
   }
   return true;

@@ -53,13 +53,7 @@ export function createWorkflowStarter(
    * Workflow ids are idempotency keys: a second start of the same id, running or
    * finished, is success and does nothing (`relay replay` is the one way to run again).
    */
-  async function startOnce(
-    kind: string,
-    workflowType: string,
-    workflowId: string,
-    input: object,
-    attributes: SearchAttributePair[],
-  ): Promise<boolean> {
+  async function startOnce(kind: string, workflowType: string, workflowId: string, input: object, attributes: SearchAttributePair[]): Promise<boolean> {
     try {
       await client.workflow.start(workflowType, {
         taskQueue: options.taskQueue,
@@ -129,7 +123,8 @@ export function createWorkflowStarter(
       startOnce('partner-delivery', 'partnerDeliveryWorkflow', partnerDeliveryWorkflowId(input.idempotencyKey), input, [
         { key: RelayMessageId, value: input.idempotencyKey },
       ]),
-    startWebhookFanOut: (eventId) => startOnce('webhook-event', 'fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
+    startWebhookFanOut: (eventId) =>
+      startOnce('webhook-event', 'fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
     runWebhookTest: (deliveryId) =>
       client.workflow.execute('deliverWebhookWorkflow', {
         taskQueue: options.taskQueue,

@@ -4,14 +4,21 @@ import type { DbOrTrx } from '../db/database.js';
 import type { Webhook, WebhookEventType, WebhookPayload } from '../db/tables/webhooks.js';
 import { isUuid } from '../db/uuid.js';
 
-
 export async function createWebhook(
   db: DbOrTrx,
   webhook: { orgId: string; url: string; events: WebhookEventType[]; secretSealed: Buffer | null; enabled: boolean },
 ): Promise<Webhook> {
   return db
     .insertInto('webhooks')
-    .values({ id: randomUUID(), org_id: webhook.orgId, url: webhook.url, events: webhook.events, secret_sealed: webhook.secretSealed, enabled: webhook.enabled, failed_at: null })
+    .values({
+      id: randomUUID(),
+      org_id: webhook.orgId,
+      url: webhook.url,
+      events: webhook.events,
+      secret_sealed: webhook.secretSealed,
+      enabled: webhook.enabled,
+      failed_at: null,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -115,7 +122,15 @@ export async function getDelivery(db: DbOrTrx, deliveryId: string) {
 
 export async function recordDeliveryAttempt(
   db: DbOrTrx,
-  attempt: { deliveryId: string; attempt: number; httpStatus: number | null; durationMs: number; responseExcerpt: string | null; error: string | null; succeeded: boolean },
+  attempt: {
+    deliveryId: string;
+    attempt: number;
+    httpStatus: number | null;
+    durationMs: number;
+    responseExcerpt: string | null;
+    error: string | null;
+    succeeded: boolean;
+  },
 ): Promise<void> {
   await db
     .insertInto('webhook_delivery_attempts')
@@ -155,14 +170,30 @@ export async function listDeliveries(db: DbOrTrx, orgId: string, webhookId: stri
   const deliveries = await db
     .selectFrom('webhook_deliveries')
     .innerJoin('webhook_events', 'webhook_events.id', 'webhook_deliveries.event_id')
-    .select(['webhook_deliveries.id', 'webhook_deliveries.status', 'webhook_deliveries.attempts', 'webhook_deliveries.event_id', 'webhook_events.type', 'webhook_deliveries.created_at'])
+    .select([
+      'webhook_deliveries.id',
+      'webhook_deliveries.status',
+      'webhook_deliveries.attempts',
+      'webhook_deliveries.event_id',
+      'webhook_events.type',
+      'webhook_deliveries.created_at',
+    ])
     .where('webhook_deliveries.org_id', '=', orgId)
     .where('webhook_deliveries.webhook_id', '=', webhookId)
     .orderBy('webhook_deliveries.created_at', 'desc')
     .limit(limit)
     .execute();
   const attempts = deliveries.length
-    ? await db.selectFrom('webhook_delivery_attempts').selectAll().where('delivery_id', 'in', deliveries.map((d) => d.id)).orderBy('attempt').execute()
+    ? await db
+        .selectFrom('webhook_delivery_attempts')
+        .selectAll()
+        .where(
+          'delivery_id',
+          'in',
+          deliveries.map((d) => d.id),
+        )
+        .orderBy('attempt')
+        .execute()
     : [];
   return deliveries.map((delivery) => ({ ...delivery, attempts_log: attempts.filter((attempt) => attempt.delivery_id === delivery.id) }));
 }

@@ -30,16 +30,13 @@ export function workflowsPath(): string {
 export async function createRelayWorkers(options: RelayWorkerOptions): Promise<Worker[]> {
   const { connection, namespace, taskQueue, activities } = options;
   const sesActivityNames = new Set<string>(SES_ACTIVITY_NAMES);
-  const pick = (keep: (name: string) => boolean) =>
-    Object.fromEntries(Object.entries(activities).filter(([name]) => keep(name)));
+  const pick = (keep: (name: string) => boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => keep(name)));
 
   const main = await Worker.create({
     connection,
     namespace,
     taskQueue,
-    ...(options.workflowBundlePath
-      ? { workflowBundle: { codePath: options.workflowBundlePath } }
-      : { workflowsPath: workflowsPath() }),
+    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: workflowsPath() }),
     activities: pick((name) => !sesActivityNames.has(name)),
   });
   const ses = await Worker.create({
