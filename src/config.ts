@@ -94,7 +94,7 @@ const configSchema = z.object({
     ),
 
   // 32 bytes, base64: encrypts secrets Relay must use later (webhook signing secrets).
-  RELAY_ENCRYPTION_KEY: optionalString,
+  RELAY_ENCRYPTION_KEY: optionalString.refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, '32 bytes, base64-encoded'),
   // Lets webhooks use http and loopback addresses: for local development and tests only.
   RELAY_ALLOW_INSECURE_WEBHOOKS: booleanFlag,
   // The outgoing webhook retry schedule, seconds after each failed attempt (the seed's 1m, 5m, 30m, 2h, 24h).
@@ -152,6 +152,15 @@ const configSchema = z.object({
 });
 
 type RawConfig = z.infer<typeof configSchema>;
+
+/** Production rules that look at several settings at once. */
+const productionRules = configSchema.superRefine((raw, ctx) => {
+  if (raw.NODE_ENV !== 'production') return;
+  // Session cookies are Secure only over https; production never serves sign-in over http.
+  if (!raw.PUBLIC_URL?.startsWith('https://')) ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must be an https URL when NODE_ENV=production' });
+  if (raw.RELAY_ALLOW_INSECURE_WEBHOOKS)
+    ctx.addIssue({ code: 'custom', path: ['RELAY_ALLOW_INSECURE_WEBHOOKS'], message: 'must be off when NODE_ENV=production' });
+});
 
 export interface Config {
   readonly env: RawConfig['NODE_ENV'];
@@ -220,7 +229,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = productionRules.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
@@ -294,10 +303,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
-/** The settings a process needs and cannot run without, checked by the process that needs them. */
-export function requireSetting<T>(value: T | undefined, name: string): T {
-  if (value === undefined) throw new ConfigError([`${name}: required`]);
-  return value;
+/** Fails with every one of `names` that the environment leaves unset, in one message. */
+export function requireSettings(env: NodeJS.ProcessEnv, names: readonly string[]): void {
+  const missing = names.filter((name) => !env[name]?.trim());
+  if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name}: required`));
 }
 
 /** One line per optional piece that is not configured, so operators see degraded modes once at start. */

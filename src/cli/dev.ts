@@ -13,7 +13,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { generateEncryptionKey } from '../security/encryption.js';
 import { connectClient, connectWorker } from '../temporal/connection.js';
 import { startWorker } from '../worker/start.js';
-import { DEV, DEV_ENCRYPTION_KEY_FILE, readDevEncryptionKey } from './runtime.js';
+import { DEV, DEV_ENCRYPTION_KEY_FILE, readDevEncryptionKey, writeDevSettings } from './runtime.js';
 
 /** A key kept in .relay/ so webhook secrets sealed in one `relay dev` open in the next. */
 async function devEncryptionKey(): Promise<string> {
@@ -101,6 +101,8 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
   const api = await startApiServer({ config, db, temporal: client, logger, metrics });
   stops.unshift(() => api.close());
 
+  // The operator commands in another terminal (orgs, keys, partners, ...) read these.
+  await writeDevSettings({ DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, RELAY_ENCRYPTION_KEY: config.encryptionKey ?? '' });
   for (const note of describeDegradedModes(config)) logger.warn(note);
   say(
     [

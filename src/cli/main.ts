@@ -20,7 +20,7 @@ import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { startWorker } from '../worker/start.js';
 import { dailyUsageWorkflowId } from '../temporal/ids.js';
 import { RelayKind } from '../temporal/search-attributes.js';
-import { openDb, openTemporal, openWorkerConnection, withDevFallbacks } from './runtime.js';
+import { openDb, openTemporal, openWorkerConnection, operatorConfig, processConfig } from './runtime.js';
 
 const projectDir = new URL('../..', import.meta.url).pathname;
 
@@ -66,20 +66,20 @@ function untilSignal(): Promise<void> {
   });
 }
 
-function buildProgram(config: Config, logger: Logger): Command {
+function buildProgram(logger: Logger): Command {
   const program = new Command('relay').description('Relay: email, inbound messages, webhooks and partner deliveries on Temporal');
 
   program
     .command('dev')
     .description('run everything on this machine: embedded PostgreSQL, Temporal dev server, SES emulator, API and worker')
     // Loaded only here: the embedded services are for `relay dev` alone.
-    .action(async () => (await import('./dev.js')).runDev(config, logger, projectDir, process.env.PATH ?? ''));
+    .action(async () => (await import('./dev.js')).runDev(loadConfig(), logger, projectDir, process.env.PATH ?? ''));
 
   program
     .command('migrate')
     .description('apply database migrations')
     .action(() =>
-      withDb(config, logger, async (db) => {
+      withDb(processConfig('migrate'), logger, async (db) => {
         const applied = await migrateToLatest(db);
         process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
       }),
@@ -89,11 +89,12 @@ function buildProgram(config: Config, logger: Logger): Command {
     .command('api')
     .description('run the HTTP API')
     .action(async () => {
-      for (const note of describeDegradedModes(withDevFallbacks(config))) logger.warn(note);
+      const config = processConfig('api');
+      for (const note of describeDegradedModes(config)) logger.warn(note);
       const db = openDb(config, logger);
       const temporal = await openTemporal(config);
       const metrics = createMetrics({ defaultMetrics: true });
-      const api = await startApiServer({ config: withDevFallbacks(config), db, temporal, logger, metrics });
+      const api = await startApiServer({ config, db, temporal, logger, metrics });
       logger.info({ url: api.url }, 'API listening');
       await untilSignal();
       await api.close();
@@ -105,12 +106,13 @@ function buildProgram(config: Config, logger: Logger): Command {
     .command('worker')
     .description('run the Temporal workers (main queue and the rate-limited SES queue)')
     .action(async () => {
-      for (const note of describeDegradedModes(withDevFallbacks(config))) logger.warn(note);
+      const config = processConfig('worker');
+      for (const note of describeDegradedModes(config)) logger.warn(note);
       Runtime.install({ shutdownSignals: [] });
       const db = openDb(config, logger);
       const client = await openTemporal(config);
       const connection = await openWorkerConnection(config);
-      const worker = await startWorker({ config: withDevFallbacks(config), db, client, connection, logger, metrics: createMetrics({ defaultMetrics: true }) });
+      const worker = await startWorker({ config, db, client, connection, logger, metrics: createMetrics({ defaultMetrics: true }) });
       await Promise.race([untilSignal(), worker.done]);
       await worker.shutdown();
       await connection.close();
@@ -124,7 +126,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .requiredOption('--name <name>', 'organization name')
     .option('--json', 'print JSON')
     .action((options: { name: string; json?: boolean }) =>
-      withDb(config, logger, async (db) => {
+      withDb(operatorConfig(), logger, async (db) => {
         const org = await createOrganization(db, options.name);
         print(Boolean(options.json), { id: org.id, name: org.name }, `organization ${org.name}: ${org.id}`);
       }),
@@ -138,7 +140,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .option('--name <name>', 'a label for the key')
     .option('--json', 'print JSON')
     .action((options: { org: string; scopes: ApiKeyScope[]; name?: string; json?: boolean }) =>
-      withDb(config, logger, async (db) => {
+      withDb(operatorConfig(), logger, async (db) => {
         const org = await findOrganization(db, options.org);
         if (!org) throw new InvalidArgumentError(`no organization ${options.org}`);
         const { key, record } = await createApiKey(db, { orgId: org.id, scopes: options.scopes, name: options.name });
@@ -160,7 +162,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .option('--logo-url <url>', 'https logo for the consent page')
     .option('--json', 'print JSON')
     .action((options: { name: string; redirectUri: string[]; webhookUrl: string; errorUrl?: string; logoUrl?: string; json?: boolean }) =>
-      withDb(config, logger, async (db) => {
+      withDb(operatorConfig(), logger, async (db) => {
         const request = partnerRequest.safeParse({
           name: options.name,
           redirect_uris: options.redirectUri,
@@ -169,10 +171,10 @@ function buildProgram(config: Config, logger: Logger): Command {
           logo_url: options.logoUrl,
         });
         if (!request.success) throw new InvalidArgumentError(request.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-        await checkPartnerUrls(request.data, { allowInsecure: config.webhooks.allowInsecure }).catch((error: unknown) => {
+        await checkPartnerUrls(request.data, { allowInsecure: operatorConfig().webhooks.allowInsecure }).catch((error: unknown) => {
           throw new InvalidArgumentError((error as Error).message);
         });
-        const { partner, credentials } = await createPartner(db, createSecretBox(withDevFallbacks(config).encryptionKey), {
+        const { partner, credentials } = await createPartner(db, createSecretBox(operatorConfig().encryptionKey), {
           name: request.data.name,
           redirectUris: request.data.redirect_uris,
           webhookUrl: request.data.webhook_url,
@@ -200,6 +202,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .requiredOption('--date <YYYY-MM-DD>', 'the UTC day to report', parseDate)
     .option('--json', 'print JSON')
     .action(async (options: { date: string; json?: boolean }) => {
+      const config = operatorConfig();
       if (!config.booksUrl) throw new InvalidArgumentError('HUB_BILLING_API_URL is not set: there is no Books to report to');
       const client = await openTemporal(config);
       try {
@@ -226,7 +229,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .option('--limit <n>', 'how many', (value) => Number.parseInt(value, 10), 50)
     .option('--json', 'print JSON')
     .action((options: { reason?: string; limit: number; json?: boolean }) =>
-      withDb(config, logger, async (db) => {
+      withDb(operatorConfig(), logger, async (db) => {
         const rows = await listInbound(db, null, { status: 'archived', reason: options.reason, limit: options.limit });
         const entries = rows.map((row) => ({
           id: row.id,
@@ -247,8 +250,9 @@ function buildProgram(config: Config, logger: Logger): Command {
   archive
     .command('replay <id>')
     .description('route an archived inbound message again (for example after PSA is configured)')
-    .action((id: string) =>
-      withDb(config, logger, async (db) => {
+    .action((id: string) => {
+      const config = operatorConfig();
+      return withDb(config, logger, async (db) => {
         const row = await getInbound(db, id);
         if (!row) throw new InvalidArgumentError(`no inbound message ${id}`);
         const client = await openTemporal(config);
@@ -259,15 +263,15 @@ function buildProgram(config: Config, logger: Logger): Command {
         } finally {
           await client.connection.close();
         }
-      }),
-    );
+      });
+    });
 
   program
     .command('replay <workflowId>')
     .description('start a failed workflow again with its original input (e.g. email-<id>)')
     .option('--json', 'print JSON')
     .action(async (workflowId: string, options: { json?: boolean }) => {
-      const client = await openTemporal(config);
+      const client = await openTemporal(operatorConfig());
       try {
         const result = await replayWorkflow(client, workflowId);
         print(
@@ -284,21 +288,16 @@ function buildProgram(config: Config, logger: Logger): Command {
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const logger = createLogger({ level: config.logLevel });
-  await buildProgram(config, logger).parseAsync(process.argv);
+  // Every setting is checked here once; each command then requires what it cannot run without.
+  const logger = createLogger({ level: loadConfig().logLevel });
+  await buildProgram(logger).parseAsync(process.argv);
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`relay: ${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`relay: ${error instanceof Error ? error.message : inspect(error)}\n`);
   process.exit(1);
 });
