@@ -496,4 +496,23 @@ describe('the inbound API', () => {
     expect((await call(stack.api.url, '/api/v1/inbound', { key: other.key })).body.data).toEqual([]);
     expect((await call(stack.api.url, `/api/v1/inbound/${response.body.id}/replay`, { key: org.key, method: 'POST' })).status).toBe(409);
   });
+
+  it('a support address belongs to one organization: claimed again is fine, another is refused, only its owner deletes it', async () => {
+    const address = `Sales-${randomBytes(3).toString('hex')}@Acme.example`;
+    const claim = (key: string) => call(stack.api.url, '/api/v1/inbound-addresses', { key, body: { address } });
+    expect((await claim(org.key)).body).toEqual({ address: address.toLowerCase() });
+    expect((await claim(org.key)).status).toBe(201);
+    const other = await createOrgWithKey(stack.db, ['admin']);
+    expect((await claim(other.key)).status).toBe(409);
+    const listed = async (key: string) =>
+      (await call(stack.api.url, '/api/v1/inbound-addresses', { key })).body.data.map((entry: { address: string }) => entry.address);
+    expect(await listed(org.key)).toContain(address.toLowerCase());
+    expect(await listed(other.key)).toEqual([]);
+
+    const remove = (key: string) => call(stack.api.url, `/api/v1/inbound-addresses/${encodeURIComponent(address)}`, { key, method: 'DELETE' });
+    expect((await remove(other.key)).status).toBe(404);
+    expect((await remove(org.key)).status).toBe(204);
+    expect(await listed(org.key)).not.toContain(address.toLowerCase());
+    expect((await remove(org.key)).status).toBe(404);
+  });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERROR_STATUS } from '../http/errors.js';
 import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, sendEmailRequest } from '../emails/schemas.js';
-import { partnerRequest } from '../partners/admin-routes.js';
+import { partnerRequest } from '../partners/index.js';
 import { channelRequest } from '../channels/routes.js';
 import { accountRequest } from '../commerce/routes.js';
 import { debriefRequest } from '../partners/debrief-routes.js';

@@ -23,7 +23,8 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { adminRoutes } from '../partners/admin-routes.js';
 import { debriefRoutes } from '../partners/debrief-routes.js';
-import { oauthRoutes, partnerTokenFence } from '../partners/oauth-routes.js';
+import { oauthRoutes } from '../partners/oauth-routes.js';
+import { partnerTokenFence, partnerTokenRoutes } from '../partners/partner-token-routes.js';
 import { createSecretBox } from '../security/encryption.js';
 import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
@@ -109,6 +110,7 @@ export async function startApiServer(deps: {
       commerceRoutes({ db, apiKeys, secretBox }),
       sessions.router,
       oauthRoutes(oauth),
+      partnerTokenRoutes(oauth),
       debriefRoutes({ db, workflows, apiKeys, retry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs } }),
       emailAdminRoutes({ db, adminKey: config.adminKey }),
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),

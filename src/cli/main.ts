@@ -14,7 +14,7 @@ import { getInbound, listInbound } from '../inbound/repository.js';
 import { replayArchivedInbound } from '../inbound/replay.js';
 import { createPartner } from '../partners/credentials.js';
 import { createSecretBox } from '../security/encryption.js';
-import { checkPartnerUrls, partnerRequest } from '../partners/admin-routes.js';
+import { checkPartnerUrls, partnerRequest } from '../partners/index.js';
 import { replayWorkflow } from '../temporal/replay.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { startWorker } from '../worker/start.js';

@@ -158,6 +158,28 @@ export async function listInboundAttachments(db: DbOrTrx, inboundId: string) {
   return db.selectFrom('inbound_attachments').select(['id', 'filename', 'content_type', 'size']).where('inbound_id', '=', inboundId).execute();
 }
 
+export async function listInboundAddresses(db: DbOrTrx, orgId: string) {
+  return db.selectFrom('inbound_addresses').select(['address', 'created_at']).where('org_id', '=', orgId).orderBy('address').execute();
+}
+
+/** Claims a support address for the organization; false when another organization has it. */
+export async function claimInboundAddress(db: DbOrTrx, orgId: string, address: string): Promise<boolean> {
+  const inserted = await db
+    .insertInto('inbound_addresses')
+    .values({ address: address.toLowerCase(), org_id: orgId })
+    .onConflict((oc) => oc.column('address').doNothing())
+    .returning('org_id')
+    .executeTakeFirst();
+  const owner = inserted ?? (await db.selectFrom('inbound_addresses').select('org_id').where('address', '=', address.toLowerCase()).executeTakeFirst());
+  return owner?.org_id === orgId;
+}
+
+/** False when the organization has no such address. */
+export async function deleteInboundAddress(db: DbOrTrx, orgId: string, address: string): Promise<boolean> {
+  const result = await db.deleteFrom('inbound_addresses').where('org_id', '=', orgId).where('address', '=', address.toLowerCase()).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
 /** The organization whose support address this is. */
 export async function findSupportAddressOwner(db: DbOrTrx, addresses: string[]): Promise<Map<string, string>> {
   if (addresses.length === 0) return new Map();

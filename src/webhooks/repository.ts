@@ -97,6 +97,16 @@ export async function planDeliveries(db: DbOrTrx, eventId: string): Promise<{ de
   return rows.map((row) => ({ deliveryId: row.id, webhookId: row.webhook_id }));
 }
 
+/** One delivery of an event to one webhook, outside the fan-out (the dashboard's test send). */
+export async function insertDelivery(db: DbOrTrx, orgId: string, delivery: { webhookId: string; eventId: string }): Promise<string> {
+  const row = await db
+    .insertInto('webhook_deliveries')
+    .values({ id: randomUUID(), org_id: orgId, webhook_id: delivery.webhookId, event_id: delivery.eventId })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
 export async function getDelivery(db: DbOrTrx, deliveryId: string) {
   if (!isUuid(deliveryId)) return undefined;
   return db
@@ -201,6 +211,23 @@ export async function listDeliveries(db: DbOrTrx, orgId: string, webhookId: stri
 export async function findDeliveryForOrg(db: DbOrTrx, orgId: string, deliveryId: string) {
   if (!isUuid(deliveryId)) return undefined;
   return db.selectFrom('webhook_deliveries').selectAll().where('org_id', '=', orgId).where('id', '=', deliveryId).executeTakeFirst();
+}
+
+/** The first attempt at one of the organization's deliveries, if it was attempted. */
+export async function findFirstDeliveryAttempt(db: DbOrTrx, orgId: string, deliveryId: string) {
+  return db
+    .selectFrom('webhook_delivery_attempts')
+    .innerJoin('webhook_deliveries', 'webhook_deliveries.id', 'webhook_delivery_attempts.delivery_id')
+    .selectAll('webhook_delivery_attempts')
+    .where('webhook_deliveries.org_id', '=', orgId)
+    .where('webhook_delivery_attempts.delivery_id', '=', deliveryId)
+    .orderBy('webhook_delivery_attempts.attempt')
+    .executeTakeFirst();
+}
+
+/** A replayed delivery is pending again until its new run records an outcome. */
+export async function reopenDelivery(db: DbOrTrx, orgId: string, deliveryId: string): Promise<void> {
+  await db.updateTable('webhook_deliveries').set({ status: 'pending' }).where('org_id', '=', orgId).where('id', '=', deliveryId).execute();
 }
 
 export async function findWebhookEventIdsBySource(db: DbOrTrx, orgId: string, sourceId: string): Promise<string[]> {

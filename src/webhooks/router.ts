@@ -5,10 +5,13 @@ import {
   createWebhook,
   deleteWebhook,
   findDeliveryForOrg,
+  findFirstDeliveryAttempt,
   findWebhook,
+  insertDelivery,
   insertWebhookEvents,
   listDeliveries,
   listWebhooks,
+  reopenDelivery,
   updateWebhook,
 } from './repository.js';
 import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type Webhook } from '../db/tables/webhooks.js';
@@ -120,17 +123,13 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
       const [eventId] = await insertWebhookEvents(db, ctx.orgId, [
         { type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } },
       ]);
-      const delivery = await db
-        .insertInto('webhook_deliveries')
-        .values({ id: crypto.randomUUID(), org_id: ctx.orgId, webhook_id: webhook.id, event_id: eventId! })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await workflows.runWebhookTest(delivery.id);
-      const attempt = await db.selectFrom('webhook_delivery_attempts').selectAll().where('delivery_id', '=', delivery.id).executeTakeFirst();
+      const deliveryId = await insertDelivery(db, ctx.orgId, { webhookId: webhook.id, eventId: eventId! });
+      await workflows.runWebhookTest(deliveryId);
+      const attempt = await findFirstDeliveryAttempt(db, ctx.orgId, deliveryId);
       return {
         success: attempt !== undefined && attempt.error === null,
         eventId,
-        deliveryId: delivery.id,
+        deliveryId,
         status: attempt?.http_status ?? null,
         durationMs: attempt?.duration_ms ?? null,
         error: attempt?.error ?? (attempt ? null : 'the webhook is disabled'),
@@ -170,7 +169,7 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
         if (error instanceof ReplayRefused) throw new TRPCError({ code: 'CONFLICT', message: error.message });
         throw error;
       }
-      await deps.db.updateTable('webhook_deliveries').set({ status: 'pending' }).where('id', '=', delivery.id).execute();
+      await reopenDelivery(deps.db, ctx.orgId, delivery.id);
       return { deliveryId: delivery.id, status: 'pending' };
     }),
   });
