@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { getInbound, listInbound } from '../inbound/repository.js';
 import { replayArchivedInbound } from '../inbound/replay.js';
-import { createPartner } from '../partners/credentials.js';
+import { createPartner } from '../partners/index.js';
 import { createSecretBox } from '../security/encryption.js';
 import { checkPartnerUrls, partnerRequest } from '../partners/index.js';
 import { replayWorkflow } from '../temporal/replay.js';
