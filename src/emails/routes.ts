@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import type { Db } from '../db/database.js';
 import { findEmail, listEmailEvents, listEmails } from './repository.js';
 import type { Email } from '../db/tables/emails.js';
-import { acceptEmails, type IdempotencyRequest } from './accept.js';
+import { acceptEmails, IdempotencyKeyReused, SendNotStarted, type IdempotencyRequest } from './accept.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
@@ -21,7 +21,9 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
     const { orgId } = principalOf(req);
     const email = parseOr400(sendEmailRequest, req.body, 'email');
     checkAttachmentSize(email);
-    const result = await acceptEmails(deps, orgId, [email], ([id]) => ({ status: 202, body: { id, status: 'queued' } }), idempotencyOf(req, 'emails'));
+    const result = await answerOf(
+      acceptEmails(deps, orgId, [email], ([id]) => ({ status: 202, body: { id, status: 'queued' } }), idempotencyOf(req, 'emails')),
+    );
     res.status(result.status).json(result.body);
   });
 
@@ -41,16 +43,18 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
     if (accepted.length === 0) {
       throw new ApiError('validation_failed', 'no message in the batch is valid', judged);
     }
-    const result = await acceptEmails(
-      deps,
-      orgId,
-      accepted.map((entry) => entry.email),
-      (ids) => {
-        const idByIndex = new Map(accepted.map((entry, position) => [entry.index, ids[position]]));
-        const data = judged.map((entry) => ('email' in entry ? { index: entry.index, id: idByIndex.get(entry.index), status: 'queued' } : entry));
-        return { status: accepted.length === judged.length ? 202 : 207, body: { data } };
-      },
-      idempotencyOf(req, 'emails/batch'),
+    const result = await answerOf(
+      acceptEmails(
+        deps,
+        orgId,
+        accepted.map((entry) => entry.email),
+        (ids) => {
+          const idByIndex = new Map(accepted.map((entry, position) => [entry.index, ids[position]]));
+          const data = judged.map((entry) => ('email' in entry ? { index: entry.index, id: idByIndex.get(entry.index), status: 'queued' } : entry));
+          return { status: accepted.length === judged.length ? 202 : 207, body: { data } };
+        },
+        idempotencyOf(req, 'emails/batch'),
+      ),
     );
     res.status(result.status).json(result.body);
   });
@@ -83,6 +87,21 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
   });
 
   return router;
+}
+
+/** The API's answer to accept's refusals. */
+async function answerOf<T>(outcome: Promise<T>): Promise<T> {
+  try {
+    return await outcome;
+  } catch (error) {
+    if (error instanceof IdempotencyKeyReused) throw new ApiError('idempotency_key_conflict', 'this Idempotency-Key was already used with a different request');
+    if (error instanceof SendNotStarted) {
+      throw new ApiError('service_unavailable', 'Relay could not start the send; retry the request (with the same Idempotency-Key, if you sent one)', {
+        cause: error.message,
+      });
+    }
+    throw error;
+  }
 }
 
 const attachmentLimitMessage = `attachments may hold at most ${MAX_ATTACHMENT_BYTES} bytes in total`;
