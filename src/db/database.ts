@@ -22,9 +22,8 @@ import type {
   PartnersTable,
   PartnerTokensTable,
   RateLimitCountersTable,
-  SessionsTable,
-  UsersTable,
 } from './tables/partners.js';
+import type { SessionsTable, UsersTable } from './tables/accounts.js';
 import type { ChannelIdentitiesTable, ChannelMessagesTable, ChannelsTable, DialpadCallsTable } from './tables/channels.js';
 import type { CommerceAccountsTable, CommerceEventsTable, GdprRequestsTable, OrdersTable, SubscriptionsTable } from './tables/commerce.js';
 import type { SnsMessagesTable } from './tables/sns-messages.js';
