@@ -54,7 +54,9 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
 
   const handshake = (type: 'whatsapp' | 'messenger') =>
     route('get', `/api/webhooks/${type}`, type, async (request, res) => {
-      res.type('text/plain').send(await verifyMetaHandshake(request, type, receiveDeps));
+      // Verified before the answer's type is set: a refusal stays a JSON error.
+      const challenge = await verifyMetaHandshake(request, type, receiveDeps);
+      res.type('text/plain').send(challenge);
     });
 
   return Router().use(
