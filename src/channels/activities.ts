@@ -57,7 +57,7 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
           },
           sourceId: messageId,
         });
-        await setChannelMessageTicket(trx, messageId, threaded.ticket.id);
+        await setChannelMessageTicket(trx, message.org_id, messageId, threaded.ticket.id);
         logger.info({ orgId: message.org_id, messageId, ticketId: threaded.ticket.id, channel: message.type }, 'channel message threaded');
         return { eventIds: threaded.eventIds, ticketId: threaded.ticket.id };
       });
@@ -106,7 +106,7 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
           },
           sourceId,
         });
-        await setDialpadCallTicket(trx, call.callId, threaded.ticket.id);
+        await setDialpadCallTicket(trx, call.orgId, call.callId, threaded.ticket.id);
         logger.info({ orgId: call.orgId, callId: call.callId, ticketId: threaded.ticket.id }, 'voicemail ticket created');
         return { eventIds: threaded.eventIds, ticketId: threaded.ticket.id };
       });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DialpadCallEvent } from '../temporal/signals.js';
 
 /** One message or event a channel webhook carried, ready to store. */
 export interface ChannelMessageDraft {
@@ -144,4 +145,60 @@ export function dialpadSms(body: Json): ChannelMessageDraft {
     body: body.text ?? null,
     payload: body,
   };
+}
+
+/** A Twilio SMS (or MMS: up to 10 media links, each on a line of its own). */
+export function twilioSms(params: Record<string, string>): ChannelMessageDraft {
+  const media = Array.from({ length: Math.min(Number(params.NumMedia ?? 0) || 0, 10) }, (_, index) => ({
+    url: params[`MediaUrl${index}`],
+    content_type: params[`MediaContentType${index}`],
+  }));
+  return {
+    externalId: params.MessageSid!,
+    kind: 'sms',
+    sender: params.From!,
+    senderName: null,
+    threadKey: params.From!,
+    body: [params.Body ?? '', ...media.map((item) => `[${item.content_type}] ${item.url}`)].filter(Boolean).join('\n') || null,
+    payload: { ...params, media },
+  };
+}
+
+/** One Dialpad call-state event: stored once per call and state, and handed to the call's workflow. */
+export function dialpadCallEvent(body: Json, callId: string): { draft: ChannelMessageDraft; event: DialpadCallEvent } {
+  return {
+    draft: {
+      externalId: `call:${callId}:${body.state}`,
+      kind: 'call_event',
+      sender: String(body.contact?.phone_number ?? ''),
+      senderName: body.contact?.name ?? null,
+      threadKey: `call:${callId}`,
+      body: null,
+      payload: body,
+    },
+    event: {
+      state: body.state,
+      caller: body.contact?.phone_number ?? null,
+      callerName: body.contact?.name ?? null,
+      voicemailUrl: body.voicemail_link ?? body.recording_url ?? null,
+      transcription: body.transcription_text ?? body.transcription ?? null,
+    },
+  };
+}
+
+/** A person's message in a linked Slack channel; bots, edits and other events thread nothing. */
+export function slackMessages(body: Json): ChannelMessageDraft[] {
+  const event = body.event ?? {};
+  if (body.type !== 'event_callback' || event.type !== 'message' || event.subtype || event.bot_id || typeof event.user !== 'string') return [];
+  return [
+    {
+      externalId: String(body.event_id ?? `${event.channel}:${event.ts}`),
+      kind: 'slack_message',
+      sender: event.user,
+      senderName: null,
+      threadKey: `${event.channel}:${event.thread_ts ?? event.ts}`,
+      body: event.text ?? null,
+      payload: body,
+    },
+  ];
 }

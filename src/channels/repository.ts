@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { ChannelMessageDraft } from './parse.js';
 import type { DbOrTrx } from '../db/database.js';
 import type { Channel, ChannelType } from '../db/tables/channels.js';
+import { isUuid } from '../db/uuid.js';
 
 export async function findChannel(db: DbOrTrx, type: ChannelType, address: string): Promise<Channel | undefined> {
   return db.selectFrom('channels').selectAll().where('type', '=', type).where('address', '=', address).executeTakeFirst();
@@ -10,6 +11,39 @@ export async function findChannel(db: DbOrTrx, type: ChannelType, address: strin
 
 export async function listChannelsOfType(db: DbOrTrx, type: ChannelType): Promise<Channel[]> {
   return db.selectFrom('channels').selectAll().where('type', '=', type).execute();
+}
+
+export async function listOrgChannels(db: DbOrTrx, orgId: string): Promise<Channel[]> {
+  return db.selectFrom('channels').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute();
+}
+
+/** Connects a channel with its sealed secrets; undefined when its address is already connected (by any organization). */
+export async function connectChannel(
+  db: DbOrTrx,
+  orgId: string,
+  channel: { type: ChannelType; address: string; secretSealed: Buffer; verifyTokenSealed: Buffer | null; autoReply: string | null },
+): Promise<Channel | undefined> {
+  return db
+    .insertInto('channels')
+    .values({
+      id: randomUUID(),
+      org_id: orgId,
+      type: channel.type,
+      address: channel.address,
+      secret_sealed: channel.secretSealed,
+      verify_token_sealed: channel.verifyTokenSealed,
+      auto_reply: channel.autoReply,
+    })
+    .onConflict((oc) => oc.columns(['type', 'address']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Whether the organization had this channel (and now has not). */
+export async function deleteChannel(db: DbOrTrx, orgId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const result = await db.deleteFrom('channels').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }
 
 /** Stores each message once per provider id; returns the ids of the new ones (a retried webhook stores nothing). */
@@ -49,8 +83,8 @@ export async function lockConversationThread(db: DbOrTrx, orgId: string, type: s
   await sql`select pg_advisory_xact_lock(hashtext(${`${orgId}:${type}:${threadKey}`}))`.execute(db);
 }
 
-export async function setChannelMessageTicket(db: DbOrTrx, messageId: string, ticketId: string): Promise<void> {
-  await db.updateTable('channel_messages').set({ ticket_id: ticketId }).where('id', '=', messageId).execute();
+export async function setChannelMessageTicket(db: DbOrTrx, orgId: string, messageId: string, ticketId: string): Promise<void> {
+  await db.updateTable('channel_messages').set({ ticket_id: ticketId }).where('org_id', '=', orgId).where('id', '=', messageId).execute();
 }
 
 /** Keeps a call's record (its states so far, caller, recording, transcription); returns the ticket it already made, if any. */
@@ -75,6 +109,6 @@ export async function saveDialpadCall(
   return { ticketId: existing?.ticket_id ?? null };
 }
 
-export async function setDialpadCallTicket(db: DbOrTrx, callId: string, ticketId: string): Promise<void> {
-  await db.updateTable('dialpad_calls').set({ ticket_id: ticketId }).where('call_id', '=', callId).execute();
+export async function setDialpadCallTicket(db: DbOrTrx, orgId: string, callId: string, ticketId: string): Promise<void> {
+  await db.updateTable('dialpad_calls').set({ ticket_id: ticketId }).where('org_id', '=', orgId).where('call_id', '=', callId).execute();
 }

@@ -232,3 +232,52 @@ export async function updateCustomer(
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+export async function findCustomerByEmail(db: DbOrTrx, orgId: string, email: string): Promise<Customer | undefined> {
+  return db.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('email', '=', email.toLowerCase()).executeTakeFirst();
+}
+
+/**
+ * Customers linked to identities on one channel: the one `identity`, or every identity
+ * starting with `identityPrefix` (all customers of one Shopify shop, "shop:id").
+ */
+export async function findCustomersByChannelIdentity(
+  db: DbOrTrx,
+  orgId: string,
+  channelType: string,
+  match: { identity: string } | { identityPrefix: string },
+): Promise<Customer[]> {
+  const query = db
+    .selectFrom('channel_identities')
+    .innerJoin('customers', 'customers.id', 'channel_identities.customer_id')
+    .selectAll('customers')
+    .where('channel_identities.org_id', '=', orgId)
+    .where('channel_identities.channel_type', '=', channelType);
+  return 'identity' in match
+    ? query.where('channel_identities.identity', '=', match.identity).execute()
+    : query.where('channel_identities.identity', 'like', `${match.identityPrefix.replace(/[\\%_]/g, '\\$&')}%`).execute();
+}
+
+export async function createCustomer(
+  db: DbOrTrx,
+  orgId: string,
+  customer: { email: string | null; name: string | null; phone: string | null },
+): Promise<Customer> {
+  return db
+    .insertInto('customers')
+    .values({ id: randomUUID(), org_id: orgId, email: customer.email?.toLowerCase() ?? null, name: customer.name, phone: customer.phone })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Links a channel identity to a customer; with `keepExisting`, an identity already linked stays as it is instead of failing. */
+export async function linkChannelIdentity(
+  db: DbOrTrx,
+  link: { orgId: string; channelType: string; identity: string; customerId: string },
+  options: { keepExisting?: boolean } = {},
+): Promise<void> {
+  const insert = db
+    .insertInto('channel_identities')
+    .values({ org_id: link.orgId, channel_type: link.channelType, identity: link.identity, customer_id: link.customerId });
+  await (options.keepExisting ? insert.onConflict((oc) => oc.doNothing()) : insert).execute();
+}
