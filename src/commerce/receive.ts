@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { Webhook, WebhookVerificationError } from 'svix';
 import type { CommerceAccountProvider } from '../db/tables/commerce.js';
-import { jsonObjectOf, WebhookRejected, type ProviderRequest } from '../http/provider-webhook.js';
+import { jsonObjectOf, WebhookRejected, type ProviderRequest, verifiedSnsMessage } from '../http/provider-webhook.js';
 import { constantTimeEqual } from '../security/secrets.js';
 import { hmacSha256 } from '../security/signatures.js';
-import { SnsVerificationError, type SnsMessage, type SnsVerifier } from '../security/sns.js';
+import type { SnsMessage, SnsVerifier } from '../security/sns.js';
 import { GDPR_TOPICS } from './gdpr.js';
 import type { CommerceAccount, NewCommerceEvent } from './repository.js';
 
@@ -126,13 +126,7 @@ export async function receiveResend(request: ProviderRequest, deps: CommerceRece
 
 /** POST /api/amazon/webhook: SP-API notifications through SNS, for the organization that connected the seller they name. */
 export async function receiveAmazon(request: ProviderRequest, deps: CommerceReceiveDeps): Promise<ReceivedAmazon> {
-  let message: SnsMessage;
-  try {
-    message = await deps.amazonSns.verify(request.raw.toString('utf8'));
-  } catch (error) {
-    if (error instanceof SnsVerificationError) throw unauthorized(`SNS: ${error.message}`);
-    throw error;
-  }
+  const message = await verifiedSnsMessage(request, deps.amazonSns);
   if (message.Type !== 'Notification') return { kind: 'sns-control', message };
   let notification: Json;
   try {

@@ -1,6 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { SnsVerificationError, type SnsMessage, type SnsVerifier } from '../security/sns.js';
 import { ApiError } from './errors.js';
 
 /**
@@ -77,4 +78,14 @@ export function jsonObjectOf(request: ProviderRequest): Record<string, any> {
     // reported below
   }
   throw new WebhookRejected(400, 'body is not a JSON object');
+}
+
+/** A verified SNS message from the request body, or a 401 saying what failed. */
+export async function verifiedSnsMessage(request: ProviderRequest, sns: SnsVerifier): Promise<SnsMessage> {
+  try {
+    return await sns.verify(request.raw.toString('utf8'));
+  } catch (error) {
+    if (error instanceof SnsVerificationError) throw new WebhookRejected(401, `SNS: ${error.message}`);
+    throw error;
+  }
 }

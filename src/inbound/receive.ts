@@ -3,8 +3,8 @@ import { EventWebhook } from '@sendgrid/eventwebhook';
 import type { InboundProvider } from '../db/tables/inbound.js';
 import { constantTimeEqual, sha256 } from '../security/secrets.js';
 import { isFreshTimestamp, verifyHmacSha256Hex } from '../security/signatures.js';
-import { SnsVerificationError, type SnsMessage, type SnsVerifier } from '../security/sns.js';
-import { jsonObjectOf, WebhookRejected, type ProviderRequest } from '../http/provider-webhook.js';
+import type { SnsMessage, SnsVerifier } from '../security/sns.js';
+import { jsonObjectOf, WebhookRejected, type ProviderRequest, verifiedSnsMessage } from '../http/provider-webhook.js';
 import { FormLimitExceeded, MalformedForm, parseForm } from './form.js';
 import { sesReceivedSchema } from './normalize.js';
 
@@ -72,13 +72,7 @@ export async function receiveInbound(request: ProviderRequest, deps: ReceiveDeps
 
   // SES receiving, through SNS (text/plain JSON with SNS's own headers).
   if (request.header('x-amz-sns-message-type') || /text\/plain/i.test(request.contentType)) {
-    let message: SnsMessage;
-    try {
-      message = await deps.sns.verify(request.raw.toString('utf8'));
-    } catch (error) {
-      if (error instanceof SnsVerificationError) throw unauthorized(`SNS: ${error.message}`);
-      throw error;
-    }
+    const message = await verifiedSnsMessage(request, deps.sns);
     if (message.Type !== 'Notification') return { kind: 'sns-control', message };
     let received;
     try {
