@@ -67,7 +67,7 @@ export async function storeChannelMessages(db: DbOrTrx, channel: Channel, drafts
         ticket_id: null,
       })),
     )
-    .onConflict((oc) => oc.columns(['type', 'external_id']).doNothing())
+    .onConflict((oc) => oc.columns(['channel_id', 'external_id']).doNothing())
     .returning('id')
     .execute();
   return rows.map((row) => row.id);
@@ -90,11 +90,25 @@ export async function setChannelMessageTicket(db: DbOrTrx, orgId: string, messag
 /** Keeps a call's record (its states so far, caller, recording, transcription); returns the ticket it already made, if any. */
 export async function saveDialpadCall(
   db: DbOrTrx,
-  call: { orgId: string; callId: string; states: string[]; caller: string | null; voicemailUrl: string | null; transcription: string | null },
+  call: {
+    orgId: string;
+    channelId: string;
+    callId: string;
+    states: string[];
+    caller: string | null;
+    voicemailUrl: string | null;
+    transcription: string | null;
+  },
 ): Promise<{ ticketId: string | null }> {
-  const existing = await db.selectFrom('dialpad_calls').select('ticket_id').where('call_id', '=', call.callId).forUpdate().executeTakeFirst();
+  const existing = await db
+    .selectFrom('dialpad_calls')
+    .select('ticket_id')
+    .where('channel_id', '=', call.channelId)
+    .where('call_id', '=', call.callId)
+    .forUpdate()
+    .executeTakeFirst();
+  // The organization is the channel's and never changes.
   const record = {
-    org_id: call.orgId,
     states: call.states,
     caller: call.caller,
     voicemail_url: call.voicemailUrl,
@@ -103,12 +117,12 @@ export async function saveDialpadCall(
   };
   await db
     .insertInto('dialpad_calls')
-    .values({ call_id: call.callId, ticket_id: null, ...record })
-    .onConflict((oc) => oc.column('call_id').doUpdateSet(record))
+    .values({ channel_id: call.channelId, call_id: call.callId, org_id: call.orgId, ticket_id: null, ...record })
+    .onConflict((oc) => oc.columns(['channel_id', 'call_id']).doUpdateSet(record))
     .execute();
   return { ticketId: existing?.ticket_id ?? null };
 }
 
-export async function setDialpadCallTicket(db: DbOrTrx, orgId: string, callId: string, ticketId: string): Promise<void> {
-  await db.updateTable('dialpad_calls').set({ ticket_id: ticketId }).where('org_id', '=', orgId).where('call_id', '=', callId).execute();
+export async function setDialpadCallTicket(db: DbOrTrx, channelId: string, callId: string, ticketId: string): Promise<void> {
+  await db.updateTable('dialpad_calls').set({ ticket_id: ticketId }).where('channel_id', '=', channelId).where('call_id', '=', callId).execute();
 }

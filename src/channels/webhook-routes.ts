@@ -94,6 +94,7 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
         await deps.workflows.signalDialpadCall(
           {
             orgId: channel.org_id,
+            channelId: channel.id,
             callId,
             voicemailWaitMs: deps.dialpad.voicemailWaitMs,
             afterHangupWaitMs: deps.dialpad.afterHangupWaitMs,
