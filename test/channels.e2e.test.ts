@@ -228,6 +228,49 @@ describe('WhatsApp and Messenger', () => {
     ).toBe(401);
   });
 
+  it("a batch naming several numbers stores each number's messages in its own organization, and skips numbers it cannot verify", async () => {
+    // One Meta app can serve numbers of two Relay organizations (an agency): one signature, one secret.
+    const agency = await createOrgWithKey(stack.db, ['send', 'read', 'admin']);
+    const agencyNumber = `2${randomBytes(5).toString('hex').replace(/\D/g, '3')}`;
+    expect(
+      (
+        await call(stack.api.url, '/api/v1/channels', {
+          key: agency.key,
+          body: { type: 'whatsapp', address: agencyNumber, secret: WA_SECRET, verify_token: 'agency-verify-token' },
+        })
+      ).status,
+    ).toBe(201);
+    const from = `1666${randomBytes(3).toString('hex').replace(/\D/g, '2')}`;
+    const entry = (phoneNumberId: string, id: string) => ({
+      id: 'WABA_ID',
+      changes: [
+        {
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { phone_number_id: phoneNumberId },
+            messages: [waMessage(from, id, 'text', { text: { body: id } })],
+          },
+          field: 'messages',
+        },
+      ],
+    });
+    const [unknownId, agencyId, ourId] = [wamid(), wamid(), wamid()];
+    // The first entry names a number nobody registered: it must not sink the rest.
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [entry('999000111', unknownId), entry(agencyNumber, agencyId), entry(WA_PHONE_ID, ourId)],
+    });
+    const response = await call(stack.api.url, '/api/webhooks/whatsapp', {
+      rawBody: body,
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(WA_SECRET, body) },
+    });
+    expect(response.status).toBe(200);
+    await threaded(agencyId);
+    await threaded(ourId);
+    const rows = await stack.db.selectFrom('channel_messages').select(['external_id', 'org_id']).where('sender', '=', from).execute();
+    expect(Object.fromEntries(rows.map((row) => [row.external_id, row.org_id]))).toEqual({ [agencyId]: agency.orgId, [ourId]: org.orgId });
+  });
+
   it('stores Messenger messages, postbacks, reads and deliveries; only messages and postbacks thread, by PSID', async () => {
     const psid = `psid${randomBytes(4).toString('hex')}`;
     const mid = `m_${randomBytes(8).toString('hex')}`;

@@ -70,13 +70,13 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
 
     handshake('whatsapp'),
     route('post', '/api/webhooks/whatsapp', 'whatsapp', async (request, res) => {
-      await accept('whatsapp', await receiveWhatsApp(request, receiveDeps));
+      for (const received of await receiveWhatsApp(request, receiveDeps)) await accept('whatsapp', received);
       res.json({ received: true });
     }),
 
     handshake('messenger'),
     route('post', '/api/webhooks/messenger', 'messenger', async (request, res) => {
-      await accept('messenger', await receiveMessenger(request, receiveDeps));
+      for (const received of await receiveMessenger(request, receiveDeps)) await accept('messenger', received);
       res.json({ received: true });
     }),
 
