@@ -9,6 +9,7 @@ import * as commerce from './migrations/2026-11-26T0600-commerce.js';
 import * as unverifiedBounceReports from './migrations/2026-11-29T0000-unverified-bounce-reports.js';
 import * as snsMessages from './migrations/2026-11-29T0100-sns-messages.js';
 import * as channelScopedKeys from './migrations/2026-11-29T0200-channel-scoped-keys.js';
+import * as commerceEventBodyHash from './migrations/2026-11-29T0300-commerce-event-body-hash.js';
 import type { Db } from './database.js';
 
 /**
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T0000-unverified-bounce-reports': unverifiedBounceReports,
   '2026-11-29T0100-sns-messages': snsMessages,
   '2026-11-29T0200-channel-scoped-keys': channelScopedKeys,
+  '2026-11-29T0300-commerce-event-body-hash': commerceEventBodyHash,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
