@@ -10,6 +10,7 @@ import * as unverifiedBounceReports from './migrations/2026-11-29T0000-unverifie
 import * as snsMessages from './migrations/2026-11-29T0100-sns-messages.js';
 import * as channelScopedKeys from './migrations/2026-11-29T0200-channel-scoped-keys.js';
 import * as commerceEventBodyHash from './migrations/2026-11-29T0300-commerce-event-body-hash.js';
+import * as apiKeyScopes from './migrations/2026-11-29T0400-api-key-scopes.js';
 import type { Db } from './database.js';
 
 /**
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T0100-sns-messages': snsMessages,
   '2026-11-29T0200-channel-scoped-keys': channelScopedKeys,
   '2026-11-29T0300-commerce-event-body-hash': commerceEventBodyHash,
+  '2026-11-29T0400-api-key-scopes': apiKeyScopes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
