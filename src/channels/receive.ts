@@ -1,7 +1,6 @@
 import twilio from 'twilio';
 import type { Channel, ChannelType } from '../db/tables/channels.js';
 import { jsonObjectOf, WebhookRejected, type ProviderRequest } from '../http/provider-webhook.js';
-import { constantTimeEqual, sha256 } from '../security/secrets.js';
 import { isFreshTimestamp, verifyHmacSha256Hex } from '../security/signatures.js';
 import type { DialpadCallEvent } from '../temporal/signals.js';
 import { dialpadCallEvent, dialpadSms, messengerEvents, slackMessages, twilioSms, whatsappMessages, type ChannelMessageDraft } from './parse.js';
@@ -9,8 +8,10 @@ import { dialpadCallEvent, dialpadSms, messengerEvents, slackMessages, twilioSms
 export interface ChannelReceiveDeps {
   /** The channel a provider's address names: a number, phone_number_id, page id, or TEAM:CHANNEL. */
   findChannel(type: ChannelType, address: string): Promise<Channel | undefined>;
-  /** Every channel of a type, for requests that name none (Meta's handshake, Slack's url_verification). */
+  /** The newest channels of a type (a bounded number), for requests that name none (Slack's url_verification). */
   listChannels(type: ChannelType): Promise<Channel[]>;
+  /** The channel a Meta verify token belongs to. */
+  findChannelByVerifyToken(type: ChannelType, token: string): Promise<Channel | undefined>;
   /** Opens a channel's sealed secret or verify token. */
   openSecret(sealed: Buffer): string;
   /** Relay's public base URL: Twilio signs the full URL it called. */
@@ -55,11 +56,7 @@ export async function verifyMetaHandshake(request: ProviderRequest, type: 'whats
   const mode = request.query('hub.mode');
   const token = request.query('hub.verify_token');
   const challenge = request.query('hub.challenge');
-  if (mode === 'subscribe' && token !== undefined && challenge !== undefined) {
-    for (const channel of await deps.listChannels(type)) {
-      if (channel.verify_token_sealed && constantTimeEqual(sha256(deps.openSecret(channel.verify_token_sealed)), sha256(token))) return challenge;
-    }
-  }
+  if (mode === 'subscribe' && token !== undefined && challenge !== undefined && (await deps.findChannelByVerifyToken(type, token))) return challenge;
   throw new WebhookRejected(403, 'verify token does not match');
 }
 

@@ -9,8 +9,30 @@ export async function findChannel(db: DbOrTrx, type: ChannelType, address: strin
   return db.selectFrom('channels').selectAll().where('type', '=', type).where('address', '=', address).executeTakeFirst();
 }
 
-export async function listChannelsOfType(db: DbOrTrx, type: ChannelType): Promise<Channel[]> {
-  return db.selectFrom('channels').selectAll().where('type', '=', type).execute();
+/** Channels of a type, newest first, at most `limit`: for requests that name no channel (Slack's url_verification). */
+export async function listChannelsOfType(db: DbOrTrx, type: ChannelType, limit: number): Promise<Channel[]> {
+  return db.selectFrom('channels').selectAll().where('type', '=', type).orderBy('created_at', 'desc').limit(limit).execute();
+}
+
+/** The channel whose verify token hashes to `tokenHash`. */
+export async function findChannelByVerifyToken(db: DbOrTrx, type: ChannelType, tokenHash: Buffer): Promise<Channel | undefined> {
+  return db.selectFrom('channels').selectAll().where('type', '=', type).where('verify_token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Channels connected before verify tokens were kept hashed: matched by opening their sealed token, then hashed. */
+export async function listChannelsWithUnhashedVerifyToken(db: DbOrTrx, type: ChannelType, limit: number): Promise<Channel[]> {
+  return db
+    .selectFrom('channels')
+    .selectAll()
+    .where('type', '=', type)
+    .where('verify_token_hash', 'is', null)
+    .where('verify_token_sealed', 'is not', null)
+    .limit(limit)
+    .execute();
+}
+
+export async function setVerifyTokenHash(db: DbOrTrx, channelId: string, tokenHash: Buffer): Promise<void> {
+  await db.updateTable('channels').set({ verify_token_hash: tokenHash }).where('id', '=', channelId).execute();
 }
 
 export async function listOrgChannels(db: DbOrTrx, orgId: string): Promise<Channel[]> {
@@ -21,7 +43,14 @@ export async function listOrgChannels(db: DbOrTrx, orgId: string): Promise<Chann
 export async function connectChannel(
   db: DbOrTrx,
   orgId: string,
-  channel: { type: ChannelType; address: string; secretSealed: Buffer; verifyTokenSealed: Buffer | null; autoReply: string | null },
+  channel: {
+    type: ChannelType;
+    address: string;
+    secretSealed: Buffer;
+    verifyTokenSealed: Buffer | null;
+    verifyTokenHash: Buffer | null;
+    autoReply: string | null;
+  },
 ): Promise<Channel | undefined> {
   return db
     .insertInto('channels')
@@ -32,6 +61,7 @@ export async function connectChannel(
       address: channel.address,
       secret_sealed: channel.secretSealed,
       verify_token_sealed: channel.verifyTokenSealed,
+      verify_token_hash: channel.verifyTokenHash,
       auto_reply: channel.autoReply,
     })
     .onConflict((oc) => oc.columns(['type', 'address']).doNothing())

@@ -11,6 +11,8 @@ import * as snsMessages from './migrations/2026-11-29T0100-sns-messages.js';
 import * as channelScopedKeys from './migrations/2026-11-29T0200-channel-scoped-keys.js';
 import * as commerceEventBodyHash from './migrations/2026-11-29T0300-commerce-event-body-hash.js';
 import * as apiKeyScopes from './migrations/2026-11-29T0400-api-key-scopes.js';
+import * as lookupIndexes from './migrations/2026-11-29T0500-lookup-indexes.js';
+import * as channelVerifyTokenHash from './migrations/2026-11-29T0600-channel-verify-token-hash.js';
 import type { Db } from './database.js';
 
 /**
@@ -31,6 +33,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T0200-channel-scoped-keys': channelScopedKeys,
   '2026-11-29T0300-commerce-event-body-hash': commerceEventBodyHash,
   '2026-11-29T0400-api-key-scopes': apiKeyScopes,
+  '2026-11-29T0500-lookup-indexes': lookupIndexes,
+  '2026-11-29T0600-channel-verify-token-hash': channelVerifyTokenHash,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
