@@ -289,7 +289,7 @@ describe('Stripe', () => {
     const t0 = Math.floor(Date.now() / 1000) - 100;
     const checkout = event(
       'checkout.session.completed',
-      { id: 'cs_1', object: 'checkout.session', client_reference_id: org.orgId, customer, subscription: 'sub_1' },
+      { id: 'cs_1', object: 'checkout.session', metadata: { relay_org_id: org.orgId }, customer, subscription: 'sub_1' },
       t0,
     );
     const subscription = (status: string, price: string) => ({
@@ -330,6 +330,25 @@ describe('Stripe', () => {
     ).toBe(401);
     expect((await stripeEvent('/api/webhooks/stripe-connect', event('invoice.payment_failed', {}, t0), STRIPE_SECRET)).status).toBe(401);
     expect(await storedEvents()).toBe(before);
+  });
+
+  it("never attributes a checkout by client_reference_id: anyone can put an organization's id on a payment link", async () => {
+    const victim = await createOrgWithKey(stack.db, ['read']);
+    const before = (await call(stack.api.url, '/api/v1/billing/subscription', { key: victim.key })).body;
+    const forged = event(
+      'checkout.session.completed',
+      {
+        id: 'cs_forged',
+        object: 'checkout.session',
+        client_reference_id: victim.orgId,
+        customer: `cus_${randomBytes(6).toString('hex')}`,
+        subscription: 'sub_x',
+      },
+      Math.floor(Date.now() / 1000),
+    );
+    expect((await stripeEvent('/api/webhooks/stripe', forged, STRIPE_SECRET)).status).toBe(200);
+    expect(await applied('stripe', forged.id)).toEqual({ orgId: null });
+    expect((await call(stack.api.url, '/api/v1/billing/subscription', { key: victim.key })).body).toEqual(before);
   });
 
   it('attributes Connect events to the organization that connected the account', async () => {
