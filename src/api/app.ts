@@ -19,6 +19,8 @@ export interface AppParts {
   /** JSON API routes, after the JSON body parser. */
   routes: Router[];
   trpc: { router: AnyTRPCRouter; createContext: (options: CreateExpressContextOptions) => Promise<TrpcContext> };
+  /** The dashboard's files and its client-route fallback, after every API route; absent when it is not built. */
+  webApp: Router | undefined;
 }
 
 // 10 MB of attachments is about 13.4 MB of base64, plus the bodies.
@@ -60,6 +62,7 @@ export function createApp(parts: AppParts): Express {
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
   for (const router of parts.routes) app.use(router);
   app.use('/api/trpc', createExpressMiddleware({ router: parts.trpc.router, createContext: parts.trpc.createContext }));
+  if (parts.webApp) app.use(parts.webApp);
 
   app.use(notFoundHandler);
   app.use(errorHandler(parts.logger));

@@ -7,6 +7,8 @@ import { createDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { startSesEmulator } from '../dev/ses-emulator.js';
+import { ensureWebBuild } from '../dev/web-build.js';
+import { WEB_APP_DIR } from '../api/web-app.js';
 import { ensureTemporalCli, startTemporalDevServer } from '../dev/temporal-server.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -96,6 +98,7 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
   const connection = await connectWorker(temporalConfig);
   stops.unshift(() => connection.close());
 
+  await ensureWebBuild(projectDir, WEB_APP_DIR, say);
   const worker = await startWorker({ config, db, client, connection, logger, metrics });
   stops.unshift(() => worker.shutdown());
   const api = await startApiServer({ config, db, temporal: client, logger, metrics });
