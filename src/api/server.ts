@@ -108,7 +108,7 @@ export async function startApiServer(deps: {
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {
-      router: createAppRouter({ webhooks: { db, workflows, secretBox, urlPolicy } }),
+      router: createAppRouter({ db, webhooks: { db, workflows, secretBox, urlPolicy } }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
     },
     webApp,

@@ -6,6 +6,7 @@ import * as webhooks from './migrations/2026-11-26T0300-webhooks.js';
 import * as partners from './migrations/2026-11-26T0400-partners.js';
 import * as channels from './migrations/2026-11-26T0500-channels.js';
 import * as commerce from './migrations/2026-11-26T0600-commerce.js';
+import * as sessionRoles from './migrations/2026-11-27T0900-session-roles.js';
 import type { Db } from './database.js';
 
 /**
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T0400-partners': partners,
   '2026-11-26T0500-channels': channels,
   '2026-11-26T0600-commerce': commerce,
+  '2026-11-27T0900-session-roles': sessionRoles,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

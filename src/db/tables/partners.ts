@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { HubRole } from '../../auth/roles.js';
 
 export interface UsersTable {
   id: string;
@@ -15,6 +16,8 @@ export interface SessionsTable {
   user_id: string;
   org_id: string;
   hub_session_id: string;
+  /** The Hub role the user signed in with (CHECK: one of HUB_ROLES). */
+  role: HubRole;
   created_at: Generated<Date>;
   expires_at: Date;
   revoked_at: Date | null;
