@@ -50,8 +50,9 @@ async function trpc(procedure: string, options: { cookie?: string; key?: string;
   const response = options.mutation
     ? await fetch(`${stack.api.url}/api/trpc/${procedure}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ json: options.input }) })
     : await fetch(`${stack.api.url}/api/trpc/${procedure}${options.input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: options.input }))}`}`, { headers });
-  const body = (await response.json()) as { result?: { data: { json: any } }; error?: { json: { message: string; data: { code: string } } } };
-  return { status: response.status, data: body.result?.data.json, error: body.error?.json };
+  // tRPC's errors are {error: {json: …}}; the CSRF guard in front of tRPC answers as the REST API does, {error: {code, message}}.
+  const body = (await response.json()) as { result?: { data: { json: any } }; error?: { json?: { message: string; data: { code: string } }; message?: string } };
+  return { status: response.status, data: body.result?.data.json, error: body.error?.json ?? (body.error as { message: string; data?: { code: string } } | undefined) };
 }
 
 const CSRF = { 'x-relay-csrf': '1' };
@@ -96,7 +97,7 @@ describe('signing in through Hub into a mapped organization', () => {
     hub.endedSessions.add(user.sid);
     const ended = await trpc('session.me', { cookie: user.cookie });
     expect(ended.status).toBe(401);
-    expect(ended.error?.data.code).toBe('UNAUTHORIZED');
+    expect(ended.error?.data?.code).toBe('UNAUTHORIZED');
     expect((await trpc('session.me')).status).toBe(401);
   });
 
@@ -137,5 +138,57 @@ describe('roles, enforced by the server on every procedure', () => {
     expect(me.status).toBe(403);
     const unscoped = await createOrgWithKey(stack.db, ['read']);
     expect((await trpc('webhooks.list', { key: unscoped.key })).status).toBe(403);
+  });
+});
+
+describe('CSRF: state-changing calls made with the session cookie', () => {
+  it('refuses a mutation without the X-Relay-CSRF header with 403 and changes nothing; with it, the call goes through', async () => {
+    const orgId = await hubOrganization();
+    const admin = await signIn(orgId, 'Admin');
+    const forged = await trpc('webhooks.create', { cookie: admin.cookie, mutation: true, input: webhook });
+    expect(forged.status).toBe(403);
+    expect(forged.error?.message).toContain('x-relay-csrf');
+    expect(await webhookCount(orgId)).toBe(0);
+    expect((await trpc('webhooks.create', { cookie: admin.cookie, mutation: true, input: webhook, headers: CSRF })).status).toBe(200);
+    expect(await webhookCount(orgId)).toBe(1);
+  });
+
+  it('refuses the cross-site form posts a browser can forge (text/plain JSON, urlencoded) with 403', async () => {
+    const orgId = await hubOrganization();
+    const admin = await signIn(orgId, 'Admin');
+    const forms = [
+      { 'content-type': 'text/plain', body: JSON.stringify({ json: webhook }) },
+      { 'content-type': 'application/x-www-form-urlencoded', body: 'json=1' },
+    ];
+    for (const form of forms) {
+      const response = await fetch(`${stack.api.url}/api/trpc/webhooks.create`, {
+        method: 'POST',
+        headers: { cookie: admin.cookie!, 'content-type': form['content-type'], origin: 'http://attacker.example' },
+        body: form.body,
+      });
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    }
+    expect(await webhookCount(orgId)).toBe(0);
+  });
+
+  it('needs no header for reads with the cookie (the seed\'s curl list call) nor for calls with an API key', async () => {
+    const orgId = await hubOrganization();
+    const viewer = await signIn(orgId, 'Viewer');
+    expect((await trpc('webhooks.list', { cookie: viewer.cookie })).status).toBe(200);
+    const { key } = await createOrgWithKey(stack.db, ['webhooks']);
+    expect((await trpc('webhooks.create', { key, mutation: true, input: webhook })).status).toBe(200);
+  });
+
+  it('refuses a logout without the header (the session lives on) and logs out with it', async () => {
+    const orgId = await hubOrganization();
+    const user = await signIn(orgId, 'Member');
+    const forged = await fetch(`${stack.api.url}/api/portal/logout`, { method: 'POST', headers: { cookie: user.cookie!, 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(forged.status).toBe(403);
+    expect((await trpc('session.me', { cookie: user.cookie })).status).toBe(200);
+    const logout = await fetch(`${stack.api.url}/api/portal/logout`, { method: 'POST', headers: { cookie: user.cookie!, ...CSRF } });
+    expect(logout.status).toBe(204);
+    expect(logout.headers.get('set-cookie')).toMatch(/relay_session=;/);
+    expect((await trpc('session.me', { cookie: user.cookie })).status).toBe(401);
   });
 });

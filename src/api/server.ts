@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { cachedApiKeyLookup } from '../auth/api-keys.js';
-import { createSessions } from '../auth/sessions.js';
+import { createSessions, requireCsrfHeader } from '../auth/sessions.js';
 import { createTrpcContext } from '../auth/trpc.js';
 import { channelRoutes } from '../channels/routes.js';
 import { channelWebhookRoutes } from '../channels/webhook-routes.js';
@@ -110,6 +110,7 @@ export async function startApiServer(deps: {
     trpc: {
       router: createAppRouter({ db, webhooks: { db, workflows, secretBox, urlPolicy } }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
+      csrfGuard: requireCsrfHeader,
     },
     webApp,
   });

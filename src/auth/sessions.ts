@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { HubRejected, type HubClient } from '../integrations/hub.js';
@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import { randomSecret, sha256 } from '../security/secrets.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
+import { CSRF_REFUSAL, isUnprotectedCookieCall } from './csrf.js';
 import type { HubRole } from './roles.js';
 import { findLiveSession, findOrganization, insertSession, revokeSession, upsertHubUser } from './repository.js';
 
@@ -46,6 +47,15 @@ export function safeReturnPath(value: unknown): string {
  * Relay's sessions, from Hub SSO. A session is re-checked with Hub at most every
  * `hubSessionCacheMs` per process, so a user removed in Hub loses access within that window.
  */
+/**
+ * In front of every route the session cookie authenticates for state changes (tRPC, logout):
+ * 403 for a forged call, before anything is read or changed.
+ */
+export const requireCsrfHeader: RequestHandler = (req, _res, next) => {
+  if (isUnprotectedCookieCall(req, readCookie(req, SESSION_COOKIE) !== undefined)) throw new ApiError('forbidden', CSRF_REFUSAL);
+  next();
+};
+
 export function createSessions(deps: SessionDeps) {
   const validated = new Map<string, number>();
 
@@ -108,7 +118,8 @@ export function createSessions(deps: SessionDeps) {
     res.redirect(302, deps.hub.loginUrl(`${deps.publicUrl}${safeReturnPath(req.query.return_to)}`));
   });
 
-  router.post('/api/portal/logout', async (req, res: Response) => {
+  // The CSRF header keeps a cross-site form from signing the user out.
+  router.post('/api/portal/logout', requireCsrfHeader, async (req, res: Response) => {
     const cookie = readCookie(req, SESSION_COOKIE);
     if (cookie) await revokeSession(deps.db, sha256(cookie));
     res.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).end();

@@ -19,9 +19,14 @@ export interface TrpcContext {
   caller: Caller | undefined;
 }
 
+/** Cookie calls reach this only with the CSRF header (requireCsrfHeader runs in front of /api/trpc). */
 export async function createTrpcContext(deps: { apiKeys: ApiKeyLookup; sessions: Sessions }, { req }: CreateExpressContextOptions): Promise<TrpcContext> {
-  const key = await authenticateApiKey(deps.apiKeys, req.get('authorization'));
-  if (key) return { caller: { kind: 'api-key', ...key } };
+  const authorization = req.get('authorization');
+  if (authorization) {
+    // A call with an Authorization header is an API-key call: a wrong key never falls back to the cookie.
+    const key = await authenticateApiKey(deps.apiKeys, authorization);
+    return { caller: key ? { kind: 'api-key', ...key } : undefined };
+  }
   const session = await deps.sessions.current(req);
   return { caller: session ? { kind: 'user', orgId: session.orgId, userId: session.userId, role: session.role, session } : undefined };
 }
