@@ -16,6 +16,7 @@ export const DEV = {
   temporalPort: 7233,
   temporalUiPort: 8233,
   sesPort: 8005,
+  hubPort: 3100,
   databaseUrl: 'postgres://postgres:relay@127.0.0.1:5433/relay',
   temporalAddress: '127.0.0.1:7233',
 } as const;
