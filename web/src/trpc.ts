@@ -1,5 +1,6 @@
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import superjson from 'superjson';
 import type { AppRouter } from '../../src/api/trpc-router.js';
@@ -8,6 +9,8 @@ import type { AppRouter } from '../../src/api/trpc-router.js';
 export const CSRF_HEADER = { 'x-relay-csrf': '1' } as const;
 
 export type ApiError = TRPCClientError<AppRouter>;
+export type Outputs = inferRouterOutputs<AppRouter>;
+export type Inputs = inferRouterInputs<AppRouter>;
 
 function httpStatus(error: unknown): number | undefined {
   return error instanceof TRPCClientError ? (error as ApiError).data?.httpStatus : undefined;
