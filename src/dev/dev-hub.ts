@@ -98,7 +98,7 @@ export async function startDevHub(options: { port: number; relayUrl: string; org
       res,
       200,
       'Sign in to Relay',
-      `<h1>Sign in to Relay</h1>
+      `<h1>Hub: sign in to Relay</h1>
 <form method="post" action="/sso/login">
 <input type="hidden" name="return_to" value="${escapeHtml(returnTo)}">
 <p><label for="org">Organization</label><select id="org" name="org_id">${orgOptions}</select></p>
