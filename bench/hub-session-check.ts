@@ -37,12 +37,26 @@ async function main() {
     const org = await createOrganization(db, 'bench');
     const user = await upsertHubUser(db, { orgId: org.id, hubUserId: 'hub-bench', email: null, name: null });
     const cookie = randomSecret(32);
-    await insertSession(db, { tokenHash: sha256(cookie), userId: user.id, orgId: org.id, hubSessionId: 'sess-bench', role: 'Admin', expiresAt: new Date(Date.now() + 3600_000) });
+    await insertSession(db, {
+      tokenHash: sha256(cookie),
+      userId: user.id,
+      orgId: org.id,
+      hubSessionId: 'sess-bench',
+      role: 'Admin',
+      expiresAt: new Date(Date.now() + 3600_000),
+    });
     const request = { headers: { cookie: `${SESSION_COOKIE}=${cookie}` } } as Request;
     const hubClient = createHubClient(createHttpClient({ timeoutMs: 5000 }), { url: hub.url, ssoSecret: SECRET });
 
     for (const cacheMs of [0, 5000]) {
-      const sessions = createSessions({ db, hub: hubClient, logger: createLogger({ level: 'silent' }), publicUrl: 'http://127.0.0.1', sessionTtlHours: 12, hubSessionCacheMs: cacheMs });
+      const sessions = createSessions({
+        db,
+        hub: hubClient,
+        logger: createLogger({ level: 'silent' }),
+        publicUrl: 'http://127.0.0.1',
+        sessionTtlHours: 12,
+        hubSessionCacheMs: cacheMs,
+      });
       for (let i = 0; i < 100; i += 1) await sessions.current(request); // warm-up: connections, JIT
       const checksBefore = hub.requests.length;
       const latencies: number[] = [];

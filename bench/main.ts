@@ -81,15 +81,24 @@ async function measurePartnerDeliveries({ db, apiUrl, key, orgId }: { db: Db; ap
   const partner = (await created.json()) as { id: string };
   const userId = randomUUID();
   const tokenId = randomUUID();
-  await db.insertInto('users').values({ id: userId, org_id: orgId, hub_user_id: `bench-${userId}`, email: null, name: null }).execute();
-  await db.insertInto('partner_tokens').values({ id: tokenId, token_hash: randomBytes(32), partner_id: partner.id, user_id: userId, scope: 'default', revoked_at: null }).execute();
+  await db
+    .insertInto('users')
+    .values({ id: userId, org_id: orgId, hub_user_id: `bench-${userId}`, email: null, name: null })
+    .execute();
+  await db
+    .insertInto('partner_tokens')
+    .values({ id: tokenId, token_hash: randomBytes(32), partner_id: partner.id, user_id: userId, scope: 'default', revoked_at: null })
+    .execute();
   await db.insertInto('crm_connections').values({ id: randomUUID(), partner_id: partner.id, user_id: userId, token_id: tokenId }).execute();
 
   const debrief = async (actions: number) => {
     const response = await fetch(`${apiUrl}/api/v1/debriefs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ user_id: userId, actions: Array.from({ length: actions }, (_, index) => ({ action: 'create_note', record_id: `r${index}`, content: 'bench' })) }),
+      body: JSON.stringify({
+        user_id: userId,
+        actions: Array.from({ length: actions }, (_, index) => ({ action: 'create_note', record_id: `r${index}`, content: 'bench' })),
+      }),
     });
     if (response.status !== 202) throw new Error(`debriefs answered ${response.status}: ${await response.text()}`);
     return ((await response.json()) as { deliveries: { idempotency_key: string }[] }).deliveries;
@@ -216,11 +225,7 @@ async function main() {
   const projectDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
   const scratch = await mkdtemp(join(tmpdir(), 'relay-bench-'));
   await chmod(scratch, 0o755);
-  const [binary, pgPort, temporalPort] = await Promise.all([
-    ensureTemporalCli(projectDir, process.env.PATH ?? '', console.log),
-    freePort(),
-    freePort(),
-  ]);
+  const [binary, pgPort, temporalPort] = await Promise.all([ensureTemporalCli(projectDir, process.env.PATH ?? '', console.log), freePort(), freePort()]);
   const postgres = await startEmbeddedPostgres({ dir: join(scratch, 'pg'), port: pgPort });
   const temporal = await startTemporalDevServer({ binary, port: temporalPort });
   // SES is played by a recording fake so arrival times are measured where SES would see them.
@@ -259,7 +264,10 @@ async function main() {
   });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   for (let attempt = 0; ; attempt += 1) {
-    const ready = await fetch(`${apiUrl}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${apiUrl}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (attempt > 100) throw new Error('the API did not become ready');
     await new Promise((wake) => setTimeout(wake, 200));
@@ -308,7 +316,13 @@ async function main() {
     const response = await fetch(`${apiUrl}/api/webhooks/inbound-email`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-postmark-token': 'bench-token' },
-      body: JSON.stringify({ From: 'client@example.org', To: 'help@acme.example', Subject: `bench ${index}`, TextBody: 'hello', MessageID: `bench-${index}-${Date.now()}` }),
+      body: JSON.stringify({
+        From: 'client@example.org',
+        To: 'help@acme.example',
+        Subject: `bench ${index}`,
+        TextBody: 'hello',
+        MessageID: `bench-${index}-${Date.now()}`,
+      }),
     });
     if (response.status !== 200) throw new Error(`inbound answered ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
@@ -325,10 +339,27 @@ async function main() {
   const postWhatsapp = async (index: number) => {
     const body = JSON.stringify({
       object: 'whatsapp_business_account',
-      entry: [{ id: 'WABA', changes: [{ field: 'messages', value: { metadata: { phone_number_id: '100000001' }, messages: [{ from: `1555${index % 200}`, id: `wamid.bench-${index}`, type: 'text', text: { body: 'hello' } }] } }] }],
+      entry: [
+        {
+          id: 'WABA',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                metadata: { phone_number_id: '100000001' },
+                messages: [{ from: `1555${index % 200}`, id: `wamid.bench-${index}`, type: 'text', text: { body: 'hello' } }],
+              },
+            },
+          ],
+        },
+      ],
     });
     const signature = `sha256=${createHmac('sha256', 'bench-app-secret').update(body).digest('hex')}`;
-    const response = await fetch(`${apiUrl}/api/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body });
+    const response = await fetch(`${apiUrl}/api/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+      body,
+    });
     if (response.status !== 200) throw new Error(`whatsapp answered ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   };
@@ -337,7 +368,10 @@ async function main() {
   const sendRate = mean(sends.map((r) => r.perSecond));
 
   // (c) Every email so far is queued (no worker ran): start the worker and measure the drain.
-  const backlog = await db.selectFrom('emails').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const backlog = await db
+    .selectFrom('emails')
+    .select(({ fn }) => fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   const connection = await connectWorker(temporalConfig);
   const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
   const target = Math.min(BACKLOG, Number(backlog.n));
@@ -368,12 +402,22 @@ async function main() {
 
   const fmt = (n: number) => n.toFixed(1);
   console.log(`\nRelay benchmark — concurrency ${CONCURRENCY}, ${REQUESTS} requests per side, loopback, one Temporal dev server`);
-  console.log(`(a) raw workflow.start (no-op)      ${fmt(rawRate)}/s   p50 ${fmt(mean(raw.map((r) => r.p50)))} ms   p99 ${fmt(mean(raw.map((r) => r.p99)))} ms`);
-  console.log(`(b) POST /api/v1/emails accepted     ${fmt(sendRate)}/s   p50 ${fmt(mean(sends.map((r) => r.p50)))} ms   p99 ${fmt(mean(sends.map((r) => r.p99)))} ms`);
+  console.log(
+    `(a) raw workflow.start (no-op)      ${fmt(rawRate)}/s   p50 ${fmt(mean(raw.map((r) => r.p50)))} ms   p99 ${fmt(mean(raw.map((r) => r.p99)))} ms`,
+  );
+  console.log(
+    `(b) POST /api/v1/emails accepted     ${fmt(sendRate)}/s   p50 ${fmt(mean(sends.map((r) => r.p50)))} ms   p99 ${fmt(mean(sends.map((r) => r.p99)))} ms`,
+  );
   console.log(`    ratio (b)/(a)                    ${(sendRate / rawRate).toFixed(2)}   (target >= 0.8)`);
-  console.log(`(c) SES sends draining ${arrivals.length}       ${fmt(sesRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * sesRate) / SES_RATE).toFixed(0)} %   busiest 1 s window: ${peak} sends   (target 90-100 %)`);
-  console.log(`(d) SNS events acknowledged          ${fmt(sns.perSecond)}/s   p50 ${fmt(sns.p50)} ms   p99 ${fmt(sns.p99)} ms   (verified, stored, workflow started)`);
-  console.log(`(e) inbound email acknowledged       ${fmt(inbound.perSecond)}/s   p50 ${fmt(inbound.p50)} ms   p99 ${fmt(inbound.p99)} ms   (verified, stored, workflow started)`);
+  console.log(
+    `(c) SES sends draining ${arrivals.length}       ${fmt(sesRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * sesRate) / SES_RATE).toFixed(0)} %   busiest 1 s window: ${peak} sends   (target 90-100 %)`,
+  );
+  console.log(
+    `(d) SNS events acknowledged          ${fmt(sns.perSecond)}/s   p50 ${fmt(sns.p50)} ms   p99 ${fmt(sns.p99)} ms   (verified, stored, workflow started)`,
+  );
+  console.log(
+    `(e) inbound email acknowledged       ${fmt(inbound.perSecond)}/s   p50 ${fmt(inbound.p50)} ms   p99 ${fmt(inbound.p99)} ms   (verified, stored, workflow started)`,
+  );
 
   console.log(
     `(f) webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${fmt(fanOut.perSecond)}/s   ticket change → first attempt p50 ${fmt(fanOut.p50)} ms   p99 ${fmt(fanOut.p99)} ms   (${fanOut.deliveries} deliveries)`,
@@ -381,7 +425,9 @@ async function main() {
   console.log(
     `(g) partner deliveries ${fmt(partners.perSecond)}/s (${partners.deliveries} to one receiver)   retry gaps of a failing delivery: ${partners.gaps.map((gap) => `${(gap / 1000).toFixed(2)} s`).join(', ')}   (policy 1, 2, 4, 8 s)`,
   );
-  console.log(`(h) channel webhooks acknowledged     ${fmt(channels.perSecond)}/s   p50 ${fmt(channels.p50)} ms   p99 ${fmt(channels.p99)} ms   (WhatsApp: verified, stored, workflow started)`);
+  console.log(
+    `(h) channel webhooks acknowledged     ${fmt(channels.perSecond)}/s   p50 ${fmt(channels.p50)} ms   p99 ${fmt(channels.p99)} ms   (WhatsApp: verified, stored, workflow started)`,
+  );
   await fanOut.stop();
   await partners.stop();
   await worker.shutdown();

@@ -3,5 +3,8 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowsPath } from '../src/worker/worker.js';
 
-const { code } = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+const { code } = await bundleWorkflowCode({
+  workflowsPath: workflowsPath(),
+  logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+});
 console.log(`workflow bundle ok (${(code.length / 1024).toFixed(0)} KiB)`);

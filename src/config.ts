@@ -43,18 +43,38 @@ const configSchema = z.object({
   SNS_TOPIC_ARNS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((arn) => arn.trim())
+        .filter(Boolean),
+    ),
 
   RELAY_ADMIN_KEY: optionalString,
   INTEGRATION_KEY: optionalString,
-  BUS_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  BUS_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   BUS_INTEGRATION_KEY: optionalString,
-  HUB_BILLING_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  HUB_BILLING_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 
   RELAY_INBOUND_DOMAIN: z.string().min(3).default('relay.theonestack.com'),
-  PSA_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
-  CRM_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
-  PORTAL_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  PSA_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  CRM_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  PORTAL_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   // Attempts at a product before the message goes to the inbound archive instead.
   INBOUND_ROUTE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   MAILGUN_WEBHOOK_SIGNING_KEY: optionalString,
@@ -66,10 +86,15 @@ const configSchema = z.object({
   SES_INBOUND_TOPIC_ARNS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((arn) => arn.trim())
+        .filter(Boolean),
+    ),
 
   // 32 bytes, base64: encrypts secrets Relay must use later (webhook signing secrets).
-  RELAY_ENCRYPTION_KEY: optionalString,
+  RELAY_ENCRYPTION_KEY: optionalString.refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, '32 bytes, base64-encoded'),
   // Lets webhooks use http and loopback addresses: for local development and tests only.
   RELAY_ALLOW_INSECURE_WEBHOOKS: booleanFlag,
   // The outgoing webhook retry schedule, seconds after each failed attempt (the seed's 1m, 5m, 30m, 2h, 24h).
@@ -83,8 +108,14 @@ const configSchema = z.object({
     }),
 
   // Where Relay is reached from outside (OAuth redirects, consent page, cookies' Secure flag).
-  PUBLIC_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
-  HUB_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  PUBLIC_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  HUB_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   PORTAL_SSO_SECRET: optionalString,
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
   // Sessions are re-validated with Hub at most this often (0: on every request, as the seed
@@ -109,7 +140,12 @@ const configSchema = z.object({
   AMAZON_SNS_TOPIC_ARNS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((arn) => arn.trim())
+        .filter(Boolean),
+    ),
 
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
@@ -117,6 +153,15 @@ const configSchema = z.object({
 });
 
 type RawConfig = z.infer<typeof configSchema>;
+
+/** Production rules that look at several settings at once. */
+const productionRules = configSchema.superRefine((raw, ctx) => {
+  if (raw.NODE_ENV !== 'production') return;
+  // Session cookies are Secure only over https; production never serves sign-in over http.
+  if (!raw.PUBLIC_URL?.startsWith('https://')) ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must be an https URL when NODE_ENV=production' });
+  if (raw.RELAY_ALLOW_INSECURE_WEBHOOKS)
+    ctx.addIssue({ code: 'custom', path: ['RELAY_ALLOW_INSECURE_WEBHOOKS'], message: 'must be off when NODE_ENV=production' });
+});
 
 export interface Config {
   readonly env: RawConfig['NODE_ENV'];
@@ -185,7 +230,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = productionRules.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
@@ -259,10 +304,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
-/** The settings a process needs and cannot run without, checked by the process that needs them. */
-export function requireSetting<T>(value: T | undefined, name: string): T {
-  if (value === undefined) throw new ConfigError([`${name}: required`]);
-  return value;
+/** Fails with every one of `names` that the environment leaves unset, in one message. */
+export function requireSettings(env: NodeJS.ProcessEnv, names: readonly string[]): void {
+  const missing = names.filter((name) => !env[name]?.trim());
+  if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name}: required`));
 }
 
 /** One line per optional piece that is not configured, so operators see degraded modes once at start. */
@@ -276,7 +321,11 @@ export function describeDegradedModes(config: Config): string[] {
   }
   if (!config.bus) notes.push('BUS_API_URL or BUS_INTEGRATION_KEY is not set: email sending works, but no events are emitted to the Bus');
   if (!config.booksUrl) notes.push('HUB_BILLING_API_URL is not set: email sending works, but daily usage is not reported to Books');
-  for (const [name, url] of [['PSA_API_URL', config.inbound.psaUrl], ['CRM_API_URL', config.inbound.crmUrl], ['PORTAL_API_URL', config.inbound.portalUrl]] as const) {
+  for (const [name, url] of [
+    ['PSA_API_URL', config.inbound.psaUrl],
+    ['CRM_API_URL', config.inbound.crmUrl],
+    ['PORTAL_API_URL', config.inbound.portalUrl],
+  ] as const) {
     if (!url || !config.integrationKey) notes.push(`${name} or INTEGRATION_KEY is not set: inbound mail for it goes to the inbound archive`);
   }
   const { mailgunSigningKey, sendgridPublicKey, postmarkToken, cloudmailin, sesTopicArns } = config.inbound;

@@ -33,7 +33,7 @@ describe('API keys and scopes', () => {
     expect(rows).toEqual([]);
   });
 
-  it('never shows one organization another organization\'s email', async () => {
+  it("never shows one organization another organization's email", async () => {
     const alpha = await createOrgWithKey(stack.db);
     const beta = await createOrgWithKey(stack.db);
     const sent = await call(stack.api.url, '/api/v1/emails', { key: alpha.key, body: message });
@@ -58,6 +58,9 @@ describe('API keys and scopes', () => {
     // 36 characters that only look like a uuid never reach PostgreSQL (which would answer 500).
     const dashes = '-'.repeat(36);
     expect((await call(stack.api.url, `/api/v1/emails/${dashes}`, { key })).status).toBe(404);
-    expect((await call(stack.api.url, `/api/v1/emails?cursor=${Buffer.from(JSON.stringify([new Date().toISOString(), dashes])).toString('base64url')}`, { key })).status).toBe(400);
+    expect(
+      (await call(stack.api.url, `/api/v1/emails?cursor=${Buffer.from(JSON.stringify([new Date().toISOString(), dashes])).toString('base64url')}`, { key }))
+        .status,
+    ).toBe(400);
   });
 });

@@ -52,10 +52,21 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 async function applied(provider: string, eventId: string) {
-  const row = await eventually(() => stack.db.selectFrom('commerce_events').select('id').where('provider', '=', provider).where('event_id', '=', eventId).executeTakeFirst(), `${eventId} stored`);
+  const row = await eventually(
+    () => stack.db.selectFrom('commerce_events').select('id').where('provider', '=', provider).where('event_id', '=', eventId).executeTakeFirst(),
+    `${eventId} stored`,
+  );
   return eventually(() => stack.client.workflow.getHandle(commerceEventWorkflowId(row.id)).result(), `${eventId} applied`);
 }
-const storedEvents = async () => Number((await stack.db.selectFrom('commerce_events').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+const storedEvents = async () =>
+  Number(
+    (
+      await stack.db
+        .selectFrom('commerce_events')
+        .select(({ fn }) => fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 async function shopify(path: string, topic: string, payload: Record<string, unknown>, secret: string, webhookId = randomUUID()) {
   const body = JSON.stringify(payload);
@@ -74,13 +85,32 @@ async function shopify(path: string, topic: string, payload: Record<string, unkn
 
 describe('Shopify', () => {
   it('keeps customers and their orders current, once per webhook id, and refuses a bad signature', async () => {
-    const shopCustomer = { id: 7001, email: `buyer-${randomBytes(3).toString('hex')}@shop.example`, first_name: 'Bea', last_name: 'Buyer', phone: '+15551112222' };
+    const shopCustomer = {
+      id: 7001,
+      email: `buyer-${randomBytes(3).toString('hex')}@shop.example`,
+      first_name: 'Bea',
+      last_name: 'Buyer',
+      phone: '+15551112222',
+    };
     const created = await shopify('/api/webhooks/shopify', 'customers/create', shopCustomer, SHOP_SECRET);
     expect(created.status).toBe(200);
     await applied('shopify', created.webhookId);
     const updated = await shopify('/api/webhooks/shopify', 'customers/update', { ...shopCustomer, last_name: 'Buyer-Smith' }, SHOP_SECRET);
     await applied('shopify', updated.webhookId);
-    const order = await shopify('/api/webhooks/shopify', 'orders/create', { id: 9001, email: shopCustomer.email, customer: { ...shopCustomer, last_name: 'Buyer-Smith' }, financial_status: 'paid', fulfillment_status: null, total_price: '49.90', currency: 'EUR' }, SHOP_SECRET);
+    const order = await shopify(
+      '/api/webhooks/shopify',
+      'orders/create',
+      {
+        id: 9001,
+        email: shopCustomer.email,
+        customer: { ...shopCustomer, last_name: 'Buyer-Smith' },
+        financial_status: 'paid',
+        fulfillment_status: null,
+        total_price: '49.90',
+        currency: 'EUR',
+      },
+      SHOP_SECRET,
+    );
     await applied('shopify', order.webhookId);
 
     const customers = await stack.db.selectFrom('customers').selectAll().where('org_id', '=', org.orgId).where('email', '=', shopCustomer.email).execute();
@@ -100,14 +130,30 @@ describe('Shopify', () => {
     const email = `gdpr-${randomBytes(3).toString('hex')}@shop.example`;
     const shopCustomer = { id: 7100, email, first_name: 'Gina', last_name: 'Private' };
     await applied('shopify', (await shopify('/api/webhooks/shopify', 'customers/create', shopCustomer, SHOP_SECRET)).webhookId);
-    await applied('shopify', (await shopify('/api/webhooks/shopify', 'orders/create', { id: 9100, email, customer: shopCustomer, total_price: '10.00', currency: 'EUR' }, SHOP_SECRET)).webhookId);
+    await applied(
+      'shopify',
+      (await shopify('/api/webhooks/shopify', 'orders/create', { id: 9100, email, customer: shopCustomer, total_price: '10.00', currency: 'EUR' }, SHOP_SECRET))
+        .webhookId,
+    );
     const inbound = await call(stack.api.url, '/api/webhooks/inbound-email', {
-      rawBody: JSON.stringify({ From: email, FromFull: { Email: email, Name: 'Gina Private' }, To: support, Subject: 'Where is my parcel?', TextBody: 'My address is 1 Secret Lane', MessageID: randomUUID() }),
+      rawBody: JSON.stringify({
+        From: email,
+        FromFull: { Email: email, Name: 'Gina Private' },
+        To: support,
+        Subject: 'Where is my parcel?',
+        TextBody: 'My address is 1 Secret Lane',
+        MessageID: randomUUID(),
+      }),
       headers: { 'content-type': 'application/json', 'x-postmark-token': 'pm-token' },
     });
     await eventually(() => stack.client.workflow.getHandle(inboundWorkflowId(inbound.body.id)).result(), 'the inbound email');
 
-    const exportRequest = await shopify('/api/webhooks/shopify/gdpr', 'customers/data_request', { shop_domain: SHOP, customer: { id: 7100, email }, data_request: { id: 1 } }, SHOPIFY_API_SECRET);
+    const exportRequest = await shopify(
+      '/api/webhooks/shopify/gdpr',
+      'customers/data_request',
+      { shop_domain: SHOP, customer: { id: 7100, email }, data_request: { id: 1 } },
+      SHOPIFY_API_SECRET,
+    );
     await applied('shopify_gdpr', exportRequest.webhookId);
     const requests = await call(stack.api.url, '/api/v1/gdpr-requests', { key: org.key });
     const dataRequest = requests.body.data.find((entry: { topic: string }) => entry.topic === 'customers/data_request');
@@ -116,7 +162,12 @@ describe('Shopify', () => {
     expect(dataRequest.export.orders).toHaveLength(1);
     expect(dataRequest.export.messages.map((message: { body_text: string }) => message.body_text)).toContain('My address is 1 Secret Lane');
 
-    const redact = await shopify('/api/webhooks/shopify/gdpr', 'customers/redact', { shop_domain: SHOP, customer: { id: 7100, email }, orders_to_redact: [9100] }, SHOPIFY_API_SECRET);
+    const redact = await shopify(
+      '/api/webhooks/shopify/gdpr',
+      'customers/redact',
+      { shop_domain: SHOP, customer: { id: 7100, email }, orders_to_redact: [9100] },
+      SHOPIFY_API_SECRET,
+    );
     await applied('shopify_gdpr', redact.webhookId);
     const everywhere = JSON.stringify(
       await Promise.all([
@@ -134,7 +185,9 @@ describe('Shopify', () => {
     const shopRedact = await shopify('/api/webhooks/shopify/gdpr', 'shop/redact', { shop_id: 1, shop_domain: SHOP }, SHOPIFY_API_SECRET);
     await applied('shopify_gdpr', shopRedact.webhookId);
     expect(await stack.db.selectFrom('orders').select('id').where('org_id', '=', org.orgId).where('provider', '=', 'shopify').execute()).toEqual([]);
-    const topics = (await call(stack.api.url, '/api/v1/gdpr-requests', { key: org.key })).body.data.map((entry: { topic: string; status: string }) => `${entry.topic}:${entry.status}`);
+    const topics = (await call(stack.api.url, '/api/v1/gdpr-requests', { key: org.key })).body.data.map(
+      (entry: { topic: string; status: string }) => `${entry.topic}:${entry.status}`,
+    );
     expect(topics.sort()).toEqual(['customers/data_request:completed', 'customers/redact:completed', 'shop/redact:completed']);
   });
 });
@@ -155,11 +208,22 @@ describe('Stripe', () => {
     ...extra,
   });
 
-  it('keeps the organization\'s subscription current, whatever order the events come in', async () => {
+  it("keeps the organization's subscription current, whatever order the events come in", async () => {
     const customer = `cus_${randomBytes(6).toString('hex')}`;
     const t0 = Math.floor(Date.now() / 1000) - 100;
-    const checkout = event('checkout.session.completed', { id: 'cs_1', object: 'checkout.session', client_reference_id: org.orgId, customer, subscription: 'sub_1' }, t0);
-    const subscription = (status: string, price: string) => ({ id: 'sub_1', object: 'subscription', customer, status, current_period_end: 1800000000, items: { data: [{ price: { id: price, lookup_key: price } }] } });
+    const checkout = event(
+      'checkout.session.completed',
+      { id: 'cs_1', object: 'checkout.session', client_reference_id: org.orgId, customer, subscription: 'sub_1' },
+      t0,
+    );
+    const subscription = (status: string, price: string) => ({
+      id: 'sub_1',
+      object: 'subscription',
+      customer,
+      status,
+      current_period_end: 1800000000,
+      items: { data: [{ price: { id: price, lookup_key: price } }] },
+    });
     const created = event('customer.subscription.created', subscription('trialing', 'starter'), t0 + 1);
     const upgraded = event('customer.subscription.updated', subscription('active', 'pro'), t0 + 3);
     const late = event('customer.subscription.updated', subscription('past_due', 'starter'), t0 + 2);
@@ -169,7 +233,13 @@ describe('Stripe', () => {
       await applied('stripe', body.id);
     }
     const state = await call(stack.api.url, '/api/v1/billing/subscription', { key: org.key });
-    expect(state.body).toMatchObject({ plan: 'pro', status: 'active', current_period_end: new Date(1800000000 * 1000).toISOString(), last_payment: { status: 'succeeded' }, stripe_customer_id: customer });
+    expect(state.body).toMatchObject({
+      plan: 'pro',
+      status: 'active',
+      current_period_end: new Date(1800000000 * 1000).toISOString(),
+      last_payment: { status: 'succeeded' },
+      stripe_customer_id: customer,
+    });
 
     const failed = event('invoice.payment_failed', { id: 'in_2', object: 'invoice', customer }, t0 + 5);
     await stripeEvent('/api/webhooks/stripe', failed, STRIPE_SECRET);
@@ -179,13 +249,17 @@ describe('Stripe', () => {
     const before = await storedEvents();
     expect((await stripeEvent('/api/webhooks/stripe', failed, STRIPE_SECRET)).status).toBe(200);
     expect((await stripeEvent('/api/webhooks/stripe', event('invoice.payment_failed', {}, t0), 'whsec_wrong')).status).toBe(401);
-    expect((await stripeEvent('/api/webhooks/stripe', event('invoice.payment_failed', {}, t0), STRIPE_SECRET, Math.floor(Date.now() / 1000) - 600)).status).toBe(401);
+    expect(
+      (await stripeEvent('/api/webhooks/stripe', event('invoice.payment_failed', {}, t0), STRIPE_SECRET, Math.floor(Date.now() / 1000) - 600)).status,
+    ).toBe(401);
     expect((await stripeEvent('/api/webhooks/stripe-connect', event('invoice.payment_failed', {}, t0), STRIPE_SECRET)).status).toBe(401);
     expect(await storedEvents()).toBe(before);
   });
 
   it('attributes Connect events to the organization that connected the account', async () => {
-    const body = event('customer.subscription.updated', { id: 'sub_c', object: 'subscription', status: 'active' }, Math.floor(Date.now() / 1000), { account: CONNECT_ACCOUNT });
+    const body = event('customer.subscription.updated', { id: 'sub_c', object: 'subscription', status: 'active' }, Math.floor(Date.now() / 1000), {
+      account: CONNECT_ACCOUNT,
+    });
     expect((await stripeEvent('/api/webhooks/stripe-connect', body, STRIPE_CONNECT_SECRET)).status).toBe(200);
     await applied('stripe_connect', body.id);
     const events = await call(stack.api.url, '/api/v1/commerce/events', { key: org.key });
@@ -198,18 +272,45 @@ describe('Resend', () => {
     const body = JSON.stringify(payload);
     const id = `msg_${randomBytes(8).toString('hex')}`;
     const now = new Date();
-    return { body, headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': String(Math.floor(now.getTime() / 1000)), 'svix-signature': new Webhook(RESEND_SECRET).sign(id, now, body) } };
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'svix-id': id,
+        'svix-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'svix-signature': new Webhook(RESEND_SECRET).sign(id, now, body),
+      },
+    };
   }
 
   it('email.received goes into the inbound pipeline (and through the legacy alias)', async () => {
     for (const path of ['/api/webhooks/resend', '/api/webhooks/email']) {
       const from = `r-${randomBytes(3).toString('hex')}@client.example`;
-      const request = signed({ type: 'email.received', created_at: new Date().toISOString(), data: { email_id: randomUUID(), from, to: [support], subject: 'Via Resend', text: 'Hello from Resend' } });
+      const request = signed({
+        type: 'email.received',
+        created_at: new Date().toISOString(),
+        data: { email_id: randomUUID(), from, to: [support], subject: 'Via Resend', text: 'Hello from Resend' },
+      });
       const response = await call(stack.api.url, path, { rawBody: request.body, headers: request.headers });
       expect(response.status).toBe(200);
-      const row = await eventually(() => stack.db.selectFrom('inbound_messages').select('id').where('provider', '=', 'resend').where(({ ref }) => ref('raw'), 'is not', null).orderBy('received_at', 'desc').executeTakeFirst(), 'stored');
+      const row = await eventually(
+        () =>
+          stack.db
+            .selectFrom('inbound_messages')
+            .select('id')
+            .where('provider', '=', 'resend')
+            .where(({ ref }) => ref('raw'), 'is not', null)
+            .orderBy('received_at', 'desc')
+            .executeTakeFirst(),
+        'stored',
+      );
       await eventually(() => stack.client.workflow.getHandle(inboundWorkflowId(row.id)).result(), 'threaded');
-      const threaded = await stack.db.selectFrom('conversation_messages').select('from_address').where('org_id', '=', org.orgId).where('from_address', '=', from).execute();
+      const threaded = await stack.db
+        .selectFrom('conversation_messages')
+        .select('from_address')
+        .where('org_id', '=', org.orgId)
+        .where('from_address', '=', from)
+        .execute();
       expect(threaded).toHaveLength(1);
     }
   });
@@ -223,8 +324,16 @@ describe('Resend', () => {
       tags: {},
       metadata: {},
     });
-    await stack.db.updateTable('emails').set({ status: 'sent', ses_message_id: `resend-${emailId}` }).where('id', '=', emailId).execute();
-    const known = signed({ type: 'email.delivered', created_at: new Date().toISOString(), data: { email_id: 're_1', to: ['x@client.example'], tags: { relay_org_id: org.orgId, relay_email_id: emailId } } });
+    await stack.db
+      .updateTable('emails')
+      .set({ status: 'sent', ses_message_id: `resend-${emailId}` })
+      .where('id', '=', emailId)
+      .execute();
+    const known = signed({
+      type: 'email.delivered',
+      created_at: new Date().toISOString(),
+      data: { email_id: 're_1', to: ['x@client.example'], tags: { relay_org_id: org.orgId, relay_email_id: emailId } },
+    });
     await call(stack.api.url, '/api/webhooks/resend', { rawBody: known.body, headers: known.headers });
     await applied('resend', known.headers['svix-id']);
     const email = (await call(stack.api.url, `/api/v1/emails/${emailId}`, { key: org.key })).body;
@@ -242,10 +351,17 @@ describe('Resend', () => {
 
 describe('Amazon Seller Central', () => {
   const notify = (message: Record<string, unknown>, topic = AMAZON_TOPIC) =>
-    signSnsMessage(snsKey, { Type: 'Notification', MessageId: randomUUID(), TopicArn: topic, Timestamp: new Date().toISOString(), Message: JSON.stringify(message) });
-  const post = (message: unknown) => call(stack.api.url, '/api/amazon/webhook', { rawBody: JSON.stringify(message), headers: { 'content-type': 'text/plain' } });
+    signSnsMessage(snsKey, {
+      Type: 'Notification',
+      MessageId: randomUUID(),
+      TopicArn: topic,
+      Timestamp: new Date().toISOString(),
+      Message: JSON.stringify(message),
+    });
+  const post = (message: unknown) =>
+    call(stack.api.url, '/api/amazon/webhook', { rawBody: JSON.stringify(message), headers: { 'content-type': 'text/plain' } });
 
-  it('stores verified order and return notifications for the seller\'s organization, and refuses other topics', async () => {
+  it("stores verified order and return notifications for the seller's organization, and refuses other topics", async () => {
     const orderNotification = {
       NotificationVersion: '1.0',
       NotificationType: 'ORDER_CHANGE',
@@ -262,7 +378,12 @@ describe('Amazon Seller Central', () => {
     await post(notify(returnNotification));
     await applied('amazon', returnNotification.NotificationMetadata.NotificationId);
     const orders = await call(stack.api.url, '/api/v1/commerce/orders', { key: org.key });
-    expect(orders.body.data.filter((order: { provider: string }) => order.provider === 'amazon').map((order: { kind: string; external_id: string; status: string }) => [order.kind, order.external_id, order.status]).sort()).toEqual([
+    expect(
+      orders.body.data
+        .filter((order: { provider: string }) => order.provider === 'amazon')
+        .map((order: { kind: string; external_id: string; status: string }) => [order.kind, order.external_id, order.status])
+        .sort(),
+    ).toEqual([
       ['order', '113-1234567-1234567', 'Shipped'],
       ['return', 'R-42', 'Requested'],
     ]);

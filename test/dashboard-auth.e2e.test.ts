@@ -48,11 +48,25 @@ async function trpc(procedure: string, options: { cookie?: string; key?: string;
   if (options.cookie) headers.cookie = options.cookie;
   if (options.key) headers.authorization = `Bearer ${options.key}`;
   const response = options.mutation
-    ? await fetch(`${stack.api.url}/api/trpc/${procedure}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ json: options.input }) })
-    : await fetch(`${stack.api.url}/api/trpc/${procedure}${options.input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: options.input }))}`}`, { headers });
+    ? await fetch(`${stack.api.url}/api/trpc/${procedure}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ json: options.input }),
+      })
+    : await fetch(
+        `${stack.api.url}/api/trpc/${procedure}${options.input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: options.input }))}`}`,
+        { headers },
+      );
   // tRPC's errors are {error: {json: …}}; the CSRF guard in front of tRPC answers as the REST API does, {error: {code, message}}.
-  const body = (await response.json()) as { result?: { data: { json: any } }; error?: { json?: { message: string; data: { code: string } }; message?: string } };
-  return { status: response.status, data: body.result?.data.json, error: body.error?.json ?? (body.error as { message: string; data?: { code: string } } | undefined) };
+  const body = (await response.json()) as {
+    result?: { data: { json: any } };
+    error?: { json?: { message: string; data: { code: string } }; message?: string };
+  };
+  return {
+    status: response.status,
+    data: body.result?.data.json,
+    error: body.error?.json ?? (body.error as { message: string; data?: { code: string } } | undefined),
+  };
 }
 
 const CSRF = { 'x-relay-csrf': '1' };
@@ -172,7 +186,7 @@ describe('CSRF: state-changing calls made with the session cookie', () => {
     expect(await webhookCount(orgId)).toBe(0);
   });
 
-  it('needs no header for reads with the cookie (the seed\'s curl list call) nor for calls with an API key', async () => {
+  it("needs no header for reads with the cookie (the seed's curl list call) nor for calls with an API key", async () => {
     const orgId = await hubOrganization();
     const viewer = await signIn(orgId, 'Viewer');
     expect((await trpc('webhooks.list', { cookie: viewer.cookie })).status).toBe(200);
@@ -183,7 +197,10 @@ describe('CSRF: state-changing calls made with the session cookie', () => {
   it('refuses a logout without the header (the session lives on) and logs out with it', async () => {
     const orgId = await hubOrganization();
     const user = await signIn(orgId, 'Member');
-    const forged = await fetch(`${stack.api.url}/api/portal/logout`, { method: 'POST', headers: { cookie: user.cookie!, 'content-type': 'application/x-www-form-urlencoded' } });
+    const forged = await fetch(`${stack.api.url}/api/portal/logout`, {
+      method: 'POST',
+      headers: { cookie: user.cookie!, 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(forged.status).toBe(403);
     expect((await trpc('session.me', { cookie: user.cookie })).status).toBe(200);
     const logout = await fetch(`${stack.api.url}/api/portal/logout`, { method: 'POST', headers: { cookie: user.cookie!, ...CSRF } });

@@ -54,7 +54,11 @@ afterAll(async () => {
 const customer = () => `customer-${randomBytes(4).toString('hex')}@client.example`;
 
 async function post(body: Buffer | string, contentType: string, headers: Record<string, string> = {}, query = '') {
-  const response = await fetch(`${stack.api.url}/api/webhooks/inbound-email${query}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+  const response = await fetch(`${stack.api.url}/api/webhooks/inbound-email${query}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, ...headers },
+    body,
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -83,7 +87,12 @@ const providers = {
         subject: o.subject,
         'body-plain': o.text,
         'stripped-text': o.text,
-        'message-headers': JSON.stringify([['Message-Id', messageId], ['To', o.to], ['From', o.from], ['Subject', o.subject]]),
+        'message-headers': JSON.stringify([
+          ['Message-Id', messageId],
+          ['To', o.to],
+          ['From', o.from],
+          ['Subject', o.subject],
+        ]),
         'attachment-count': '1',
       },
       [{ field: 'attachment-1', filename: 'photo.png', type: 'image/png', content: Buffer.from([0x89, 0x50, 0x4e, 0x47]) }],
@@ -131,7 +140,9 @@ const providers = {
       plain: o.text,
       html: `<p>${o.text}</p>`,
       reply_plain: o.text,
-      attachments: [{ file_name: 'notes.txt', content_type: 'text/plain', size: 5, disposition: 'attachment', content: Buffer.from('notes').toString('base64') }],
+      attachments: [
+        { file_name: 'notes.txt', content_type: 'text/plain', size: 5, disposition: 'attachment', content: Buffer.from('notes').toString('base64') },
+      ],
     });
     return post(body, 'application/json', { authorization: `Basic ${Buffer.from(`cloud:${password}`).toString('base64')}` });
   },
@@ -175,7 +186,12 @@ describe('receiving: every provider, verified', () => {
     expect(await outcome(response.body.id)).toEqual({ outcome: 'threaded' });
 
     const { body } = await call(stack.api.url, `/api/v1/inbound/${response.body.id}`, { key: org.key });
-    expect(body).toMatchObject({ status: 'threaded', classification: 'inbound', route: 'helpdesk', message: { from: { address: from }, subject: 'Printer on fire' } });
+    expect(body).toMatchObject({
+      status: 'threaded',
+      classification: 'inbound',
+      route: 'helpdesk',
+      message: { from: { address: from }, subject: 'Printer on fire' },
+    });
     expect(body.message.text ?? body.message.html).toContain('printer is on fire');
     const ticket = await stack.db
       .selectFrom('conversation_messages')
@@ -216,7 +232,10 @@ describe('receiving: every provider, verified', () => {
       post(forged.body, forged.contentType),
       post(stale.body, stale.contentType),
       post(unsigned.body, unsigned.contentType),
-      post(tamperedSendgrid, sendgridForm.contentType, { 'x-twilio-email-event-webhook-signature': sendgridSigned.signature, 'x-twilio-email-event-webhook-timestamp': sendgridSigned.timestamp }),
+      post(tamperedSendgrid, sendgridForm.contentType, {
+        'x-twilio-email-event-webhook-signature': sendgridSigned.signature,
+        'x-twilio-email-event-webhook-timestamp': sendgridSigned.timestamp,
+      }),
       post(JSON.stringify({ MessageID: 'm', From: 'a@b.c' }), 'application/json', { 'x-postmark-token': 'wrong-token' }),
       providers.cloudmailin(mail, 'wrong-password'),
       post(JSON.stringify({ Type: 'Notification' }), 'text/plain'),
@@ -250,10 +269,17 @@ describe('receiving: every provider, verified', () => {
     const before = (await inboundRows()).length;
     const manyFiles = await multipart(
       { ...mailgunSignature(MAILGUN_KEY), 'body-plain': 'x' },
-      Array.from({ length: 21 }, (_, index) => ({ field: `attachment-${index + 1}`, filename: `f${index}.txt`, type: 'text/plain', content: Buffer.from('x') })),
+      Array.from({ length: 21 }, (_, index) => ({
+        field: `attachment-${index + 1}`,
+        filename: `f${index}.txt`,
+        type: 'text/plain',
+        content: Buffer.from('x'),
+      })),
     );
     expect((await post(manyFiles.body, manyFiles.contentType)).status).toBe(413);
-    const bigFile = await multipart({ ...mailgunSignature(MAILGUN_KEY) }, [{ field: 'attachment-1', filename: 'big.bin', type: 'application/octet-stream', content: Buffer.alloc(16 * 1024 * 1024) }]);
+    const bigFile = await multipart({ ...mailgunSignature(MAILGUN_KEY) }, [
+      { field: 'attachment-1', filename: 'big.bin', type: 'application/octet-stream', content: Buffer.alloc(16 * 1024 * 1024) },
+    ]);
     const big = await post(bigFile.body, bigFile.contentType);
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('payload_too_large');
@@ -266,26 +292,52 @@ describe('receiving: every provider, verified', () => {
 type Mail = { from: string; to: string; subject: string; text: string };
 
 describe('classification', () => {
-  it('a delivery-status bounce about mail Relay sent lands on that email and suppresses the address, with no ticket', async () => {
+  async function sentEmail(recipients: string[]) {
     const ses = sesMessageId();
     const emailId = randomUUID();
-    const failed = customer();
     await insertEmail(stack.db, {
       id: emailId,
       orgId: org.orgId,
-      content: { from: support, to: [failed], cc: [], bcc: [], reply_to: [], subject: 'Your invoice', html: null, text: 't', headers: {}, attachments: [] },
+      content: { from: support, to: recipients, cc: [], bcc: [], reply_to: [], subject: 'Your invoice', html: null, text: 't', headers: {}, attachments: [] },
       tags: {},
       metadata: {},
     });
     await stack.db.updateTable('emails').set({ status: 'sent', ses_message_id: ses.id }).where('id', '=', emailId).execute();
+    return { emailId, ses };
+  }
+  const suppressed = async (address: string) =>
+    (await call(stack.api.url, `/api/v1/suppressions/${encodeURIComponent(address)}`, { key: org.key })).status !== 404;
 
-    const response = await providers.rawMime(mime.deliveryStatus({ to: support, failedRecipient: failed, originalMessageId: ses.header }));
+  // Inbound mail is unauthenticated: anyone can write a bounce report naming a tenant's SES
+  // Message-ID. Only SES's own events (signed, through SNS) bounce an email or suppress.
+  it('a delivery-status report about mail Relay sent is noted on that email, but bounces nothing and suppresses no one', async () => {
+    const failed = customer();
+    const { emailId, ses } = await sentEmail([failed]);
+    const response = await providers.rawMime(mime.deliveryStatus({ to: support, failedRecipients: [failed], originalMessageId: ses.header }));
     expect(await outcome(response.body.id)).toEqual({ outcome: 'archived', reason: 'bounce' });
     const email = (await call(stack.api.url, `/api/v1/emails/${emailId}`, { key: org.key })).body;
-    expect(email.status).toBe('bounced');
-    expect(email.events.at(-1)).toMatchObject({ type: 'bounced', recipient: failed, detail: { source: 'inbound_dsn', bounce_type: 'Permanent' } });
-    expect((await call(stack.api.url, `/api/v1/suppressions/${encodeURIComponent(failed)}`, { key: org.key })).body.reason).toBe('hard_bounce');
+    expect(email.status).toBe('sent');
+    expect(email.events.at(-1)).toMatchObject({
+      type: 'bounce_reported',
+      recipient: failed,
+      detail: { source: 'inbound_dsn', verified: false, inbound_id: response.body.id },
+    });
+    expect(await suppressed(failed)).toBe(false);
     expect(await stack.db.selectFrom('conversation_messages').select('id').where('inbound_id', '=', response.body.id).execute()).toEqual([]);
+  });
+
+  it('a forged report listing thousands of addresses notes only the recipients of the email it names', async () => {
+    const recipient = customer();
+    const { emailId, ses } = await sentEmail([recipient]);
+    const strangers = Array.from({ length: 3000 }, () => customer());
+    const response = await providers.rawMime(mime.deliveryStatus({ to: support, failedRecipients: [...strangers, recipient], originalMessageId: ses.header }));
+    expect(await outcome(response.body.id)).toEqual({ outcome: 'archived', reason: 'bounce' });
+    const email = (await call(stack.api.url, `/api/v1/emails/${emailId}`, { key: org.key })).body;
+    expect(email.status).toBe('sent');
+    expect(email.events.filter((event: { type: string }) => event.type === 'bounce_reported').map((event: { recipient: string }) => event.recipient)).toEqual([
+      recipient,
+    ]);
+    for (const address of [recipient, strangers[0]!, strangers[2999]!]) expect(await suppressed(address)).toBe(false);
   });
 
   it.each<[string, { extraHeaders?: string[]; subject?: string; from?: string }, string]>([
@@ -293,7 +345,7 @@ describe('classification', () => {
     ['an out-of-office subject', { subject: 'Out of Office: back Monday' }, 'auto_reply'],
     ['Precedence: bulk', { extraHeaders: ['Precedence: bulk'] }, 'auto_reply'],
     ['X-Autoreply', { extraHeaders: ['X-Autoreply: yes'] }, 'auto_reply'],
-    ['a copy of the organization\'s own mail', { from: 'SUPPORT_ADDRESS' }, 'outbound_copy'],
+    ["a copy of the organization's own mail", { from: 'SUPPORT_ADDRESS' }, 'outbound_copy'],
   ])('%s is archived as %s without a ticket', async (_name, overrides, classification) => {
     const from = overrides.from === 'SUPPORT_ADDRESS' ? support : customer();
     const raw = mime.plain({ to: support, subject: 'Re: your request', text: 'x', ...overrides, from });
@@ -304,7 +356,9 @@ describe('classification', () => {
   });
 
   it('recognizes Dialpad voicemail notifications', async () => {
-    const response = await providers.mailgun(mime.plain({ from: 'notifications@dialpad.com', to: support, subject: 'New voicemail from +1 555 987 6543', text: 'Transcript: call me back' }));
+    const response = await providers.mailgun(
+      mime.plain({ from: 'notifications@dialpad.com', to: support, subject: 'New voicemail from +1 555 987 6543', text: 'Transcript: call me back' }),
+    );
     await outcome(response.body.id);
     const row = await stack.db.selectFrom('inbound_messages').select(['classification']).where('id', '=', response.body.id).executeTakeFirstOrThrow();
     expect(row.classification).toBe('dialpad_voicemail');
@@ -361,9 +415,18 @@ describe('routing to the products', () => {
       return result.outcome === 'routed' ? result : undefined;
     }, 'the replayed run');
     expect(replayed).toEqual({ outcome: 'routed' });
-    const attempts = await stack.db.selectFrom('inbound_routing_attempts').select(['target', 'outcome']).where('inbound_id', '=', failing.body.id).orderBy('id').execute();
+    const attempts = await stack.db
+      .selectFrom('inbound_routing_attempts')
+      .select(['target', 'outcome'])
+      .where('inbound_id', '=', failing.body.id)
+      .orderBy('id')
+      .execute();
     expect(attempts.map((attempt) => `${attempt.target}:${attempt.outcome}`)).toEqual([
-      'psa_note:failed', 'psa_note:failed', 'archive:archived', 'replay:replayed', 'psa_note:delivered',
+      'psa_note:failed',
+      'psa_note:failed',
+      'archive:archived',
+      'replay:replayed',
+      'psa_note:delivered',
     ]);
   });
 });
@@ -432,5 +495,24 @@ describe('the inbound API', () => {
     expect((await call(stack.api.url, `/api/v1/inbound/${response.body.id}`, { key: other.key })).status).toBe(404);
     expect((await call(stack.api.url, '/api/v1/inbound', { key: other.key })).body.data).toEqual([]);
     expect((await call(stack.api.url, `/api/v1/inbound/${response.body.id}/replay`, { key: org.key, method: 'POST' })).status).toBe(409);
+  });
+
+  it('a support address belongs to one organization: claimed again is fine, another is refused, only its owner deletes it', async () => {
+    const address = `Sales-${randomBytes(3).toString('hex')}@Acme.example`;
+    const claim = (key: string) => call(stack.api.url, '/api/v1/inbound-addresses', { key, body: { address } });
+    expect((await claim(org.key)).body).toEqual({ address: address.toLowerCase() });
+    expect((await claim(org.key)).status).toBe(201);
+    const other = await createOrgWithKey(stack.db, ['admin']);
+    expect((await claim(other.key)).status).toBe(409);
+    const listed = async (key: string) =>
+      (await call(stack.api.url, '/api/v1/inbound-addresses', { key })).body.data.map((entry: { address: string }) => entry.address);
+    expect(await listed(org.key)).toContain(address.toLowerCase());
+    expect(await listed(other.key)).toEqual([]);
+
+    const remove = (key: string) => call(stack.api.url, `/api/v1/inbound-addresses/${encodeURIComponent(address)}`, { key, method: 'DELETE' });
+    expect((await remove(other.key)).status).toBe(404);
+    expect((await remove(org.key)).status).toBe(204);
+    expect(await listed(org.key)).not.toContain(address.toLowerCase());
+    expect((await remove(org.key)).status).toBe(404);
   });
 });

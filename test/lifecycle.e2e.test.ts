@@ -1,3 +1,4 @@
+import { sesEventWorkflowId, snsSubscriptionWorkflowId } from '../src/temporal/ids.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsRecordingHttp } from './fakes/aws-http.js';
@@ -47,13 +48,16 @@ async function sendAndWait(to: string[], apiKey = key): Promise<{ id: string; se
 }
 
 const postSns = (message: unknown, rawBody?: string) =>
-  call(stack.api.url, '/api/webhooks/ses', { rawBody: rawBody ?? JSON.stringify(message), headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' } });
+  call(stack.api.url, '/api/webhooks/ses', {
+    rawBody: rawBody ?? JSON.stringify(message),
+    headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+  });
 
 const emailView = async (id: string, apiKey = key) => (await call(stack.api.url, `/api/v1/emails/${id}`, { key: apiKey })).body;
 
-async function processed(snsMessageId: string) {
-  const handle = stack.client.workflow.getHandle(`ses-event-${snsMessageId}`);
-  return eventually(async () => handle.result(), `ses-event-${snsMessageId} to finish`);
+async function processed(snsMessageId: string, workflowId = sesEventWorkflowId(snsMessageId)) {
+  const handle = stack.client.workflow.getHandle(workflowId);
+  return eventually(async () => handle.result(), `${workflowId} to finish`);
 }
 
 describe('SNS verification', () => {
@@ -74,7 +78,7 @@ describe('SNS verification', () => {
     }
     expect((await postSns(undefined, '{not json')).status).toBe(401);
     expect(certificateRequests.every((url) => url === CERT_URL)).toBe(true);
-    const stored = await stack.db.selectFrom('ses_notifications').select('sns_message_id').execute();
+    const stored = await stack.db.selectFrom('sns_messages').select('sns_message_id').execute();
     expect(stored).toEqual([]);
     const metrics = await (await fetch(`${stack.api.url}/metrics`)).text();
     expect(metrics).toContain('relay_webhooks_total{provider="sns",outcome="rejected"} 6');
@@ -106,7 +110,7 @@ describe('SNS verification', () => {
     expect(http.awsRequests).toEqual([]);
 
     expect((await postSns(confirmation)).status).toBe(200);
-    await processed(confirmation.MessageId);
+    await processed(confirmation.MessageId, snsSubscriptionWorkflowId(confirmation.MessageId));
     expect(http.awsRequests.map((request) => [request.method, request.url])).toEqual([['GET', subscribeUrl]]);
   });
 });
@@ -137,7 +141,11 @@ describe('SES events', () => {
 
     const email = await emailView(id);
     expect(email.status).toBe('bounced');
-    expect(email.events.at(-1)).toMatchObject({ type: 'bounced', recipient: to, detail: { bounce_type: 'Permanent', bounce_sub_type: 'General', diagnostic_code: 'smtp; 550 5.1.1 user unknown' } });
+    expect(email.events.at(-1)).toMatchObject({
+      type: 'bounced',
+      recipient: to,
+      detail: { bounce_type: 'Permanent', bounce_sub_type: 'General', diagnostic_code: 'smtp; 550 5.1.1 user unknown' },
+    });
     const suppression = await call(stack.api.url, `/api/v1/suppressions/${encodeURIComponent(to)}`, { key });
     expect(suppression.body).toMatchObject({ address: to, reason: 'hard_bounce', source_email_id: id });
 
@@ -159,7 +167,11 @@ describe('SES events', () => {
     const soft = unique('soft');
     const { id, sesMessageId } = await sendAndWait([complainer, soft]);
     const mail = sesEvents.mail(sesMessageId, [complainer, soft]);
-    for (const record of [sesEvents.deliveryDelay(mail, [soft]), sesEvents.bounce(mail, [soft], 'Transient', 'MailboxFull'), sesEvents.complaint(mail, [complainer])]) {
+    for (const record of [
+      sesEvents.deliveryDelay(mail, [soft]),
+      sesEvents.bounce(mail, [soft], 'Transient', 'MailboxFull'),
+      sesEvents.complaint(mail, [complainer]),
+    ]) {
       const message = sesNotification(signingKey, record);
       await postSns(message);
       await processed(message.MessageId);
@@ -220,7 +232,9 @@ describe('SES events', () => {
     await processed(message.MessageId);
     expect((await call(stack.api.url, '/api/admin/ses-notifications/unmatched')).status).toBe(401);
     const { body } = await call(stack.api.url, '/api/admin/ses-notifications/unmatched', { key: 'admin-secret' });
-    expect(body.data).toContainEqual(expect.objectContaining({ sns_message_id: message.MessageId, event_type: 'Delivery', ses_message_id: 'never-sent-by-relay' }));
+    expect(body.data).toContainEqual(
+      expect.objectContaining({ sns_message_id: message.MessageId, event_type: 'Delivery', ses_message_id: 'never-sent-by-relay' }),
+    );
   });
 });
 
@@ -238,7 +252,11 @@ describe('Bus events', () => {
     }
     const mine = () => bus.accepted().filter((entry) => entry.body.org_id === ownOrg);
     await eventually(async () => (mine().length >= 3 ? true : undefined), 'three Bus events');
-    expect(mine().map((entry) => entry.body.type).sort()).toEqual(['relay.email.bounced', 'relay.email.complained', 'relay.email.sent']);
+    expect(
+      mine()
+        .map((entry) => entry.body.type)
+        .sort(),
+    ).toEqual(['relay.email.bounced', 'relay.email.complained', 'relay.email.sent']);
     for (const entry of mine()) {
       expect(entry.headers['x-integration-key']).toBe('bus-key');
       expect(entry.headers['idempotency-key']).toBe(entry.body.id);

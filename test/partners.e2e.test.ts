@@ -78,7 +78,9 @@ async function consent(clientId: string, cookie: string, decision: 'approve' | '
   const page = await raw(`/api/oauth/authorize?${authorizeQuery(clientId, extra)}`, { headers: { cookie } });
   expect(page.status).toBe(200);
   const html = await page.text();
-  const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]));
+  const fields = Object.fromEntries(
+    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]),
+  );
   const response = await raw('/api/oauth/consent', {
     method: 'POST',
     headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
@@ -92,7 +94,14 @@ async function exchange(partner: { client_id: string; client_secret: string }, c
   const response = await raw('/api/oauth/token', {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: partner.client_id, client_secret: partner.client_secret, redirect_uri: REDIRECT, ...extra }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      client_id: partner.client_id,
+      client_secret: partner.client_secret,
+      redirect_uri: REDIRECT,
+      ...extra,
+    }).toString(),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, string> };
 }
@@ -130,10 +139,21 @@ describe('the OAuth connect flow', () => {
     const token = await exchange(partner, callback.searchParams.get('code')!);
     expect(token.status).toBe(200);
     expect(token.headers.get('cache-control')).toBe('no-store');
-    expect(token.body).toEqual({ access_token: expect.stringMatching(/^ptok_/), token_type: 'Bearer', scope: 'default', user_id: user.userId, partner_id: partner.id });
+    expect(token.body).toEqual({
+      access_token: expect.stringMatching(/^ptok_/),
+      token_type: 'Bearer',
+      scope: 'default',
+      user_id: user.userId,
+      partner_id: partner.id,
+    });
 
     const introspected = await me(token.body.access_token!);
-    expect(introspected.body).toEqual({ user_id: user.userId, partner: { id: partner.id, name: 'MyCRM', webhook_url: expect.stringContaining('/relayit') }, scope: 'default', active: true });
+    expect(introspected.body).toEqual({
+      user_id: user.userId,
+      partner: { id: partner.id, name: 'MyCRM', webhook_url: expect.stringContaining('/relayit') },
+      scope: 'default',
+      active: true,
+    });
     const stored = await stack.db.selectFrom('partner_tokens').select('token_hash').execute();
     expect(stored.every((row) => !row.token_hash.toString('utf8').includes('ptok_'))).toBe(true);
   });
@@ -147,7 +167,14 @@ describe('the OAuth connect flow', () => {
     const forged = await raw('/api/oauth/consent', {
       method: 'POST',
       headers: { cookie: user.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: partner.client_id, redirect_uri: REDIRECT, state: 's', scope: 'default', csrf: 'ab'.repeat(32), decision: 'approve' }).toString(),
+      body: new URLSearchParams({
+        client_id: partner.client_id,
+        redirect_uri: REDIRECT,
+        state: 's',
+        scope: 'default',
+        csrf: 'ab'.repeat(32),
+        decision: 'approve',
+      }).toString(),
     });
     expect(forged.status).toBe(403);
     expect(forged.headers.get('location')).toBeNull();
@@ -185,17 +212,34 @@ describe('the OAuth connect flow', () => {
     const user = await signIn();
     const code = async () => (await consent(partner.client_id, user.cookie)).searchParams.get('code')!;
 
-    const json = await call(stack.api.url, '/api/oauth/token', { body: { grant_type: 'authorization_code', code: await code(), client_id: partner.client_id, client_secret: partner.client_secret, redirect_uri: REDIRECT } });
+    const json = await call(stack.api.url, '/api/oauth/token', {
+      body: {
+        grant_type: 'authorization_code',
+        code: await code(),
+        client_id: partner.client_id,
+        client_secret: partner.client_secret,
+        redirect_uri: REDIRECT,
+      },
+    });
     expect(json.status).toBe(400);
     expect(json.body.error).toBe('invalid_request');
-    const inQuery = await raw(`/api/oauth/token?client_secret=${partner.client_secret}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code' });
+    const inQuery = await raw(`/api/oauth/token?client_secret=${partner.client_secret}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=authorization_code',
+    });
     expect(((await inQuery.json()) as { error: string }).error).toBe('invalid_request');
     expect((await exchange({ ...partner, client_secret: 'psec_wrong' }, await code())).body.error).toBe('invalid_client');
     expect((await exchange(partner, await code(), { redirect_uri: 'https://mycrm.example/other' })).body.error).toBe('invalid_grant');
     expect((await exchange(partner, await code(), { grant_type: 'password' })).body.error).toBe('unsupported_grant_type');
 
     const expired = await code();
-    await stack.db.updateTable('oauth_codes').set({ expires_at: new Date(Date.now() - 1000) }).where('partner_id', '=', partner.id).where('used_at', 'is', null).execute();
+    await stack.db
+      .updateTable('oauth_codes')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('partner_id', '=', partner.id)
+      .where('used_at', 'is', null)
+      .execute();
     expect((await exchange(partner, expired)).body).toMatchObject({ error: 'invalid_grant', error_description: 'code expired' });
 
     // A code used twice: the second use fails and revokes the token the first one bought.
@@ -208,13 +252,16 @@ describe('the OAuth connect flow', () => {
     // Basic client authentication works too.
     const basic = await raw('/api/oauth/token', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${partner.client_id}:${partner.client_secret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${partner.client_id}:${partner.client_secret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ grant_type: 'authorization_code', code: await code(), redirect_uri: REDIRECT }).toString(),
     });
     expect(basic.status).toBe(200);
   });
 
-  it('a signed-in user manages the organization\'s webhooks with the session cookie, as the seed\'s curl calls do', async () => {
+  it("a signed-in user manages the organization's webhooks with the session cookie, as the seed's curl calls do", async () => {
     const user = await signIn();
     const response = await fetch(`${stack.api.url}/api/trpc/webhooks.list`, { headers: { cookie: user.cookie } });
     expect(response.status).toBe(200);
@@ -244,7 +291,12 @@ describe('the token API', () => {
 
     expect((await call(stack.api.url, '/api/oauth/disconnect', { key: token, method: 'DELETE' })).body).toEqual({ disconnected: true });
     expect((await me(token)).status).toBe(401);
-    const connection = await stack.db.selectFrom('crm_connections').select('active').where('partner_id', '=', partner.id).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    const connection = await stack.db
+      .selectFrom('crm_connections')
+      .select('active')
+      .where('partner_id', '=', partner.id)
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
     expect(connection.active).toBe(false);
   });
 
@@ -277,7 +329,9 @@ describe('the token API', () => {
       const { body } = await call(stack.api.url, `/api/admin/partners/${partner.id}/audit`, { key: ADMIN });
       return body.partner.suspended_at && body.data.length >= 6 ? body : undefined;
     }, 'the suspension and every audit row');
-    expect(audit.data).toContainEqual(expect.objectContaining({ user_id: userId, method: 'GET', endpoint: '/api/oauth/me', status: 200, ip: expect.any(String) }));
+    expect(audit.data).toContainEqual(
+      expect.objectContaining({ user_id: userId, method: 'GET', endpoint: '/api/oauth/me', status: 200, ip: expect.any(String) }),
+    );
     expect(audit.data.filter((entry: { status: number }) => entry.status === 403)).toHaveLength(5);
     expect(audit.partner.suspended_reason).toMatch(/enumeration/);
     expect((await me(token)).status).toBe(403);
@@ -293,22 +347,37 @@ describe('partner credentials', () => {
     const { partner, receiver } = await newPartner();
     const user = await signIn();
     const rotated = await call(stack.api.url, `/api/admin/partners/${partner.id}/rotate`, { key: ADMIN, method: 'POST' });
-    expect(rotated.body).toEqual({ id: partner.id, client_id: partner.client_id, client_secret: expect.stringMatching(/^psec_/), webhook_signing_secret: expect.any(String) });
+    expect(rotated.body).toEqual({
+      id: partner.id,
+      client_id: partner.client_id,
+      client_secret: expect.stringMatching(/^psec_/),
+      webhook_signing_secret: expect.any(String),
+    });
     expect(rotated.body.client_secret).not.toBe(partner.client_secret);
 
     const code = (await consent(partner.client_id, user.cookie)).searchParams.get('code')!;
     expect((await exchange(partner, code)).body.error).toBe('invalid_client');
-    const fresh = await exchange({ ...partner, client_secret: rotated.body.client_secret }, (await consent(partner.client_id, user.cookie)).searchParams.get('code')!);
+    const fresh = await exchange(
+      { ...partner, client_secret: rotated.body.client_secret },
+      (await consent(partner.client_id, user.cookie)).searchParams.get('code')!,
+    );
     expect(fresh.status).toBe(200);
 
     // Deliveries are now signed with the new secret only.
     receiver.secret = rotated.body.webhook_signing_secret;
-    await call(stack.api.url, '/api/v1/debriefs', { key: org.key, body: { user_id: user.userId, actions: [{ action: 'create_note', record_id: 'r1', content: 'after rotation' }] } });
+    await call(stack.api.url, '/api/v1/debriefs', {
+      key: org.key,
+      body: { user_id: user.userId, actions: [{ action: 'create_note', record_id: 'r1', content: 'after rotation' }] },
+    });
     await eventually(async () => (receiver.received.some((entry) => entry.verified) ? true : undefined), 'a delivery verified with the new secret');
   });
 
   it('refuses webhook and error URLs that point at private or metadata addresses', async () => {
-    for (const overrides of [{ webhook_url: 'https://10.0.0.1/relayit' }, { webhook_url: 'https://example.com/x', error_url: 'http://169.254.169.254/latest' }, { webhook_url: 'ftp://example.com/x' }]) {
+    for (const overrides of [
+      { webhook_url: 'https://10.0.0.1/relayit' },
+      { webhook_url: 'https://example.com/x', error_url: 'http://169.254.169.254/latest' },
+      { webhook_url: 'ftp://example.com/x' },
+    ]) {
       const response = await call(stack.api.url, '/api/admin/partners', { key: ADMIN, body: { name: 'Evil', redirect_uris: [REDIRECT], ...overrides } });
       expect(response.status).toBe(400);
     }
@@ -330,7 +399,11 @@ describe('debrief deliveries', () => {
     const actions = [
       { action: 'create_note', record_id: '0061x000003abcDEF', content: 'Customer wants to expand to 3 more locations.' },
       { action: 'update_opportunity', record_id: '0061x000003abcDEF', fields: { deal_stage: 'Negotiation', amount: 48000, close_date: '2026-05-31' } },
-      { action: 'create_activity', record_id: '0031x000004ghiJKL', fields: { subject: 'Voice Note: Acme expansion call', status: 'Completed', date: '2026-04-26', record_type: 'opportunity' } },
+      {
+        action: 'create_activity',
+        record_id: '0031x000004ghiJKL',
+        fields: { subject: 'Voice Note: Acme expansion call', status: 'Completed', date: '2026-04-26', record_type: 'opportunity' },
+      },
     ];
     const accepted = await debrief(userId, actions);
     expect(accepted.status).toBe(202);
@@ -350,7 +423,9 @@ describe('debrief deliveries', () => {
       const { body } = await call(stack.api.url, `/api/admin/partners/${partner.id}/deliveries`, { key: ADMIN });
       return body.data.every((delivery: { status: string }) => delivery.status === 'succeeded') ? body : undefined;
     }, 'the deliveries recorded');
-    expect(log.data.map((delivery: { partner_record_id: string }) => delivery.partner_record_id)).toEqual(expect.arrayContaining([expect.stringMatching(/^crm-/)]));
+    expect(log.data.map((delivery: { partner_record_id: string }) => delivery.partner_record_id)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^crm-/)]),
+    );
   });
 
   it('succeeds on the 4th attempt with the same idempotency key, every attempt signed and verified', async () => {
@@ -367,7 +442,9 @@ describe('debrief deliveries', () => {
   it('after 5 failed attempts sends exactly one signed write_failed event to error_url; replay delivers with the same key', async () => {
     const { receiver, errors, userId, partner } = await connectedPartner();
     receiver.failAlways = true;
-    const accepted = await debrief(userId, [{ action: 'update_opportunity', record_id: '0061x000003abcDEF', fields: { deal_stage: 'Negotiation', amount: 48000 } }]);
+    const accepted = await debrief(userId, [
+      { action: 'update_opportunity', record_id: '0061x000003abcDEF', fields: { deal_stage: 'Negotiation', amount: 48000 } },
+    ]);
     const key = accepted.body.deliveries[0].idempotency_key;
     const handle = stack.client.workflow.getHandle(partnerDeliveryWorkflowId(key));
     await expect(handle.result()).rejects.toThrow();
@@ -400,7 +477,7 @@ describe('debrief deliveries', () => {
     expect(log.status).toBe('succeeded');
   });
 
-  it('refuses a debrief that does not match the seed\'s shapes, storing nothing', async () => {
+  it("refuses a debrief that does not match the seed's shapes, storing nothing", async () => {
     const { userId } = await connectedPartner();
     const before = (await stack.db.selectFrom('partner_deliveries').select('idempotency_key').execute()).length;
     for (const actions of [
@@ -413,7 +490,9 @@ describe('debrief deliveries', () => {
       const response = await debrief(userId, actions);
       expect(response.status).toBe(400);
     }
-    expect((await call(stack.api.url, '/api/v1/debriefs', { key: (await createOrgWithKey(stack.db, ['send'])).key, body: { user_id: userId, actions: [] } })).status).toBe(403);
+    expect(
+      (await call(stack.api.url, '/api/v1/debriefs', { key: (await createOrgWithKey(stack.db, ['send'])).key, body: { user_id: userId, actions: [] } })).status,
+    ).toBe(403);
     expect((await stack.db.selectFrom('partner_deliveries').select('idempotency_key').execute()).length).toBe(before);
   });
 });

@@ -4,8 +4,21 @@ import { checkTargetUrl, refusalFor, SsrfRefused } from '../src/security/ssrf.js
 
 describe('refusalFor', () => {
   it.each([
-    '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255',
-    'fc00::1', 'fd00:ec2::254', 'fe80::1', '::', '::ffff:10.0.0.1', '::ffff:a9fe:a9fe', '64:ff9b::a00:1',
+    '10.0.0.1',
+    '172.16.5.4',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '224.0.0.1',
+    '255.255.255.255',
+    'fc00::1',
+    'fd00:ec2::254',
+    'fe80::1',
+    '::',
+    '::ffff:10.0.0.1',
+    '::ffff:a9fe:a9fe',
+    '64:ff9b::a00:1',
   ])('refuses %s', (address) => {
     expect(refusalFor(address, { allowLoopback: true })).toBeDefined();
   });

@@ -50,7 +50,7 @@ describe('/api/v1/suppressions', () => {
     expect(rows).toEqual([]);
   });
 
-  it('needs the read scope to look and the send scope to change; organizations never see each other\'s list', async () => {
+  it("needs the read scope to look and the send scope to change; organizations never see each other's list", async () => {
     const alpha = await createOrgWithKey(stack.db, ['send', 'read']);
     const readOnly = await createOrgWithKey(stack.db, ['read']);
     const beta = await createOrgWithKey(stack.db, ['send', 'read']);

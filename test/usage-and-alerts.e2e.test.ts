@@ -67,7 +67,18 @@ describe('daily usage to Books', () => {
       await insertEmail(stack.db, {
         id,
         orgId,
-        content: { from: 'a@example.com', to: ['b@example.org'], cc: [], bcc: [], reply_to: [], subject: 's', html: null, text: 't', headers: {}, attachments: [] },
+        content: {
+          from: 'a@example.com',
+          to: ['b@example.org'],
+          cc: [],
+          bcc: [],
+          reply_to: [],
+          subject: 's',
+          html: null,
+          text: 't',
+          headers: {},
+          attachments: [],
+        },
         tags: {},
         metadata: {},
       });
@@ -101,7 +112,10 @@ describe('daily usage to Books', () => {
     const first = await runOnce(1);
     expect(first.date).toBe(yesterday);
     const reports = () =>
-      books.accepted().filter((entry) => [alpha.orgId, beta.orgId].includes(entry.body.org_id)).map((entry) => [entry.body.org_id, entry.body.quantity, entry.headers['idempotency-key']]);
+      books
+        .accepted()
+        .filter((entry) => [alpha.orgId, beta.orgId].includes(entry.body.org_id))
+        .map((entry) => [entry.body.org_id, entry.body.quantity, entry.headers['idempotency-key']]);
     expect(reports().sort()).toEqual(
       [
         [alpha.orgId, 3, `relay-usage:${alpha.orgId}:${yesterday}`],
@@ -123,7 +137,12 @@ describe('daily usage to Books', () => {
     const result = await runCli(['billing', 'run', '--date', '2026-01-15', '--json'], stack.cliEnv);
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({ date: '2026-01-15', reported: 1 });
-    expect(books.accepted().filter((entry) => entry.body.org_id === orgId).map((entry) => entry.body.quantity)).toEqual([4]);
+    expect(
+      books
+        .accepted()
+        .filter((entry) => entry.body.org_id === orgId)
+        .map((entry) => entry.body.quantity),
+    ).toEqual([4]);
 
     const bad = await runCli(['billing', 'run', '--date', '2026-02-30'], stack.cliEnv);
     expect(bad.code).not.toBe(0);

@@ -17,8 +17,16 @@ const valid = { from: 'a@example.com', to: 'b@example.org', subject: 'hi', text:
 const addresses = (count: number) => Array.from({ length: count }, (_, index) => `r${index}@example.org`);
 
 async function storedForOrg(): Promise<number> {
-  const emails = await stack.db.selectFrom('emails').select(({ fn }) => fn.countAll<string>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow();
-  const keys = await stack.db.selectFrom('idempotency_keys').select(({ fn }) => fn.countAll<string>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow();
+  const emails = await stack.db
+    .selectFrom('emails')
+    .select(({ fn }) => fn.countAll<string>().as('n'))
+    .where('org_id', '=', orgId)
+    .executeTakeFirstOrThrow();
+  const keys = await stack.db
+    .selectFrom('idempotency_keys')
+    .select(({ fn }) => fn.countAll<string>().as('n'))
+    .where('org_id', '=', orgId)
+    .executeTakeFirstOrThrow();
   return Number(emails.n) + Number(keys.n);
 }
 
@@ -59,12 +67,12 @@ describe('bad input to the send API', () => {
   it.each(cases.map(([name, request, status, code]) => ({ name, request, status, code })))(
     '$name → $status $code, and nothing is stored or started',
     async ({ request, status, code }) => {
-    const response = await call(stack.api.url, request.path ?? '/api/v1/emails', { key, method: 'POST', ...request });
-    expect(response.status).toBe(status);
-    expect(response.body.error.code).toBe(code);
-    expect(response.body.error.message).toEqual(expect.any(String));
-    expect(await storedForOrg()).toBe(0);
-    expect(await workflowsForOrg()).toBe(0);
+      const response = await call(stack.api.url, request.path ?? '/api/v1/emails', { key, method: 'POST', ...request });
+      expect(response.status).toBe(status);
+      expect(response.body.error.code).toBe(code);
+      expect(response.body.error.message).toEqual(expect.any(String));
+      expect(await storedForOrg()).toBe(0);
+      expect(await workflowsForOrg()).toBe(0);
     },
   );
 

@@ -7,7 +7,8 @@ import { startStack, type Stack } from './support/stack.js';
 let stack: Stack;
 let dir: string;
 
-const INDEX = '<!doctype html><html><head><meta name="csp-nonce" content="__RELAY_CSP_NONCE__"></head><body><div id="root"></div><script type="module" src="/assets/app-3f9c2a.js"></script></body></html>';
+const INDEX =
+  '<!doctype html><html><head><meta name="csp-nonce" content="__RELAY_CSP_NONCE__"></head><body><div id="root"></div><script type="module" src="/assets/app-3f9c2a.js"></script></body></html>';
 
 beforeAll(async () => {
   // A stand-in build with vite's layout, so the test does not depend on building the real app.

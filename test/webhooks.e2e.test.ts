@@ -30,11 +30,26 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const eventCount = async () =>
-  Number((await stack.db.selectFrom('webhook_events').select(({ fn }) => fn.countAll<string>().as('n')).where('org_id', '=', org.orgId).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await stack.db
+        .selectFrom('webhook_events')
+        .select(({ fn }) => fn.countAll<string>().as('n'))
+        .where('org_id', '=', org.orgId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 /** Waits for the fan-out of the org's newest event of `type`; returns the webhooks it planned deliveries to. */
 async function fannedOutTo(type: string): Promise<string[]> {
-  const event = await stack.db.selectFrom('webhook_events').select('id').where('org_id', '=', org.orgId).where('type', '=', type).orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow();
+  const event = await stack.db
+    .selectFrom('webhook_events')
+    .select('id')
+    .where('org_id', '=', org.orgId)
+    .where('type', '=', type)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
   await eventually(() => stack.client.workflow.getHandle(`webhook-event-${event.id}`).result(), 'the fan-out');
   const rows = await stack.db.selectFrom('webhook_deliveries').select('webhook_id').where('event_id', '=', event.id).execute();
   return rows.map((row) => row.webhook_id);
@@ -71,14 +86,28 @@ async function newTicketByEmail(from = `c-${randomBytes(3).toString('hex')}@clie
 describe('management over the tRPC wire of the seed', () => {
   it('create, list, update, test and delete exactly as the curl calls do', async () => {
     const receiver = await new WebhookReceiver(SECRET).start();
-    const created = await trpc(stack.api.url, org.key, 'webhooks.create', { url: `${receiver.url}/webhook`, events: ['ticket.created', 'ticket.status_changed'], secret: SECRET });
-    expect(created.data).toMatchObject({ id: expect.any(String), events: ['ticket.created', 'ticket.status_changed'], enabled: true, status: 'active', hasSecret: true });
+    const created = await trpc(stack.api.url, org.key, 'webhooks.create', {
+      url: `${receiver.url}/webhook`,
+      events: ['ticket.created', 'ticket.status_changed'],
+      secret: SECRET,
+    });
+    expect(created.data).toMatchObject({
+      id: expect.any(String),
+      events: ['ticket.created', 'ticket.status_changed'],
+      enabled: true,
+      status: 'active',
+      hasSecret: true,
+    });
     expect(JSON.stringify(created.data)).not.toContain(SECRET);
 
     const listed = await trpc(stack.api.url, org.key, 'webhooks.list');
     expect(listed.data.map((webhook: { id: string }) => webhook.id)).toContain(created.data.id);
 
-    const updated = await trpc(stack.api.url, org.key, 'webhooks.update', { id: created.data.id, events: ['ticket.created', 'conversation.created'], enabled: true });
+    const updated = await trpc(stack.api.url, org.key, 'webhooks.update', {
+      id: created.data.id,
+      events: ['ticket.created', 'conversation.created'],
+      enabled: true,
+    });
     expect(updated.data.events).toEqual(['ticket.created', 'conversation.created']);
 
     const tested = await trpc(stack.api.url, org.key, 'webhooks.test', { id: created.data.id });
@@ -113,7 +142,7 @@ describe('management over the tRPC wire of the seed', () => {
     expect((await trpc(stack.api.url, org.key, 'webhooks.list')).data.length).toBe(before);
   });
 
-  it('needs the webhooks scope, and never lets one organization touch another\'s webhooks', async () => {
+  it("needs the webhooks scope, and never lets one organization touch another's webhooks", async () => {
     expect((await trpc(stack.api.url, undefined, 'webhooks.list')).error?.data.code).toBe('UNAUTHORIZED');
     const sendOnly = await createOrgWithKey(stack.db, ['send']);
     expect((await trpc(stack.api.url, sendOnly.key, 'webhooks.list')).error?.data).toMatchObject({ code: 'FORBIDDEN', httpStatus: 403 });
@@ -139,11 +168,21 @@ describe('management over the tRPC wire of the seed', () => {
 describe('events and their delivery', () => {
   it('delivers each of the eight events once, signed, with {event, timestamp, data}', async () => {
     const { receiver, webhookId } = await receiverFor([
-      'ticket.created', 'ticket.updated', 'ticket.status_changed', 'ticket.assigned', 'ticket.priority_changed',
-      'conversation.created', 'customer.created', 'customer.updated',
+      'ticket.created',
+      'ticket.updated',
+      'ticket.status_changed',
+      'ticket.assigned',
+      'ticket.priority_changed',
+      'conversation.created',
+      'customer.created',
+      'customer.updated',
     ]);
     const { ticketId, number, customer_id: customerId, from } = await newTicketByEmail();
-    const patched = await call(stack.api.url, `/api/v1/tickets/${ticketId}`, { key: org.key, method: 'PATCH', body: { status: 'pending', priority: 'high', assignee: 'tech@acme.example' } });
+    const patched = await call(stack.api.url, `/api/v1/tickets/${ticketId}`, {
+      key: org.key,
+      method: 'PATCH',
+      body: { status: 'pending', priority: 'high', assignee: 'tech@acme.example' },
+    });
     expect(patched.status).toBe(200);
     const customer = await call(stack.api.url, `/api/v1/customers/${customerId}`, { key: org.key, method: 'PATCH', body: { name: 'Jane Client' } });
     expect(customer.status).toBe(200);
@@ -157,16 +196,36 @@ describe('events and their delivery', () => {
     }, 'every delivery recorded');
     expect(deliveries).toHaveLength(8);
     expect(events.map((entry) => entry.body.event).sort()).toEqual([
-      'conversation.created', 'customer.created', 'customer.updated', 'ticket.assigned', 'ticket.created', 'ticket.priority_changed', 'ticket.status_changed', 'ticket.updated',
+      'conversation.created',
+      'customer.created',
+      'customer.updated',
+      'ticket.assigned',
+      'ticket.created',
+      'ticket.priority_changed',
+      'ticket.status_changed',
+      'ticket.updated',
     ]);
     expect(receiver.received.every((entry) => entry.signatureValid)).toBe(true);
     const byType = Object.fromEntries(events.map((entry) => [entry.body.event, entry.body]));
     for (const body of Object.values(byType)) expect(Object.keys(body as object).sort()).toEqual(['data', 'event', 'timestamp']);
-    expect(byType['ticket.created'].data).toEqual({ ticketId, ticketNumber: number, subject: 'Need help with the VPN', status: 'open', priority: 'normal', assignee: null, customerId, customerEmail: from });
+    expect(byType['ticket.created'].data).toEqual({
+      ticketId,
+      ticketNumber: number,
+      subject: 'Need help with the VPN',
+      status: 'open',
+      priority: 'normal',
+      assignee: null,
+      customerId,
+      customerEmail: from,
+    });
     expect(byType['ticket.status_changed'].data).toMatchObject({ ticketId, status: 'pending', previousStatus: 'open' });
     expect(byType['ticket.priority_changed'].data).toMatchObject({ priority: 'high', previousPriority: 'normal' });
     expect(byType['ticket.assigned'].data).toMatchObject({ assignee: 'tech@acme.example', previousAssignee: null });
-    expect(byType['ticket.updated'].data.changes).toEqual({ status: { from: 'open', to: 'pending' }, priority: { from: 'normal', to: 'high' }, assignee: { from: null, to: 'tech@acme.example' } });
+    expect(byType['ticket.updated'].data.changes).toEqual({
+      status: { from: 'open', to: 'pending' },
+      priority: { from: 'normal', to: 'high' },
+      assignee: { from: null, to: 'tech@acme.example' },
+    });
     expect(byType['conversation.created'].data).toMatchObject({ ticketId, direction: 'inbound', channel: 'email', from, text: 'It is down' });
     expect(byType['customer.updated'].data).toMatchObject({ customerId, name: 'Jane Client', changes: { name: { from: null, to: 'Jane Client' } } });
 
@@ -240,7 +299,7 @@ describe('events and their delivery', () => {
 });
 
 describe('the retry schedule', () => {
-  it('is the seed\'s 1 min, 5 min, 30 min, 2 h and 24 h in production', () => {
+  it("is the seed's 1 min, 5 min, 30 min, 2 h and 24 h in production", () => {
     expect(loadConfig({}).webhooks.retryScheduleMs).toEqual([60_000, 300_000, 1_800_000, 7_200_000, 86_400_000]);
   });
 });

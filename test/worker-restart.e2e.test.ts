@@ -57,7 +57,11 @@ describe('an email stored but never started (the API died between the two)', () 
       tags: {},
       metadata: {},
     });
-    await stack.db.updateTable('emails').set({ created_at: new Date(Date.now() - 5 * 60_000) }).where('id', '=', id).execute();
+    await stack.db
+      .updateTable('emails')
+      .set({ created_at: new Date(Date.now() - 5 * 60_000) })
+      .where('id', '=', id)
+      .execute();
     await stack.client.schedule.getHandle(strandedEmailsScheduleId(stack.taskQueue)).trigger();
     await eventually(async () => {
       const { body } = await call(stack.api.url, `/api/v1/emails/${id}`, { key });

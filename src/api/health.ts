@@ -14,10 +14,7 @@ export function healthRoutes(deps: { db: Db; temporal: Client; metrics: Metrics 
 
   // Ready to take traffic: PostgreSQL answers and Temporal answers.
   router.get('/readyz', async (_req, res) => {
-    const [database, temporal] = await Promise.all([
-      check(() => sql`select 1`.execute(deps.db)),
-      check(() => deps.temporal.workflowService.getSystemInfo({})),
-    ]);
+    const [database, temporal] = await Promise.all([check(() => sql`select 1`.execute(deps.db)), check(() => deps.temporal.workflowService.getSystemInfo({}))]);
     const ready = database === 'ok' && temporal === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks: { database, temporal } });
   });

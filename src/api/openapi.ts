@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERROR_STATUS } from '../http/errors.js';
 import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, sendEmailRequest } from '../emails/schemas.js';
-import { partnerRequest } from '../partners/admin-routes.js';
+import { partnerRequest } from '../partners/index.js';
 import { channelRequest } from '../channels/routes.js';
 import { accountRequest } from '../commerce/routes.js';
 import { debriefRequest } from '../partners/debrief-routes.js';
@@ -17,8 +17,7 @@ const errorBody = z.object({
   error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS]), message: z.string(), details: z.unknown().optional() }),
 });
 
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [String(status), { description: 'error', content: json(errorBody) }]));
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [String(status), { description: 'error', content: json(errorBody) }]));
 
 const security = [{ apiKey: [] }];
 
@@ -98,7 +97,7 @@ export function buildOpenApiDocument() {
       },
       '/api/v1/suppressions': {
         get: {
-          summary: 'The organization\'s suppression list, by address (scope read)',
+          summary: "The organization's suppression list, by address (scope read)",
           security,
           parameters: queryParameters(listSuppressionsQuery),
           responses: {
@@ -114,42 +113,94 @@ export function buildOpenApiDocument() {
         },
       },
       '/api/v1/suppressions/{address}': {
-        get: { summary: 'One suppression (scope read)', security, parameters: [addressParameter], responses: { '200': { description: 'suppressed', content: json(suppressionView) }, ...errors(401, 403, 404) } },
-        delete: { summary: 'Lift a suppression (scope send)', security, parameters: [addressParameter], responses: { '204': { description: 'lifted' }, ...errors(401, 403, 404) } },
+        get: {
+          summary: 'One suppression (scope read)',
+          security,
+          parameters: [addressParameter],
+          responses: { '200': { description: 'suppressed', content: json(suppressionView) }, ...errors(401, 403, 404) },
+        },
+        delete: {
+          summary: 'Lift a suppression (scope send)',
+          security,
+          parameters: [addressParameter],
+          responses: { '204': { description: 'lifted' }, ...errors(401, 403, 404) },
+        },
       },
       '/api/v1/inbound': {
-        get: { ...operation('The organization\'s inbound mail, archive included', 'read', undefined, ['200', 'a page'], [400, 401, 403]), parameters: queryParameters(listInboundQuery) },
+        get: {
+          ...operation("The organization's inbound mail, archive included", 'read', undefined, ['200', 'a page'], [400, 401, 403]),
+          parameters: queryParameters(listInboundQuery),
+        },
       },
-      '/api/v1/inbound/{id}': { get: operation('One inbound message with its routing attempts', 'read', undefined, ['200', 'the message'], [401, 403, 404], [idParameter]) },
-      '/api/v1/inbound/{id}/replay': { post: operation('Route an archived inbound message again', 'send', undefined, ['202', 'replaying'], [401, 403, 404, 409], [idParameter]) },
+      '/api/v1/inbound/{id}': {
+        get: operation('One inbound message with its routing attempts', 'read', undefined, ['200', 'the message'], [401, 403, 404], [idParameter]),
+      },
+      '/api/v1/inbound/{id}/replay': {
+        post: operation('Route an archived inbound message again', 'send', undefined, ['202', 'replaying'], [401, 403, 404, 409], [idParameter]),
+      },
       '/api/v1/inbound-addresses': {
-        get: operation('The organization\'s support addresses', 'admin', undefined, ['200', 'the list'], [401, 403]),
+        get: operation("The organization's support addresses", 'admin', undefined, ['200', 'the list'], [401, 403]),
         post: operation('Add a support address', 'admin', inboundAddressRequest, ['201', 'added'], [400, 401, 403, 409]),
       },
       '/api/v1/tickets/{id}': {
         get: operation('A helpdesk ticket with its conversation', 'read', undefined, ['200', 'the ticket'], [401, 403, 404], [idParameter]),
-        patch: operation('Change a ticket (emits the matching webhook events once)', 'send', ticketPatch, ['200', 'the ticket'], [400, 401, 403, 404], [idParameter]),
+        patch: operation(
+          'Change a ticket (emits the matching webhook events once)',
+          'send',
+          ticketPatch,
+          ['200', 'the ticket'],
+          [400, 401, 403, 404],
+          [idParameter],
+        ),
       },
       '/api/v1/customers/{id}': {
         get: operation('A helpdesk customer', 'read', undefined, ['200', 'the customer'], [401, 403, 404], [idParameter]),
-        patch: operation('Change a customer (emits customer.updated)', 'send', customerPatch, ['200', 'the customer'], [400, 401, 403, 404, 409], [idParameter]),
+        patch: operation(
+          'Change a customer (emits customer.updated)',
+          'send',
+          customerPatch,
+          ['200', 'the customer'],
+          [400, 401, 403, 404, 409],
+          [idParameter],
+        ),
       },
       '/api/v1/channels': {
-        get: operation('The organization\'s messaging channels (no secrets)', 'admin', undefined, ['200', 'the list'], [401, 403]),
+        get: operation("The organization's messaging channels (no secrets)", 'admin', undefined, ['200', 'the list'], [401, 403]),
         post: operation('Connect a messaging channel; its secret is sealed', 'admin', channelRequest, ['201', 'connected'], [400, 401, 403, 409]),
       },
       '/api/v1/commerce/accounts': {
-        post: operation('Connect a Shopify shop, a Stripe Connect account or an Amazon seller', 'admin', accountRequest, ['201', 'connected'], [400, 401, 403, 409]),
+        post: operation(
+          'Connect a Shopify shop, a Stripe Connect account or an Amazon seller',
+          'admin',
+          accountRequest,
+          ['201', 'connected'],
+          [400, 401, 403, 409],
+        ),
       },
       '/api/v1/debriefs': {
-        post: operation('Deliver a user\'s debrief actions to each of the user\'s partner connections', 'debriefs', debriefRequest, ['202', 'deliveries started'], [400, 401, 403, 404]),
+        post: operation(
+          "Deliver a user's debrief actions to each of the user's partner connections",
+          'debriefs',
+          debriefRequest,
+          ['202', 'deliveries started'],
+          [400, 401, 403, 404],
+        ),
       },
       '/api/admin/partners': {
-        post: { ...operation('Register a RelayIt partner; its three credentials are in this answer only', 'RELAY_ADMIN_KEY', partnerRequest, ['201', 'the credentials'], [400, 401]), security: [{ adminKey: [] }] },
+        post: {
+          ...operation(
+            'Register a RelayIt partner; its three credentials are in this answer only',
+            'RELAY_ADMIN_KEY',
+            partnerRequest,
+            ['201', 'the credentials'],
+            [400, 401],
+          ),
+          security: [{ adminKey: [] }],
+        },
       },
       '/api/webhooks/ses': {
         post: {
-          summary: 'SNS subscription endpoint for the SES configuration set\'s event destination (SNS-signed, text/plain JSON)',
+          summary: "SNS subscription endpoint for the SES configuration set's event destination (SNS-signed, text/plain JSON)",
           responses: { '200': { description: 'stored; processed by workflow ses-event-<MessageId>' }, ...errors(401, 413) },
         },
       },

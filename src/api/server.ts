@@ -11,7 +11,7 @@ import { commerceRoutes } from '../commerce/routes.js';
 import { commerceWebhookRoutes } from '../commerce/webhook-routes.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { emailRoutes } from '../emails/routes.js';
+import { emailAdminRoutes, emailRoutes } from '../emails/routes.js';
 import { sesWebhookRoutes } from '../emails/ses-webhook-routes.js';
 import { suppressionRoutes } from '../emails/suppression-routes.js';
 import { helpdeskRoutes } from '../helpdesk/routes.js';
@@ -23,7 +23,8 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { adminRoutes } from '../partners/admin-routes.js';
 import { debriefRoutes } from '../partners/debrief-routes.js';
-import { oauthRoutes, partnerTokenFence } from '../partners/oauth-routes.js';
+import { oauthRoutes } from '../partners/oauth-routes.js';
+import { partnerTokenFence, partnerTokenRoutes } from '../partners/partner-token-routes.js';
 import { createSecretBox } from '../security/encryption.js';
 import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
@@ -63,7 +64,8 @@ export async function startApiServer(deps: {
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
   });
   const http = createHttpClient({ timeoutMs: 5000 });
-  const fetchCertificate = deps.fetchSnsCertificate ?? (async (url: string) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body);
+  const fetchCertificate =
+    deps.fetchSnsCertificate ?? (async (url: string) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body);
   const snsVerifier = (allowedTopicArns: readonly string[]) => createSnsVerifier({ allowedTopicArns, fetchCertificate });
   const secretBox = createSecretBox(config.encryptionKey);
   const urlPolicy = { allowInsecure: config.webhooks.allowInsecure };
@@ -91,7 +93,16 @@ export async function startApiServer(deps: {
       sesWebhookRoutes({ db, workflows, sns: snsVerifier(config.snsTopicArns), logger, metrics }),
       inboundWebhookRoutes({ db, workflows, inboundSns: snsVerifier(config.inbound.sesTopicArns), secrets: config.inbound, routeMaxAttempts, logger, metrics }),
       channelWebhookRoutes({ db, workflows, secretBox, publicUrl: config.publicUrl, logger, metrics, dialpad: config.dialpad }),
-      commerceWebhookRoutes({ db, workflows, secretBox, amazonSns: snsVerifier(config.commerce.amazonTopicArns), commerce: config.commerce, routeMaxAttempts, logger, metrics }),
+      commerceWebhookRoutes({
+        db,
+        workflows,
+        secretBox,
+        amazonSns: snsVerifier(config.commerce.amazonTopicArns),
+        commerce: config.commerce,
+        routeMaxAttempts,
+        logger,
+        metrics,
+      }),
     ],
     routes: [
       Router().get('/api/openapi.json', (_req, res) => void res.json(openApi)),
@@ -104,7 +115,9 @@ export async function startApiServer(deps: {
       commerceRoutes({ db, apiKeys, secretBox }),
       sessions.router,
       oauthRoutes(oauth),
+      partnerTokenRoutes(oauth),
       debriefRoutes({ db, workflows, apiKeys, retry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs } }),
+      emailAdminRoutes({ db, adminKey: config.adminKey }),
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {

@@ -27,10 +27,7 @@ export async function listOrganizations(db: DbOrTrx): Promise<Organization[]> {
 }
 
 /** Creates a key and returns it whole, the only time it is ever seen; only its hash is stored. */
-export async function createApiKey(
-  db: DbOrTrx,
-  request: { orgId: string; scopes: ApiKeyScope[]; name?: string },
-): Promise<{ key: string; record: ApiKey }> {
+export async function createApiKey(db: DbOrTrx, request: { orgId: string; scopes: ApiKeyScope[]; name?: string }): Promise<{ key: string; record: ApiKey }> {
   const { id, key, hash } = generateApiKey();
   const record = await db
     .insertInto('api_keys')
@@ -104,5 +101,9 @@ export async function findSessionProfile(db: DbOrTrx, orgId: string, userId: str
 }
 
 export async function revokeSession(db: DbOrTrx, tokenHash: Buffer): Promise<void> {
-  await db.updateTable('sessions').set({ revoked_at: sql`now()` }).where('token_hash', '=', tokenHash).execute();
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: sql`now()` })
+    .where('token_hash', '=', tokenHash)
+    .execute();
 }

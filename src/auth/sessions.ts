@@ -44,10 +44,6 @@ export function safeReturnPath(value: unknown): string {
 }
 
 /**
- * Relay's sessions, from Hub SSO. A session is re-checked with Hub at most every
- * `hubSessionCacheMs` per process, so a user removed in Hub loses access within that window.
- */
-/**
  * In front of every route the session cookie authenticates for state changes (tRPC, logout):
  * 403 for a forged call, before anything is read or changed.
  */
@@ -56,6 +52,10 @@ export const requireCsrfHeader: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/**
+ * Relay's sessions, from Hub SSO. A session is re-checked with Hub at most every
+ * `hubSessionCacheMs` per process, so a user removed in Hub loses access within that window.
+ */
 export function createSessions(deps: SessionDeps) {
   const validated = new Map<string, number>();
 

@@ -18,3 +18,5 @@ export function createBusActivities({ bus, logger }: BusActivityDeps) {
     },
   };
 }
+
+export type BusActivities = ReturnType<typeof createBusActivities>;

@@ -1,8 +1,8 @@
 import { ActivityFailure, log, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../worker/activities.js';
+import type { BusActivities } from './activities.js';
 import type { BusEvent } from '../integrations/bus.js';
 
-const { publishBusEvent } = proxyActivities<Activities>({
+const { publishBusEvent } = proxyActivities<BusActivities>({
   // One small POST; a slower answer is a hung connection.
   startToCloseTimeout: '30 seconds',
   // A Bus outage is ridden out for a day, backing off to every 10 minutes, then given up.

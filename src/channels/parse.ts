@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DialpadCallEvent } from '../temporal/signals.js';
 
 /** One message or event a channel webhook carried, ready to store. */
 export interface ChannelMessageDraft {
@@ -12,7 +13,22 @@ export interface ChannelMessageDraft {
 }
 
 /** Kinds that are conversation; the rest (read, delivery) are stored but thread nothing. */
-export const THREADED_KINDS = new Set(['text', 'image', 'document', 'audio', 'video', 'location', 'contacts', 'interactive', 'button', 'sticker', 'postback', 'message', 'sms', 'slack_message']);
+export const THREADED_KINDS = new Set([
+  'text',
+  'image',
+  'document',
+  'audio',
+  'video',
+  'location',
+  'contacts',
+  'interactive',
+  'button',
+  'sticker',
+  'postback',
+  'message',
+  'sms',
+  'slack_message',
+]);
 
 type Json = Record<string, any>;
 const asArray = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
@@ -32,7 +48,10 @@ function whatsappBody(message: Json): string | null {
     case 'location':
       return `[location] ${message.location?.name ?? ''} ${message.location?.latitude},${message.location?.longitude}`.trim();
     case 'contacts':
-      return `[contacts] ${asArray(message.contacts).map((contact) => contact.name?.formatted_name).filter(Boolean).join(', ')}`;
+      return `[contacts] ${asArray(message.contacts)
+        .map((contact) => contact.name?.formatted_name)
+        .filter(Boolean)
+        .join(', ')}`;
     case 'interactive':
       return message.interactive?.button_reply?.title ?? message.interactive?.list_reply?.title ?? '[interactive]';
     default:
@@ -40,16 +59,13 @@ function whatsappBody(message: Json): string | null {
   }
 }
 
-/** The WhatsApp phone_number_ids a webhook names (a POST may batch several entries). */
-export function whatsappPhoneNumberIds(body: Json): string[] {
-  return [...new Set(asArray(body.entry).flatMap((entry) => asArray(entry.changes).map((change) => String(change.value?.metadata?.phone_number_id ?? ''))).filter(Boolean))];
-}
-
 export function whatsappMessages(body: Json): { phoneNumberId: string; draft: ChannelMessageDraft }[] {
   // Profile names may come in any entry of a batch; every message from that wa_id gets it.
   const names = new Map(
     asArray(body.entry).flatMap((entry) =>
-      asArray(entry.changes).flatMap((change) => asArray(change.value?.contacts).map((contact) => [String(contact.wa_id), contact.profile?.name ?? null] as const)),
+      asArray(entry.changes).flatMap((change) =>
+        asArray(change.value?.contacts).map((contact) => [String(contact.wa_id), contact.profile?.name ?? null] as const),
+      ),
     ),
   );
   return asArray(body.entry).flatMap((entry) =>
@@ -71,10 +87,6 @@ export function whatsappMessages(body: Json): { phoneNumberId: string; draft: Ch
   );
 }
 
-export function messengerPageIds(body: Json): string[] {
-  return [...new Set(asArray(body.entry).map((entry) => String(entry.id ?? '')).filter(Boolean))];
-}
-
 export function messengerEvents(body: Json): { pageId: string; draft: ChannelMessageDraft }[] {
   return asArray(body.entry).flatMap((entry) =>
     asArray(entry.messaging).map((event) => {
@@ -84,11 +96,18 @@ export function messengerEvents(body: Json): { pageId: string; draft: ChannelMes
         event.message?.mid ?? event.postback?.mid ?? `${kind}:${psid}:${event.timestamp ?? ''}:${digest(event.read ?? event.delivery ?? event.postback ?? {})}`;
       const body =
         kind === 'message'
-          ? (event.message?.text ?? (asArray(event.message?.attachments).map((attachment) => `[${attachment.type}] ${attachment.payload?.url ?? ''}`.trim()).join(' ') || null))
+          ? (event.message?.text ??
+            (asArray(event.message?.attachments)
+              .map((attachment) => `[${attachment.type}] ${attachment.payload?.url ?? ''}`.trim())
+              .join(' ') ||
+              null))
           : kind === 'postback'
             ? (event.postback?.title ?? event.postback?.payload ?? null)
             : null;
-      return { pageId: String(entry.id), draft: { externalId: String(externalId), kind, sender: psid, senderName: null, threadKey: psid, body, payload: event } };
+      return {
+        pageId: String(entry.id),
+        draft: { externalId: String(externalId), kind, sender: psid, senderName: null, threadKey: psid, body, payload: event },
+      };
     }),
   );
 }
@@ -105,4 +124,60 @@ export function dialpadSms(body: Json): ChannelMessageDraft {
     body: body.text ?? null,
     payload: body,
   };
+}
+
+/** A Twilio SMS (or MMS: up to 10 media links, each on a line of its own). */
+export function twilioSms(params: Record<string, string>): ChannelMessageDraft {
+  const media = Array.from({ length: Math.min(Number(params.NumMedia ?? 0) || 0, 10) }, (_, index) => ({
+    url: params[`MediaUrl${index}`],
+    content_type: params[`MediaContentType${index}`],
+  }));
+  return {
+    externalId: params.MessageSid!,
+    kind: 'sms',
+    sender: params.From!,
+    senderName: null,
+    threadKey: params.From!,
+    body: [params.Body ?? '', ...media.map((item) => `[${item.content_type}] ${item.url}`)].filter(Boolean).join('\n') || null,
+    payload: { ...params, media },
+  };
+}
+
+/** One Dialpad call-state event: stored once per call and state, and handed to the call's workflow. */
+export function dialpadCallEvent(body: Json, callId: string): { draft: ChannelMessageDraft; event: DialpadCallEvent } {
+  return {
+    draft: {
+      externalId: `call:${callId}:${body.state}`,
+      kind: 'call_event',
+      sender: String(body.contact?.phone_number ?? ''),
+      senderName: body.contact?.name ?? null,
+      threadKey: `call:${callId}`,
+      body: null,
+      payload: body,
+    },
+    event: {
+      state: body.state,
+      caller: body.contact?.phone_number ?? null,
+      callerName: body.contact?.name ?? null,
+      voicemailUrl: body.voicemail_link ?? body.recording_url ?? null,
+      transcription: body.transcription_text ?? body.transcription ?? null,
+    },
+  };
+}
+
+/** A person's message in a linked Slack channel; bots, edits and other events thread nothing. */
+export function slackMessages(body: Json): ChannelMessageDraft[] {
+  const event = body.event ?? {};
+  if (body.type !== 'event_callback' || event.type !== 'message' || event.subtype || event.bot_id || typeof event.user !== 'string') return [];
+  return [
+    {
+      externalId: String(body.event_id ?? `${event.channel}:${event.ts}`),
+      kind: 'slack_message',
+      sender: event.user,
+      senderName: null,
+      threadKey: `${event.channel}:${event.thread_ts ?? event.ts}`,
+      body: event.text ?? null,
+      payload: body,
+    },
+  ];
 }

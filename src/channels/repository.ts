@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { ChannelMessageDraft } from './parse.js';
 import type { DbOrTrx } from '../db/database.js';
 import type { Channel, ChannelType } from '../db/tables/channels.js';
+import { isUuid } from '../db/uuid.js';
 
 export async function findChannel(db: DbOrTrx, type: ChannelType, address: string): Promise<Channel | undefined> {
   return db.selectFrom('channels').selectAll().where('type', '=', type).where('address', '=', address).executeTakeFirst();
@@ -9,6 +11,39 @@ export async function findChannel(db: DbOrTrx, type: ChannelType, address: strin
 
 export async function listChannelsOfType(db: DbOrTrx, type: ChannelType): Promise<Channel[]> {
   return db.selectFrom('channels').selectAll().where('type', '=', type).execute();
+}
+
+export async function listOrgChannels(db: DbOrTrx, orgId: string): Promise<Channel[]> {
+  return db.selectFrom('channels').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute();
+}
+
+/** Connects a channel with its sealed secrets; undefined when its address is already connected (by any organization). */
+export async function connectChannel(
+  db: DbOrTrx,
+  orgId: string,
+  channel: { type: ChannelType; address: string; secretSealed: Buffer; verifyTokenSealed: Buffer | null; autoReply: string | null },
+): Promise<Channel | undefined> {
+  return db
+    .insertInto('channels')
+    .values({
+      id: randomUUID(),
+      org_id: orgId,
+      type: channel.type,
+      address: channel.address,
+      secret_sealed: channel.secretSealed,
+      verify_token_sealed: channel.verifyTokenSealed,
+      auto_reply: channel.autoReply,
+    })
+    .onConflict((oc) => oc.columns(['type', 'address']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Whether the organization had this channel (and now has not). */
+export async function deleteChannel(db: DbOrTrx, orgId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const result = await db.deleteFrom('channels').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }
 
 /** Stores each message once per provider id; returns the ids of the new ones (a retried webhook stores nothing). */
@@ -32,8 +67,62 @@ export async function storeChannelMessages(db: DbOrTrx, channel: Channel, drafts
         ticket_id: null,
       })),
     )
-    .onConflict((oc) => oc.columns(['type', 'external_id']).doNothing())
+    .onConflict((oc) => oc.columns(['channel_id', 'external_id']).doNothing())
     .returning('id')
     .execute();
   return rows.map((row) => row.id);
+}
+
+/** Locks one stored channel message for threading; undefined when it does not exist. */
+export async function lockChannelMessage(db: DbOrTrx, messageId: string) {
+  return db.selectFrom('channel_messages').selectAll().where('id', '=', messageId).forUpdate().executeTakeFirst();
+}
+
+/** Messages of one conversation thread one at a time, so a batch of them shares one ticket. */
+export async function lockConversationThread(db: DbOrTrx, orgId: string, type: string, threadKey: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`${orgId}:${type}:${threadKey}`}))`.execute(db);
+}
+
+export async function setChannelMessageTicket(db: DbOrTrx, orgId: string, messageId: string, ticketId: string): Promise<void> {
+  await db.updateTable('channel_messages').set({ ticket_id: ticketId }).where('org_id', '=', orgId).where('id', '=', messageId).execute();
+}
+
+/** Keeps a call's record (its states so far, caller, recording, transcription); returns the ticket it already made, if any. */
+export async function saveDialpadCall(
+  db: DbOrTrx,
+  call: {
+    orgId: string;
+    channelId: string;
+    callId: string;
+    states: string[];
+    caller: string | null;
+    voicemailUrl: string | null;
+    transcription: string | null;
+  },
+): Promise<{ ticketId: string | null }> {
+  const existing = await db
+    .selectFrom('dialpad_calls')
+    .select('ticket_id')
+    .where('channel_id', '=', call.channelId)
+    .where('call_id', '=', call.callId)
+    .forUpdate()
+    .executeTakeFirst();
+  // The organization is the channel's and never changes.
+  const record = {
+    states: call.states,
+    caller: call.caller,
+    voicemail_url: call.voicemailUrl,
+    transcription: call.transcription,
+    updated_at: sql<Date>`now()`,
+  };
+  await db
+    .insertInto('dialpad_calls')
+    .values({ channel_id: call.channelId, call_id: call.callId, org_id: call.orgId, ticket_id: null, ...record })
+    .onConflict((oc) => oc.columns(['channel_id', 'call_id']).doUpdateSet(record))
+    .execute();
+  return { ticketId: existing?.ticket_id ?? null };
+}
+
+export async function setDialpadCallTicket(db: DbOrTrx, channelId: string, callId: string, ticketId: string): Promise<void> {
+  await db.updateTable('dialpad_calls').set({ ticket_id: ticketId }).where('channel_id', '=', channelId).where('call_id', '=', callId).execute();
 }

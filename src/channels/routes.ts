@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
@@ -7,7 +6,7 @@ import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
-import { isUuid } from '../db/uuid.js';
+import { connectChannel, deleteChannel, listOrgChannels } from './repository.js';
 
 export const channelRequest = z.strictObject({
   type: z.enum(CHANNEL_TYPES),
@@ -34,7 +33,7 @@ export function channelRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox: 
 
   router.get('/api/v1/channels', requireApiKey(deps.apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
-    res.json({ data: (await deps.db.selectFrom('channels').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute()).map(view) });
+    res.json({ data: (await listOrgChannels(deps.db, orgId)).map(view) });
   });
 
   router.post('/api/v1/channels', requireApiKey(deps.apiKeys, 'admin'), async (req, res) => {
@@ -53,21 +52,20 @@ export function channelRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox: 
       if (error instanceof EncryptionUnavailable) throw new ApiError('service_unavailable', 'channels need RELAY_ENCRYPTION_KEY on the server');
       throw error;
     }
-    const channel = await deps.db
-      .insertInto('channels')
-      .values({ id: randomUUID(), org_id: orgId, type: request.type, address: request.address, secret_sealed: sealed.secret, verify_token_sealed: sealed.verifyToken, auto_reply: request.auto_reply ?? null })
-      .onConflict((oc) => oc.columns(['type', 'address']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const channel = await connectChannel(deps.db, orgId, {
+      type: request.type,
+      address: request.address,
+      secretSealed: sealed.secret,
+      verifyTokenSealed: sealed.verifyToken,
+      autoReply: request.auto_reply ?? null,
+    });
     if (!channel) throw new ApiError('conflict', 'this channel is already connected');
     res.status(201).json(view(channel));
   });
 
   router.delete('/api/v1/channels/:id', requireApiKey(deps.apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
-    const id = req.params.id as string;
-    const result = isUuid(id) ? await deps.db.deleteFrom('channels').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst() : undefined;
-    if (!result || result.numDeletedRows === 0n) throw new ApiError('not_found', 'no such channel');
+    if (!(await deleteChannel(deps.db, orgId, req.params.id as string))) throw new ApiError('not_found', 'no such channel');
     res.status(204).end();
   });
 

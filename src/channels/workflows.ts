@@ -1,10 +1,10 @@
 import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../worker/activities.js';
-import type { ChannelMessageInput, CommerceEventInput, DialpadCallInput } from '../temporal/inputs.js';
+import type { ChannelActivities } from './activities.js';
+import type { ChannelMessageInput, DialpadCallInput } from '../temporal/inputs.js';
 import { dialpadCallEventSignal } from '../temporal/signals.js';
 import { fanOutWebhookEvents } from '../webhooks/workflows.js';
 
-const { threadChannelMessage, finishDialpadCall, applyCommerceEvent } = proxyActivities<Activities>({
+const { threadChannelMessage, finishDialpadCall } = proxyActivities<ChannelActivities>({
   // Database work only.
   startToCloseTimeout: '30 seconds',
   // Nothing received is lost: retried through database trouble for a day.
@@ -46,14 +46,17 @@ export async function dialpadCallWorkflow(input: DialpadCallInput): Promise<{ ti
   if (!voicemail()) await condition(voicemail, input.afterHangupWaitMs);
   if (voicemail()) await condition(() => voicemailUrl !== null && transcription !== null, input.voicemailWaitMs);
 
-  const { eventIds, ticketId } = await finishDialpadCall({ orgId: input.orgId, callId: input.callId, states, caller, callerName, voicemailUrl, transcription, voicemail: voicemail() });
+  const { eventIds, ticketId } = await finishDialpadCall({
+    orgId: input.orgId,
+    channelId: input.channelId,
+    callId: input.callId,
+    states,
+    caller,
+    callerName,
+    voicemailUrl,
+    transcription,
+    voicemail: voicemail(),
+  });
   await fanOutWebhookEvents(eventIds);
   return { ticketId, states };
-}
-
-/** One verified commerce webhook (Shopify, Stripe, Resend, Amazon) applied, and its webhook events out. */
-export async function commerceEventWorkflow({ eventId }: CommerceEventInput): Promise<{ orgId: string | null }> {
-  const { eventIds, orgId } = await applyCommerceEvent({ eventId });
-  await fanOutWebhookEvents(eventIds);
-  return { orgId };
 }

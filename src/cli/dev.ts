@@ -17,7 +17,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { generateEncryptionKey } from '../security/encryption.js';
 import { connectClient, connectWorker } from '../temporal/connection.js';
 import { startWorker } from '../worker/start.js';
-import { DEV, DEV_ENCRYPTION_KEY_FILE, readDevEncryptionKey } from './runtime.js';
+import { DEV, DEV_ENCRYPTION_KEY_FILE, readDevEncryptionKey, writeDevSettings } from './runtime.js';
 
 /** The development Hub's organization, which `relay dev` creates in Relay with the same id. */
 export const DEMO_ORGANIZATION = { id: '5f0c2d1e-7a3b-4c8d-9e6f-0a1b2c3d4e5f', name: 'demo' } as const;
@@ -168,6 +168,12 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
   });
   const { api, hub } = stack;
 
+  // The operator commands in another terminal (orgs, keys, partners, ...) read these.
+  await writeDevSettings({
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_ADDRESS: stack.config.temporal.address ?? '',
+    RELAY_ENCRYPTION_KEY: stack.config.encryptionKey ?? '',
+  });
   for (const note of describeDegradedModes(stack.config)) logger.warn(note);
   say(
     [

@@ -13,20 +13,23 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { getInbound, listInbound } from '../inbound/repository.js';
 import { replayArchivedInbound } from '../inbound/replay.js';
-import { createPartner } from '../partners/credentials.js';
+import { createPartner } from '../partners/index.js';
 import { createSecretBox } from '../security/encryption.js';
-import { checkPartnerUrls, partnerRequest } from '../partners/admin-routes.js';
+import { checkPartnerUrls, partnerRequest } from '../partners/index.js';
 import { replayWorkflow } from '../temporal/replay.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { startWorker } from '../worker/start.js';
 import { dailyUsageWorkflowId } from '../temporal/ids.js';
 import { RelayKind } from '../temporal/search-attributes.js';
-import { openDb, openTemporal, openWorkerConnection, withDevFallbacks } from './runtime.js';
+import { openDb, openTemporal, openWorkerConnection, operatorConfig, processConfig } from './runtime.js';
 
 const projectDir = new URL('../..', import.meta.url).pathname;
 
 function parseScopes(value: string): ApiKeyScope[] {
-  const scopes = value.split(',').map((scope) => scope.trim()).filter(Boolean);
+  const scopes = value
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean);
   const unknown = scopes.filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
   if (scopes.length === 0 || unknown.length > 0) {
     throw new InvalidArgumentError(`scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
@@ -69,20 +72,20 @@ function untilSignal(): Promise<void> {
   });
 }
 
-function buildProgram(config: Config, logger: Logger): Command {
+function buildProgram(logger: Logger): Command {
   const program = new Command('relay').description('Relay: email, inbound messages, webhooks and partner deliveries on Temporal');
 
   program
     .command('dev')
     .description('run everything on this machine: embedded PostgreSQL, Temporal dev server, SES emulator, API and worker')
     // Loaded only here: the embedded services are for `relay dev` alone.
-    .action(async () => (await import('./dev.js')).runDev(config, logger, projectDir, process.env.PATH ?? ''));
+    .action(async () => (await import('./dev.js')).runDev(loadConfig(), logger, projectDir, process.env.PATH ?? ''));
 
   program
     .command('migrate')
     .description('apply database migrations')
     .action(() =>
-      withDb(config, logger, async (db) => {
+      withDb(processConfig('migrate'), logger, async (db) => {
         const applied = await migrateToLatest(db);
         process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
       }),
@@ -92,11 +95,12 @@ function buildProgram(config: Config, logger: Logger): Command {
     .command('api')
     .description('run the HTTP API')
     .action(async () => {
-      for (const note of describeDegradedModes(withDevFallbacks(config))) logger.warn(note);
+      const config = processConfig('api');
+      for (const note of describeDegradedModes(config)) logger.warn(note);
       const db = openDb(config, logger);
       const temporal = await openTemporal(config);
       const metrics = createMetrics({ defaultMetrics: true });
-      const api = await startApiServer({ config: withDevFallbacks(config), db, temporal, logger, metrics });
+      const api = await startApiServer({ config, db, temporal, logger, metrics });
       logger.info({ url: api.url }, 'API listening');
       await untilSignal();
       await api.close();
@@ -108,12 +112,13 @@ function buildProgram(config: Config, logger: Logger): Command {
     .command('worker')
     .description('run the Temporal workers (main queue and the rate-limited SES queue)')
     .action(async () => {
-      for (const note of describeDegradedModes(withDevFallbacks(config))) logger.warn(note);
+      const config = processConfig('worker');
+      for (const note of describeDegradedModes(config)) logger.warn(note);
       Runtime.install({ shutdownSignals: [] });
       const db = openDb(config, logger);
       const client = await openTemporal(config);
       const connection = await openWorkerConnection(config);
-      const worker = await startWorker({ config: withDevFallbacks(config), db, client, connection, logger, metrics: createMetrics({ defaultMetrics: true }) });
+      const worker = await startWorker({ config, db, client, connection, logger, metrics: createMetrics({ defaultMetrics: true }) });
       await Promise.race([untilSignal(), worker.done]);
       await worker.shutdown();
       await connection.close();
@@ -128,8 +133,9 @@ function buildProgram(config: Config, logger: Logger): Command {
     .option('--hub-org-id <uuid>', "Hub's id of the organization, so its people can sign in through Hub (default: a new random id)", parseUuid)
     .option('--json', 'print JSON')
     .action((options: { name: string; hubOrgId?: string; json?: boolean }) =>
-      withDb(config, logger, async (db) => {
-        if (options.hubOrgId && (await findOrganization(db, options.hubOrgId))) throw new InvalidArgumentError(`an organization with id ${options.hubOrgId} exists already`);
+      withDb(operatorConfig(), logger, async (db) => {
+        if (options.hubOrgId && (await findOrganization(db, options.hubOrgId)))
+          throw new InvalidArgumentError(`an organization with id ${options.hubOrgId} exists already`);
         const org = await createOrganization(db, options.name, options.hubOrgId);
         print(Boolean(options.json), { id: org.id, name: org.name }, `organization ${org.name}: ${org.id}`);
       }),
@@ -143,7 +149,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .option('--name <name>', 'a label for the key')
     .option('--json', 'print JSON')
     .action((options: { org: string; scopes: ApiKeyScope[]; name?: string; json?: boolean }) =>
-      withDb(config, logger, async (db) => {
+      withDb(operatorConfig(), logger, async (db) => {
         const org = await findOrganization(db, options.org);
         if (!org) throw new InvalidArgumentError(`no organization ${options.org}`);
         const { key, record } = await createApiKey(db, { orgId: org.id, scopes: options.scopes, name: options.name });
@@ -165,7 +171,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .option('--logo-url <url>', 'https logo for the consent page')
     .option('--json', 'print JSON')
     .action((options: { name: string; redirectUri: string[]; webhookUrl: string; errorUrl?: string; logoUrl?: string; json?: boolean }) =>
-      withDb(config, logger, async (db) => {
+      withDb(operatorConfig(), logger, async (db) => {
         const request = partnerRequest.safeParse({
           name: options.name,
           redirect_uris: options.redirectUri,
@@ -174,10 +180,10 @@ function buildProgram(config: Config, logger: Logger): Command {
           logo_url: options.logoUrl,
         });
         if (!request.success) throw new InvalidArgumentError(request.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-        await checkPartnerUrls(request.data, { allowInsecure: config.webhooks.allowInsecure }).catch((error: unknown) => {
+        await checkPartnerUrls(request.data, { allowInsecure: operatorConfig().webhooks.allowInsecure }).catch((error: unknown) => {
           throw new InvalidArgumentError((error as Error).message);
         });
-        const { partner, credentials } = await createPartner(db, createSecretBox(withDevFallbacks(config).encryptionKey), {
+        const { partner, credentials } = await createPartner(db, createSecretBox(operatorConfig().encryptionKey), {
           name: request.data.name,
           redirectUris: request.data.redirect_uris,
           webhookUrl: request.data.webhook_url,
@@ -205,6 +211,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .requiredOption('--date <YYYY-MM-DD>', 'the UTC day to report', parseDate)
     .option('--json', 'print JSON')
     .action(async (options: { date: string; json?: boolean }) => {
+      const config = operatorConfig();
       if (!config.booksUrl) throw new InvalidArgumentError('HUB_BILLING_API_URL is not set: there is no Books to report to');
       const client = await openTemporal(config);
       try {
@@ -231,7 +238,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .option('--limit <n>', 'how many', (value) => Number.parseInt(value, 10), 50)
     .option('--json', 'print JSON')
     .action((options: { reason?: string; limit: number; json?: boolean }) =>
-      withDb(config, logger, async (db) => {
+      withDb(operatorConfig(), logger, async (db) => {
         const rows = await listInbound(db, null, { status: 'archived', reason: options.reason, limit: options.limit });
         const entries = rows.map((row) => ({
           id: row.id,
@@ -244,14 +251,17 @@ function buildProgram(config: Config, logger: Logger): Command {
           received_at: row.received_at.toISOString(),
         }));
         if (options.json) process.stdout.write(`${JSON.stringify(entries)}\n`);
-        else for (const entry of entries) process.stdout.write(`${entry.id}  ${entry.received_at}  ${entry.reason}  ${entry.from ?? '-'}  ${entry.subject ?? ''}\n`);
+        else
+          for (const entry of entries)
+            process.stdout.write(`${entry.id}  ${entry.received_at}  ${entry.reason}  ${entry.from ?? '-'}  ${entry.subject ?? ''}\n`);
       }),
     );
   archive
     .command('replay <id>')
     .description('route an archived inbound message again (for example after PSA is configured)')
-    .action((id: string) =>
-      withDb(config, logger, async (db) => {
+    .action((id: string) => {
+      const config = operatorConfig();
+      return withDb(config, logger, async (db) => {
         const row = await getInbound(db, id);
         if (!row) throw new InvalidArgumentError(`no inbound message ${id}`);
         const client = await openTemporal(config);
@@ -262,18 +272,22 @@ function buildProgram(config: Config, logger: Logger): Command {
         } finally {
           await client.connection.close();
         }
-      }),
-    );
+      });
+    });
 
   program
     .command('replay <workflowId>')
     .description('start a failed workflow again with its original input (e.g. email-<id>)')
     .option('--json', 'print JSON')
     .action(async (workflowId: string, options: { json?: boolean }) => {
-      const client = await openTemporal(config);
+      const client = await openTemporal(operatorConfig());
       try {
         const result = await replayWorkflow(client, workflowId);
-        print(Boolean(options.json), { workflow_id: workflowId, run_id: result.runId, replay_of_run_id: result.replayOfRunId }, `replaying ${workflowId}: run ${result.runId}`);
+        print(
+          Boolean(options.json),
+          { workflow_id: workflowId, run_id: result.runId, replay_of_run_id: result.replayOfRunId },
+          `replaying ${workflowId}: run ${result.runId}`,
+        );
       } finally {
         await client.connection.close();
       }
@@ -283,21 +297,16 @@ function buildProgram(config: Config, logger: Logger): Command {
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const logger = createLogger({ level: config.logLevel });
-  await buildProgram(config, logger).parseAsync(process.argv);
+  // Every setting is checked here once; each command then requires what it cannot run without.
+  const logger = createLogger({ level: loadConfig().logLevel });
+  await buildProgram(logger).parseAsync(process.argv);
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`relay: ${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`relay: ${error instanceof Error ? error.message : inspect(error)}\n`);
   process.exit(1);
 });

@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { ApiKeysTable } from './tables/api-keys.js';
 import type { EmailEventsTable } from './tables/email-events.js';
-import type { EmailsTable } from './tables/emails.js';
+import type { BounceRateAlertsTable, EmailsTable } from './tables/emails.js';
 import type { IdempotencyKeysTable } from './tables/idempotency-keys.js';
 import type { ConversationMessagesTable, CustomersTable, TicketCountersTable, TicketsTable } from './tables/helpdesk.js';
 import type {
@@ -22,12 +22,13 @@ import type {
   PartnersTable,
   PartnerTokensTable,
   RateLimitCountersTable,
-  SessionsTable,
-  UsersTable,
 } from './tables/partners.js';
+import type { SessionsTable, UsersTable } from './tables/accounts.js';
 import type { ChannelIdentitiesTable, ChannelMessagesTable, ChannelsTable, DialpadCallsTable } from './tables/channels.js';
 import type { CommerceAccountsTable, CommerceEventsTable, GdprRequestsTable, OrdersTable, SubscriptionsTable } from './tables/commerce.js';
-import type { BounceRateAlertsTable, SesNotificationsTable, SuppressionsTable, UsageReportsTable } from './tables/lifecycle.js';
+import type { SnsMessagesTable } from './tables/sns-messages.js';
+import type { SuppressionsTable } from './tables/suppressions.js';
+import type { UsageReportsTable } from './tables/usage.js';
 import type { OrganizationsTable } from './tables/organizations.js';
 
 export interface Database {
@@ -36,7 +37,7 @@ export interface Database {
   emails: EmailsTable;
   email_events: EmailEventsTable;
   idempotency_keys: IdempotencyKeysTable;
-  ses_notifications: SesNotificationsTable;
+  sns_messages: SnsMessagesTable;
   suppressions: SuppressionsTable;
   bounce_rate_alerts: BounceRateAlertsTable;
   usage_reports: UsageReportsTable;
@@ -78,10 +79,7 @@ export type Db = Kysely<Database>;
 /** Repositories take either the pool or a transaction. */
 export type DbOrTrx = Kysely<Database> | Transaction<Database>;
 
-export function createDb(
-  connectionString: string,
-  options: { maxConnections?: number; onIdleError?: (error: Error) => void } = {},
-): Db {
+export function createDb(connectionString: string, options: { maxConnections?: number; onIdleError?: (error: Error) => void } = {}): Db {
   const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10 });
   // An idle connection dropped by the server (a PostgreSQL restart) must not crash the
   // process: the pool replaces it, and queries in flight fail and are retried by their caller.

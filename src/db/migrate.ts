@@ -6,7 +6,10 @@ import * as webhooks from './migrations/2026-11-26T0300-webhooks.js';
 import * as partners from './migrations/2026-11-26T0400-partners.js';
 import * as channels from './migrations/2026-11-26T0500-channels.js';
 import * as commerce from './migrations/2026-11-26T0600-commerce.js';
-import * as sessionRoles from './migrations/2026-11-27T0900-session-roles.js';
+import * as unverifiedBounceReports from './migrations/2026-11-29T0000-unverified-bounce-reports.js';
+import * as snsMessages from './migrations/2026-11-29T0100-sns-messages.js';
+import * as channelScopedKeys from './migrations/2026-11-29T0200-channel-scoped-keys.js';
+import * as sessionRoles from './migrations/2026-11-29T1200-session-roles.js';
 import type { Db } from './database.js';
 
 /**
@@ -22,7 +25,10 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T0400-partners': partners,
   '2026-11-26T0500-channels': channels,
   '2026-11-26T0600-commerce': commerce,
-  '2026-11-27T0900-session-roles': sessionRoles,
+  '2026-11-29T0000-unverified-bounce-reports': unverifiedBounceReports,
+  '2026-11-29T0100-sns-messages': snsMessages,
+  '2026-11-29T0200-channel-scoped-keys': channelScopedKeys,
+  '2026-11-29T1200-session-roles': sessionRoles,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -88,7 +88,8 @@ export async function startDevHub(options: { port: number; relayUrl: string; org
     const returnTo = relayPath(req.query.return_to) === undefined ? `${relay.origin}/` : String(req.query.return_to);
     const orgOptions = [...organizations.values()].map((org) => `<option value="${escapeHtml(org.id)}">${escapeHtml(org.name)}</option>`).join('');
     const users = DEMO_USERS.map(
-      (user, index) => `<label><input type="radio" name="user" value="${user.key}"${index === 0 ? ' checked' : ''}> ${escapeHtml(user.name)} &lt;${user.email}&gt;</label>`,
+      (user, index) =>
+        `<label><input type="radio" name="user" value="${user.key}"${index === 0 ? ' checked' : ''}> ${escapeHtml(user.name)} &lt;${user.email}&gt;</label>`,
     ).join('');
     const roles = [...HUB_ROLES]
       .reverse()
@@ -117,8 +118,16 @@ export async function startDevHub(options: { port: number; relayUrl: string; org
     const user = DEMO_USERS.find((candidate) => candidate.key === body.user);
     const role = HUB_ROLES.find((candidate) => candidate === body.role);
     const path = relayPath(body.return_to);
-    if (!organization || !user || !role || !path) return page(res, 400, 'Sign-in refused', '<h1>Sign-in refused</h1><p>Pick an organization, a user and a role.</p>', relay.origin);
-    const identity: Identity = { sub: `dev:${organization.id}:${user.key}`, sid: `dev-session-${randomBytes(8).toString('hex')}`, org_id: organization.id, email: user.email, name: user.name, role };
+    if (!organization || !user || !role || !path)
+      return page(res, 400, 'Sign-in refused', '<h1>Sign-in refused</h1><p>Pick an organization, a user and a role.</p>', relay.origin);
+    const identity: Identity = {
+      sub: `dev:${organization.id}:${user.key}`,
+      sid: `dev-session-${randomBytes(8).toString('hex')}`,
+      org_id: organization.id,
+      email: user.email,
+      name: user.name,
+      role,
+    };
     const jti = randomBytes(24).toString('base64url');
     pendingJtis.set(jti, identity);
     sessions.set(identity.sid, { identity, active: true, startedAt: new Date() });
@@ -157,7 +166,13 @@ export async function startDevHub(options: { port: number; relayUrl: string; org
     const identity = typeof jti === 'string' ? pendingJtis.get(jti) : undefined;
     if (!identity) return void res.status(404).json({ error: 'unknown jti' });
     pendingJtis.delete(jti as string);
-    const token = await new SignJWT({ ...identity }).setProtectedHeader({ alg: 'HS256' }).setIssuer('hub').setAudience('relay').setIssuedAt().setExpirationTime('2m').sign(key);
+    const token = await new SignJWT({ ...identity })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('hub')
+      .setAudience('relay')
+      .setIssuedAt()
+      .setExpirationTime('2m')
+      .sign(key);
     res.json({ token });
   });
 

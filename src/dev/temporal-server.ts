@@ -22,7 +22,10 @@ function isExecutable(path: string): boolean {
 /** The Temporal CLI on PATH, in `.tools/`, or in the shared cache; undefined when there is none. */
 export function findTemporalCli(projectDir: string, pathEnv = ''): string | undefined {
   const candidates = [
-    ...pathEnv.split(delimiter).filter(Boolean).map((dir) => join(dir, 'temporal')),
+    ...pathEnv
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, 'temporal')),
     resolve(projectDir, '.tools', 'temporal'),
     join(TEMPORAL_CLI_CACHE, 'temporal'),
   ];

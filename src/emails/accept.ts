@@ -3,10 +3,19 @@ import type { Db, DbOrTrx } from '../db/database.js';
 import { insertEmail } from './repository.js';
 import { claimIdempotencyKey, findIdempotencyKey, storeIdempotentResponse } from './idempotency-repository.js';
 import type { EmailContent } from '../db/tables/emails.js';
-import { ApiError } from '../http/errors.js';
 import type { SendEmailRequest } from './schemas.js';
 import { sha256 } from '../security/secrets.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
+
+/** The Idempotency-Key was used before with another body or on the other endpoint. */
+export class IdempotencyKeyReused extends Error {
+  override name = 'IdempotencyKeyReused';
+}
+
+/** The emails are stored but their workflows could not be started (Temporal unreachable); the stranded-email sweep starts them. */
+export class SendNotStarted extends Error {
+  override name = 'SendNotStarted';
+}
 
 export interface AcceptResponse {
   status: number;
@@ -52,7 +61,7 @@ export async function acceptEmails(
   if (outcome.kind === 'repeat') {
     const previous = outcome.previous;
     if (!previous || previous.endpoint !== idempotency?.endpoint || previous.request_hash !== requestHash) {
-      throw new ApiError('idempotency_key_conflict', 'this Idempotency-Key was already used with a different request');
+      throw new IdempotencyKeyReused();
     }
     await startAll(deps.workflows, orgId, previous.email_ids);
     return { status: previous.response_status ?? 202, body: previous.response_body };
@@ -65,11 +74,7 @@ async function startAll(workflows: WorkflowStarter, orgId: string, ids: string[]
   try {
     await Promise.all(ids.map((emailId) => workflows.startSendEmail({ orgId, emailId })));
   } catch (error) {
-    throw new ApiError(
-      'service_unavailable',
-      'Relay could not start the send; retry the request (with the same Idempotency-Key, if you sent one)',
-      { cause: error instanceof Error ? error.message : String(error) },
-    );
+    throw new SendNotStarted(error instanceof Error ? error.message : String(error));
   }
 }
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { Db } from '../db/database.js';
+import type { Config } from '../config.js';
+import type { Db, DbOrTrx } from '../db/database.js';
 import {
   addressOf,
   advanceEmailStatus,
@@ -9,8 +10,16 @@ import {
   markEmailFailed,
   markEmailSent,
   requeueFailedEmail,
+  claimBounceRateAlert,
+  countRecentSendsAndBounces,
+  fillSesMessageId,
+  findEmailOwnerBySesMessageId,
+  listQueuedEmailsOlderThan,
 } from './repository.js';
-import { findSuppressed } from './suppression-repository.js';
+import { findSnsMessage, markSnsMessageProcessed } from '../sns/index.js';
+import type { SnsMessage } from '../security/sns.js';
+import { findSuppressed, suppressAddress } from './suppression-repository.js';
+import { interpretSesEvent, parseSesEvent, statusesBelow, type SesEventEffects } from './ses-events.js';
 import { busEventId, type BusEvent } from '../integrations/bus.js';
 import type { SesSender } from '../integrations/ses.js';
 import type { Logger } from '../observability/logger.js';
@@ -20,6 +29,7 @@ import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 export interface EmailActivityDeps {
   db: Db;
   ses: SesSender;
+  bounceAlert: Config['bounceAlert'];
   logger: Logger;
   metrics: Metrics;
   /** Starts workflows from an activity: the sweep of emails stored but never started. */
@@ -29,6 +39,28 @@ export interface EmailActivityDeps {
 /** An email still queued this long after it was stored, with no workflow, was never started. */
 export const STRANDED_AFTER_MS = 2 * 60_000;
 const SWEEP_BATCH = 500;
+
+export interface AppliedSesEvent {
+  matched: { orgId: string; emailId: string } | null;
+  eventType: string;
+  /** Bus events this SES event causes, ready to publish. */
+  busEvents: BusEvent[];
+}
+
+const toDate = (value: string | undefined) => {
+  const date = value ? new Date(value) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
+};
+
+async function correlate(db: DbOrTrx, effects: SesEventEffects): Promise<{ orgId: string; emailId: string } | undefined> {
+  if (effects.taggedOrgId && effects.taggedEmailId) {
+    const email = await findEmail(db, effects.taggedOrgId, effects.taggedEmailId).catch(() => undefined);
+    if (email && (email.ses_message_id === null || email.ses_message_id === effects.sesMessageId)) {
+      return { orgId: email.org_id, emailId: email.id };
+    }
+  }
+  return findEmailOwnerBySesMessageId(db, effects.sesMessageId);
+}
 
 export interface EmailRef {
   orgId: string;
@@ -51,7 +83,7 @@ function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recip
   };
 }
 
-export function createEmailActivities({ db, ses, logger, metrics, workflows }: EmailActivityDeps) {
+export function createEmailActivities({ db, ses, logger, metrics, workflows, bounceAlert }: EmailActivityDeps) {
   return {
     /**
      * Starts `email-<id>` for queued emails older than STRANDED_AFTER_MS. An email whose
@@ -59,14 +91,7 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows }: E
      * emails the API stored but could not start (a crash or a Temporal outage in between).
      */
     async startStrandedEmails(): Promise<{ started: number }> {
-      const stranded = await db
-        .selectFrom('emails')
-        .select(['id', 'org_id'])
-        .where('status', '=', 'queued')
-        .where('created_at', '<', new Date(Date.now() - STRANDED_AFTER_MS))
-        .orderBy('created_at')
-        .limit(SWEEP_BATCH)
-        .execute();
+      const stranded = await listQueuedEmailsOlderThan(db, new Date(Date.now() - STRANDED_AFTER_MS), SWEEP_BATCH);
       let started = 0;
       for (const email of stranded) {
         if (await workflows.startSendEmail({ orgId: email.org_id, emailId: email.id })) started += 1;
@@ -134,7 +159,12 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows }: E
         }
       });
       logger.info({ orgId, emailId, sesMessageId, suppressedRecipients: skipped.size }, 'email sent');
-      return sentOutcome(orgId, emailId, sesMessageId, email.recipients.filter((address) => !skipped.has(address)));
+      return sentOutcome(
+        orgId,
+        emailId,
+        sesMessageId,
+        email.recipients.filter((address) => !skipped.has(address)),
+      );
     },
 
     async recordEmailFailed({ orgId, emailId, reason }: EmailRef & { reason: string }): Promise<void> {
@@ -153,5 +183,93 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows }: E
         }
       });
     },
+
+    /**
+     * Applies one stored SES event to the message it names: status (forward only),
+     * timeline, suppressions. Runs once per notification even when retried: the
+     * notification row is locked and marked processed in the same transaction.
+     */
+    async applySesNotification({ snsMessageId }: { snsMessageId: string }): Promise<AppliedSesEvent> {
+      return db.transaction().execute(async (trx) => {
+        // Locked: a concurrent retry waits and then sees processed_at.
+        const notification = await findSnsMessage(trx, snsMessageId, { forUpdate: true });
+        if (!notification) throw ApplicationFailure.nonRetryable(`no SNS notification ${snsMessageId}`, 'NotificationNotFound');
+        const sns = notification.payload as unknown as SnsMessage;
+        const record = parseSesEvent(sns.Message);
+        if (!record) {
+          await markSnsMessageProcessed(trx, snsMessageId, undefined);
+          return { matched: null, eventType: notification.event_type, busEvents: [] };
+        }
+        const effects = interpretSesEvent(record);
+        const match = await correlate(trx, effects);
+        if (!match) {
+          await markSnsMessageProcessed(trx, snsMessageId, undefined);
+          logger.warn({ snsMessageId, sesMessageId: effects.sesMessageId, eventType: effects.eventType }, 'SES event for an unknown message kept');
+          return { matched: null, eventType: effects.eventType, busEvents: [] };
+        }
+        const { orgId, emailId } = match;
+        const occurredAt = toDate(effects.timeline[0]?.occurredAt) ?? notification.received_at;
+        const busEvents = effects.bus.map((event) => ({
+          id: busEventId(event.type, snsMessageId),
+          type: event.type,
+          occurred_at: occurredAt.toISOString(),
+          org_id: orgId,
+          data: { email_id: emailId, ses_message_id: effects.sesMessageId, ...event.data },
+        }));
+        if (notification.processed_at) return { matched: match, eventType: effects.eventType, busEvents };
+
+        await fillSesMessageId(trx, orgId, emailId, effects.sesMessageId);
+        if (effects.status) {
+          await advanceEmailStatus(trx, orgId, emailId, effects.status, statusesBelow(effects.status), effects.failureReason);
+        }
+        await insertEmailEvents(
+          trx,
+          effects.timeline.map((entry) => ({
+            orgId,
+            emailId,
+            type: entry.type,
+            recipient: entry.recipient,
+            detail: entry.detail,
+            occurredAt: toDate(entry.occurredAt),
+            snsMessageId,
+          })),
+        );
+        for (const entry of effects.suppress) {
+          await suppressAddress(trx, { orgId, address: entry.address, reason: entry.reason, sourceEmailId: emailId, detail: entry.detail });
+        }
+        await markSnsMessageProcessed(trx, snsMessageId, match);
+        logger.info({ orgId, emailId, snsMessageId, eventType: effects.eventType }, 'SES event applied');
+        return { matched: match, eventType: effects.eventType, busEvents };
+      });
+    },
+
+    /**
+     * The organization's permanent-bounce rate over the rolling window. Past the
+     * threshold (with enough sends to mean something), returns one alert per window:
+     * the alert row is claimed only when the previous one is older than the window.
+     */
+    async checkBounceRate({ orgId }: { orgId: string }): Promise<BusEvent | null> {
+      const counts = await countRecentSendsAndBounces(db, orgId, bounceAlert.windowHours);
+      const sends = Number(counts.sends);
+      const bounces = Number(counts.bounces);
+      const rate = sends === 0 ? 0 : bounces / sends;
+      if (sends < bounceAlert.minSends || rate <= bounceAlert.threshold) return null;
+
+      const claimed = await claimBounceRateAlert(db, orgId, rate, bounceAlert.windowHours);
+      if (!claimed) return null;
+      logger.warn({ orgId, bounceRate: rate, sends, bounces }, 'bounce rate above threshold');
+      return {
+        id: busEventId('relay.alert.bounce_rate', orgId, claimed.alerted_at.toISOString()),
+        type: 'relay.alert.bounce_rate',
+        occurred_at: claimed.alerted_at.toISOString(),
+        org_id: orgId,
+        data: { bounce_rate: rate, bounces, sends, window_hours: bounceAlert.windowHours, threshold: bounceAlert.threshold },
+      };
+    },
   };
 }
+
+export type EmailActivities = ReturnType<typeof createEmailActivities>;
+
+/** The activities that run on the rate-limited SES task queue. */
+export const SES_ACTIVITY_NAMES = ['sendEmailViaSes'] as const satisfies readonly (keyof EmailActivities)[];

@@ -11,10 +11,7 @@ export const IDEMPOTENCY_WINDOW_HOURS = 24;
  * with the same key serialise on the primary key: the second waits for the first to
  * commit and then sees it.
  */
-export async function claimIdempotencyKey(
-  db: DbOrTrx,
-  claim: { orgId: string; key: string; endpoint: string; requestHash: string },
-): Promise<boolean> {
+export async function claimIdempotencyKey(db: DbOrTrx, claim: { orgId: string; key: string; endpoint: string; requestHash: string }): Promise<boolean> {
   const row = await db
     .insertInto('idempotency_keys')
     .values({ org_id: claim.orgId, key: claim.key, endpoint: claim.endpoint, request_hash: claim.requestHash })

@@ -63,9 +63,7 @@ export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFi
     query =
       separator < 0
         ? query.where(sql<boolean>`tags ? ${filter.tag}`)
-        : query.where(
-            sql<boolean>`tags @> ${JSON.stringify({ [filter.tag.slice(0, separator)]: filter.tag.slice(separator + 1) })}::jsonb`,
-          );
+        : query.where(sql<boolean>`tags @> ${JSON.stringify({ [filter.tag.slice(0, separator)]: filter.tag.slice(separator + 1) })}::jsonb`);
   }
   if (filter.after) {
     const { createdAt, id } = filter.after;
@@ -75,14 +73,7 @@ export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFi
 }
 
 export async function listEmailEvents(db: DbOrTrx, orgId: string, emailId: string): Promise<EmailEvent[]> {
-  return db
-    .selectFrom('email_events')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('email_id', '=', emailId)
-    .orderBy('occurred_at')
-    .orderBy('id')
-    .execute();
+  return db.selectFrom('email_events').selectAll().where('org_id', '=', orgId).where('email_id', '=', emailId).orderBy('occurred_at').orderBy('id').execute();
 }
 
 export interface NewTimelineEntry {
@@ -192,4 +183,70 @@ export async function requeueFailedEmail(db: DbOrTrx, orgId: string, id: string)
 export function addressOf(mailbox: string): string {
   const match = /<([^<>]+)>\s*$/.exec(mailbox);
   return (match?.[1] ?? mailbox).trim().toLowerCase();
+}
+
+/** The helpdesk ticket number Relay put in the metadata of an email it sent (replies thread back to it). */
+export async function findTicketNumberOfSentEmail(db: DbOrTrx, orgId: string, sesMessageId: string): Promise<number | undefined> {
+  const sent = await db
+    .selectFrom('emails')
+    .select(sql<string | null>`metadata->>'ticket_number'`.as('ticket_number'))
+    .where('org_id', '=', orgId)
+    .where('ses_message_id', '=', sesMessageId)
+    .executeTakeFirst();
+  return sent?.ticket_number && /^\d+$/.test(sent.ticket_number) ? Number(sent.ticket_number) : undefined;
+}
+
+/** Queued emails stored before `before`, oldest first: candidates for the stranded-email sweep. */
+export async function listQueuedEmailsOlderThan(db: DbOrTrx, before: Date, limit: number): Promise<{ id: string; org_id: string }[]> {
+  return db
+    .selectFrom('emails')
+    .select(['id', 'org_id'])
+    .where('status', '=', 'queued')
+    .where('created_at', '<', before)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}
+
+/** An SES event can arrive before Relay recorded the send: the event's SES id fills the gap. */
+export async function fillSesMessageId(db: DbOrTrx, orgId: string, emailId: string, sesMessageId: string): Promise<void> {
+  await db
+    .updateTable('emails')
+    .set({ ses_message_id: sesMessageId })
+    .where('org_id', '=', orgId)
+    .where('id', '=', emailId)
+    .where('ses_message_id', 'is', null)
+    .execute();
+}
+
+/** Sends and permanently bounced emails of an organization within the last `windowHours`. */
+export async function countRecentSendsAndBounces(db: DbOrTrx, orgId: string, windowHours: number): Promise<{ sends: string; bounces: string }> {
+  return db
+    .selectFrom('email_events')
+    .select([
+      sql<string>`count(*) filter (where type = 'sent')`.as('sends'),
+      sql<string>`count(distinct email_id) filter (where type = 'bounced' and detail->>'bounce_type' = 'Permanent')`.as('bounces'),
+    ])
+    .where('org_id', '=', orgId)
+    .where('occurred_at', '>', sql<Date>`now() - make_interval(hours => ${windowHours})`)
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Claims the organization's bounce-rate alert: only when the previous one is older than
+ * the window, so at most one alert goes out per window. Undefined when not claimed.
+ */
+export async function claimBounceRateAlert(db: DbOrTrx, orgId: string, rate: number, windowHours: number): Promise<{ alerted_at: Date } | undefined> {
+  const since = sql<Date>`now() - make_interval(hours => ${windowHours})`;
+  return db
+    .insertInto('bounce_rate_alerts')
+    .values({ org_id: orgId, alerted_at: sql<Date>`now()`, bounce_rate: rate })
+    .onConflict((oc) =>
+      oc
+        .column('org_id')
+        .doUpdateSet({ alerted_at: sql`now()`, bounce_rate: rate })
+        .where('bounce_rate_alerts.alerted_at', '<=', since),
+    )
+    .returning('alerted_at')
+    .executeTakeFirst();
 }

@@ -2,18 +2,14 @@ import { Router, type Request } from 'express';
 import type { Db } from '../db/database.js';
 import { findEmail, listEmailEvents, listEmails } from './repository.js';
 import type { Email } from '../db/tables/emails.js';
-import { acceptEmails, type IdempotencyRequest } from './accept.js';
+import { acceptEmails, IdempotencyKeyReused, SendNotStarted, type IdempotencyRequest } from './accept.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
-import {
-  MAX_ATTACHMENT_BYTES,
-  attachmentBytes,
-  batchSendRequest,
-  listEmailsQuery,
-  sendEmailRequest,
-  type SendEmailRequest,
-} from './schemas.js';
+import { requireAdminKey } from '../auth/admin-key.js';
+import { listUnmatchedSnsMessages } from '../sns/index.js';
+import { z } from 'zod';
+import { MAX_ATTACHMENT_BYTES, attachmentBytes, batchSendRequest, listEmailsQuery, sendEmailRequest, type SendEmailRequest } from './schemas.js';
 import { issuesOf, parseOr400 } from '../http/validate.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
 
@@ -25,7 +21,9 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
     const { orgId } = principalOf(req);
     const email = parseOr400(sendEmailRequest, req.body, 'email');
     checkAttachmentSize(email);
-    const result = await acceptEmails(deps, orgId, [email], ([id]) => ({ status: 202, body: { id, status: 'queued' } }), idempotencyOf(req, 'emails'));
+    const result = await answerOf(
+      acceptEmails(deps, orgId, [email], ([id]) => ({ status: 202, body: { id, status: 'queued' } }), idempotencyOf(req, 'emails')),
+    );
     res.status(result.status).json(result.body);
   });
 
@@ -45,18 +43,18 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
     if (accepted.length === 0) {
       throw new ApiError('validation_failed', 'no message in the batch is valid', judged);
     }
-    const result = await acceptEmails(
-      deps,
-      orgId,
-      accepted.map((entry) => entry.email),
-      (ids) => {
-        const idByIndex = new Map(accepted.map((entry, position) => [entry.index, ids[position]]));
-        const data = judged.map((entry) =>
-          'email' in entry ? { index: entry.index, id: idByIndex.get(entry.index), status: 'queued' } : entry,
-        );
-        return { status: accepted.length === judged.length ? 202 : 207, body: { data } };
-      },
-      idempotencyOf(req, 'emails/batch'),
+    const result = await answerOf(
+      acceptEmails(
+        deps,
+        orgId,
+        accepted.map((entry) => entry.email),
+        (ids) => {
+          const idByIndex = new Map(accepted.map((entry, position) => [entry.index, ids[position]]));
+          const data = judged.map((entry) => ('email' in entry ? { index: entry.index, id: idByIndex.get(entry.index), status: 'queued' } : entry));
+          return { status: accepted.length === judged.length ? 202 : 207, body: { data } };
+        },
+        idempotencyOf(req, 'emails/batch'),
+      ),
     );
     res.status(result.status).json(result.body);
   });
@@ -89,6 +87,21 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
   });
 
   return router;
+}
+
+/** The API's answer to accept's refusals. */
+async function answerOf<T>(outcome: Promise<T>): Promise<T> {
+  try {
+    return await outcome;
+  } catch (error) {
+    if (error instanceof IdempotencyKeyReused) throw new ApiError('idempotency_key_conflict', 'this Idempotency-Key was already used with a different request');
+    if (error instanceof SendNotStarted) {
+      throw new ApiError('service_unavailable', 'Relay could not start the send; retry the request (with the same Idempotency-Key, if you sent one)', {
+        cause: error.message,
+      });
+    }
+    throw error;
+  }
 }
 
 const attachmentLimitMessage = `attachments may hold at most ${MAX_ATTACHMENT_BYTES} bytes in total`;
@@ -133,4 +146,25 @@ function recipientStates(email: Email, events: { type: string; recipient: string
     const latest = events.filter((event) => event.recipient === address && RECIPIENT_STATES.has(event.type)).at(-1);
     return { address, status: latest?.type ?? fallback, at: latest?.at ?? null };
   });
+}
+
+/** Operators' view across organizations: SES events that named no message Relay sent, kept, never dropped. */
+export function emailAdminRoutes(deps: { db: Db; adminKey: string | undefined }): Router {
+  const router = Router();
+  router.get('/api/admin/ses-notifications/unmatched', requireAdminKey(deps.adminKey), async (req, res) => {
+    const { limit } = parseOr400(z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }), req.query, 'query');
+    const rows = await listUnmatchedSnsMessages(deps.db, limit);
+    res.json({
+      data: rows.map((row) => ({
+        sns_message_id: row.sns_message_id,
+        topic_arn: row.topic_arn,
+        event_type: row.event_type,
+        ses_message_id: row.ses_message_id,
+        received_at: row.received_at.toISOString(),
+        message: (row.payload as { Message?: string }).Message,
+      })),
+    });
+  });
+
+  return router;
 }

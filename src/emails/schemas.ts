@@ -25,15 +25,30 @@ const mailboxes = z.union([mailbox, z.array(mailbox).min(1)]).transform((value) 
 
 // Headers SES or Relay writes itself; setting them here would break the message or its tracking.
 const RESERVED_HEADERS = new Set([
-  'from', 'to', 'cc', 'bcc', 'subject', 'reply-to', 'sender', 'return-path', 'date', 'message-id',
-  'mime-version', 'content-type', 'content-transfer-encoding', 'content-disposition',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'subject',
+  'reply-to',
+  'sender',
+  'return-path',
+  'date',
+  'message-id',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'content-disposition',
 ]);
 
 const headerName = z
   .string()
   .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a header field name')
   .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), 'is set by Relay and cannot be overridden');
-const headerValue = z.string().max(998).refine((value) => !/[\r\n]/.test(value), 'must not contain line breaks');
+const headerValue = z
+  .string()
+  .max(998)
+  .refine((value) => !/[\r\n]/.test(value), 'must not contain line breaks');
 
 // SES message tag rules: ASCII letters, digits, underscore and dash, up to 256 characters.
 const tagPart = z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'may hold only letters, digits, "_" and "-" (1-256)');
@@ -45,9 +60,16 @@ const base64 = z
   .refine((value) => value.length % 4 === 0, 'must be base64 (length a multiple of 4)');
 
 const attachment = z.strictObject({
-  filename: z.string().min(1).max(255).refine((value) => !/[\r\n"\\/]/.test(value), 'must be a plain file name'),
+  filename: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((value) => !/[\r\n"\\/]/.test(value), 'must be a plain file name'),
   content: base64,
-  content_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type').default('application/octet-stream'),
+  content_type: z
+    .string()
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type')
+    .default('application/octet-stream'),
 });
 
 export const sendEmailRequest = z
@@ -57,28 +79,42 @@ export const sendEmailRequest = z
     cc: mailboxes.optional(),
     bcc: mailboxes.optional(),
     reply_to: mailboxes.optional(),
-    subject: z.string().min(1).max(998).refine((value) => !/[\r\n]/.test(value), 'must not contain line breaks'),
+    subject: z
+      .string()
+      .min(1)
+      .max(998)
+      .refine((value) => !/[\r\n]/.test(value), 'must not contain line breaks'),
     html: z.string().min(1).optional(),
     text: z.string().min(1).optional(),
     headers: z.record(headerName, headerValue).optional(),
-    tags: z.record(tagPart, tagPart).refine((tags) => Object.keys(tags).length <= 40, 'at most 40 tags').optional(),
+    tags: z
+      .record(tagPart, tagPart)
+      .refine((tags) => Object.keys(tags).length <= 40, 'at most 40 tags')
+      .optional(),
     attachments: z.array(attachment).max(50).optional(),
-    metadata: z.record(z.string().min(1).max(100), z.string().max(2000)).refine((m) => Object.keys(m).length <= 50, 'at most 50 keys').optional(),
+    metadata: z
+      .record(z.string().min(1).max(100), z.string().max(2000))
+      .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys')
+      .optional(),
   })
   .refine((email) => email.html !== undefined || email.text !== undefined, {
     message: 'an email needs html or text',
     path: ['html'],
   })
-  .refine(
-    (email) => email.to.length + (email.cc?.length ?? 0) + (email.bcc?.length ?? 0) <= MAX_RECIPIENTS,
-    { message: `at most ${MAX_RECIPIENTS} recipients across to, cc and bcc`, path: ['to'] },
-  );
+  .refine((email) => email.to.length + (email.cc?.length ?? 0) + (email.bcc?.length ?? 0) <= MAX_RECIPIENTS, {
+    message: `at most ${MAX_RECIPIENTS} recipients across to, cc and bcc`,
+    path: ['to'],
+  });
 
 export type SendEmailRequest = z.infer<typeof sendEmailRequest>;
 
-export const batchSendRequest = z.array(z.unknown()).min(1).max(MAX_BATCH_SIZE).meta({
-  description: `Up to ${MAX_BATCH_SIZE} SendEmailRequest objects; each is validated and answered on its own.`,
-});
+export const batchSendRequest = z
+  .array(z.unknown())
+  .min(1)
+  .max(MAX_BATCH_SIZE)
+  .meta({
+    description: `Up to ${MAX_BATCH_SIZE} SendEmailRequest objects; each is validated and answered on its own.`,
+  });
 
 /** Decoded bytes of all attachments; the base64 text is about 4/3 of it. */
 export function attachmentBytes(email: SendEmailRequest): number {
@@ -102,22 +138,20 @@ export const emailEvent = z.object({
   detail: z.record(z.string(), z.unknown()),
 });
 
-export const emailView = z
-  .object({
-    id: z.uuid(),
-    status: z.enum(EMAIL_STATUSES),
-    from: z.string(),
-    to: z.array(z.string()),
-    cc: z.array(z.string()),
-    bcc: z.array(z.string()),
-    subject: z.string(),
-    tags: z.record(z.string(), z.string()),
-    metadata: z.record(z.string(), z.string()),
-    ses_message_id: z.string().nullable(),
-    failure_reason: z.string().nullable(),
-    created_at: z.iso.datetime(),
-    events: z.array(emailEvent),
-  });
+export const emailView = z.object({
+  id: z.uuid(),
+  status: z.enum(EMAIL_STATUSES),
+  from: z.string(),
+  to: z.array(z.string()),
+  cc: z.array(z.string()),
+  bcc: z.array(z.string()),
+  subject: z.string(),
+  tags: z.record(z.string(), z.string()),
+  metadata: z.record(z.string(), z.string()),
+  ses_message_id: z.string().nullable(),
+  failure_reason: z.string().nullable(),
+  created_at: z.iso.datetime(),
+  events: z.array(emailEvent),
+});
 
-export const emailList = z
-  .object({ data: z.array(emailView.omit({ events: true })), next_cursor: z.string().nullable() });
+export const emailList = z.object({ data: z.array(emailView.omit({ events: true })), next_cursor: z.string().nullable() });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EmailEventType } from '../db/tables/email-events.js';
 import { EMAIL_STATUSES, type EmailStatus } from '../db/tables/emails.js';
-import type { SuppressionReason } from '../db/tables/lifecycle.js';
+import type { SuppressionReason } from '../db/tables/suppressions.js';
 import type { BusEventType } from '../integrations/bus.js';
 
 /**

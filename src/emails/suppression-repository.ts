@@ -1,5 +1,5 @@
 import type { DbOrTrx } from '../db/database.js';
-import type { Suppression, SuppressionReason } from '../db/tables/lifecycle.js';
+import type { Suppression, SuppressionReason } from '../db/tables/suppressions.js';
 
 /** Adds or refreshes a suppression; the first reason and source stay unless a complaint outranks them. */
 export async function suppressAddress(
@@ -25,7 +25,11 @@ export async function findSuppressed(db: DbOrTrx, orgId: string, addresses: stri
     .selectFrom('suppressions')
     .selectAll()
     .where('org_id', '=', orgId)
-    .where('address', 'in', addresses.map((address) => address.toLowerCase()))
+    .where(
+      'address',
+      'in',
+      addresses.map((address) => address.toLowerCase()),
+    )
     .execute();
 }
 

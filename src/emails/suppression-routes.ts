@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Db } from '../db/database.js';
 import { deleteSuppression, findSuppressed, listSuppressions, suppressAddress } from './suppression-repository.js';
-import type { Suppression } from '../db/tables/lifecycle.js';
+import type { Suppression } from '../db/tables/suppressions.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
 import { addSuppressionRequest, listSuppressionsQuery } from './suppression-schemas.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SUPPRESSION_REASONS } from '../db/tables/lifecycle.js';
+import { SUPPRESSION_REASONS } from '../db/tables/suppressions.js';
 
 export const addSuppressionRequest = z.strictObject({
   address: z.email({ pattern: z.regexes.html5Email }).max(320),

@@ -1,10 +1,10 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../worker/activities.js';
+import type { EmailActivities } from './activities.js';
 import { emitToBus } from '../bus/workflows.js';
 import { sesTaskQueueFor } from '../temporal/ids.js';
-import type { SendEmailInput, SendEmailResult } from '../temporal/inputs.js';
+import type { SendEmailInput, SendEmailResult, SesEventInput } from '../temporal/inputs.js';
 
-const { recordEmailFailed, recordEmailReplayed } = proxyActivities<Activities>({
+const { recordEmailFailed, recordEmailReplayed } = proxyActivities<EmailActivities>({
   // Single-row PostgreSQL writes; anything slower is a stuck connection worth retrying.
   startToCloseTimeout: '30 seconds',
   // Database restarts are ridden out: keep retrying, backing off to once a minute.
@@ -14,7 +14,7 @@ const { recordEmailFailed, recordEmailReplayed } = proxyActivities<Activities>({
 /** Sends one stored email through SES, records the outcome and tells the Bus. */
 export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmailResult> {
   const { orgId, emailId } = input;
-  const ses = proxyActivities<Activities>({
+  const ses = proxyActivities<EmailActivities>({
     // The SES queue's worker is rate-limited to the account's max send rate.
     taskQueue: sesTaskQueueFor(workflowInfo().taskQueue),
     // One SES API call answers in well under a minute; longer means a lost connection.
@@ -42,7 +42,7 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
   return { status: 'sent', sesMessageId: outcome.sesMessageId };
 }
 
-const { startStrandedEmails } = proxyActivities<Activities>({
+const { startStrandedEmails } = proxyActivities<EmailActivities>({
   // One query and a few hundred workflow starts.
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
@@ -51,4 +51,23 @@ const { startStrandedEmails } = proxyActivities<Activities>({
 /** Run every minute by a Schedule: starts emails that were stored but never started. */
 export async function startStrandedEmailsWorkflow(): Promise<{ started: number }> {
   return startStrandedEmails();
+}
+
+const { applySesNotification, checkBounceRate } = proxyActivities<EmailActivities>({
+  // Database work only.
+  startToCloseTimeout: '30 seconds',
+  // Nothing received is dropped: retry through database or network trouble for a day.
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** One verified SES event notification: applied to the email it names, and announced. */
+export async function processSesEventWorkflow({ snsMessageId }: SesEventInput): Promise<{ eventType: string; matched: boolean }> {
+  const applied = await applySesNotification({ snsMessageId });
+  for (const event of applied.busEvents) await emitToBus(event);
+  if (applied.matched && applied.eventType === 'Bounce') {
+    const alert = await checkBounceRate({ orgId: applied.matched.orgId });
+    if (alert) await emitToBus(alert);
+  }
+  return { eventType: applied.eventType, matched: applied.matched !== null };
 }

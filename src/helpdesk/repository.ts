@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
-import type { Customer, Ticket } from '../db/tables/helpdesk.js';
+import type { ConversationMessage, Customer, Ticket, TicketPriority, TicketStatus } from '../db/tables/helpdesk.js';
+import { isUuid } from '../db/uuid.js';
 
 /** The customer with this email in the organization, created when new. */
 export async function findOrCreateCustomerByEmail(
@@ -67,28 +68,26 @@ export async function findTicketByMessageIds(db: DbOrTrx, orgId: string, message
   return undefined;
 }
 
-export async function addConversationMessage(
-  db: DbOrTrx,
-  message: {
-    orgId: string;
-    ticketId: string;
-    direction: 'inbound' | 'outbound';
-    channel: string;
-    fromAddress: string | null;
-    subject: string | null;
-    text: string | null;
-    html: string | null;
-    messageId: string | null;
-    inboundId: string | null;
-    /** When the message was received, if not now: a conversation reads in the order it arrived. */
-    createdAt?: Date;
-  },
-): Promise<string> {
-  const id = randomUUID();
-  await db
+export interface NewConversationMessage {
+  orgId: string;
+  ticketId: string;
+  direction: 'inbound' | 'outbound';
+  channel: string;
+  fromAddress: string | null;
+  subject: string | null;
+  text: string | null;
+  html: string | null;
+  messageId: string | null;
+  inboundId: string | null;
+  /** When the message was received, if not now: a conversation reads in the order it arrived. */
+  createdAt?: Date;
+}
+
+export async function addConversationMessage(db: DbOrTrx, message: NewConversationMessage): Promise<ConversationMessage> {
+  const row = await db
     .insertInto('conversation_messages')
     .values({
-      id,
+      id: randomUUID(),
       org_id: message.orgId,
       ticket_id: message.ticketId,
       direction: message.direction,
@@ -101,9 +100,14 @@ export async function addConversationMessage(
       inbound_id: message.inboundId,
       ...(message.createdAt ? { created_at: message.createdAt } : {}),
     })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await db
+    .updateTable('tickets')
+    .set({ updated_at: sql`now()` })
+    .where('id', '=', message.ticketId)
     .execute();
-  await db.updateTable('tickets').set({ updated_at: sql`now()` }).where('id', '=', message.ticketId).execute();
-  return id;
+  return row;
 }
 
 /** The customer behind a channel identity (phone number, wa_id, PSID, Slack user), created when new. */
@@ -150,4 +154,130 @@ export async function findOpenThreadTicket(db: DbOrTrx, orgId: string, channel: 
     .where('status', 'in', ['open', 'pending'])
     .orderBy('number', 'desc')
     .executeTakeFirst();
+}
+
+/** The ticket an inbound email was already threaded into (a retried activity threads once). */
+export async function findTicketOfInbound(db: DbOrTrx, inboundId: string): Promise<Ticket | undefined> {
+  return db
+    .selectFrom('conversation_messages')
+    .innerJoin('tickets', 'tickets.id', 'conversation_messages.ticket_id')
+    .selectAll('tickets')
+    .where('conversation_messages.inbound_id', '=', inboundId)
+    .executeTakeFirst();
+}
+
+export async function findTicket(db: DbOrTrx, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<Ticket | undefined> {
+  if (!isUuid(id)) return undefined;
+  const query = db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('id', '=', id);
+  return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
+}
+
+export async function listTickets(db: DbOrTrx, orgId: string, filter: { status?: TicketStatus; limit: number }): Promise<Ticket[]> {
+  let query = db.selectFrom('tickets').selectAll().where('org_id', '=', orgId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  return query.orderBy('number', 'desc').limit(filter.limit).execute();
+}
+
+/** A ticket's conversation in the order it happened. */
+export async function listConversation(db: DbOrTrx, orgId: string, ticketId: string) {
+  return db
+    .selectFrom('conversation_messages')
+    .select(['id', 'direction', 'channel', 'from_address', 'subject', 'body_text', 'created_at'])
+    .where('org_id', '=', orgId)
+    .where('ticket_id', '=', ticketId)
+    .orderBy('created_at')
+    .execute();
+}
+
+export async function updateTicket(
+  db: DbOrTrx,
+  id: string,
+  change: { subject?: string; status?: TicketStatus; priority?: TicketPriority; assignee?: string | null },
+): Promise<Ticket> {
+  return db
+    .updateTable('tickets')
+    .set({ ...change, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findCustomer(db: DbOrTrx, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<Customer | undefined> {
+  if (!isUuid(id)) return undefined;
+  const query = db.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('id', '=', id);
+  return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
+}
+
+/** Whether another customer of the organization already has this email. */
+export async function customerEmailTaken(db: DbOrTrx, orgId: string, email: string, exceptId: string): Promise<boolean> {
+  const taken = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('email', '=', email.toLowerCase())
+    .where('id', '!=', exceptId)
+    .executeTakeFirst();
+  return taken !== undefined;
+}
+
+export async function updateCustomer(
+  db: DbOrTrx,
+  id: string,
+  change: { name?: string | null; phone?: string | null; email?: string | null },
+): Promise<Customer> {
+  return db
+    .updateTable('customers')
+    .set({ ...change, ...(change.email ? { email: change.email.toLowerCase() } : {}), updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findCustomerByEmail(db: DbOrTrx, orgId: string, email: string): Promise<Customer | undefined> {
+  return db.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('email', '=', email.toLowerCase()).executeTakeFirst();
+}
+
+/**
+ * Customers linked to identities on one channel: the one `identity`, or every identity
+ * starting with `identityPrefix` (all customers of one Shopify shop, "shop:id").
+ */
+export async function findCustomersByChannelIdentity(
+  db: DbOrTrx,
+  orgId: string,
+  channelType: string,
+  match: { identity: string } | { identityPrefix: string },
+): Promise<Customer[]> {
+  const query = db
+    .selectFrom('channel_identities')
+    .innerJoin('customers', 'customers.id', 'channel_identities.customer_id')
+    .selectAll('customers')
+    .where('channel_identities.org_id', '=', orgId)
+    .where('channel_identities.channel_type', '=', channelType);
+  return 'identity' in match
+    ? query.where('channel_identities.identity', '=', match.identity).execute()
+    : query.where('channel_identities.identity', 'like', `${match.identityPrefix.replace(/[\\%_]/g, '\\$&')}%`).execute();
+}
+
+export async function createCustomer(
+  db: DbOrTrx,
+  orgId: string,
+  customer: { email: string | null; name: string | null; phone: string | null },
+): Promise<Customer> {
+  return db
+    .insertInto('customers')
+    .values({ id: randomUUID(), org_id: orgId, email: customer.email?.toLowerCase() ?? null, name: customer.name, phone: customer.phone })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Links a channel identity to a customer; with `keepExisting`, an identity already linked stays as it is instead of failing. */
+export async function linkChannelIdentity(
+  db: DbOrTrx,
+  link: { orgId: string; channelType: string; identity: string; customerId: string },
+  options: { keepExisting?: boolean } = {},
+): Promise<void> {
+  const insert = db
+    .insertInto('channel_identities')
+    .values({ org_id: link.orgId, channel_type: link.channelType, identity: link.identity, customer_id: link.customerId });
+  await (options.keepExisting ? insert.onConflict((oc) => oc.doNothing()) : insert).execute();
 }

@@ -1,15 +1,14 @@
 import { Router } from 'express';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
-import { insertWebhookEvents } from '../webhooks/repository.js';
+import { recordWebhookEvents } from '../webhooks/index.js';
+import { customerEmailTaken, findCustomer, findTicket, listConversation, listTickets, updateCustomer, updateTicket } from './repository.js';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type Customer, type Ticket } from '../db/tables/helpdesk.js';
 import { customerData, ticketData } from './events.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
-import { isUuid } from '../db/uuid.js';
 
 export const ticketPatch = z
   .strictObject({
@@ -23,11 +22,15 @@ export const ticketPatch = z
 export const customerPatch = z
   .strictObject({
     name: z.string().trim().min(1).max(200).nullable().optional(),
-    phone: z.string().trim().regex(/^\+?[0-9 ().-]{3,32}$/, 'must be a phone number').nullable().optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ().-]{3,32}$/, 'must be a phone number')
+      .nullable()
+      .optional(),
     email: z.email({ pattern: z.regexes.html5Email }).max(320).nullable().optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, 'change at least one field');
-
 
 /**
  * Relay's own helpdesk objects, read and changed over REST. Every change records its
@@ -38,14 +41,8 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
   const router = Router();
 
   const ticketView = async (orgId: string, ticket: Ticket) => {
-    const customer = ticket.customer_id ? await db.selectFrom('customers').select(['id', 'email']).where('id', '=', ticket.customer_id).executeTakeFirst() : undefined;
-    const messages = await db
-      .selectFrom('conversation_messages')
-      .select(['id', 'direction', 'channel', 'from_address', 'subject', 'body_text', 'created_at'])
-      .where('org_id', '=', orgId)
-      .where('ticket_id', '=', ticket.id)
-      .orderBy('created_at')
-      .execute();
+    const customer = ticket.customer_id ? await findCustomer(db, orgId, ticket.customer_id) : undefined;
+    const messages = await listConversation(db, orgId, ticket.id);
     return {
       id: ticket.id,
       number: ticket.number,
@@ -68,16 +65,23 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
       req.query,
       'query',
     );
-    let query = db.selectFrom('tickets').selectAll().where('org_id', '=', orgId);
-    if (status) query = query.where('status', '=', status);
-    const rows = await query.orderBy('number', 'desc').limit(limit).execute();
-    res.json({ data: rows.map((ticket) => ({ id: ticket.id, number: ticket.number, subject: ticket.subject, status: ticket.status, priority: ticket.priority, assignee: ticket.assignee })) });
+    const rows = await listTickets(db, orgId, { status, limit });
+    res.json({
+      data: rows.map((ticket) => ({
+        id: ticket.id,
+        number: ticket.number,
+        subject: ticket.subject,
+        status: ticket.status,
+        priority: ticket.priority,
+        assignee: ticket.assignee,
+      })),
+    });
   });
 
   router.get('/api/v1/tickets/:id', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
     const id = req.params.id as string;
-    const ticket = isUuid(id) ? await db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst() : undefined;
+    const ticket = await findTicket(db, orgId, id);
     if (!ticket) throw new ApiError('not_found', 'no such ticket');
     res.json(await ticketView(orgId, ticket));
   });
@@ -87,20 +91,15 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
     const id = req.params.id as string;
     const patch = parseOr400(ticketPatch, req.body, 'ticket change');
     const outcome = await db.transaction().execute(async (trx) => {
-      const before = isUuid(id) ? await trx.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('id', '=', id).forUpdate().executeTakeFirst() : undefined;
+      const before = await findTicket(trx, orgId, id, { forUpdate: true });
       if (!before) return undefined;
       const changed = (Object.keys(patch) as (keyof typeof patch)[]).filter((field) => patch[field] !== undefined && patch[field] !== before[field]);
       if (changed.length === 0) return { ticket: before, eventIds: [] };
-      const ticket = await trx
-        .updateTable('tickets')
-        .set({ ...patch, updated_at: sql`now()` })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const customer = ticket.customer_id ? await trx.selectFrom('customers').select(['id', 'email']).where('id', '=', ticket.customer_id).executeTakeFirst() : undefined;
+      const ticket = await updateTicket(trx, id, patch);
+      const customer = ticket.customer_id ? await findCustomer(trx, orgId, ticket.customer_id) : undefined;
       const data = ticketData(ticket, customer);
       const changes = Object.fromEntries(changed.map((field) => [field, { from: before[field], to: ticket[field] }]));
-      const eventIds = await insertWebhookEvents(trx, orgId, [
+      const eventIds = await recordWebhookEvents(trx, orgId, [
         { type: 'ticket.updated', data: { ...data, changes } },
         ...(changed.includes('status') ? [{ type: 'ticket.status_changed', data: { ...data, previousStatus: before.status } }] : []),
         ...(changed.includes('assignee') ? [{ type: 'ticket.assigned', data: { ...data, previousAssignee: before.assignee } }] : []),
@@ -125,7 +124,7 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
   router.get('/api/v1/customers/:id', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
     const id = req.params.id as string;
-    const customer = isUuid(id) ? await db.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst() : undefined;
+    const customer = await findCustomer(db, orgId, id);
     if (!customer) throw new ApiError('not_found', 'no such customer');
     res.json(customerView(customer));
   });
@@ -135,22 +134,14 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
     const id = req.params.id as string;
     const patch = parseOr400(customerPatch, req.body, 'customer change');
     const outcome = await db.transaction().execute(async (trx) => {
-      const before = isUuid(id) ? await trx.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('id', '=', id).forUpdate().executeTakeFirst() : undefined;
+      const before = await findCustomer(trx, orgId, id, { forUpdate: true });
       if (!before) return undefined;
       const changed = (Object.keys(patch) as (keyof typeof patch)[]).filter((field) => patch[field] !== undefined && patch[field] !== before[field]);
       if (changed.length === 0) return { customer: before, eventIds: [] };
-      if (patch.email) {
-        const taken = await trx.selectFrom('customers').select('id').where('org_id', '=', orgId).where('email', '=', patch.email.toLowerCase()).where('id', '!=', id).executeTakeFirst();
-        if (taken) throw new ApiError('conflict', 'another customer has this email');
-      }
-      const customer = await trx
-        .updateTable('customers')
-        .set({ ...patch, ...(patch.email ? { email: patch.email.toLowerCase() } : {}), updated_at: sql`now()` })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      if (patch.email && (await customerEmailTaken(trx, orgId, patch.email, id))) throw new ApiError('conflict', 'another customer has this email');
+      const customer = await updateCustomer(trx, id, patch);
       const changes = Object.fromEntries(changed.map((field) => [field, { from: before[field], to: customer[field] }]));
-      const eventIds = await insertWebhookEvents(trx, orgId, [{ type: 'customer.updated', data: { ...customerData(customer), changes } }]);
+      const eventIds = await recordWebhookEvents(trx, orgId, [{ type: 'customer.updated', data: { ...customerData(customer), changes } }]);
       return { customer, eventIds };
     });
     if (!outcome) throw new ApiError('not_found', 'no such customer');

@@ -1,18 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { sql } from 'kysely';
-import type { Db } from '../db/database.js';
-import { advanceEmailStatus, findEmailOwnerBySesMessageId, insertEmailEvents } from '../emails/repository.js';
-import { addConversationMessage, createTicket, findOrCreateCustomerByEmail, findTicketByMessageIds, findTicketByNumber } from '../helpdesk/repository.js';
-import {
-  addRoutingAttempt,
-  findSupportAddressOwner,
-  getInbound,
-  saveParsedInbound,
-  updateInbound,
-} from './repository.js';
-import { suppressAddress } from '../emails/suppression-repository.js';
-import { findWebhookEventIdsBySource, insertWebhookEvents } from '../webhooks/repository.js';
-import { conversationData, customerData, ticketData } from '../helpdesk/events.js';
+import type { Db, DbOrTrx } from '../db/database.js';
+import type { Ticket } from '../db/tables/helpdesk.js';
+import { findEmail, findEmailOwnerBySesMessageId, findTicketNumberOfSentEmail, insertEmailEvents } from '../emails/index.js';
+import { findTicketByMessageIds, findTicketByNumber, findTicketOfInbound, threadMessage } from '../helpdesk/index.js';
+import { addRoutingAttempt, findSupportAddressOwner, getInbound, listInboundAttachmentContents, saveParsedInbound, updateInbound } from './repository.js';
+import { webhookEventIdsOf } from '../webhooks/index.js';
 import type { InboundClassification } from '../db/tables/inbound.js';
 import { classifyInbound, SES_MESSAGE_ID, sesMessageIdsIn } from './classify.js';
 import type { InboundMessage } from './message.js';
@@ -34,6 +26,10 @@ export interface PreparedInbound {
   route: InboundRoute;
 }
 
+/** A report is noted on at most this many of our emails, for at most this many recipients each (the inbound size limit bounds the parsing). */
+const MAX_REPORTED_MESSAGES = 10;
+const MAX_NOTED_RECIPIENTS = 50;
+
 const TICKET_SUBJECT = /\[Ticket #(\d{1,9})\]/i;
 
 async function loadParsed(db: Db, inboundId: string): Promise<{ message: InboundMessage; orgId: string | null; receivedAt: Date }> {
@@ -41,6 +37,32 @@ async function loadParsed(db: Db, inboundId: string): Promise<{ message: Inbound
   if (!row) throw ApplicationFailure.nonRetryable(`no inbound message ${inboundId}`, 'InboundNotFound');
   if (!row.parsed) throw ApplicationFailure.nonRetryable(`inbound message ${inboundId} is not parsed yet`, 'InboundNotParsed');
   return { message: row.parsed, orgId: row.org_id, receivedAt: row.received_at };
+}
+
+/**
+ * The ticket a reply continues: by In-Reply-To, References, "[Ticket #n]" in the subject,
+ * or a Message-ID of mail Relay sent for a ticket, in that order.
+ */
+async function findTicketForReply(trx: DbOrTrx, orgId: string, message: InboundMessage): Promise<{ ticket: Ticket | undefined; threadedBy: string }> {
+  if (message.inReplyTo) {
+    const ticket = await findTicketByMessageIds(trx, orgId, [message.inReplyTo]);
+    if (ticket) return { ticket, threadedBy: 'in_reply_to' };
+  }
+  if (message.references.length > 0) {
+    const ticket = await findTicketByMessageIds(trx, orgId, message.references);
+    if (ticket) return { ticket, threadedBy: 'references' };
+  }
+  const subjectNumber = TICKET_SUBJECT.exec(message.subject)?.[1];
+  if (subjectNumber) {
+    const ticket = await findTicketByNumber(trx, orgId, Number(subjectNumber));
+    if (ticket) return { ticket, threadedBy: 'subject' };
+  }
+  for (const sesId of sesMessageIdsIn([message.inReplyTo ?? '', ...message.references].join(' '))) {
+    const number = await findTicketNumberOfSentEmail(trx, orgId, sesId);
+    const ticket = number === undefined ? undefined : await findTicketByNumber(trx, orgId, number);
+    if (ticket) return { ticket, threadedBy: 'message_id' };
+  }
+  return { ticket: undefined, threadedBy: 'new' };
 }
 
 export function createInboundActivities({ db, products, logger, inboundDomain }: InboundActivityDeps) {
@@ -79,7 +101,7 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
     /** Hands the message to PSA, CRM or Portal, with an idempotency key so a retry creates nothing twice. */
     async deliverInboundToProduct({ inboundId, route }: { inboundId: string; route: ProductRoute }): Promise<void> {
       const { message, receivedAt } = await loadParsed(db, inboundId);
-      const attachments = await db.selectFrom('inbound_attachments').select(['filename', 'content_type', 'size', 'content']).where('inbound_id', '=', inboundId).execute();
+      const attachments = await listInboundAttachmentContents(db, inboundId);
       try {
         const answer = await products.deliver(
           route,
@@ -97,7 +119,12 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
             in_reply_to: message.inReplyTo,
             references: message.references,
             received_at: receivedAt.toISOString(),
-            attachments: attachments.map((file) => ({ filename: file.filename, content_type: file.content_type, size: file.size, content: file.content.toString('base64') })),
+            attachments: attachments.map((file) => ({
+              filename: file.filename,
+              content_type: file.content_type,
+              size: file.size,
+              content: file.content.toString('base64'),
+            })),
           },
           `relay-inbound:${inboundId}`,
         );
@@ -117,93 +144,57 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
       const { message } = await loadParsed(db, inboundId);
       return db.transaction().execute(async (trx) => {
         // One inbound message threads once, even when the activity is retried.
-        const done = await trx.selectFrom('conversation_messages').select(['ticket_id']).where('inbound_id', '=', inboundId).executeTakeFirst();
-        const customer = await findOrCreateCustomerByEmail(trx, orgId, message.from.address, message.from.name);
-        if (done) {
-          const ticket = await trx.selectFrom('tickets').selectAll().where('id', '=', done.ticket_id).executeTakeFirstOrThrow();
-          const eventIds = await findWebhookEventIdsBySource(trx, orgId, inboundId);
-          return { ticketId: ticket.id, ticketNumber: ticket.number, threadedBy: 'already', eventIds };
-        }
-        let threadedBy = 'new';
-        let ticket = message.inReplyTo ? await findTicketByMessageIds(trx, orgId, [message.inReplyTo]) : undefined;
-        if (ticket) threadedBy = 'in_reply_to';
-        if (!ticket && message.references.length > 0) {
-          ticket = await findTicketByMessageIds(trx, orgId, message.references);
-          if (ticket) threadedBy = 'references';
-        }
-        const subjectNumber = TICKET_SUBJECT.exec(message.subject)?.[1];
-        if (!ticket && subjectNumber) {
-          ticket = await findTicketByNumber(trx, orgId, Number(subjectNumber));
-          if (ticket) threadedBy = 'subject';
-        }
-        if (!ticket) {
-          const sesIds = sesMessageIdsIn([message.inReplyTo ?? '', ...message.references].join(' '));
-          for (const sesId of sesIds) {
-            const sent = await trx
-              .selectFrom('emails')
-              .select(sql<string | null>`metadata->>'ticket_number'`.as('ticket_number'))
-              .where('org_id', '=', orgId)
-              .where('ses_message_id', '=', sesId)
-              .executeTakeFirst();
-            if (sent?.ticket_number && /^\d+$/.test(sent.ticket_number)) ticket = await findTicketByNumber(trx, orgId, Number(sent.ticket_number));
-            if (ticket) {
-              threadedBy = 'message_id';
-              break;
-            }
-          }
-        }
-        const ticketCreated = !ticket;
-        ticket ??= await createTicket(trx, { orgId, subject: message.subject, customerId: customer.customer.id, channel: 'email' });
-        const conversationId = await addConversationMessage(trx, {
+        const done = await findTicketOfInbound(trx, inboundId);
+        if (done) return { ticketId: done.id, ticketNumber: done.number, threadedBy: 'already', eventIds: await webhookEventIdsOf(trx, orgId, inboundId) };
+        const { ticket, threadedBy } = await findTicketForReply(trx, orgId, message);
+        const threaded = await threadMessage(trx, {
           orgId,
-          ticketId: ticket.id,
-          direction: 'inbound',
-          channel: 'email',
-          fromAddress: message.from.address.toLowerCase(),
-          subject: message.subject,
-          text: message.strippedText ?? message.text,
-          html: message.html,
-          messageId: message.messageId,
-          inboundId,
+          customer: { by: 'email', email: message.from.address, name: message.from.name },
+          ticket,
+          newTicket: { subject: message.subject, channel: 'email' },
+          message: {
+            direction: 'inbound',
+            channel: 'email',
+            fromAddress: message.from.address.toLowerCase(),
+            subject: message.subject,
+            text: message.strippedText ?? message.text,
+            html: message.html,
+            messageId: message.messageId,
+            inboundId,
+          },
+          sourceId: inboundId,
         });
-        const conversation = await trx.selectFrom('conversation_messages').selectAll().where('id', '=', conversationId).executeTakeFirstOrThrow();
-        // The events commit with the change; the workflow then fans them out to webhooks.
-        const eventIds = await insertWebhookEvents(trx, orgId, [
-          ...(customer.created ? [{ type: 'customer.created', data: customerData(customer.customer) }] : []),
-          ...(ticketCreated ? [{ type: 'ticket.created', data: ticketData(ticket, customer.customer) }] : []),
-          { type: 'conversation.created', data: conversationData(conversation, ticket) },
-        ], inboundId);
-        logger.info({ orgId, inboundId, ticketId: ticket.id, threadedBy }, 'inbound email threaded');
-        return { ticketId: ticket.id, ticketNumber: ticket.number, threadedBy, eventIds };
+        logger.info({ orgId, inboundId, ticketId: threaded.ticket.id, threadedBy }, 'inbound email threaded');
+        return { ticketId: threaded.ticket.id, ticketNumber: threaded.ticket.number, threadedBy, eventIds: threaded.eventIds };
       });
     },
 
     /**
-     * A delivery-status report about mail Relay sent lands on that message: timeline
-     * entry, and for a permanent failure (5.x.x) the bounced status and a suppression.
+     * A delivery-status report received as mail proves nothing (anyone can write one naming
+     * a Message-ID Relay sent): it is noted on the email it names, for that email's own
+     * recipients only, and never bounces the email or suppresses an address. SES's signed
+     * events through SNS do that.
      */
-    async recordInboundBounce({ inboundId }: { inboundId: string }): Promise<{ matched: boolean }> {
+    async noteInboundBounceReport({ inboundId }: { inboundId: string }): Promise<{ noted: number }> {
       const row = await getInbound(db, inboundId);
-      if (!row?.parsed) return { matched: false };
+      if (!row?.parsed) return { noted: 0 };
       const text = `${row.raw.toString('utf8')}\n${row.parsed.text ?? ''}`;
       const permanent = /^Status:\s*5\.\d+\.\d+/im.test(text);
-      const failedRecipients = [...text.matchAll(/^Final-Recipient:\s*rfc822;\s*(\S+)/gim)].map((match) => match[1]!.toLowerCase());
-      let matched = false;
-      for (const sesId of sesMessageIdsIn(text)) {
+      const reported = new Set([...text.matchAll(/^Final-Recipient:\s*rfc822;\s*(\S+)/gim)].map((match) => match[1]!.toLowerCase()));
+      let noted = 0;
+      for (const sesId of sesMessageIdsIn(text).slice(0, MAX_REPORTED_MESSAGES)) {
         const owner = await findEmailOwnerBySesMessageId(db, sesId);
-        if (!owner) continue;
-        matched = true;
-        await db.transaction().execute(async (trx) => {
-          const detail = { source: 'inbound_dsn', inbound_id: inboundId, bounce_type: permanent ? 'Permanent' : 'Transient' };
-          await insertEmailEvents(trx, (failedRecipients.length ? failedRecipients : [null]).map((recipient) => ({ ...owner, type: 'bounced' as const, recipient, detail })));
-          if (permanent) {
-            await advanceEmailStatus(trx, owner.orgId, owner.emailId, 'bounced', ['queued', 'sent', 'delivered']);
-            for (const address of failedRecipients) await suppressAddress(trx, { orgId: owner.orgId, address, reason: 'hard_bounce', sourceEmailId: owner.emailId, detail });
-          }
-          await updateInbound(trx, inboundId, { orgId: owner.orgId });
-        });
+        const email = owner && (await findEmail(db, owner.orgId, owner.emailId));
+        if (!email) continue;
+        const recipients = email.recipients.filter((address) => reported.has(address)).slice(0, MAX_NOTED_RECIPIENTS);
+        const detail = { source: 'inbound_dsn', verified: false, inbound_id: inboundId, bounce_type: permanent ? 'Permanent' : 'Transient' };
+        await insertEmailEvents(
+          db,
+          recipients.map((recipient) => ({ ...owner, type: 'bounce_reported' as const, recipient, detail })),
+        );
+        noted += recipients.length;
       }
-      return { matched };
+      return { noted };
     },
 
     async archiveInbound({ inboundId, reason, detail }: { inboundId: string; reason: string; detail?: Record<string, unknown> }): Promise<void> {
@@ -215,7 +206,17 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
     },
 
     /** Marks the message routed or threaded and returns its relay.email.inbound event. */
-    async completeInbound({ inboundId, status, target, ticketId }: { inboundId: string; status: 'routed' | 'threaded'; target: string; ticketId?: string }): Promise<BusEvent> {
+    async completeInbound({
+      inboundId,
+      status,
+      target,
+      ticketId,
+    }: {
+      inboundId: string;
+      status: 'routed' | 'threaded';
+      target: string;
+      ticketId?: string;
+    }): Promise<BusEvent> {
       await updateInbound(db, inboundId, { status, archiveReason: null });
       const { message, orgId } = await loadParsed(db, inboundId);
       return {
@@ -223,7 +224,15 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
         type: 'relay.email.inbound',
         occurred_at: new Date().toISOString(),
         org_id: orgId ?? '',
-        data: { inbound_id: inboundId, route: target, ticket_id: ticketId ?? null, from: message.from.address, to: message.to, subject: message.subject, message_id: message.messageId },
+        data: {
+          inbound_id: inboundId,
+          route: target,
+          ticket_id: ticketId ?? null,
+          from: message.from.address,
+          to: message.to,
+          subject: message.subject,
+          message_id: message.messageId,
+        },
       };
     },
 
@@ -232,3 +241,5 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
     },
   };
 }
+
+export type InboundActivities = ReturnType<typeof createInboundActivities>;

@@ -4,7 +4,8 @@ import { header, type InboundMessage } from './message.js';
 /** SES puts its own message id in the Message-ID of every mail it sends. */
 export const SES_MESSAGE_ID = /<([0-9a-f]{16}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9a-f]{6})@[a-z0-9.-]*amazonses\.com>/gi;
 
-const AUTO_REPLY_SUBJECT = /^\s*(auto(matic)?[\s-]*(reply|response|antwort)|out of (the )?office|away from (the )?office|on vacation|abwesenheitsnotiz|r[ée]ponse automatique)\b/i;
+const AUTO_REPLY_SUBJECT =
+  /^\s*(auto(matic)?[\s-]*(reply|response|antwort)|out of (the )?office|away from (the )?office|on vacation|abwesenheitsnotiz|r[ée]ponse automatique)\b/i;
 const BOUNCE_SENDER = /^(mailer-daemon|postmaster)@/i;
 const BOUNCE_SUBJECT = /^\s*(undeliver(ed|able)|delivery status notification \(failure\)|returned mail|mail delivery (failed|failure)|failure notice)/i;
 

@@ -19,7 +19,9 @@ export class UnreadableInbound extends Error {
 }
 
 const mailboxes = (addresses: Address[] | undefined): { address: string; name: string | null }[] =>
-  (addresses ?? []).flatMap((entry) => (entry.group ? entry.group : [entry])).map((mailbox) => ({ address: mailbox.address ?? '', name: mailbox.name || null }));
+  (addresses ?? [])
+    .flatMap((entry) => (entry.group ? entry.group : [entry]))
+    .map((mailbox) => ({ address: mailbox.address ?? '', name: mailbox.name || null }));
 
 const parseAddressList = (value: string | undefined) => (value ? mailboxes(addressParser(value)) : []);
 
@@ -161,7 +163,9 @@ export const resendReceivedSchema = z.object({
       html: z.string().nullable().optional(),
       message_id: z.string().optional(),
       headers: z.record(z.string(), z.unknown()).optional(),
-      attachments: z.array(z.object({ filename: z.string().optional(), content_type: z.string().optional(), content: z.string().optional() }).loose()).optional(),
+      attachments: z
+        .array(z.object({ filename: z.string().optional(), content_type: z.string().optional(), content: z.string().optional() }).loose())
+        .optional(),
     })
     .loose(),
 });
@@ -170,7 +174,10 @@ export const sesReceivedSchema = z
   .object({
     notificationType: z.literal('Received'),
     mail: z.object({ messageId: z.string() }).loose(),
-    receipt: z.object({ action: z.object({ encoding: z.string().optional() }).loose().optional() }).loose().optional(),
+    receipt: z
+      .object({ action: z.object({ encoding: z.string().optional() }).loose().optional() })
+      .loose()
+      .optional(),
     content: z.string(),
   })
   .loose();
@@ -201,7 +208,11 @@ export async function normalizeInbound(provider: InboundProvider, contentType: s
         html: m.HtmlBody,
         strippedText: m.StrippedTextReply || undefined,
         headers,
-        attachments: (m.Attachments ?? []).map((file) => ({ filename: file.Name, contentType: file.ContentType ?? 'application/octet-stream', content: Buffer.from(file.Content, 'base64') })),
+        attachments: (m.Attachments ?? []).map((file) => ({
+          filename: file.Name,
+          contentType: file.ContentType ?? 'application/octet-stream',
+          content: Buffer.from(file.Content, 'base64'),
+        })),
       });
     }
     case 'cloudmailin': {
@@ -209,7 +220,9 @@ export async function normalizeInbound(provider: InboundProvider, contentType: s
         const body = cloudmailinSchema.safeParse(json(raw));
         if (!body.success) throw new UnreadableInbound('not a Cloudmailin message');
         const m = body.data;
-        const headers = Object.entries(m.headers).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => ({ name: name.replace(/_/g, '-'), value: v })));
+        const headers = Object.entries(m.headers).flatMap(([name, value]) =>
+          (Array.isArray(value) ? value : [value]).map((v) => ({ name: name.replace(/_/g, '-'), value: v })),
+        );
         return fromFields({
           from: undefined,
           to: undefined,
@@ -219,11 +232,17 @@ export async function normalizeInbound(provider: InboundProvider, contentType: s
           html: m.html ?? undefined,
           strippedText: m.reply_plain ?? undefined,
           headers,
-          attachments: (m.attachments ?? []).map((file) => ({ filename: file.file_name, contentType: file.content_type ?? 'application/octet-stream', content: Buffer.from(file.content ?? '', 'base64') })),
+          attachments: (m.attachments ?? []).map((file) => ({
+            filename: file.file_name,
+            contentType: file.content_type ?? 'application/octet-stream',
+            content: Buffer.from(file.content ?? '', 'base64'),
+          })),
         });
       }
       const form = await parseForm(raw, contentType);
-      const headers = [...form.fields].filter(([name]) => name.startsWith('headers[')).map(([name, value]) => ({ name: name.slice(8, -1).replace(/_/g, '-'), value }));
+      const headers = [...form.fields]
+        .filter(([name]) => name.startsWith('headers['))
+        .map(([name, value]) => ({ name: name.slice(8, -1).replace(/_/g, '-'), value }));
       return fromFields({
         from: undefined,
         to: undefined,
@@ -294,7 +313,11 @@ export async function normalizeInbound(provider: InboundProvider, contentType: s
         ],
         attachments: (data.attachments ?? [])
           .filter((file) => typeof file.content === 'string')
-          .map((file) => ({ filename: file.filename ?? 'attachment', contentType: file.content_type ?? 'application/octet-stream', content: Buffer.from(file.content!, 'base64') })),
+          .map((file) => ({
+            filename: file.filename ?? 'attachment',
+            contentType: file.content_type ?? 'application/octet-stream',
+            content: Buffer.from(file.content!, 'base64'),
+          })),
       });
     }
     case 'ses': {

@@ -3,7 +3,8 @@ import { EventWebhook } from '@sendgrid/eventwebhook';
 import type { InboundProvider } from '../db/tables/inbound.js';
 import { constantTimeEqual, sha256 } from '../security/secrets.js';
 import { isFreshTimestamp, verifyHmacSha256Hex } from '../security/signatures.js';
-import { SnsVerificationError, type SnsMessage, type SnsVerifier } from '../security/sns.js';
+import type { SnsMessage, SnsVerifier } from '../security/sns.js';
+import { jsonObjectOf, WebhookRejected, type ProviderRequest, verifiedSnsMessage } from '../http/provider-webhook.js';
 import { FormLimitExceeded, MalformedForm, parseForm } from './form.js';
 import { sesReceivedSchema } from './normalize.js';
 
@@ -13,13 +14,6 @@ export interface InboundSecrets {
   sendgridPublicKey: string | undefined;
   postmarkToken: string | undefined;
   cloudmailin: { username: string; password: string } | undefined;
-}
-
-export interface InboundRequest {
-  contentType: string;
-  raw: Buffer;
-  header(name: string): string | undefined;
-  query(name: string): string | undefined;
 }
 
 export interface ReceiveDeps {
@@ -37,19 +31,9 @@ export type Received =
       /** A one-time token the signature covers; used once, for this message only (checked when storing). */
       nonce?: { value: string; expiresAt: Date };
     }
-  | { kind: 'sns-subscription'; message: SnsMessage };
+  | { kind: 'sns-control'; message: SnsMessage };
 
-export class InboundRejected extends Error {
-  constructor(
-    readonly status: 400 | 401 | 413,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'InboundRejected';
-  }
-}
-
-const unauthorized = (why: string) => new InboundRejected(401, why);
+const unauthorized = (why: string) => new WebhookRejected(401, why);
 const REPLAY_WINDOW_SECONDS = 300;
 
 const firstMessageId = (value: string | undefined) => value?.match(/<[^<>\s]+>/)?.[0];
@@ -65,52 +49,38 @@ function matchesSecret(given: string | undefined, expected: string | undefined):
   return Boolean(given && expected && constantTimeEqual(sha256(given), sha256(expected)));
 }
 
-async function form(request: InboundRequest) {
+async function form(request: ProviderRequest) {
   try {
     return await parseForm(request.raw, request.contentType);
   } catch (error) {
-    if (error instanceof FormLimitExceeded) throw new InboundRejected(413, error.message);
-    if (error instanceof MalformedForm) throw new InboundRejected(400, `malformed form body: ${error.message}`);
+    if (error instanceof FormLimitExceeded) throw new WebhookRejected(413, error.message);
+    if (error instanceof MalformedForm) throw new WebhookRejected(400, `malformed form body: ${error.message}`);
     throw error;
   }
 }
 
-function json(request: InboundRequest): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(request.raw.toString('utf8'));
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new InboundRejected(400, 'body is not a JSON object');
-}
+const json = jsonObjectOf;
 
 /**
  * Tells the provider from the request itself, verifies it the provider's way, and
- * returns the provider's id of the message. Throws InboundRejected (401 unverified,
+ * returns the provider's id of the message. Throws WebhookRejected (401 unverified,
  * 413 too large, 400 malformed) before anything is stored.
  */
-export async function receiveInbound(request: InboundRequest, deps: ReceiveDeps): Promise<Received> {
+export async function receiveInbound(request: ProviderRequest, deps: ReceiveDeps): Promise<Received> {
   const { secrets } = deps;
   const isForm = /multipart\/form-data|application\/x-www-form-urlencoded/i.test(request.contentType);
 
   // SES receiving, through SNS (text/plain JSON with SNS's own headers).
   if (request.header('x-amz-sns-message-type') || /text\/plain/i.test(request.contentType)) {
-    let message: SnsMessage;
-    try {
-      message = await deps.sns.verify(request.raw.toString('utf8'));
-    } catch (error) {
-      if (error instanceof SnsVerificationError) throw unauthorized(`SNS: ${error.message}`);
-      throw error;
-    }
-    if (message.Type !== 'Notification') return { kind: 'sns-subscription', message };
+    const message = await verifiedSnsMessage(request, deps.sns);
+    if (message.Type !== 'Notification') return { kind: 'sns-control', message };
     let received;
     try {
       received = sesReceivedSchema.safeParse(JSON.parse(message.Message));
     } catch {
       received = undefined;
     }
-    if (!received?.success) throw new InboundRejected(400, 'SNS notification is not an SES receipt with content');
+    if (!received?.success) throw new WebhookRejected(400, 'SNS notification is not an SES receipt with content');
     return { kind: 'message', provider: 'ses', providerMessageId: received.data.mail.messageId };
   }
 
@@ -153,7 +123,7 @@ export async function receiveInbound(request: InboundRequest, deps: ReceiveDeps)
   if (postmarkToken !== undefined) {
     if (!matchesSecret(postmarkToken, secrets.postmarkToken)) throw unauthorized('Postmark token does not match');
     const id = json(request).MessageID;
-    if (typeof id !== 'string' || id === '') throw new InboundRejected(400, 'Postmark message without MessageID');
+    if (typeof id !== 'string' || id === '') throw new WebhookRejected(400, 'Postmark message without MessageID');
     return { kind: 'message', provider: 'postmark', providerMessageId: id };
   }
 

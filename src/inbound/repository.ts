@@ -17,7 +17,11 @@ export async function storeInbound(
   request: { provider: InboundProvider; providerMessageId: string; contentType: string; raw: Buffer; nonce?: { value: string; expiresAt: Date } },
 ): Promise<StoreOutcome> {
   if (request.nonce) {
-    await trx.deleteFrom('webhook_nonces').where('provider', '=', request.provider).where('expires_at', '<', sql<Date>`now()`).execute();
+    await trx
+      .deleteFrom('webhook_nonces')
+      .where('provider', '=', request.provider)
+      .where('expires_at', '<', sql<Date>`now()`)
+      .execute();
     const claimed = await trx
       .insertInto('webhook_nonces')
       .values({ provider: request.provider, nonce: request.nonce.value, message_id: request.providerMessageId, expires_at: request.nonce.expiresAt })
@@ -25,7 +29,12 @@ export async function storeInbound(
       .returning('nonce')
       .executeTakeFirst();
     if (!claimed) {
-      const earlier = await trx.selectFrom('webhook_nonces').select('message_id').where('provider', '=', request.provider).where('nonce', '=', request.nonce.value).executeTakeFirst();
+      const earlier = await trx
+        .selectFrom('webhook_nonces')
+        .select('message_id')
+        .where('provider', '=', request.provider)
+        .where('nonce', '=', request.nonce.value)
+        .executeTakeFirst();
       if (earlier?.message_id !== request.providerMessageId) return { stored: 'token-reused' };
     }
   }
@@ -95,10 +104,21 @@ export async function saveParsedInbound(db: DbOrTrx, id: string, message: Inboun
   for (const attachment of attachments) {
     await db
       .insertInto('inbound_attachments')
-      .values({ id: randomUUID(), inbound_id: id, filename: attachment.filename, content_type: attachment.contentType, size: attachment.content.length, content: attachment.content })
+      .values({
+        id: randomUUID(),
+        inbound_id: id,
+        filename: attachment.filename,
+        content_type: attachment.contentType,
+        size: attachment.content.length,
+        content: attachment.content,
+      })
       .execute();
   }
-  await db.updateTable('inbound_messages').set({ parsed: JSON.stringify(message), updated_at: sql`now()` }).where('id', '=', id).execute();
+  await db
+    .updateTable('inbound_messages')
+    .set({ parsed: JSON.stringify(message), updated_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function updateInbound(
@@ -138,9 +158,44 @@ export async function listInboundAttachments(db: DbOrTrx, inboundId: string) {
   return db.selectFrom('inbound_attachments').select(['id', 'filename', 'content_type', 'size']).where('inbound_id', '=', inboundId).execute();
 }
 
+export async function listInboundAddresses(db: DbOrTrx, orgId: string) {
+  return db.selectFrom('inbound_addresses').select(['address', 'created_at']).where('org_id', '=', orgId).orderBy('address').execute();
+}
+
+/** Claims a support address for the organization; false when another organization has it. */
+export async function claimInboundAddress(db: DbOrTrx, orgId: string, address: string): Promise<boolean> {
+  const inserted = await db
+    .insertInto('inbound_addresses')
+    .values({ address: address.toLowerCase(), org_id: orgId })
+    .onConflict((oc) => oc.column('address').doNothing())
+    .returning('org_id')
+    .executeTakeFirst();
+  const owner = inserted ?? (await db.selectFrom('inbound_addresses').select('org_id').where('address', '=', address.toLowerCase()).executeTakeFirst());
+  return owner?.org_id === orgId;
+}
+
+/** False when the organization has no such address. */
+export async function deleteInboundAddress(db: DbOrTrx, orgId: string, address: string): Promise<boolean> {
+  const result = await db.deleteFrom('inbound_addresses').where('org_id', '=', orgId).where('address', '=', address.toLowerCase()).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
 /** The organization whose support address this is. */
 export async function findSupportAddressOwner(db: DbOrTrx, addresses: string[]): Promise<Map<string, string>> {
   if (addresses.length === 0) return new Map();
-  const rows = await db.selectFrom('inbound_addresses').select(['address', 'org_id']).where('address', 'in', addresses.map((a) => a.toLowerCase())).execute();
+  const rows = await db
+    .selectFrom('inbound_addresses')
+    .select(['address', 'org_id'])
+    .where(
+      'address',
+      'in',
+      addresses.map((a) => a.toLowerCase()),
+    )
+    .execute();
   return new Map(rows.map((row) => [row.address, row.org_id]));
+}
+
+/** The attachments with their bytes, for handing the message on to a product. */
+export async function listInboundAttachmentContents(db: DbOrTrx, inboundId: string) {
+  return db.selectFrom('inbound_attachments').select(['filename', 'content_type', 'size', 'content']).where('inbound_id', '=', inboundId).execute();
 }

@@ -1,13 +1,9 @@
-/** Where an inbound message goes, decided by its recipients (pure). */
-export type InboundRoute =
-  | { target: 'psa_note'; ticketId: string }
-  | { target: 'psa_ticket'; tenant: string }
-  | { target: 'crm_activity'; contactId: string }
-  | { target: 'portal_reply'; ticketId: string }
-  | { target: 'helpdesk'; orgId: string }
-  | { target: 'none' };
+import type { ProductRoute } from '../integrations/products.js';
 
-export type ProductRoute = Extract<InboundRoute, { target: 'psa_note' | 'psa_ticket' | 'crm_activity' | 'portal_reply' }>;
+export type { ProductRoute };
+
+/** Where an inbound message goes, decided by its recipients (pure). */
+export type InboundRoute = ProductRoute | { target: 'helpdesk'; orgId: string } | { target: 'none' };
 
 const PLUS_ADDRESS = /^(ticket|support|crm|portal)\+([A-Za-z0-9_.-]{1,128})$/i;
 

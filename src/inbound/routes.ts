@@ -1,7 +1,15 @@
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/database.js';
-import { findInboundForOrg, listInbound, listInboundAttachments, listRoutingAttempts } from './repository.js';
+import {
+  claimInboundAddress,
+  deleteInboundAddress,
+  findInboundForOrg,
+  listInbound,
+  listInboundAddresses,
+  listInboundAttachments,
+  listRoutingAttempts,
+} from './repository.js';
 import { replayArchivedInbound } from './replay.js';
 import { ReplayRefused } from '../temporal/replay.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
@@ -55,7 +63,12 @@ export function inboundRoutes(deps: { db: Db; temporal: Client; workflows: Workf
       received_at: row.received_at.toISOString(),
       message: row.parsed,
       attachments: attachments.map((file) => ({ id: file.id, filename: file.filename, content_type: file.content_type, size: file.size })),
-      routing_attempts: attempts.map((attempt) => ({ target: attempt.target, outcome: attempt.outcome, detail: attempt.detail, at: attempt.attempted_at.toISOString() })),
+      routing_attempts: attempts.map((attempt) => ({
+        target: attempt.target,
+        outcome: attempt.outcome,
+        detail: attempt.detail,
+        at: attempt.attempted_at.toISOString(),
+      })),
     });
   });
 
@@ -74,28 +87,20 @@ export function inboundRoutes(deps: { db: Db; temporal: Client; workflows: Workf
 
   router.get('/api/v1/inbound-addresses', requireApiKey(apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
-    const rows = await db.selectFrom('inbound_addresses').select(['address', 'created_at']).where('org_id', '=', orgId).orderBy('address').execute();
+    const rows = await listInboundAddresses(db, orgId);
     res.json({ data: rows.map((row) => ({ address: row.address, created_at: row.created_at.toISOString() })) });
   });
 
   router.post('/api/v1/inbound-addresses', requireApiKey(apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
     const { address } = parseOr400(inboundAddressRequest, req.body, 'inbound address');
-    const inserted = await db
-      .insertInto('inbound_addresses')
-      .values({ address: address.toLowerCase(), org_id: orgId })
-      .onConflict((oc) => oc.column('address').doNothing())
-      .returning('org_id')
-      .executeTakeFirst();
-    const owner = inserted ?? (await db.selectFrom('inbound_addresses').select('org_id').where('address', '=', address.toLowerCase()).executeTakeFirst());
-    if (owner?.org_id !== orgId) throw new ApiError('conflict', 'this address belongs to another organization');
+    if (!(await claimInboundAddress(db, orgId, address))) throw new ApiError('conflict', 'this address belongs to another organization');
     res.status(201).json({ address: address.toLowerCase() });
   });
 
   router.delete('/api/v1/inbound-addresses/:address', requireApiKey(apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
-    const result = await db.deleteFrom('inbound_addresses').where('org_id', '=', orgId).where('address', '=', (req.params.address as string).toLowerCase()).executeTakeFirst();
-    if (result.numDeletedRows === 0n) throw new ApiError('not_found', 'no such inbound address');
+    if (!(await deleteInboundAddress(db, orgId, req.params.address as string))) throw new ApiError('not_found', 'no such inbound address');
     res.status(204).end();
   });
 

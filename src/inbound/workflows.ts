@@ -1,10 +1,10 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../worker/activities.js';
+import type { InboundActivities } from './activities.js';
 import { emitToBus } from '../bus/workflows.js';
 import { fanOutWebhookEvents } from '../webhooks/workflows.js';
 import type { ProcessInboundInput } from '../temporal/inputs.js';
 
-const activities = proxyActivities<Activities>({
+const activities = proxyActivities<InboundActivities>({
   // Parsing, classification and database writes: seconds, even for large messages.
   startToCloseTimeout: '2 minutes',
   // Nothing received is lost: our own steps retry through database trouble for a day.
@@ -27,7 +27,7 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
   if ('unreadable' in prepared) return archive(inboundId, 'unreadable', { error: prepared.unreadable });
   const { classification, route } = prepared;
 
-  if (classification === 'bounce') await activities.recordInboundBounce({ inboundId });
+  if (classification === 'bounce') await activities.noteInboundBounceReport({ inboundId });
   if (classification in NOT_ROUTED) return archive(inboundId, NOT_ROUTED[classification as keyof typeof NOT_ROUTED]);
 
   if (route.target === 'none') return archive(inboundId, 'no_route');
@@ -39,7 +39,7 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
     return { outcome: 'threaded' };
   }
 
-  const product = proxyActivities<Activities>({
+  const product = proxyActivities<InboundActivities>({
     // One POST to a sibling product, which has 30 s to answer.
     startToCloseTimeout: '45 seconds',
     // A product that keeps failing loses nothing: after these attempts the message is archived.

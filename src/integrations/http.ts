@@ -48,9 +48,7 @@ function guardedLookup(policy: UrlPolicy): LookupFunction {
  * With a `guard`, targets are checked against the SSRF policy before the request and
  * again when the connection resolves its address.
  */
-export function createHttpClient(
-  options: { timeoutMs?: number; maxResponseBytes?: number; userAgent?: string; guard?: UrlPolicy } = {},
-): HttpClient {
+export function createHttpClient(options: { timeoutMs?: number; maxResponseBytes?: number; userAgent?: string; guard?: UrlPolicy } = {}): HttpClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024;
   const guard = options.guard;

@@ -1,6 +1,6 @@
 import { jwtVerify } from 'jose';
 import { z } from 'zod';
-import { HUB_ROLES, type HubRole } from '../auth/roles.js';
+import { HUB_ROLES, type HubRole } from '../db/tables/accounts.js';
 import { ensureSuccess, type HttpClient } from './http.js';
 
 /** What Hub vouches for about a user signing in to Relay (docs/integrations.md). */
@@ -71,9 +71,17 @@ export function createHubClient(http: HttpClient, hub: { url: string; ssoSecret:
         throw new HubRejected(`Hub's token does not verify: ${(error as Error).message}`);
       }
       const parsed = claims.safeParse(payload);
-      if (!parsed.success) throw new HubRejected(`Hub's token has invalid claims: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new HubRejected(`Hub's token has invalid claims: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
       const identity = parsed.data;
-      return { hubUserId: identity.sub, hubSessionId: identity.sid, orgId: identity.org_id, email: identity.email ?? null, name: identity.name ?? null, role: identity.role };
+      return {
+        hubUserId: identity.sub,
+        hubSessionId: identity.sid,
+        orgId: identity.org_id,
+        email: identity.email ?? null,
+        name: identity.name ?? null,
+        role: identity.role,
+      };
     },
     async sessionActive(hubSessionId) {
       const response = await http.request({ method: 'GET', url: `${hub.url}/api/sso/sessions/${encodeURIComponent(hubSessionId)}`, headers: auth });

@@ -1,6 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { ProductRoute } from '../inbound/route.js';
 import { ensureSuccess, type HttpClient } from './http.js';
+
+/** The product call an inbound message becomes (the plus-address contract in docs/integrations.md). */
+export type ProductRoute =
+  | { target: 'psa_note'; ticketId: string }
+  | { target: 'psa_ticket'; tenant: string }
+  | { target: 'crm_activity'; contactId: string }
+  | { target: 'portal_reply'; ticketId: string };
 
 /** Where Relay's sibling products listen, from the config; any may be unset. */
 export interface ProductEndpoints {

@@ -1,10 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretBox } from '../security/encryption.js';
 import { hmacSha256 } from '../security/signatures.js';
+import { findPartnerDeliveryTarget, insertPartnerDeliveryAttempt, listPartnerDeliveryAttempts, updatePartnerDeliveryStatus } from './delivery-repository.js';
 
 export interface PartnerActivityDeps {
   db: Db;
@@ -29,21 +29,7 @@ const PARTNER_TIMEOUT_MS = 30_000;
 
 export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: PartnerActivityDeps) {
   async function load(idempotencyKey: string) {
-    const row = await db
-      .selectFrom('partner_deliveries')
-      .innerJoin('partners', 'partners.id', 'partner_deliveries.partner_id')
-      .select([
-        'partner_deliveries.idempotency_key',
-        'partner_deliveries.action',
-        'partner_deliveries.payload',
-        'partner_deliveries.org_id',
-        'partners.id as partner_id',
-        'partners.webhook_url',
-        'partners.error_url',
-        'partners.signing_secret_sealed',
-      ])
-      .where('partner_deliveries.idempotency_key', '=', idempotencyKey)
-      .executeTakeFirst();
+    const row = await findPartnerDeliveryTarget(db, idempotencyKey);
     if (!row) throw ApplicationFailure.nonRetryable(`no partner delivery ${idempotencyKey}`, 'DeliveryNotFound');
     return row;
   }
@@ -64,10 +50,7 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
     } catch (failure) {
       error = describeFailure(failure);
     }
-    await db
-      .insertInto('partner_delivery_attempts')
-      .values({ idempotency_key: idempotencyKey, kind, attempt, http_status: status, duration_ms: Math.round(performance.now() - started), error })
-      .execute();
+    await insertPartnerDeliveryAttempt(db, { idempotencyKey, kind, attempt, httpStatus: status, durationMs: Math.round(performance.now() - started), error });
     // Any non-2xx is retried (the seed: 5 attempts in all); Temporal's policy spaces them.
     if (error) throw ApplicationFailure.retryable(error, 'PartnerDeliveryFailed', { status });
     return { status, responseBody };
@@ -77,7 +60,14 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
     /** Delivers one debrief action to the partner's webhook_url. Any 2xx succeeds; the `id` it returns is kept. */
     async deliverToPartner({ idempotencyKey }: { idempotencyKey: string }): Promise<{ partnerRecordId: string | null }> {
       const delivery = await load(idempotencyKey);
-      const { responseBody } = await post('delivery', idempotencyKey, delivery.webhook_url, JSON.stringify(delivery.payload), idempotencyKey, delivery.signing_secret_sealed);
+      const { responseBody } = await post(
+        'delivery',
+        idempotencyKey,
+        delivery.webhook_url,
+        JSON.stringify(delivery.payload),
+        idempotencyKey,
+        delivery.signing_secret_sealed,
+      );
       let partnerRecordId: string | null = null;
       try {
         const parsed = JSON.parse(responseBody) as { id?: unknown };
@@ -85,11 +75,7 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
       } catch {
         // A 2xx without a JSON body is still a success.
       }
-      await db
-        .updateTable('partner_deliveries')
-        .set({ status: 'succeeded', partner_record_id: partnerRecordId, updated_at: sql`now()` })
-        .where('idempotency_key', '=', idempotencyKey)
-        .execute();
+      await updatePartnerDeliveryStatus(db, idempotencyKey, { status: 'succeeded', partnerRecordId });
       logger.info({ orgId: delivery.org_id, partnerId: delivery.partner_id, idempotencyKey }, 'partner delivery succeeded');
       return { partnerRecordId };
     },
@@ -98,13 +84,7 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
     async sendPartnerErrorEvent({ idempotencyKey }: { idempotencyKey: string }): Promise<{ sent: boolean }> {
       const delivery = await load(idempotencyKey);
       if (!delivery.error_url) return { sent: false };
-      const attempts = await db
-        .selectFrom('partner_delivery_attempts')
-        .selectAll()
-        .where('idempotency_key', '=', idempotencyKey)
-        .where('kind', '=', 'delivery')
-        .orderBy('id')
-        .execute();
+      const attempts = await listPartnerDeliveryAttempts(db, [idempotencyKey], 'delivery');
       const last = attempts.at(-1);
       const payload = delivery.payload as { action: string; record_id?: string; fields?: Record<string, unknown>; content?: string };
       const body = JSON.stringify({
@@ -124,12 +104,14 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
     },
 
     async recordPartnerDeliveryFailed({ idempotencyKey, errorEvent }: { idempotencyKey: string; errorEvent: 'sent' | 'failed' | 'none' }): Promise<void> {
-      await db.updateTable('partner_deliveries').set({ status: 'failed', error_event: errorEvent, updated_at: sql`now()` }).where('idempotency_key', '=', idempotencyKey).execute();
+      await updatePartnerDeliveryStatus(db, idempotencyKey, { status: 'failed', errorEvent });
       logger.warn({ idempotencyKey, errorEvent }, 'partner delivery failed after every attempt');
     },
 
     async recordPartnerDeliveryReplay({ idempotencyKey }: { idempotencyKey: string }): Promise<void> {
-      await db.updateTable('partner_deliveries').set({ status: 'pending', error_event: null, updated_at: sql`now()` }).where('idempotency_key', '=', idempotencyKey).execute();
+      await updatePartnerDeliveryStatus(db, idempotencyKey, { status: 'pending', errorEvent: null });
     },
   };
 }
+
+export type PartnerActivities = ReturnType<typeof createPartnerActivities>;

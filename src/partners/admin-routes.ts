@@ -1,48 +1,25 @@
 import { Router } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { createPartner, rotatePartner } from './credentials.js';
+import { checkPartnerUrls, partnerRequest } from './registration.js';
+import { findPartner, liftPartnerSuspension, listPartnerAudit } from './repository.js';
+import { listPartnerDeliveries, listPartnerDeliveryAttempts } from './delivery-repository.js';
 import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
-import { checkTargetUrl, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
+import type { UrlPolicy } from '../security/ssrf.js';
 import { ReplayRefused, replayWorkflow } from '../temporal/replay.js';
 import { partnerDeliveryWorkflowId } from '../temporal/ids.js';
 import type { Db } from '../db/database.js';
-import { listUnmatchedSesNotifications } from '../sns/repository.js';
 import { requireAdminKey } from '../auth/admin-key.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
-import { isUuid } from '../db/uuid.js';
-
-export const partnerRequest = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  redirect_uris: z.array(z.url({ protocol: /^https?$/ }).max(2048)).min(1).max(20),
-  webhook_url: z.string().max(2048),
-  error_url: z.string().max(2048).optional(),
-  logo_url: z.url({ protocol: /^https$/ }).max(2048).optional(),
-  rate_limit_per_user: z.number().int().min(1).max(100_000).optional(),
-  rate_limit_per_partner: z.number().int().min(1).max(1_000_000).optional(),
-});
-
-/** Checks a partner's webhook and error URLs against the SSRF policy (again at every delivery). */
-export async function checkPartnerUrls(request: { webhook_url: string; error_url?: string | undefined }, policy: UrlPolicy): Promise<void> {
-  for (const [field, url] of [['webhook_url', request.webhook_url], ['error_url', request.error_url]] as const) {
-    if (url === undefined) continue;
-    try {
-      await checkTargetUrl(url, policy);
-    } catch (error) {
-      if (error instanceof SsrfRefused) throw new ApiError('validation_failed', `${field} refused: ${error.message}`, [{ path: field, message: error.message }]);
-      throw error;
-    }
-  }
-}
 
 /** Platform operators' views across organizations, and partner management. */
 export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secretBox: SecretBox; urlPolicy: UrlPolicy; temporal: Client }): Router {
   const router = Router();
   const admin = requireAdminKey(deps.adminKey);
   const partnerOr404 = async (id: string) => {
-    const partner = isUuid(id) ? await deps.db.selectFrom('partners').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+    const partner = await findPartner(deps.db, id);
     if (!partner) throw new ApiError('not_found', 'no such partner');
     return partner;
   };
@@ -66,7 +43,10 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
       if (error instanceof EncryptionUnavailable) throw new ApiError('service_unavailable', 'partners need RELAY_ENCRYPTION_KEY on the server');
       throw error;
     }
-    res.status(201).set('cache-control', 'no-store').json({ id: created.partner.id, name: created.partner.name, ...created.credentials });
+    res
+      .status(201)
+      .set('cache-control', 'no-store')
+      .json({ id: created.partner.id, name: created.partner.name, ...created.credentials });
   });
 
   router.post('/api/admin/partners/:id/rotate', admin, async (req, res) => {
@@ -77,14 +57,14 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
 
   router.post('/api/admin/partners/:id/unsuspend', admin, async (req, res) => {
     const partner = await partnerOr404(req.params.id as string);
-    await deps.db.updateTable('partners').set({ suspended_at: null, suspended_reason: null, suspension_lifted_at: sql`now()` }).where('id', '=', partner.id).execute();
+    await liftPartnerSuspension(deps.db, partner.id);
     res.json({ id: partner.id, suspended: false });
   });
 
   router.get('/api/admin/partners/:id/audit', admin, async (req, res) => {
     const partner = await partnerOr404(req.params.id as string);
     const { limit } = parseOr400(z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) }), req.query, 'query');
-    const rows = await deps.db.selectFrom('partner_audit').selectAll().where('partner_id', '=', partner.id).orderBy('id', 'desc').limit(limit).execute();
+    const rows = await listPartnerAudit(deps.db, partner.id, limit);
     res.json({
       partner: { id: partner.id, suspended_at: partner.suspended_at?.toISOString() ?? null, suspended_reason: partner.suspended_reason },
       data: rows.map((row) => ({ user_id: row.user_id, method: row.method, endpoint: row.endpoint, ip: row.ip, status: row.status, at: row.at.toISOString() })),
@@ -94,10 +74,11 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
   router.get('/api/admin/partners/:id/deliveries', admin, async (req, res) => {
     const partner = await partnerOr404(req.params.id as string);
     const { limit } = parseOr400(z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }), req.query, 'query');
-    const deliveries = await deps.db.selectFrom('partner_deliveries').selectAll().where('partner_id', '=', partner.id).orderBy('created_at', 'desc').limit(limit).execute();
-    const attempts = deliveries.length
-      ? await deps.db.selectFrom('partner_delivery_attempts').selectAll().where('idempotency_key', 'in', deliveries.map((d) => d.idempotency_key)).orderBy('id').execute()
-      : [];
+    const deliveries = await listPartnerDeliveries(deps.db, partner.id, limit);
+    const attempts = await listPartnerDeliveryAttempts(
+      deps.db,
+      deliveries.map((delivery) => delivery.idempotency_key),
+    );
     res.json({
       data: deliveries.map((delivery) => ({
         idempotency_key: delivery.idempotency_key,
@@ -109,7 +90,14 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
         created_at: delivery.created_at.toISOString(),
         attempts: attempts
           .filter((attempt) => attempt.idempotency_key === delivery.idempotency_key)
-          .map((attempt) => ({ kind: attempt.kind, attempt: attempt.attempt, at: attempt.at.toISOString(), status: attempt.http_status, duration_ms: attempt.duration_ms, error: attempt.error })),
+          .map((attempt) => ({
+            kind: attempt.kind,
+            attempt: attempt.attempt,
+            at: attempt.at.toISOString(),
+            status: attempt.http_status,
+            duration_ms: attempt.duration_ms,
+            error: attempt.error,
+          })),
       })),
     });
   });
@@ -124,22 +112,6 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
       if (error instanceof WorkflowNotFoundError) throw new ApiError('not_found', 'no such partner delivery');
       throw error;
     }
-  });
-
-  // SES events that named no message Relay sent: kept, never dropped, and shown here.
-  router.get('/api/admin/ses-notifications/unmatched', admin, async (req, res) => {
-    const { limit } = parseOr400(z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }), req.query, 'query');
-    const rows = await listUnmatchedSesNotifications(deps.db, limit);
-    res.json({
-      data: rows.map((row) => ({
-        sns_message_id: row.sns_message_id,
-        topic_arn: row.topic_arn,
-        event_type: row.event_type,
-        ses_message_id: row.ses_message_id,
-        received_at: row.received_at.toISOString(),
-        message: (row.payload as { Message?: string }).Message,
-      })),
-    });
   });
 
   return router;

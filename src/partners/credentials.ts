@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/database.js';
+import type { DbOrTrx } from '../db/database.js';
 import type { Partner } from '../db/tables/partners.js';
 import type { SecretBox } from '../security/encryption.js';
 import { prefixedSecret, randomSecret, sha256 } from '../security/secrets.js';
+import { insertPartner, replacePartnerSecrets } from './repository.js';
 
 /** The three values a partner receives, shown once and never again. */
 export interface PartnerCredentials {
@@ -21,44 +21,34 @@ export interface NewPartner {
   rateLimitPerPartner?: number | undefined;
 }
 
-export async function createPartner(db: Db, box: SecretBox, partner: NewPartner): Promise<{ partner: Partner; credentials: PartnerCredentials }> {
+export async function createPartner(db: DbOrTrx, box: SecretBox, partner: NewPartner): Promise<{ partner: Partner; credentials: PartnerCredentials }> {
   const credentials = {
     client_id: prefixedSecret('pcli_', 18),
     client_secret: prefixedSecret('psec_', 32),
     webhook_signing_secret: randomSecret(32),
   };
-  const row = await db
-    .insertInto('partners')
-    .values({
-      id: randomUUID(),
-      name: partner.name,
-      logo_url: partner.logoUrl ?? null,
-      client_id: credentials.client_id,
-      client_secret_hash: sha256(credentials.client_secret),
-      signing_secret_sealed: box.seal(credentials.webhook_signing_secret),
-      redirect_uris: partner.redirectUris,
-      webhook_url: partner.webhookUrl,
-      error_url: partner.errorUrl ?? null,
-      suspended_at: null,
-      suspended_reason: null,
-      suspension_lifted_at: null,
-      ...(partner.rateLimitPerUser ? { rate_limit_per_user: partner.rateLimitPerUser } : {}),
-      ...(partner.rateLimitPerPartner ? { rate_limit_per_partner: partner.rateLimitPerPartner } : {}),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await insertPartner(db, {
+    name: partner.name,
+    logoUrl: partner.logoUrl ?? null,
+    clientId: credentials.client_id,
+    clientSecretHash: sha256(credentials.client_secret),
+    signingSecretSealed: box.seal(credentials.webhook_signing_secret),
+    redirectUris: partner.redirectUris,
+    webhookUrl: partner.webhookUrl,
+    errorUrl: partner.errorUrl ?? null,
+    rateLimitPerUser: partner.rateLimitPerUser,
+    rateLimitPerPartner: partner.rateLimitPerPartner,
+  });
   return { partner: row, credentials };
 }
 
 /** New client secret and signing secret; the old ones stop working at once. */
-export async function rotatePartner(db: Db, box: SecretBox, partnerId: string): Promise<PartnerCredentials | undefined> {
+export async function rotatePartner(db: DbOrTrx, box: SecretBox, partnerId: string): Promise<PartnerCredentials | undefined> {
   const client_secret = prefixedSecret('psec_', 32);
   const webhook_signing_secret = randomSecret(32);
-  const row = await db
-    .updateTable('partners')
-    .set({ client_secret_hash: sha256(client_secret), signing_secret_sealed: box.seal(webhook_signing_secret) })
-    .where('id', '=', partnerId)
-    .returning('client_id')
-    .executeTakeFirst();
-  return row ? { client_id: row.client_id, client_secret, webhook_signing_secret } : undefined;
+  const clientId = await replacePartnerSecrets(db, partnerId, {
+    clientSecretHash: sha256(client_secret),
+    signingSecretSealed: box.seal(webhook_signing_secret),
+  });
+  return clientId === undefined ? undefined : { client_id: clientId, client_secret, webhook_signing_secret };
 }

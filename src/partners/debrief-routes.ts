@@ -6,6 +6,9 @@ import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
+import { findUserInOrg } from '../auth/repository.js';
+import { insertPartnerDeliveries } from './delivery-repository.js';
+import { listActiveConnectionsOfUser } from './oauth-repository.js';
 
 const recordId = z.string().min(1).max(255);
 const fields = z.record(z.string().min(1).max(255), z.unknown()).refine((value) => Object.keys(value).length > 0, 'at least one field');
@@ -40,33 +43,24 @@ export function debriefRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKey
   router.post('/api/v1/debriefs', requireApiKey(deps.apiKeys, 'debriefs'), async (req, res) => {
     const { orgId } = principalOf(req);
     const request = parseOr400(debriefRequest, req.body, 'debrief');
-    const user = await deps.db.selectFrom('users').select('id').where('org_id', '=', orgId).where('id', '=', request.user_id).executeTakeFirst();
+    const user = await findUserInOrg(deps.db, orgId, request.user_id);
     if (!user) throw new ApiError('not_found', 'no such user in this organization');
-    const connections = await deps.db
-      .selectFrom('crm_connections')
-      .innerJoin('partners', 'partners.id', 'crm_connections.partner_id')
-      .select(['crm_connections.id', 'crm_connections.partner_id'])
-      .where('crm_connections.user_id', '=', user.id)
-      .where('crm_connections.active', '=', true)
-      .where('partners.suspended_at', 'is', null)
-      .execute();
+    const connections = await listActiveConnectionsOfUser(deps.db, user.id);
     const deliveries = connections.flatMap((connection) =>
       request.actions.map((action) => ({
-        idempotency_key: randomUUID(),
-        partner_id: connection.partner_id,
-        connection_id: connection.id,
-        user_id: user.id,
-        org_id: orgId,
+        idempotencyKey: randomUUID(),
+        orgId,
+        partnerId: connection.partner_id,
+        connectionId: connection.id,
+        userId: user.id,
         action: action.action,
-        payload: JSON.stringify(action),
-        partner_record_id: null,
-        error_event: null,
+        payload: action,
       })),
     );
-    if (deliveries.length > 0) await deps.db.insertInto('partner_deliveries').values(deliveries).execute();
-    await Promise.all(deliveries.map((delivery) => deps.workflows.startPartnerDelivery({ idempotencyKey: delivery.idempotency_key, retry: deps.retry })));
+    await insertPartnerDeliveries(deps.db, deliveries);
+    await Promise.all(deliveries.map((delivery) => deps.workflows.startPartnerDelivery({ idempotencyKey: delivery.idempotencyKey, retry: deps.retry })));
     res.status(202).json({
-      deliveries: deliveries.map((delivery) => ({ idempotency_key: delivery.idempotency_key, partner_id: delivery.partner_id, action: delivery.action })),
+      deliveries: deliveries.map((delivery) => ({ idempotency_key: delivery.idempotencyKey, partner_id: delivery.partnerId, action: delivery.action })),
     });
   });
   return router;

@@ -1,8 +1,8 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, type RetryPolicy } from '@temporalio/workflow';
-import type { Activities } from '../worker/activities.js';
+import type { PartnerActivities } from './activities.js';
 import type { PartnerDeliveryInput } from '../temporal/inputs.js';
 
-const { recordPartnerDeliveryFailed, recordPartnerDeliveryReplay } = proxyActivities<Activities>({
+const { recordPartnerDeliveryFailed, recordPartnerDeliveryReplay } = proxyActivities<PartnerActivities>({
   // Single-row writes.
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -28,7 +28,7 @@ export function partnerRetryPolicy({ attempts, firstRetryMs }: PartnerDeliveryIn
  */
 export async function partnerDeliveryWorkflow(input: PartnerDeliveryInput): Promise<{ partnerRecordId: string | null }> {
   const { idempotencyKey } = input;
-  const partner = proxyActivities<Activities>({
+  const partner = proxyActivities<PartnerActivities>({
     // The partner has 30 s to answer.
     startToCloseTimeout: '45 seconds',
     retry: partnerRetryPolicy(input.retry),

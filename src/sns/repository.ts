@@ -1,22 +1,22 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
-import type { SesNotification } from '../db/tables/lifecycle.js';
+import type { SnsMessageRow } from '../db/tables/sns-messages.js';
 
-/** Stores a verified notification once; false when its SNS message id was seen before. */
-export async function insertSesNotification(
+/** Stores a verified SNS message once; false when its SNS message id was seen before. */
+export async function insertSnsMessage(
   db: DbOrTrx,
-  notification: { snsMessageId: string; topicArn: string; eventType: string; sesMessageId: string | null; payload: unknown },
+  message: { snsMessageId: string; topicArn: string; eventType: string; sesMessageId: string | null; payload: unknown },
 ): Promise<boolean> {
   const result = await db
-    .insertInto('ses_notifications')
+    .insertInto('sns_messages')
     .values({
-      sns_message_id: notification.snsMessageId,
-      topic_arn: notification.topicArn,
-      event_type: notification.eventType,
-      ses_message_id: notification.sesMessageId,
+      sns_message_id: message.snsMessageId,
+      topic_arn: message.topicArn,
+      event_type: message.eventType,
+      ses_message_id: message.sesMessageId,
       org_id: null,
       email_id: null,
-      payload: JSON.stringify(notification.payload),
+      payload: JSON.stringify(message.payload),
       processed_at: null,
     })
     .onConflict((oc) => oc.column('sns_message_id').doNothing())
@@ -24,26 +24,24 @@ export async function insertSesNotification(
   return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
-export async function findSesNotification(db: DbOrTrx, snsMessageId: string): Promise<SesNotification | undefined> {
-  return db.selectFrom('ses_notifications').selectAll().where('sns_message_id', '=', snsMessageId).executeTakeFirst();
+export async function findSnsMessage(db: DbOrTrx, snsMessageId: string, options: { forUpdate?: boolean } = {}): Promise<SnsMessageRow | undefined> {
+  const query = db.selectFrom('sns_messages').selectAll().where('sns_message_id', '=', snsMessageId);
+  return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
 
-export async function markSesNotificationProcessed(
-  db: DbOrTrx,
-  snsMessageId: string,
-  match: { orgId: string; emailId: string } | undefined,
-): Promise<void> {
+/** Marks a message processed, with the email an SES event was about (if any). */
+export async function markSnsMessageProcessed(db: DbOrTrx, snsMessageId: string, match: { orgId: string; emailId: string } | undefined): Promise<void> {
   await db
-    .updateTable('ses_notifications')
+    .updateTable('sns_messages')
     .set({ processed_at: sql`now()`, org_id: match?.orgId ?? null, email_id: match?.emailId ?? null })
     .where('sns_message_id', '=', snsMessageId)
     .execute();
 }
 
-/** Notifications that matched no email Relay sent: kept, newest first, for operators. */
-export async function listUnmatchedSesNotifications(db: DbOrTrx, limit: number): Promise<SesNotification[]> {
+/** SES events that matched no email Relay sent: kept, newest first, for operators. */
+export async function listUnmatchedSnsMessages(db: DbOrTrx, limit: number): Promise<SnsMessageRow[]> {
   return db
-    .selectFrom('ses_notifications')
+    .selectFrom('sns_messages')
     .selectAll()
     .where('email_id', 'is', null)
     .where('processed_at', 'is not', null)

@@ -6,9 +6,7 @@ import type { Config } from '../config.js';
 type TemporalConfig = Config['temporal'] & { address: string };
 
 async function connectionOptions(config: TemporalConfig) {
-  const clientCert = config.tlsCertPath && config.tlsKeyPath
-    ? { crt: await readFile(config.tlsCertPath), key: await readFile(config.tlsKeyPath) }
-    : undefined;
+  const clientCert = config.tlsCertPath && config.tlsKeyPath ? { crt: await readFile(config.tlsCertPath), key: await readFile(config.tlsKeyPath) } : undefined;
   const tls = config.tls || clientCert || config.apiKey ? { clientCertPair: clientCert } : undefined;
   return {
     address: config.address,

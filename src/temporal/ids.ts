@@ -6,7 +6,8 @@ export const emailWorkflowId = (emailId: string): string => `email-${emailId}`;
 /** SES calls run on their own rate-limited task queue beside the workflow's. */
 export const sesTaskQueueFor = (taskQueue: string): string => `${taskQueue}-ses`;
 
-export const sesNotificationWorkflowId = (snsMessageId: string): string => `ses-event-${snsMessageId}`;
+export const sesEventWorkflowId = (snsMessageId: string): string => `ses-event-${snsMessageId}`;
+export const snsSubscriptionWorkflowId = (snsMessageId: string): string => `sns-subscription-${snsMessageId}`;
 
 /** A hand-run usage report (`relay billing run`). */
 export const dailyUsageWorkflowId = (date: string): string => `daily-usage-${date}`;
@@ -21,6 +22,7 @@ export const webhookDeliveryWorkflowId = (eventId: string, webhookId: string): s
 export const partnerDeliveryWorkflowId = (idempotencyKey: string): string => `partner-delivery-${idempotencyKey}`;
 
 export const channelMessageWorkflowId = (messageId: string): string => `channel-message-${messageId}`;
-export const dialpadCallWorkflowId = (callId: string): string => `dialpad-call-${callId}`;
+/** A call is its channel's: another tenant naming the same call id reaches a workflow of its own. */
+export const dialpadCallWorkflowId = (channelId: string, callId: string): string => `dialpad-call-${channelId}-${callId}`;
 export const commerceEventWorkflowId = (eventId: string): string => `commerce-event-${eventId}`;
 export const strandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;

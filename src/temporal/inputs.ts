@@ -13,9 +13,12 @@ export interface SendEmailInput extends ReplayMarker {
 
 export type SendEmailResult = { status: 'sent'; sesMessageId: string } | { status: 'suppressed' };
 
-export interface SesNotificationInput {
+export interface SesEventInput {
   snsMessageId: string;
-  type: 'Notification' | 'SubscriptionConfirmation';
+}
+
+export interface SnsSubscriptionInput {
+  snsMessageId: string;
 }
 
 export interface DailyUsageInput {
@@ -51,6 +54,7 @@ export interface ChannelMessageInput {
 
 export interface DialpadCallInput {
   orgId: string;
+  channelId: string;
   callId: string;
   /** How long a voicemail waits for its recording and transcription before going on without. */
   voicemailWaitMs: number;

@@ -8,11 +8,12 @@ import {
   emailWorkflowId,
   inboundWorkflowId,
   partnerDeliveryWorkflowId,
-  sesNotificationWorkflowId,
+  sesEventWorkflowId,
+  snsSubscriptionWorkflowId,
   webhookDeliveryWorkflowId,
   webhookEventWorkflowId,
 } from './ids.js';
-import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesNotificationInput } from './inputs.js';
+import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesEventInput } from './inputs.js';
 import { dialpadCallEventSignal, type DialpadCallEvent } from './signals.js';
 import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from './search-attributes.js';
@@ -21,7 +22,9 @@ export interface WorkflowStarter {
   /** Starts `email-<id>`; a workflow that runs or ran under that id counts as started (false: it already existed). */
   startSendEmail(input: SendEmailInput): Promise<boolean>;
   /** Starts `ses-event-<sns message id>`, at most once per SNS message. */
-  startSesNotification(input: SesNotificationInput): Promise<boolean>;
+  startSesEvent(input: SesEventInput): Promise<boolean>;
+  /** Starts `sns-subscription-<sns message id>`: confirms the subscription once. */
+  startSnsSubscriptionConfirmation(snsMessageId: string): Promise<boolean>;
   /** Starts `inbound-<id>`, at most once per stored inbound message. */
   startInbound(input: ProcessInboundInput): Promise<boolean>;
   /** Runs `inbound-<id>` again for an archived message (its earlier run has finished). */
@@ -50,13 +53,7 @@ export function createWorkflowStarter(
    * Workflow ids are idempotency keys: a second start of the same id, running or
    * finished, is success and does nothing (`relay replay` is the one way to run again).
    */
-  async function startOnce(
-    kind: string,
-    workflowType: string,
-    workflowId: string,
-    input: object,
-    attributes: SearchAttributePair[],
-  ): Promise<boolean> {
+  async function startOnce(kind: string, workflowType: string, workflowId: string, input: object, attributes: SearchAttributePair[]): Promise<boolean> {
     try {
       await client.workflow.start(workflowType, {
         taskQueue: options.taskQueue,
@@ -79,9 +76,11 @@ export function createWorkflowStarter(
         { key: RelayOrgId, value: input.orgId },
         { key: RelayMessageId, value: input.emailId },
       ]),
-    startSesNotification: (input) =>
-      startOnce('ses-event', 'processSesNotificationWorkflow', sesNotificationWorkflowId(input.snsMessageId), input, [
-        { key: RelayMessageId, value: input.snsMessageId },
+    startSesEvent: (input) =>
+      startOnce('ses-event', 'processSesEventWorkflow', sesEventWorkflowId(input.snsMessageId), input, [{ key: RelayMessageId, value: input.snsMessageId }]),
+    startSnsSubscriptionConfirmation: (snsMessageId) =>
+      startOnce('sns-subscription', 'confirmSnsSubscriptionWorkflow', snsSubscriptionWorkflowId(snsMessageId), { snsMessageId }, [
+        { key: RelayMessageId, value: snsMessageId },
       ]),
     startInbound: (input) =>
       startOnce('inbound', 'processInboundWorkflow', inboundWorkflowId(input.inboundId), input, [{ key: RelayMessageId, value: input.inboundId }]),
@@ -109,7 +108,7 @@ export function createWorkflowStarter(
     signalDialpadCall: async (input, event) => {
       await client.workflow.signalWithStart('dialpadCallWorkflow', {
         taskQueue: options.taskQueue,
-        workflowId: dialpadCallWorkflowId(input.callId),
+        workflowId: dialpadCallWorkflowId(input.channelId, input.callId),
         args: [input],
         signal: dialpadCallEventSignal,
         signalArgs: [event],
@@ -124,7 +123,8 @@ export function createWorkflowStarter(
       startOnce('partner-delivery', 'partnerDeliveryWorkflow', partnerDeliveryWorkflowId(input.idempotencyKey), input, [
         { key: RelayMessageId, value: input.idempotencyKey },
       ]),
-    startWebhookFanOut: (eventId) => startOnce('webhook-event', 'fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
+    startWebhookFanOut: (eventId) =>
+      startOnce('webhook-event', 'fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
     runWebhookTest: (deliveryId) =>
       client.workflow.execute('deliverWebhookWorkflow', {
         taskQueue: options.taskQueue,

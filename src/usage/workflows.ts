@@ -1,9 +1,9 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../worker/activities.js';
+import type { UsageActivities } from './activities.js';
 import type { DailyUsageInput } from '../temporal/inputs.js';
 import { TemporalScheduledStartTime } from '../temporal/search-attributes.js';
 
-const { countDailyUsage, reportUsageToBooks } = proxyActivities<Activities>({
+const { countDailyUsage, reportUsageToBooks } = proxyActivities<UsageActivities>({
   // One aggregate query or one POST to Books.
   startToCloseTimeout: '1 minute',
   // Billing must arrive: Books being down is retried for two days, backing off to hourly.

@@ -70,7 +70,15 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
         error = describeFailure(failure);
       }
       const succeeded = error === null;
-      await recordDeliveryAttempt(db, { deliveryId, attempt, httpStatus: status, durationMs: performance.now() - started, responseExcerpt: excerpt, error, succeeded });
+      await recordDeliveryAttempt(db, {
+        deliveryId,
+        attempt,
+        httpStatus: status,
+        durationMs: performance.now() - started,
+        responseExcerpt: excerpt,
+        error,
+        succeeded,
+      });
       logger.info({ orgId: delivery.org_id, deliveryId, attempt, status, error }, 'webhook delivery attempt');
       return { outcome: succeeded ? 'succeeded' : 'failed', status, error };
     },
@@ -81,3 +89,5 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
     },
   };
 }
+
+export type WebhookActivities = ReturnType<typeof createWebhookActivities>;

@@ -4,14 +4,21 @@ import type { DbOrTrx } from '../db/database.js';
 import type { Webhook, WebhookEventType, WebhookPayload } from '../db/tables/webhooks.js';
 import { isUuid } from '../db/uuid.js';
 
-
 export async function createWebhook(
   db: DbOrTrx,
   webhook: { orgId: string; url: string; events: WebhookEventType[]; secretSealed: Buffer | null; enabled: boolean },
 ): Promise<Webhook> {
   return db
     .insertInto('webhooks')
-    .values({ id: randomUUID(), org_id: webhook.orgId, url: webhook.url, events: webhook.events, secret_sealed: webhook.secretSealed, enabled: webhook.enabled, failed_at: null })
+    .values({
+      id: randomUUID(),
+      org_id: webhook.orgId,
+      url: webhook.url,
+      events: webhook.events,
+      secret_sealed: webhook.secretSealed,
+      enabled: webhook.enabled,
+      failed_at: null,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -90,6 +97,16 @@ export async function planDeliveries(db: DbOrTrx, eventId: string): Promise<{ de
   return rows.map((row) => ({ deliveryId: row.id, webhookId: row.webhook_id }));
 }
 
+/** One delivery of an event to one webhook, outside the fan-out (the dashboard's test send). */
+export async function insertDelivery(db: DbOrTrx, orgId: string, delivery: { webhookId: string; eventId: string }): Promise<string> {
+  const row = await db
+    .insertInto('webhook_deliveries')
+    .values({ id: randomUUID(), org_id: orgId, webhook_id: delivery.webhookId, event_id: delivery.eventId })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
 export async function getDelivery(db: DbOrTrx, deliveryId: string) {
   if (!isUuid(deliveryId)) return undefined;
   return db
@@ -115,7 +132,15 @@ export async function getDelivery(db: DbOrTrx, deliveryId: string) {
 
 export async function recordDeliveryAttempt(
   db: DbOrTrx,
-  attempt: { deliveryId: string; attempt: number; httpStatus: number | null; durationMs: number; responseExcerpt: string | null; error: string | null; succeeded: boolean },
+  attempt: {
+    deliveryId: string;
+    attempt: number;
+    httpStatus: number | null;
+    durationMs: number;
+    responseExcerpt: string | null;
+    error: string | null;
+    succeeded: boolean;
+  },
 ): Promise<void> {
   await db
     .insertInto('webhook_delivery_attempts')
@@ -155,14 +180,30 @@ export async function listDeliveries(db: DbOrTrx, orgId: string, webhookId: stri
   const deliveries = await db
     .selectFrom('webhook_deliveries')
     .innerJoin('webhook_events', 'webhook_events.id', 'webhook_deliveries.event_id')
-    .select(['webhook_deliveries.id', 'webhook_deliveries.status', 'webhook_deliveries.attempts', 'webhook_deliveries.event_id', 'webhook_events.type', 'webhook_deliveries.created_at'])
+    .select([
+      'webhook_deliveries.id',
+      'webhook_deliveries.status',
+      'webhook_deliveries.attempts',
+      'webhook_deliveries.event_id',
+      'webhook_events.type',
+      'webhook_deliveries.created_at',
+    ])
     .where('webhook_deliveries.org_id', '=', orgId)
     .where('webhook_deliveries.webhook_id', '=', webhookId)
     .orderBy('webhook_deliveries.created_at', 'desc')
     .limit(limit)
     .execute();
   const attempts = deliveries.length
-    ? await db.selectFrom('webhook_delivery_attempts').selectAll().where('delivery_id', 'in', deliveries.map((d) => d.id)).orderBy('attempt').execute()
+    ? await db
+        .selectFrom('webhook_delivery_attempts')
+        .selectAll()
+        .where(
+          'delivery_id',
+          'in',
+          deliveries.map((d) => d.id),
+        )
+        .orderBy('attempt')
+        .execute()
     : [];
   return deliveries.map((delivery) => ({ ...delivery, attempts_log: attempts.filter((attempt) => attempt.delivery_id === delivery.id) }));
 }
@@ -170,6 +211,23 @@ export async function listDeliveries(db: DbOrTrx, orgId: string, webhookId: stri
 export async function findDeliveryForOrg(db: DbOrTrx, orgId: string, deliveryId: string) {
   if (!isUuid(deliveryId)) return undefined;
   return db.selectFrom('webhook_deliveries').selectAll().where('org_id', '=', orgId).where('id', '=', deliveryId).executeTakeFirst();
+}
+
+/** The first attempt at one of the organization's deliveries, if it was attempted. */
+export async function findFirstDeliveryAttempt(db: DbOrTrx, orgId: string, deliveryId: string) {
+  return db
+    .selectFrom('webhook_delivery_attempts')
+    .innerJoin('webhook_deliveries', 'webhook_deliveries.id', 'webhook_delivery_attempts.delivery_id')
+    .selectAll('webhook_delivery_attempts')
+    .where('webhook_deliveries.org_id', '=', orgId)
+    .where('webhook_delivery_attempts.delivery_id', '=', deliveryId)
+    .orderBy('webhook_delivery_attempts.attempt')
+    .executeTakeFirst();
+}
+
+/** A replayed delivery is pending again until its new run records an outcome. */
+export async function reopenDelivery(db: DbOrTrx, orgId: string, deliveryId: string): Promise<void> {
+  await db.updateTable('webhook_deliveries').set({ status: 'pending' }).where('org_id', '=', orgId).where('id', '=', deliveryId).execute();
 }
 
 export async function findWebhookEventIdsBySource(db: DbOrTrx, orgId: string, sourceId: string): Promise<string[]> {

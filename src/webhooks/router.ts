@@ -5,10 +5,13 @@ import {
   createWebhook,
   deleteWebhook,
   findDeliveryForOrg,
+  findFirstDeliveryAttempt,
   findWebhook,
+  insertDelivery,
   insertWebhookEvents,
   listDeliveries,
   listWebhooks,
+  reopenDelivery,
   updateWebhook,
 } from './repository.js';
 import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type Webhook } from '../db/tables/webhooks.js';
@@ -29,7 +32,11 @@ export interface WebhookRouterDeps {
 const read = scopedProcedure('webhooks', 'Viewer');
 const manage = scopedProcedure('webhooks', 'Admin');
 
-const events = z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYPES.length).transform((list) => [...new Set(list)]);
+const events = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES))
+  .min(1)
+  .max(WEBHOOK_EVENT_TYPES.length)
+  .transform((list) => [...new Set(list)]);
 const secret = z.string().min(16, 'at least 16 characters').max(256);
 const id = z.uuid();
 
@@ -60,7 +67,8 @@ function seal(box: SecretBox, value: string): Buffer {
   try {
     return box.seal(value);
   } catch (error) {
-    if (error instanceof EncryptionUnavailable) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'webhook secrets need RELAY_ENCRYPTION_KEY on the server' });
+    if (error instanceof EncryptionUnavailable)
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'webhook secrets need RELAY_ENCRYPTION_KEY on the server' });
     throw error;
   }
 }
@@ -69,65 +77,69 @@ const notFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'no such webh
 
 export function createWebhooksRouter(deps: WebhookRouterDeps) {
   return t.router({
-  list: read.query(async ({ ctx }) => (await listWebhooks(deps.db, ctx.orgId)).map(view)),
+    list: read.query(async ({ ctx }) => (await listWebhooks(deps.db, ctx.orgId)).map(view)),
 
-  create: manage
-    .input(z.strictObject({ url: z.string().max(2048), events, secret: secret.optional(), enabled: z.boolean().default(true) }))
-    .mutation(async ({ ctx, input }) => {
-      const url = await safeUrl(input.url, deps.urlPolicy);
-      const webhook = await createWebhook(deps.db, {
-        orgId: ctx.orgId,
-        url,
-        events: input.events,
-        secretSealed: input.secret ? seal(deps.secretBox, input.secret) : null,
-        enabled: input.enabled,
-      });
-      return view(webhook);
+    create: manage
+      .input(z.strictObject({ url: z.string().max(2048), events, secret: secret.optional(), enabled: z.boolean().default(true) }))
+      .mutation(async ({ ctx, input }) => {
+        const url = await safeUrl(input.url, deps.urlPolicy);
+        const webhook = await createWebhook(deps.db, {
+          orgId: ctx.orgId,
+          url,
+          events: input.events,
+          secretSealed: input.secret ? seal(deps.secretBox, input.secret) : null,
+          enabled: input.enabled,
+        });
+        return view(webhook);
+      }),
+
+    update: manage
+      .input(
+        z.strictObject({
+          id,
+          url: z.string().max(2048).optional(),
+          events: events.optional(),
+          secret: secret.nullable().optional(),
+          enabled: z.boolean().optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+        const url = input.url === undefined ? undefined : await safeUrl(input.url, deps.urlPolicy);
+        const secretSealed = input.secret === undefined ? undefined : input.secret === null ? null : seal(deps.secretBox, input.secret);
+        const webhook = await updateWebhook(deps.db, ctx.orgId, input.id, { url, events: input.events, secretSealed, enabled: input.enabled });
+        if (!webhook) throw notFound();
+        return view(webhook);
+      }),
+
+    delete: manage.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
+      if (!(await deleteWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+      return { id: input.id, deleted: true };
     }),
 
-  update: manage
-    .input(z.strictObject({ id, url: z.string().max(2048).optional(), events: events.optional(), secret: secret.nullable().optional(), enabled: z.boolean().optional() }))
-    .mutation(async ({ ctx, input }) => {
-      if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
-      const url = input.url === undefined ? undefined : await safeUrl(input.url, deps.urlPolicy);
-      const secretSealed = input.secret === undefined ? undefined : input.secret === null ? null : seal(deps.secretBox, input.secret);
-      const webhook = await updateWebhook(deps.db, ctx.orgId, input.id, { url, events: input.events, secretSealed, enabled: input.enabled });
+    /** Sends one signed `webhook.test` event now and answers with what the endpoint said. */
+    test: manage.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
+      const { db, workflows } = deps;
+      const webhook = await findWebhook(db, ctx.orgId, input.id);
       if (!webhook) throw notFound();
-      return view(webhook);
+      const [eventId] = await insertWebhookEvents(db, ctx.orgId, [
+        { type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } },
+      ]);
+      const deliveryId = await insertDelivery(db, ctx.orgId, { webhookId: webhook.id, eventId: eventId! });
+      await workflows.runWebhookTest(deliveryId);
+      const attempt = await findFirstDeliveryAttempt(db, ctx.orgId, deliveryId);
+      return {
+        success: attempt !== undefined && attempt.error === null,
+        eventId,
+        deliveryId,
+        status: attempt?.http_status ?? null,
+        durationMs: attempt?.duration_ms ?? null,
+        error: attempt?.error ?? (attempt ? null : 'the webhook is disabled'),
+      };
     }),
 
-  delete: manage.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
-    if (!(await deleteWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
-    return { id: input.id, deleted: true };
-  }),
-
-  /** Sends one signed `webhook.test` event now and answers with what the endpoint said. */
-  test: manage.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
-    const { db, workflows } = deps;
-    const webhook = await findWebhook(db, ctx.orgId, input.id);
-    if (!webhook) throw notFound();
-    const [eventId] = await insertWebhookEvents(db, ctx.orgId, [{ type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } }]);
-    const delivery = await db
-      .insertInto('webhook_deliveries')
-      .values({ id: crypto.randomUUID(), org_id: ctx.orgId, webhook_id: webhook.id, event_id: eventId! })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await workflows.runWebhookTest(delivery.id);
-    const attempt = await db.selectFrom('webhook_delivery_attempts').selectAll().where('delivery_id', '=', delivery.id).executeTakeFirst();
-    return {
-      success: attempt !== undefined && attempt.error === null,
-      eventId,
-      deliveryId: delivery.id,
-      status: attempt?.http_status ?? null,
-      durationMs: attempt?.duration_ms ?? null,
-      error: attempt?.error ?? (attempt ? null : 'the webhook is disabled'),
-    };
-  }),
-
-  /** The delivery log: each delivery with every attempt (time, HTTP status, duration, response or error). */
-  deliveries: read
-    .input(z.strictObject({ id, limit: z.number().int().min(1).max(100).default(25) }))
-    .query(async ({ ctx, input }) => {
+    /** The delivery log: each delivery with every attempt (time, HTTP status, duration, response or error). */
+    deliveries: read.input(z.strictObject({ id, limit: z.number().int().min(1).max(100).default(25) })).query(async ({ ctx, input }) => {
       if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
       const rows = await listDeliveries(deps.db, ctx.orgId, input.id, input.limit);
       return rows.map((delivery) => ({
@@ -147,19 +159,20 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
       }));
     }),
 
-  /** Sends a failed delivery again, with the same event id and body. */
-  replay: manage.input(z.strictObject({ deliveryId: id })).mutation(async ({ ctx, input }) => {
-    const delivery = await findDeliveryForOrg(deps.db, ctx.orgId, input.deliveryId);
-    if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
-    if (delivery.status !== 'failed') throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed deliveries are replayed` });
-    try {
-      await deps.workflows.replayWebhookDelivery({ deliveryId: delivery.id, eventId: delivery.event_id, webhookId: delivery.webhook_id });
-    } catch (error) {
-      if (error instanceof ReplayRefused) throw new TRPCError({ code: 'CONFLICT', message: error.message });
-      throw error;
-    }
-    await deps.db.updateTable('webhook_deliveries').set({ status: 'pending' }).where('id', '=', delivery.id).execute();
-    return { deliveryId: delivery.id, status: 'pending' };
-  }),
-});
+    /** Sends a failed delivery again, with the same event id and body. */
+    replay: manage.input(z.strictObject({ deliveryId: id })).mutation(async ({ ctx, input }) => {
+      const delivery = await findDeliveryForOrg(deps.db, ctx.orgId, input.deliveryId);
+      if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
+      if (delivery.status !== 'failed')
+        throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed deliveries are replayed` });
+      try {
+        await deps.workflows.replayWebhookDelivery({ deliveryId: delivery.id, eventId: delivery.event_id, webhookId: delivery.webhook_id });
+      } catch (error) {
+        if (error instanceof ReplayRefused) throw new TRPCError({ code: 'CONFLICT', message: error.message });
+        throw error;
+      }
+      await reopenDelivery(deps.db, ctx.orgId, delivery.id);
+      return { deliveryId: delivery.id, status: 'pending' };
+    }),
+  });
 }

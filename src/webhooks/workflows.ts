@@ -1,10 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, proxyActivities, sleep, startChild } from '@temporalio/workflow';
-import type { Activities } from '../worker/activities.js';
+import type { WebhookActivities } from './activities.js';
 import { webhookDeliveryWorkflowId, webhookEventWorkflowId } from '../temporal/ids.js';
 import type { DeliverWebhookInput, FanOutWebhookEventInput } from '../temporal/inputs.js';
 
-const { planWebhookDeliveries, attemptWebhookDelivery, failWebhookDelivery } = proxyActivities<Activities>({
+const { planWebhookDeliveries, attemptWebhookDelivery, failWebhookDelivery } = proxyActivities<WebhookActivities>({
   // The receiver has 30 s; the rest is database work.
   startToCloseTimeout: '45 seconds',
   // Only Relay's own trouble (database, a lost worker) is retried here; the receiver's

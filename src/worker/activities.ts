@@ -3,19 +3,27 @@ import { createChannelActivities, type ChannelActivityDeps } from '../channels/a
 import { createCommerceActivities, type CommerceActivityDeps } from '../commerce/activities.js';
 import { createEmailActivities, type EmailActivityDeps } from '../emails/activities.js';
 import { createInboundActivities, type InboundActivityDeps } from '../inbound/activities.js';
-import { createSesEventActivities, type SesEventActivityDeps } from '../emails/ses-event-activities.js';
 import { createPartnerActivities, type PartnerActivityDeps } from '../partners/activities.js';
+import { createSnsActivities, type SnsActivityDeps } from '../sns/activities.js';
 import { createUsageActivities, type UsageActivityDeps } from '../usage/activities.js';
 import { createWebhookActivities, type WebhookActivityDeps } from '../webhooks/activities.js';
 
-export type ActivityDeps = EmailActivityDeps & BusActivityDeps & SesEventActivityDeps & UsageActivityDeps & InboundActivityDeps & WebhookActivityDeps & PartnerActivityDeps & ChannelActivityDeps & CommerceActivityDeps;
+export type ActivityDeps = EmailActivityDeps &
+  BusActivityDeps &
+  SnsActivityDeps &
+  UsageActivityDeps &
+  InboundActivityDeps &
+  WebhookActivityDeps &
+  PartnerActivityDeps &
+  ChannelActivityDeps &
+  CommerceActivityDeps;
 
-/** Every activity, built from injected dependencies; only the worker builds the real ones. */
+/** Every activity of every capability, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createEmailActivities(deps),
     ...createBusActivities(deps),
-    ...createSesEventActivities(deps),
+    ...createSnsActivities(deps),
     ...createUsageActivities(deps),
     ...createInboundActivities(deps),
     ...createWebhookActivities(deps),
@@ -26,6 +34,3 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-
-/** The activities that run on the rate-limited SES task queue. */
-export const SES_ACTIVITY_NAMES = ['sendEmailViaSes'] as const satisfies readonly (keyof Activities)[];

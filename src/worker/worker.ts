@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { SES_ACTIVITY_NAMES, type Activities } from './activities.js';
+import { SES_ACTIVITY_NAMES } from '../emails/activities.js';
+import type { Activities } from './activities.js';
 import { sesTaskQueueFor } from '../temporal/ids.js';
 
 export interface RelayWorkerOptions {
@@ -29,16 +30,13 @@ export function workflowsPath(): string {
 export async function createRelayWorkers(options: RelayWorkerOptions): Promise<Worker[]> {
   const { connection, namespace, taskQueue, activities } = options;
   const sesActivityNames = new Set<string>(SES_ACTIVITY_NAMES);
-  const pick = (keep: (name: string) => boolean) =>
-    Object.fromEntries(Object.entries(activities).filter(([name]) => keep(name)));
+  const pick = (keep: (name: string) => boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => keep(name)));
 
   const main = await Worker.create({
     connection,
     namespace,
     taskQueue,
-    ...(options.workflowBundlePath
-      ? { workflowBundle: { codePath: options.workflowBundlePath } }
-      : { workflowsPath: workflowsPath() }),
+    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: workflowsPath() }),
     activities: pick((name) => !sesActivityNames.has(name)),
   });
   const ses = await Worker.create({

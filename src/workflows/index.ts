@@ -1,8 +1,10 @@
-// Every workflow the Relay worker runs. Deterministic code only: no I/O, no Node APIs.
-export { sendEmailWorkflow, startStrandedEmailsWorkflow } from '../emails/workflows.js';
-export { processSesNotificationWorkflow } from '../emails/ses-event-workflows.js';
-export { reportDailyUsageWorkflow } from '../usage/workflows.js';
-export { processInboundWorkflow } from '../inbound/workflows.js';
-export { deliverWebhookWorkflow, fanOutWebhookEventWorkflow } from '../webhooks/workflows.js';
-export { partnerDeliveryWorkflow } from '../partners/workflows.js';
-export { channelMessageWorkflow, commerceEventWorkflow, dialpadCallWorkflow } from '../channels/workflows.js';
+// The worker's workflow bundle: every capability's workflows. Deterministic code only.
+export * from '../bus/workflows.js';
+export * from '../channels/workflows.js';
+export * from '../commerce/workflows.js';
+export * from '../emails/workflows.js';
+export * from '../inbound/workflows.js';
+export * from '../partners/workflows.js';
+export * from '../sns/workflows.js';
+export * from '../usage/workflows.js';
+export * from '../webhooks/workflows.js';

@@ -55,7 +55,14 @@ const workflows = {
 };
 
 function activitiesWith(ses: SesSender) {
-  return createEmailActivities({ db, ses, logger: createLogger({ level: 'silent' }), metrics: createMetrics(), workflows });
+  return createEmailActivities({
+    db,
+    ses,
+    logger: createLogger({ level: 'silent' }),
+    metrics: createMetrics(),
+    workflows,
+    bounceAlert: { threshold: 0.05, windowHours: 24, minSends: 100 },
+  });
 }
 
 describe('startStrandedEmails', () => {
@@ -82,7 +89,18 @@ describe('sendEmailViaSes with suppressed recipients', () => {
     await insertEmail(db, {
       id: emailId,
       orgId,
-      content: { from: 'a@example.com', to: ['Gone <gone@example.org>', 'kept@example.org'], cc: [], bcc: [], reply_to: [], subject: 's', html: null, text: 't', headers: {}, attachments: [] },
+      content: {
+        from: 'a@example.com',
+        to: ['Gone <gone@example.org>', 'kept@example.org'],
+        cc: [],
+        bcc: [],
+        reply_to: [],
+        subject: 's',
+        html: null,
+        text: 't',
+        headers: {},
+        attachments: [],
+      },
       tags: {},
       metadata: {},
     });
@@ -91,7 +109,11 @@ describe('sendEmailViaSes with suppressed recipients', () => {
 
     expect(ses.sent[0]?.content.to).toEqual(['kept@example.org']);
     const events = await listEmailEvents(db, orgId, emailId);
-    expect(events.map((event) => [event.type, event.recipient])).toEqual([['queued', null], ['suppressed', 'gone@example.org'], ['sent', null]]);
+    expect(events.map((event) => [event.type, event.recipient])).toEqual([
+      ['queued', null],
+      ['suppressed', 'gone@example.org'],
+      ['sent', null],
+    ]);
     expect(events[1]?.detail).toMatchObject({ reason: 'hard_bounce' });
   });
 
@@ -101,7 +123,18 @@ describe('sendEmailViaSes with suppressed recipients', () => {
     await insertEmail(db, {
       id: emailId,
       orgId,
-      content: { from: 'a@example.com', to: ['blocked@example.org'], cc: [], bcc: [], reply_to: [], subject: 's', html: null, text: 't', headers: {}, attachments: [] },
+      content: {
+        from: 'a@example.com',
+        to: ['blocked@example.org'],
+        cc: [],
+        bcc: [],
+        reply_to: [],
+        subject: 's',
+        html: null,
+        text: 't',
+        headers: {},
+        attachments: [],
+      },
       tags: {},
       metadata: {},
     });

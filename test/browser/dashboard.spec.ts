@@ -94,7 +94,13 @@ test('a Viewer sees no create button, and a mutation forged from their session i
   expect(await webhookCount(db, organization.id)).toBe(0);
 });
 
-test('a cross-site form post riding the session cookie, without the CSRF header, is refused and changes nothing', async ({ page, signIn, organization, db, baseURL }) => {
+test('a cross-site form post riding the session cookie, without the CSRF header, is refused and changes nothing', async ({
+  page,
+  signIn,
+  organization,
+  db,
+  baseURL,
+}) => {
   await signIn('Admin');
   // Another origin on the same site (another port of 127.0.0.1), as a sibling subdomain would
   // be: SameSite=Lax lets the cookie through, so only the CSRF check stands in the way.
@@ -161,7 +167,9 @@ test('a new user reaches the RelayIt consent screen through the development Hub'
   // The partner's callback is answered here: the test sends nothing off this machine.
   await page.route('https://mycrm.example/**', (route) => route.fulfill({ status: 200, body: 'MyCRM callback' }));
 
-  await page.goto(`/api/oauth/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: 'https://mycrm.example/oauth/callback', state: 'st-42', scope: 'default', response_type: 'code' })}`);
+  await page.goto(
+    `/api/oauth/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: 'https://mycrm.example/oauth/callback', state: 'st-42', scope: 'default', response_type: 'code' })}`,
+  );
   await expect(page.getByRole('heading', { name: 'Hub: sign in to Relay' })).toBeVisible();
   await page.getByLabel('Organization').selectOption({ label: organization.name });
   await page.getByRole('radio', { name: 'Grace Hopper' }).check();

@@ -31,7 +31,10 @@ test('screenshots of the sign-in, the shell and the Webhooks page', async ({ pag
     await page.screenshot(shot('webhooks-secret-once'));
     await page.getByRole('button', { name: 'I have stored it' }).click();
 
-    await page.getByRole('row', { name: /relay-events/ }).getByRole('button', { name: 'Send test' }).click();
+    await page
+      .getByRole('row', { name: /relay-events/ })
+      .getByRole('button', { name: 'Send test' })
+      .click();
     await expect(page.getByText('Test delivered')).toBeVisible();
     await page.getByRole('button', { name: 'Attempts (1)' }).click();
     await expect(page.getByRole('table', { name: 'Attempts' })).toBeVisible();

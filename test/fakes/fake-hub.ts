@@ -41,7 +41,14 @@ export class FakeHub extends RecordingServer {
   issueJti(user: { hubUserId: string; orgId: string; email?: string; role?: string }): { jti: string; sid: string } {
     const jti = randomBytes(16).toString('hex');
     const sid = `sess-${randomBytes(6).toString('hex')}`;
-    this.jtis.set(jti, { sub: user.hubUserId, sid, org_id: user.orgId, email: user.email ?? `${user.hubUserId}@acme.example`, name: 'Pat Seller', ...(user.role ? { role: user.role } : {}) });
+    this.jtis.set(jti, {
+      sub: user.hubUserId,
+      sid,
+      org_id: user.orgId,
+      email: user.email ?? `${user.hubUserId}@acme.example`,
+      name: 'Pat Seller',
+      ...(user.role ? { role: user.role } : {}),
+    });
     return { jti, sid };
   }
 }

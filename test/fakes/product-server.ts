@@ -23,8 +23,6 @@ export class ProductFake extends RecordingServer {
 
   /** The requests answered 2xx, bodies parsed. */
   accepted<T = any>(): { headers: RecordedRequest['headers']; body: T }[] {
-    return this.answered
-      .filter((entry) => entry.status < 300)
-      .map((entry) => ({ headers: entry.request.headers, body: JSON.parse(entry.request.body) as T }));
+    return this.answered.filter((entry) => entry.status < 300).map((entry) => ({ headers: entry.request.headers, body: JSON.parse(entry.request.body) as T }));
   }
 }

@@ -47,9 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietLogger }),
   ] as const);
   const stopAll = async () => {
-    await Promise.allSettled(
-      started.flatMap((result) => (result.status === 'fulfilled' && 'stop' in result.value ? [result.value.stop()] : [])),
-    );
+    await Promise.allSettled(started.flatMap((result) => (result.status === 'fulfilled' && 'stop' in result.value ? [result.value.stop()] : [])));
     await rm(scratch, { recursive: true, force: true });
   };
   const failed = started.find((result) => result.status === 'rejected');

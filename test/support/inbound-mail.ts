@@ -2,7 +2,16 @@ import { createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from '
 
 /** Raw MIME messages written for the tests, one per case the classifier and threader must handle. */
 export const mime = {
-  plain(o: { from: string; to: string; subject: string; text: string; messageId?: string; inReplyTo?: string; references?: string[]; extraHeaders?: string[] }) {
+  plain(o: {
+    from: string;
+    to: string;
+    subject: string;
+    text: string;
+    messageId?: string;
+    inReplyTo?: string;
+    references?: string[];
+    extraHeaders?: string[];
+  }) {
     return [
       `From: ${o.from}`,
       `To: ${o.to}`,
@@ -57,7 +66,7 @@ export const mime = {
       '',
     ].join('\r\n');
   },
-  deliveryStatus(o: { to: string; failedRecipient: string; originalMessageId: string }) {
+  deliveryStatus(o: { to: string; failedRecipients: string[]; originalMessageId: string }) {
     const boundary = `r-${randomBytes(6).toString('hex')}`;
     return [
       'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>',
@@ -77,10 +86,13 @@ export const mime = {
       '',
       'Reporting-MTA: dns; mx.example.org',
       '',
-      `Final-Recipient: rfc822; ${o.failedRecipient}`,
-      'Action: failed',
-      'Status: 5.1.1',
-      'Diagnostic-Code: smtp; 550 5.1.1 user unknown',
+      ...o.failedRecipients.flatMap((recipient) => [
+        `Final-Recipient: rfc822; ${recipient}`,
+        'Action: failed',
+        'Status: 5.1.1',
+        'Diagnostic-Code: smtp; 550 5.1.1 user unknown',
+        '',
+      ]),
       `--${boundary}`,
       'Content-Type: text/rfc822-headers',
       '',
@@ -110,7 +122,13 @@ export async function multipart(fields: Record<string, string>, files: { field: 
 
 /** Mailgun's route-forward fields, signed as Mailgun signs: HMAC-SHA256(key, timestamp + token). */
 export function mailgunSignature(signingKey: string, timestamp = String(Math.floor(Date.now() / 1000)), token = randomBytes(25).toString('hex')) {
-  return { timestamp, token, signature: createHmac('sha256', signingKey).update(timestamp + token).digest('hex') };
+  return {
+    timestamp,
+    token,
+    signature: createHmac('sha256', signingKey)
+      .update(timestamp + token)
+      .digest('hex'),
+  };
 }
 
 /** A P-256 key pair as SendGrid's signed webhooks use; the public key in the PEM SendGrid's verifier reads. */

@@ -12,10 +12,25 @@ export const CERT_URL = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationS
 export function makeSigningCertificate(): { key: string; certificate: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sns-cert-'));
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=sns.amazonaws.com',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=sns.amazonaws.com',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), certificate: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -61,7 +76,17 @@ export const sesEvents = {
     };
   },
   delivery(mail: object, recipients: string[]) {
-    return { eventType: 'Delivery', mail, delivery: { timestamp: new Date().toISOString(), processingTimeMillis: 512, recipients, smtpResponse: '250 2.6.0 Message received', reportingMTA: 'a8-70.smtp-out.amazonses.com' } };
+    return {
+      eventType: 'Delivery',
+      mail,
+      delivery: {
+        timestamp: new Date().toISOString(),
+        processingTimeMillis: 512,
+        recipients,
+        smtpResponse: '250 2.6.0 Message received',
+        reportingMTA: 'a8-70.smtp-out.amazonses.com',
+      },
+    };
   },
   bounce(mail: object, recipients: string[], bounceType = 'Permanent', bounceSubType = 'General') {
     return {
@@ -70,7 +95,12 @@ export const sesEvents = {
       bounce: {
         bounceType,
         bounceSubType,
-        bouncedRecipients: recipients.map((emailAddress) => ({ emailAddress, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' })),
+        bouncedRecipients: recipients.map((emailAddress) => ({
+          emailAddress,
+          action: 'failed',
+          status: '5.1.1',
+          diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+        })),
         timestamp: new Date().toISOString(),
         feedbackId: randomUUID(),
         reportingMTA: 'dsn; e226-55.smtp-out.amazonses.com',

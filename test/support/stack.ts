@@ -98,7 +98,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const temporal = { ...config.temporal, address: env.TEMPORAL_ADDRESS };
   const client = await connectClient(temporal);
   const connection: NativeConnection = await connectWorker(temporal);
-  const api = await startApiServer({ config, db, temporal: client, logger, metrics, fetchSnsCertificate: options.fetchSnsCertificate, webAppDir: options.webAppDir });
+  const api = await startApiServer({
+    config,
+    db,
+    temporal: client,
+    logger,
+    metrics,
+    fetchSnsCertificate: options.fetchSnsCertificate,
+    webAppDir: options.webAppDir,
+  });
 
   let worker: RunningWorker | undefined;
   const stack: Stack = {

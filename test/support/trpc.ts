@@ -6,7 +6,11 @@ export async function trpc(baseUrl: string, key: string | undefined, procedure: 
   const path = isQuery
     ? `/api/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`
     : `/api/trpc/${procedure}`;
-  const response = await call(baseUrl, path, isQuery ? { key } : { key, method: 'POST', rawBody: JSON.stringify({ json: input }), headers: { 'content-type': 'application/json' } });
+  const response = await call(
+    baseUrl,
+    path,
+    isQuery ? { key } : { key, method: 'POST', rawBody: JSON.stringify({ json: input }), headers: { 'content-type': 'application/json' } },
+  );
   return {
     status: response.status,
     data: response.body?.result?.data?.json,

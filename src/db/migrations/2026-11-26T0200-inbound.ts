@@ -17,11 +17,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('provider', 'text', (col) => col.notNull().check(sql`provider in ('mailgun','sendgrid','postmark','cloudmailin','ses','resend')`))
     .addColumn('provider_message_id', 'text', (col) => col.notNull())
     .addColumn('status', 'text', (col) =>
-      col.notNull().defaultTo('received').check(sql`status in ('received','routed','threaded','archived','ignored')`),
+      col
+        .notNull()
+        .defaultTo('received')
+        .check(sql`status in ('received','routed','threaded','archived','ignored')`),
     )
-    .addColumn('classification', 'text', (col) =>
-      col.check(sql`classification in ('inbound','bounce','outbound_copy','auto_reply','dialpad_voicemail')`),
-    )
+    .addColumn('classification', 'text', (col) => col.check(sql`classification in ('inbound','bounce','outbound_copy','auto_reply','dialpad_voicemail')`))
     .addColumn('route', 'text')
     .addColumn('archive_reason', 'text')
     .addColumn('content_type', 'text', (col) => col.notNull())
@@ -92,8 +93,18 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('org_id', 'uuid', (col) => col.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('number', 'integer', (col) => col.notNull())
     .addColumn('subject', 'text', (col) => col.notNull())
-    .addColumn('status', 'text', (col) => col.notNull().defaultTo('open').check(sql`status in ('open','pending','resolved','closed')`))
-    .addColumn('priority', 'text', (col) => col.notNull().defaultTo('normal').check(sql`priority in ('low','normal','high','urgent')`))
+    .addColumn('status', 'text', (col) =>
+      col
+        .notNull()
+        .defaultTo('open')
+        .check(sql`status in ('open','pending','resolved','closed')`),
+    )
+    .addColumn('priority', 'text', (col) =>
+      col
+        .notNull()
+        .defaultTo('normal')
+        .check(sql`priority in ('low','normal','high','urgent')`),
+    )
     .addColumn('assignee', 'text')
     .addColumn('customer_id', 'uuid', (col) => col.references('customers.id').onDelete('set null'))
     .addColumn('channel', 'text', (col) => col.notNull())
@@ -123,8 +134,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
-    'conversation_messages', 'tickets', 'ticket_counters', 'customers', 'webhook_nonces',
-    'inbound_routing_attempts', 'inbound_attachments', 'inbound_messages', 'inbound_addresses',
+    'conversation_messages',
+    'tickets',
+    'ticket_counters',
+    'customers',
+    'webhook_nonces',
+    'inbound_routing_attempts',
+    'inbound_attachments',
+    'inbound_messages',
+    'inbound_addresses',
   ]) {
     await db.schema.dropTable(table).execute();
   }

@@ -10,7 +10,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     // AES-256-GCM under RELAY_ENCRYPTION_KEY: Relay signs with it, so it cannot be a hash.
     .addColumn('secret_sealed', 'bytea')
     .addColumn('enabled', 'boolean', (col) => col.notNull().defaultTo(true))
-    .addColumn('status', 'text', (col) => col.notNull().defaultTo('active').check(sql`status in ('active','failed')`))
+    .addColumn('status', 'text', (col) =>
+      col
+        .notNull()
+        .defaultTo('active')
+        .check(sql`status in ('active','failed')`),
+    )
     .addColumn('failed_at', 'timestamptz')
     .addColumn('created_at', sql`timestamptz(3)`, (col) => col.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
@@ -36,7 +41,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('org_id', 'uuid', (col) => col.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('webhook_id', 'uuid', (col) => col.notNull().references('webhooks.id').onDelete('cascade'))
     .addColumn('event_id', 'uuid', (col) => col.notNull().references('webhook_events.id').onDelete('cascade'))
-    .addColumn('status', 'text', (col) => col.notNull().defaultTo('pending').check(sql`status in ('pending','succeeded','failed')`))
+    .addColumn('status', 'text', (col) =>
+      col
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending','succeeded','failed')`),
+    )
     .addColumn('attempts', 'integer', (col) => col.notNull().defaultTo(0))
     .addColumn('created_at', sql`timestamptz(3)`, (col) => col.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))

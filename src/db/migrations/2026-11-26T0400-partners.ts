@@ -113,7 +113,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('org_id', 'uuid', (col) => col.notNull())
     .addColumn('action', 'text', (col) => col.notNull().check(sql`action in ('create_note','update_opportunity','create_activity')`))
     .addColumn('payload', 'jsonb', (col) => col.notNull())
-    .addColumn('status', 'text', (col) => col.notNull().defaultTo('pending').check(sql`status in ('pending','succeeded','failed')`))
+    .addColumn('status', 'text', (col) =>
+      col
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending','succeeded','failed')`),
+    )
     .addColumn('partner_record_id', 'text')
     .addColumn('error_event', 'text', (col) => col.check(sql`error_event in ('sent','failed','none')`))
     .addColumn('created_at', sql`timestamptz(3)`, (col) => col.notNull().defaultTo(sql`now()`))
@@ -136,8 +141,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
-    'partner_delivery_attempts', 'partner_deliveries', 'partner_audit', 'rate_limit_counters', 'crm_connections',
-    'oauth_codes', 'partner_tokens', 'partners', 'sessions', 'users',
+    'partner_delivery_attempts',
+    'partner_deliveries',
+    'partner_audit',
+    'rate_limit_counters',
+    'crm_connections',
+    'oauth_codes',
+    'partner_tokens',
+    'partners',
+    'sessions',
+    'users',
   ]) {
     await db.schema.dropTable(table).execute();
   }

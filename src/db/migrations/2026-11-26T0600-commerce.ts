@@ -38,7 +38,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('account', 'text', (col) => col.notNull())
     .addColumn('external_id', 'text', (col) => col.notNull())
     .addColumn('customer_id', 'uuid', (col) => col.references('customers.id').onDelete('set null'))
-    .addColumn('kind', 'text', (col) => col.notNull().defaultTo('order').check(sql`kind in ('order','return')`))
+    .addColumn('kind', 'text', (col) =>
+      col
+        .notNull()
+        .defaultTo('order')
+        .check(sql`kind in ('order','return')`),
+    )
     .addColumn('status', 'text')
     .addColumn('total', 'text')
     .addColumn('currency', 'text')
@@ -71,7 +76,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('topic', 'text', (col) => col.notNull().check(sql`topic in ('customers/data_request','customers/redact','shop/redact')`))
     .addColumn('subject', 'jsonb', (col) => col.notNull())
     .addColumn('export', 'jsonb')
-    .addColumn('status', 'text', (col) => col.notNull().defaultTo('received').check(sql`status in ('received','completed')`))
+    .addColumn('status', 'text', (col) =>
+      col
+        .notNull()
+        .defaultTo('received')
+        .check(sql`status in ('received','completed')`),
+    )
     .addColumn('received_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .addColumn('completed_at', 'timestamptz')
     .execute();

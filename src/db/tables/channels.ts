@@ -41,6 +41,8 @@ export interface ChannelIdentitiesTable {
 }
 
 export interface DialpadCallsTable {
+  /** Calls are keyed within the channel that received them: call ids are not secrets. */
+  channel_id: string;
   call_id: string;
   org_id: string;
   states: string[];

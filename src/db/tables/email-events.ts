@@ -1,8 +1,21 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 export const EMAIL_EVENT_TYPES = [
-  'queued', 'sent', 'failed', 'replayed', 'suppressed',
-  'delivered', 'bounced', 'complained', 'opened', 'clicked', 'delayed', 'rejected', 'rendering_failed',
+  'queued',
+  'sent',
+  'failed',
+  'replayed',
+  'suppressed',
+  'delivered',
+  'bounced',
+  'complained',
+  'opened',
+  'clicked',
+  'delayed',
+  'rejected',
+  'rendering_failed',
+  // An unauthenticated bounce report received as inbound mail: informational only.
+  'bounce_reported',
 ] as const;
 export type EmailEventType = (typeof EMAIL_EVENT_TYPES)[number];
 

@@ -45,3 +45,10 @@ export interface EmailsTable {
 export type Email = Selectable<EmailsTable>;
 export type NewEmail = Insertable<EmailsTable>;
 export type EmailUpdate = Updateable<EmailsTable>;
+
+/** When an organization's bounce-rate alert last went out: at most one per window. */
+export interface BounceRateAlertsTable {
+  org_id: string;
+  alerted_at: Date;
+  bounce_rate: number;
+}

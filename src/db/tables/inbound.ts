@@ -1,5 +1,23 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { InboundMessage } from '../../inbound/message.js';
+
+/** Every inbound email, whatever the provider, normalized to this shape. */
+export interface InboundMessage {
+  from: { address: string; name: string | null };
+  to: string[];
+  cc: string[];
+  subject: string;
+  text: string | null;
+  html: string | null;
+  /** The reply without the quoted history, when the provider or Relay could tell. */
+  strippedText: string | null;
+  headers: { name: string; value: string }[];
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  date: string | null;
+  /** Attachment metadata; contents are stored beside the message, never in workflow payloads. */
+  attachments: { filename: string; contentType: string; size: number }[];
+}
 
 export const INBOUND_PROVIDERS = ['mailgun', 'sendgrid', 'postmark', 'cloudmailin', 'ses', 'resend'] as const;
 export type InboundProvider = (typeof INBOUND_PROVIDERS)[number];

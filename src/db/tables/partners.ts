@@ -1,27 +1,4 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { HubRole } from '../../auth/roles.js';
-
-export interface UsersTable {
-  id: string;
-  org_id: string;
-  hub_user_id: string;
-  email: string | null;
-  name: string | null;
-  created_at: Generated<Date>;
-}
-export type User = Selectable<UsersTable>;
-
-export interface SessionsTable {
-  token_hash: Buffer;
-  user_id: string;
-  org_id: string;
-  hub_session_id: string;
-  /** The Hub role the user signed in with (CHECK: one of HUB_ROLES). */
-  role: HubRole;
-  created_at: Generated<Date>;
-  expires_at: Date;
-  revoked_at: Date | null;
-}
 
 export interface PartnersTable {
   id: string;

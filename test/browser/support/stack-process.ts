@@ -33,7 +33,13 @@ const config = loadConfig({
 const logger = createLogger({ level: config.logLevel });
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-const stack = await startDevStack(config, logger, { projectDir, pathEnv: process.env.PATH ?? '', stateDir, ports: { postgres, temporal, ses, hub }, say }).catch(async (error: unknown) => {
+const stack = await startDevStack(config, logger, {
+  projectDir,
+  pathEnv: process.env.PATH ?? '',
+  stateDir,
+  ports: { postgres, temporal, ses, hub },
+  say,
+}).catch(async (error: unknown) => {
   await rm(stateDir, { recursive: true, force: true });
   throw error;
 });

@@ -4,7 +4,17 @@ import { Alert, Button, Code, CopyButton, Group, Modal, Stack, Text } from '@man
  * A secret at the only moment it can be seen: the server keeps it sealed or hashed and never
  * returns it again, so this dialog is the one chance to copy it.
  */
-export function SecretOnce({ title, secret, onClose, children }: { title: string; secret: string | undefined; onClose: () => void; children?: React.ReactNode }) {
+export function SecretOnce({
+  title,
+  secret,
+  onClose,
+  children,
+}: {
+  title: string;
+  secret: string | undefined;
+  onClose: () => void;
+  children?: React.ReactNode;
+}) {
   return (
     <Modal opened={secret !== undefined} onClose={onClose} title={title} closeOnClickOutside={false}>
       <Stack gap="sm">
@@ -16,7 +26,13 @@ export function SecretOnce({ title, secret, onClose, children }: { title: string
           {secret}
         </Code>
         <Group justify="space-between">
-          <CopyButton value={secret ?? ''}>{({ copied, copy }) => <Button variant="light" onClick={copy}>{copied ? 'Copied' : 'Copy secret'}</Button>}</CopyButton>
+          <CopyButton value={secret ?? ''}>
+            {({ copied, copy }) => (
+              <Button variant="light" onClick={copy}>
+                {copied ? 'Copied' : 'Copy secret'}
+              </Button>
+            )}
+          </CopyButton>
           <Button onClick={onClose}>I have stored it</Button>
         </Group>
         <Text size="xs" c="dimmed">

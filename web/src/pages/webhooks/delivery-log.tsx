@@ -49,7 +49,9 @@ export function DeliveryLog({ webhook, onClose }: { webhook: Webhook; onClose: (
   const deliveries = useQuery(trpc.webhooks.deliveries.queryOptions({ id: webhook.id, limit: 25 }));
   const [expanded, setExpanded] = useState<string[]>([]);
   const replay = useMutation(
-    trpc.webhooks.replay.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.webhooks.deliveries.queryKey({ id: webhook.id }) }) }),
+    trpc.webhooks.replay.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.webhooks.deliveries.queryKey({ id: webhook.id }) }),
+    }),
   );
 
   return (
@@ -90,7 +92,12 @@ export function DeliveryLog({ webhook, onClose }: { webhook: Webhook; onClose: (
           }}
           columns={[
             { accessor: 'event', title: 'Event' },
-            { accessor: 'status', title: 'Status', width: 120, render: (delivery) => <Badge color={STATUS_COLOR[delivery.status] ?? 'gray'}>{delivery.status}</Badge> },
+            {
+              accessor: 'status',
+              title: 'Status',
+              width: 120,
+              render: (delivery) => <Badge color={STATUS_COLOR[delivery.status] ?? 'gray'}>{delivery.status}</Badge>,
+            },
             {
               accessor: 'last',
               title: 'Last answer',
@@ -100,7 +107,12 @@ export function DeliveryLog({ webhook, onClose }: { webhook: Webhook; onClose: (
                 return last.error ? `error: ${last.error}` : `HTTP ${last.status} in ${last.durationMs} ms`;
               },
             },
-            { accessor: 'createdAt', title: 'Created', visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`, render: (delivery) => formatDateTime(delivery.createdAt) },
+            {
+              accessor: 'createdAt',
+              title: 'Created',
+              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+              render: (delivery) => formatDateTime(delivery.createdAt),
+            },
             {
               accessor: 'actions',
               title: 'Actions',
@@ -117,7 +129,12 @@ export function DeliveryLog({ webhook, onClose }: { webhook: Webhook; onClose: (
                       {open ? 'Hide attempts' : `Attempts (${delivery.attempts.length})`}
                     </Button>
                     {canManage && delivery.status === 'failed' && (
-                      <Button size="compact-sm" variant="light" loading={replay.isPending && replay.variables?.deliveryId === delivery.id} onClick={() => replay.mutate({ deliveryId: delivery.id })}>
+                      <Button
+                        size="compact-sm"
+                        variant="light"
+                        loading={replay.isPending && replay.variables?.deliveryId === delivery.id}
+                        onClick={() => replay.mutate({ deliveryId: delivery.id })}
+                      >
                         Replay
                       </Button>
                     )}

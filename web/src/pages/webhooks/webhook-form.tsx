@@ -12,14 +12,27 @@ type SecretChoice = 'generate' | 'own' | 'none' | 'keep' | 'remove';
 /** 32 random bytes, base64url: well past the API's 16-character minimum. */
 function generateSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /**
  * Adds a webhook (editing = undefined) or edits one. A secret Relay generated is handed to
  * onSecret once saved: the API never returns it again.
  */
-export function WebhookForm({ editing, opened, onClose, onSecret }: { editing: Webhook | undefined; opened: boolean; onClose: () => void; onSecret: (secret: string) => void }) {
+export function WebhookForm({
+  editing,
+  opened,
+  onClose,
+  onSecret,
+}: {
+  editing: Webhook | undefined;
+  opened: boolean;
+  onClose: () => void;
+  onSecret: (secret: string) => void;
+}) {
   const [url, setUrl] = useState(editing?.url ?? '');
   const [events, setEvents] = useState<string[]>(editing?.events ?? []);
   const [secretChoice, setSecretChoice] = useState<SecretChoice>(editing ? (editing.hasSecret ? 'keep' : 'none') : 'generate');
@@ -81,11 +94,22 @@ export function WebhookForm({ editing, opened, onClose, onSecret }: { editing: W
               {editing?.hasSecret && <Radio value="keep" label="Keep the current secret" />}
               <Radio value="generate" label={editing?.hasSecret ? 'Generate a new secret (shown once)' : 'Generate a secret (shown once)'} />
               <Radio value="own" label="Use my own secret" />
-              {editing?.hasSecret ? <Radio value="remove" label="Remove the secret (unsigned deliveries)" /> : <Radio value="none" label="No secret (unsigned deliveries)" />}
+              {editing?.hasSecret ? (
+                <Radio value="remove" label="Remove the secret (unsigned deliveries)" />
+              ) : (
+                <Radio value="none" label="No secret (unsigned deliveries)" />
+              )}
             </Stack>
           </Radio.Group>
           {secretChoice === 'own' && (
-            <PasswordInput label="Your secret" description="At least 16 characters." required minLength={16} value={ownSecret} onChange={(event) => setOwnSecret(event.currentTarget.value)} />
+            <PasswordInput
+              label="Your secret"
+              description="At least 16 characters."
+              required
+              minLength={16}
+              value={ownSecret}
+              onChange={(event) => setOwnSecret(event.currentTarget.value)}
+            />
           )}
           <Switch label="Enabled: deliver events to this endpoint" checked={enabled} onChange={(event) => setEnabled(event.currentTarget.checked)} />
           {saving.isError && <ApiErrorAlert error={saving.error} title="Not saved" />}

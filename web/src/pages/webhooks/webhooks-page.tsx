@@ -97,8 +97,7 @@ export function Page() {
           role="status"
         >
           <Text size="sm" style={{ wordBreak: 'break-all' }}>
-            {tested.url}:{' '}
-            {test.data.success ? `HTTP ${test.data.status} in ${test.data.durationMs} ms` : (test.data.error ?? `HTTP ${test.data.status}`)}
+            {tested.url}: {test.data.success ? `HTTP ${test.data.status} in ${test.data.durationMs} ms` : (test.data.error ?? `HTTP ${test.data.status}`)}
           </Text>
         </Alert>
       )}
@@ -163,12 +162,22 @@ export function Page() {
               title: 'Actions',
               render: (webhook) => (
                 <Group gap="xs">
-                  <Button size="compact-sm" variant="subtle" aria-pressed={logFor?.id === webhook.id} onClick={() => showLog(logFor?.id === webhook.id ? undefined : webhook.id)}>
+                  <Button
+                    size="compact-sm"
+                    variant="subtle"
+                    aria-pressed={logFor?.id === webhook.id}
+                    onClick={() => showLog(logFor?.id === webhook.id ? undefined : webhook.id)}
+                  >
                     Deliveries
                   </Button>
                   {canManage && (
                     <>
-                      <Button size="compact-sm" variant="light" loading={test.isPending && test.variables?.id === webhook.id} onClick={() => test.mutate({ id: webhook.id })}>
+                      <Button
+                        size="compact-sm"
+                        variant="light"
+                        loading={test.isPending && test.variables?.id === webhook.id}
+                        onClick={() => test.mutate({ id: webhook.id })}
+                      >
                         Send test
                       </Button>
                       <Button size="compact-sm" variant="subtle" onClick={() => setForm({ editing: webhook })}>

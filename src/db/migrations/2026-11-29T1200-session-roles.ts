@@ -5,7 +5,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   // privilege; their users get their real role at the next sign-in.
   await db.schema
     .alterTable('sessions')
-    .addColumn('role', 'text', (col) => col.notNull().defaultTo('Viewer').check(sql`role in ('Viewer','Member','Admin','Owner')`))
+    .addColumn('role', 'text', (col) =>
+      col
+        .notNull()
+        .defaultTo('Viewer')
+        .check(sql`role in ('Viewer','Member','Admin','Owner')`),
+    )
     .execute();
 }
 

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Selectable } from 'kysely';
+import type { DbOrTrx } from '../db/database.js';
+import type { CommerceAccountProvider, CommerceAccountsTable, CommerceEventsTable, SubscriptionsTable } from '../db/tables/commerce.js';
+
+export type CommerceAccount = Selectable<CommerceAccountsTable>;
+export type CommerceEvent = Selectable<CommerceEventsTable>;
+export type Subscription = Selectable<SubscriptionsTable>;
+
+/** A verified provider event as it is stored, before any organization may be known. */
+export interface NewCommerceEvent {
+  orgId: string | null;
+  provider: string;
+  eventId: string;
+  topic: string;
+  account: string | null;
+  payload: Record<string, unknown>;
+}
+
+/** The connected store or account a webhook names (any organization's: the webhook says whose it is). */
+export async function findCommerceAccount(db: DbOrTrx, provider: CommerceAccountProvider, account: string): Promise<CommerceAccount | undefined> {
+  return db.selectFrom('commerce_accounts').selectAll().where('provider', '=', provider).where('account', '=', account).executeTakeFirst();
+}
+
+/** Connects a store or account; undefined when it is already connected (by any organization). */
+export async function connectCommerceAccount(
+  db: DbOrTrx,
+  orgId: string,
+  account: { provider: CommerceAccountProvider; account: string; secretSealed: Buffer | null; expectedTopics: string[] },
+): Promise<CommerceAccount | undefined> {
+  return db
+    .insertInto('commerce_accounts')
+    .values({
+      id: randomUUID(),
+      org_id: orgId,
+      provider: account.provider,
+      account: account.account,
+      secret_sealed: account.secretSealed,
+      expected_topics: account.expectedTopics,
+    })
+    .onConflict((oc) => oc.columns(['provider', 'account']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function listCommerceAccounts(db: DbOrTrx, orgId: string) {
+  return db
+    .selectFrom('commerce_accounts')
+    .select(['id', 'provider', 'account', 'expected_topics', 'created_at'])
+    .where('org_id', '=', orgId)
+    .orderBy('created_at')
+    .execute();
+}
+
+/** Stores a verified event once per provider event id; returns its id, or undefined for a repeat. */
+export async function insertCommerceEvent(db: DbOrTrx, event: NewCommerceEvent): Promise<string | undefined> {
+  const inserted = await db
+    .insertInto('commerce_events')
+    .values({
+      id: randomUUID(),
+      org_id: event.orgId,
+      provider: event.provider,
+      event_id: event.eventId,
+      topic: event.topic,
+      account: event.account,
+      payload: JSON.stringify(event.payload),
+      processed_at: null,
+    })
+    .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted?.id;
+}
+
+/** Locks one stored event for applying; undefined when it does not exist. */
+export async function lockCommerceEvent(db: DbOrTrx, eventId: string): Promise<CommerceEvent | undefined> {
+  return db.selectFrom('commerce_events').selectAll().where('id', '=', eventId).forUpdate().executeTakeFirst();
+}
+
+/** Marks an event applied, with the organization it turned out to be about. */
+export async function markCommerceEventProcessed(db: DbOrTrx, eventId: string, orgId: string | null): Promise<void> {
+  await db
+    .updateTable('commerce_events')
+    .set({ processed_at: sql`now()`, org_id: orgId })
+    .where('id', '=', eventId)
+    .execute();
+}
+
+export async function listCommerceEvents(db: DbOrTrx, orgId: string) {
+  return db
+    .selectFrom('commerce_events')
+    .select(['id', 'provider', 'event_id', 'topic', 'account', 'received_at', 'processed_at'])
+    .where('org_id', '=', orgId)
+    .orderBy('received_at', 'desc')
+    .limit(100)
+    .execute();
+}
+
+/** An order or return kept current: created on its first event, replaced by each later one. */
+export async function upsertOrder(
+  db: DbOrTrx,
+  order: {
+    orgId: string;
+    provider: string;
+    account: string;
+    externalId: string;
+    kind?: 'order' | 'return';
+    customerId: string | null;
+    status: string | null;
+    total: string | null;
+    currency: string | null;
+    payload: Record<string, unknown>;
+  },
+): Promise<void> {
+  const values = {
+    customer_id: order.customerId,
+    status: order.status,
+    total: order.total,
+    currency: order.currency,
+    payload: JSON.stringify(order.payload),
+    updated_at: sql<Date>`now()`,
+  };
+  await db
+    .insertInto('orders')
+    .values({
+      id: randomUUID(),
+      org_id: order.orgId,
+      provider: order.provider,
+      account: order.account,
+      external_id: order.externalId,
+      kind: order.kind ?? 'order',
+      ...values,
+    })
+    .onConflict((oc) => oc.columns(['org_id', 'provider', 'kind', 'external_id']).doUpdateSet(values))
+    .execute();
+}
+
+export async function listOrders(db: DbOrTrx, orgId: string, filter: { customerId?: string; limit: number }) {
+  let query = db
+    .selectFrom('orders')
+    .select(['id', 'provider', 'account', 'kind', 'external_id', 'customer_id', 'status', 'total', 'currency', 'updated_at'])
+    .where('org_id', '=', orgId);
+  if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+  return query.orderBy('updated_at', 'desc').limit(filter.limit).execute();
+}
+
+export async function findSubscription(db: DbOrTrx, orgId: string): Promise<Subscription | undefined> {
+  return db.selectFrom('subscriptions').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+}
+
+/** The organization whose subscription has this Stripe customer. */
+export async function findOrgIdByStripeCustomer(db: DbOrTrx, stripeCustomerId: string): Promise<string | undefined> {
+  return (await db.selectFrom('subscriptions').select('org_id').where('stripe_customer_id', '=', stripeCustomerId).executeTakeFirst())?.org_id;
+}
+
+/** The organization's subscription row, created empty when new, locked until the transaction ends. */
+export async function lockSubscription(db: DbOrTrx, orgId: string): Promise<Subscription> {
+  await db
+    .insertInto('subscriptions')
+    .values({
+      org_id: orgId,
+      stripe_customer_id: null,
+      stripe_subscription_id: null,
+      plan: null,
+      status: null,
+      current_period_end: null,
+      last_payment_status: null,
+      last_payment_at: null,
+      last_event_created: 0,
+    })
+    .onConflict((oc) => oc.column('org_id').doNothing())
+    .execute();
+  return db.selectFrom('subscriptions').selectAll().where('org_id', '=', orgId).forUpdate().executeTakeFirstOrThrow();
+}
+
+export type SubscriptionChange = Partial<
+  Pick<Subscription, 'stripe_customer_id' | 'stripe_subscription_id' | 'plan' | 'status' | 'current_period_end' | 'last_payment_status' | 'last_payment_at'>
+> & { last_event_created: number };
+
+export async function updateSubscription(db: DbOrTrx, orgId: string, change: SubscriptionChange): Promise<void> {
+  await db
+    .updateTable('subscriptions')
+    .set({ ...change, updated_at: sql`now()` })
+    .where('org_id', '=', orgId)
+    .execute();
+}

@@ -1,0 +1,19 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { CommerceEventInput } from '../temporal/inputs.js';
+import { fanOutWebhookEvents } from '../webhooks/workflows.js';
+import type { CommerceActivities } from './activities.js';
+
+const { applyCommerceEvent } = proxyActivities<CommerceActivities>({
+  // Database work only.
+  startToCloseTimeout: '30 seconds',
+  // Nothing received is lost: retried through database trouble for a day.
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** One verified commerce webhook (Shopify, Stripe, Resend, Amazon) applied, and its webhook events out. */
+export async function commerceEventWorkflow({ eventId }: CommerceEventInput): Promise<{ orgId: string | null }> {
+  const { eventIds, orgId } = await applyCommerceEvent({ eventId });
+  await fanOutWebhookEvents(eventIds);
+  return { orgId };
+}

@@ -1,0 +1,14 @@
+// What other capabilities use of the helpdesk.
+export { threadMessage, type CustomerRef, type Threaded, type ThreadRequest } from './thread.js';
+export { customerData } from './events.js';
+export {
+  createCustomer,
+  findCustomerByEmail,
+  findCustomersByChannelIdentity,
+  findOpenThreadTicket,
+  findTicketByMessageIds,
+  findTicketByNumber,
+  findTicketOfInbound,
+  linkChannelIdentity,
+  updateCustomer,
+} from './repository.js';

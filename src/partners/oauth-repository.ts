@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { DbOrTrx } from '../db/database.js';
+import type { Partner } from '../db/tables/partners.js';
+
+// The OAuth grant: authorization codes, the partner tokens they buy, and the CRM
+// connection (one per user and partner) each live token backs.
+
+export async function insertAuthorizationCode(
+  db: DbOrTrx,
+  code: { codeHash: Buffer; partnerId: string; userId: string; redirectUri: string; scope: string; codeChallenge: string | null; expiresAt: Date },
+): Promise<void> {
+  await db
+    .insertInto('oauth_codes')
+    .values({
+      code_hash: code.codeHash,
+      partner_id: code.partnerId,
+      user_id: code.userId,
+      redirect_uri: code.redirectUri,
+      scope: code.scope,
+      code_challenge: code.codeChallenge,
+      expires_at: code.expiresAt,
+      used_at: null,
+      token_id: null,
+    })
+    .execute();
+}
+
+/** The code, locked until the caller's transaction ends: a code is exchanged once. */
+export async function findAuthorizationCodeForUpdate(trx: DbOrTrx, codeHash: Buffer) {
+  return trx.selectFrom('oauth_codes').selectAll().where('code_hash', '=', codeHash).forUpdate().executeTakeFirst();
+}
+
+/**
+ * Spends the code on a new token, and points the user's connection to the partner at it:
+ * connecting again replaces (and revokes) the token of the previous connection. Returns the token's id.
+ */
+export async function issuePartnerToken(
+  trx: DbOrTrx,
+  grant: { codeHash: Buffer; tokenHash: Buffer; partnerId: string; userId: string; scope: string },
+): Promise<string> {
+  const tokenId = randomUUID();
+  await trx
+    .insertInto('partner_tokens')
+    .values({ id: tokenId, token_hash: grant.tokenHash, partner_id: grant.partnerId, user_id: grant.userId, scope: grant.scope, revoked_at: null })
+    .execute();
+  await trx
+    .updateTable('oauth_codes')
+    .set({ used_at: sql`now()`, token_id: tokenId })
+    .where('code_hash', '=', grant.codeHash)
+    .execute();
+  const previous = await trx
+    .selectFrom('crm_connections')
+    .select('token_id')
+    .where('partner_id', '=', grant.partnerId)
+    .where('user_id', '=', grant.userId)
+    .executeTakeFirst();
+  if (previous) await revokeToken(trx, previous.token_id);
+  await trx
+    .insertInto('crm_connections')
+    .values({ id: randomUUID(), partner_id: grant.partnerId, user_id: grant.userId, token_id: tokenId })
+    .onConflict((oc) => oc.columns(['partner_id', 'user_id']).doUpdateSet({ token_id: tokenId, active: true, updated_at: sql`now()` }))
+    .execute();
+  return tokenId;
+}
+
+async function revokeToken(db: DbOrTrx, tokenId: string): Promise<void> {
+  await db
+    .updateTable('partner_tokens')
+    .set({ revoked_at: sql`now()` })
+    .where('id', '=', tokenId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+/** Revokes a token and deactivates the connection it backs (a disconnect, or a code presented twice). Call inside a transaction. */
+export async function revokeTokenAndConnection(trx: DbOrTrx, tokenId: string): Promise<void> {
+  await revokeToken(trx, tokenId);
+  await trx
+    .updateTable('crm_connections')
+    .set({ active: false, updated_at: sql`now()` })
+    .where('token_id', '=', tokenId)
+    .execute();
+}
+
+/** The token with this hash unless it was revoked, with its partner. */
+export async function findLivePartnerToken(
+  db: DbOrTrx,
+  tokenHash: Buffer,
+): Promise<{ token: { id: string; user_id: string; scope: string }; partner: Partner } | undefined> {
+  const token = await db
+    .selectFrom('partner_tokens')
+    .innerJoin('partners', 'partners.id', 'partner_tokens.partner_id')
+    .select(['partner_tokens.id', 'partner_tokens.user_id', 'partner_tokens.scope', 'partner_tokens.revoked_at', 'partner_tokens.partner_id'])
+    .where('partner_tokens.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  if (!token || token.revoked_at) return undefined;
+  const partner = await db.selectFrom('partners').selectAll().where('id', '=', token.partner_id).executeTakeFirstOrThrow();
+  return { token: { id: token.id, user_id: token.user_id, scope: token.scope }, partner };
+}
+
+/** Whether the connection this token backs is active. */
+export async function isConnectionActive(db: DbOrTrx, tokenId: string): Promise<boolean> {
+  const connection = await db.selectFrom('crm_connections').select('active').where('token_id', '=', tokenId).executeTakeFirst();
+  return connection?.active === true;
+}
+
+/** The user's active connections to partners that are not suspended: where a debrief goes. */
+export async function listActiveConnectionsOfUser(db: DbOrTrx, userId: string): Promise<{ id: string; partner_id: string }[]> {
+  return db
+    .selectFrom('crm_connections')
+    .innerJoin('partners', 'partners.id', 'crm_connections.partner_id')
+    .select(['crm_connections.id', 'crm_connections.partner_id'])
+    .where('crm_connections.user_id', '=', userId)
+    .where('crm_connections.active', '=', true)
+    .where('partners.suspended_at', 'is', null)
+    .execute();
+}
