@@ -26,7 +26,7 @@ beforeAll(async () => {
     },
     workerOverrides: { http },
   });
-  ({ key, orgId } = await createOrgWithKey(stack.db));
+  ({ key, orgId } = await createOrgWithKey(stack.db, ['send', 'read', 'suppressions']));
 });
 afterAll(async () => {
   await stack?.stop();

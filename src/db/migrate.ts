@@ -9,6 +9,8 @@ import * as commerce from './migrations/2026-11-26T0600-commerce.js';
 import * as unverifiedBounceReports from './migrations/2026-11-29T0000-unverified-bounce-reports.js';
 import * as snsMessages from './migrations/2026-11-29T0100-sns-messages.js';
 import * as channelScopedKeys from './migrations/2026-11-29T0200-channel-scoped-keys.js';
+import * as commerceEventBodyHash from './migrations/2026-11-29T0300-commerce-event-body-hash.js';
+import * as apiKeyScopes from './migrations/2026-11-29T0400-api-key-scopes.js';
 import * as sessionRoles from './migrations/2026-11-29T1200-session-roles.js';
 import type { Db } from './database.js';
 
@@ -28,6 +30,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T0000-unverified-bounce-reports': unverifiedBounceReports,
   '2026-11-29T0100-sns-messages': snsMessages,
   '2026-11-29T0200-channel-scoped-keys': channelScopedKeys,
+  '2026-11-29T0300-commerce-event-body-hash': commerceEventBodyHash,
+  '2026-11-29T0400-api-key-scopes': apiKeyScopes,
   '2026-11-29T1200-session-roles': sessionRoles,
 };
 
