@@ -118,8 +118,9 @@ const configSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
   PORTAL_SSO_SECRET: optionalString,
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
-  // Sessions are re-validated with Hub at most this often, so a user removed in Hub loses access within it.
-  HUB_SESSION_CACHE_SECONDS: z.coerce.number().min(0).default(60),
+  // Sessions are re-validated with Hub at most this often (0: on every request, as the seed
+  // says), so a user removed in Hub loses access within it; docs/integrations.md has the cost.
+  HUB_SESSION_CACHE_SECONDS: z.coerce.number().min(0).max(5).default(5),
   // The seed's partner delivery policy: 5 attempts, backoff 1 s, 2 s, 4 s, 8 s.
   PARTNER_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   PARTNER_DELIVERY_FIRST_RETRY_MS: z.coerce.number().int().min(1).default(1000),

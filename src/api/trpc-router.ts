@@ -1,9 +1,11 @@
+import { createSessionRouter } from '../auth/session-router.js';
 import { t } from '../auth/trpc.js';
+import type { Db } from '../db/database.js';
 import { createWebhooksRouter, type WebhookRouterDeps } from '../webhooks/router.js';
 
 /** Every tRPC procedure Relay serves at /api/trpc, one router per capability. */
-export function createAppRouter(deps: { webhooks: WebhookRouterDeps }) {
-  return t.router({ webhooks: createWebhooksRouter(deps.webhooks) });
+export function createAppRouter(deps: { db: Db; webhooks: WebhookRouterDeps }) {
+  return t.router({ session: createSessionRouter({ db: deps.db }), webhooks: createWebhooksRouter(deps.webhooks) });
 }
 
 export type AppRouter = ReturnType<typeof createAppRouter>;

@@ -8,6 +8,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { createApiKey } from '../auth/repository.js';
 import { createOrganization, findOrganization } from '../auth/repository.js';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../db/tables/api-keys.js';
+import { isUuid } from '../db/uuid.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { getInbound, listInbound } from '../inbound/repository.js';
@@ -34,6 +35,11 @@ function parseScopes(value: string): ApiKeyScope[] {
     throw new InvalidArgumentError(`scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
   }
   return [...new Set(scopes)] as ApiKeyScope[];
+}
+
+function parseUuid(value: string): string {
+  if (!isUuid(value)) throw new InvalidArgumentError('expected a uuid');
+  return value.toLowerCase();
 }
 
 function parseDate(value: string): string {
@@ -124,10 +130,13 @@ function buildProgram(logger: Logger): Command {
   orgs
     .command('create')
     .requiredOption('--name <name>', 'organization name')
+    .option('--hub-org-id <uuid>', "Hub's id of the organization, so its people can sign in through Hub (default: a new random id)", parseUuid)
     .option('--json', 'print JSON')
-    .action((options: { name: string; json?: boolean }) =>
+    .action((options: { name: string; hubOrgId?: string; json?: boolean }) =>
       withDb(operatorConfig(), logger, async (db) => {
-        const org = await createOrganization(db, options.name);
+        if (options.hubOrgId && (await findOrganization(db, options.hubOrgId)))
+          throw new InvalidArgumentError(`an organization with id ${options.hubOrgId} exists already`);
+        const org = await createOrganization(db, options.name, options.hubOrgId);
         print(Boolean(options.json), { id: org.id, name: org.name }, `organization ${org.name}: ${org.id}`);
       }),
     );

@@ -13,6 +13,7 @@ import * as commerceEventBodyHash from './migrations/2026-11-29T0300-commerce-ev
 import * as apiKeyScopes from './migrations/2026-11-29T0400-api-key-scopes.js';
 import * as lookupIndexes from './migrations/2026-11-29T0500-lookup-indexes.js';
 import * as channelVerifyTokenHash from './migrations/2026-11-29T0600-channel-verify-token-hash.js';
+import * as sessionRoles from './migrations/2026-11-29T1200-session-roles.js';
 import type { Db } from './database.js';
 
 /**
@@ -35,12 +36,15 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T0400-api-key-scopes': apiKeyScopes,
   '2026-11-29T0500-lookup-indexes': lookupIndexes,
   '2026-11-29T0600-channel-verify-token-hash': channelVerifyTokenHash,
+  '2026-11-29T1200-session-roles': sessionRoles,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // Branches developed side by side add migrations whose names interleave: a database that
+  // ran a later one still gets an earlier one it lacks (each migration stands on its own).
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
