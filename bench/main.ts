@@ -217,7 +217,7 @@ async function main() {
   const scratch = await mkdtemp(join(tmpdir(), 'relay-bench-'));
   await chmod(scratch, 0o755);
   const [binary, pgPort, temporalPort] = await Promise.all([
-    ensureTemporalCli(projectDir, process.env.PATH ?? '', console.log),
+    ensureTemporalCli(projectDir, process.env, console.log),
     freePort(),
     freePort(),
   ]);

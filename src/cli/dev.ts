@@ -7,7 +7,7 @@ import { createDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { startSesEmulator } from '../dev/ses-emulator.js';
-import { ensureTemporalCli, startTemporalDevServer } from '../dev/temporal-server.js';
+import { ensureTemporalCli, startTemporalDevServer, type ToolEnv } from '../dev/temporal-server.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { generateEncryptionKey } from '../security/encryption.js';
@@ -29,7 +29,7 @@ async function devEncryptionKey(): Promise<string> {
  * PostgreSQL, the Temporal dev server and the SES emulator start unless the
  * environment points elsewhere; data lives under .relay/ and survives a restart.
  */
-export async function runDev(baseConfig: Config, logger: Logger, projectDir: string, pathEnv: string): Promise<void> {
+export async function runDev(baseConfig: Config, logger: Logger, projectDir: string, toolEnv: ToolEnv): Promise<void> {
   const stateDir = resolve(projectDir, '.relay');
   await mkdir(stateDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
@@ -49,7 +49,7 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
   let temporalAddress = baseConfig.temporal.address;
   let temporalUi = 'the Temporal UI of your cluster';
   if (!temporalAddress) {
-    const binary = await ensureTemporalCli(projectDir, pathEnv, say);
+    const binary = await ensureTemporalCli(projectDir, toolEnv, say);
     const temporal = await startTemporalDevServer({
       binary,
       port: DEV.temporalPort,

@@ -70,7 +70,7 @@ function buildProgram(config: Config, logger: Logger): Command {
     .command('dev')
     .description('run everything on this machine: embedded PostgreSQL, Temporal dev server, SES emulator, API and worker')
     // Loaded only here: the embedded services are for `relay dev` alone.
-    .action(async () => (await import('./dev.js')).runDev(config, logger, projectDir, process.env.PATH ?? ''));
+    .action(async () => (await import('./dev.js')).runDev(config, logger, projectDir, process.env));
 
   program
     .command('migrate')
