@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
+import { sql } from 'kysely';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api/server.js';
@@ -21,6 +22,7 @@ import { startWorker } from '../worker/start.js';
 import { dailyUsageWorkflowId } from '../temporal/ids.js';
 import { RelayKind } from '../temporal/search-attributes.js';
 import { openDb, openTemporal, openWorkerConnection, withDevFallbacks } from './runtime.js';
+import { waitFor } from './wait-for.js';
 
 const projectDir = new URL('../..', import.meta.url).pathname;
 
@@ -88,7 +90,8 @@ function buildProgram(config: Config, logger: Logger): Command {
     .action(async () => {
       for (const note of describeDegradedModes(withDevFallbacks(config))) logger.warn(note);
       const db = openDb(config, logger);
-      const temporal = await openTemporal(config);
+      await waitFor('PostgreSQL', () => sql`select 1`.execute(db), logger);
+      const temporal = await waitFor('Temporal', () => openTemporal(config), logger);
       const metrics = createMetrics({ defaultMetrics: true });
       const api = await startApiServer({ config: withDevFallbacks(config), db, temporal, logger, metrics });
       logger.info({ url: api.url }, 'API listening');
@@ -105,7 +108,8 @@ function buildProgram(config: Config, logger: Logger): Command {
       for (const note of describeDegradedModes(withDevFallbacks(config))) logger.warn(note);
       Runtime.install({ shutdownSignals: [] });
       const db = openDb(config, logger);
-      const client = await openTemporal(config);
+      await waitFor('PostgreSQL', () => sql`select 1`.execute(db), logger);
+      const client = await waitFor('Temporal', () => openTemporal(config), logger);
       const connection = await openWorkerConnection(config);
       const worker = await startWorker({ config: withDevFallbacks(config), db, client, connection, logger, metrics: createMetrics({ defaultMetrics: true }) });
       await Promise.race([untilSignal(), worker.done]);

@@ -24,10 +24,10 @@ export interface EmailActivityDeps {
   metrics: Metrics;
   /** Starts workflows from an activity: the sweep of emails stored but never started. */
   workflows: Pick<WorkflowStarter, 'startSendEmail'>;
+  /** An email still queued this long after it was stored, with no workflow, was never started (STRANDED_EMAIL_AFTER_SECONDS). */
+  strandedAfterMs: number;
 }
 
-/** An email still queued this long after it was stored, with no workflow, was never started. */
-export const STRANDED_AFTER_MS = 2 * 60_000;
 const SWEEP_BATCH = 500;
 
 export interface EmailRef {
@@ -51,10 +51,10 @@ function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recip
   };
 }
 
-export function createEmailActivities({ db, ses, logger, metrics, workflows }: EmailActivityDeps) {
+export function createEmailActivities({ db, ses, logger, metrics, workflows, strandedAfterMs }: EmailActivityDeps) {
   return {
     /**
-     * Starts `email-<id>` for queued emails older than STRANDED_AFTER_MS. An email whose
+     * Starts `email-<id>` for queued emails older than `strandedAfterMs`. An email whose
      * workflow exists is left alone (the start is refused), so this only ever picks up
      * emails the API stored but could not start (a crash or a Temporal outage in between).
      */
@@ -63,7 +63,7 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows }: E
         .selectFrom('emails')
         .select(['id', 'org_id'])
         .where('status', '=', 'queued')
-        .where('created_at', '<', new Date(Date.now() - STRANDED_AFTER_MS))
+        .where('created_at', '<', new Date(Date.now() - strandedAfterMs))
         .orderBy('created_at')
         .limit(SWEEP_BATCH)
         .execute();

@@ -50,6 +50,7 @@ export async function startWorker(deps: {
     webhookHttp: deps.overrides?.webhookHttp ?? createHttpClient({ guard: { allowInsecure: config.webhooks.allowInsecure }, maxResponseBytes: 16 * 1024 }),
     secretBox: createSecretBox(config.encryptionKey),
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
+    strandedAfterMs: config.strandedEmailAfterMs,
     logger,
     metrics: deps.metrics,
     workflows: createWorkflowStarter(deps.client, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics }),
