@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
+import { retryWhileDatabaseUnavailable } from '../db/unavailable.js';
 import {
   addressOf,
   advanceEmailStatus,
@@ -29,6 +30,8 @@ export interface EmailActivityDeps {
 }
 
 const SWEEP_BATCH = 500;
+/** How long a sent email's record waits for the database: well inside the SES activity's 1-minute timeout. */
+const RECORD_SENT_PATIENCE_MS = 40_000;
 
 export interface EmailRef {
   orgId: string;
@@ -128,11 +131,16 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows, str
       }
       metrics.sesSends.inc({ outcome: 'sent' });
 
-      await db.transaction().execute(async (trx) => {
-        if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
-          await insertEmailEvents(trx, [...skippedEntries, { orgId, emailId, type: 'sent', detail: { ses_message_id: sesMessageId } }]);
-        }
-      });
+      // SES has the message: ride out a database blip here, since a retried activity would send it again.
+      await retryWhileDatabaseUnavailable(
+        () =>
+          db.transaction().execute(async (trx) => {
+            if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
+              await insertEmailEvents(trx, [...skippedEntries, { orgId, emailId, type: 'sent', detail: { ses_message_id: sesMessageId } }]);
+            }
+          }),
+        RECORD_SENT_PATIENCE_MS,
+      );
       logger.info({ orgId, emailId, sesMessageId, suppressedRecipients: skipped.size }, 'email sent');
       return sentOutcome(orgId, emailId, sesMessageId, email.recipients.filter((address) => !skipped.has(address)));
     },
