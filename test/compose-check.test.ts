@@ -22,7 +22,7 @@ describe('npm run check:compose', () => {
   });
 
   it('refuses what the Compose Specification refuses', () => {
-    const problems = checkCompose(edited('    command: ["migrate"]', '    comand: ["migrate"]'), envExample, schema);
+    const problems = checkCompose(edited("    command: ['migrate']", "    comand: ['migrate']"), envExample, schema);
     expect(problems.some((problem) => problem.startsWith('schema: /services/relay-migrate') && problem.includes('comand'))).toBe(true);
   });
 
@@ -32,7 +32,7 @@ describe('npm run check:compose', () => {
   });
 
   it("refuses Temporal's port published beyond loopback, and a worker without a health check", () => {
-    let text = edited('"127.0.0.1:7233:7233"', '"7233:7233"');
+    let text = edited("'127.0.0.1:7233:7233'", "'7233:7233'");
     text = text.replace(/( {2}relay-worker:\n(?:.*\n)*?) {4}healthcheck:\n(?: {6}.*\n)+/, '$1');
     expect(checkCompose(text, envExample, schema)).toEqual([
       'temporal publishes 7233:7233 beyond 127.0.0.1: only relay-api may',
