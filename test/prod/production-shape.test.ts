@@ -144,7 +144,9 @@ beforeAll(async () => {
 
   env = {
     PATH: process.env.PATH ?? '',
-    NODE_ENV: 'production',
+    // Not 'production': that refuses http PUBLIC_URLs and insecure webhooks (test/config.test.ts),
+    // and everything here lives on loopback over http. NODE_ENV changes nothing else.
+    NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     DATABASE_URL: `postgres://relay:${databasePassword}@127.0.0.1:${postgresPort}/relay`,
