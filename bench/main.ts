@@ -6,24 +6,27 @@
 //   (c) the SES send rate reached draining a backlog, against SES_MAX_SEND_RATE,
 //   (d) signed SNS notifications (SES events) acknowledged per second, p50/p99,
 //   (e) inbound email webhooks (Postmark format) acknowledged per second, p50/p99,
-//   (f) webhook deliveries per second fanned out to 100 local endpoints, and the time
-//       from a ticket change to its first delivery attempt,
+//   (f) webhook deliveries per second fanned out to 100 local endpoints, against the
+//       ceiling of no-op activities per second in the same shape, and the time from a
+//       ticket change to its first delivery attempt,
+//   (i) the SES drain rate with and without 100 webhook endpoints that never answer,
 //   (g) partner deliveries per second to a local receiver, and the retry gaps of one
 //       failing delivery under the production policy,
 //   (h) channel webhooks (WhatsApp) acknowledged per second, p50/p99.
 // Every loop is bounded by a request count.
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
-import { createTicket } from '../src/helpdesk/repository.js';
+import { createCustomer, createTicket } from '../src/helpdesk/repository.js';
 import { generateEncryptionKey } from '../src/security/encryption.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createApiKey } from '../src/auth/repository.js';
@@ -44,7 +47,10 @@ const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 500);
 const SES_RATE = Number(process.env.BENCH_SES_RATE ?? 50);
 const WARMUP = 50;
 const WEBHOOK_ENDPOINTS = 100;
-const WEBHOOK_CHANGES = 20;
+/** Ticket changes made at once (deliveries per second), then one at a time (latency). */
+const WEBHOOK_BURST = 20;
+const WEBHOOK_SINGLES = 30;
+const DRAIN_EMAILS = 250;
 
 const PARTNER_DEBRIEFS = 10;
 const PARTNER_ACTIONS = 50;
@@ -124,10 +130,73 @@ async function measurePartnerDeliveries({ db, apiUrl, key, orgId }: { db: Db; ap
 }
 
 /**
+ * The ceiling (f) is measured against: WEBHOOK_BURST workflows started one after the
+ * other, each running WEBHOOK_ENDPOINTS no-op activities on a second task queue whose
+ * worker has the deliveries worker's concurrency: no-op activities completed per second.
+ */
+async function measureActivityCeiling({
+  connection,
+  client,
+  namespace,
+  concurrency,
+}: {
+  connection: NativeConnection;
+  client: Client;
+  namespace: string;
+  concurrency: number;
+}) {
+  const completed: number[] = [];
+  const workflows = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: 'bench-ceiling',
+    workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)),
+  });
+  const activities = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: 'bench-ceiling-activities',
+    activities: { noopActivity: async () => void completed.push(performance.now()) },
+    maxConcurrentActivityTaskExecutions: concurrency,
+  });
+  const running = Promise.all([workflows.run(), activities.run()]);
+  const fanOut = (id: string) =>
+    client.workflow.start('noopFanOutWorkflow', {
+      taskQueue: 'bench-ceiling',
+      workflowId: `ceiling-${id}-${Date.now()}`,
+      args: [{ count: WEBHOOK_ENDPOINTS, activityTaskQueue: 'bench-ceiling-activities' }],
+    });
+  await (await fanOut('warm-up')).result();
+  completed.length = 0;
+  const started = performance.now();
+  const handles = [];
+  for (let index = 0; index < WEBHOOK_BURST; index += 1) handles.push(await fanOut(String(index)));
+  await Promise.all(handles.map((handle) => handle.result()));
+  const perSecond = completed.length / ((Math.max(...completed) - started) / 1000);
+  workflows.shutdown();
+  activities.shutdown();
+  await running;
+  return { perSecond };
+}
+
+/** Creates `count` webhooks subscribed to `event`, on one loopback receiver, a path each. */
+async function createWebhooks(apiUrl: string, key: string, receiverUrl: string, event: string, count: number) {
+  for (let index = 0; index < count; index += 1) {
+    const response = await fetch(`${apiUrl}/api/trpc/webhooks.create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { url: `${receiverUrl}/hook/${index}`, events: [event], secret: 'bench-signing-secret' } }),
+    });
+    if (response.status !== 200) throw new Error(`webhooks.create answered ${response.status}: ${await response.text()}`);
+  }
+}
+
+/**
  * Creates WEBHOOK_ENDPOINTS webhooks (one loopback receiver, a path each) subscribed to
- * ticket.priority_changed and changes a ticket's priority through the API: half the
- * changes in a burst (deliveries per second), half one at a time (time from the change to
- * the first delivery attempt that reached a receiver).
+ * ticket.priority_changed and changes a ticket's priority through the API: WEBHOOK_BURST
+ * changes one after the other without waiting (deliveries per second), then
+ * WEBHOOK_SINGLES one at a time (time from the change to the first delivery attempt that
+ * reached a receiver).
  */
 async function measureWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl: string; key: string; orgId: string }) {
   const arrivals = new Map<string, number[]>();
@@ -141,19 +210,10 @@ async function measureWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl
     });
   });
   await new Promise<void>((listening) => receiver.listen(0, '127.0.0.1', () => listening()));
-  const port = (receiver.address() as AddressInfo).port;
-  for (let index = 0; index < WEBHOOK_ENDPOINTS; index += 1) {
-    const response = await fetch(`${apiUrl}/api/trpc/webhooks.create`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ json: { url: `http://127.0.0.1:${port}/hook/${index}`, events: ['ticket.priority_changed'], secret: 'bench-signing-secret' } }),
-    });
-    if (response.status !== 200) throw new Error(`webhooks.create answered ${response.status}: ${await response.text()}`);
-  }
+  await createWebhooks(apiUrl, key, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, 'ticket.priority_changed', WEBHOOK_ENDPOINTS);
   const ticket = await createTicket(db, { orgId, subject: 'bench', customerId: null, channel: 'email' });
 
   const patch = async (change: number): Promise<{ eventId: string; sentAt: number }> => {
-    const before = new Set((await db.selectFrom('webhook_events').select('id').where('org_id', '=', orgId).execute()).map((row) => row.id));
     const sentAt = performance.now();
     const response = await fetch(`${apiUrl}/api/v1/tickets/${ticket.id}`, {
       method: 'PATCH',
@@ -161,28 +221,34 @@ async function measureWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl
       body: JSON.stringify({ priority: change % 2 === 0 ? 'high' : 'low' }),
     });
     if (response.status !== 200) throw new Error(`PATCH answered ${response.status}`);
-    const events = await db.selectFrom('webhook_events').select(['id', 'type']).where('org_id', '=', orgId).execute();
-    const event = events.find((row) => !before.has(row.id) && row.type === 'ticket.priority_changed');
-    if (!event) throw new Error('the change emitted no ticket.priority_changed');
+    await response.arrayBuffer();
+    const event = await db
+      .selectFrom('webhook_events')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('type', '=', 'ticket.priority_changed')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
     return { eventId: event.id, sentAt };
   };
   const deliveredFor = (eventIds: string[]) => eventIds.reduce((total, id) => total + (arrivals.get(id)?.length ?? 0), 0);
   const waitFor = async (eventIds: string[]) => {
-    for (let waited = 0; waited < 2400 && deliveredFor(eventIds) < eventIds.length * WEBHOOK_ENDPOINTS; waited += 1) {
-      await new Promise((wake) => setTimeout(wake, 250));
+    for (let waited = 0; waited < 24_000 && deliveredFor(eventIds) < eventIds.length * WEBHOOK_ENDPOINTS; waited += 1) {
+      await new Promise((wake) => setTimeout(wake, 25));
     }
   };
 
-  // Throughput: half the changes at once, a burst of deliveries drained as fast as Relay can.
+  // Throughput: a burst of changes, their deliveries drained as fast as Relay can.
   const burstStart = performance.now();
   const burst: string[] = [];
-  for (let change = 0; change < WEBHOOK_CHANGES / 2; change += 1) burst.push((await patch(change)).eventId);
+  for (let change = 0; change < WEBHOOK_BURST; change += 1) burst.push((await patch(change)).eventId);
   await waitFor(burst);
   const burstEnd = Math.max(...burst.flatMap((id) => arrivals.get(id) ?? [burstStart]));
 
-  // Latency: the other half one at a time, each once the previous one is delivered everywhere.
+  // Latency: one change at a time, each once the previous one is delivered everywhere.
   const firsts: number[] = [];
-  for (let change = WEBHOOK_CHANGES / 2; change < WEBHOOK_CHANGES; change += 1) {
+  for (let change = WEBHOOK_BURST; change < WEBHOOK_BURST + WEBHOOK_SINGLES; change += 1) {
     const { eventId, sentAt } = await patch(change);
     await waitFor([eventId]);
     firsts.push(Math.min(...(arrivals.get(eventId) ?? [Number.NaN])) - sentAt);
@@ -196,6 +262,64 @@ async function measureWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl
     p99: pick(0.99),
     stop: () => new Promise<void>((done) => receiver.close(() => done())),
   };
+}
+
+/**
+ * (i) DRAIN_EMAILS emails posted at once drain through SES at SES_MAX_SEND_RATE: once
+ * with nothing else going on, once while WEBHOOK_ENDPOINTS webhooks point at a receiver
+ * that reads each request and never answers (every delivery slot held for its 30 s).
+ */
+async function measureDrainBesideHangingWebhooks({
+  db,
+  apiUrl,
+  key,
+  orgId,
+  ses,
+  postEmail,
+}: {
+  db: Db;
+  apiUrl: string;
+  key: string;
+  orgId: string;
+  ses: FakeSes;
+  postEmail: (index: number) => Promise<void>;
+}) {
+  const drain = async (offset: number) => {
+    const before = ses.sendCalls.length;
+    await drive(DRAIN_EMAILS, CONCURRENCY, (index) => postEmail(offset + index));
+    for (let waited = 0; waited < 2400 && ses.sendCalls.length < before + DRAIN_EMAILS; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+    const arrivals = ses.requests
+      .filter((request) => request.path === '/v2/email/outbound-emails')
+      .slice(before, before + DRAIN_EMAILS)
+      .map((request) => request.receivedAt);
+    return (arrivals.length - 1) / ((arrivals.at(-1)! - arrivals[0]!) / 1000);
+  };
+  const alone = await drain(3_000_000);
+
+  const held: ServerResponse[] = [];
+  const blackHole = createServer((req, res) => {
+    req.resume();
+    held.push(res);
+  });
+  await new Promise<void>((listening) => blackHole.listen(0, '127.0.0.1', () => listening()));
+  await createWebhooks(apiUrl, key, `http://127.0.0.1:${(blackHole.address() as AddressInfo).port}`, 'customer.updated', WEBHOOK_ENDPOINTS);
+  const customer = await createCustomer(db, orgId, { email: `bench-${randomUUID()}@example.org`, name: null, phone: null });
+  for (let change = 0; change < 3; change += 1) {
+    const response = await fetch(`${apiUrl}/api/v1/customers/${customer.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `Bench ${change}` }),
+    });
+    if (response.status !== 200) throw new Error(`customer PATCH answered ${response.status}`);
+  }
+  for (let waited = 0; waited < 400 && held.length < WEBHOOK_ENDPOINTS; waited += 1) await new Promise((wake) => setTimeout(wake, 50));
+  const hanging = held.length;
+  const besideHanging = await drain(4_000_000);
+  const stillHanging = held.filter((res) => !res.writableEnded && !res.destroyed).length;
+  // Let the deliveries go (they fail and wait for their retry), so what follows has the slots.
+  for (const res of held) res.destroy();
+  await new Promise<void>((done) => blackHole.close(() => done()));
+  return { alone, besideHanging, hanging, stillHanging };
 }
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -388,14 +512,19 @@ async function main() {
     peak = Math.max(peak, i - j + 1);
   }
 
-  // (f) One ticket change fanned out to WEBHOOK_ENDPOINTS local webhooks, WEBHOOK_CHANGES times,
-  // once the worker has finished the work (d) and (e) queued, so it measures webhooks alone.
+  // (f) Ticket changes fanned out to WEBHOOK_ENDPOINTS local webhooks, once the worker has
+  // finished the work (d) and (e) queued, so it measures webhooks alone; beside it, the
+  // ceiling of no-op activities in the same shape.
   for (let waited = 0; waited < 600; waited += 1) {
     const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND TaskQueue = "${config.temporal.taskQueue}"`);
     if (count === 0) break;
     await new Promise((wake) => setTimeout(wake, 500));
   }
+  const ceiling = await measureActivityCeiling({ connection, client, namespace: config.temporal.namespace, concurrency: config.deliveries.concurrency });
   const fanOut = await measureWebhookFanOut({ db, apiUrl, key, orgId: org.id });
+
+  // (i) The SES drain alone, then beside 100 endpoints that never answer.
+  const isolation = await measureDrainBesideHangingWebhooks({ db, apiUrl, key, orgId: org.id, ses, postEmail });
 
   // (g) Partner deliveries to one local receiver, and the retry gaps of one failing delivery.
   const partners = await measurePartnerDeliveries({ db, apiUrl, key, orgId: org.id });
@@ -420,13 +549,19 @@ async function main() {
   );
 
   console.log(
-    `(f) webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${fmt(fanOut.perSecond)}/s   ticket change → first attempt p50 ${fmt(fanOut.p50)} ms   p99 ${fmt(fanOut.p99)} ms   (${fanOut.deliveries} deliveries)`,
+    `(f) no-op activity ceiling           ${fmt(ceiling.perSecond)}/s   (${WEBHOOK_BURST} workflows x ${WEBHOOK_ENDPOINTS} no-op activities, deliveries-queue concurrency)`,
+  );
+  console.log(
+    `    webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${fmt(fanOut.perSecond)}/s = ${(fanOut.perSecond / ceiling.perSecond).toFixed(2)} x ceiling (target >= 0.8)   ticket change → first attempt p50 ${fmt(fanOut.p50)} ms   p99 ${fmt(fanOut.p99)} ms (target <= 200)   (${fanOut.deliveries} deliveries)`,
   );
   console.log(
     `(g) partner deliveries ${fmt(partners.perSecond)}/s (${partners.deliveries} to one receiver)   retry gaps of a failing delivery: ${partners.gaps.map((gap) => `${(gap / 1000).toFixed(2)} s`).join(', ')}   (policy 1, 2, 4, 8 s)`,
   );
   console.log(
     `(h) channel webhooks acknowledged     ${fmt(channels.perSecond)}/s   p50 ${fmt(channels.p50)} ms   p99 ${fmt(channels.p99)} ms   (WhatsApp: verified, stored, workflow started)`,
+  );
+  console.log(
+    `(i) SES drain of ${DRAIN_EMAILS} alone ${fmt(isolation.alone)}/s   beside ${isolation.hanging} hanging webhook deliveries ${fmt(isolation.besideHanging)}/s (${isolation.stillHanging} still hanging at the end)   ratio ${(isolation.besideHanging / isolation.alone).toFixed(2)}`,
   );
   await fanOut.stop();
   await partners.stop();

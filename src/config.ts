@@ -107,6 +107,10 @@ const configSchema = z.object({
       return seconds;
     }),
 
+  // Outgoing HTTP deliveries (webhooks, partners) a worker runs at once, on their own task queue:
+  // receivers that hang for their 30 s hold these slots, never email sends'.
+  OUTGOING_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(2000).default(200),
+
   // Where Relay is reached from outside (OAuth redirects, consent page, cookies' Secure flag).
   PUBLIC_URL: z
     .url()
@@ -210,6 +214,8 @@ export interface Config {
   };
   readonly encryptionKey: string | undefined;
   readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[] };
+  /** Outgoing HTTP deliveries (webhooks and partners) in flight per worker. */
+  readonly deliveries: { readonly concurrency: number };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
   readonly ses: {
     readonly region: string;
@@ -287,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     encryptionKey: raw.RELAY_ENCRYPTION_KEY,
     webhooks: { allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS, retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000) },
+    deliveries: { concurrency: raw.OUTGOING_DELIVERY_CONCURRENCY },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
     ses: {
       region: raw.AWS_REGION,

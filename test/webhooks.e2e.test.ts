@@ -2,7 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { generateEncryptionKey } from '../src/security/encryption.js';
+import { createTicket } from '../src/helpdesk/repository.js';
 import { inboundWorkflowId } from '../src/temporal/ids.js';
+import { WEBHOOK_FAN_OUT_CAP } from '../src/webhooks/workflows.js';
 import { WebhookReceiver } from './fakes/webhook-receiver.js';
 import { call, eventually } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
@@ -40,8 +42,8 @@ const eventCount = async () =>
     ).n,
   );
 
-/** Waits for the fan-out of the org's newest event of `type`; returns the webhooks it planned deliveries to. */
-async function fannedOutTo(type: string): Promise<string[]> {
+/** Waits for the workflow of the org's newest event of `type`; returns its deliveries (webhook, status, reason). */
+async function deliveriesOfNewest(type: string) {
   const event = await stack.db
     .selectFrom('webhook_events')
     .select('id')
@@ -50,9 +52,8 @@ async function fannedOutTo(type: string): Promise<string[]> {
     .orderBy('created_at', 'desc')
     .limit(1)
     .executeTakeFirstOrThrow();
-  await eventually(() => stack.client.workflow.getHandle(`webhook-event-${event.id}`).result(), 'the fan-out');
-  const rows = await stack.db.selectFrom('webhook_deliveries').select('webhook_id').where('event_id', '=', event.id).execute();
-  return rows.map((row) => row.webhook_id);
+  await eventually(() => stack.client.workflow.getHandle(`webhook-event-${event.id}`).result(), 'the event workflow');
+  return stack.db.selectFrom('webhook_deliveries').select(['webhook_id', 'status', 'reason']).where('event_id', '=', event.id).execute();
 }
 
 /** Removes a test's webhook so later tests' events do not go to its stopped receiver. */
@@ -268,9 +269,13 @@ describe('events and their delivery', () => {
     const [delivery] = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
     expect(delivery.status).toBe('failed');
 
-    // A disabled webhook gets no delivery for a later event.
+    // A disabled webhook is sent nothing for a later event, which is still on its record, skipped.
     await newTicketByEmail();
-    expect(await fannedOutTo('ticket.created')).not.toContain(webhookId);
+    expect((await deliveriesOfNewest('ticket.created')).find((row) => row.webhook_id === webhookId)).toEqual({
+      webhook_id: webhookId,
+      status: 'skipped',
+      reason: 'the webhook is disabled: every attempt of the retry schedule failed',
+    });
     expect(receiver.received).toHaveLength(6);
 
     receiver.failAlways = false;
@@ -295,6 +300,51 @@ describe('events and their delivery', () => {
     expect(elsewhere.received).toEqual([]);
     await finished(receiver, webhookId);
     await elsewhere.stop();
+  });
+});
+
+describe('the shape of a delivery', () => {
+  it('one workflow per event, an activity per endpoint on the deliveries queue, and a child past the fan-out cap', async () => {
+    const receiver = await new WebhookReceiver(SECRET).start();
+    const webhookIds: string[] = [];
+    for (let index = 0; index <= WEBHOOK_FAN_OUT_CAP; index += 1) {
+      const created = await trpc(stack.api.url, org.key, 'webhooks.create', {
+        url: `${receiver.url}/hook/${index}`,
+        events: ['ticket.priority_changed'],
+        secret: SECRET,
+      });
+      webhookIds.push(created.data.id);
+    }
+    const ticket = await createTicket(stack.db, { orgId: org.orgId, subject: 'fan-out', customerId: null, channel: 'email' });
+    expect((await call(stack.api.url, `/api/v1/tickets/${ticket.id}`, { key: org.key, method: 'PATCH', body: { priority: 'urgent' } })).status).toBe(200);
+    const [eventId] = await stack.db
+      .selectFrom('webhook_events')
+      .select('id')
+      .where('org_id', '=', org.orgId)
+      .where('type', '=', 'ticket.priority_changed')
+      .execute()
+      .then((rows) => rows.map((row) => row.id));
+
+    const parent = stack.client.workflow.getHandle(`webhook-event-${eventId}`);
+    expect(await parent.result()).toEqual({ succeeded: WEBHOOK_FAN_OUT_CAP, failed: 0, skipped: 0 });
+    const lastOfFirstPage = [...webhookIds].sort()[WEBHOOK_FAN_OUT_CAP - 1];
+    expect(await stack.client.workflow.getHandle(`webhook-event-${eventId}-after-${lastOfFirstPage}`).result()).toEqual({
+      succeeded: 1,
+      failed: 0,
+      skipped: 0,
+    });
+    const scheduled = ((await parent.fetchHistory()).events ?? []).flatMap((event) =>
+      event.activityTaskScheduledEventAttributes ? [event.activityTaskScheduledEventAttributes] : [],
+    );
+    expect(scheduled).toHaveLength(WEBHOOK_FAN_OUT_CAP);
+    expect(new Set(scheduled.map((activity) => `${activity.activityType?.name} on ${activity.taskQueue?.name}`))).toEqual(
+      new Set([`attemptWebhookDelivery on ${stack.taskQueue}-deliveries`]),
+    );
+    // Each endpoint got the event once.
+    expect(new Set(receiver.received.map((entry) => entry.request.path)).size).toBe(WEBHOOK_FAN_OUT_CAP + 1);
+    expect(receiver.received).toHaveLength(WEBHOOK_FAN_OUT_CAP + 1);
+    for (const webhookId of webhookIds) await trpc(stack.api.url, org.key, 'webhooks.delete', { id: webhookId });
+    await receiver.stop();
   });
 });
 

@@ -55,11 +55,7 @@ export async function startApiServer(deps: {
   const { config, db, temporal, logger, metrics } = deps;
   // Workflow starts carry search attributes; the API may come up before any worker has registered them.
   await registerSearchAttributes(temporal, config.temporal.namespace);
-  const workflows = createWorkflowStarter(temporal, {
-    taskQueue: config.temporal.taskQueue,
-    metrics,
-    webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
-  });
+  const workflows = createWorkflowStarter(temporal, { taskQueue: config.temporal.taskQueue, metrics });
   const http = createHttpClient({ timeoutMs: 5000 });
   const fetchCertificate =
     deps.fetchSnsCertificate ?? (async (url: string) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body);

@@ -1,6 +1,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
-import { failDeliveryAndWebhook, getDelivery, planDeliveries, recordDeliveryAttempt } from './repository.js';
+import {
+  disableFailedWebhook,
+  findDeliveryToAttempt,
+  insertDeliveriesForEvent,
+  listPendingDeliveriesOfEvent,
+  listReplayDeliveries,
+  recordDeliveryAttempt,
+  skipDelivery,
+  type PlannedDelivery,
+} from './repository.js';
 import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretBox } from '../security/encryption.js';
@@ -15,29 +24,68 @@ export interface WebhookActivityDeps {
   webhookRetryScheduleMs: readonly number[];
 }
 
-export type AttemptOutcome = { outcome: 'succeeded' | 'failed'; status: number | null; error: string | null } | { outcome: 'skipped'; reason: string };
+export interface AttemptInput {
+  deliveryId: string;
+  /** The generation the caller runs; a replay since then supersedes it. */
+  generation: number;
+  /** The schedule's wait before the next attempt, or null when this is the last one. */
+  nextWaitMs: number | null;
+  /** webhooks.test: one attempt whose failure neither fails the delivery's webhook nor is retried. */
+  test?: boolean;
+  /** webhooks.replay asked for it: sent even while the webhook is disabled. */
+  replay?: boolean;
+}
+
+export type AttemptOutcome =
+  | { outcome: 'succeeded'; status: number }
+  | { outcome: 'retry'; status: number | null; error: string; waitMs: number }
+  | { outcome: 'failed'; status: number | null; error: string }
+  | { outcome: 'skipped'; reason: string };
 
 /** A receiver has this long to answer with a 2xx (the seed's 30 seconds). */
 export const WEBHOOK_TIMEOUT_MS = 30_000;
 const EXCERPT_BYTES = 1024;
 
+/** The activities that make outgoing HTTP calls: they run on the deliveries task queue. */
+export const WEBHOOK_DELIVERY_ACTIVITY_NAMES = ['attemptWebhookDelivery'] as const satisfies readonly (keyof WebhookActivities)[];
+
 export function createWebhookActivities({ db, webhookHttp, secretBox, logger, webhookRetryScheduleMs }: WebhookActivityDeps) {
   return {
-    /** The deliveries one event fans out to, and the retry schedule they follow. */
-    async planWebhookDeliveries({ eventId }: { eventId: string }) {
-      return { deliveries: await planDeliveries(db, eventId), retryScheduleMs: [...webhookRetryScheduleMs] };
+    /**
+     * Records the event's deliveries (the first page's call does it for every endpoint)
+     * and returns a page of the pending ones, with the retry schedule they follow.
+     */
+    async planWebhookDeliveries({ eventId, afterWebhookId, limit }: { eventId: string; afterWebhookId?: string; limit: number }) {
+      if (!afterWebhookId) await insertDeliveriesForEvent(db, eventId);
+      // One more than the page tells whether another page follows.
+      const rows = await listPendingDeliveriesOfEvent(db, eventId, { afterWebhookId, limit: limit + 1 });
+      return { deliveries: rows.slice(0, limit), more: rows.length > limit, retryScheduleMs: [...webhookRetryScheduleMs] };
+    },
+
+    /** The next page of a replay's deliveries, in the order their events were raised. */
+    async nextWebhookReplayPage({ replayId, afterSeq, limit }: { replayId: string; afterSeq?: string; limit: number }) {
+      const rows = await listReplayDeliveries(db, replayId, { afterSeq, limit });
+      const deliveries: (PlannedDelivery & { seq: string })[] = rows;
+      return { deliveries, retryScheduleMs: [...webhookRetryScheduleMs] };
     },
 
     /**
      * One HTTP attempt: POST the event's compact JSON, signed when the webhook has a
-     * secret, and log it. A failed attempt is an outcome, not an error: the workflow's
-     * timers own the schedule. A webhook disabled meanwhile is skipped unless this is a replay.
+     * secret, and log it with when the next attempt is due. A failed attempt is an
+     * outcome, not an error: the workflow's timers own the schedule. When it was the
+     * last one, the delivery fails and the webhook is disabled in the same step.
      */
-    async attemptWebhookDelivery({ deliveryId, attempt, force = false }: { deliveryId: string; attempt: number; force?: boolean }): Promise<AttemptOutcome> {
-      const delivery = await getDelivery(db, deliveryId);
+    async attemptWebhookDelivery(input: AttemptInput): Promise<AttemptOutcome> {
+      const { deliveryId } = input;
+      const delivery = await findDeliveryToAttempt(db, deliveryId);
       if (!delivery) return { outcome: 'skipped', reason: 'the webhook or delivery no longer exists' };
-      if (delivery.status === 'succeeded') return { outcome: 'skipped', reason: 'already delivered' };
-      if (!delivery.enabled && !force) return { outcome: 'skipped', reason: 'the webhook is disabled' };
+      if (delivery.generation !== input.generation) return { outcome: 'skipped', reason: 'a replay superseded this run' };
+      if (delivery.status !== 'pending') return { outcome: 'skipped', reason: `the delivery is ${delivery.status}` };
+      if (!delivery.enabled && !input.replay) {
+        const reason = 'the webhook is disabled';
+        if (!input.test) await skipDelivery(db, deliveryId, reason);
+        return { outcome: 'skipped', reason };
+      }
 
       const body = JSON.stringify(delivery.payload);
       const headers: Record<string, string> = {
@@ -69,23 +117,31 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
       } catch (failure) {
         error = describeFailure(failure);
       }
-      const succeeded = error === null;
-      await recordDeliveryAttempt(db, {
-        deliveryId,
-        attempt,
-        httpStatus: status,
-        durationMs: performance.now() - started,
-        responseExcerpt: excerpt,
-        error,
-        succeeded,
-      });
-      logger.info({ orgId: delivery.org_id, deliveryId, attempt, status, error }, 'webhook delivery attempt');
-      return { outcome: succeeded ? 'succeeded' : 'failed', status, error };
-    },
+      const durationMs = performance.now() - started;
+      const logged = { deliveryId, httpStatus: status, durationMs, responseExcerpt: excerpt, error };
 
-    async failWebhookDelivery({ deliveryId }: { deliveryId: string }): Promise<void> {
-      await db.transaction().execute((trx) => failDeliveryAndWebhook(trx, deliveryId));
-      logger.warn({ deliveryId }, 'webhook delivery failed after its whole schedule; webhook disabled');
+      let outcome: AttemptOutcome;
+      if (error === null) {
+        await recordDeliveryAttempt(db, { ...logged, result: { outcome: 'succeeded' } });
+        outcome = { outcome: 'succeeded', status: status! };
+      } else if (input.test) {
+        await recordDeliveryAttempt(db, { ...logged, result: { outcome: 'failed', reason: 'the test send failed' } });
+        outcome = { outcome: 'failed', status, error };
+      } else if (input.nextWaitMs !== null) {
+        const waitMs = input.nextWaitMs;
+        await recordDeliveryAttempt(db, { ...logged, result: { outcome: 'retry', nextAttemptAt: new Date(Date.now() + waitMs) } });
+        outcome = { outcome: 'retry', status, error, waitMs };
+      } else {
+        const reason = 'every attempt of the retry schedule failed';
+        await db.transaction().execute(async (trx) => {
+          await recordDeliveryAttempt(trx, { ...logged, result: { outcome: 'failed', reason } });
+          await disableFailedWebhook(trx, delivery.webhook_id, reason);
+        });
+        logger.warn({ orgId: delivery.org_id, deliveryId, webhookId: delivery.webhook_id, reason }, 'webhook delivery failed for good; webhook disabled');
+        outcome = { outcome: 'failed', status, error };
+      }
+      logger.info({ orgId: delivery.org_id, deliveryId, status, error }, 'webhook delivery attempt');
+      return outcome;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
@@ -11,13 +12,12 @@ import {
   insertWebhookEvents,
   listDeliveries,
   listWebhooks,
-  reopenDelivery,
+  reopenDeliveries,
   updateWebhook,
 } from './repository.js';
 import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type Webhook } from '../db/tables/webhooks.js';
 import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
 import { checkTargetUrl, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
-import { ReplayRefused } from '../temporal/replay.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { scopedProcedure, t } from '../auth/trpc.js';
 
@@ -157,19 +157,14 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
       }));
     }),
 
-    /** Sends a failed delivery again, with the same event id and body. */
+    /** Sends a failed or skipped delivery again, with the same event id and body, on a fresh schedule. */
     replay: procedure.input(z.strictObject({ deliveryId: id })).mutation(async ({ ctx, input }) => {
       const delivery = await findDeliveryForOrg(deps.db, ctx.orgId, input.deliveryId);
       if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
-      if (delivery.status !== 'failed')
-        throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed deliveries are replayed` });
-      try {
-        await deps.workflows.replayWebhookDelivery({ deliveryId: delivery.id, eventId: delivery.event_id, webhookId: delivery.webhook_id });
-      } catch (error) {
-        if (error instanceof ReplayRefused) throw new TRPCError({ code: 'CONFLICT', message: error.message });
-        throw error;
-      }
-      await reopenDelivery(deps.db, ctx.orgId, delivery.id);
+      const replayId = randomUUID();
+      if ((await reopenDeliveries(deps.db, ctx.orgId, { deliveryId: delivery.id }, replayId)) === 0)
+        throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed and skipped deliveries are replayed` });
+      await deps.workflows.startWebhookReplay(replayId);
       return { deliveryId: delivery.id, status: 'pending' };
     }),
   });
