@@ -338,7 +338,7 @@ export function describeDegradedModes(config: Config): string[] {
   if (!mailgunSigningKey && !sendgridPublicKey && !postmarkToken && !cloudmailin && sesTopicArns.length === 0) {
     notes.push('no inbound email provider is configured: /api/webhooks/inbound-email refuses every request');
   }
-  if (!config.encryptionKey) notes.push('RELAY_ENCRYPTION_KEY is not set: webhooks with a signing secret and partners cannot be created');
+  if (!config.encryptionKey) notes.push('RELAY_ENCRYPTION_KEY is not set: webhooks (all of them sign) and partners cannot be created');
   if (!config.hub) notes.push('HUB_API_URL or PORTAL_SSO_SECRET is not set: nobody can sign in through Hub (dashboard, OAuth consent)');
   if (config.webhooks.allowInsecure) notes.push('RELAY_ALLOW_INSECURE_WEBHOOKS is on: webhooks may use http and loopback addresses (never in production)');
   if (!config.adminKey) notes.push('RELAY_ADMIN_KEY is not set: /api/admin/* answers 401');

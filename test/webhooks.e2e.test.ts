@@ -5,7 +5,7 @@ import { generateEncryptionKey } from '../src/security/encryption.js';
 import { createTicket } from '../src/helpdesk/repository.js';
 import { inboundWorkflowId } from '../src/temporal/ids.js';
 import { WEBHOOK_FAN_OUT_CAP } from '../src/webhooks/workflows.js';
-import { WebhookReceiver } from './fakes/webhook-receiver.js';
+import { relaySignatureValid, standardSecretOf, standardSignatureValid, WebhookReceiver } from './fakes/webhook-receiver.js';
 import { call, eventually } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 import { trpc } from './support/trpc.js';
@@ -133,6 +133,8 @@ describe('management over the tRPC wire of the seed', () => {
       { url: 'https://example.com/hook', events: ['ticket.exploded'] },
       { url: 'https://example.com/hook', events: [] },
       { url: 'https://example.com/hook', events: ['ticket.created'], secret: 'short' },
+      { url: 'https://example.com/hook', events: ['ticket.created'], secret: 'whsec_not-base64-at-all!' },
+      { url: 'https://example.com/hook', events: ['ticket.created'], secret: `whsec_${randomBytes(8).toString('base64')}` },
       { url: 'https://example.com/hook', events: ['ticket.created'], colour: 'red' },
     ]) {
       const response = await trpc(stack.api.url, org.key, 'webhooks.create', input);
@@ -206,7 +208,8 @@ describe('events and their delivery', () => {
       'ticket.status_changed',
       'ticket.updated',
     ]);
-    expect(receiver.received.every((entry) => entry.signatureValid)).toBe(true);
+    // Each verifies both ways: the seed's HMAC of the body and the standardwebhooks package.
+    expect(receiver.received.every((entry) => entry.signatureValid && entry.standardValid)).toBe(true);
     const byType = Object.fromEntries(events.map((entry) => [entry.body.event, entry.body]));
     for (const body of Object.values(byType)) expect(Object.keys(body as object).sort()).toEqual(['data', 'event', 'timestamp']);
     expect(byType['ticket.created'].data).toEqual({
@@ -252,6 +255,9 @@ describe('events and their delivery', () => {
     expect(log.data[0].attempts[0]).toMatchObject({ attempt: 1, error: 'HTTP 500', response: '{"error":"receiver says no"}', durationMs: expect.any(Number) });
     const ids = new Set(receiver.received.map((entry) => entry.request.headers['x-relay-event-id']));
     expect(ids.size).toBe(1);
+    // webhook-id is the delivery's id on every retry; each attempt is signed at its own time.
+    expect(receiver.received.map((entry) => entry.request.headers['webhook-id'])).toEqual([log.data[0].id, log.data[0].id, log.data[0].id]);
+    expect(receiver.received.every((entry) => entry.standardValid && /^\d{10}$/.test(String(entry.request.headers['webhook-timestamp'])))).toBe(true);
     await finished(receiver, webhookId);
   });
 
@@ -303,6 +309,41 @@ describe('events and their delivery', () => {
   });
 });
 
+describe('Standard Webhooks 1.0', () => {
+  it('a webhook created without a secret gets a whsec_ secret, shown once, that verifies every delivery', async () => {
+    const receiver = await new WebhookReceiver().start();
+    const created = await trpc(stack.api.url, org.key, 'webhooks.create', { url: `${receiver.url}/webhook`, events: ['ticket.created'] });
+    expect(created.data).toMatchObject({ hasSecret: true, secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/) });
+    const listed = (await trpc(stack.api.url, org.key, 'webhooks.list')).data.find((webhook: { id: string }) => webhook.id === created.data.id);
+    expect(listed).not.toHaveProperty('secret');
+    receiver.secret = created.data.secret;
+
+    const tested = await trpc(stack.api.url, org.key, 'webhooks.test', { id: created.data.id });
+    expect(tested.data).toMatchObject({ success: true, status: 200 });
+    const [delivery] = receiver.received;
+    expect(delivery).toMatchObject({ signatureValid: true, standardValid: true });
+    expect(delivery!.request.headers['webhook-id']).toBe(tested.data.deliveryId);
+    // A receiver holding another secret rejects it.
+    expect(standardSignatureValid(delivery!.request, `whsec_${randomBytes(32).toString('base64')}`)).toBe(false);
+    await finished(receiver, created.data.id);
+  });
+
+  it("a whsec_ secret given on create is used as it is; the seed's free-form one signs as whsec_ + base64 of its bytes", async () => {
+    const given = `whsec_${randomBytes(24).toString('base64')}`;
+    const { receiver, webhookId } = await receiverFor(['ticket.created'], given);
+    await trpc(stack.api.url, org.key, 'webhooks.test', { id: webhookId });
+    expect(receiver.received[0]).toMatchObject({ signatureValid: true, standardValid: true });
+    expect(standardSignatureValid(receiver.received[0]!.request, standardSecretOf(given))).toBe(true);
+    await finished(receiver, webhookId);
+
+    const free = await receiverFor(['ticket.created'], SECRET);
+    await trpc(stack.api.url, org.key, 'webhooks.test', { id: free.webhookId });
+    expect(standardSignatureValid(free.receiver.received[0]!.request, `whsec_${Buffer.from(SECRET).toString('base64')}`)).toBe(true);
+    expect(relaySignatureValid(free.receiver.received[0]!.request, SECRET)).toBe(true);
+    await finished(free.receiver, free.webhookId);
+  });
+});
+
 describe('the shape of a delivery', () => {
   it('one workflow per event, an activity per endpoint on the deliveries queue, and a child past the fan-out cap', async () => {
     const receiver = await new WebhookReceiver(SECRET).start();
@@ -317,13 +358,14 @@ describe('the shape of a delivery', () => {
     }
     const ticket = await createTicket(stack.db, { orgId: org.orgId, subject: 'fan-out', customerId: null, channel: 'email' });
     expect((await call(stack.api.url, `/api/v1/tickets/${ticket.id}`, { key: org.key, method: 'PATCH', body: { priority: 'urgent' } })).status).toBe(200);
-    const [eventId] = await stack.db
+    const { id: eventId } = await stack.db
       .selectFrom('webhook_events')
       .select('id')
       .where('org_id', '=', org.orgId)
       .where('type', '=', 'ticket.priority_changed')
-      .execute()
-      .then((rows) => rows.map((row) => row.id));
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
 
     const parent = stack.client.workflow.getHandle(`webhook-event-${eventId}`);
     expect(await parent.result()).toEqual({ succeeded: WEBHOOK_FAN_OUT_CAP, failed: 0, skipped: 0 });

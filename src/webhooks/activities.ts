@@ -13,7 +13,7 @@ import {
 import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretBox } from '../security/encryption.js';
-import { hmacSha256 } from '../security/signatures.js';
+import { deliveryHeaders } from './delivery-headers.js';
 
 export interface WebhookActivityDeps {
   db: Db;
@@ -70,8 +70,8 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
     },
 
     /**
-     * One HTTP attempt: POST the event's compact JSON, signed when the webhook has a
-     * secret, and log it with when the next attempt is due. A failed attempt is an
+     * One HTTP attempt: POST the event's compact JSON, signed both the seed's way and
+     * Standard Webhooks' (delivery-headers.ts), and log it with when the next attempt is due. A failed attempt is an
      * outcome, not an error: the workflow's timers own the schedule. When it was the
      * last one, the delivery fails and the webhook is disabled in the same step.
      */
@@ -88,22 +88,20 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
       }
 
       const body = JSON.stringify(delivery.payload);
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        'x-relay-event-id': delivery.event_id,
-        'x-relay-event': delivery.event_type,
-        'x-relay-delivery-id': delivery.id,
-        'x-relay-timestamp': String(Math.floor(Date.now() / 1000)),
-      };
-      if (delivery.secret_sealed) {
-        let secret: string;
-        try {
-          secret = secretBox.open(delivery.secret_sealed);
-        } catch (error) {
-          throw ApplicationFailure.nonRetryable(`cannot open the webhook secret: ${(error as Error).message}`, 'SecretUnavailable');
-        }
-        headers['x-relay-signature'] = hmacSha256(secret, body).toString('hex');
+      let secrets: string[];
+      try {
+        secrets = delivery.secret_sealed ? [secretBox.open(delivery.secret_sealed)] : [];
+      } catch (error) {
+        throw ApplicationFailure.nonRetryable(`cannot open the webhook secret: ${(error as Error).message}`, 'SecretUnavailable');
       }
+      const headers = deliveryHeaders({
+        deliveryId,
+        eventId: delivery.event_id,
+        eventType: delivery.event_type,
+        timestamp: Math.floor(Date.now() / 1000),
+        body,
+        secrets,
+      });
 
       const started = performance.now();
       let status: number | null = null;

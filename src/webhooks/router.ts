@@ -17,6 +17,7 @@ import {
 } from './repository.js';
 import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type Webhook } from '../db/tables/webhooks.js';
 import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
+import { generateStandardWebhookSecret, isValidStandardWebhookSecret, STANDARD_WEBHOOK_SECRET_PREFIX } from '../security/signatures.js';
 import { checkTargetUrl, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { scopedProcedure, t } from '../auth/trpc.js';
@@ -35,7 +36,12 @@ const events = z
   .min(1)
   .max(WEBHOOK_EVENT_TYPES.length)
   .transform((list) => [...new Set(list)]);
-const secret = z.string().min(16, 'at least 16 characters').max(256);
+// The seed's free form (at least 16 characters), or a Standard Webhooks `whsec_` secret.
+const secret = z
+  .string()
+  .min(16, 'at least 16 characters')
+  .max(256)
+  .refine((value) => !value.startsWith(STANDARD_WEBHOOK_SECRET_PREFIX) || isValidStandardWebhookSecret(value), 'a whsec_ secret is 24 to 64 bytes, base64');
 const id = z.uuid();
 
 function view(webhook: Webhook) {
@@ -66,7 +72,10 @@ function seal(box: SecretBox, value: string): Buffer {
     return box.seal(value);
   } catch (error) {
     if (error instanceof EncryptionUnavailable)
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'webhook secrets need RELAY_ENCRYPTION_KEY on the server' });
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: 'webhooks need RELAY_ENCRYPTION_KEY on the server (every webhook signs with a sealed secret)',
+      });
     throw error;
   }
 }
@@ -81,14 +90,16 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
       .input(z.strictObject({ url: z.string().max(2048), events, secret: secret.optional(), enabled: z.boolean().default(true) }))
       .mutation(async ({ ctx, input }) => {
         const url = await safeUrl(input.url, deps.urlPolicy);
+        // Every webhook signs: without a secret of the caller's, Relay makes a whsec_ one and shows it this once.
+        const generated = input.secret === undefined ? generateStandardWebhookSecret() : undefined;
         const webhook = await createWebhook(deps.db, {
           orgId: ctx.orgId,
           url,
           events: input.events,
-          secretSealed: input.secret ? seal(deps.secretBox, input.secret) : null,
+          secretSealed: seal(deps.secretBox, input.secret ?? generated!),
           enabled: input.enabled,
         });
-        return view(webhook);
+        return { ...view(webhook), ...(generated ? { secret: generated } : {}) };
       }),
 
     update: procedure
@@ -104,10 +115,13 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
       .mutation(async ({ ctx, input }) => {
         if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
         const url = input.url === undefined ? undefined : await safeUrl(input.url, deps.urlPolicy);
-        const secretSealed = input.secret === undefined ? undefined : input.secret === null ? null : seal(deps.secretBox, input.secret);
+        // `secret: null` no longer leaves a webhook unsigned: it gets a new whsec_ secret, shown this once.
+        const generated = input.secret === null ? generateStandardWebhookSecret() : undefined;
+        const newSecret = input.secret ?? generated;
+        const secretSealed = newSecret === undefined ? undefined : seal(deps.secretBox, newSecret);
         const webhook = await updateWebhook(deps.db, ctx.orgId, input.id, { url, events: input.events, secretSealed, enabled: input.enabled });
         if (!webhook) throw notFound();
-        return view(webhook);
+        return { ...view(webhook), ...(generated ? { secret: generated } : {}) };
       }),
 
     delete: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
