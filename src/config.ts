@@ -107,6 +107,8 @@ const configSchema = z.object({
       return seconds;
     }),
 
+  // After webhooks.rotateSecret, deliveries are signed with the old secret too for this long.
+  WEBHOOK_SECRET_ROTATION_OVERLAP_SECONDS: z.coerce.number().min(0).default(86_400),
   // Outgoing HTTP deliveries (webhooks, partners) a worker runs at once, on their own task queue:
   // receivers that hang for their 30 s hold these slots, never email sends'.
   OUTGOING_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(2000).default(200),
@@ -213,7 +215,7 @@ export interface Config {
     readonly amazonTopicArns: readonly string[];
   };
   readonly encryptionKey: string | undefined;
-  readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[] };
+  readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[]; readonly rotationOverlapMs: number };
   /** Outgoing HTTP deliveries (webhooks and partners) in flight per worker. */
   readonly deliveries: { readonly concurrency: number };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
@@ -292,7 +294,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       amazonTopicArns: raw.AMAZON_SNS_TOPIC_ARNS,
     },
     encryptionKey: raw.RELAY_ENCRYPTION_KEY,
-    webhooks: { allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS, retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000) },
+    webhooks: {
+      allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS,
+      retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000),
+      rotationOverlapMs: raw.WEBHOOK_SECRET_ROTATION_OVERLAP_SECONDS * 1000,
+    },
     deliveries: { concurrency: raw.OUTGOING_DELIVERY_CONCURRENCY },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
     ses: {

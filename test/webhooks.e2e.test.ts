@@ -23,6 +23,8 @@ beforeAll(async () => {
       // The seed's 1m/5m/30m/2h/24h, shrunk to 0.3 s each; its production values are asserted below.
       WEBHOOK_RETRY_SCHEDULE_SECONDS: '0.3,0.3,0.3,0.3,0.3',
       POSTMARK_INBOUND_TOKEN: 'pm-token',
+      // 24 h in production (asserted below); 3 s here.
+      WEBHOOK_SECRET_ROTATION_OVERLAP_SECONDS: '3',
     },
   });
   org = await createOrgWithKey(stack.db, ['send', 'read', 'webhooks', 'admin']);
@@ -344,6 +346,57 @@ describe('Standard Webhooks 1.0', () => {
   });
 });
 
+describe('secret rotation', () => {
+  it('signs with both secrets during the overlap, then with the new one only', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created'], SECRET);
+    const rotated = await trpc(stack.api.url, org.key, 'webhooks.rotateSecret', { id: webhookId });
+    expect(rotated.data).toEqual({ id: webhookId, secret: expect.stringMatching(/^whsec_/), previousSecretExpiresAt: expect.any(String) });
+    const newSecret: string = rotated.data.secret;
+    const expiresAt = Date.parse(rotated.data.previousSecretExpiresAt);
+    const listed = (await trpc(stack.api.url, org.key, 'webhooks.list')).data.find((webhook: { id: string }) => webhook.id === webhookId);
+    expect(listed.previousSecretExpiresAt).toBe(rotated.data.previousSecretExpiresAt);
+
+    // During the overlap: two signatures in each header, space-separated; a receiver holding either secret accepts.
+    await trpc(stack.api.url, org.key, 'webhooks.test', { id: webhookId });
+    const during = receiver.received.at(-1)!.request;
+    expect(Number(during.headers['webhook-timestamp']) * 1000).toBeLessThan(expiresAt);
+    expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(String(during.headers['x-relay-signature']).split(' ')).toHaveLength(2);
+    for (const secret of [SECRET, newSecret]) {
+      expect(standardSignatureValid(during, secret)).toBe(true);
+      expect(relaySignatureValid(during, secret)).toBe(true);
+    }
+
+    // After it: the new secret only.
+    receiver.secret = newSecret;
+    const after = await eventually(async () => {
+      await trpc(stack.api.url, org.key, 'webhooks.test', { id: webhookId });
+      const request = receiver.received.at(-1)!.request;
+      return String(request.headers['webhook-signature']).split(' ').length === 1 ? request : undefined;
+    }, 'the overlap to end');
+    expect(Number(after.headers['webhook-timestamp']) * 1000).toBeGreaterThanOrEqual(expiresAt - 1000);
+    expect(standardSignatureValid(after, newSecret)).toBe(true);
+    expect(relaySignatureValid(after, newSecret)).toBe(true);
+    expect(standardSignatureValid(after, SECRET)).toBe(false);
+    expect(relaySignatureValid(after, SECRET)).toBe(false);
+    expect(
+      (await trpc(stack.api.url, org.key, 'webhooks.list')).data.find((webhook: { id: string }) => webhook.id === webhookId).previousSecretExpiresAt,
+    ).toBeNull();
+    await finished(receiver, webhookId);
+  });
+
+  it('a rotation to a secret of the caller refuses a malformed one and changes nothing', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created'], SECRET);
+    const refused = await trpc(stack.api.url, org.key, 'webhooks.rotateSecret', { id: webhookId, secret: 'short' });
+    expect(refused.status).toBe(400);
+    await trpc(stack.api.url, org.key, 'webhooks.test', { id: webhookId });
+    expect(String(receiver.received[0]!.request.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(receiver.received[0]).toMatchObject({ signatureValid: true, standardValid: true });
+    expect((await trpc(stack.api.url, org.key, 'webhooks.rotateSecret', { id: randomUUID() })).error?.data.code).toBe('NOT_FOUND');
+    await finished(receiver, webhookId);
+  });
+});
+
 describe('the shape of a delivery', () => {
   it('one workflow per event, an activity per endpoint on the deliveries queue, and a child past the fan-out cap', async () => {
     const receiver = await new WebhookReceiver(SECRET).start();
@@ -393,5 +446,9 @@ describe('the shape of a delivery', () => {
 describe('the retry schedule', () => {
   it("is the seed's 1 min, 5 min, 30 min, 2 h and 24 h in production", () => {
     expect(loadConfig({}).webhooks.retryScheduleMs).toEqual([60_000, 300_000, 1_800_000, 7_200_000, 86_400_000]);
+  });
+
+  it('keeps a rotated secret signing for 24 hours in production', () => {
+    expect(loadConfig({}).webhooks.rotationOverlapMs).toBe(86_400_000);
   });
 });

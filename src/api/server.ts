@@ -112,7 +112,7 @@ export async function startApiServer(deps: {
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {
-      router: createAppRouter({ webhooks: { db, workflows, secretBox, urlPolicy } }),
+      router: createAppRouter({ webhooks: { db, workflows, secretBox, urlPolicy, rotationOverlapMs: config.webhooks.rotationOverlapMs } }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
     },
   });

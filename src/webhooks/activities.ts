@@ -90,7 +90,12 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
       const body = JSON.stringify(delivery.payload);
       let secrets: string[];
       try {
-        secrets = delivery.secret_sealed ? [secretBox.open(delivery.secret_sealed)] : [];
+        // Newest first; the secret before a rotation signs too until its overlap ends.
+        const sealed = [
+          delivery.secret_sealed,
+          delivery.previous_secret_expires_at && delivery.previous_secret_expires_at > new Date() ? delivery.previous_secret_sealed : null,
+        ];
+        secrets = sealed.flatMap((secret) => (secret ? [secretBox.open(secret)] : []));
       } catch (error) {
         throw ApplicationFailure.nonRetryable(`cannot open the webhook secret: ${(error as Error).message}`, 'SecretUnavailable');
       }

@@ -13,6 +13,7 @@ import {
   listDeliveries,
   listWebhooks,
   reopenDeliveries,
+  rotateWebhookSecret,
   updateWebhook,
 } from './repository.js';
 import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type Webhook } from '../db/tables/webhooks.js';
@@ -27,6 +28,8 @@ export interface WebhookRouterDeps {
   workflows: WorkflowStarter;
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
+  /** How long the secret before a rotation keeps signing beside the new one. */
+  rotationOverlapMs: number;
 }
 
 const procedure = scopedProcedure('webhooks');
@@ -52,6 +55,8 @@ function view(webhook: Webhook) {
     enabled: webhook.enabled,
     status: webhook.status,
     hasSecret: webhook.secret_sealed !== null,
+    previousSecretExpiresAt:
+      webhook.previous_secret_expires_at && webhook.previous_secret_expires_at > new Date() ? webhook.previous_secret_expires_at.toISOString() : null,
     failedAt: webhook.failed_at?.toISOString() ?? null,
     createdAt: webhook.created_at.toISOString(),
     updatedAt: webhook.updated_at.toISOString(),
@@ -127,6 +132,19 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
     delete: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
       if (!(await deleteWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
       return { id: input.id, deleted: true };
+    }),
+
+    /**
+     * A new secret (the caller's, or a generated whsec_ one), returned this once. The old
+     * one keeps signing beside it for the overlap (24 h by default), then stops.
+     */
+    rotateSecret: procedure.input(z.strictObject({ id, secret: secret.optional() })).mutation(async ({ ctx, input }) => {
+      if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+      const newSecret = input.secret ?? generateStandardWebhookSecret();
+      const previousExpiresAt = new Date(Date.now() + deps.rotationOverlapMs);
+      const webhook = await rotateWebhookSecret(deps.db, ctx.orgId, input.id, { secretSealed: seal(deps.secretBox, newSecret), previousExpiresAt });
+      if (!webhook) throw notFound();
+      return { id: webhook.id, secret: newSecret, previousSecretExpiresAt: webhook.previous_secret_expires_at?.toISOString() ?? null };
     }),
 
     /** Sends one signed `webhook.test` event now and answers with what the endpoint said. */
