@@ -20,8 +20,9 @@ beforeAll(async () => {
     env: {
       RELAY_ENCRYPTION_KEY: generateEncryptionKey(),
       RELAY_ALLOW_INSECURE_WEBHOOKS: 'true',
-      // The seed's 1m/5m/30m/2h/24h, shrunk to 0.3 s each; its production values are asserted below.
-      WEBHOOK_RETRY_SCHEDULE_SECONDS: '0.3,0.3,0.3,0.3,0.3',
+      // The seed's 1m/5m/30m/2h/24h, shrunk (3 s first, so Retry-After has room to be measured);
+      // its production values are asserted below.
+      WEBHOOK_RETRY_SCHEDULE_SECONDS: '3,3,0.3,0.3,0.3',
       POSTMARK_INBOUND_TOKEN: 'pm-token',
       // 24 h in production (asserted below); 3 s here.
       WEBHOOK_SECRET_ROTATION_OVERLAP_SECONDS: '3',
@@ -308,6 +309,73 @@ describe('events and their delivery', () => {
     expect(elsewhere.received).toEqual([]);
     await finished(receiver, webhookId);
     await elsewhere.stop();
+  });
+});
+
+describe('retries that respect the receiver', () => {
+  it('Retry-After on 429 and 503 postpones the next attempt, in seconds or as a date, capped at twice the step', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created']);
+    let dateAsked = 0;
+    receiver.answers.push(
+      { status: 429, headers: { 'retry-after': '5' } },
+      {
+        status: 503,
+        headers: () => {
+          const now = Date.now();
+          const date = new Date(now + 5000).toUTCString();
+          dateAsked = Date.parse(date) - now;
+          return { 'retry-after': date };
+        },
+      },
+      { status: 503, headers: { 'retry-after': '3600' } },
+    );
+    await newTicketByEmail();
+    await eventually(async () => (receiver.accepted().length === 1 ? true : undefined), 'the fourth attempt');
+    const at = receiver.received.map((entry) => entry.request.receivedAt);
+    expect(receiver.received.map((entry) => entry.status)).toEqual([429, 503, 503, 200]);
+    // The gaps the receiver saw: what it asked for, within 10 % (the schedule's steps here are 3 s, 3 s, 0.3 s).
+    const within10 = (gap: number, asked: number) => expect(Math.abs(gap - asked) / asked).toBeLessThanOrEqual(0.1);
+    within10(at[1]! - at[0]!, 5000);
+    within10(at[2]! - at[1]!, dateAsked);
+    // An hour asked for at a 0.3-s step: twice the step (0.6 s), not an hour.
+    expect(at[3]! - at[2]!).toBeGreaterThanOrEqual(540);
+    expect(at[3]! - at[2]!).toBeLessThan(1500);
+
+    const [delivery] = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+    const [first] = delivery.attempts;
+    expect(first).toMatchObject({ attempt: 1, status: 429, error: 'HTTP 429' });
+    within10(Date.parse(first.nextRetryAt) - Date.parse(first.at), 5000);
+    expect(delivery.attempts.at(-1)).toMatchObject({ attempt: 4, status: 200, nextRetryAt: null });
+    await finished(receiver, webhookId);
+  });
+
+  it('410 Gone disables the endpoint at once and says why; a delivery waiting for its retry ends skipped', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created']);
+    receiver.failNext = 1;
+    await newTicketByEmail();
+    const waiting = await eventually(async () => {
+      const [row] = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+      return row?.attempts.length === 1 ? row : undefined;
+    }, 'the first delivery to wait for its retry');
+    expect(waiting).toMatchObject({ status: 'pending', attempts: [{ status: 500, nextRetryAt: expect.any(String) }] });
+
+    receiver.answers.push({ status: 410 });
+    await newTicketByEmail();
+    const webhook = await eventually(async () => {
+      const [row] = (await trpc(stack.api.url, org.key, 'webhooks.list')).data.filter((entry: { id: string }) => entry.id === webhookId);
+      return row.enabled ? undefined : row;
+    }, 'the webhook to be disabled');
+    expect(webhook).toMatchObject({ enabled: false, status: 'failed', failedAt: expect.any(String), disabledReason: 'the endpoint answered 410 Gone' });
+    const log = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+    expect(log.map((row: { status: string; reason: string }) => [row.status, row.reason])).toEqual([
+      ['failed', 'the endpoint answered 410 Gone'],
+      ['skipped', 'the webhook was disabled: the endpoint answered 410 Gone'],
+    ]);
+    // The skipped delivery's timer fires and sends nothing: its event's workflow ends with it skipped.
+    const { id: firstEvent } = await stack.db.selectFrom('webhook_deliveries').select('event_id as id').where('id', '=', waiting.id).executeTakeFirstOrThrow();
+    expect(await stack.client.workflow.getHandle(`webhook-event-${firstEvent}`).result()).toEqual({ succeeded: 0, failed: 0, skipped: 1 });
+    expect(receiver.received.map((entry) => entry.status)).toEqual([500, 410]);
+    await finished(receiver, webhookId);
   });
 });
 

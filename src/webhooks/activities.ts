@@ -14,6 +14,7 @@ import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretBox } from '../security/encryption.js';
 import { deliveryHeaders } from './delivery-headers.js';
+import { nextWaitMs, parseRetryAfter } from './retry.js';
 
 export interface WebhookActivityDeps {
   db: Db;
@@ -38,7 +39,8 @@ export interface AttemptInput {
 
 export type AttemptOutcome =
   | { outcome: 'succeeded'; status: number }
-  | { outcome: 'retry'; status: number | null; error: string; waitMs: number }
+  /** Due again at `nextAttemptAt` (epoch ms, from the receiver's answer: the schedule's wait with jitter, or its Retry-After). */
+  | { outcome: 'retry'; status: number | null; error: string; nextAttemptAt: number }
   | { outcome: 'failed'; status: number | null; error: string }
   | { outcome: 'skipped'; reason: string };
 
@@ -112,36 +114,46 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
       let status: number | null = null;
       let excerpt: string | null = null;
       let error: string | null = null;
+      let retryAfterMs: number | undefined;
       try {
         const response = await webhookHttp.request({ method: 'POST', url: delivery.url, headers, body, timeoutMs: WEBHOOK_TIMEOUT_MS });
         status = response.status;
         excerpt = response.body.slice(0, EXCERPT_BYTES);
         if (status < 200 || status >= 300) error = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`;
+        if (status === 429 || status === 503) retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
       } catch (failure) {
         error = describeFailure(failure);
       }
-      const durationMs = performance.now() - started;
-      const logged = { deliveryId, httpStatus: status, durationMs, responseExcerpt: excerpt, error };
+      const answeredAt = Date.now();
+      const logged = { deliveryId, httpStatus: status, durationMs: performance.now() - started, responseExcerpt: excerpt, error };
+
+      // The receiver says the endpoint is gone for good, or the schedule has run out: the
+      // delivery fails, the webhook is disabled with the reason, and its other pending deliveries are skipped.
+      const giveUp = async (reason: string): Promise<AttemptOutcome> => {
+        await db.transaction().execute(async (trx) => {
+          await recordDeliveryAttempt(trx, { ...logged, result: { outcome: 'failed', reason } });
+          await disableFailedWebhook(trx, delivery.webhook_id, reason);
+        });
+        logger.warn({ orgId: delivery.org_id, deliveryId, webhookId: delivery.webhook_id, reason }, 'webhook disabled');
+        return { outcome: 'failed', status, error: error! };
+      };
 
       let outcome: AttemptOutcome;
       if (error === null) {
         await recordDeliveryAttempt(db, { ...logged, result: { outcome: 'succeeded' } });
         outcome = { outcome: 'succeeded', status: status! };
+      } else if (status === 410) {
+        outcome = await giveUp('the endpoint answered 410 Gone');
       } else if (input.test) {
         await recordDeliveryAttempt(db, { ...logged, result: { outcome: 'failed', reason: 'the test send failed' } });
         outcome = { outcome: 'failed', status, error };
       } else if (input.nextWaitMs !== null) {
-        const waitMs = input.nextWaitMs;
-        await recordDeliveryAttempt(db, { ...logged, result: { outcome: 'retry', nextAttemptAt: new Date(Date.now() + waitMs) } });
-        outcome = { outcome: 'retry', status, error, waitMs };
+        // Jitter is drawn here, in an activity: the workflow replays the recorded result.
+        const nextAttemptAt = answeredAt + nextWaitMs(input.nextWaitMs, retryAfterMs, Math.random);
+        await recordDeliveryAttempt(db, { ...logged, result: { outcome: 'retry', nextAttemptAt: new Date(nextAttemptAt) } });
+        outcome = { outcome: 'retry', status, error, nextAttemptAt };
       } else {
-        const reason = 'every attempt of the retry schedule failed';
-        await db.transaction().execute(async (trx) => {
-          await recordDeliveryAttempt(trx, { ...logged, result: { outcome: 'failed', reason } });
-          await disableFailedWebhook(trx, delivery.webhook_id, reason);
-        });
-        logger.warn({ orgId: delivery.org_id, deliveryId, webhookId: delivery.webhook_id, reason }, 'webhook delivery failed for good; webhook disabled');
-        outcome = { outcome: 'failed', status, error };
+        outcome = await giveUp('every attempt of the retry schedule failed');
       }
       logger.info({ orgId: delivery.org_id, deliveryId, status, error }, 'webhook delivery attempt');
       return outcome;

@@ -58,6 +58,7 @@ function view(webhook: Webhook) {
     previousSecretExpiresAt:
       webhook.previous_secret_expires_at && webhook.previous_secret_expires_at > new Date() ? webhook.previous_secret_expires_at.toISOString() : null,
     failedAt: webhook.failed_at?.toISOString() ?? null,
+    disabledReason: webhook.disabled_reason,
     createdAt: webhook.created_at.toISOString(),
     updatedAt: webhook.updated_at.toISOString(),
   };
@@ -184,7 +185,9 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
           durationMs: attempt.duration_ms,
           response: attempt.response_excerpt,
           error: attempt.error,
+          nextRetryAt: attempt.next_attempt_at?.toISOString() ?? null,
         })),
+        reason: delivery.reason,
         createdAt: delivery.created_at.toISOString(),
       }));
     }),

@@ -42,8 +42,9 @@ type Delivered = Exclude<AttemptOutcome['outcome'], 'retry'>;
 
 /**
  * One delivery to one endpoint: an attempt, then one more after each wait of the
- * schedule (the seed's 1 min, 5 min, 30 min, 2 h, 24 h) as a timer. The attempt says how
- * long to wait; after the last one it has failed the delivery and disabled the webhook.
+ * schedule (the seed's 1 min, 5 min, 30 min, 2 h, 24 h) as a timer. The attempt says when
+ * the next one is due (the step with ±10 % jitter, or the receiver's longer Retry-After);
+ * after the last one, or a 410 Gone, it has failed the delivery and disabled the webhook.
  */
 async function deliver(
   delivery: { deliveryId: string; generation: number },
@@ -59,7 +60,8 @@ async function deliver(
       ...options,
     });
     if (result.outcome !== 'retry') return result.outcome;
-    await sleep(result.waitMs);
+    // Counted from the receiver's answer, not from when this workflow heard of it.
+    await sleep(Math.max(0, result.nextAttemptAt - Date.now()));
   }
 }
 

@@ -39,7 +39,7 @@ export class WebhookReceiver extends RecordingServer {
   failAlways = false;
   redirectTo: string | undefined;
   /** Answers to give, in order, before answering normally (status and headers, e.g. 429 with Retry-After). */
-  readonly answers: { status: number; headers?: Record<string, string> }[] = [];
+  readonly answers: { status: number; headers?: Record<string, string> | (() => Record<string, string>) }[] = [];
   readonly received: { request: RecordedRequest; status: number; signatureValid: boolean | null; standardValid: boolean | null }[] = [];
 
   constructor(public secret?: string) {
@@ -54,7 +54,8 @@ export class WebhookReceiver extends RecordingServer {
       const told = this.answers.shift();
       if (told) {
         this.received.push({ request, status: told.status, signatureValid, standardValid });
-        res.writeHead(told.status, { 'content-type': 'application/json', ...told.headers }).end('{"error":"not now"}');
+        const headers = typeof told.headers === 'function' ? told.headers() : told.headers;
+        res.writeHead(told.status, { 'content-type': 'application/json', ...headers }).end('{"error":"not now"}');
         return;
       }
       const failing = this.failAlways || this.failNext > 0;
