@@ -379,6 +379,86 @@ describe('retries that respect the receiver', () => {
   });
 });
 
+describe('nothing dropped', () => {
+  it('a webhook disabled by its owner leaves nothing pending: the delivery waiting for its retry ends skipped', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created']);
+    receiver.failNext = 1;
+    await newTicketByEmail();
+    await eventually(async () => {
+      const [row] = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+      return row?.status === 'pending' && row.attempts.length === 1 ? row : undefined;
+    }, 'the delivery to wait for its retry');
+    await trpc(stack.api.url, org.key, 'webhooks.update', { id: webhookId, enabled: false });
+    const [row] = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+    expect(row).toMatchObject({ status: 'skipped', reason: 'the webhook was disabled by its owner' });
+    await finished(receiver, webhookId);
+  });
+
+  it('events raised while a webhook is disabled are recorded as skipped, and replay sends a range of them, then all since T, in order', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created']);
+    const since = new Date(Date.now() - 1000).toISOString();
+    receiver.answers.push({ status: 410 });
+    await newTicketByEmail();
+    await eventually(async () => {
+      const [row] = (await trpc(stack.api.url, org.key, 'webhooks.list')).data.filter((entry: { id: string }) => entry.id === webhookId);
+      return row.enabled ? undefined : row;
+    }, 'the webhook to be disabled');
+    await newTicketByEmail();
+    await newTicketByEmail();
+    const recorded = await stack.db
+      .selectFrom('webhook_deliveries')
+      .innerJoin('webhook_events', 'webhook_events.id', 'webhook_deliveries.event_id')
+      .select(['webhook_deliveries.status', 'webhook_deliveries.reason', 'webhook_events.id as eventId', 'webhook_events.created_at as raisedAt'])
+      .where('webhook_deliveries.webhook_id', '=', webhookId)
+      .orderBy('webhook_events.seq')
+      .execute();
+    expect(recorded.map((row) => [row.status, row.reason])).toEqual([
+      ['failed', 'the endpoint answered 410 Gone'],
+      ['skipped', 'the webhook is disabled: the endpoint answered 410 Gone'],
+      ['skipped', 'the webhook is disabled: the endpoint answered 410 Gone'],
+    ]);
+    expect(receiver.received).toHaveLength(1);
+    await trpc(stack.api.url, org.key, 'webhooks.update', { id: webhookId, enabled: true });
+
+    // A time range: only the second event was raised in it.
+    const middle = await trpc(stack.api.url, org.key, 'webhooks.replay', {
+      id: webhookId,
+      since: recorded[1]!.raisedAt.toISOString(),
+      until: recorded[2]!.raisedAt.toISOString(),
+    });
+    expect(middle.data).toEqual({ webhookId, deliveries: 1, status: 'pending', replayId: expect.any(String) });
+    await eventually(async () => (receiver.accepted().length === 1 ? true : undefined), 'the replayed range');
+    // Then all skipped and failed since T: the other two, in the order they were raised.
+    const rest = await trpc(stack.api.url, org.key, 'webhooks.replay', { id: webhookId, since });
+    expect(rest.data).toMatchObject({ deliveries: 2 });
+    await eventually(async () => (receiver.accepted().length === 3 ? true : undefined), 'everything since T');
+    expect(receiver.accepted().map((entry) => entry.headers['x-relay-event-id'])).toEqual([recorded[1]!.eventId, recorded[0]!.eventId, recorded[2]!.eventId]);
+    const final = await eventually(async () => {
+      const rows = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+      return rows.every((entry: { status: string }) => entry.status === 'succeeded') ? rows : undefined;
+    }, 'every replayed delivery recorded');
+    expect(final).toHaveLength(3);
+    // Nothing left to replay.
+    expect((await trpc(stack.api.url, org.key, 'webhooks.replay', { id: webhookId, since })).data).toMatchObject({ deliveries: 0, replayId: null });
+    await finished(receiver, webhookId);
+  });
+
+  it('refuses a replay range that is not one, and an unknown webhook, changing nothing', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created']);
+    const now = new Date().toISOString();
+    for (const input of [
+      { id: webhookId, since: 'yesterday' },
+      { id: webhookId, since: now, until: new Date(Date.now() - 60_000).toISOString() },
+      { id: webhookId },
+      { id: webhookId, since: now, deliveryId: randomUUID() },
+    ]) {
+      expect((await trpc(stack.api.url, org.key, 'webhooks.replay', input)).error?.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
+    }
+    expect((await trpc(stack.api.url, org.key, 'webhooks.replay', { id: randomUUID(), since: now })).error?.data.code).toBe('NOT_FOUND');
+    await finished(receiver, webhookId);
+  });
+});
+
 describe('Standard Webhooks 1.0', () => {
   it('a webhook created without a secret gets a whsec_ secret, shown once, that verifies every delivery', async () => {
     const receiver = await new WebhookReceiver().start();

@@ -14,6 +14,7 @@ import {
   listWebhooks,
   reopenDeliveries,
   rotateWebhookSecret,
+  skipPendingDeliveries,
   updateWebhook,
 } from './repository.js';
 import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type Webhook } from '../db/tables/webhooks.js';
@@ -125,7 +126,12 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
         const generated = input.secret === null ? generateStandardWebhookSecret() : undefined;
         const newSecret = input.secret ?? generated;
         const secretSealed = newSecret === undefined ? undefined : seal(deps.secretBox, newSecret);
-        const webhook = await updateWebhook(deps.db, ctx.orgId, input.id, { url, events: input.events, secretSealed, enabled: input.enabled });
+        const webhook = await deps.db.transaction().execute(async (trx) => {
+          const updated = await updateWebhook(trx, ctx.orgId, input.id, { url, events: input.events, secretSealed, enabled: input.enabled });
+          // Nothing is left pending behind a disabled webhook: what waited for a retry ends skipped.
+          if (updated && input.enabled === false) await skipPendingDeliveries(trx, updated.id, 'the webhook was disabled by its owner');
+          return updated;
+        });
         if (!webhook) throw notFound();
         return { ...view(webhook), ...(generated ? { secret: generated } : {}) };
       }),
@@ -192,15 +198,36 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
       }));
     }),
 
-    /** Sends a failed or skipped delivery again, with the same event id and body, on a fresh schedule. */
-    replay: procedure.input(z.strictObject({ deliveryId: id })).mutation(async ({ ctx, input }) => {
-      const delivery = await findDeliveryForOrg(deps.db, ctx.orgId, input.deliveryId);
-      if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
-      const replayId = randomUUID();
-      if ((await reopenDeliveries(deps.db, ctx.orgId, { deliveryId: delivery.id }, replayId)) === 0)
-        throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed and skipped deliveries are replayed` });
-      await deps.workflows.startWebhookReplay(replayId);
-      return { deliveryId: delivery.id, status: 'pending' };
-    }),
+    /**
+     * Sends failed and skipped deliveries again, with the same event id and body, each on a
+     * fresh schedule: one delivery, or a webhook's deliveries of the events raised in
+     * [since, until) (all of them since `since` without `until`), in the order the events
+     * were raised. They are sent even while the webhook is disabled: replay is an explicit ask.
+     */
+    replay: procedure
+      .input(
+        z.union([
+          z.strictObject({ deliveryId: id }),
+          z.strictObject({ id, since: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }).optional() }),
+        ]),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const replayId = randomUUID();
+        if ('deliveryId' in input) {
+          const delivery = await findDeliveryForOrg(deps.db, ctx.orgId, input.deliveryId);
+          if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
+          if ((await reopenDeliveries(deps.db, ctx.orgId, { deliveryId: delivery.id }, replayId)) === 0)
+            throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed and skipped deliveries are replayed` });
+          await deps.workflows.startWebhookReplay(replayId);
+          return { deliveryId: delivery.id, status: 'pending' as const, replayId };
+        }
+        const since = new Date(input.since);
+        const until = input.until === undefined ? undefined : new Date(input.until);
+        if (until && until <= since) throw new TRPCError({ code: 'BAD_REQUEST', message: 'until must be after since' });
+        if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+        const deliveries = await reopenDeliveries(deps.db, ctx.orgId, { webhookId: input.id, since, until }, replayId);
+        if (deliveries > 0) await deps.workflows.startWebhookReplay(replayId);
+        return { webhookId: input.id, deliveries, status: 'pending' as const, replayId: deliveries > 0 ? replayId : null };
+      }),
   });
 }
