@@ -4,6 +4,8 @@ import { loadConfig } from '../src/config.js';
 import { generateEncryptionKey } from '../src/security/encryption.js';
 import { createTicket } from '../src/helpdesk/repository.js';
 import { inboundWorkflowId } from '../src/temporal/ids.js';
+import { WEBHOOK_EVENT_TYPES } from '../src/db/tables/webhooks.js';
+import { WEBHOOK_EVENT_CATALOGUE } from '../src/webhooks/event-types.js';
 import { WEBHOOK_FAN_OUT_CAP } from '../src/webhooks/workflows.js';
 import { relaySignatureValid, standardSecretOf, standardSignatureValid, WebhookReceiver } from './fakes/webhook-receiver.js';
 import { call, eventually } from './support/http.js';
@@ -213,6 +215,8 @@ describe('events and their delivery', () => {
     ]);
     // Each verifies both ways: the seed's HMAC of the body and the standardwebhooks package.
     expect(receiver.received.every((entry) => entry.signatureValid && entry.standardValid)).toBe(true);
+    // Each payload is exactly what the event catalogue describes (a field it lacks would be dropped by parse).
+    for (const { body } of events) expect(WEBHOOK_EVENT_CATALOGUE.find((entry) => entry.type === body.event)!.payload.parse(body)).toEqual(body);
     const byType = Object.fromEntries(events.map((entry) => [entry.body.event, entry.body]));
     for (const body of Object.values(byType)) expect(Object.keys(body as object).sort()).toEqual(['data', 'event', 'timestamp']);
     expect(byType['ticket.created'].data).toEqual({
@@ -289,7 +293,7 @@ describe('events and their delivery', () => {
 
     receiver.failAlways = false;
     const replayed = await trpc(stack.api.url, org.key, 'webhooks.replay', { deliveryId: delivery.id });
-    expect(replayed.data).toEqual({ deliveryId: delivery.id, status: 'pending' });
+    expect(replayed.data).toEqual({ deliveryId: delivery.id, status: 'pending', replayId: expect.any(String) });
     await eventually(async () => (receiver.accepted().length === 1 ? true : undefined), 'the replayed delivery');
     expect(receiver.accepted()[0]?.headers['x-relay-event-id']).toBe(receiver.received[0]?.request.headers['x-relay-event-id']);
     expect((await trpc(stack.api.url, org.key, 'webhooks.replay', { deliveryId: delivery.id })).error?.data.code).toBe('CONFLICT');
@@ -456,6 +460,22 @@ describe('nothing dropped', () => {
     }
     expect((await trpc(stack.api.url, org.key, 'webhooks.replay', { id: randomUUID(), since: now })).error?.data.code).toBe('NOT_FOUND');
     await finished(receiver, webhookId);
+  });
+});
+
+describe('the event catalogue', () => {
+  it('GET /api/v1/webhook-event-types lists every event with its JSON Schema and an example that fits it', async () => {
+    const response = await call(stack.api.url, '/api/v1/webhook-event-types');
+    expect(response.status).toBe(200);
+    expect(response.body.data.map((entry: { type: string }) => entry.type)).toEqual([...WEBHOOK_EVENT_TYPES, 'webhook.test']);
+    for (const entry of response.body.data) {
+      expect(entry).toMatchObject({ description: expect.any(String), schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' } });
+      expect(entry.schema.properties.event).toEqual({ type: 'string', const: entry.type });
+      expect(entry.schema.required).toEqual(['event', 'timestamp', 'data']);
+      const payload = WEBHOOK_EVENT_CATALOGUE.find((known) => known.type === entry.type)!.payload;
+      expect(payload.parse(entry.example)).toEqual(entry.example);
+      expect(Object.keys(entry.example.data).sort()).toEqual(Object.keys(entry.schema.properties.data.properties).sort());
+    }
   });
 });
 

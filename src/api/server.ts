@@ -29,6 +29,7 @@ import { createSecretBox } from '../security/encryption.js';
 import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
+import { webhookRoutes } from '../webhooks/routes.js';
 import { createApp } from './app.js';
 import { healthRoutes } from './health.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -102,6 +103,7 @@ export async function startApiServer(deps: {
       suppressionRoutes({ db, apiKeys }),
       inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
       helpdeskRoutes({ db, workflows, apiKeys }),
+      webhookRoutes(),
       channelRoutes({ db, apiKeys, secretBox }),
       commerceRoutes({ db, apiKeys, secretBox }),
       sessions.router,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Db } from '../db/database.js';
 import {
   createWebhook,
@@ -17,9 +17,10 @@ import {
   skipPendingDeliveries,
   updateWebhook,
 } from './repository.js';
-import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type Webhook } from '../db/tables/webhooks.js';
+import { TEST_EVENT_TYPE, type Webhook } from '../db/tables/webhooks.js';
 import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
-import { generateStandardWebhookSecret, isValidStandardWebhookSecret, STANDARD_WEBHOOK_SECRET_PREFIX } from '../security/signatures.js';
+import { generateStandardWebhookSecret } from '../security/signatures.js';
+import { webhookProcedures as wire, type webhookView } from './schemas.js';
 import { checkTargetUrl, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { scopedProcedure, t } from '../auth/trpc.js';
@@ -35,20 +36,7 @@ export interface WebhookRouterDeps {
 
 const procedure = scopedProcedure('webhooks');
 
-const events = z
-  .array(z.enum(WEBHOOK_EVENT_TYPES))
-  .min(1)
-  .max(WEBHOOK_EVENT_TYPES.length)
-  .transform((list) => [...new Set(list)]);
-// The seed's free form (at least 16 characters), or a Standard Webhooks `whsec_` secret.
-const secret = z
-  .string()
-  .min(16, 'at least 16 characters')
-  .max(256)
-  .refine((value) => !value.startsWith(STANDARD_WEBHOOK_SECRET_PREFIX) || isValidStandardWebhookSecret(value), 'a whsec_ secret is 24 to 64 bytes, base64');
-const id = z.uuid();
-
-function view(webhook: Webhook) {
+function view(webhook: Webhook): z.infer<typeof webhookView> {
   return {
     id: webhook.id,
     url: webhook.url,
@@ -91,10 +79,11 @@ const notFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'no such webh
 
 export function createWebhooksRouter(deps: WebhookRouterDeps) {
   return t.router({
-    list: procedure.query(async ({ ctx }) => (await listWebhooks(deps.db, ctx.orgId)).map(view)),
+    list: procedure.output(wire.list.output).query(async ({ ctx }) => (await listWebhooks(deps.db, ctx.orgId)).map(view)),
 
     create: procedure
-      .input(z.strictObject({ url: z.string().max(2048), events, secret: secret.optional(), enabled: z.boolean().default(true) }))
+      .input(wire.create.input)
+      .output(wire.create.output)
       .mutation(async ({ ctx, input }) => {
         const url = await safeUrl(input.url, deps.urlPolicy);
         // Every webhook signs: without a secret of the caller's, Relay makes a whsec_ one and shows it this once.
@@ -110,15 +99,8 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
       }),
 
     update: procedure
-      .input(
-        z.strictObject({
-          id,
-          url: z.string().max(2048).optional(),
-          events: events.optional(),
-          secret: secret.nullable().optional(),
-          enabled: z.boolean().optional(),
-        }),
-      )
+      .input(wire.update.input)
+      .output(wire.update.output)
       .mutation(async ({ ctx, input }) => {
         if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
         const url = input.url === undefined ? undefined : await safeUrl(input.url, deps.urlPolicy);
@@ -136,67 +118,79 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
         return { ...view(webhook), ...(generated ? { secret: generated } : {}) };
       }),
 
-    delete: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
-      if (!(await deleteWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
-      return { id: input.id, deleted: true };
-    }),
+    delete: procedure
+      .input(wire.delete.input)
+      .output(wire.delete.output)
+      .mutation(async ({ ctx, input }) => {
+        if (!(await deleteWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+        return { id: input.id, deleted: true };
+      }),
 
     /**
      * A new secret (the caller's, or a generated whsec_ one), returned this once. The old
      * one keeps signing beside it for the overlap (24 h by default), then stops.
      */
-    rotateSecret: procedure.input(z.strictObject({ id, secret: secret.optional() })).mutation(async ({ ctx, input }) => {
-      if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
-      const newSecret = input.secret ?? generateStandardWebhookSecret();
-      const previousExpiresAt = new Date(Date.now() + deps.rotationOverlapMs);
-      const webhook = await rotateWebhookSecret(deps.db, ctx.orgId, input.id, { secretSealed: seal(deps.secretBox, newSecret), previousExpiresAt });
-      if (!webhook) throw notFound();
-      return { id: webhook.id, secret: newSecret, previousSecretExpiresAt: webhook.previous_secret_expires_at?.toISOString() ?? null };
-    }),
+    rotateSecret: procedure
+      .input(wire.rotateSecret.input)
+      .output(wire.rotateSecret.output)
+      .mutation(async ({ ctx, input }) => {
+        if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+        const newSecret = input.secret ?? generateStandardWebhookSecret();
+        const previousExpiresAt = new Date(Date.now() + deps.rotationOverlapMs);
+        const webhook = await rotateWebhookSecret(deps.db, ctx.orgId, input.id, { secretSealed: seal(deps.secretBox, newSecret), previousExpiresAt });
+        if (!webhook) throw notFound();
+        return { id: webhook.id, secret: newSecret, previousSecretExpiresAt: webhook.previous_secret_expires_at?.toISOString() ?? null };
+      }),
 
     /** Sends one signed `webhook.test` event now and answers with what the endpoint said. */
-    test: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
-      const { db, workflows } = deps;
-      const webhook = await findWebhook(db, ctx.orgId, input.id);
-      if (!webhook) throw notFound();
-      const [eventId] = await insertWebhookEvents(db, ctx.orgId, [
-        { type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } },
-      ]);
-      const deliveryId = await insertDelivery(db, ctx.orgId, { webhookId: webhook.id, eventId: eventId! });
-      await workflows.runWebhookTest(deliveryId);
-      const attempt = await findFirstDeliveryAttempt(db, ctx.orgId, deliveryId);
-      return {
-        success: attempt !== undefined && attempt.error === null,
-        eventId,
-        deliveryId,
-        status: attempt?.http_status ?? null,
-        durationMs: attempt?.duration_ms ?? null,
-        error: attempt?.error ?? (attempt ? null : 'the webhook is disabled'),
-      };
-    }),
+    test: procedure
+      .input(wire.test.input)
+      .output(wire.test.output)
+      .mutation(async ({ ctx, input }) => {
+        const { db, workflows } = deps;
+        const webhook = await findWebhook(db, ctx.orgId, input.id);
+        if (!webhook) throw notFound();
+        const [eventId] = (await insertWebhookEvents(db, ctx.orgId, [
+          { type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } },
+        ])) as [string];
+        const deliveryId = await insertDelivery(db, ctx.orgId, { webhookId: webhook.id, eventId });
+        await workflows.runWebhookTest(deliveryId);
+        const attempt = await findFirstDeliveryAttempt(db, ctx.orgId, deliveryId);
+        return {
+          success: attempt !== undefined && attempt.error === null,
+          eventId,
+          deliveryId,
+          status: attempt?.http_status ?? null,
+          durationMs: attempt?.duration_ms ?? null,
+          error: attempt?.error ?? (attempt ? null : 'the webhook is disabled'),
+        };
+      }),
 
     /** The delivery log: each delivery with every attempt (time, HTTP status, duration, response or error). */
-    deliveries: procedure.input(z.strictObject({ id, limit: z.number().int().min(1).max(100).default(25) })).query(async ({ ctx, input }) => {
-      if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
-      const rows = await listDeliveries(deps.db, ctx.orgId, input.id, input.limit);
-      return rows.map((delivery) => ({
-        id: delivery.id,
-        eventId: delivery.event_id,
-        event: delivery.type,
-        status: delivery.status,
-        attempts: delivery.attempts_log.map((attempt) => ({
-          attempt: attempt.attempt,
-          at: attempt.attempted_at.toISOString(),
-          status: attempt.http_status,
-          durationMs: attempt.duration_ms,
-          response: attempt.response_excerpt,
-          error: attempt.error,
-          nextRetryAt: attempt.next_attempt_at?.toISOString() ?? null,
-        })),
-        reason: delivery.reason,
-        createdAt: delivery.created_at.toISOString(),
-      }));
-    }),
+    deliveries: procedure
+      .input(wire.deliveries.input)
+      .output(wire.deliveries.output)
+      .query(async ({ ctx, input }) => {
+        if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+        const rows = await listDeliveries(deps.db, ctx.orgId, input.id, input.limit);
+        return rows.map((delivery) => ({
+          id: delivery.id,
+          eventId: delivery.event_id,
+          event: delivery.type,
+          status: delivery.status,
+          attempts: delivery.attempts_log.map((attempt) => ({
+            attempt: attempt.attempt,
+            at: attempt.attempted_at.toISOString(),
+            status: attempt.http_status,
+            durationMs: attempt.duration_ms,
+            response: attempt.response_excerpt,
+            error: attempt.error,
+            nextRetryAt: attempt.next_attempt_at?.toISOString() ?? null,
+          })),
+          reason: delivery.reason,
+          createdAt: delivery.created_at.toISOString(),
+        }));
+      }),
 
     /**
      * Sends failed and skipped deliveries again, with the same event id and body, each on a
@@ -205,12 +199,8 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
      * were raised. They are sent even while the webhook is disabled: replay is an explicit ask.
      */
     replay: procedure
-      .input(
-        z.union([
-          z.strictObject({ deliveryId: id }),
-          z.strictObject({ id, since: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }).optional() }),
-        ]),
-      )
+      .input(wire.replay.input)
+      .output(wire.replay.output)
       .mutation(async ({ ctx, input }) => {
         const replayId = randomUUID();
         if ('deliveryId' in input) {
