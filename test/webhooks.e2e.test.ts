@@ -479,6 +479,42 @@ describe('the event catalogue', () => {
   });
 });
 
+describe('the OpenAPI 3.1 document', () => {
+  it('describes each event payload in `webhooks`, the webhooks.* procedures as their JSON wire, and the OAuth endpoints', async () => {
+    const { body: document } = await call(stack.api.url, '/api/openapi.json');
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.webhooks)).toEqual([...WEBHOOK_EVENT_TYPES, 'webhook.test']);
+    const created = document.webhooks['ticket.created'].post;
+    expect(created.requestBody.content['application/json'].schema.properties.event).toEqual({ type: 'string', const: 'ticket.created' });
+    expect(created.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(
+      expect.arrayContaining(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-relay-signature']),
+    );
+
+    for (const procedure of ['create', 'update', 'delete', 'rotateSecret', 'test', 'replay']) {
+      const operation = document.paths[`/api/trpc/webhooks.${procedure}`].post;
+      expect(operation.requestBody.content['application/json'].schema).toEqual({
+        type: 'object',
+        required: ['json'],
+        properties: { json: { $ref: `#/components/schemas/webhooks.${procedure}.input` } },
+      });
+      expect(operation.responses['200'].content['application/json'].schema.properties.result.properties.data.properties.json).toEqual({
+        $ref: `#/components/schemas/webhooks.${procedure}.output`,
+      });
+    }
+    expect(document.paths['/api/trpc/webhooks.list'].get.parameters).toEqual([]);
+    expect(document.paths['/api/trpc/webhooks.deliveries'].get.parameters).toEqual([
+      expect.objectContaining({ name: 'input', in: 'query', required: true, content: { 'application/json': expect.any(Object) } }),
+    ]);
+    expect(document.components.schemas['webhooks.create.input'].required).toEqual(['url', 'events']);
+    expect(document.components.schemas['webhooks.create.input'].additionalProperties).toBe(false);
+
+    expect(Object.keys(document.paths['/api/oauth/authorize'])).toEqual(['get']);
+    expect(Object.keys(document.paths['/api/oauth/token'].post.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
+    expect(document.paths['/api/oauth/me'].get.security).toEqual([{ partnerToken: [] }]);
+    expect(document.paths['/api/oauth/disconnect'].delete.security).toEqual([{ partnerToken: [] }]);
+  });
+});
+
 describe('Standard Webhooks 1.0', () => {
   it('a webhook created without a secret gets a whsec_ secret, shown once, that verifies every delivery', async () => {
     const receiver = await new WebhookReceiver().start();
