@@ -10,10 +10,12 @@
 //       ceiling of no-op activities per second in the same shape, and the time from a
 //       ticket change to its first delivery attempt,
 //   (i) the SES drain rate with and without 100 webhook endpoints that never answer,
+//   (j) the signing cost of one webhook delivery with one secret and with two,
 //   (g) partner deliveries per second to a local receiver, and the retry gaps of one
 //       failing delivery under the production policy,
 //   (h) channel webhooks (WhatsApp) acknowledged per second, p50/p99.
 // Every loop is bounded by a request count.
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
@@ -27,7 +29,10 @@ import { spawn } from 'node:child_process';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
 import { createCustomer, createTicket } from '../src/helpdesk/repository.js';
-import { generateEncryptionKey } from '../src/security/encryption.js';
+import { createSecretBox, generateEncryptionKey } from '../src/security/encryption.js';
+import { generateStandardWebhookSecret } from '../src/security/signatures.js';
+import { deliveryHeaders } from '../src/webhooks/delivery-headers.js';
+import { WEBHOOK_EVENT_CATALOGUE } from '../src/webhooks/event-types.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createApiKey } from '../src/auth/repository.js';
 import { createOrganization } from '../src/auth/repository.js';
@@ -129,12 +134,62 @@ async function measurePartnerDeliveries({ db, apiUrl, key, orgId }: { db: Db; ap
   return { deliveries: arrivals.length, perSecond, gaps, stop: () => new Promise<void>((done) => receiver.close(() => done())) };
 }
 
+/** Events per second over a run of timestamps, first to last (n events span n-1 intervals). */
+const steadyRate = (times: number[]) => (times.length - 1) / ((Math.max(...times) - Math.min(...times)) / 1000);
+
 /**
- * The ceiling (f) is measured against: WEBHOOK_BURST workflows started one after the
- * other, each running WEBHOOK_ENDPOINTS no-op activities on a second task queue whose
- * worker has the deliveries worker's concurrency: no-op activities completed per second.
+ * CPU time used so far (ms) by the processes that share the machine's cores during (f): this
+ * process alone (the workers and the loopback receivers), the API process, the Temporal
+ * server and PostgreSQL, each of those with its descendants and the children it reaped.
  */
-async function measureActivityCeiling({
+function cpuMs(roots: Record<string, number>): Record<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const stats = new Map<number, { ppid: number; cpu: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // After "pid (comm) ": state ppid ... utime(12) stime(13) cutime(14) cstime(15), counted from state = 0.
+      stats.set(Number(entry), { ppid: Number(fields[1]), cpu: [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0) });
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  const within = (pid: number, root: number): boolean =>
+    pid === root || (root !== process.pid && pid > 1 && stats.has(pid) && within(stats.get(pid)!.ppid, root));
+  return Object.fromEntries(
+    Object.entries(roots).map(([name, root]) => [
+      name,
+      ([...stats].filter(([pid]) => within(pid, root)).reduce((sum, [, stat]) => sum + stat.cpu, 0) * 1000) / ticks,
+    ]),
+  );
+}
+
+/** The process whose command line holds `text`. */
+function findPid(text: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(text)) return Number(entry);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  throw new Error(`no process with ${text}`);
+}
+
+/** CPU-ms per unit of work between two cpuMs snapshots, by process. */
+const cpuPer = (before: Record<string, number>, after: Record<string, number>, units: number) =>
+  Object.fromEntries(Object.keys(after).map((name) => [name, (after[name]! - before[name]!) / units]));
+
+/**
+ * The ceiling (f) is measured against: WEBHOOK_BURST workflows started at once, each
+ * running WEBHOOK_ENDPOINTS no-op activities on a second task queue whose worker has the
+ * deliveries worker's concurrency (the shape of WEBHOOK_BURST events delivered to
+ * WEBHOOK_ENDPOINTS endpoints, with nothing done per endpoint): no-op activities completed
+ * per second, first to last.
+ */
+async function createActivityCeiling({
   connection,
   client,
   namespace,
@@ -145,7 +200,7 @@ async function measureActivityCeiling({
   namespace: string;
   concurrency: number;
 }) {
-  const completed: number[] = [];
+  let completed: number[] = [];
   const workflows = await Worker.create({
     connection,
     namespace,
@@ -163,20 +218,23 @@ async function measureActivityCeiling({
   const fanOut = (id: string) =>
     client.workflow.start('noopFanOutWorkflow', {
       taskQueue: 'bench-ceiling',
-      workflowId: `ceiling-${id}-${Date.now()}`,
+      workflowId: `ceiling-${id}-${randomUUID()}`,
       args: [{ count: WEBHOOK_ENDPOINTS, activityTaskQueue: 'bench-ceiling-activities' }],
     });
   await (await fanOut('warm-up')).result();
-  completed.length = 0;
-  const started = performance.now();
-  const handles = [];
-  for (let index = 0; index < WEBHOOK_BURST; index += 1) handles.push(await fanOut(String(index)));
-  await Promise.all(handles.map((handle) => handle.result()));
-  const perSecond = completed.length / ((Math.max(...completed) - started) / 1000);
-  workflows.shutdown();
-  activities.shutdown();
-  await running;
-  return { perSecond };
+  return {
+    async measure() {
+      completed = [];
+      const handles = await Promise.all(Array.from({ length: WEBHOOK_BURST }, (_, index) => fanOut(String(index))));
+      await Promise.all(handles.map((handle) => handle.result()));
+      return { perSecond: steadyRate(completed), count: completed.length };
+    },
+    async stop() {
+      workflows.shutdown();
+      activities.shutdown();
+      await running;
+    },
+  };
 }
 
 /** Creates `count` webhooks subscribed to `event`, on one loopback receiver, a path each. */
@@ -192,13 +250,13 @@ async function createWebhooks(apiUrl: string, key: string, receiverUrl: string, 
 }
 
 /**
- * Creates WEBHOOK_ENDPOINTS webhooks (one loopback receiver, a path each) subscribed to
- * ticket.priority_changed and changes a ticket's priority through the API: WEBHOOK_BURST
- * changes one after the other without waiting (deliveries per second), then
- * WEBHOOK_SINGLES one at a time (time from the change to the first delivery attempt that
- * reached a receiver).
+ * WEBHOOK_ENDPOINTS webhooks (one loopback receiver, a path each) subscribed to
+ * ticket.priority_changed. `burst()`: WEBHOOK_BURST tickets' priorities changed through
+ * the API at once, deliveries per second reaching the receivers, first to last.
+ * `latency()`: WEBHOOK_SINGLES changes one at a time, the time from the PATCH to the
+ * first delivery attempt that reached a receiver.
  */
-async function measureWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl: string; key: string; orgId: string }) {
+async function createWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl: string; key: string; orgId: string }) {
   const arrivals = new Map<string, number[]>();
   const receiver = createServer((req, res) => {
     const eventId = String(req.headers['x-relay-event-id']);
@@ -211,55 +269,62 @@ async function measureWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl
   });
   await new Promise<void>((listening) => receiver.listen(0, '127.0.0.1', () => listening()));
   await createWebhooks(apiUrl, key, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, 'ticket.priority_changed', WEBHOOK_ENDPOINTS);
-  const ticket = await createTicket(db, { orgId, subject: 'bench', customerId: null, channel: 'email' });
+  const tickets = await Promise.all(
+    Array.from({ length: WEBHOOK_BURST }, () => createTicket(db, { orgId, subject: 'bench', customerId: null, channel: 'email' })),
+  );
+  // Each change flips a ticket's priority, so every PATCH raises ticket.priority_changed.
+  const flips = new Map<string, number>();
 
-  const patch = async (change: number): Promise<{ eventId: string; sentAt: number }> => {
-    const sentAt = performance.now();
-    const response = await fetch(`${apiUrl}/api/v1/tickets/${ticket.id}`, {
+  const lastSeq = async () =>
+    (
+      await db
+        .selectFrom('webhook_events')
+        .select(({ fn }) => fn.max('seq').as('seq'))
+        .executeTakeFirstOrThrow()
+    ).seq ?? '0';
+  const eventsAfter = async (seq: string) =>
+    (await db.selectFrom('webhook_events').select('id').where('type', '=', 'ticket.priority_changed').where('seq', '>', seq).execute()).map((row) => row.id);
+  const patch = async (ticketId: string) => {
+    const flip = (flips.get(ticketId) ?? 0) + 1;
+    flips.set(ticketId, flip);
+    const response = await fetch(`${apiUrl}/api/v1/tickets/${ticketId}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ priority: change % 2 === 0 ? 'high' : 'low' }),
+      body: JSON.stringify({ priority: flip % 2 === 0 ? 'high' : 'low' }),
     });
     if (response.status !== 200) throw new Error(`PATCH answered ${response.status}`);
     await response.arrayBuffer();
-    const event = await db
-      .selectFrom('webhook_events')
-      .select('id')
-      .where('org_id', '=', orgId)
-      .where('type', '=', 'ticket.priority_changed')
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirstOrThrow();
-    return { eventId: event.id, sentAt };
   };
   const deliveredFor = (eventIds: string[]) => eventIds.reduce((total, id) => total + (arrivals.get(id)?.length ?? 0), 0);
   const waitFor = async (eventIds: string[]) => {
     for (let waited = 0; waited < 24_000 && deliveredFor(eventIds) < eventIds.length * WEBHOOK_ENDPOINTS; waited += 1) {
-      await new Promise((wake) => setTimeout(wake, 25));
+      await new Promise((wake) => setTimeout(wake, 10));
     }
   };
 
-  // Throughput: a burst of changes, their deliveries drained as fast as Relay can.
-  const burstStart = performance.now();
-  const burst: string[] = [];
-  for (let change = 0; change < WEBHOOK_BURST; change += 1) burst.push((await patch(change)).eventId);
-  await waitFor(burst);
-  const burstEnd = Math.max(...burst.flatMap((id) => arrivals.get(id) ?? [burstStart]));
-
-  // Latency: one change at a time, each once the previous one is delivered everywhere.
-  const firsts: number[] = [];
-  for (let change = WEBHOOK_BURST; change < WEBHOOK_BURST + WEBHOOK_SINGLES; change += 1) {
-    const { eventId, sentAt } = await patch(change);
-    await waitFor([eventId]);
-    firsts.push(Math.min(...(arrivals.get(eventId) ?? [Number.NaN])) - sentAt);
-  }
-  firsts.sort((a, b) => a - b);
-  const pick = (q: number) => firsts[Math.min(firsts.length - 1, Math.floor(q * firsts.length))] ?? Number.NaN;
   return {
-    deliveries: deliveredFor([...arrivals.keys()]),
-    perSecond: deliveredFor(burst) / ((burstEnd - burstStart) / 1000),
-    p50: pick(0.5),
-    p99: pick(0.99),
+    async burst() {
+      const before = await lastSeq();
+      await Promise.all(tickets.map((ticket) => patch(ticket.id)));
+      const burst = await eventsAfter(before);
+      await waitFor(burst);
+      const times = burst.flatMap((id) => arrivals.get(id) ?? []);
+      return { perSecond: steadyRate(times), count: times.length };
+    },
+    async latency() {
+      const firsts: number[] = [];
+      for (let single = 0; single < WEBHOOK_SINGLES; single += 1) {
+        const before = await lastSeq();
+        const sentAt = performance.now();
+        await patch(tickets[0]!.id);
+        const [eventId] = await eventsAfter(before);
+        await waitFor([eventId!]);
+        firsts.push(Math.min(...(arrivals.get(eventId!) ?? [Number.NaN])) - sentAt);
+      }
+      firsts.sort((a, b) => a - b);
+      const pick = (q: number) => firsts[Math.min(firsts.length - 1, Math.floor(q * firsts.length))] ?? Number.NaN;
+      return { p50: pick(0.5), p99: pick(0.99) };
+    },
     stop: () => new Promise<void>((done) => receiver.close(() => done())),
   };
 }
@@ -322,6 +387,43 @@ async function measureDrainBesideHangingWebhooks({
   return { alone, besideHanging, hanging, stillHanging };
 }
 
+/**
+ * (j) What signing costs per delivery: a ticket.updated body from the event catalogue,
+ * its headers (x-relay-signature and Standard Webhooks' webhook-signature) with one secret
+ * and with two (a rotation's overlap), and the same with the secrets unsealed first, as
+ * each attempt does.
+ */
+function measureSigning() {
+  const example = WEBHOOK_EVENT_CATALOGUE.find((entry) => entry.type === 'ticket.updated')!.example;
+  const body = JSON.stringify(example);
+  const box = createSecretBox(generateEncryptionKey());
+  const secrets = [generateStandardWebhookSecret(), 'your-signing-secret-of-the-seed'];
+  const sealed = secrets.map((secret) => box.seal(secret));
+  const perDelivery = (count: number, unseal: boolean) => {
+    const sign = () =>
+      deliveryHeaders({
+        deliveryId: randomUUID(),
+        eventId: randomUUID(),
+        eventType: 'ticket.updated',
+        timestamp: Math.floor(Date.now() / 1000),
+        body,
+        secrets: unseal ? sealed.slice(0, count).map((secret) => box.open(secret)) : secrets.slice(0, count),
+      });
+    for (let index = 0; index < 2000; index += 1) sign();
+    const rounds = 20_000;
+    const started = performance.now();
+    for (let index = 0; index < rounds; index += 1) sign();
+    return ((performance.now() - started) * 1000) / rounds;
+  };
+  return {
+    bodyBytes: body.length,
+    one: perDelivery(1, false),
+    two: perDelivery(2, false),
+    oneUnsealed: perDelivery(1, true),
+    twoUnsealed: perDelivery(2, true),
+  };
+}
+
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 /** Runs `total` calls of `task` with `concurrency` in flight; returns wall time and each call's latency. */
@@ -346,6 +448,8 @@ async function drive(total: number, concurrency: number, task: (index: number) =
 }
 
 async function main() {
+  // (j) first, on a machine not yet busy with the services.
+  const signing = measureSigning();
   const projectDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
   const scratch = await mkdtemp(join(tmpdir(), 'relay-bench-'));
   await chmod(scratch, 0o755);
@@ -520,8 +624,33 @@ async function main() {
     if (count === 0) break;
     await new Promise((wake) => setTimeout(wake, 500));
   }
-  const ceiling = await measureActivityCeiling({ connection, client, namespace: config.temporal.namespace, concurrency: config.deliveries.concurrency });
-  const fanOut = await measureWebhookFanOut({ db, apiUrl, key, orgId: org.id });
+  const processes = {
+    'worker+receivers': process.pid,
+    api: api.pid!,
+    temporal: findPid(`--port ${temporalPort}`),
+    postgres: Number(readFileSync(join(scratch, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]),
+  };
+  const ceilingRig = await createActivityCeiling({ connection, client, namespace: config.temporal.namespace, concurrency: config.deliveries.concurrency });
+  const fanOutRig = await createWebhookFanOut({ db, apiUrl, key, orgId: org.id });
+  // Two rounds, alternating, so neither side gets a quieter machine.
+  const ceilings: { perSecond: number; cpu: Record<string, number> }[] = [];
+  const bursts: { perSecond: number; cpu: Record<string, number> }[] = [];
+  for (let round = 0; round < 2; round += 1) {
+    let before = cpuMs(processes);
+    const ceilingRound = await ceilingRig.measure();
+    ceilings.push({ perSecond: ceilingRound.perSecond, cpu: cpuPer(before, cpuMs(processes), ceilingRound.count) });
+    before = cpuMs(processes);
+    const burstRound = await fanOutRig.burst();
+    bursts.push({ perSecond: burstRound.perSecond, cpu: cpuPer(before, cpuMs(processes), burstRound.count) });
+  }
+  const latency = await fanOutRig.latency();
+  await ceilingRig.stop();
+  const ceiling = mean(ceilings.map((round) => round.perSecond));
+  const deliveries = mean(bursts.map((round) => round.perSecond));
+  const cpuLine = (rounds: { cpu: Record<string, number> }[]) =>
+    Object.keys(processes)
+      .map((name) => `${name} ${mean(rounds.map((round) => round.cpu[name]!)).toFixed(2)}`)
+      .join(', ');
 
   // (i) The SES drain alone, then beside 100 endpoints that never answer.
   const isolation = await measureDrainBesideHangingWebhooks({ db, apiUrl, key, orgId: org.id, ses, postEmail });
@@ -549,11 +678,13 @@ async function main() {
   );
 
   console.log(
-    `(f) no-op activity ceiling           ${fmt(ceiling.perSecond)}/s   (${WEBHOOK_BURST} workflows x ${WEBHOOK_ENDPOINTS} no-op activities, deliveries-queue concurrency)`,
+    `(f) no-op activity ceiling           ${fmt(ceiling)}/s   (${WEBHOOK_BURST} workflows x ${WEBHOOK_ENDPOINTS} no-op activities at once, deliveries-queue concurrency; rounds ${ceilings.map((round) => fmt(round.perSecond)).join(', ')})`,
   );
   console.log(
-    `    webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${fmt(fanOut.perSecond)}/s = ${(fanOut.perSecond / ceiling.perSecond).toFixed(2)} x ceiling (target >= 0.8)   ticket change → first attempt p50 ${fmt(fanOut.p50)} ms   p99 ${fmt(fanOut.p99)} ms (target <= 200)   (${fanOut.deliveries} deliveries)`,
+    `    webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${fmt(deliveries)}/s = ${(deliveries / ceiling).toFixed(2)} x ceiling (target >= 0.8; rounds ${bursts.map((round) => fmt(round.perSecond)).join(', ')})   ticket change → first attempt p50 ${fmt(latency.p50)} ms   p99 ${fmt(latency.p99)} ms (target <= 200)`,
   );
+  console.log(`    CPU-ms per no-op activity: ${cpuLine(ceilings)}`);
+  console.log(`    CPU-ms per delivery:       ${cpuLine(bursts)}`);
   console.log(
     `(g) partner deliveries ${fmt(partners.perSecond)}/s (${partners.deliveries} to one receiver)   retry gaps of a failing delivery: ${partners.gaps.map((gap) => `${(gap / 1000).toFixed(2)} s`).join(', ')}   (policy 1, 2, 4, 8 s)`,
   );
@@ -563,7 +694,10 @@ async function main() {
   console.log(
     `(i) SES drain of ${DRAIN_EMAILS} alone ${fmt(isolation.alone)}/s   beside ${isolation.hanging} hanging webhook deliveries ${fmt(isolation.besideHanging)}/s (${isolation.stillHanging} still hanging at the end)   ratio ${(isolation.besideHanging / isolation.alone).toFixed(2)}`,
   );
-  await fanOut.stop();
+  console.log(
+    `(j) signing one delivery (${signing.bodyBytes}-byte body)   1 secret ${signing.one.toFixed(1)} µs (${signing.oneUnsealed.toFixed(1)} µs unsealing it first)   2 secrets ${signing.two.toFixed(1)} µs (${signing.twoUnsealed.toFixed(1)} µs)`,
+  );
+  await fanOutRig.stop();
   await partners.stop();
   await worker.shutdown();
   await connection.close();

@@ -2,7 +2,7 @@ import type { LookupOptions } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
-import { Agent, fetch } from 'undici';
+import { Agent, request as undiciRequest } from 'undici';
 import { checkTargetUrl, refusalFor, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
 
 export interface HttpRequest {
@@ -91,32 +91,36 @@ export function createHttpClient(
     async request(request) {
       if (guard) await checkTargetUrl(request.url, guard, resolve);
       const started = performance.now();
-      const response = await fetch(request.url, {
+      // undici's request rather than fetch: the same client underneath at about a third of
+      // fetch's CPU per call (no WHATWG Request/Response/stream objects), and it never
+      // follows redirects.
+      const response = await undiciRequest(request.url, {
         method: request.method,
         headers: { 'user-agent': options.userAgent ?? 'Relay/1', ...request.headers },
         body: request.body,
-        redirect: 'manual',
         signal: AbortSignal.timeout(request.timeoutMs ?? timeoutMs),
         ...(dispatcher ? { dispatcher } : {}),
       });
-      const body = await readCapped(response, maxResponseBytes);
-      return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
+      const body = await readCapped(response.body, maxResponseBytes);
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(response.headers)) {
+        for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
+      }
+      return { status: response.statusCode, headers, body, durationMs: performance.now() - started };
     },
   };
 }
 
-async function readCapped(response: Awaited<ReturnType<typeof fetch>>, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
   let size = 0;
-  while (size < maxBytes) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.byteLength;
+    if (size >= maxBytes) break;
   }
-  await reader.cancel().catch(() => undefined);
+  // What is past the cap is not read (breaking out of the loop destroys the stream).
+  body.destroy();
   return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }
 
@@ -134,7 +138,7 @@ export function ensureSuccess(response: HttpResponse, target: string): HttpRespo
     : ApplicationFailure.retryable(message, 'HttpServerError', { status: response.status });
 }
 
-/** The root cause of a failed request ("fetch failed" wraps the interesting part). */
+/** The root cause of a failed request (a wrapping error's cause is the interesting part). */
 export function describeFailure(error: unknown): string {
   const cause = (error as { cause?: unknown }).cause;
   if (cause instanceof Error) return describeFailure(cause);
