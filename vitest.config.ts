@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     // The production shape runs on its own (npm run test:prod).
     exclude: ['test/prod/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],

@@ -6,25 +6,33 @@
 //   (c) the SES send rate reached draining a backlog, against SES_MAX_SEND_RATE,
 //   (d) signed SNS notifications (SES events) acknowledged per second, p50/p99,
 //   (e) inbound email webhooks (Postmark format) acknowledged per second, p50/p99,
-//   (f) webhook deliveries per second fanned out to 100 local endpoints, and the time
-//       from a ticket change to its first delivery attempt,
+//   (f) webhook deliveries per second fanned out to 100 local endpoints, against the
+//       ceiling of no-op activities per second in the same shape, and the time from a
+//       ticket change to its first delivery attempt,
+//   (i) the SES drain rate with and without 100 webhook endpoints that never answer,
+//   (j) the signing cost of one webhook delivery with one secret and with two,
 //   (g) partner deliveries per second to a local receiver, and the retry gaps of one
 //       failing delivery under the production policy,
 //   (h) channel webhooks (WhatsApp) acknowledged per second, p50/p99.
 // Every loop is bounded by a request count.
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
-import { createTicket } from '../src/helpdesk/repository.js';
-import { generateEncryptionKey } from '../src/security/encryption.js';
+import { createCustomer, createTicket } from '../src/helpdesk/repository.js';
+import { createSecretBox, generateEncryptionKey } from '../src/security/encryption.js';
+import { generateStandardWebhookSecret } from '../src/security/signatures.js';
+import { deliveryHeaders } from '../src/webhooks/delivery-headers.js';
+import { WEBHOOK_EVENT_CATALOGUE } from '../src/webhooks/event-types.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createApiKey, createOrganization } from '../src/auth/repository.js';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
@@ -43,7 +51,10 @@ const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 500);
 const SES_RATE = Number(process.env.BENCH_SES_RATE ?? 50);
 const WARMUP = 50;
 const WEBHOOK_ENDPOINTS = 100;
-const WEBHOOK_CHANGES = 20;
+/** Ticket changes made at once (deliveries per second), then one at a time (latency). */
+const WEBHOOK_BURST = 20;
+const WEBHOOK_SINGLES = 30;
+const DRAIN_EMAILS = 250;
 
 const PARTNER_DEBRIEFS = 10;
 const PARTNER_ACTIONS = 50;
@@ -122,13 +133,129 @@ async function measurePartnerDeliveries({ db, apiUrl, key, orgId }: { db: Db; ap
   return { deliveries: arrivals.length, perSecond, gaps, stop: () => new Promise<void>((done) => receiver.close(() => done())) };
 }
 
+/** Events per second over a run of timestamps, first to last (n events span n-1 intervals). */
+const steadyRate = (times: number[]) => (times.length - 1) / ((Math.max(...times) - Math.min(...times)) / 1000);
+
 /**
- * Creates WEBHOOK_ENDPOINTS webhooks (one loopback receiver, a path each) subscribed to
- * ticket.priority_changed and changes a ticket's priority through the API: half the
- * changes in a burst (deliveries per second), half one at a time (time from the change to
- * the first delivery attempt that reached a receiver).
+ * CPU time used so far (ms) by the processes that share the machine's cores during (f): this
+ * process alone (the workers and the loopback receivers), the API process, the Temporal
+ * server and PostgreSQL, each of those with its descendants and the children it reaped.
  */
-async function measureWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl: string; key: string; orgId: string }) {
+function cpuMs(roots: Record<string, number>): Record<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const stats = new Map<number, { ppid: number; cpu: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // After "pid (comm) ": state ppid ... utime(12) stime(13) cutime(14) cstime(15), counted from state = 0.
+      stats.set(Number(entry), { ppid: Number(fields[1]), cpu: [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0) });
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  const within = (pid: number, root: number): boolean =>
+    pid === root || (root !== process.pid && pid > 1 && stats.has(pid) && within(stats.get(pid)!.ppid, root));
+  return Object.fromEntries(
+    Object.entries(roots).map(([name, root]) => [
+      name,
+      ([...stats].filter(([pid]) => within(pid, root)).reduce((sum, [, stat]) => sum + stat.cpu, 0) * 1000) / ticks,
+    ]),
+  );
+}
+
+/** The process whose command line holds `text`. */
+function findPid(text: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(text)) return Number(entry);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  throw new Error(`no process with ${text}`);
+}
+
+/** CPU-ms per unit of work between two cpuMs snapshots, by process. */
+const cpuPer = (before: Record<string, number>, after: Record<string, number>, units: number) =>
+  Object.fromEntries(Object.keys(after).map((name) => [name, (after[name]! - before[name]!) / units]));
+
+/**
+ * The ceiling (f) is measured against: WEBHOOK_BURST workflows started at once, each
+ * running WEBHOOK_ENDPOINTS no-op activities on a second task queue whose worker has the
+ * deliveries worker's concurrency (the shape of WEBHOOK_BURST events delivered to
+ * WEBHOOK_ENDPOINTS endpoints, with nothing done per endpoint): no-op activities completed
+ * per second, first to last.
+ */
+async function createActivityCeiling({
+  connection,
+  client,
+  namespace,
+  concurrency,
+}: {
+  connection: NativeConnection;
+  client: Client;
+  namespace: string;
+  concurrency: number;
+}) {
+  let completed: number[] = [];
+  const workflows = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: 'bench-ceiling',
+    workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)),
+  });
+  const activities = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: 'bench-ceiling-activities',
+    activities: { noopActivity: async () => void completed.push(performance.now()) },
+    maxConcurrentActivityTaskExecutions: concurrency,
+  });
+  const running = Promise.all([workflows.run(), activities.run()]);
+  const fanOut = (id: string) =>
+    client.workflow.start('noopFanOutWorkflow', {
+      taskQueue: 'bench-ceiling',
+      workflowId: `ceiling-${id}-${randomUUID()}`,
+      args: [{ count: WEBHOOK_ENDPOINTS, activityTaskQueue: 'bench-ceiling-activities' }],
+    });
+  await (await fanOut('warm-up')).result();
+  return {
+    async measure() {
+      completed = [];
+      const handles = await Promise.all(Array.from({ length: WEBHOOK_BURST }, (_, index) => fanOut(String(index))));
+      await Promise.all(handles.map((handle) => handle.result()));
+      return { perSecond: steadyRate(completed), count: completed.length };
+    },
+    async stop() {
+      workflows.shutdown();
+      activities.shutdown();
+      await running;
+    },
+  };
+}
+
+/** Creates `count` webhooks subscribed to `event`, on one loopback receiver, a path each. */
+async function createWebhooks(apiUrl: string, key: string, receiverUrl: string, event: string, count: number) {
+  for (let index = 0; index < count; index += 1) {
+    const response = await fetch(`${apiUrl}/api/trpc/webhooks.create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { url: `${receiverUrl}/hook/${index}`, events: [event], secret: 'bench-signing-secret' } }),
+    });
+    if (response.status !== 200) throw new Error(`webhooks.create answered ${response.status}: ${await response.text()}`);
+  }
+}
+
+/**
+ * WEBHOOK_ENDPOINTS webhooks (one loopback receiver, a path each) subscribed to
+ * ticket.priority_changed. `burst()`: WEBHOOK_BURST tickets' priorities changed through
+ * the API at once, deliveries per second reaching the receivers, first to last.
+ * `latency()`: WEBHOOK_SINGLES changes one at a time, the time from the PATCH to the
+ * first delivery attempt that reached a receiver.
+ */
+async function createWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl: string; key: string; orgId: string }) {
   const arrivals = new Map<string, number[]>();
   const receiver = createServer((req, res) => {
     const eventId = String(req.headers['x-relay-event-id']);
@@ -140,60 +267,159 @@ async function measureWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl
     });
   });
   await new Promise<void>((listening) => receiver.listen(0, '127.0.0.1', () => listening()));
-  const port = (receiver.address() as AddressInfo).port;
-  for (let index = 0; index < WEBHOOK_ENDPOINTS; index += 1) {
-    const response = await fetch(`${apiUrl}/api/trpc/webhooks.create`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ json: { url: `http://127.0.0.1:${port}/hook/${index}`, events: ['ticket.priority_changed'], secret: 'bench-signing-secret' } }),
-    });
-    if (response.status !== 200) throw new Error(`webhooks.create answered ${response.status}: ${await response.text()}`);
-  }
-  const ticket = await createTicket(db, { orgId, subject: 'bench', customerId: null, channel: 'email' });
+  await createWebhooks(apiUrl, key, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, 'ticket.priority_changed', WEBHOOK_ENDPOINTS);
+  const tickets = await Promise.all(
+    Array.from({ length: WEBHOOK_BURST }, () => createTicket(db, { orgId, subject: 'bench', customerId: null, channel: 'email' })),
+  );
+  // Each change flips a ticket's priority, so every PATCH raises ticket.priority_changed.
+  const flips = new Map<string, number>();
 
-  const patch = async (change: number): Promise<{ eventId: string; sentAt: number }> => {
-    const before = new Set((await db.selectFrom('webhook_events').select('id').where('org_id', '=', orgId).execute()).map((row) => row.id));
-    const sentAt = performance.now();
-    const response = await fetch(`${apiUrl}/api/v1/tickets/${ticket.id}`, {
+  const lastSeq = async () =>
+    (
+      await db
+        .selectFrom('webhook_events')
+        .select(({ fn }) => fn.max('seq').as('seq'))
+        .executeTakeFirstOrThrow()
+    ).seq ?? '0';
+  const eventsAfter = async (seq: string) =>
+    (await db.selectFrom('webhook_events').select('id').where('type', '=', 'ticket.priority_changed').where('seq', '>', seq).execute()).map((row) => row.id);
+  const patch = async (ticketId: string) => {
+    const flip = (flips.get(ticketId) ?? 0) + 1;
+    flips.set(ticketId, flip);
+    const response = await fetch(`${apiUrl}/api/v1/tickets/${ticketId}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ priority: change % 2 === 0 ? 'high' : 'low' }),
+      body: JSON.stringify({ priority: flip % 2 === 0 ? 'high' : 'low' }),
     });
     if (response.status !== 200) throw new Error(`PATCH answered ${response.status}`);
-    const events = await db.selectFrom('webhook_events').select(['id', 'type']).where('org_id', '=', orgId).execute();
-    const event = events.find((row) => !before.has(row.id) && row.type === 'ticket.priority_changed');
-    if (!event) throw new Error('the change emitted no ticket.priority_changed');
-    return { eventId: event.id, sentAt };
+    await response.arrayBuffer();
   };
   const deliveredFor = (eventIds: string[]) => eventIds.reduce((total, id) => total + (arrivals.get(id)?.length ?? 0), 0);
   const waitFor = async (eventIds: string[]) => {
-    for (let waited = 0; waited < 2400 && deliveredFor(eventIds) < eventIds.length * WEBHOOK_ENDPOINTS; waited += 1) {
-      await new Promise((wake) => setTimeout(wake, 250));
+    for (let waited = 0; waited < 24_000 && deliveredFor(eventIds) < eventIds.length * WEBHOOK_ENDPOINTS; waited += 1) {
+      await new Promise((wake) => setTimeout(wake, 10));
     }
   };
 
-  // Throughput: half the changes at once, a burst of deliveries drained as fast as Relay can.
-  const burstStart = performance.now();
-  const burst: string[] = [];
-  for (let change = 0; change < WEBHOOK_CHANGES / 2; change += 1) burst.push((await patch(change)).eventId);
-  await waitFor(burst);
-  const burstEnd = Math.max(...burst.flatMap((id) => arrivals.get(id) ?? [burstStart]));
-
-  // Latency: the other half one at a time, each once the previous one is delivered everywhere.
-  const firsts: number[] = [];
-  for (let change = WEBHOOK_CHANGES / 2; change < WEBHOOK_CHANGES; change += 1) {
-    const { eventId, sentAt } = await patch(change);
-    await waitFor([eventId]);
-    firsts.push(Math.min(...(arrivals.get(eventId) ?? [Number.NaN])) - sentAt);
-  }
-  firsts.sort((a, b) => a - b);
-  const pick = (q: number) => firsts[Math.min(firsts.length - 1, Math.floor(q * firsts.length))] ?? Number.NaN;
   return {
-    deliveries: deliveredFor([...arrivals.keys()]),
-    perSecond: deliveredFor(burst) / ((burstEnd - burstStart) / 1000),
-    p50: pick(0.5),
-    p99: pick(0.99),
+    async burst() {
+      const before = await lastSeq();
+      await Promise.all(tickets.map((ticket) => patch(ticket.id)));
+      const burst = await eventsAfter(before);
+      await waitFor(burst);
+      const times = burst.flatMap((id) => arrivals.get(id) ?? []);
+      return { perSecond: steadyRate(times), count: times.length };
+    },
+    async latency() {
+      const firsts: number[] = [];
+      for (let single = 0; single < WEBHOOK_SINGLES; single += 1) {
+        const before = await lastSeq();
+        const sentAt = performance.now();
+        await patch(tickets[0]!.id);
+        const [eventId] = await eventsAfter(before);
+        await waitFor([eventId!]);
+        firsts.push(Math.min(...(arrivals.get(eventId!) ?? [Number.NaN])) - sentAt);
+      }
+      firsts.sort((a, b) => a - b);
+      const pick = (q: number) => firsts[Math.min(firsts.length - 1, Math.floor(q * firsts.length))] ?? Number.NaN;
+      return { p50: pick(0.5), p99: pick(0.99) };
+    },
     stop: () => new Promise<void>((done) => receiver.close(() => done())),
+  };
+}
+
+/**
+ * (i) DRAIN_EMAILS emails posted at once drain through SES at SES_MAX_SEND_RATE: once
+ * with nothing else going on, once while WEBHOOK_ENDPOINTS webhooks point at a receiver
+ * that reads each request and never answers (every delivery slot held for its 30 s).
+ */
+async function measureDrainBesideHangingWebhooks({
+  db,
+  apiUrl,
+  key,
+  orgId,
+  ses,
+  postEmail,
+}: {
+  db: Db;
+  apiUrl: string;
+  key: string;
+  orgId: string;
+  ses: FakeSes;
+  postEmail: (index: number) => Promise<void>;
+}) {
+  const drain = async (offset: number) => {
+    const before = ses.sendCalls.length;
+    await drive(DRAIN_EMAILS, CONCURRENCY, (index) => postEmail(offset + index));
+    for (let waited = 0; waited < 2400 && ses.sendCalls.length < before + DRAIN_EMAILS; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+    const arrivals = ses.requests
+      .filter((request) => request.path === '/v2/email/outbound-emails')
+      .slice(before, before + DRAIN_EMAILS)
+      .map((request) => request.receivedAt);
+    return (arrivals.length - 1) / ((arrivals.at(-1)! - arrivals[0]!) / 1000);
+  };
+  const alone = await drain(3_000_000);
+
+  const held: ServerResponse[] = [];
+  const blackHole = createServer((req, res) => {
+    req.resume();
+    held.push(res);
+  });
+  await new Promise<void>((listening) => blackHole.listen(0, '127.0.0.1', () => listening()));
+  await createWebhooks(apiUrl, key, `http://127.0.0.1:${(blackHole.address() as AddressInfo).port}`, 'customer.updated', WEBHOOK_ENDPOINTS);
+  const customer = await createCustomer(db, orgId, { email: `bench-${randomUUID()}@example.org`, name: null, phone: null });
+  for (let change = 0; change < 3; change += 1) {
+    const response = await fetch(`${apiUrl}/api/v1/customers/${customer.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `Bench ${change}` }),
+    });
+    if (response.status !== 200) throw new Error(`customer PATCH answered ${response.status}`);
+  }
+  for (let waited = 0; waited < 400 && held.length < WEBHOOK_ENDPOINTS; waited += 1) await new Promise((wake) => setTimeout(wake, 50));
+  const hanging = held.length;
+  const besideHanging = await drain(4_000_000);
+  const stillHanging = held.filter((res) => !res.writableEnded && !res.destroyed).length;
+  // Let the deliveries go (they fail and wait for their retry), so what follows has the slots.
+  for (const res of held) res.destroy();
+  await new Promise<void>((done) => blackHole.close(() => done()));
+  return { alone, besideHanging, hanging, stillHanging };
+}
+
+/**
+ * (j) What signing costs per delivery: a ticket.updated body from the event catalogue,
+ * its headers (x-relay-signature and Standard Webhooks' webhook-signature) with one secret
+ * and with two (a rotation's overlap), and the same with the secrets unsealed first, as
+ * each attempt does.
+ */
+function measureSigning() {
+  const example = WEBHOOK_EVENT_CATALOGUE.find((entry) => entry.type === 'ticket.updated')!.example;
+  const body = JSON.stringify(example);
+  const box = createSecretBox(generateEncryptionKey());
+  const secrets = [generateStandardWebhookSecret(), 'your-signing-secret-of-the-seed'];
+  const sealed = secrets.map((secret) => box.seal(secret));
+  const perDelivery = (count: number, unseal: boolean) => {
+    const sign = () =>
+      deliveryHeaders({
+        deliveryId: randomUUID(),
+        eventId: randomUUID(),
+        eventType: 'ticket.updated',
+        timestamp: Math.floor(Date.now() / 1000),
+        body,
+        secrets: unseal ? sealed.slice(0, count).map((secret) => box.open(secret)) : secrets.slice(0, count),
+      });
+    for (let index = 0; index < 2000; index += 1) sign();
+    const rounds = 20_000;
+    const started = performance.now();
+    for (let index = 0; index < rounds; index += 1) sign();
+    return ((performance.now() - started) * 1000) / rounds;
+  };
+  return {
+    bodyBytes: body.length,
+    one: perDelivery(1, false),
+    two: perDelivery(2, false),
+    oneUnsealed: perDelivery(1, true),
+    twoUnsealed: perDelivery(2, true),
   };
 }
 
@@ -221,6 +447,8 @@ async function drive(total: number, concurrency: number, task: (index: number) =
 }
 
 async function main() {
+  // (j) first, on a machine not yet busy with the services.
+  const signing = measureSigning();
   const projectDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
   const scratch = await mkdtemp(join(tmpdir(), 'relay-bench-'));
   await chmod(scratch, 0o755);
@@ -387,14 +615,44 @@ async function main() {
     peak = Math.max(peak, i - j + 1);
   }
 
-  // (f) One ticket change fanned out to WEBHOOK_ENDPOINTS local webhooks, WEBHOOK_CHANGES times,
-  // once the worker has finished the work (d) and (e) queued, so it measures webhooks alone.
+  // (f) Ticket changes fanned out to WEBHOOK_ENDPOINTS local webhooks, once the worker has
+  // finished the work (d) and (e) queued, so it measures webhooks alone; beside it, the
+  // ceiling of no-op activities in the same shape.
   for (let waited = 0; waited < 600; waited += 1) {
     const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND TaskQueue = "${config.temporal.taskQueue}"`);
     if (count === 0) break;
     await new Promise((wake) => setTimeout(wake, 500));
   }
-  const fanOut = await measureWebhookFanOut({ db, apiUrl, key, orgId: org.id });
+  const processes = {
+    'worker+receivers': process.pid,
+    api: api.pid!,
+    temporal: findPid(`--port ${temporalPort}`),
+    postgres: Number(readFileSync(join(scratch, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]),
+  };
+  const ceilingRig = await createActivityCeiling({ connection, client, namespace: config.temporal.namespace, concurrency: config.deliveries.concurrency });
+  const fanOutRig = await createWebhookFanOut({ db, apiUrl, key, orgId: org.id });
+  // Two rounds, alternating, so neither side gets a quieter machine.
+  const ceilings: { perSecond: number; cpu: Record<string, number> }[] = [];
+  const bursts: { perSecond: number; cpu: Record<string, number> }[] = [];
+  for (let round = 0; round < 2; round += 1) {
+    let before = cpuMs(processes);
+    const ceilingRound = await ceilingRig.measure();
+    ceilings.push({ perSecond: ceilingRound.perSecond, cpu: cpuPer(before, cpuMs(processes), ceilingRound.count) });
+    before = cpuMs(processes);
+    const burstRound = await fanOutRig.burst();
+    bursts.push({ perSecond: burstRound.perSecond, cpu: cpuPer(before, cpuMs(processes), burstRound.count) });
+  }
+  const latency = await fanOutRig.latency();
+  await ceilingRig.stop();
+  const ceiling = mean(ceilings.map((round) => round.perSecond));
+  const deliveries = mean(bursts.map((round) => round.perSecond));
+  const cpuLine = (rounds: { cpu: Record<string, number> }[]) =>
+    Object.keys(processes)
+      .map((name) => `${name} ${mean(rounds.map((round) => round.cpu[name]!)).toFixed(2)}`)
+      .join(', ');
+
+  // (i) The SES drain alone, then beside 100 endpoints that never answer.
+  const isolation = await measureDrainBesideHangingWebhooks({ db, apiUrl, key, orgId: org.id, ses, postEmail });
 
   // (g) Partner deliveries to one local receiver, and the retry gaps of one failing delivery.
   const partners = await measurePartnerDeliveries({ db, apiUrl, key, orgId: org.id });
@@ -419,15 +677,26 @@ async function main() {
   );
 
   console.log(
-    `(f) webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${fmt(fanOut.perSecond)}/s   ticket change → first attempt p50 ${fmt(fanOut.p50)} ms   p99 ${fmt(fanOut.p99)} ms   (${fanOut.deliveries} deliveries)`,
+    `(f) no-op activity ceiling           ${fmt(ceiling)}/s   (${WEBHOOK_BURST} workflows x ${WEBHOOK_ENDPOINTS} no-op activities at once, deliveries-queue concurrency; rounds ${ceilings.map((round) => fmt(round.perSecond)).join(', ')})`,
   );
+  console.log(
+    `    webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${fmt(deliveries)}/s = ${(deliveries / ceiling).toFixed(2)} x ceiling (target >= 0.8; rounds ${bursts.map((round) => fmt(round.perSecond)).join(', ')})   ticket change → first attempt p50 ${fmt(latency.p50)} ms   p99 ${fmt(latency.p99)} ms (target <= 200)`,
+  );
+  console.log(`    CPU-ms per no-op activity: ${cpuLine(ceilings)}`);
+  console.log(`    CPU-ms per delivery:       ${cpuLine(bursts)}`);
   console.log(
     `(g) partner deliveries ${fmt(partners.perSecond)}/s (${partners.deliveries} to one receiver)   retry gaps of a failing delivery: ${partners.gaps.map((gap) => `${(gap / 1000).toFixed(2)} s`).join(', ')}   (policy 1, 2, 4, 8 s)`,
   );
   console.log(
     `(h) channel webhooks acknowledged     ${fmt(channels.perSecond)}/s   p50 ${fmt(channels.p50)} ms   p99 ${fmt(channels.p99)} ms   (WhatsApp: verified, stored, workflow started)`,
   );
-  await fanOut.stop();
+  console.log(
+    `(i) SES drain of ${DRAIN_EMAILS} alone ${fmt(isolation.alone)}/s   beside ${isolation.hanging} hanging webhook deliveries ${fmt(isolation.besideHanging)}/s (${isolation.stillHanging} still hanging at the end)   ratio ${(isolation.besideHanging / isolation.alone).toFixed(2)}`,
+  );
+  console.log(
+    `(j) signing one delivery (${signing.bodyBytes}-byte body)   1 secret ${signing.one.toFixed(1)} µs (${signing.oneUnsealed.toFixed(1)} µs unsealing it first)   2 secrets ${signing.two.toFixed(1)} µs (${signing.twoUnsealed.toFixed(1)} µs)`,
+  );
+  await fanOutRig.stop();
   await partners.stop();
   await worker.shutdown();
   await connection.close();

@@ -107,6 +107,12 @@ const configSchema = z.object({
       return seconds;
     }),
 
+  // After webhooks.rotateSecret, deliveries are signed with the old secret too for this long.
+  WEBHOOK_SECRET_ROTATION_OVERLAP_SECONDS: z.coerce.number().min(0).default(86_400),
+  // Outgoing HTTP deliveries (webhooks, partners) a worker runs at once, on their own task queue:
+  // receivers that hang for their 30 s hold these slots, never email sends'.
+  OUTGOING_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(2000).default(200),
+
   // Where Relay is reached from outside (OAuth redirects, consent page, cookies' Secure flag).
   PUBLIC_URL: z
     .url()
@@ -215,7 +221,9 @@ export interface Config {
     readonly amazonTopicArns: readonly string[];
   };
   readonly encryptionKey: string | undefined;
-  readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[] };
+  readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[]; readonly rotationOverlapMs: number };
+  /** Outgoing HTTP deliveries (webhooks and partners) in flight per worker. */
+  readonly deliveries: { readonly concurrency: number };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
   readonly ses: {
     readonly region: string;
@@ -294,7 +302,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       amazonTopicArns: raw.AMAZON_SNS_TOPIC_ARNS,
     },
     encryptionKey: raw.RELAY_ENCRYPTION_KEY,
-    webhooks: { allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS, retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000) },
+    webhooks: {
+      allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS,
+      retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000),
+      rotationOverlapMs: raw.WEBHOOK_SECRET_ROTATION_OVERLAP_SECONDS * 1000,
+    },
+    deliveries: { concurrency: raw.OUTGOING_DELIVERY_CONCURRENCY },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
     ses: {
       region: raw.AWS_REGION,
@@ -341,7 +354,7 @@ export function describeDegradedModes(config: Config): string[] {
   if (!mailgunSigningKey && !sendgridPublicKey && !postmarkToken && !cloudmailin && sesTopicArns.length === 0) {
     notes.push('no inbound email provider is configured: /api/webhooks/inbound-email refuses every request');
   }
-  if (!config.encryptionKey) notes.push('RELAY_ENCRYPTION_KEY is not set: webhooks with a signing secret and partners cannot be created');
+  if (!config.encryptionKey) notes.push('RELAY_ENCRYPTION_KEY is not set: webhooks (all of them sign) and partners cannot be created');
   if (!config.hub) notes.push('HUB_API_URL or PORTAL_SSO_SECRET is not set: nobody can sign in through Hub (dashboard, OAuth consent)');
   if (config.webhooks.allowInsecure) notes.push('RELAY_ALLOW_INSECURE_WEBHOOKS is on: webhooks may use http and loopback addresses (never in production)');
   if (!config.adminKey) notes.push('RELAY_ADMIN_KEY is not set: /api/admin/* answers 401');

@@ -32,7 +32,7 @@ describe('operations endpoints', () => {
 
   it('serves an OpenAPI document generated from the request schemas', async () => {
     const { body } = await call(stack.api.url, '/api/openapi.json');
-    expect(body.openapi).toBe('3.0.3');
+    expect(body.openapi).toBe('3.1.0');
     const send = body.paths['/api/v1/emails'].post;
     const schema = send.requestBody.content['application/json'].schema;
     expect(schema.required).toEqual(expect.arrayContaining(['from', 'to', 'subject']));

@@ -1,3 +1,6 @@
+import { pbkdf2 } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createHttpClient } from '../src/integrations/http.js';
 import { checkTargetUrl, refusalFor, SsrfRefused } from '../src/security/ssrf.js';
@@ -61,6 +64,31 @@ describe('checkTargetUrl', () => {
       .request({ method: 'POST', url: 'http://localhost:1/hook'.replace('http:', 'https:') })
       .catch((error: Error) => error.message);
     expect(atConnect).not.toMatch(/127\.0\.0\.1|::1/);
+  });
+
+  it("resolves targets off libuv's threadpool: DNS that never answers fails the request and blocks nothing else", async () => {
+    // A DNS server on loopback that takes every query and never answers.
+    const silent = createSocket('udp4');
+    let queries = 0;
+    silent.on('message', () => (queries += 1));
+    await new Promise<void>((bound) => silent.bind(0, '127.0.0.1', () => bound()));
+    const client = createHttpClient({ guard: strict, dns: { servers: [`127.0.0.1:${silent.address().port}`], timeoutMs: 200 } });
+    const order: string[] = [];
+    // More hanging lookups than the threadpool has threads (4)...
+    const hanging = Promise.all(
+      Array.from({ length: 8 }, (_, index) => client.request({ method: 'POST', url: `https://hangs-${index}.example/hook` }).catch((error: Error) => error)),
+    ).then((errors) => {
+      order.push('dns gave up');
+      return errors;
+    });
+    // ...and threadpool work (what file, crypto and getaddrinfo calls elsewhere in the worker need) still runs at once.
+    const threadpool = Promise.all(Array.from({ length: 4 }, () => promisify(pbkdf2)('secret', 'salt', 1, 32, 'sha256'))).then(() => order.push('threadpool'));
+    const errors = await hanging;
+    await threadpool;
+    silent.close();
+    expect(order).toEqual(['threadpool', 'dns gave up']);
+    expect(queries).toBeGreaterThanOrEqual(8);
+    expect(errors.map((error) => (error as Error).message)).toEqual(Array.from({ length: 8 }, (_, index) => `hangs-${index}.example: DNS did not answer`));
   });
 
   it('the guarded HTTP client refuses before connecting', async () => {

@@ -2,8 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { generateEncryptionKey } from '../src/security/encryption.js';
+import { createTicket } from '../src/helpdesk/repository.js';
 import { inboundWorkflowId } from '../src/temporal/ids.js';
-import { WebhookReceiver } from './fakes/webhook-receiver.js';
+import { WEBHOOK_EVENT_TYPES } from '../src/db/tables/webhooks.js';
+import { WEBHOOK_EVENT_CATALOGUE } from '../src/webhooks/event-types.js';
+import { WEBHOOK_FAN_OUT_CAP } from '../src/webhooks/workflows.js';
+import { relaySignatureValid, standardSecretOf, standardSignatureValid, WebhookReceiver } from './fakes/webhook-receiver.js';
 import { call, eventually } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 import { trpc } from './support/trpc.js';
@@ -18,9 +22,12 @@ beforeAll(async () => {
     env: {
       RELAY_ENCRYPTION_KEY: generateEncryptionKey(),
       RELAY_ALLOW_INSECURE_WEBHOOKS: 'true',
-      // The seed's 1m/5m/30m/2h/24h, shrunk to 0.3 s each; its production values are asserted below.
-      WEBHOOK_RETRY_SCHEDULE_SECONDS: '0.3,0.3,0.3,0.3,0.3',
+      // The seed's 1m/5m/30m/2h/24h, shrunk (3 s first, so Retry-After has room to be measured);
+      // its production values are asserted below.
+      WEBHOOK_RETRY_SCHEDULE_SECONDS: '3,3,0.3,0.3,0.3',
       POSTMARK_INBOUND_TOKEN: 'pm-token',
+      // 24 h in production (asserted below); 3 s here.
+      WEBHOOK_SECRET_ROTATION_OVERLAP_SECONDS: '3',
     },
   });
   org = await createOrgWithKey(stack.db, ['send', 'read', 'webhooks', 'admin', 'helpdesk']);
@@ -40,8 +47,8 @@ const eventCount = async () =>
     ).n,
   );
 
-/** Waits for the fan-out of the org's newest event of `type`; returns the webhooks it planned deliveries to. */
-async function fannedOutTo(type: string): Promise<string[]> {
+/** Waits for the workflow of the org's newest event of `type`; returns its deliveries (webhook, status, reason). */
+async function deliveriesOfNewest(type: string) {
   const event = await stack.db
     .selectFrom('webhook_events')
     .select('id')
@@ -50,9 +57,8 @@ async function fannedOutTo(type: string): Promise<string[]> {
     .orderBy('created_at', 'desc')
     .limit(1)
     .executeTakeFirstOrThrow();
-  await eventually(() => stack.client.workflow.getHandle(`webhook-event-${event.id}`).result(), 'the fan-out');
-  const rows = await stack.db.selectFrom('webhook_deliveries').select('webhook_id').where('event_id', '=', event.id).execute();
-  return rows.map((row) => row.webhook_id);
+  await eventually(() => stack.client.workflow.getHandle(`webhook-event-${event.id}`).result(), 'the event workflow');
+  return stack.db.selectFrom('webhook_deliveries').select(['webhook_id', 'status', 'reason']).where('event_id', '=', event.id).execute();
 }
 
 /** Removes a test's webhook so later tests' events do not go to its stopped receiver. */
@@ -132,6 +138,8 @@ describe('management over the tRPC wire of the seed', () => {
       { url: 'https://example.com/hook', events: ['ticket.exploded'] },
       { url: 'https://example.com/hook', events: [] },
       { url: 'https://example.com/hook', events: ['ticket.created'], secret: 'short' },
+      { url: 'https://example.com/hook', events: ['ticket.created'], secret: 'whsec_not-base64-at-all!' },
+      { url: 'https://example.com/hook', events: ['ticket.created'], secret: `whsec_${randomBytes(8).toString('base64')}` },
       { url: 'https://example.com/hook', events: ['ticket.created'], colour: 'red' },
     ]) {
       const response = await trpc(stack.api.url, org.key, 'webhooks.create', input);
@@ -205,7 +213,10 @@ describe('events and their delivery', () => {
       'ticket.status_changed',
       'ticket.updated',
     ]);
-    expect(receiver.received.every((entry) => entry.signatureValid)).toBe(true);
+    // Each verifies both ways: the seed's HMAC of the body and the standardwebhooks package.
+    expect(receiver.received.every((entry) => entry.signatureValid && entry.standardValid)).toBe(true);
+    // Each payload is exactly what the event catalogue describes (a field it lacks would be dropped by parse).
+    for (const { body } of events) expect(WEBHOOK_EVENT_CATALOGUE.find((entry) => entry.type === body.event)!.payload.parse(body)).toEqual(body);
     const byType = Object.fromEntries(events.map((entry) => [entry.body.event, entry.body]));
     for (const body of Object.values(byType)) expect(Object.keys(body as object).sort()).toEqual(['data', 'event', 'timestamp']);
     expect(byType['ticket.created'].data).toEqual({
@@ -251,6 +262,9 @@ describe('events and their delivery', () => {
     expect(log.data[0].attempts[0]).toMatchObject({ attempt: 1, error: 'HTTP 500', response: '{"error":"receiver says no"}', durationMs: expect.any(Number) });
     const ids = new Set(receiver.received.map((entry) => entry.request.headers['x-relay-event-id']));
     expect(ids.size).toBe(1);
+    // webhook-id is the delivery's id on every retry; each attempt is signed at its own time.
+    expect(receiver.received.map((entry) => entry.request.headers['webhook-id'])).toEqual([log.data[0].id, log.data[0].id, log.data[0].id]);
+    expect(receiver.received.every((entry) => entry.standardValid && /^\d{10}$/.test(String(entry.request.headers['webhook-timestamp'])))).toBe(true);
     await finished(receiver, webhookId);
   });
 
@@ -268,14 +282,18 @@ describe('events and their delivery', () => {
     const [delivery] = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
     expect(delivery.status).toBe('failed');
 
-    // A disabled webhook gets no delivery for a later event.
+    // A disabled webhook is sent nothing for a later event, which is still on its record, skipped.
     await newTicketByEmail();
-    expect(await fannedOutTo('ticket.created')).not.toContain(webhookId);
+    expect((await deliveriesOfNewest('ticket.created')).find((row) => row.webhook_id === webhookId)).toEqual({
+      webhook_id: webhookId,
+      status: 'skipped',
+      reason: 'the webhook is disabled: every attempt of the retry schedule failed',
+    });
     expect(receiver.received).toHaveLength(6);
 
     receiver.failAlways = false;
     const replayed = await trpc(stack.api.url, org.key, 'webhooks.replay', { deliveryId: delivery.id });
-    expect(replayed.data).toEqual({ deliveryId: delivery.id, status: 'pending' });
+    expect(replayed.data).toEqual({ deliveryId: delivery.id, status: 'pending', replayId: expect.any(String) });
     await eventually(async () => (receiver.accepted().length === 1 ? true : undefined), 'the replayed delivery');
     expect(receiver.accepted()[0]?.headers['x-relay-event-id']).toBe(receiver.received[0]?.request.headers['x-relay-event-id']);
     expect((await trpc(stack.api.url, org.key, 'webhooks.replay', { deliveryId: delivery.id })).error?.data.code).toBe('CONFLICT');
@@ -298,8 +316,343 @@ describe('events and their delivery', () => {
   });
 });
 
+describe('retries that respect the receiver', () => {
+  it('Retry-After on 429 and 503 postpones the next attempt, in seconds or as a date, capped at twice the step', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created']);
+    let dateAsked = 0;
+    receiver.answers.push(
+      { status: 429, headers: { 'retry-after': '5' } },
+      {
+        status: 503,
+        headers: () => {
+          const now = Date.now();
+          const date = new Date(now + 5000).toUTCString();
+          dateAsked = Date.parse(date) - now;
+          return { 'retry-after': date };
+        },
+      },
+      { status: 503, headers: { 'retry-after': '3600' } },
+    );
+    await newTicketByEmail();
+    await eventually(async () => (receiver.accepted().length === 1 ? true : undefined), 'the fourth attempt');
+    const at = receiver.received.map((entry) => entry.request.receivedAt);
+    expect(receiver.received.map((entry) => entry.status)).toEqual([429, 503, 503, 200]);
+    // The gaps the receiver saw: what it asked for, within 10 % (the schedule's steps here are 3 s, 3 s, 0.3 s).
+    const within10 = (gap: number, asked: number) => expect(Math.abs(gap - asked) / asked).toBeLessThanOrEqual(0.1);
+    within10(at[1]! - at[0]!, 5000);
+    within10(at[2]! - at[1]!, dateAsked);
+    // An hour asked for at a 0.3-s step: twice the step (0.6 s), not an hour.
+    expect(at[3]! - at[2]!).toBeGreaterThanOrEqual(540);
+    expect(at[3]! - at[2]!).toBeLessThan(1500);
+
+    const [delivery] = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+    const [first] = delivery.attempts;
+    expect(first).toMatchObject({ attempt: 1, status: 429, error: 'HTTP 429' });
+    within10(Date.parse(first.nextRetryAt) - Date.parse(first.at), 5000);
+    expect(delivery.attempts.at(-1)).toMatchObject({ attempt: 4, status: 200, nextRetryAt: null });
+    await finished(receiver, webhookId);
+  });
+
+  it('410 Gone disables the endpoint at once and says why; a delivery waiting for its retry ends skipped', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created']);
+    receiver.failNext = 1;
+    await newTicketByEmail();
+    const waiting = await eventually(async () => {
+      const [row] = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+      return row?.attempts.length === 1 ? row : undefined;
+    }, 'the first delivery to wait for its retry');
+    expect(waiting).toMatchObject({ status: 'pending', attempts: [{ status: 500, nextRetryAt: expect.any(String) }] });
+
+    receiver.answers.push({ status: 410 });
+    await newTicketByEmail();
+    const webhook = await eventually(async () => {
+      const [row] = (await trpc(stack.api.url, org.key, 'webhooks.list')).data.filter((entry: { id: string }) => entry.id === webhookId);
+      return row.enabled ? undefined : row;
+    }, 'the webhook to be disabled');
+    expect(webhook).toMatchObject({ enabled: false, status: 'failed', failedAt: expect.any(String), disabledReason: 'the endpoint answered 410 Gone' });
+    const log = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+    expect(log.map((row: { status: string; reason: string }) => [row.status, row.reason])).toEqual([
+      ['failed', 'the endpoint answered 410 Gone'],
+      ['skipped', 'the webhook was disabled: the endpoint answered 410 Gone'],
+    ]);
+    // The skipped delivery's timer fires and sends nothing: its event's workflow ends with it skipped.
+    const { id: firstEvent } = await stack.db.selectFrom('webhook_deliveries').select('event_id as id').where('id', '=', waiting.id).executeTakeFirstOrThrow();
+    expect(await stack.client.workflow.getHandle(`webhook-event-${firstEvent}`).result()).toEqual({ succeeded: 0, failed: 0, skipped: 1 });
+    expect(receiver.received.map((entry) => entry.status)).toEqual([500, 410]);
+    await finished(receiver, webhookId);
+  });
+});
+
+describe('nothing dropped', () => {
+  it('a webhook disabled by its owner leaves nothing pending: the delivery waiting for its retry ends skipped', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created']);
+    receiver.failNext = 1;
+    await newTicketByEmail();
+    await eventually(async () => {
+      const [row] = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+      return row?.status === 'pending' && row.attempts.length === 1 ? row : undefined;
+    }, 'the delivery to wait for its retry');
+    await trpc(stack.api.url, org.key, 'webhooks.update', { id: webhookId, enabled: false });
+    const [row] = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+    expect(row).toMatchObject({ status: 'skipped', reason: 'the webhook was disabled by its owner' });
+    await finished(receiver, webhookId);
+  });
+
+  it('events raised while a webhook is disabled are recorded as skipped, and replay sends a range of them, then all since T, in order', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created']);
+    const since = new Date(Date.now() - 1000).toISOString();
+    receiver.answers.push({ status: 410 });
+    await newTicketByEmail();
+    await eventually(async () => {
+      const [row] = (await trpc(stack.api.url, org.key, 'webhooks.list')).data.filter((entry: { id: string }) => entry.id === webhookId);
+      return row.enabled ? undefined : row;
+    }, 'the webhook to be disabled');
+    await newTicketByEmail();
+    await newTicketByEmail();
+    const recorded = await stack.db
+      .selectFrom('webhook_deliveries')
+      .innerJoin('webhook_events', 'webhook_events.id', 'webhook_deliveries.event_id')
+      .select(['webhook_deliveries.status', 'webhook_deliveries.reason', 'webhook_events.id as eventId', 'webhook_events.created_at as raisedAt'])
+      .where('webhook_deliveries.webhook_id', '=', webhookId)
+      .orderBy('webhook_events.seq')
+      .execute();
+    expect(recorded.map((row) => [row.status, row.reason])).toEqual([
+      ['failed', 'the endpoint answered 410 Gone'],
+      ['skipped', 'the webhook is disabled: the endpoint answered 410 Gone'],
+      ['skipped', 'the webhook is disabled: the endpoint answered 410 Gone'],
+    ]);
+    expect(receiver.received).toHaveLength(1);
+    await trpc(stack.api.url, org.key, 'webhooks.update', { id: webhookId, enabled: true });
+
+    // A time range: only the second event was raised in it.
+    const middle = await trpc(stack.api.url, org.key, 'webhooks.replay', {
+      id: webhookId,
+      since: recorded[1]!.raisedAt.toISOString(),
+      until: recorded[2]!.raisedAt.toISOString(),
+    });
+    expect(middle.data).toEqual({ webhookId, deliveries: 1, status: 'pending', replayId: expect.any(String) });
+    await eventually(async () => (receiver.accepted().length === 1 ? true : undefined), 'the replayed range');
+    // Then all skipped and failed since T: the other two, in the order they were raised.
+    const rest = await trpc(stack.api.url, org.key, 'webhooks.replay', { id: webhookId, since });
+    expect(rest.data).toMatchObject({ deliveries: 2 });
+    await eventually(async () => (receiver.accepted().length === 3 ? true : undefined), 'everything since T');
+    expect(receiver.accepted().map((entry) => entry.headers['x-relay-event-id'])).toEqual([recorded[1]!.eventId, recorded[0]!.eventId, recorded[2]!.eventId]);
+    const final = await eventually(async () => {
+      const rows = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
+      return rows.every((entry: { status: string }) => entry.status === 'succeeded') ? rows : undefined;
+    }, 'every replayed delivery recorded');
+    expect(final).toHaveLength(3);
+    // Nothing left to replay.
+    expect((await trpc(stack.api.url, org.key, 'webhooks.replay', { id: webhookId, since })).data).toMatchObject({ deliveries: 0, replayId: null });
+    await finished(receiver, webhookId);
+  });
+
+  it('refuses a replay range that is not one, and an unknown webhook, changing nothing', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created']);
+    const now = new Date().toISOString();
+    for (const input of [
+      { id: webhookId, since: 'yesterday' },
+      { id: webhookId, since: now, until: new Date(Date.now() - 60_000).toISOString() },
+      { id: webhookId },
+      { id: webhookId, since: now, deliveryId: randomUUID() },
+    ]) {
+      expect((await trpc(stack.api.url, org.key, 'webhooks.replay', input)).error?.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
+    }
+    expect((await trpc(stack.api.url, org.key, 'webhooks.replay', { id: randomUUID(), since: now })).error?.data.code).toBe('NOT_FOUND');
+    await finished(receiver, webhookId);
+  });
+});
+
+describe('the event catalogue', () => {
+  it('GET /api/v1/webhook-event-types lists every event with its JSON Schema and an example that fits it', async () => {
+    const response = await call(stack.api.url, '/api/v1/webhook-event-types');
+    expect(response.status).toBe(200);
+    expect(response.body.data.map((entry: { type: string }) => entry.type)).toEqual([...WEBHOOK_EVENT_TYPES, 'webhook.test']);
+    for (const entry of response.body.data) {
+      expect(entry).toMatchObject({ description: expect.any(String), schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' } });
+      expect(entry.schema.properties.event).toEqual({ type: 'string', const: entry.type });
+      expect(entry.schema.required).toEqual(['event', 'timestamp', 'data']);
+      const payload = WEBHOOK_EVENT_CATALOGUE.find((known) => known.type === entry.type)!.payload;
+      expect(payload.parse(entry.example)).toEqual(entry.example);
+      expect(Object.keys(entry.example.data).sort()).toEqual(Object.keys(entry.schema.properties.data.properties).sort());
+    }
+  });
+});
+
+describe('the OpenAPI 3.1 document', () => {
+  it('describes each event payload in `webhooks`, the webhooks.* procedures as their JSON wire, and the OAuth endpoints', async () => {
+    const { body: document } = await call(stack.api.url, '/api/openapi.json');
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.webhooks)).toEqual([...WEBHOOK_EVENT_TYPES, 'webhook.test']);
+    const created = document.webhooks['ticket.created'].post;
+    expect(created.requestBody.content['application/json'].schema.properties.event).toEqual({ type: 'string', const: 'ticket.created' });
+    expect(created.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(
+      expect.arrayContaining(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-relay-signature']),
+    );
+
+    for (const procedure of ['create', 'update', 'delete', 'rotateSecret', 'test', 'replay']) {
+      const operation = document.paths[`/api/trpc/webhooks.${procedure}`].post;
+      expect(operation.requestBody.content['application/json'].schema).toEqual({
+        type: 'object',
+        required: ['json'],
+        properties: { json: { $ref: `#/components/schemas/webhooks.${procedure}.input` } },
+      });
+      expect(operation.responses['200'].content['application/json'].schema.properties.result.properties.data.properties.json).toEqual({
+        $ref: `#/components/schemas/webhooks.${procedure}.output`,
+      });
+    }
+    expect(document.paths['/api/trpc/webhooks.list'].get.parameters).toEqual([]);
+    expect(document.paths['/api/trpc/webhooks.deliveries'].get.parameters).toEqual([
+      expect.objectContaining({ name: 'input', in: 'query', required: true, content: { 'application/json': expect.any(Object) } }),
+    ]);
+    expect(document.components.schemas['webhooks.create.input'].required).toEqual(['url', 'events']);
+    expect(document.components.schemas['webhooks.create.input'].additionalProperties).toBe(false);
+
+    expect(Object.keys(document.paths['/api/oauth/authorize'])).toEqual(['get']);
+    expect(Object.keys(document.paths['/api/oauth/token'].post.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
+    expect(document.paths['/api/oauth/me'].get.security).toEqual([{ partnerToken: [] }]);
+    expect(document.paths['/api/oauth/disconnect'].delete.security).toEqual([{ partnerToken: [] }]);
+  });
+});
+
+describe('Standard Webhooks 1.0', () => {
+  it('a webhook created without a secret gets a whsec_ secret, shown once, that verifies every delivery', async () => {
+    const receiver = await new WebhookReceiver().start();
+    const created = await trpc(stack.api.url, org.key, 'webhooks.create', { url: `${receiver.url}/webhook`, events: ['ticket.created'] });
+    expect(created.data).toMatchObject({ hasSecret: true, secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/) });
+    const listed = (await trpc(stack.api.url, org.key, 'webhooks.list')).data.find((webhook: { id: string }) => webhook.id === created.data.id);
+    expect(listed).not.toHaveProperty('secret');
+    receiver.secret = created.data.secret;
+
+    const tested = await trpc(stack.api.url, org.key, 'webhooks.test', { id: created.data.id });
+    expect(tested.data).toMatchObject({ success: true, status: 200 });
+    const [delivery] = receiver.received;
+    expect(delivery).toMatchObject({ signatureValid: true, standardValid: true });
+    expect(delivery!.request.headers['webhook-id']).toBe(tested.data.deliveryId);
+    // A receiver holding another secret rejects it.
+    expect(standardSignatureValid(delivery!.request, `whsec_${randomBytes(32).toString('base64')}`)).toBe(false);
+    await finished(receiver, created.data.id);
+  });
+
+  it("a whsec_ secret given on create is used as it is; the seed's free-form one signs as whsec_ + base64 of its bytes", async () => {
+    const given = `whsec_${randomBytes(24).toString('base64')}`;
+    const { receiver, webhookId } = await receiverFor(['ticket.created'], given);
+    await trpc(stack.api.url, org.key, 'webhooks.test', { id: webhookId });
+    expect(receiver.received[0]).toMatchObject({ signatureValid: true, standardValid: true });
+    expect(standardSignatureValid(receiver.received[0]!.request, standardSecretOf(given))).toBe(true);
+    await finished(receiver, webhookId);
+
+    const free = await receiverFor(['ticket.created'], SECRET);
+    await trpc(stack.api.url, org.key, 'webhooks.test', { id: free.webhookId });
+    expect(standardSignatureValid(free.receiver.received[0]!.request, `whsec_${Buffer.from(SECRET).toString('base64')}`)).toBe(true);
+    expect(relaySignatureValid(free.receiver.received[0]!.request, SECRET)).toBe(true);
+    await finished(free.receiver, free.webhookId);
+  });
+});
+
+describe('secret rotation', () => {
+  it('signs with both secrets during the overlap, then with the new one only', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created'], SECRET);
+    const rotated = await trpc(stack.api.url, org.key, 'webhooks.rotateSecret', { id: webhookId });
+    expect(rotated.data).toEqual({ id: webhookId, secret: expect.stringMatching(/^whsec_/), previousSecretExpiresAt: expect.any(String) });
+    const newSecret: string = rotated.data.secret;
+    const expiresAt = Date.parse(rotated.data.previousSecretExpiresAt);
+    const listed = (await trpc(stack.api.url, org.key, 'webhooks.list')).data.find((webhook: { id: string }) => webhook.id === webhookId);
+    expect(listed.previousSecretExpiresAt).toBe(rotated.data.previousSecretExpiresAt);
+
+    // During the overlap: two signatures in each header, space-separated; a receiver holding either secret accepts.
+    await trpc(stack.api.url, org.key, 'webhooks.test', { id: webhookId });
+    const during = receiver.received.at(-1)!.request;
+    expect(Number(during.headers['webhook-timestamp']) * 1000).toBeLessThan(expiresAt);
+    expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(String(during.headers['x-relay-signature']).split(' ')).toHaveLength(2);
+    for (const secret of [SECRET, newSecret]) {
+      expect(standardSignatureValid(during, secret)).toBe(true);
+      expect(relaySignatureValid(during, secret)).toBe(true);
+    }
+
+    // After it: the new secret only.
+    receiver.secret = newSecret;
+    const after = await eventually(async () => {
+      await trpc(stack.api.url, org.key, 'webhooks.test', { id: webhookId });
+      const request = receiver.received.at(-1)!.request;
+      return String(request.headers['webhook-signature']).split(' ').length === 1 ? request : undefined;
+    }, 'the overlap to end');
+    expect(Number(after.headers['webhook-timestamp']) * 1000).toBeGreaterThanOrEqual(expiresAt - 1000);
+    expect(standardSignatureValid(after, newSecret)).toBe(true);
+    expect(relaySignatureValid(after, newSecret)).toBe(true);
+    expect(standardSignatureValid(after, SECRET)).toBe(false);
+    expect(relaySignatureValid(after, SECRET)).toBe(false);
+    expect(
+      (await trpc(stack.api.url, org.key, 'webhooks.list')).data.find((webhook: { id: string }) => webhook.id === webhookId).previousSecretExpiresAt,
+    ).toBeNull();
+    await finished(receiver, webhookId);
+  });
+
+  it('a rotation to a secret of the caller refuses a malformed one and changes nothing', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created'], SECRET);
+    const refused = await trpc(stack.api.url, org.key, 'webhooks.rotateSecret', { id: webhookId, secret: 'short' });
+    expect(refused.status).toBe(400);
+    await trpc(stack.api.url, org.key, 'webhooks.test', { id: webhookId });
+    expect(String(receiver.received[0]!.request.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(receiver.received[0]).toMatchObject({ signatureValid: true, standardValid: true });
+    expect((await trpc(stack.api.url, org.key, 'webhooks.rotateSecret', { id: randomUUID() })).error?.data.code).toBe('NOT_FOUND');
+    await finished(receiver, webhookId);
+  });
+});
+
+describe('the shape of a delivery', () => {
+  it('one workflow per event, an activity per endpoint on the deliveries queue, and a child past the fan-out cap', async () => {
+    const receiver = await new WebhookReceiver(SECRET).start();
+    const webhookIds: string[] = [];
+    for (let index = 0; index <= WEBHOOK_FAN_OUT_CAP; index += 1) {
+      const created = await trpc(stack.api.url, org.key, 'webhooks.create', {
+        url: `${receiver.url}/hook/${index}`,
+        events: ['ticket.priority_changed'],
+        secret: SECRET,
+      });
+      webhookIds.push(created.data.id);
+    }
+    const ticket = await createTicket(stack.db, { orgId: org.orgId, subject: 'fan-out', customerId: null, channel: 'email' });
+    expect((await call(stack.api.url, `/api/v1/tickets/${ticket.id}`, { key: org.key, method: 'PATCH', body: { priority: 'urgent' } })).status).toBe(200);
+    const { id: eventId } = await stack.db
+      .selectFrom('webhook_events')
+      .select('id')
+      .where('org_id', '=', org.orgId)
+      .where('type', '=', 'ticket.priority_changed')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+
+    const parent = stack.client.workflow.getHandle(`webhook-event-${eventId}`);
+    expect(await parent.result()).toEqual({ succeeded: WEBHOOK_FAN_OUT_CAP, failed: 0, skipped: 0 });
+    const lastOfFirstPage = [...webhookIds].sort()[WEBHOOK_FAN_OUT_CAP - 1];
+    expect(await stack.client.workflow.getHandle(`webhook-event-${eventId}-after-${lastOfFirstPage}`).result()).toEqual({
+      succeeded: 1,
+      failed: 0,
+      skipped: 0,
+    });
+    const scheduled = ((await parent.fetchHistory()).events ?? []).flatMap((event) =>
+      event.activityTaskScheduledEventAttributes ? [event.activityTaskScheduledEventAttributes] : [],
+    );
+    expect(scheduled).toHaveLength(WEBHOOK_FAN_OUT_CAP);
+    expect(new Set(scheduled.map((activity) => `${activity.activityType?.name} on ${activity.taskQueue?.name}`))).toEqual(
+      new Set([`attemptWebhookDelivery on ${stack.taskQueue}-deliveries`]),
+    );
+    // Each endpoint got the event once.
+    expect(new Set(receiver.received.map((entry) => entry.request.path)).size).toBe(WEBHOOK_FAN_OUT_CAP + 1);
+    expect(receiver.received).toHaveLength(WEBHOOK_FAN_OUT_CAP + 1);
+    for (const webhookId of webhookIds) await trpc(stack.api.url, org.key, 'webhooks.delete', { id: webhookId });
+    await receiver.stop();
+  });
+});
+
 describe('the retry schedule', () => {
   it("is the seed's 1 min, 5 min, 30 min, 2 h and 24 h in production", () => {
     expect(loadConfig({}).webhooks.retryScheduleMs).toEqual([60_000, 300_000, 1_800_000, 7_200_000, 86_400_000]);
+  });
+
+  it('keeps a rotated secret signing for 24 hours in production', () => {
+    expect(loadConfig({}).webhooks.rotationOverlapMs).toBe(86_400_000);
   });
 });

@@ -8,16 +8,27 @@ import { debriefRequest } from '../partners/debrief-routes.js';
 import { customerPatch, ticketPatch } from '../helpdesk/routes.js';
 import { inboundAddressRequest, listInboundQuery } from '../inbound/schemas.js';
 import { addSuppressionRequest, listSuppressionsQuery, suppressionView } from '../emails/suppression-schemas.js';
+import { SESSION_COOKIE } from '../auth/sessions.js';
+import { WEBHOOK_EVENT_CATALOGUE } from '../webhooks/event-types.js';
+import { webhookProcedures } from '../webhooks/schemas.js';
 
-const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({
-  'application/json': { schema: z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' }) },
-});
+/** A zod schema as an OpenAPI 3.1 schema: JSON Schema 2020-12, the dialect 3.1 speaks (without its `$schema` line). */
+function schemaOf(schema: z.ZodType, io: 'input' | 'output' = 'output') {
+  const jsonSchema = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' });
+  delete jsonSchema.$schema;
+  return jsonSchema;
+}
+
+const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({ 'application/json': { schema: schemaOf(schema, io) } });
 
 const errorBody = z.object({
   error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS]), message: z.string(), details: z.unknown().optional() }),
 });
 
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [String(status), { description: 'error', content: json(errorBody) }]));
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [String(status), { description: 'error', content: { 'application/json': { schema: ref('Error') } } }]));
 
 const security = [{ apiKey: [] }];
 
@@ -43,22 +54,42 @@ const idempotencyHeader = {
 };
 
 function queryParameters(schema: z.ZodObject) {
-  const properties = z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' }).properties ?? {};
+  const properties = schemaOf(schema, 'input').properties ?? {};
   return Object.entries(properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
 }
 
 /** The OpenAPI document, generated from the same zod schemas the routes validate with. */
 export function buildOpenApiDocument() {
   return {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: { title: 'Relay API', version: '1' },
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'An organization API key (rk_...)' },
         adminKey: { type: 'http', scheme: 'bearer', description: 'RELAY_ADMIN_KEY' },
+        sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'A dashboard session from Hub sign-in' },
+        partnerToken: { type: 'http', scheme: 'bearer', description: "A RelayIt partner's token for one user (ptok_...)" },
       },
+      schemas: { Error: schemaOf(errorBody), TrpcError: schemaOf(trpcErrorBody), ...webhookProcedureSchemas() },
     },
     paths: {
+      ...webhookProcedurePaths(),
+      ...oauthPaths(),
+      '/api/v1/webhook-event-types': {
+        get: {
+          summary: 'Every outgoing webhook event, with its payload as JSON Schema and an example (public)',
+          responses: {
+            '200': {
+              description: 'the catalogue',
+              content: json(
+                z.object({
+                  data: z.array(z.object({ type: z.string(), description: z.string(), schema: z.record(z.string(), z.unknown()), example: z.unknown() })),
+                }),
+              ),
+            },
+          },
+        },
+      },
       '/api/v1/emails': {
         post: {
           summary: 'Send an email (scope send)',
@@ -210,5 +241,213 @@ export function buildOpenApiDocument() {
       },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
     },
+    webhooks: outgoingWebhooks(),
   };
+}
+
+/** tRPC's answer on the wire: `{"result": {"data": {"json": <output>}}}` (superjson, as the seed's curl calls read it). */
+const trpcResult = (output: object) => ({
+  type: 'object',
+  required: ['result'],
+  properties: { result: { type: 'object', required: ['data'], properties: { data: { type: 'object', required: ['json'], properties: { json: output } } } } },
+});
+
+const trpcErrorBody = z.object({
+  error: z.object({
+    json: z.object({
+      message: z.string(),
+      code: z.int().describe('the JSON-RPC error code'),
+      data: z.object({
+        code: z.string().describe('BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, PRECONDITION_FAILED, …'),
+        httpStatus: z.int(),
+        path: z.string().optional(),
+      }),
+    }),
+  }),
+});
+
+const trpcErrors = Object.fromEntries(
+  [400, 401, 403, 404, 409, 412].map((status) => [
+    String(status),
+    { description: 'a tRPC error', content: { 'application/json': { schema: ref('TrpcError') } } },
+  ]),
+);
+
+/** Component names of a procedure's input and output (`webhooks.create.input`), so clients can name their types. */
+const procedureSchemaName = (name: string, part: 'input' | 'output') => `webhooks.${name}.${part}`;
+/** The webhooks.* procedures' inputs and outputs, as components. */
+function webhookProcedureSchemas() {
+  return Object.fromEntries(
+    Object.entries(webhookProcedures).flatMap(([name, procedure]) => [
+      ...(procedure.input ? [[procedureSchemaName(name, 'input'), schemaOf(procedure.input, 'input')]] : []),
+      [procedureSchemaName(name, 'output'), schemaOf(procedure.output)],
+    ]),
+  );
+}
+
+/**
+ * The webhooks.* tRPC procedures as the JSON wire they really use (the seed's curl
+ * calls): a query is a GET with `?input=` the URL-encoded JSON `{"json": <input>}`, a
+ * mutation a POST of `{"json": <input>}`; API key or dashboard session.
+ */
+function webhookProcedurePaths() {
+  return Object.fromEntries(
+    Object.entries(webhookProcedures).map(([name, procedure]) => {
+      const input = procedure.input ? { type: 'object', required: ['json'], properties: { json: ref(procedureSchemaName(name, 'input')) } } : undefined;
+      const operation = {
+        operationId: `webhooks.${name}`,
+        summary: `${procedure.summary} (scope webhooks)`,
+        security: [{ apiKey: [] }, { sessionCookie: [] }],
+        responses: {
+          '200': { description: 'the result', content: { 'application/json': { schema: trpcResult(ref(procedureSchemaName(name, 'output'))) } } },
+          ...trpcErrors,
+        },
+      };
+      if (procedure.kind === 'query') {
+        const parameters = input ? [{ name: 'input', in: 'query', required: true, content: { 'application/json': { schema: input } } }] : [];
+        return [`/api/trpc/webhooks.${name}`, { get: { ...operation, parameters } }];
+      }
+      return [`/api/trpc/webhooks.${name}`, { post: { ...operation, requestBody: { required: true, content: { 'application/json': { schema: input } } } } }];
+    }),
+  );
+}
+
+const oauthError = {
+  description: 'an RFC 6749 error',
+  content: json(z.object({ error: z.string(), error_description: z.string() })),
+};
+
+/** RelayIt's OAuth endpoints (the partner document): authorize and consent are pages, the rest JSON. */
+function oauthPaths() {
+  const form = (schema: z.ZodType) => ({ 'application/x-www-form-urlencoded': { schema: schemaOf(schema, 'input') } });
+  return {
+    '/api/oauth/authorize': {
+      get: {
+        summary: 'Start the authorization-code flow: the consent page (after Hub sign-in), or an error page; PKCE S256 optional',
+        parameters: [
+          ...['client_id', 'redirect_uri', 'state'].map((name) => ({ name, in: 'query', required: true, schema: { type: 'string' } })),
+          { name: 'response_type', in: 'query', required: true, schema: { type: 'string', const: 'code' } },
+          { name: 'scope', in: 'query', required: false, schema: { type: 'string', const: 'default' } },
+          { name: 'code_challenge', in: 'query', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{43,128}$' } },
+          { name: 'code_challenge_method', in: 'query', required: false, schema: { type: 'string', const: 'S256' } },
+        ],
+        responses: {
+          '200': { description: 'the consent page, or a page saying why the request is refused', content: { 'text/html': { schema: { type: 'string' } } } },
+          '302': { description: 'to Hub sign-in first' },
+        },
+      },
+    },
+    '/api/oauth/consent': {
+      post: {
+        summary: "The consent page's form: approve or deny; redirects to the partner's redirect_uri with code and state, or error=access_denied",
+        security: [{ sessionCookie: [] }],
+        requestBody: {
+          required: true,
+          content: form(
+            z.object({
+              client_id: z.string(),
+              redirect_uri: z.string(),
+              state: z.string(),
+              scope: z.string().optional(),
+              code_challenge: z.string().optional(),
+              csrf: z.string(),
+              decision: z.enum(['approve', 'deny']),
+            }),
+          ),
+        },
+        responses: { '302': { description: "to the partner's redirect_uri" }, '200': { description: 'a page saying why the form is refused' } },
+      },
+    },
+    '/api/oauth/token': {
+      post: {
+        summary: 'Exchange an authorization code for a partner token (client credentials in the form or HTTP Basic)',
+        requestBody: {
+          required: true,
+          content: form(
+            z.object({
+              grant_type: z.literal('authorization_code'),
+              code: z.string(),
+              redirect_uri: z.string(),
+              client_id: z.string().optional(),
+              client_secret: z.string().optional(),
+              code_verifier: z.string().optional(),
+            }),
+          ),
+        },
+        responses: {
+          '200': {
+            description: 'the token',
+            content: json(
+              z.object({ access_token: z.string(), token_type: z.literal('Bearer'), scope: z.string(), user_id: z.string(), partner_id: z.string() }),
+            ),
+          },
+          '400': oauthError,
+          '401': oauthError,
+        },
+      },
+    },
+    '/api/oauth/me': {
+      get: {
+        summary: "The token's user, partner and whether the connection is active",
+        security: [{ partnerToken: [] }],
+        responses: {
+          '200': {
+            description: 'the connection',
+            content: json(
+              z.object({
+                user_id: z.string(),
+                partner: z.object({ id: z.string(), name: z.string(), webhook_url: z.string() }),
+                scope: z.string(),
+                active: z.boolean(),
+              }),
+            ),
+          },
+          ...errors(401, 403, 429),
+        },
+      },
+    },
+    '/api/oauth/disconnect': {
+      delete: {
+        summary: "End the user's connection and revoke the token",
+        security: [{ partnerToken: [] }],
+        responses: { '200': { description: 'disconnected', content: json(z.object({ disconnected: z.literal(true) })) }, ...errors(401, 403, 429) },
+      },
+    },
+  };
+}
+
+/** The headers every outgoing webhook delivery carries. */
+const deliveryHeaders = [
+  ['webhook-id', 'Standard Webhooks: the delivery id, the same on every retry'],
+  ['webhook-timestamp', 'Standard Webhooks: unix seconds of this attempt'],
+  ['webhook-signature', 'Standard Webhooks: v1,<base64 HMAC-SHA256 of "id.timestamp.body">, space-separated while a rotation overlaps'],
+  ['x-relay-signature', 'hex HMAC-SHA256 of the raw body under the secret as given, space-separated while a rotation overlaps'],
+  ['x-relay-event-id', 'the event id'],
+  ['x-relay-event', 'the event type'],
+  ['x-relay-delivery-id', 'the delivery id'],
+  ['x-relay-timestamp', 'unix seconds of this attempt'],
+].map(([name, description]) => ({ name, in: 'header', required: true, description, schema: { type: 'string' } }));
+
+/** The `webhooks` section: what Relay POSTs to a subscribed endpoint, one entry per event type. */
+function outgoingWebhooks() {
+  return Object.fromEntries(
+    WEBHOOK_EVENT_CATALOGUE.map((entry) => [
+      entry.type,
+      {
+        post: {
+          operationId: `webhook.${entry.type}`,
+          summary: entry.description,
+          parameters: deliveryHeaders,
+          requestBody: { required: true, content: { 'application/json': { schema: schemaOf(entry.payload), example: entry.example } } },
+          responses: {
+            '2XX': { description: 'delivered' },
+            '410': { description: 'the endpoint is gone: Relay disables the webhook at once' },
+            '429': { description: 'retried on the schedule, later if Retry-After asks (at most twice the step)' },
+            '503': { description: 'retried on the schedule, later if Retry-After asks (at most twice the step)' },
+            default: { description: 'retried on the schedule (1 min, 5 min, 30 min, 2 h, 24 h, ±10 %), then the webhook is disabled' },
+          },
+        },
+      },
+    ]),
+  );
 }

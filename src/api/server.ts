@@ -29,6 +29,7 @@ import { createSecretBox } from '../security/encryption.js';
 import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
+import { webhookRoutes } from '../webhooks/routes.js';
 import { createApp } from './app.js';
 import { healthRoutes } from './health.js';
 import { WEB_APP_DIR, webAppRoutes } from './web-app.js';
@@ -58,11 +59,7 @@ export async function startApiServer(deps: {
   const { config, db, temporal, logger, metrics } = deps;
   // Workflow starts carry search attributes; the API may come up before any worker has registered them.
   await registerSearchAttributes(temporal, config.temporal.namespace);
-  const workflows = createWorkflowStarter(temporal, {
-    taskQueue: config.temporal.taskQueue,
-    metrics,
-    webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
-  });
+  const workflows = createWorkflowStarter(temporal, { taskQueue: config.temporal.taskQueue, metrics });
   const http = createHttpClient({ timeoutMs: 5000 });
   const fetchCertificate =
     deps.fetchSnsCertificate ?? (async (url: string) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body);
@@ -111,6 +108,7 @@ export async function startApiServer(deps: {
       suppressionRoutes({ db, apiKeys }),
       inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
       helpdeskRoutes({ db, workflows, apiKeys }),
+      webhookRoutes(),
       channelRoutes({ db, apiKeys, secretBox }),
       commerceRoutes({ db, apiKeys, secretBox }),
       sessions.router,
@@ -121,7 +119,7 @@ export async function startApiServer(deps: {
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {
-      router: createAppRouter({ db, webhooks: { db, workflows, secretBox, urlPolicy } }),
+      router: createAppRouter({ db, webhooks: { db, workflows, secretBox, urlPolicy, rotationOverlapMs: config.webhooks.rotationOverlapMs } }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
       csrfGuard: requireCsrfHeader,
     },

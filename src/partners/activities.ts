@@ -27,6 +27,9 @@ export function relayItHeaders(secret: string, body: string, idempotencyKey: str
 
 const PARTNER_TIMEOUT_MS = 30_000;
 
+/** The activities that make outgoing HTTP calls: they run on the deliveries task queue. */
+export const PARTNER_DELIVERY_ACTIVITY_NAMES = ['deliverToPartner', 'sendPartnerErrorEvent'] as const satisfies readonly (keyof PartnerActivities)[];
+
 export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: PartnerActivityDeps) {
   async function load(idempotencyKey: string) {
     const row = await findPartnerDeliveryTarget(db, idempotencyKey);

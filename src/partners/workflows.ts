@@ -1,5 +1,6 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
 import type { PartnerActivities } from './activities.js';
+import { deliveriesTaskQueueFor } from '../temporal/ids.js';
 import type { PartnerDeliveryInput } from '../temporal/inputs.js';
 
 const { recordPartnerDeliveryFailed, recordPartnerDeliveryReplay } = proxyActivities<PartnerActivities>({
@@ -29,6 +30,8 @@ export function partnerRetryPolicy({ attempts, firstRetryMs }: PartnerDeliveryIn
 export async function partnerDeliveryWorkflow(input: PartnerDeliveryInput): Promise<{ partnerRecordId: string | null }> {
   const { idempotencyKey } = input;
   const partner = proxyActivities<PartnerActivities>({
+    // Outgoing HTTP runs on the deliveries queue, apart from email sends.
+    taskQueue: deliveriesTaskQueueFor(workflowInfo().taskQueue),
     // The partner has 30 s to answer.
     startToCloseTimeout: '45 seconds',
     retry: partnerRetryPolicy(input.retry),

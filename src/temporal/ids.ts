@@ -16,8 +16,16 @@ export const dailyUsageScheduleId = (taskQueue: string): string => `daily-usage-
 
 export const inboundWorkflowId = (inboundId: string): string => `inbound-${inboundId}`;
 
+/** Outgoing HTTP deliveries (webhooks, RelayIt partners) run on their own task queue, with their own concurrency. */
+export const deliveriesTaskQueueFor = (taskQueue: string): string => `${taskQueue}-deliveries`;
+
+/** One workflow per webhook event: every endpoint's delivery, its retries as timers. */
 export const webhookEventWorkflowId = (eventId: string): string => `webhook-event-${eventId}`;
-export const webhookDeliveryWorkflowId = (eventId: string, webhookId: string): string => `webhook-delivery-${eventId}-${webhookId}`;
+/** The endpoints of an event past the fan-out cap, a page per child, after the page's last webhook id. */
+export const webhookEventPageWorkflowId = (eventId: string, afterWebhookId: string): string => `webhook-event-${eventId}-after-${afterWebhookId}`;
+/** webhooks.replay: the deliveries it reopened, sent again in the order their events were raised. */
+export const webhookReplayWorkflowId = (replayId: string): string => `webhook-replay-${replayId}`;
+export const webhookTestWorkflowId = (deliveryId: string): string => `webhook-test-${deliveryId}`;
 
 export const partnerDeliveryWorkflowId = (idempotencyKey: string): string => `partner-delivery-${idempotencyKey}`;
 

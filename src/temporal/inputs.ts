@@ -32,14 +32,20 @@ export interface ProcessInboundInput extends ReplayMarker {
   routeMaxAttempts: number;
 }
 
-export interface FanOutWebhookEventInput {
+export interface WebhookEventInput {
   eventId: string;
+  /** Set on the children past the fan-out cap: this page starts after that webhook id. */
+  afterWebhookId?: string;
 }
 
-export interface DeliverWebhookInput extends ReplayMarker {
+export interface WebhookReplayInput {
+  replayId: string;
+  /** Where a continued run picks up: the last event seq it finished. */
+  afterSeq?: string;
+}
+
+export interface WebhookTestInput {
   deliveryId: string;
-  /** Waits before each retry, in ms; the production values are WEBHOOK_RETRY_SCHEDULE_SECONDS. */
-  retryScheduleMs: readonly number[];
 }
 
 export interface PartnerDeliveryInput extends ReplayMarker {

@@ -10,8 +10,9 @@ import {
   partnerDeliveryWorkflowId,
   sesEventWorkflowId,
   snsSubscriptionWorkflowId,
-  webhookDeliveryWorkflowId,
   webhookEventWorkflowId,
+  webhookReplayWorkflowId,
+  webhookTestWorkflowId,
 } from './ids.js';
 import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesEventInput } from './inputs.js';
 import { dialpadCallEventSignal, type DialpadCallEvent } from './signals.js';
@@ -32,7 +33,7 @@ export interface WorkflowStarter {
   /** Starts `webhook-event-<id>`: the event's deliveries to every subscribed webhook. */
   startWebhookFanOut(eventId: string): Promise<boolean>;
   /** One attempt at a delivery (webhooks.test), waited for: its outcome is the answer. */
-  runWebhookTest(deliveryId: string): Promise<{ outcome: string; attempts: number }>;
+  runWebhookTest(deliveryId: string): Promise<{ outcome: string }>;
   /** Starts `commerce-event-<id>`, once per stored commerce event. */
   startCommerceEvent(eventId: string): Promise<boolean>;
   /** Starts `channel-message-<id>`, once per stored channel message. */
@@ -41,14 +42,11 @@ export interface WorkflowStarter {
   signalDialpadCall(input: DialpadCallInput, event: DialpadCallEvent): Promise<void>;
   /** Starts `partner-delivery-<idempotency key>`, once per key. */
   startPartnerDelivery(input: PartnerDeliveryInput): Promise<boolean>;
-  /** Sends a failed delivery again under its own workflow id, with the same event id and a fresh schedule. */
-  replayWebhookDelivery(delivery: { deliveryId: string; eventId: string; webhookId: string }): Promise<void>;
+  /** Starts `webhook-replay-<id>`: the deliveries reopened under that replay, in event order, each on a fresh schedule. */
+  startWebhookReplay(replayId: string): Promise<boolean>;
 }
 
-export function createWorkflowStarter(
-  client: Client,
-  options: { taskQueue: string; metrics: Metrics; webhookRetryScheduleMs?: readonly number[] },
-): WorkflowStarter {
+export function createWorkflowStarter(client: Client, options: { taskQueue: string; metrics: Metrics }): WorkflowStarter {
   /**
    * Workflow ids are idempotency keys: a second start of the same id, running or
    * finished, is success and does nothing (`relay replay` is the one way to run again).
@@ -124,39 +122,18 @@ export function createWorkflowStarter(
         { key: RelayMessageId, value: input.idempotencyKey },
       ]),
     startWebhookFanOut: (eventId) =>
-      startOnce('webhook-event', 'fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
+      startOnce('webhook-event', 'webhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
     runWebhookTest: (deliveryId) =>
-      client.workflow.execute('deliverWebhookWorkflow', {
+      client.workflow.execute('webhookTestWorkflow', {
         taskQueue: options.taskQueue,
-        workflowId: `webhook-test-${deliveryId}`,
-        args: [{ deliveryId, retryScheduleMs: [] }],
+        workflowId: webhookTestWorkflowId(deliveryId),
+        args: [{ deliveryId }],
         typedSearchAttributes: [
           { key: RelayKind, value: 'webhook-test' },
           { key: RelayMessageId, value: deliveryId },
         ],
       }),
-    replayWebhookDelivery: async ({ deliveryId, eventId, webhookId }) => {
-      const workflowId = webhookDeliveryWorkflowId(eventId, webhookId);
-      const previous = await client.workflow
-        .getHandle(workflowId)
-        .describe()
-        .catch(() => undefined);
-      if (previous?.status.name === 'RUNNING') throw new ReplayRefused(`delivery ${deliveryId} is being retried right now`);
-      try {
-        await client.workflow.start('deliverWebhookWorkflow', {
-          taskQueue: options.taskQueue,
-          workflowId,
-          args: [{ deliveryId, retryScheduleMs: [...(options.webhookRetryScheduleMs ?? [])], replayOf: { runId: previous?.runId ?? 'none' } }],
-          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          typedSearchAttributes: [
-            { key: RelayKind, value: 'webhook-delivery' },
-            { key: RelayMessageId, value: deliveryId },
-          ],
-        });
-      } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ReplayRefused(`delivery ${deliveryId} is being retried right now`);
-        throw error;
-      }
-    },
+    startWebhookReplay: (replayId) =>
+      startOnce('webhook-replay', 'webhookReplayWorkflow', webhookReplayWorkflowId(replayId), { replayId }, [{ key: RelayMessageId, value: replayId }]),
   };
 }

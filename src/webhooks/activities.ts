@@ -1,10 +1,20 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
-import { failDeliveryAndWebhook, getDelivery, planDeliveries, recordDeliveryAttempt } from './repository.js';
+import {
+  disableFailedWebhook,
+  findDeliveryToAttempt,
+  insertDeliveriesForEvent,
+  listPendingDeliveriesOfEvent,
+  listReplayDeliveries,
+  recordDeliveryAttempt,
+  skipDelivery,
+  type PlannedDelivery,
+} from './repository.js';
 import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretBox } from '../security/encryption.js';
-import { hmacSha256 } from '../security/signatures.js';
+import { deliveryHeaders } from './delivery-headers.js';
+import { nextWaitMs, parseRetryAfter } from './retry.js';
 
 export interface WebhookActivityDeps {
   db: Db;
@@ -15,77 +25,138 @@ export interface WebhookActivityDeps {
   webhookRetryScheduleMs: readonly number[];
 }
 
-export type AttemptOutcome = { outcome: 'succeeded' | 'failed'; status: number | null; error: string | null } | { outcome: 'skipped'; reason: string };
+export interface AttemptInput {
+  deliveryId: string;
+  /** The generation the caller runs; a replay since then supersedes it. */
+  generation: number;
+  /** The schedule's wait before the next attempt, or null when this is the last one. */
+  nextWaitMs: number | null;
+  /** webhooks.test: one attempt whose failure neither fails the delivery's webhook nor is retried. */
+  test?: boolean;
+  /** webhooks.replay asked for it: sent even while the webhook is disabled. */
+  replay?: boolean;
+}
+
+export type AttemptOutcome =
+  | { outcome: 'succeeded'; status: number }
+  /** Due again at `nextAttemptAt` (epoch ms, from the receiver's answer: the schedule's wait with jitter, or its Retry-After). */
+  | { outcome: 'retry'; status: number | null; error: string; nextAttemptAt: number }
+  | { outcome: 'failed'; status: number | null; error: string }
+  | { outcome: 'skipped'; reason: string };
 
 /** A receiver has this long to answer with a 2xx (the seed's 30 seconds). */
 export const WEBHOOK_TIMEOUT_MS = 30_000;
 const EXCERPT_BYTES = 1024;
 
+/** The activities that make outgoing HTTP calls: they run on the deliveries task queue. */
+export const WEBHOOK_DELIVERY_ACTIVITY_NAMES = ['attemptWebhookDelivery'] as const satisfies readonly (keyof WebhookActivities)[];
+
 export function createWebhookActivities({ db, webhookHttp, secretBox, logger, webhookRetryScheduleMs }: WebhookActivityDeps) {
   return {
-    /** The deliveries one event fans out to, and the retry schedule they follow. */
-    async planWebhookDeliveries({ eventId }: { eventId: string }) {
-      return { deliveries: await planDeliveries(db, eventId), retryScheduleMs: [...webhookRetryScheduleMs] };
+    /**
+     * Records the event's deliveries (the first page's call does it for every endpoint)
+     * and returns a page of the pending ones, with the retry schedule they follow.
+     */
+    async planWebhookDeliveries({ eventId, afterWebhookId, limit }: { eventId: string; afterWebhookId?: string; limit: number }) {
+      if (!afterWebhookId) await insertDeliveriesForEvent(db, eventId);
+      // One more than the page tells whether another page follows.
+      const rows = await listPendingDeliveriesOfEvent(db, eventId, { afterWebhookId, limit: limit + 1 });
+      return { deliveries: rows.slice(0, limit), more: rows.length > limit, retryScheduleMs: [...webhookRetryScheduleMs] };
+    },
+
+    /** The next page of a replay's deliveries, in the order their events were raised. */
+    async nextWebhookReplayPage({ replayId, afterSeq, limit }: { replayId: string; afterSeq?: string; limit: number }) {
+      const rows = await listReplayDeliveries(db, replayId, { afterSeq, limit });
+      const deliveries: (PlannedDelivery & { seq: string })[] = rows;
+      return { deliveries, retryScheduleMs: [...webhookRetryScheduleMs] };
     },
 
     /**
-     * One HTTP attempt: POST the event's compact JSON, signed when the webhook has a
-     * secret, and log it. A failed attempt is an outcome, not an error: the workflow's
-     * timers own the schedule. A webhook disabled meanwhile is skipped unless this is a replay.
+     * One HTTP attempt: POST the event's compact JSON, signed both the seed's way and
+     * Standard Webhooks' (delivery-headers.ts), and log it with when the next attempt is due. A failed attempt is an
+     * outcome, not an error: the workflow's timers own the schedule. When it was the
+     * last one, the delivery fails and the webhook is disabled in the same step.
      */
-    async attemptWebhookDelivery({ deliveryId, attempt, force = false }: { deliveryId: string; attempt: number; force?: boolean }): Promise<AttemptOutcome> {
-      const delivery = await getDelivery(db, deliveryId);
+    async attemptWebhookDelivery(input: AttemptInput): Promise<AttemptOutcome> {
+      const { deliveryId } = input;
+      const delivery = await findDeliveryToAttempt(db, deliveryId);
       if (!delivery) return { outcome: 'skipped', reason: 'the webhook or delivery no longer exists' };
-      if (delivery.status === 'succeeded') return { outcome: 'skipped', reason: 'already delivered' };
-      if (!delivery.enabled && !force) return { outcome: 'skipped', reason: 'the webhook is disabled' };
+      if (delivery.generation !== input.generation) return { outcome: 'skipped', reason: 'a replay superseded this run' };
+      if (delivery.status !== 'pending') return { outcome: 'skipped', reason: `the delivery is ${delivery.status}` };
+      if (!delivery.enabled && !input.replay) {
+        const reason = 'the webhook is disabled';
+        if (!input.test) await skipDelivery(db, deliveryId, reason);
+        return { outcome: 'skipped', reason };
+      }
 
       const body = JSON.stringify(delivery.payload);
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        'x-relay-event-id': delivery.event_id,
-        'x-relay-event': delivery.event_type,
-        'x-relay-delivery-id': delivery.id,
-        'x-relay-timestamp': String(Math.floor(Date.now() / 1000)),
-      };
-      if (delivery.secret_sealed) {
-        let secret: string;
-        try {
-          secret = secretBox.open(delivery.secret_sealed);
-        } catch (error) {
-          throw ApplicationFailure.nonRetryable(`cannot open the webhook secret: ${(error as Error).message}`, 'SecretUnavailable');
-        }
-        headers['x-relay-signature'] = hmacSha256(secret, body).toString('hex');
+      let secrets: string[];
+      try {
+        // Newest first; the secret before a rotation signs too until its overlap ends.
+        const sealed = [
+          delivery.secret_sealed,
+          delivery.previous_secret_expires_at && delivery.previous_secret_expires_at > new Date() ? delivery.previous_secret_sealed : null,
+        ];
+        secrets = sealed.flatMap((secret) => (secret ? [secretBox.open(secret)] : []));
+      } catch (error) {
+        throw ApplicationFailure.nonRetryable(`cannot open the webhook secret: ${(error as Error).message}`, 'SecretUnavailable');
       }
+      const headers = deliveryHeaders({
+        deliveryId,
+        eventId: delivery.event_id,
+        eventType: delivery.event_type,
+        timestamp: Math.floor(Date.now() / 1000),
+        body,
+        secrets,
+      });
 
       const started = performance.now();
       let status: number | null = null;
       let excerpt: string | null = null;
       let error: string | null = null;
+      let retryAfterMs: number | undefined;
       try {
         const response = await webhookHttp.request({ method: 'POST', url: delivery.url, headers, body, timeoutMs: WEBHOOK_TIMEOUT_MS });
         status = response.status;
         excerpt = response.body.slice(0, EXCERPT_BYTES);
         if (status < 200 || status >= 300) error = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`;
+        if (status === 429 || status === 503) retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
       } catch (failure) {
         error = describeFailure(failure);
       }
-      const succeeded = error === null;
-      await recordDeliveryAttempt(db, {
-        deliveryId,
-        attempt,
-        httpStatus: status,
-        durationMs: performance.now() - started,
-        responseExcerpt: excerpt,
-        error,
-        succeeded,
-      });
-      logger.info({ orgId: delivery.org_id, deliveryId, attempt, status, error }, 'webhook delivery attempt');
-      return { outcome: succeeded ? 'succeeded' : 'failed', status, error };
-    },
+      const answeredAt = Date.now();
+      const logged = { deliveryId, httpStatus: status, durationMs: performance.now() - started, responseExcerpt: excerpt, error };
 
-    async failWebhookDelivery({ deliveryId }: { deliveryId: string }): Promise<void> {
-      await db.transaction().execute((trx) => failDeliveryAndWebhook(trx, deliveryId));
-      logger.warn({ deliveryId }, 'webhook delivery failed after its whole schedule; webhook disabled');
+      // The receiver says the endpoint is gone for good, or the schedule has run out: the
+      // delivery fails, the webhook is disabled with the reason, and its other pending deliveries are skipped.
+      const giveUp = async (reason: string): Promise<AttemptOutcome> => {
+        await db.transaction().execute(async (trx) => {
+          await recordDeliveryAttempt(trx, { ...logged, result: { outcome: 'failed', reason } });
+          await disableFailedWebhook(trx, delivery.webhook_id, reason);
+        });
+        logger.warn({ orgId: delivery.org_id, deliveryId, webhookId: delivery.webhook_id, reason }, 'webhook disabled');
+        return { outcome: 'failed', status, error: error! };
+      };
+
+      let outcome: AttemptOutcome;
+      if (error === null) {
+        await recordDeliveryAttempt(db, { ...logged, result: { outcome: 'succeeded' } });
+        outcome = { outcome: 'succeeded', status: status! };
+      } else if (status === 410) {
+        outcome = await giveUp('the endpoint answered 410 Gone');
+      } else if (input.test) {
+        await recordDeliveryAttempt(db, { ...logged, result: { outcome: 'failed', reason: 'the test send failed' } });
+        outcome = { outcome: 'failed', status, error };
+      } else if (input.nextWaitMs !== null) {
+        // Jitter is drawn here, in an activity: the workflow replays the recorded result.
+        const nextAttemptAt = answeredAt + nextWaitMs(input.nextWaitMs, retryAfterMs, Math.random);
+        await recordDeliveryAttempt(db, { ...logged, result: { outcome: 'retry', nextAttemptAt: new Date(nextAttemptAt) } });
+        outcome = { outcome: 'retry', status, error, nextAttemptAt };
+      } else {
+        outcome = await giveUp('every attempt of the retry schedule failed');
+      }
+      logger.info({ orgId: delivery.org_id, deliveryId, status, error }, 'webhook delivery attempt');
+      return outcome;
     },
   };
 }

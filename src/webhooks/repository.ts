@@ -27,9 +27,10 @@ export async function listWebhooks(db: DbOrTrx, orgId: string): Promise<Webhook[
   return db.selectFrom('webhooks').selectAll().where('org_id', '=', orgId).orderBy('created_at').orderBy('id').execute();
 }
 
-export async function findWebhook(db: DbOrTrx, orgId: string, id: string): Promise<Webhook | undefined> {
+export async function findWebhook(db: DbOrTrx, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<Webhook | undefined> {
   if (!isUuid(id)) return undefined;
-  return db.selectFrom('webhooks').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  const query = db.selectFrom('webhooks').selectAll().where('org_id', '=', orgId).where('id', '=', id);
+  return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
 
 export async function updateWebhook(
@@ -44,9 +45,34 @@ export async function updateWebhook(
     .set({
       ...(change.url !== undefined ? { url: change.url } : {}),
       ...(change.events !== undefined ? { events: change.events } : {}),
-      ...(change.secretSealed !== undefined ? { secret_sealed: change.secretSealed } : {}),
+      // A secret set by hand replaces the old one at once (rotateSecret is the overlapping way).
+      ...(change.secretSealed !== undefined ? { secret_sealed: change.secretSealed, previous_secret_sealed: null, previous_secret_expires_at: null } : {}),
       // Re-enabling a webhook that failed gives it a fresh start.
-      ...(change.enabled !== undefined ? { enabled: change.enabled, ...(change.enabled ? { status: 'active' as const, failed_at: null } : {}) } : {}),
+      ...(change.enabled !== undefined
+        ? { enabled: change.enabled, ...(change.enabled ? { status: 'active' as const, failed_at: null, disabled_reason: null } : {}) }
+        : {}),
+      updated_at: sql`now()`,
+    })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The new secret signs from now on; the current one keeps signing beside it until `previousExpiresAt`. */
+export async function rotateWebhookSecret(
+  db: DbOrTrx,
+  orgId: string,
+  id: string,
+  rotation: { secretSealed: Buffer; previousExpiresAt: Date },
+): Promise<Webhook | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db
+    .updateTable('webhooks')
+    .set({
+      previous_secret_sealed: sql<Buffer | null>`secret_sealed`,
+      previous_secret_expires_at: sql<Date | null>`case when secret_sealed is null then null else ${rotation.previousExpiresAt}::timestamptz end`,
+      secret_sealed: rotation.secretSealed,
       updated_at: sql`now()`,
     })
     .where('org_id', '=', orgId)
@@ -76,25 +102,51 @@ export async function insertWebhookEvents(
   return rows.map((row) => row.id);
 }
 
-/** One delivery row per enabled webhook of the org subscribed to the event's type (once per pair). */
-export async function planDeliveries(db: DbOrTrx, eventId: string): Promise<{ deliveryId: string; webhookId: string }[]> {
-  const event = await db.selectFrom('webhook_events').select(['org_id', 'type']).where('id', '=', eventId).executeTakeFirst();
-  if (!event) return [];
-  const targets = await db
-    .selectFrom('webhooks')
-    .select('id')
-    .where('org_id', '=', event.org_id)
-    .where('enabled', '=', true)
-    .where(sql<boolean>`${event.type} = any(events)`)
-    .execute();
-  if (targets.length === 0) return [];
+export interface PlannedDelivery {
+  deliveryId: string;
+  webhookId: string;
+  generation: number;
+}
+
+/**
+ * One delivery row per webhook of the org subscribed to the event's type, once per pair,
+ * in one statement: `pending` for an enabled webhook, `skipped` (with the reason) for a
+ * disabled one, so an event raised while a webhook is disabled is still on its record.
+ */
+export async function insertDeliveriesForEvent(db: DbOrTrx, eventId: string): Promise<void> {
   await db
     .insertInto('webhook_deliveries')
-    .values(targets.map((target) => ({ id: randomUUID(), org_id: event.org_id, webhook_id: target.id, event_id: eventId })))
+    .columns(['id', 'org_id', 'webhook_id', 'event_id', 'status', 'reason'])
+    .expression((eb) =>
+      eb
+        .selectFrom('webhook_events')
+        .innerJoin('webhooks', (join) => join.onRef('webhooks.org_id', '=', 'webhook_events.org_id'))
+        .select([
+          sql<string>`gen_random_uuid()`.as('id'),
+          'webhook_events.org_id',
+          'webhooks.id as webhook_id',
+          'webhook_events.id as event_id',
+          sql<string>`case when webhooks.enabled then 'pending' else 'skipped' end`.as('status'),
+          sql<string | null>`case when webhooks.enabled then null else 'the webhook is disabled' || coalesce(': ' || webhooks.disabled_reason, '') end`.as(
+            'reason',
+          ),
+        ])
+        .where('webhook_events.id', '=', eventId)
+        .where(sql<boolean>`webhook_events.type = any(webhooks.events)`),
+    )
     .onConflict((oc) => oc.columns(['event_id', 'webhook_id']).doNothing())
     .execute();
-  const rows = await db.selectFrom('webhook_deliveries').select(['id', 'webhook_id']).where('event_id', '=', eventId).execute();
-  return rows.map((row) => ({ deliveryId: row.id, webhookId: row.webhook_id }));
+}
+
+/** The event's pending deliveries after `afterWebhookId`, by webhook id, `limit` at most. */
+export async function listPendingDeliveriesOfEvent(db: DbOrTrx, eventId: string, page: { afterWebhookId?: string; limit: number }): Promise<PlannedDelivery[]> {
+  let query = db
+    .selectFrom('webhook_deliveries')
+    .select(['id as deliveryId', 'webhook_id as webhookId', 'generation'])
+    .where('event_id', '=', eventId)
+    .where('status', '=', 'pending');
+  if (page.afterWebhookId) query = query.where('webhook_id', '>', page.afterWebhookId);
+  return query.orderBy('webhook_id').limit(page.limit).execute();
 }
 
 /** One delivery of an event to one webhook, outside the fan-out (the dashboard's test send). */
@@ -107,7 +159,8 @@ export async function insertDelivery(db: DbOrTrx, orgId: string, delivery: { web
   return row.id;
 }
 
-export async function getDelivery(db: DbOrTrx, deliveryId: string) {
+/** Everything one attempt needs: the delivery's state, its webhook's target and secrets, the event's body. */
+export async function findDeliveryToAttempt(db: DbOrTrx, deliveryId: string) {
   if (!isUuid(deliveryId)) return undefined;
   return db
     .selectFrom('webhook_deliveries')
@@ -117,12 +170,14 @@ export async function getDelivery(db: DbOrTrx, deliveryId: string) {
       'webhook_deliveries.id',
       'webhook_deliveries.org_id',
       'webhook_deliveries.status',
-      'webhook_deliveries.attempts',
+      'webhook_deliveries.generation',
       'webhook_deliveries.event_id',
       'webhook_deliveries.webhook_id',
       'webhooks.url',
       'webhooks.enabled',
       'webhooks.secret_sealed',
+      'webhooks.previous_secret_sealed',
+      'webhooks.previous_secret_expires_at',
       'webhook_events.type as event_type',
       'webhook_events.payload',
     ])
@@ -130,50 +185,93 @@ export async function getDelivery(db: DbOrTrx, deliveryId: string) {
     .executeTakeFirst();
 }
 
-export async function recordDeliveryAttempt(
-  db: DbOrTrx,
-  attempt: {
-    deliveryId: string;
-    attempt: number;
-    httpStatus: number | null;
-    durationMs: number;
-    responseExcerpt: string | null;
-    error: string | null;
-    succeeded: boolean;
-  },
-): Promise<void> {
-  await db
+export interface AttemptRecord {
+  deliveryId: string;
+  httpStatus: number | null;
+  durationMs: number;
+  responseExcerpt: string | null;
+  error: string | null;
+  /** `retry`: the delivery stays pending until `nextAttemptAt`; `failed`: it failed for good, with `reason`. */
+  result: { outcome: 'succeeded' } | { outcome: 'retry'; nextAttemptAt: Date } | { outcome: 'failed'; reason: string };
+}
+
+/**
+ * Logs one attempt and moves the delivery on, in one statement: the attempt number is
+ * the delivery's count of attempts so far plus one. A delivery skipped meanwhile (its
+ * webhook was disabled) stays skipped unless this attempt succeeded.
+ */
+export async function recordDeliveryAttempt(db: DbOrTrx, attempt: AttemptRecord): Promise<number> {
+  const { result } = attempt;
+  const row = await db
+    .with('delivery', (qb) =>
+      qb
+        .updateTable('webhook_deliveries')
+        .set({
+          attempts: sql`attempts + 1`,
+          updated_at: sql`now()`,
+          ...(result.outcome === 'succeeded' ? { status: 'succeeded' as const, reason: null } : {}),
+          ...(result.outcome === 'failed'
+            ? {
+                status: sql`case when status = 'pending' then 'failed' else status end`,
+                reason: sql`case when status = 'pending' then ${result.reason} else reason end`,
+              }
+            : {}),
+        })
+        .where('id', '=', attempt.deliveryId)
+        .returning(['id', 'attempts']),
+    )
     .insertInto('webhook_delivery_attempts')
-    .values({
-      delivery_id: attempt.deliveryId,
-      attempt: attempt.attempt,
-      http_status: attempt.httpStatus,
-      duration_ms: Math.round(attempt.durationMs),
-      response_excerpt: attempt.responseExcerpt,
-      error: attempt.error,
-    })
-    .execute();
+    .columns(['delivery_id', 'attempt', 'http_status', 'duration_ms', 'response_excerpt', 'error', 'next_attempt_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('delivery')
+        .select([
+          'delivery.id',
+          'delivery.attempts',
+          eb.val(attempt.httpStatus).as('http_status'),
+          eb.val(Math.round(attempt.durationMs)).as('duration_ms'),
+          eb.val(attempt.responseExcerpt).as('response_excerpt'),
+          eb.val(attempt.error).as('error'),
+          eb.val(result.outcome === 'retry' ? result.nextAttemptAt : null).as('next_attempt_at'),
+        ]),
+    )
+    .returning('attempt')
+    .executeTakeFirst();
+  return row?.attempt ?? 0;
+}
+
+/** A delivery that will not be sent: skipped, with the reason, unless it already ended. */
+export async function skipDelivery(db: DbOrTrx, deliveryId: string, reason: string): Promise<void> {
   await db
     .updateTable('webhook_deliveries')
-    .set({ attempts: sql`attempts + 1`, updated_at: sql`now()`, ...(attempt.succeeded ? { status: 'succeeded' as const } : {}) })
-    .where('id', '=', attempt.deliveryId)
+    .set({ status: 'skipped', reason, updated_at: sql`now()` })
+    .where('id', '=', deliveryId)
+    .where('status', '=', 'pending')
     .execute();
 }
 
-/** The delivery failed for good: it is marked failed, and its webhook failed and disabled. */
-export async function failDeliveryAndWebhook(db: DbOrTrx, deliveryId: string): Promise<void> {
-  const delivery = await db
-    .updateTable('webhook_deliveries')
-    .set({ status: 'failed', updated_at: sql`now()` })
-    .where('id', '=', deliveryId)
-    .returning('webhook_id')
-    .executeTakeFirst();
-  if (!delivery) return;
+/**
+ * Relay disables the webhook (its schedule ran out, or the receiver answered 410 Gone):
+ * it is failed, with the reason, and every delivery still pending for it is skipped.
+ */
+export async function disableFailedWebhook(db: DbOrTrx, webhookId: string, reason: string): Promise<void> {
   await db
     .updateTable('webhooks')
-    .set({ status: 'failed', enabled: false, failed_at: sql`now()`, updated_at: sql`now()` })
-    .where('id', '=', delivery.webhook_id)
+    .set({ status: 'failed', enabled: false, failed_at: sql`now()`, disabled_reason: reason, updated_at: sql`now()` })
+    .where('id', '=', webhookId)
     .execute();
+  await skipPendingDeliveries(db, webhookId, `the webhook was disabled: ${reason}`);
+}
+
+/** Every delivery still pending for the webhook ends skipped with the reason (none is left pending). */
+export async function skipPendingDeliveries(db: DbOrTrx, webhookId: string, reason: string): Promise<number> {
+  const result = await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'skipped', reason, updated_at: sql`now()` })
+    .where('webhook_id', '=', webhookId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export async function listDeliveries(db: DbOrTrx, orgId: string, webhookId: string, limit: number) {
@@ -183,14 +281,17 @@ export async function listDeliveries(db: DbOrTrx, orgId: string, webhookId: stri
     .select([
       'webhook_deliveries.id',
       'webhook_deliveries.status',
+      'webhook_deliveries.reason',
       'webhook_deliveries.attempts',
       'webhook_deliveries.event_id',
       'webhook_events.type',
+      'webhook_events.created_at as event_created_at',
       'webhook_deliveries.created_at',
     ])
     .where('webhook_deliveries.org_id', '=', orgId)
     .where('webhook_deliveries.webhook_id', '=', webhookId)
     .orderBy('webhook_deliveries.created_at', 'desc')
+    .orderBy('webhook_events.seq', 'desc')
     .limit(limit)
     .execute();
   const attempts = deliveries.length
@@ -225,12 +326,46 @@ export async function findFirstDeliveryAttempt(db: DbOrTrx, orgId: string, deliv
     .executeTakeFirst();
 }
 
-/** A replayed delivery is pending again until its new run records an outcome. */
-export async function reopenDelivery(db: DbOrTrx, orgId: string, deliveryId: string): Promise<void> {
-  await db.updateTable('webhook_deliveries').set({ status: 'pending' }).where('org_id', '=', orgId).where('id', '=', deliveryId).execute();
+export type ReplaySelection = { deliveryId: string } | { webhookId: string; since: Date; until?: Date };
+
+/**
+ * Reopens the failed and skipped deliveries a replay asks for (one delivery, or the
+ * webhook's deliveries of events raised in [since, until)) under `replayId`: pending
+ * again, a new generation (so an earlier run still waiting on a timer sends nothing).
+ */
+export async function reopenDeliveries(db: DbOrTrx, orgId: string, selection: ReplaySelection, replayId: string): Promise<number> {
+  let query = db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'pending', reason: null, generation: sql`generation + 1`, replay_id: replayId, updated_at: sql`now()` })
+    .where('org_id', '=', orgId)
+    .where('status', 'in', ['failed', 'skipped']);
+  if ('deliveryId' in selection) {
+    if (!isUuid(selection.deliveryId)) return 0;
+    query = query.where('id', '=', selection.deliveryId);
+  } else {
+    const { webhookId, since, until } = selection;
+    query = query.where('webhook_id', '=', webhookId).where('event_id', 'in', (eb) => {
+      let events = eb.selectFrom('webhook_events').select('id').where('org_id', '=', orgId).where('created_at', '>=', since);
+      if (until) events = events.where('created_at', '<', until);
+      return events;
+    });
+  }
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** The next deliveries of a replay, in the order their events were raised. */
+export async function listReplayDeliveries(db: DbOrTrx, replayId: string, page: { afterSeq?: string; limit: number }) {
+  let query = db
+    .selectFrom('webhook_deliveries')
+    .innerJoin('webhook_events', 'webhook_events.id', 'webhook_deliveries.event_id')
+    .select(['webhook_deliveries.id as deliveryId', 'webhook_deliveries.webhook_id as webhookId', 'webhook_deliveries.generation', 'webhook_events.seq'])
+    .where('webhook_deliveries.replay_id', '=', replayId);
+  if (page.afterSeq !== undefined) query = query.where('webhook_events.seq', '>', page.afterSeq);
+  return query.orderBy('webhook_events.seq').limit(page.limit).execute();
 }
 
 export async function findWebhookEventIdsBySource(db: DbOrTrx, orgId: string, sourceId: string): Promise<string[]> {
-  const rows = await db.selectFrom('webhook_events').select('id').where('org_id', '=', orgId).where('source_id', '=', sourceId).orderBy('created_at').execute();
+  const rows = await db.selectFrom('webhook_events').select('id').where('org_id', '=', orgId).where('source_id', '=', sourceId).orderBy('seq').execute();
   return rows.map((row) => row.id);
 }

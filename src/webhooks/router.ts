@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Db } from '../db/database.js';
 import {
   createWebhook,
@@ -11,13 +12,16 @@ import {
   insertWebhookEvents,
   listDeliveries,
   listWebhooks,
-  reopenDelivery,
+  reopenDeliveries,
+  rotateWebhookSecret,
+  skipPendingDeliveries,
   updateWebhook,
 } from './repository.js';
-import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type Webhook } from '../db/tables/webhooks.js';
+import { TEST_EVENT_TYPE, type Webhook } from '../db/tables/webhooks.js';
 import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
+import { generateStandardWebhookSecret } from '../security/signatures.js';
+import { webhookProcedures as wire, type webhookView } from './schemas.js';
 import { checkTargetUrl, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
-import { ReplayRefused } from '../temporal/replay.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { scopedProcedure, t } from '../auth/trpc.js';
 
@@ -26,21 +30,15 @@ export interface WebhookRouterDeps {
   workflows: WorkflowStarter;
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
+  /** How long the secret before a rotation keeps signing beside the new one. */
+  rotationOverlapMs: number;
 }
 
 // Everyone in the organization reads webhooks; managing them is for Admins and Owners.
 const read = scopedProcedure('webhooks', 'Viewer');
 const manage = scopedProcedure('webhooks', 'Admin');
 
-const events = z
-  .array(z.enum(WEBHOOK_EVENT_TYPES))
-  .min(1)
-  .max(WEBHOOK_EVENT_TYPES.length)
-  .transform((list) => [...new Set(list)]);
-const secret = z.string().min(16, 'at least 16 characters').max(256);
-const id = z.uuid();
-
-function view(webhook: Webhook) {
+function view(webhook: Webhook): z.infer<typeof webhookView> {
   return {
     id: webhook.id,
     url: webhook.url,
@@ -48,7 +46,10 @@ function view(webhook: Webhook) {
     enabled: webhook.enabled,
     status: webhook.status,
     hasSecret: webhook.secret_sealed !== null,
+    previousSecretExpiresAt:
+      webhook.previous_secret_expires_at && webhook.previous_secret_expires_at > new Date() ? webhook.previous_secret_expires_at.toISOString() : null,
     failedAt: webhook.failed_at?.toISOString() ?? null,
+    disabledReason: webhook.disabled_reason,
     createdAt: webhook.created_at.toISOString(),
     updatedAt: webhook.updated_at.toISOString(),
   };
@@ -68,7 +69,10 @@ function seal(box: SecretBox, value: string): Buffer {
     return box.seal(value);
   } catch (error) {
     if (error instanceof EncryptionUnavailable)
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'webhook secrets need RELAY_ENCRYPTION_KEY on the server' });
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: 'webhooks need RELAY_ENCRYPTION_KEY on the server (every webhook signs with a sealed secret)',
+      });
     throw error;
   }
 }
@@ -77,102 +81,145 @@ const notFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'no such webh
 
 export function createWebhooksRouter(deps: WebhookRouterDeps) {
   return t.router({
-    list: read.query(async ({ ctx }) => (await listWebhooks(deps.db, ctx.orgId)).map(view)),
+    list: read.output(wire.list.output).query(async ({ ctx }) => (await listWebhooks(deps.db, ctx.orgId)).map(view)),
 
     create: manage
-      .input(z.strictObject({ url: z.string().max(2048), events, secret: secret.optional(), enabled: z.boolean().default(true) }))
+      .input(wire.create.input)
+      .output(wire.create.output)
       .mutation(async ({ ctx, input }) => {
         const url = await safeUrl(input.url, deps.urlPolicy);
+        // Every webhook signs: without a secret of the caller's, Relay makes a whsec_ one and shows it this once.
+        const generated = input.secret === undefined ? generateStandardWebhookSecret() : undefined;
         const webhook = await createWebhook(deps.db, {
           orgId: ctx.orgId,
           url,
           events: input.events,
-          secretSealed: input.secret ? seal(deps.secretBox, input.secret) : null,
+          secretSealed: seal(deps.secretBox, input.secret ?? generated!),
           enabled: input.enabled,
         });
-        return view(webhook);
+        return { ...view(webhook), ...(generated ? { secret: generated } : {}) };
       }),
 
     update: manage
-      .input(
-        z.strictObject({
-          id,
-          url: z.string().max(2048).optional(),
-          events: events.optional(),
-          secret: secret.nullable().optional(),
-          enabled: z.boolean().optional(),
-        }),
-      )
+      .input(wire.update.input)
+      .output(wire.update.output)
       .mutation(async ({ ctx, input }) => {
         if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
         const url = input.url === undefined ? undefined : await safeUrl(input.url, deps.urlPolicy);
-        const secretSealed = input.secret === undefined ? undefined : input.secret === null ? null : seal(deps.secretBox, input.secret);
-        const webhook = await updateWebhook(deps.db, ctx.orgId, input.id, { url, events: input.events, secretSealed, enabled: input.enabled });
+        // `secret: null` no longer leaves a webhook unsigned: it gets a new whsec_ secret, shown this once.
+        const generated = input.secret === null ? generateStandardWebhookSecret() : undefined;
+        const newSecret = input.secret ?? generated;
+        const secretSealed = newSecret === undefined ? undefined : seal(deps.secretBox, newSecret);
+        const webhook = await deps.db.transaction().execute(async (trx) => {
+          const updated = await updateWebhook(trx, ctx.orgId, input.id, { url, events: input.events, secretSealed, enabled: input.enabled });
+          // Nothing is left pending behind a disabled webhook: what waited for a retry ends skipped.
+          if (updated && input.enabled === false) await skipPendingDeliveries(trx, updated.id, 'the webhook was disabled by its owner');
+          return updated;
+        });
         if (!webhook) throw notFound();
-        return view(webhook);
+        return { ...view(webhook), ...(generated ? { secret: generated } : {}) };
       }),
 
-    delete: manage.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
-      if (!(await deleteWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
-      return { id: input.id, deleted: true };
-    }),
+    delete: manage
+      .input(wire.delete.input)
+      .output(wire.delete.output)
+      .mutation(async ({ ctx, input }) => {
+        if (!(await deleteWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+        return { id: input.id, deleted: true };
+      }),
+
+    /**
+     * A new secret (the caller's, or a generated whsec_ one), returned this once. The old
+     * one keeps signing beside it for the overlap (24 h by default), then stops.
+     */
+    rotateSecret: manage
+      .input(wire.rotateSecret.input)
+      .output(wire.rotateSecret.output)
+      .mutation(async ({ ctx, input }) => {
+        if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+        const newSecret = input.secret ?? generateStandardWebhookSecret();
+        const previousExpiresAt = new Date(Date.now() + deps.rotationOverlapMs);
+        const webhook = await rotateWebhookSecret(deps.db, ctx.orgId, input.id, { secretSealed: seal(deps.secretBox, newSecret), previousExpiresAt });
+        if (!webhook) throw notFound();
+        return { id: webhook.id, secret: newSecret, previousSecretExpiresAt: webhook.previous_secret_expires_at?.toISOString() ?? null };
+      }),
 
     /** Sends one signed `webhook.test` event now and answers with what the endpoint said. */
-    test: manage.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
-      const { db, workflows } = deps;
-      const webhook = await findWebhook(db, ctx.orgId, input.id);
-      if (!webhook) throw notFound();
-      const [eventId] = await insertWebhookEvents(db, ctx.orgId, [
-        { type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } },
-      ]);
-      const deliveryId = await insertDelivery(db, ctx.orgId, { webhookId: webhook.id, eventId: eventId! });
-      await workflows.runWebhookTest(deliveryId);
-      const attempt = await findFirstDeliveryAttempt(db, ctx.orgId, deliveryId);
-      return {
-        success: attempt !== undefined && attempt.error === null,
-        eventId,
-        deliveryId,
-        status: attempt?.http_status ?? null,
-        durationMs: attempt?.duration_ms ?? null,
-        error: attempt?.error ?? (attempt ? null : 'the webhook is disabled'),
-      };
-    }),
+    test: manage
+      .input(wire.test.input)
+      .output(wire.test.output)
+      .mutation(async ({ ctx, input }) => {
+        const { db, workflows } = deps;
+        const webhook = await findWebhook(db, ctx.orgId, input.id);
+        if (!webhook) throw notFound();
+        const [eventId] = (await insertWebhookEvents(db, ctx.orgId, [
+          { type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } },
+        ])) as [string];
+        const deliveryId = await insertDelivery(db, ctx.orgId, { webhookId: webhook.id, eventId });
+        await workflows.runWebhookTest(deliveryId);
+        const attempt = await findFirstDeliveryAttempt(db, ctx.orgId, deliveryId);
+        return {
+          success: attempt !== undefined && attempt.error === null,
+          eventId,
+          deliveryId,
+          status: attempt?.http_status ?? null,
+          durationMs: attempt?.duration_ms ?? null,
+          error: attempt?.error ?? (attempt ? null : 'the webhook is disabled'),
+        };
+      }),
 
     /** The delivery log: each delivery with every attempt (time, HTTP status, duration, response or error). */
-    deliveries: read.input(z.strictObject({ id, limit: z.number().int().min(1).max(100).default(25) })).query(async ({ ctx, input }) => {
-      if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
-      const rows = await listDeliveries(deps.db, ctx.orgId, input.id, input.limit);
-      return rows.map((delivery) => ({
-        id: delivery.id,
-        eventId: delivery.event_id,
-        event: delivery.type,
-        status: delivery.status,
-        attempts: delivery.attempts_log.map((attempt) => ({
-          attempt: attempt.attempt,
-          at: attempt.attempted_at.toISOString(),
-          status: attempt.http_status,
-          durationMs: attempt.duration_ms,
-          response: attempt.response_excerpt,
-          error: attempt.error,
-        })),
-        createdAt: delivery.created_at.toISOString(),
-      }));
-    }),
+    deliveries: read
+      .input(wire.deliveries.input)
+      .output(wire.deliveries.output)
+      .query(async ({ ctx, input }) => {
+        if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+        const rows = await listDeliveries(deps.db, ctx.orgId, input.id, input.limit);
+        return rows.map((delivery) => ({
+          id: delivery.id,
+          eventId: delivery.event_id,
+          event: delivery.type,
+          status: delivery.status,
+          attempts: delivery.attempts_log.map((attempt) => ({
+            attempt: attempt.attempt,
+            at: attempt.attempted_at.toISOString(),
+            status: attempt.http_status,
+            durationMs: attempt.duration_ms,
+            response: attempt.response_excerpt,
+            error: attempt.error,
+            nextRetryAt: attempt.next_attempt_at?.toISOString() ?? null,
+          })),
+          reason: delivery.reason,
+          createdAt: delivery.created_at.toISOString(),
+        }));
+      }),
 
-    /** Sends a failed delivery again, with the same event id and body. */
-    replay: manage.input(z.strictObject({ deliveryId: id })).mutation(async ({ ctx, input }) => {
-      const delivery = await findDeliveryForOrg(deps.db, ctx.orgId, input.deliveryId);
-      if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
-      if (delivery.status !== 'failed')
-        throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed deliveries are replayed` });
-      try {
-        await deps.workflows.replayWebhookDelivery({ deliveryId: delivery.id, eventId: delivery.event_id, webhookId: delivery.webhook_id });
-      } catch (error) {
-        if (error instanceof ReplayRefused) throw new TRPCError({ code: 'CONFLICT', message: error.message });
-        throw error;
-      }
-      await reopenDelivery(deps.db, ctx.orgId, delivery.id);
-      return { deliveryId: delivery.id, status: 'pending' };
-    }),
+    /**
+     * Sends failed and skipped deliveries again, with the same event id and body, each on a
+     * fresh schedule: one delivery, or a webhook's deliveries of the events raised in
+     * [since, until) (all of them since `since` without `until`), in the order the events
+     * were raised. They are sent even while the webhook is disabled: replay is an explicit ask.
+     */
+    replay: manage
+      .input(wire.replay.input)
+      .output(wire.replay.output)
+      .mutation(async ({ ctx, input }) => {
+        const replayId = randomUUID();
+        if ('deliveryId' in input) {
+          const delivery = await findDeliveryForOrg(deps.db, ctx.orgId, input.deliveryId);
+          if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
+          if ((await reopenDeliveries(deps.db, ctx.orgId, { deliveryId: delivery.id }, replayId)) === 0)
+            throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed and skipped deliveries are replayed` });
+          await deps.workflows.startWebhookReplay(replayId);
+          return { deliveryId: delivery.id, status: 'pending' as const, replayId };
+        }
+        const since = new Date(input.since);
+        const until = input.until === undefined ? undefined : new Date(input.until);
+        if (until && until <= since) throw new TRPCError({ code: 'BAD_REQUEST', message: 'until must be after since' });
+        if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+        const deliveries = await reopenDeliveries(deps.db, ctx.orgId, { webhookId: input.id, since, until }, replayId);
+        if (deliveries > 0) await deps.workflows.startWebhookReplay(replayId);
+        return { webhookId: input.id, deliveries, status: 'pending' as const, replayId: deliveries > 0 ? replayId : null };
+      }),
   });
 }

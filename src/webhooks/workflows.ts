@@ -1,19 +1,78 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, proxyActivities, sleep, startChild } from '@temporalio/workflow';
-import type { WebhookActivities } from './activities.js';
-import { webhookDeliveryWorkflowId, webhookEventWorkflowId } from '../temporal/ids.js';
-import type { DeliverWebhookInput, FanOutWebhookEventInput } from '../temporal/inputs.js';
+import { ParentClosePolicy, continueAsNew, proxyActivities, proxyLocalActivities, sleep, startChild, workflowInfo } from '@temporalio/workflow';
+import type { AttemptOutcome, WebhookActivities } from './activities.js';
+import { deliveriesTaskQueueFor, webhookEventPageWorkflowId, webhookEventWorkflowId } from '../temporal/ids.js';
+import type { WebhookEventInput, WebhookReplayInput, WebhookTestInput } from '../temporal/inputs.js';
 
-const { planWebhookDeliveries, attemptWebhookDelivery, failWebhookDelivery } = proxyActivities<WebhookActivities>({
-  // The receiver has 30 s; the rest is database work.
-  startToCloseTimeout: '45 seconds',
-  // Only Relay's own trouble (database, a lost worker) is retried here; the receiver's
-  // failures are outcomes, retried on the seed's schedule by the workflow's timers.
+/**
+ * The most endpoints one event workflow delivers to itself; past it, the next page of
+ * endpoints goes to a child workflow (and so on, a page each). Why 100: in the worst case
+ * an endpoint fails every attempt, and its six attempts and five jittered timers, each
+ * waking the workflow on its own, write about 60 history events; 100 endpoints stay near
+ * 6,000, under the 10,240 events at which Temporal starts warning (51,200 is its hard
+ * limit), and the plan that lists them stays a few kilobytes.
+ */
+export const WEBHOOK_FAN_OUT_CAP = 100;
+
+/** How many deliveries a replay sends in one run before it continues as new (bounded history). */
+const REPLAY_PAGE = 100;
+
+// Local activities: run inside the workflow's own task, no round trip through a task queue
+// before the first attempt (the ticket change → first attempt latency).
+const { planWebhookDeliveries, nextWebhookReplayPage } = proxyLocalActivities<WebhookActivities>({
+  // A few PostgreSQL statements.
+  startToCloseTimeout: '30 seconds',
+  // Relay's own trouble (a database restart) is ridden out, backing off to once a minute.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** Starts a child that outlives this workflow; one already started under that id is under way. */
-async function startOnce(workflowType: string, workflowId: string, input: FanOutWebhookEventInput | DeliverWebhookInput): Promise<void> {
+/** The activity that POSTs, on the deliveries task queue (its own slots: slow receivers never hold up email). */
+function deliveryActivities() {
+  return proxyActivities<WebhookActivities>({
+    taskQueue: deliveriesTaskQueueFor(workflowInfo().taskQueue),
+    // The receiver has 30 s; the rest is database work.
+    startToCloseTimeout: '45 seconds',
+    // Only Relay's own trouble (database, a lost worker) is retried here; the receiver's
+    // failures are outcomes, retried on the seed's schedule by the workflow's timers.
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+}
+
+type Delivered = Exclude<AttemptOutcome['outcome'], 'retry'>;
+
+/**
+ * One delivery to one endpoint: an attempt, then one more after each wait of the
+ * schedule (the seed's 1 min, 5 min, 30 min, 2 h, 24 h) as a timer. The attempt says when
+ * the next one is due (the step with ±10 % jitter, or the receiver's longer Retry-After);
+ * after the last one, or a 410 Gone, it has failed the delivery and disabled the webhook.
+ */
+async function deliver(
+  delivery: { deliveryId: string; generation: number },
+  retryScheduleMs: readonly number[],
+  options: { replay?: boolean } = {},
+): Promise<Delivered> {
+  const { attemptWebhookDelivery } = deliveryActivities();
+  for (let round = 0; ; round += 1) {
+    const result = await attemptWebhookDelivery({
+      deliveryId: delivery.deliveryId,
+      generation: delivery.generation,
+      nextWaitMs: retryScheduleMs[round] ?? null,
+      ...options,
+    });
+    if (result.outcome !== 'retry') return result.outcome;
+    // Counted from the receiver's answer, not from when this workflow heard of it.
+    await sleep(Math.max(0, result.nextAttemptAt - Date.now()));
+  }
+}
+
+function tally(outcomes: Delivered[]): Record<Delivered, number> {
+  const counts: Record<Delivered, number> = { succeeded: 0, failed: 0, skipped: 0 };
+  for (const outcome of outcomes) counts[outcome] += 1;
+  return counts;
+}
+
+/** Starts a workflow that outlives its starter; one already started under that id is under way. */
+async function startOnce(workflowType: string, workflowId: string, input: WebhookEventInput): Promise<void> {
   try {
     await startChild(workflowType, { workflowId, args: [input], parentClosePolicy: ParentClosePolicy.ABANDON });
   } catch (error) {
@@ -21,41 +80,47 @@ async function startOnce(workflowType: string, workflowId: string, input: FanOut
   }
 }
 
-/** Starts the fan-out of each event, left to run on its own (called from other workflows). */
+/** Starts each event's workflow, left to run on its own (called from other capabilities' workflows). */
 export async function fanOutWebhookEvents(eventIds: readonly string[]): Promise<void> {
-  await Promise.all(eventIds.map((eventId) => startOnce('fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId })));
-}
-
-/** One event to every webhook subscribed to it: a delivery workflow each, left to run on its own. */
-export async function fanOutWebhookEventWorkflow({ eventId }: FanOutWebhookEventInput): Promise<{ deliveries: number }> {
-  const plan = await planWebhookDeliveries({ eventId });
-  // All children are started in one workflow task, not one round trip each.
-  await Promise.all(
-    plan.deliveries.map((delivery) =>
-      startOnce('deliverWebhookWorkflow', webhookDeliveryWorkflowId(eventId, delivery.webhookId), {
-        deliveryId: delivery.deliveryId,
-        retryScheduleMs: plan.retryScheduleMs,
-      }),
-    ),
-  );
-  return { deliveries: plan.deliveries.length };
+  await Promise.all(eventIds.map((eventId) => startOnce('webhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId })));
 }
 
 /**
- * Delivers one event to one webhook: an attempt, then one more after each wait of the
- * schedule (the seed's 1 min, 5 min, 30 min, 2 h, 24 h). When the last one fails the
- * delivery is failed and the webhook disabled.
+ * One webhook event to every endpoint subscribed to it: an activity per endpoint, all
+ * scheduled in one workflow task, each with its retries as timers here. Endpoints past
+ * the fan-out cap go to a child that runs the same code on the next page.
  */
-export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promise<{ outcome: string; attempts: number }> {
-  const { deliveryId, retryScheduleMs } = input;
-  for (let attempt = 1; ; attempt += 1) {
-    const result = await attemptWebhookDelivery({ deliveryId, attempt, force: Boolean(input.replayOf) });
-    if (result.outcome !== 'failed') return { outcome: result.outcome, attempts: attempt };
-    const wait = retryScheduleMs[attempt - 1];
-    if (wait === undefined) {
-      await failWebhookDelivery({ deliveryId });
-      return { outcome: 'failed', attempts: attempt };
-    }
-    await sleep(wait);
+export async function webhookEventWorkflow(input: WebhookEventInput): Promise<Record<Delivered, number>> {
+  const { eventId } = input;
+  const plan = await planWebhookDeliveries({ eventId, afterWebhookId: input.afterWebhookId, limit: WEBHOOK_FAN_OUT_CAP });
+  const last = plan.deliveries.at(-1);
+  if (plan.more && last) {
+    await startOnce('webhookEventWorkflow', webhookEventPageWorkflowId(eventId, last.webhookId), { eventId, afterWebhookId: last.webhookId });
   }
+  return tally(await Promise.all(plan.deliveries.map((delivery) => deliver(delivery, plan.retryScheduleMs))));
+}
+
+/**
+ * webhooks.replay: the deliveries it reopened, one after the other in the order their
+ * events were raised, each on a fresh schedule. When one fails for good its webhook is
+ * disabled again and the rest are skipped with that reason.
+ */
+export async function webhookReplayWorkflow(input: WebhookReplayInput): Promise<Record<Delivered, number>> {
+  const { replayId } = input;
+  const page = await nextWebhookReplayPage({ replayId, afterSeq: input.afterSeq, limit: REPLAY_PAGE });
+  const outcomes: Delivered[] = [];
+  for (const delivery of page.deliveries) {
+    outcomes.push(await deliver(delivery, page.retryScheduleMs, { replay: true }));
+    // Its webhook is disabled again and what is left of the replay skipped.
+    if (outcomes.at(-1) === 'failed') return tally(outcomes);
+  }
+  const last = page.deliveries.at(-1);
+  if (page.deliveries.length === REPLAY_PAGE && last) await continueAsNew<typeof webhookReplayWorkflow>({ replayId, afterSeq: last.seq });
+  return tally(outcomes);
+}
+
+/** webhooks.test: one attempt, waited for by the API; its failure is not retried and disables nothing. */
+export async function webhookTestWorkflow({ deliveryId }: WebhookTestInput): Promise<AttemptOutcome> {
+  const { attemptWebhookDelivery } = deliveryActivities();
+  return attemptWebhookDelivery({ deliveryId, generation: 0, nextWaitMs: null, test: true });
 }

@@ -64,6 +64,7 @@ export async function startWorker(deps: {
     taskQueue: config.temporal.taskQueue,
     activities,
     sesMaxSendRate: config.ses.maxSendRate,
+    deliveryConcurrency: config.deliveries.concurrency,
     workflowBundlePath: deps.workflowBundlePath,
   });
   const done = runWorkers(workers);

@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { SES_ACTIVITY_NAMES } from '../emails/activities.js';
+import { PARTNER_DELIVERY_ACTIVITY_NAMES } from '../partners/activities.js';
+import { WEBHOOK_DELIVERY_ACTIVITY_NAMES } from '../webhooks/activities.js';
 import type { Activities } from './activities.js';
-import { sesTaskQueueFor } from '../temporal/ids.js';
+import { deliveriesTaskQueueFor, sesTaskQueueFor } from '../temporal/ids.js';
 
 export interface RelayWorkerOptions {
   connection: NativeConnection;
@@ -12,6 +14,8 @@ export interface RelayWorkerOptions {
   activities: Activities;
   /** SES's max send rate for the account: the SES task queue never dispatches faster. */
   sesMaxSendRate: number;
+  /** Outgoing HTTP deliveries (webhooks, partners) this worker runs at once. */
+  deliveryConcurrency: number;
   /** A prebuilt workflow bundle (tests and benchmarks build it once); otherwise bundled at start. */
   workflowBundlePath?: string;
 }
@@ -23,13 +27,17 @@ export function workflowsPath(): string {
 }
 
 /**
- * Two workers: the main queue runs workflows and every activity but SES's; the SES
- * queue runs only SES calls, with a task-queue-wide rate limit so that all workers
- * together stay at or under the account's send rate and run at it under a backlog.
+ * Three workers: the main queue runs workflows and every activity but SES's and the
+ * outgoing deliveries'; the SES queue runs only SES calls, with a task-queue-wide rate
+ * limit so that all workers together stay at or under the account's send rate and run at
+ * it under a backlog; the deliveries queue runs the webhook and partner POSTs with their
+ * own slots, so receivers that hang for their 30 s (or whose DNS never answers) take
+ * nothing from email sends.
  */
 export async function createRelayWorkers(options: RelayWorkerOptions): Promise<Worker[]> {
   const { connection, namespace, taskQueue, activities } = options;
   const sesActivityNames = new Set<string>(SES_ACTIVITY_NAMES);
+  const deliveryActivityNames = new Set<string>([...WEBHOOK_DELIVERY_ACTIVITY_NAMES, ...PARTNER_DELIVERY_ACTIVITY_NAMES]);
   const pick = (keep: (name: string) => boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => keep(name)));
 
   const main = await Worker.create({
@@ -37,7 +45,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<W
     namespace,
     taskQueue,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: workflowsPath() }),
-    activities: pick((name) => !sesActivityNames.has(name)),
+    activities: pick((name) => !sesActivityNames.has(name) && !deliveryActivityNames.has(name)),
   });
   const ses = await Worker.create({
     connection,
@@ -49,7 +57,14 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<W
     // limit spreads this worker's sends evenly within the second.
     maxActivitiesPerSecond: options.sesMaxSendRate,
   });
-  return [main, ses];
+  const deliveries = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: deliveriesTaskQueueFor(taskQueue),
+    activities: pick((name) => deliveryActivityNames.has(name)),
+    maxConcurrentActivityTaskExecutions: options.deliveryConcurrency,
+  });
+  return [main, ses, deliveries];
 }
 
 /** Runs the workers until they are shut down (SIGINT/SIGTERM are handled by the SDK). */

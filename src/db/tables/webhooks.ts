@@ -20,9 +20,14 @@ export interface WebhooksTable {
   url: string;
   events: WebhookEventType[];
   secret_sealed: Buffer | null;
+  /** The secret before the last rotation, still signing beside the new one until it expires. */
+  previous_secret_sealed: Buffer | null;
+  previous_secret_expires_at: Date | null;
   enabled: Generated<boolean>;
   status: Generated<'active' | 'failed'>;
   failed_at: Date | null;
+  /** Why Relay disabled it (the schedule ran out, the receiver answered 410 Gone). */
+  disabled_reason: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -42,15 +47,26 @@ export interface WebhookEventsTable {
   payload: ColumnType<WebhookPayload, string, never>;
   source_id: string | null;
   created_at: Generated<Date>;
+  /** The order events were raised in (replays follow it). */
+  seq: ColumnType<string, never, never>;
 }
+
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'skipped'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
 export interface WebhookDeliveriesTable {
   id: string;
   org_id: string;
   webhook_id: string;
   event_id: string;
-  status: Generated<'pending' | 'succeeded' | 'failed'>;
+  status: Generated<WebhookDeliveryStatus>;
+  /** Why a delivery was skipped or failed for good. */
+  reason: string | null;
   attempts: Generated<number>;
+  /** Bumped by each replay; attempts of an earlier run are superseded. */
+  generation: Generated<number>;
+  /** The replay that reopened it last. */
+  replay_id: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -64,4 +80,6 @@ export interface WebhookDeliveryAttemptsTable {
   duration_ms: number;
   response_excerpt: string | null;
   error: string | null;
+  /** When the next attempt is due, if there is one. */
+  next_attempt_at: Date | null;
 }

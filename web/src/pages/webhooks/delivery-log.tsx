@@ -128,11 +128,13 @@ export function DeliveryLog({ webhook, onClose }: { webhook: Webhook; onClose: (
                     >
                       {open ? 'Hide attempts' : `Attempts (${delivery.attempts.length})`}
                     </Button>
-                    {canManage && delivery.status === 'failed' && (
+                    {canManage && (delivery.status === 'failed' || delivery.status === 'skipped') && (
                       <Button
                         size="compact-sm"
                         variant="light"
-                        loading={replay.isPending && replay.variables?.deliveryId === delivery.id}
+                        loading={
+                          replay.isPending && replay.variables !== undefined && 'deliveryId' in replay.variables && replay.variables.deliveryId === delivery.id
+                        }
                         onClick={() => replay.mutate({ deliveryId: delivery.id })}
                       >
                         Replay
