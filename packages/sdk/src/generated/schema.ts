@@ -1135,7 +1135,7 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    /** Lift a suppression (scope send) */
+    /** Lift a suppression (scope suppressions) */
     delete: {
       parameters: {
         query?: never;
@@ -1564,7 +1564,7 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Change a ticket (emits the matching webhook events once) (scope send) */
+    /** Change a ticket (emits the matching webhook events once) (scope helpdesk) */
     patch: {
       parameters: {
         query?: never;
@@ -1694,7 +1694,7 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Change a customer (emits customer.updated) (scope send) */
+    /** Change a customer (emits customer.updated) (scope helpdesk) */
     patch: {
       parameters: {
         query?: never;
