@@ -28,6 +28,7 @@ import { generateEncryptionKey } from '../src/security/encryption.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createApiKey } from '../src/auth/repository.js';
 import { createOrganization } from '../src/auth/repository.js';
+import { insertVerifiedDomain } from '../src/domains/repository.js';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
 import { FakeSes } from '../test/fakes/fake-ses.js';
 import { TOPIC_ARN, makeSigningCertificate, sesEvents, sesNotification } from '../test/support/sns.js';
@@ -274,6 +275,7 @@ async function main() {
   }
   const org = await createOrganization(db, 'bench');
   const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs', 'admin'] });
+  await insertVerifiedDomain(db, org.id, 'example.com');
 
   const startNoop = (index: number) =>
     client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);

@@ -39,6 +39,14 @@ const configSchema = z.object({
   SES_CONFIGURATION_SET: optionalString,
   // Default SES production quota is 14 messages per second; set it to your account's.
   SES_MAX_SEND_RATE: z.coerce.number().positive().default(14),
+  // Where SES identity calls (sending domains) go; the SES endpoint when unset. `relay dev`
+  // points it at its identity stand-in, since the emulator has no identity API.
+  SES_IDENTITY_ENDPOINT: optionalString,
+  // Sending-domain verification: checks start this often, back off to the maximum, and
+  // the domain fails when SES has not verified it within the timeout (SES's own 72 h).
+  DOMAIN_CHECK_FIRST_SECONDS: z.coerce.number().positive().default(30),
+  DOMAIN_CHECK_MAX_SECONDS: z.coerce.number().positive().default(900),
+  DOMAIN_VERIFY_TIMEOUT_HOURS: z.coerce.number().positive().default(72),
   // SNS topics whose notifications /api/webhooks/ses accepts (comma-separated ARNs).
   SNS_TOPIC_ARNS: z
     .string()
@@ -211,9 +219,12 @@ export interface Config {
   readonly encryptionKey: string | undefined;
   readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[] };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
+  readonly domains: { readonly checks: { readonly firstIntervalMs: number; readonly maxIntervalMs: number; readonly giveUpAfterMs: number } };
   readonly ses: {
     readonly region: string;
     readonly endpoint: string | undefined;
+    /** SES identity calls (sending domains); the SES endpoint when unset. */
+    readonly identityEndpoint: string | undefined;
     readonly configurationSet: string | undefined;
     readonly maxSendRate: number;
     /** Explicit keys, placeholder keys for a local emulator, or undefined for the SDK's default chain (roles). */
@@ -288,9 +299,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: raw.RELAY_ENCRYPTION_KEY,
     webhooks: { allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS, retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000) },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
+    domains: {
+      checks: {
+        firstIntervalMs: raw.DOMAIN_CHECK_FIRST_SECONDS * 1000,
+        maxIntervalMs: raw.DOMAIN_CHECK_MAX_SECONDS * 1000,
+        giveUpAfterMs: raw.DOMAIN_VERIFY_TIMEOUT_HOURS * 3_600_000,
+      },
+    },
     ses: {
       region: raw.AWS_REGION,
       endpoint: raw.SES_ENDPOINT,
+      identityEndpoint: raw.SES_IDENTITY_ENDPOINT ?? raw.SES_ENDPOINT,
       configurationSet: raw.SES_CONFIGURATION_SET,
       maxSendRate: raw.SES_MAX_SEND_RATE,
       credentials:

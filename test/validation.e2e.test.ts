@@ -9,7 +9,7 @@ let orgId: string;
 
 beforeAll(async () => {
   stack = await startStack();
-  ({ key, orgId } = await createOrgWithKey(stack.db));
+  ({ key, orgId } = await createOrgWithKey(stack.db, ['send', 'read'], { domain: 'example.com' }));
 });
 afterAll(() => stack?.stop());
 
@@ -47,6 +47,11 @@ const cases: Case[] = [
   ['no subject', { body: { ...valid, subject: '' } }, 400, 'validation_failed'],
   ['a subject with a line break (header injection)', { body: { ...valid, subject: 'hi\r\nBcc: victim@example.org' } }, 400, 'validation_failed'],
   ['a header Relay owns', { body: { ...valid, headers: { From: 'spoof@example.org' } } }, 400, 'validation_failed'],
+  ['a header SES sets', { body: { ...valid, headers: { 'X-SES-CONFIGURATION-SET': 'someone-elses' } } }, 400, 'validation_failed'],
+  ['a Return-Path', { body: { ...valid, headers: { 'Return-Path': 'bounces@example.org' } } }, 400, 'validation_failed'],
+  ['a From on a domain the organization has not verified', { body: { ...valid, from: 'ceo@bank.example' } }, 403, 'sender_not_verified'],
+  ['a look-alike of the verified domain', { body: { ...valid, from: 'a@evilexample.com' } }, 403, 'sender_not_verified'],
+  ['a batch whose every sender is unverified', { path: '/api/v1/emails/batch', body: [{ ...valid, from: 'a@bank.example' }] }, 403, 'sender_not_verified'],
   ['a tag SES cannot carry', { body: { ...valid, tags: { 'has space': 'x' } } }, 400, 'validation_failed'],
   ['51 recipients', { body: { ...valid, to: addresses(30), cc: addresses(20), bcc: ['x@example.org'] } }, 400, 'validation_failed'],
   ['an attachment that is not base64', { body: { ...valid, attachments: [{ filename: 'a.txt', content: 'not base64!' }] } }, 400, 'validation_failed'],

@@ -4,6 +4,7 @@ import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, s
 import { partnerRequest } from '../partners/index.js';
 import { channelRequest } from '../channels/routes.js';
 import { accountRequest } from '../commerce/routes.js';
+import { addDomainRequest } from '../domains/routes.js';
 import { debriefRequest } from '../partners/debrief-routes.js';
 import { customerPatch, ticketPatch } from '../helpdesk/routes.js';
 import { inboundAddressRequest, listInboundQuery } from '../inbound/schemas.js';
@@ -94,6 +95,44 @@ export function buildOpenApiDocument() {
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: { '200': { description: 'the email', content: json(emailView) }, ...errors(401, 403, 404) },
         },
+      },
+      '/api/v1/domains': {
+        get: operation("The organization's sending domains, each with its DNS records and their status", 'admin', undefined, ['200', 'the list'], [401, 403]),
+        post: operation(
+          'Add a sending domain: creates its SES identity (Easy DKIM) and answers the DNS records to publish; 409 when any organization holds it',
+          'admin',
+          addDomainRequest,
+          ['201', 'the domain, pending, with its records'],
+          [400, 401, 403, 409, 503],
+        ),
+      },
+      '/api/v1/domains/{id}': {
+        get: operation(
+          'One sending domain with its DNS records, each with its status',
+          'admin',
+          undefined,
+          ['200', 'the domain'],
+          [401, 403, 404],
+          [idParameter],
+        ),
+        delete: operation(
+          'Delete a sending domain and its SES identity; sends from it are refused again',
+          'admin',
+          undefined,
+          ['204', 'deleted'],
+          [401, 403, 404, 503],
+          [idParameter],
+        ),
+      },
+      '/api/v1/domains/{id}/verify': {
+        post: operation(
+          'Check now: ask SES at once (a failed domain is verified again from the start)',
+          'admin',
+          undefined,
+          ['202', 'the domain'],
+          [401, 403, 404],
+          [idParameter],
+        ),
       },
       '/api/v1/suppressions': {
         get: {

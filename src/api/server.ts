@@ -11,6 +11,7 @@ import { commerceRoutes } from '../commerce/routes.js';
 import { commerceWebhookRoutes } from '../commerce/webhook-routes.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
+import { domainRoutes } from '../domains/routes.js';
 import { emailAdminRoutes, emailRoutes } from '../emails/routes.js';
 import { sesWebhookRoutes } from '../emails/ses-webhook-routes.js';
 import { suppressionRoutes } from '../emails/suppression-routes.js';
@@ -19,6 +20,8 @@ import { inboundRoutes } from '../inbound/routes.js';
 import { inboundWebhookRoutes } from '../inbound/webhook-routes.js';
 import { createHttpClient, ensureSuccess } from '../integrations/http.js';
 import { createHubClient } from '../integrations/hub.js';
+import { createSesClient } from '../integrations/ses.js';
+import { createSesIdentities } from '../integrations/ses-identities.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { adminRoutes } from '../partners/admin-routes.js';
@@ -79,6 +82,13 @@ export async function startApiServer(deps: {
   const oauth = { db, sessions, hub, publicUrl: config.publicUrl, logger, suspendAfterDenials: config.partners.suspendAfterDenials };
   const routeMaxAttempts = config.inbound.routeMaxAttempts;
   const openApi = buildOpenApiDocument();
+  const domains = {
+    db,
+    sesIdentities: createSesIdentities(createSesClient({ ...config.ses, endpoint: config.ses.identityEndpoint })),
+    workflows,
+    checks: config.domains.checks,
+    region: config.ses.region,
+  };
 
   const app = createApp({
     logger,
@@ -103,6 +113,7 @@ export async function startApiServer(deps: {
       Router().get('/api/openapi.json', (_req, res) => void res.json(openApi)),
       healthRoutes({ db, temporal, metrics }),
       emailRoutes({ db, workflows, apiKeys }),
+      domainRoutes({ ...domains, apiKeys }),
       suppressionRoutes({ db, apiKeys }),
       inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
       helpdeskRoutes({ db, workflows, apiKeys }),
@@ -116,7 +127,7 @@ export async function startApiServer(deps: {
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {
-      router: createAppRouter({ webhooks: { db, workflows, secretBox, urlPolicy } }),
+      router: createAppRouter({ webhooks: { db, workflows, secretBox, urlPolicy }, domains }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
     },
   });

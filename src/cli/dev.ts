@@ -7,6 +7,7 @@ import { createDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { startSesEmulator } from '../dev/ses-emulator.js';
+import { startSesIdentityStandIn } from '../dev/ses-identity-stand-in.js';
 import { ensureTemporalCli, startTemporalDevServer } from '../dev/temporal-server.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -62,12 +63,17 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
   }
 
   let sesEndpoint = baseConfig.ses.endpoint;
+  let sesIdentityEndpoint = baseConfig.ses.identityEndpoint;
   let sesViewer = 'real AWS SES (no local viewer)';
   if (!sesEndpoint && !baseConfig.ses.credentials) {
     const ses = await startSesEmulator({ port: DEV.sesPort });
     stops.unshift(() => ses.stop());
     sesEndpoint = ses.url;
     sesViewer = ses.url;
+    // The emulator has no identity API: sending domains verify through this stand-in at once.
+    const identities = await startSesIdentityStandIn({ port: DEV.sesIdentityPort });
+    stops.unshift(() => identities.stop());
+    sesIdentityEndpoint = identities.url;
   } else if (sesEndpoint) {
     sesViewer = sesEndpoint;
   }
@@ -80,6 +86,7 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
     ses: {
       ...baseConfig.ses,
       endpoint: sesEndpoint,
+      identityEndpoint: sesIdentityEndpoint,
       credentials: baseConfig.ses.credentials ?? { accessKeyId: 'local', secretAccessKey: 'local' },
     },
   };
@@ -102,7 +109,13 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
   stops.unshift(() => api.close());
 
   // The operator commands in another terminal (orgs, keys, partners, ...) read these.
-  await writeDevSettings({ DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, RELAY_ENCRYPTION_KEY: config.encryptionKey ?? '' });
+  await writeDevSettings({
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    RELAY_ENCRYPTION_KEY: config.encryptionKey ?? '',
+    SES_ENDPOINT: sesEndpoint ?? '',
+    SES_IDENTITY_ENDPOINT: sesIdentityEndpoint ?? '',
+  });
   for (const note of describeDegradedModes(config)) logger.warn(note);
   say(
     [
@@ -115,7 +128,8 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
       '',
       'First API key, in another terminal:',
       '  ./relay orgs create --name demo',
-      '  ./relay keys create --org demo --scopes send,read',
+      '  ./relay keys create --org demo --scopes send,read,admin',
+      '  ./relay domains add --org demo --name example.com   (verified at once by the local SES stand-in)',
       '',
       'Ctrl-C stops everything; data stays in .relay/.',
       '',

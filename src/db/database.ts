@@ -30,6 +30,7 @@ import type { SnsMessagesTable } from './tables/sns-messages.js';
 import type { SuppressionsTable } from './tables/suppressions.js';
 import type { UsageReportsTable } from './tables/usage.js';
 import type { OrganizationsTable } from './tables/organizations.js';
+import type { DomainsTable } from './tables/domains.js';
 
 export interface Database {
   organizations: OrganizationsTable;
@@ -73,6 +74,7 @@ export interface Database {
   orders: OrdersTable;
   subscriptions: SubscriptionsTable;
   gdpr_requests: GdprRequestsTable;
+  domains: DomainsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -8,6 +8,7 @@ import * as channels from './migrations/2026-11-26T0500-channels.js';
 import * as commerce from './migrations/2026-11-26T0600-commerce.js';
 import * as unverifiedBounceReports from './migrations/2026-11-29T0000-unverified-bounce-reports.js';
 import * as snsMessages from './migrations/2026-11-29T0100-sns-messages.js';
+import * as domains from './migrations/2026-11-29T1000-domains.js';
 import type { Db } from './database.js';
 
 /**
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T0600-commerce': commerce,
   '2026-11-29T0000-unverified-bounce-reports': unverifiedBounceReports,
   '2026-11-29T0100-sns-messages': snsMessages,
+  '2026-11-29T1000-domains': domains,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

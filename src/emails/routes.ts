@@ -12,6 +12,8 @@ import { z } from 'zod';
 import { MAX_ATTACHMENT_BYTES, attachmentBytes, batchSendRequest, listEmailsQuery, sendEmailRequest, type SendEmailRequest } from './schemas.js';
 import { issuesOf, parseOr400 } from '../http/validate.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
+import { senderNotVerifiedMessage, unverifiedSenderDomains } from './sender.js';
+import { domainOfMailbox } from '../domains/index.js';
 
 export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup }): Router {
   const { db, apiKeys } = deps;
@@ -21,26 +23,38 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
     const { orgId } = principalOf(req);
     const email = parseOr400(sendEmailRequest, req.body, 'email');
     checkAttachmentSize(email);
-    const result = await answerOf(
-      acceptEmails(deps, orgId, [email], ([id]) => ({ status: 202, body: { id, status: 'queued' } }), idempotencyOf(req, 'emails')),
-    );
+    const idempotency = idempotencyOf(req, 'emails');
+    // Who may send as whom is decided once the request is known to be well-formed.
+    const [unverified] = await unverifiedSenderDomains(db, orgId, [email.from]);
+    if (unverified) throw new ApiError('sender_not_verified', senderNotVerifiedMessage(unverified), { domain: unverified });
+    const result = await answerOf(acceptEmails(deps, orgId, [email], ([id]) => ({ status: 202, body: { id, status: 'queued' } }), idempotency));
     res.status(result.status).json(result.body);
   });
 
   router.post('/api/v1/emails/batch', requireApiKey(apiKeys, 'send'), async (req, res) => {
     const { orgId } = principalOf(req);
     const items = parseOr400(batchSendRequest, req.body, 'batch');
+    const idempotency = idempotencyOf(req, 'emails/batch');
     // Each message is judged on its own: a bad one is answered with its error and does not sink the rest.
-    const judged = items.map((item, index) => {
-      const parsed = sendEmailRequest.safeParse(item);
+    const parsedItems = items.map((item) => sendEmailRequest.safeParse(item));
+    const unverified = await unverifiedSenderDomains(
+      db,
+      orgId,
+      parsedItems.flatMap((parsed) => (parsed.success ? [parsed.data.from] : [])),
+    );
+    const judged = parsedItems.map((parsed, index) => {
       if (!parsed.success) return { index, error: { code: 'validation_failed', message: 'invalid email', details: issuesOf(parsed.error) } };
       if (attachmentBytes(parsed.data) > MAX_ATTACHMENT_BYTES) {
         return { index, error: { code: 'payload_too_large', message: attachmentLimitMessage } };
       }
+      const domain = domainOfMailbox(parsed.data.from);
+      if (unverified.has(domain)) return { index, error: { code: 'sender_not_verified', message: senderNotVerifiedMessage(domain), details: { domain } } };
       return { index, email: parsed.data };
     });
     const accepted = judged.filter((entry): entry is { index: number; email: SendEmailRequest } => 'email' in entry);
     if (accepted.length === 0) {
+      const onlySenders = judged.every((entry) => 'error' in entry && entry.error?.code === 'sender_not_verified');
+      if (onlySenders) throw new ApiError('sender_not_verified', 'no message in the batch is from a verified sending domain of this organization', judged);
       throw new ApiError('validation_failed', 'no message in the batch is valid', judged);
     }
     const result = await answerOf(
@@ -53,7 +67,7 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
           const data = judged.map((entry) => ('email' in entry ? { index: entry.index, id: idByIndex.get(entry.index), status: 'queued' } : entry));
           return { status: accepted.length === judged.length ? 202 : 207, body: { data } };
         },
-        idempotencyOf(req, 'emails/batch'),
+        idempotency,
       ),
     );
     res.status(result.status).json(result.body);

@@ -23,7 +23,8 @@ const mailbox = z
 
 const mailboxes = z.union([mailbox, z.array(mailbox).min(1)]).transform((value) => (Array.isArray(value) ? value : [value]));
 
-// Headers SES or Relay writes itself; setting them here would break the message or its tracking.
+// Headers SES or Relay writes itself; setting them here would break the message, its
+// signature or its tracking, or pass one tenant's mail off as SES's or Relay's own.
 const RESERVED_HEADERS = new Set([
   'from',
   'to',
@@ -39,12 +40,19 @@ const RESERVED_HEADERS = new Set([
   'content-type',
   'content-transfer-encoding',
   'content-disposition',
+  'dkim-signature',
+  'feedback-id',
+  'received',
 ]);
+const RESERVED_HEADER_PREFIXES = ['x-ses-', 'x-relay-'];
 
 const headerName = z
   .string()
   .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a header field name')
-  .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), 'is set by Relay and cannot be overridden');
+  .refine((name) => {
+    const lower = name.toLowerCase();
+    return !RESERVED_HEADERS.has(lower) && !RESERVED_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
+  }, 'is set by SES or Relay and cannot be set here');
 const headerValue = z
   .string()
   .max(998)

@@ -25,3 +25,6 @@ export const channelMessageWorkflowId = (messageId: string): string => `channel-
 export const dialpadCallWorkflowId = (callId: string): string => `dialpad-call-${callId}`;
 export const commerceEventWorkflowId = (eventId: string): string => `commerce-event-${eventId}`;
 export const strandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;
+
+/** One verification per sending domain, polled until SES verifies it or it times out. */
+export const domainWorkflowId = (domainId: string): string => `domain-${domainId}`;

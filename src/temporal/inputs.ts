@@ -66,3 +66,12 @@ export interface DialpadCallInput {
 export interface CommerceEventInput {
   eventId: string;
 }
+
+export interface VerifyDomainInput {
+  orgId: string;
+  domainId: string;
+  /** DOMAIN_CHECK_* settings; production: every 30 s at first, backing off to 15 min, failing after 72 h. */
+  checks: { firstIntervalMs: number; maxIntervalMs: number; giveUpAfterMs: number };
+  /** When the verification gives up (epoch ms); set by the first run and kept across continue-as-new. */
+  deadline?: number;
+}

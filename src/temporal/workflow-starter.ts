@@ -1,10 +1,11 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { Metrics } from '../observability/metrics.js';
 import {
   channelMessageWorkflowId,
   commerceEventWorkflowId,
   dialpadCallWorkflowId,
+  domainWorkflowId,
   emailWorkflowId,
   inboundWorkflowId,
   partnerDeliveryWorkflowId,
@@ -13,8 +14,8 @@ import {
   webhookDeliveryWorkflowId,
   webhookEventWorkflowId,
 } from './ids.js';
-import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesEventInput } from './inputs.js';
-import { dialpadCallEventSignal, type DialpadCallEvent } from './signals.js';
+import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesEventInput, VerifyDomainInput } from './inputs.js';
+import { checkDomainNowSignal, dialpadCallEventSignal, type DialpadCallEvent } from './signals.js';
 import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from './search-attributes.js';
 
@@ -43,6 +44,10 @@ export interface WorkflowStarter {
   startPartnerDelivery(input: PartnerDeliveryInput): Promise<boolean>;
   /** Sends a failed delivery again under its own workflow id, with the same event id and a fresh schedule. */
   replayWebhookDelivery(delivery: { deliveryId: string; eventId: string; webhookId: string }): Promise<void>;
+  /** Starts `domain-<id>`, or asks the running verification to check now; a finished one runs again. */
+  checkDomain(input: VerifyDomainInput): Promise<void>;
+  /** Ends a domain's verification (the domain was deleted); one that is not running is already ended. */
+  stopDomainVerification(domainId: string): Promise<void>;
 }
 
 export function createWorkflowStarter(
@@ -156,6 +161,30 @@ export function createWorkflowStarter(
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ReplayRefused(`delivery ${deliveryId} is being retried right now`);
         throw error;
+      }
+    },
+    checkDomain: async (input) => {
+      await client.workflow.signalWithStart('verifyDomainWorkflow', {
+        taskQueue: options.taskQueue,
+        workflowId: domainWorkflowId(input.domainId),
+        args: [input],
+        signal: checkDomainNowSignal,
+        signalArgs: [],
+        // A verification that ended (failed, or the domain was re-added) may run again.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: RelayKind, value: 'domain' },
+          { key: RelayOrgId, value: input.orgId },
+          { key: RelayMessageId, value: input.domainId },
+        ],
+      });
+      options.metrics.workflowsStarted.inc({ kind: 'domain' });
+    },
+    stopDomainVerification: async (domainId) => {
+      try {
+        await client.workflow.getHandle(domainWorkflowId(domainId)).terminate('the domain was deleted');
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
       }
     },
   };

@@ -10,7 +10,9 @@ import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { ensureDailyUsageSchedule, ensureStrandedEmailsSchedule } from './schedules.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
+import { createDnsResolver } from '../integrations/dns.js';
 import { createSesClient, createSesSender } from '../integrations/ses.js';
+import { createSesIdentities } from '../integrations/ses-identities.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
@@ -40,6 +42,8 @@ export async function startWorker(deps: {
   const activities = createActivities({
     db: deps.db,
     ses: createSesSender(createSesClient(config.ses), { configurationSet: config.ses.configurationSet }),
+    sesIdentities: createSesIdentities(createSesClient({ ...config.ses, endpoint: config.ses.identityEndpoint })),
+    dns: createDnsResolver(),
     http,
     bus: config.bus ? createBusClient(http, config.bus) : undefined,
     books: config.booksUrl ? createBooksClient(http, { url: config.booksUrl, integrationKey: config.integrationKey }) : undefined,
