@@ -154,6 +154,11 @@ const configSchema = z.object({
         .filter(Boolean),
     ),
 
+  // Deployment-wide defaults of the per-organization limits (each organization may have its
+  // own, set with the admin API or `relay orgs limits`); unset means unlimited.
+  ORG_DAILY_SEND_QUOTA: z.coerce.number().int().positive().optional(),
+  ORG_API_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
+
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
   BOUNCE_ALERT_MIN_SENDS: z.coerce.number().int().min(1).default(100),
@@ -219,6 +224,8 @@ export interface Config {
   readonly encryptionKey: string | undefined;
   readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[] };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
+  /** Defaults for organizations without limits of their own; undefined: unlimited. */
+  readonly orgLimits: { readonly dailySendQuota: number | undefined; readonly apiRequestsPerSecond: number | undefined };
   readonly domains: { readonly checks: { readonly firstIntervalMs: number; readonly maxIntervalMs: number; readonly giveUpAfterMs: number } };
   readonly ses: {
     readonly region: string;
@@ -299,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: raw.RELAY_ENCRYPTION_KEY,
     webhooks: { allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS, retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000) },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
+    orgLimits: { dailySendQuota: raw.ORG_DAILY_SEND_QUOTA, apiRequestsPerSecond: raw.ORG_API_REQUESTS_PER_SECOND },
     domains: {
       checks: {
         firstIntervalMs: raw.DOMAIN_CHECK_FIRST_SECONDS * 1000,

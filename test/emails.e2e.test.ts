@@ -16,9 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-async function waitForStatus(id: string, status: string) {
+async function waitForStatus(id: string, status: string, apiKey = key) {
   return eventually(async () => {
-    const { body } = await call(stack.api.url, `/api/v1/emails/${id}`, { key });
+    const { body } = await call(stack.api.url, `/api/v1/emails/${id}`, { key: apiKey });
     return body.status === status ? body : undefined;
   }, `email ${id} to be ${status}`);
 }
@@ -76,6 +76,41 @@ describe('POST /api/v1/emails', () => {
     const description = await handle.describe();
     expect(description.type).toBe('sendEmailWorkflow');
     expect(description.searchAttributes).toMatchObject({ RelayOrgId: [orgId], RelayKind: ['email'], RelayMessageId: [sent.body.id] });
+  });
+
+  it('puts each send on the shared queues with its priority and its organization as the fairness key', async () => {
+    const { orgId, key: ownKey, sender } = await createOrgWithKey(stack.db);
+    const urgent = await call(stack.api.url, '/api/v1/emails', {
+      key: ownKey,
+      body: { from: sender(), to: recipient(), subject: 'Your password reset code', text: 't', priority: 'high' },
+    });
+    const plain = await call(stack.api.url, '/api/v1/emails', { key: ownKey, body: { from: sender(), to: recipient(), subject: 's', text: 't' } });
+    const batch = await call(stack.api.url, '/api/v1/emails/batch', {
+      key: ownKey,
+      body: [
+        { from: sender(), to: recipient(), subject: 'digest', text: 't' },
+        { from: sender(), to: recipient(), subject: 'receipt', text: 't', priority: 'normal' },
+      ],
+    });
+    const sends = [
+      [urgent.body.id, 'high', 1],
+      [plain.body.id, 'normal', 3],
+      [batch.body.data[0].id, 'bulk', 5],
+      [batch.body.data[1].id, 'normal', 3],
+    ] as const;
+    for (const [id, priority, priorityKey] of sends) {
+      expect((await waitForStatus(id, 'sent', ownKey)).priority).toBe(priority);
+      const handle = stack.client.workflow.getHandle(emailWorkflowId(id));
+      expect((await handle.describe()).priority).toMatchObject({ priorityKey, fairnessKey: orgId });
+      const history = await handle.fetchHistory();
+      const sesCall = history.events?.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'sendEmailViaSes');
+      expect(sesCall?.activityTaskScheduledEventAttributes?.priority).toMatchObject({ priorityKey, fairnessKey: orgId });
+    }
+    const unknown = await call(stack.api.url, '/api/v1/emails', {
+      key: ownKey,
+      body: { from: sender(), to: recipient(), subject: 's', text: 't', priority: 'urgent' },
+    });
+    expect(unknown.status).toBe(400);
   });
 
   it('sends one message per entry of a batch and answers each entry', async () => {

@@ -40,7 +40,8 @@ type Case = [name: string, request: { path?: string; body?: unknown; rawBody?: s
 const cases: Case[] = [
   ['malformed JSON', { rawBody: '{"from": "a@example.com",' }, 400, 'invalid_json'],
   ['a body that is not JSON', { rawBody: 'from=a', headers: { 'content-type': 'text/plain' } }, 400, 'validation_failed'],
-  ['an unknown field', { body: { ...valid, priority: 'high' } }, 400, 'validation_failed'],
+  ['an unknown field', { body: { ...valid, urgency: 'high' } }, 400, 'validation_failed'],
+  ['an unknown priority', { body: { ...valid, priority: 'urgent' } }, 400, 'validation_failed'],
   ['a bad recipient address', { body: { ...valid, to: 'not-an-address' } }, 400, 'validation_failed'],
   ['a bad sender address', { body: { ...valid, from: 'Relay <relay@>' } }, 400, 'validation_failed'],
   ['no html and no text', { body: { from: valid.from, to: valid.to, subject: 'hi' } }, 400, 'validation_failed'],

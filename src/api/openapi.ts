@@ -5,6 +5,7 @@ import { partnerRequest } from '../partners/index.js';
 import { channelRequest } from '../channels/routes.js';
 import { accountRequest } from '../commerce/routes.js';
 import { addDomainRequest } from '../domains/routes.js';
+import { organizationLimitsChange } from '../usage/limit-routes.js';
 import { debriefRequest } from '../partners/debrief-routes.js';
 import { customerPatch, ticketPatch } from '../helpdesk/routes.js';
 import { inboundAddressRequest, listInboundQuery } from '../inbound/schemas.js';
@@ -66,7 +67,7 @@ export function buildOpenApiDocument() {
           security,
           parameters: [idempotencyHeader],
           requestBody: { required: true, content: json(sendEmailRequest, 'input') },
-          responses: { '202': { description: 'queued', content: json(queuedEmail) }, ...errors(400, 401, 403, 409, 413, 503) },
+          responses: { '202': { description: 'queued', content: json(queuedEmail) }, ...errors(400, 401, 403, 409, 413, 429, 503) },
         },
         get: {
           summary: 'List emails, newest first (scope read)',
@@ -84,7 +85,7 @@ export function buildOpenApiDocument() {
           responses: {
             '202': { description: 'every message queued' },
             '207': { description: 'some messages queued, the others answered with their error' },
-            ...errors(400, 401, 403, 409, 413, 503),
+            ...errors(400, 401, 403, 409, 413, 429, 503),
           },
         },
       },
@@ -233,6 +234,30 @@ export function buildOpenApiDocument() {
             partnerRequest,
             ['201', 'the credentials'],
             [400, 401],
+          ),
+          security: [{ adminKey: [] }],
+        },
+      },
+      '/api/admin/organizations/{id}/limits': {
+        get: {
+          ...operation(
+            "An organization's limits, what applies, and today's accepted emails",
+            'RELAY_ADMIN_KEY',
+            undefined,
+            ['200', 'the limits'],
+            [401, 404],
+            [idParameter],
+          ),
+          security: [{ adminKey: [] }],
+        },
+        patch: {
+          ...operation(
+            "Set an organization's daily send quota and API request rate (null: the deployment's default)",
+            'RELAY_ADMIN_KEY',
+            organizationLimitsChange,
+            ['200', 'the limits'],
+            [400, 401, 404],
+            [idParameter],
           ),
           security: [{ adminKey: [] }],
         },

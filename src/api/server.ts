@@ -32,6 +32,8 @@ import { createSecretBox } from '../security/encryption.js';
 import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
+import { cachedOrgLimits, orgRequestRateGuard } from '../usage/limits.js';
+import { organizationLimitRoutes } from '../usage/limit-routes.js';
 import { createApp } from './app.js';
 import { healthRoutes } from './health.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -71,6 +73,7 @@ export async function startApiServer(deps: {
   const urlPolicy = { allowInsecure: config.webhooks.allowInsecure };
   const hub = config.hub ? createHubClient(http, config.hub) : undefined;
   const apiKeys = cachedApiKeyLookup(db);
+  const limits = cachedOrgLimits(db, config.orgLimits);
   const sessions = createSessions({
     db,
     hub,
@@ -93,7 +96,7 @@ export async function startApiServer(deps: {
   const app = createApp({
     logger,
     metrics,
-    guards: [partnerTokenFence(oauth)],
+    guards: [partnerTokenFence(oauth), orgRequestRateGuard({ db, apiKeys, limits })],
     providerWebhooks: [
       sesWebhookRoutes({ db, workflows, sns: snsVerifier(config.snsTopicArns), logger, metrics }),
       inboundWebhookRoutes({ db, workflows, inboundSns: snsVerifier(config.inbound.sesTopicArns), secrets: config.inbound, routeMaxAttempts, logger, metrics }),
@@ -112,7 +115,7 @@ export async function startApiServer(deps: {
     routes: [
       Router().get('/api/openapi.json', (_req, res) => void res.json(openApi)),
       healthRoutes({ db, temporal, metrics }),
-      emailRoutes({ db, workflows, apiKeys }),
+      emailRoutes({ db, workflows, apiKeys, limits }),
       domainRoutes({ ...domains, apiKeys }),
       suppressionRoutes({ db, apiKeys }),
       inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
@@ -124,6 +127,7 @@ export async function startApiServer(deps: {
       partnerTokenRoutes(oauth),
       debriefRoutes({ db, workflows, apiKeys, retry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs } }),
       emailAdminRoutes({ db, adminKey: config.adminKey }),
+      organizationLimitRoutes({ db, adminKey: config.adminKey, defaults: config.orgLimits }),
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {

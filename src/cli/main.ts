@@ -26,6 +26,8 @@ import { findDomain, findDomainHolder, listDomains } from '../domains/repository
 import type { Domain } from '../db/tables/domains.js';
 import { createSesClient } from '../integrations/ses.js';
 import { createSesIdentities } from '../integrations/ses-identities.js';
+import { acceptedToday, updateOrganizationLimits } from '../usage/limits-repository.js';
+import { limitsView } from '../usage/limit-routes.js';
 import { openDb, openTemporal, openWorkerConnection, operatorConfig, processConfig } from './runtime.js';
 
 const projectDir = new URL('../..', import.meta.url).pathname;
@@ -171,6 +173,42 @@ function buildProgram(logger: Logger): Command {
         print(Boolean(options.json), { id: org.id, name: org.name }, `organization ${org.name}: ${org.id}`);
       }),
     );
+
+  /** A positive number, or `default` for the deployment's default (null). */
+  const limitValue =
+    (integer: boolean) =>
+    (value: string): number | null => {
+      if (value === 'default') return null;
+      const number = Number(value);
+      if (!(number > 0) || (integer && !Number.isInteger(number)))
+        throw new InvalidArgumentError(`expected a positive ${integer ? 'integer' : 'number'} or "default"`);
+      return number;
+    };
+  orgs
+    .command('limits')
+    .description("show or set an organization's daily send quota and API request rate")
+    .requiredOption('--org <org>', 'organization id or name')
+    .option('--daily-send-quota <n>', 'emails accepted per UTC day, or "default"', limitValue(true))
+    .option('--api-rate <n>', 'API requests per second, or "default"', limitValue(false))
+    .option('--json', 'print JSON')
+    .action((options: { org: string; dailySendQuota?: number | null; apiRate?: number | null; json?: boolean }) => {
+      const config = operatorConfig();
+      return withDb(config, logger, async (db) => {
+        const org = await findOrganization(db, options.org);
+        if (!org) throw new InvalidArgumentError(`no organization ${options.org}`);
+        const own = await updateOrganizationLimits(db, org.id, {
+          ...(options.dailySendQuota !== undefined ? { daily_send_quota: options.dailySendQuota } : {}),
+          ...(options.apiRate !== undefined ? { api_requests_per_second: options.apiRate } : {}),
+        });
+        const view = limitsView(org.id, own!, config.orgLimits, await acceptedToday(db, org.id));
+        const shown = (value: number | null) => (value === null ? 'unlimited' : String(value));
+        print(
+          Boolean(options.json),
+          view,
+          `${org.name}: ${shown(view.effective.daily_send_quota)} emails per UTC day (${view.accepted_today} accepted today), ${shown(view.effective.api_requests_per_second)} API requests per second`,
+        );
+      });
+    });
 
   const keys = program.command('keys').description('API keys');
   keys

@@ -29,7 +29,7 @@ import type { CommerceAccountsTable, CommerceEventsTable, GdprRequestsTable, Ord
 import type { SnsMessagesTable } from './tables/sns-messages.js';
 import type { SuppressionsTable } from './tables/suppressions.js';
 import type { UsageReportsTable } from './tables/usage.js';
-import type { OrganizationsTable } from './tables/organizations.js';
+import type { ApiRequestSchedulesTable, DailySendCountsTable, OrganizationsTable } from './tables/organizations.js';
 import type { DomainsTable } from './tables/domains.js';
 
 export interface Database {
@@ -75,6 +75,8 @@ export interface Database {
   subscriptions: SubscriptionsTable;
   gdpr_requests: GdprRequestsTable;
   domains: DomainsTable;
+  daily_send_counts: DailySendCountsTable;
+  api_request_schedules: ApiRequestSchedulesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -9,6 +9,8 @@ import * as commerce from './migrations/2026-11-26T0600-commerce.js';
 import * as unverifiedBounceReports from './migrations/2026-11-29T0000-unverified-bounce-reports.js';
 import * as snsMessages from './migrations/2026-11-29T0100-sns-messages.js';
 import * as domains from './migrations/2026-11-29T1000-domains.js';
+import * as sendPriority from './migrations/2026-11-29T1100-send-priority.js';
+import * as organizationLimits from './migrations/2026-11-29T1200-organization-limits.js';
 import type { Db } from './database.js';
 
 /**
@@ -27,6 +29,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T0000-unverified-bounce-reports': unverifiedBounceReports,
   '2026-11-29T0100-sns-messages': snsMessages,
   '2026-11-29T1000-domains': domains,
+  '2026-11-29T1100-send-priority': sendPriority,
+  '2026-11-29T1200-organization-limits': organizationLimits,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

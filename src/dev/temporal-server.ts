@@ -51,6 +51,21 @@ export async function ensureTemporalCli(projectDir: string, pathEnv = '', log: (
   return built;
 }
 
+/**
+ * Task-queue Priority and Fairness: priority keys order a queue's
+ * tasks, fairness keys (the organization, on every send) share each priority level
+ * between organizations. Fairness is off unless enabled; with several partitions a task
+ * queue's tasks are spread over them and fairness holds only within each, so every queue
+ * has one (a single dev server gains nothing from more). Production servers need the
+ * same settings (README, "Fair sharing of SES").
+ */
+export const FAIR_TASK_QUEUES = [
+  'matching.useNewMatcher=true',
+  'matching.enableFairness=true',
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
+];
+
 export interface TemporalDevServer {
   address: string;
   uiUrl: string | undefined;
@@ -69,6 +84,7 @@ export async function startTemporalDevServer(options: {
   log?: (line: string) => void;
 }): Promise<TemporalDevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'error'];
+  for (const setting of FAIR_TASK_QUEUES) args.push('--dynamic-config-value', setting);
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Db } from '../db/database.js';
 import { findEmail, listEmailEvents, listEmails } from './repository.js';
 import type { Email } from '../db/tables/emails.js';
@@ -14,8 +14,9 @@ import { issuesOf, parseOr400 } from '../http/validate.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
 import { senderNotVerifiedMessage, unverifiedSenderDomains } from './sender.js';
 import { domainOfMailbox } from '../domains/index.js';
+import { DailyQuotaExceeded, type OrgLimits } from '../usage/index.js';
 
-export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup }): Router {
+export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup; limits: OrgLimits }): Router {
   const { db, apiKeys } = deps;
   const router = Router();
 
@@ -27,7 +28,15 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
     // Who may send as whom is decided once the request is known to be well-formed.
     const [unverified] = await unverifiedSenderDomains(db, orgId, [email.from]);
     if (unverified) throw new ApiError('sender_not_verified', senderNotVerifiedMessage(unverified), { domain: unverified });
-    const result = await answerOf(acceptEmails(deps, orgId, [email], ([id]) => ({ status: 202, body: { id, status: 'queued' } }), idempotency));
+    const { dailySendQuota } = await deps.limits(orgId);
+    const result = await answerOf(
+      res,
+      acceptEmails(deps, orgId, [email], ([id]) => ({ status: 202, body: { id, status: 'queued' } }), {
+        idempotency,
+        defaultPriority: 'normal',
+        dailySendQuota,
+      }),
+    );
     res.status(result.status).json(result.body);
   });
 
@@ -57,7 +66,9 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
       if (onlySenders) throw new ApiError('sender_not_verified', 'no message in the batch is from a verified sending domain of this organization', judged);
       throw new ApiError('validation_failed', 'no message in the batch is valid', judged);
     }
+    const { dailySendQuota } = await deps.limits(orgId);
     const result = await answerOf(
+      res,
       acceptEmails(
         deps,
         orgId,
@@ -67,7 +78,8 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
           const data = judged.map((entry) => ('email' in entry ? { index: entry.index, id: idByIndex.get(entry.index), status: 'queued' } : entry));
           return { status: accepted.length === judged.length ? 202 : 207, body: { data } };
         },
-        idempotency,
+        // A batch is bulk mail unless its messages say otherwise.
+        { idempotency, defaultPriority: 'bulk', dailySendQuota },
       ),
     );
     res.status(result.status).json(result.body);
@@ -104,10 +116,14 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
 }
 
 /** The API's answer to accept's refusals. */
-async function answerOf<T>(outcome: Promise<T>): Promise<T> {
+async function answerOf<T>(res: Response, outcome: Promise<T>): Promise<T> {
   try {
     return await outcome;
   } catch (error) {
+    if (error instanceof DailyQuotaExceeded) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      throw new ApiError('rate_limited', error.message, { daily_send_quota: error.quota });
+    }
     if (error instanceof IdempotencyKeyReused) throw new ApiError('idempotency_key_conflict', 'this Idempotency-Key was already used with a different request');
     if (error instanceof SendNotStarted) {
       throw new ApiError('service_unavailable', 'Relay could not start the send; retry the request (with the same Idempotency-Key, if you sent one)', {
@@ -147,6 +163,7 @@ function emailSummary(email: Email) {
     metadata: email.metadata,
     ses_message_id: email.ses_message_id,
     failure_reason: email.failure_reason,
+    priority: email.priority,
     created_at: email.created_at.toISOString(),
   };
 }

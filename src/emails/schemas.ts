@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EMAIL_EVENT_TYPES } from '../db/tables/email-events.js';
-import { EMAIL_STATUSES } from '../db/tables/emails.js';
+import { EMAIL_STATUSES, SEND_PRIORITIES } from '../db/tables/emails.js';
 
 export const MAX_RECIPIENTS = 50;
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -104,6 +104,8 @@ export const sendEmailRequest = z
       .record(z.string().min(1).max(100), z.string().max(2000))
       .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys')
       .optional(),
+    /** `high` before `normal` before `bulk` on the shared SES queue; normal by default (bulk in a batch). */
+    priority: z.enum(SEND_PRIORITIES).optional(),
   })
   .refine((email) => email.html !== undefined || email.text !== undefined, {
     message: 'an email needs html or text',
@@ -158,6 +160,7 @@ export const emailView = z.object({
   metadata: z.record(z.string(), z.string()),
   ses_message_id: z.string().nullable(),
   failure_reason: z.string().nullable(),
+  priority: z.enum(SEND_PRIORITIES),
   created_at: z.iso.datetime(),
   events: z.array(emailEvent),
 });

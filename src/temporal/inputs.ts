@@ -1,3 +1,5 @@
+import type { SendPriority } from '../db/tables/emails.js';
+
 // Workflow inputs and results: serialisable, carrying ids, never message bodies
 // (Temporal payloads are capped; the body lives in PostgreSQL).
 
@@ -9,6 +11,8 @@ export interface ReplayMarker {
 export interface SendEmailInput extends ReplayMarker {
   orgId: string;
   emailId: string;
+  /** Its place on the shared queues (normal when absent: runs started before priorities existed). */
+  priority?: SendPriority;
 }
 
 export type SendEmailResult = { status: 'sent'; sesMessageId: string } | { status: 'suppressed' };

@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import { WorkflowIdReusePolicy, type Priority, type SearchAttributePair } from '@temporalio/common';
 import type { Metrics } from '../observability/metrics.js';
 import {
   channelMessageWorkflowId,
@@ -16,6 +16,7 @@ import {
 } from './ids.js';
 import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesEventInput, VerifyDomainInput } from './inputs.js';
 import { checkDomainNowSignal, dialpadCallEventSignal, type DialpadCallEvent } from './signals.js';
+import { sendPriority } from './priority.js';
 import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from './search-attributes.js';
 
@@ -58,7 +59,14 @@ export function createWorkflowStarter(
    * Workflow ids are idempotency keys: a second start of the same id, running or
    * finished, is success and does nothing (`relay replay` is the one way to run again).
    */
-  async function startOnce(kind: string, workflowType: string, workflowId: string, input: object, attributes: SearchAttributePair[]): Promise<boolean> {
+  async function startOnce(
+    kind: string,
+    workflowType: string,
+    workflowId: string,
+    input: object,
+    attributes: SearchAttributePair[],
+    priority?: Priority,
+  ): Promise<boolean> {
     try {
       await client.workflow.start(workflowType, {
         taskQueue: options.taskQueue,
@@ -66,6 +74,7 @@ export function createWorkflowStarter(
         args: [input],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [{ key: RelayKind, value: kind }, ...attributes],
+        ...(priority ? { priority } : {}),
       });
       options.metrics.workflowsStarted.inc({ kind });
       return true;
@@ -77,10 +86,18 @@ export function createWorkflowStarter(
 
   return {
     startSendEmail: (input) =>
-      startOnce('email', 'sendEmailWorkflow', emailWorkflowId(input.emailId), input, [
-        { key: RelayOrgId, value: input.orgId },
-        { key: RelayMessageId, value: input.emailId },
-      ]),
+      startOnce(
+        'email',
+        'sendEmailWorkflow',
+        emailWorkflowId(input.emailId),
+        input,
+        [
+          { key: RelayOrgId, value: input.orgId },
+          { key: RelayMessageId, value: input.emailId },
+        ],
+        // The workflow's own tasks wait fairly too, not only its SES call.
+        sendPriority(input.orgId, input.priority),
+      ),
     startSesEvent: (input) =>
       startOnce('ses-event', 'processSesEventWorkflow', sesEventWorkflowId(input.snsMessageId), input, [{ key: RelayMessageId, value: input.snsMessageId }]),
     startSnsSubscriptionConfirmation: (snsMessageId) =>
