@@ -71,6 +71,8 @@ const configSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
 
   RELAY_INBOUND_DOMAIN: z.string().min(3).default('relay.theonestack.com'),
+  // Relay's own mail (support address confirmations); its domain must be verified in SES.
+  RELAY_SYSTEM_FROM: optionalString,
   PSA_API_URL: z
     .url()
     .optional()
@@ -139,7 +141,20 @@ const configSchema = z.object({
   // A call that ended without a voicemail waits this long for a late voicemail event.
   DIALPAD_AFTER_HANGUP_WAIT_SECONDS: z.coerce.number().min(0).default(300),
 
+  // Relay's Shopify app: shops connect through its OAuth install (client id and secret).
+  SHOPIFY_API_KEY: optionalString,
   SHOPIFY_API_SECRET: optionalString,
+  SHOPIFY_SCOPES: z.string().default('read_orders,read_customers'),
+  SHOPIFY_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/)
+    .default('2025-10'),
+  // A shop's base URL; {shop} is its myshopify.com domain.
+  SHOPIFY_SHOP_BASE_URL: z.string().includes('{shop}').default('https://{shop}'),
+  // Relay as a Stripe Connect platform: accounts connect through Connect OAuth.
+  STRIPE_CONNECT_CLIENT_ID: optionalString,
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_CONNECT_BASE_URL: z.url().default('https://connect.stripe.com'),
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_CONNECT_WEBHOOK_SECRET: optionalString,
   RESEND_WEBHOOK_SECRET: optionalString,
@@ -198,6 +213,8 @@ export interface Config {
   readonly booksUrl: string | undefined;
   readonly inbound: {
     readonly domain: string;
+    /** From of Relay's own mail (support address confirmations). */
+    readonly systemFrom: string;
     readonly routeMaxAttempts: number;
     readonly psaUrl: string | undefined;
     readonly crmUrl: string | undefined;
@@ -215,6 +232,11 @@ export interface Config {
   readonly partners: { readonly deliveryAttempts: number; readonly firstRetryMs: number; readonly suspendAfterDenials: number };
   readonly dialpad: { readonly voicemailWaitMs: number; readonly afterHangupWaitMs: number };
   readonly commerce: {
+    /** Relay's Shopify app; undefined when SHOPIFY_API_KEY or SHOPIFY_API_SECRET is missing (no shop can connect). */
+    readonly shopifyApp:
+      { readonly apiKey: string; readonly apiSecret: string; readonly scopes: string; readonly apiVersion: string; readonly shopBaseUrl: string } | undefined;
+    /** Relay's Connect platform; undefined when STRIPE_CONNECT_CLIENT_ID or STRIPE_SECRET_KEY is missing. */
+    readonly stripeConnectApp: { readonly clientId: string; readonly secretKey: string; readonly baseUrl: string } | undefined;
     readonly shopifyApiSecret: string | undefined;
     readonly stripeWebhookSecret: string | undefined;
     readonly stripeConnectWebhookSecret: string | undefined;
@@ -273,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     booksUrl: raw.HUB_BILLING_API_URL,
     inbound: {
       domain: raw.RELAY_INBOUND_DOMAIN.toLowerCase(),
+      systemFrom: raw.RELAY_SYSTEM_FROM ?? `Relay <no-reply@${raw.RELAY_INBOUND_DOMAIN.toLowerCase()}>`,
       routeMaxAttempts: raw.INBOUND_ROUTE_MAX_ATTEMPTS,
       psaUrl: raw.PSA_API_URL,
       crmUrl: raw.CRM_API_URL,
@@ -297,6 +320,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dialpad: { voicemailWaitMs: raw.DIALPAD_VOICEMAIL_WAIT_SECONDS * 1000, afterHangupWaitMs: raw.DIALPAD_AFTER_HANGUP_WAIT_SECONDS * 1000 },
     commerce: {
+      shopifyApp:
+        raw.SHOPIFY_API_KEY && raw.SHOPIFY_API_SECRET
+          ? {
+              apiKey: raw.SHOPIFY_API_KEY,
+              apiSecret: raw.SHOPIFY_API_SECRET,
+              scopes: raw.SHOPIFY_SCOPES,
+              apiVersion: raw.SHOPIFY_API_VERSION,
+              shopBaseUrl: raw.SHOPIFY_SHOP_BASE_URL,
+            }
+          : undefined,
+      stripeConnectApp:
+        raw.STRIPE_CONNECT_CLIENT_ID && raw.STRIPE_SECRET_KEY
+          ? { clientId: raw.STRIPE_CONNECT_CLIENT_ID, secretKey: raw.STRIPE_SECRET_KEY, baseUrl: raw.STRIPE_CONNECT_BASE_URL }
+          : undefined,
       shopifyApiSecret: raw.SHOPIFY_API_SECRET,
       stripeWebhookSecret: raw.STRIPE_WEBHOOK_SECRET,
       stripeConnectWebhookSecret: raw.STRIPE_CONNECT_WEBHOOK_SECRET,
@@ -362,6 +399,8 @@ export function describeDegradedModes(config: Config): string[] {
   if (!config.hub) notes.push('HUB_API_URL or PORTAL_SSO_SECRET is not set: nobody can sign in through Hub (dashboard, OAuth consent)');
   if (config.webhooks.allowInsecure) notes.push('RELAY_ALLOW_INSECURE_WEBHOOKS is on: webhooks may use http and loopback addresses (never in production)');
   if (!config.adminKey) notes.push('RELAY_ADMIN_KEY is not set: /api/admin/* answers 401');
+  if (!config.commerce.shopifyApp) notes.push('SHOPIFY_API_KEY or SHOPIFY_API_SECRET is not set: no Shopify shop can connect');
+  if (!config.commerce.stripeConnectApp) notes.push('STRIPE_CONNECT_CLIENT_ID or STRIPE_SECRET_KEY is not set: no Stripe Connect account can connect');
   return notes;
 }
 

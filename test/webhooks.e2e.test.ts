@@ -10,7 +10,7 @@ import { trpc } from './support/trpc.js';
 
 const SECRET = 'your-signing-secret';
 let stack: Stack;
-let org: { orgId: string; key: string };
+let org: Awaited<ReturnType<typeof createOrgWithKey>>;
 let support: string;
 
 beforeAll(async () => {
@@ -24,7 +24,7 @@ beforeAll(async () => {
     },
   });
   org = await createOrgWithKey(stack.db, ['send', 'read', 'webhooks', 'admin']);
-  support = `help-${randomBytes(3).toString('hex')}@acme.example`;
+  support = `help-${randomBytes(3).toString('hex')}@${org.domain}`;
   await call(stack.api.url, '/api/v1/inbound-addresses', { key: org.key, body: { address: support } });
 });
 afterAll(() => stack?.stop());

@@ -4,6 +4,7 @@ import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, s
 import { partnerRequest } from '../partners/index.js';
 import { channelRequest } from '../channels/routes.js';
 import { accountRequest } from '../commerce/routes.js';
+import { shopifyConnectRequest } from '../commerce/connect-routes.js';
 import { addDomainRequest } from '../domains/routes.js';
 import { organizationLimitsChange } from '../usage/limit-routes.js';
 import { debriefRequest } from '../partners/debrief-routes.js';
@@ -179,8 +180,40 @@ export function buildOpenApiDocument() {
         post: operation('Route an archived inbound message again', 'send', undefined, ['202', 'replaying'], [401, 403, 404, 409], [idParameter]),
       },
       '/api/v1/inbound-addresses': {
-        get: operation("The organization's support addresses", 'admin', undefined, ['200', 'the list'], [401, 403]),
-        post: operation('Add a support address', 'admin', inboundAddressRequest, ['201', 'added'], [400, 401, 403, 409]),
+        get: operation(
+          "The organization's support addresses, each active or pending with how to prove it",
+          'admin',
+          undefined,
+          ['200', 'the list'],
+          [401, 403],
+        ),
+        post: operation(
+          'Claim a support address: active at once on a verified sending domain, otherwise pending until a mailed code comes back or a TXT record appears',
+          'admin',
+          inboundAddressRequest,
+          ['201', 'the claim'],
+          [400, 401, 403, 409],
+        ),
+      },
+      '/api/v1/inbound-addresses/{address}/verify': {
+        post: operation('Look for the TXT record now', 'admin', undefined, ['202', 'the claim'], [401, 403, 404], [addressParameter]),
+      },
+      '/api/v1/inbound-addresses/{address}': {
+        delete: operation('Give a support address up', 'admin', undefined, ['204', 'deleted'], [401, 403, 404], [addressParameter]),
+      },
+      '/api/inbound-addresses/confirm': {
+        get: {
+          summary: 'The link in the confirmation mail: confirms the address (an HTML page)',
+          parameters: [
+            { name: 'id', in: 'query', required: true, schema: { type: 'string' } },
+            { name: 'code', in: 'query', required: true, schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': { description: 'confirmed' },
+            '404': { description: 'not a valid link' },
+            '409': { description: 'confirmed for another organization' },
+          },
+        },
       },
       '/api/v1/tickets/{id}': {
         get: operation('A helpdesk ticket with its conversation', 'read', undefined, ['200', 'the ticket'], [401, 403, 404], [idParameter]),
@@ -209,13 +242,73 @@ export function buildOpenApiDocument() {
         post: operation('Connect a messaging channel; its secret is sealed', 'admin', channelRequest, ['201', 'connected'], [400, 401, 403, 409]),
       },
       '/api/v1/commerce/accounts': {
+        get: operation("The organization's stores and accounts, each active or pending", 'admin', undefined, ['200', 'the list'], [401, 403]),
         post: operation(
-          'Connect a Shopify shop, a Stripe Connect account or an Amazon seller',
+          'Claim an Amazon seller id; it stays pending until an operator verifies it (Shopify and Stripe connect through OAuth: 400)',
           'admin',
           accountRequest,
-          ['201', 'connected'],
+          ['201', 'the pending claim'],
           [400, 401, 403, 409],
         ),
+      },
+      '/api/v1/commerce/shopify/connect': {
+        post: operation(
+          'Start a Shopify OAuth install: answers the authorize URL to send the merchant to (valid 15 minutes)',
+          'admin',
+          shopifyConnectRequest,
+          ['201', '{authorize_url, expires_in}'],
+          [400, 401, 403, 503],
+        ),
+      },
+      '/api/commerce/shopify/callback': {
+        get: {
+          summary:
+            "Shopify's return from the install (hmac and shop verified, state used once); exchanges the code and registers Relay's webhooks (an HTML page)",
+          responses: {
+            '200': { description: 'connected' },
+            '400': { description: 'unknown, used or mismatched state' },
+            '401': { description: 'not signed by Shopify' },
+            '409': { description: 'held by another organization' },
+          },
+        },
+      },
+      '/api/v1/commerce/stripe/connect': {
+        post: operation(
+          'Start a Stripe Connect OAuth: answers the authorize URL (valid 15 minutes)',
+          'admin',
+          undefined,
+          ['201', '{authorize_url, expires_in}'],
+          [400, 401, 403, 503],
+        ),
+      },
+      '/api/commerce/stripe/callback': {
+        get: {
+          summary: "Stripe's return from Connect OAuth (state used once); the account is the one that approved (an HTML page)",
+          responses: {
+            '200': { description: 'connected' },
+            '400': { description: 'unknown state or refused' },
+            '409': { description: 'held by another organization' },
+          },
+        },
+      },
+      '/api/admin/commerce/accounts/pending': {
+        get: {
+          ...operation('Claims waiting for an operator (Amazon sellers)', 'RELAY_ADMIN_KEY', undefined, ['200', 'the claims'], [401]),
+          security: [{ adminKey: [] }],
+        },
+      },
+      '/api/admin/commerce/accounts/{id}/verify': {
+        post: {
+          ...operation(
+            "Verify a pending claim: the account becomes the organization's, other claims end",
+            'RELAY_ADMIN_KEY',
+            undefined,
+            ['200', 'the account'],
+            [401, 404, 409],
+            [idParameter],
+          ),
+          security: [{ adminKey: [] }],
+        },
       },
       '/api/v1/debriefs': {
         post: operation(

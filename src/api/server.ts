@@ -7,6 +7,7 @@ import { createSessions } from '../auth/sessions.js';
 import { createTrpcContext } from '../auth/trpc.js';
 import { channelRoutes } from '../channels/routes.js';
 import { channelWebhookRoutes } from '../channels/webhook-routes.js';
+import { commerceConnectRoutes } from '../commerce/connect-routes.js';
 import { commerceRoutes } from '../commerce/routes.js';
 import { commerceWebhookRoutes } from '../commerce/webhook-routes.js';
 import type { Config } from '../config.js';
@@ -16,12 +17,15 @@ import { emailAdminRoutes, emailRoutes } from '../emails/routes.js';
 import { sesWebhookRoutes } from '../emails/ses-webhook-routes.js';
 import { suppressionRoutes } from '../emails/suppression-routes.js';
 import { helpdeskRoutes } from '../helpdesk/routes.js';
+import { inboundAddressRoutes } from '../inbound/address-routes.js';
 import { inboundRoutes } from '../inbound/routes.js';
 import { inboundWebhookRoutes } from '../inbound/webhook-routes.js';
 import { createHttpClient, ensureSuccess } from '../integrations/http.js';
 import { createHubClient } from '../integrations/hub.js';
 import { createSesClient } from '../integrations/ses.js';
 import { createSesIdentities } from '../integrations/ses-identities.js';
+import { createShopifyClient } from '../integrations/shopify.js';
+import { createStripeConnectClient } from '../integrations/stripe-connect.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { adminRoutes } from '../partners/admin-routes.js';
@@ -119,9 +123,23 @@ export async function startApiServer(deps: {
       domainRoutes({ ...domains, apiKeys }),
       suppressionRoutes({ db, apiKeys }),
       inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
+      inboundAddressRoutes({ db, apiKeys, workflows, checks: config.domains.checks }),
       helpdeskRoutes({ db, workflows, apiKeys }),
       channelRoutes({ db, apiKeys, secretBox }),
-      commerceRoutes({ db, apiKeys, secretBox }),
+      commerceRoutes({ db, apiKeys }),
+      commerceConnectRoutes({
+        db,
+        apiKeys,
+        adminKey: config.adminKey,
+        secretBox,
+        workflows,
+        logger,
+        publicUrl: config.publicUrl,
+        shopify: config.commerce.shopifyApp
+          ? { client: createShopifyClient(http, config.commerce.shopifyApp), apiSecret: config.commerce.shopifyApp.apiSecret }
+          : undefined,
+        stripeConnect: config.commerce.stripeConnectApp ? createStripeConnectClient(http, config.commerce.stripeConnectApp) : undefined,
+      }),
       sessions.router,
       oauthRoutes(oauth),
       partnerTokenRoutes(oauth),

@@ -25,7 +25,14 @@ import type {
 } from './tables/partners.js';
 import type { SessionsTable, UsersTable } from './tables/accounts.js';
 import type { ChannelIdentitiesTable, ChannelMessagesTable, ChannelsTable, DialpadCallsTable } from './tables/channels.js';
-import type { CommerceAccountsTable, CommerceEventsTable, GdprRequestsTable, OrdersTable, SubscriptionsTable } from './tables/commerce.js';
+import type {
+  CommerceAccountsTable,
+  CommerceEventsTable,
+  CommerceOauthStatesTable,
+  GdprRequestsTable,
+  OrdersTable,
+  SubscriptionsTable,
+} from './tables/commerce.js';
 import type { SnsMessagesTable } from './tables/sns-messages.js';
 import type { SuppressionsTable } from './tables/suppressions.js';
 import type { UsageReportsTable } from './tables/usage.js';
@@ -77,6 +84,7 @@ export interface Database {
   domains: DomainsTable;
   daily_send_counts: DailySendCountsTable;
   api_request_schedules: ApiRequestSchedulesTable;
+  commerce_oauth_states: CommerceOauthStatesTable;
 }
 
 export type Db = Kysely<Database>;

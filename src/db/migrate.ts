@@ -11,6 +11,7 @@ import * as snsMessages from './migrations/2026-11-29T0100-sns-messages.js';
 import * as domains from './migrations/2026-11-29T1000-domains.js';
 import * as sendPriority from './migrations/2026-11-29T1100-send-priority.js';
 import * as organizationLimits from './migrations/2026-11-29T1200-organization-limits.js';
+import * as ownershipProof from './migrations/2026-11-29T1300-ownership-proof.js';
 import type { Db } from './database.js';
 
 /**
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T1000-domains': domains,
   '2026-11-29T1100-send-priority': sendPriority,
   '2026-11-29T1200-organization-limits': organizationLimits,
+  '2026-11-29T1300-ownership-proof': ownershipProof,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

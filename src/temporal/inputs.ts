@@ -79,3 +79,14 @@ export interface VerifyDomainInput {
   /** When the verification gives up (epoch ms); set by the first run and kept across continue-as-new. */
   deadline?: number;
 }
+
+export interface VerifySupportAddressInput {
+  claimId: string;
+  /** The DNS checks' schedule, shared with sending domains (DOMAIN_CHECK_*); the claim expires when it ends. */
+  checks: { firstIntervalMs: number; maxIntervalMs: number; giveUpAfterMs: number };
+  deadline?: number;
+}
+
+export interface RegisterShopifyWebhooksInput {
+  accountId: string;
+}

@@ -14,3 +14,6 @@ export const dialpadCallEventSignal = defineSignal<[DialpadCallEvent]>('dialpadC
 
 /** "Check now": the domain's verification looks at SES at once instead of at its next scheduled check. */
 export const checkDomainNowSignal = defineSignal('checkDomainNow');
+
+/** "Check now" for a support address claim: its DNS record is looked for at once. */
+export const checkSupportAddressNowSignal = defineSignal('checkSupportAddressNow');

@@ -7,6 +7,8 @@ import {
   dialpadCallWorkflowId,
   domainWorkflowId,
   emailWorkflowId,
+  shopifyWebhooksWorkflowId,
+  supportAddressWorkflowId,
   inboundWorkflowId,
   partnerDeliveryWorkflowId,
   sesEventWorkflowId,
@@ -14,8 +16,17 @@ import {
   webhookDeliveryWorkflowId,
   webhookEventWorkflowId,
 } from './ids.js';
-import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesEventInput, VerifyDomainInput } from './inputs.js';
-import { checkDomainNowSignal, dialpadCallEventSignal, type DialpadCallEvent } from './signals.js';
+import type {
+  DialpadCallInput,
+  PartnerDeliveryInput,
+  ProcessInboundInput,
+  RegisterShopifyWebhooksInput,
+  SendEmailInput,
+  SesEventInput,
+  VerifyDomainInput,
+  VerifySupportAddressInput,
+} from './inputs.js';
+import { checkDomainNowSignal, checkSupportAddressNowSignal, dialpadCallEventSignal, type DialpadCallEvent } from './signals.js';
 import { sendPriority } from './priority.js';
 import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from './search-attributes.js';
@@ -49,6 +60,10 @@ export interface WorkflowStarter {
   checkDomain(input: VerifyDomainInput): Promise<void>;
   /** Ends a domain's verification (the domain was deleted); one that is not running is already ended. */
   stopDomainVerification(domainId: string): Promise<void>;
+  /** Starts `support-address-<claim id>`, or asks the running one to look for the DNS record now. */
+  checkSupportAddress(input: VerifySupportAddressInput): Promise<void>;
+  /** Starts `shopify-webhooks-<account id>`: Relay's webhook subscriptions on a shop it was just installed on. */
+  startShopifyWebhookRegistration(input: RegisterShopifyWebhooksInput): Promise<boolean>;
 }
 
 export function createWorkflowStarter(
@@ -197,6 +212,23 @@ export function createWorkflowStarter(
       });
       options.metrics.workflowsStarted.inc({ kind: 'domain' });
     },
+    checkSupportAddress: async (input) => {
+      await client.workflow.signalWithStart('verifySupportAddressWorkflow', {
+        taskQueue: options.taskQueue,
+        workflowId: supportAddressWorkflowId(input.claimId),
+        args: [input],
+        signal: checkSupportAddressNowSignal,
+        signalArgs: [],
+        typedSearchAttributes: [
+          { key: RelayKind, value: 'support-address' },
+          { key: RelayMessageId, value: input.claimId },
+        ],
+      });
+    },
+    startShopifyWebhookRegistration: (input) =>
+      startOnce('shopify-webhooks', 'registerShopifyWebhooksWorkflow', shopifyWebhooksWorkflowId(input.accountId), input, [
+        { key: RelayMessageId, value: input.accountId },
+      ]),
     stopDomainVerification: async (domainId) => {
       try {
         await client.workflow.getHandle(domainWorkflowId(domainId)).terminate('the domain was deleted');

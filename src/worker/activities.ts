@@ -4,6 +4,7 @@ import { createCommerceActivities, type CommerceActivityDeps } from '../commerce
 import { createDomainActivities, type DomainActivityDeps } from '../domains/activities.js';
 import { createEmailActivities, type EmailActivityDeps } from '../emails/activities.js';
 import { createInboundActivities, type InboundActivityDeps } from '../inbound/activities.js';
+import { createSupportAddressActivities, type SupportAddressActivityDeps } from '../inbound/address-activities.js';
 import { createPartnerActivities, type PartnerActivityDeps } from '../partners/activities.js';
 import { createSnsActivities, type SnsActivityDeps } from '../sns/activities.js';
 import { createUsageActivities, type UsageActivityDeps } from '../usage/activities.js';
@@ -18,7 +19,8 @@ export type ActivityDeps = EmailActivityDeps &
   PartnerActivityDeps &
   ChannelActivityDeps &
   CommerceActivityDeps &
-  DomainActivityDeps;
+  DomainActivityDeps &
+  SupportAddressActivityDeps;
 
 /** Every activity of every capability, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
@@ -33,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createChannelActivities(deps),
     ...createCommerceActivities(deps),
     ...createDomainActivities(deps),
+    ...createSupportAddressActivities(deps),
   };
 }
 

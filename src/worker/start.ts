@@ -11,6 +11,7 @@ import { ensureDailyUsageSchedule, ensureStrandedEmailsSchedule } from './schedu
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createDnsResolver } from '../integrations/dns.js';
+import { createShopifyClient } from '../integrations/shopify.js';
 import { createSesClient, createSesSender } from '../integrations/ses.js';
 import { createSesIdentities } from '../integrations/ses-identities.js';
 import type { Logger } from '../observability/logger.js';
@@ -50,6 +51,9 @@ export async function startWorker(deps: {
     bounceAlert: config.bounceAlert,
     products: createProductsClient(http, { ...config.inbound, integrationKey: config.integrationKey }),
     inboundDomain: config.inbound.domain,
+    shopify: config.commerce.shopifyApp ? createShopifyClient(http, config.commerce.shopifyApp) : undefined,
+    publicUrl: config.publicUrl,
+    addressConfirmation: { publicUrl: config.publicUrl, from: config.inbound.systemFrom },
     webhookHttp: deps.overrides?.webhookHttp ?? createHttpClient({ guard: { allowInsecure: config.webhooks.allowInsecure }, maxResponseBytes: 16 * 1024 }),
     secretBox: createSecretBox(config.encryptionKey),
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
