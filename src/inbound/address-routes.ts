@@ -68,12 +68,14 @@ export function inboundAddressRoutes(deps: AddressRouteDeps): Router {
     const address = parseOr400(inboundAddressRequest, req.body, 'inbound address').address.toLowerCase();
     if (await isAddressHeldElsewhere(db, orgId, address)) throw new ApiError('conflict', 'this address belongs to another organization');
     const provenByDomain = coveringDomain(addressDomain(address), await listVerifiedDomainNames(db, orgId)) !== undefined;
-    const { claim, created } = await insertAddressClaim(db, {
+    const claimed = await insertAddressClaim(db, {
       orgId,
       address,
       dnsToken: provenByDomain ? null : newDnsToken(),
       verifiedBy: provenByDomain ? 'sending_domain' : null,
     });
+    if (claimed === 'taken') throw new ApiError('conflict', 'this address belongs to another organization');
+    const { claim, created } = claimed;
     if (created && claim.status === 'pending') await deps.workflows.checkSupportAddress({ claimId: claim.id, checks: deps.checks });
     res.status(201).json(addressView(claim));
   });

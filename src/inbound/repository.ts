@@ -185,12 +185,39 @@ export async function isAddressHeldElsewhere(db: DbOrTrx, orgId: string, address
   return row !== undefined;
 }
 
-/** Records the organization's claim, proven already (`verifiedBy`) or pending; the existing claim when it has one. */
+/**
+ * Records the organization's claim, proven already (`verifiedBy`: the other organizations'
+ * pending claims end) or pending; the existing claim when it has one; 'taken' when another
+ * organization proved the address meanwhile.
+ */
 export async function insertAddressClaim(
-  db: DbOrTrx,
+  db: Db,
   claim: { orgId: string; address: string; dnsToken: string | null; verifiedBy: AddressProof | null },
-): Promise<{ claim: AddressClaim; created: boolean }> {
-  const inserted = await db
+): Promise<{ claim: AddressClaim; created: boolean } | 'taken'> {
+  let inserted: AddressClaim | undefined;
+  try {
+    inserted = await db.transaction().execute(async (trx) => {
+      const row = await insertClaimRow(trx, claim);
+      if (row && claim.verifiedBy) {
+        await trx
+          .deleteFrom('inbound_addresses')
+          .where('address', '=', row.address)
+          .where('org_id', '<>', claim.orgId)
+          .where('status', '=', 'pending')
+          .execute();
+      }
+      return row;
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') return 'taken';
+    throw error;
+  }
+  if (inserted) return { claim: inserted, created: true };
+  return { claim: (await findAddressClaim(db, claim.orgId, claim.address))!, created: false };
+}
+
+async function insertClaimRow(db: DbOrTrx, claim: { orgId: string; address: string; dnsToken: string | null; verifiedBy: AddressProof | null }) {
+  return db
     .insertInto('inbound_addresses')
     .values({
       address: claim.address.toLowerCase(),
@@ -204,8 +231,6 @@ export async function insertAddressClaim(
     .onConflict((oc) => oc.columns(['org_id', 'address']).doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (inserted) return { claim: inserted, created: true };
-  return { claim: (await findAddressClaim(db, claim.orgId, claim.address))!, created: false };
 }
 
 /** The hash of the code just mailed to the address: only the newest mail's code confirms. */
