@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -13,6 +14,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  { files: ['web/src/**/*.{ts,tsx}'], ...reactHooks.configs.flat.recommended },
+  // Playwright reads a fixture's dependencies from its destructured first parameter, so fixtures without any need `{}`.
+  { files: ['test/browser/**/*.ts'], rules: { 'no-empty-pattern': 'off' } },
   {
     // Workflow code is replayed: it must stay deterministic and free of I/O.
     files: ['src/workflows/**/*.ts', 'src/*/workflows.ts', 'src/temporal/{ids,inputs,signals,search-attributes}.ts'],

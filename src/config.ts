@@ -128,8 +128,9 @@ const configSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
   PORTAL_SSO_SECRET: optionalString,
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
-  // Sessions are re-validated with Hub at most this often, so a user removed in Hub loses access within it.
-  HUB_SESSION_CACHE_SECONDS: z.coerce.number().min(0).default(60),
+  // Sessions are re-validated with Hub at most this often (0: on every request, as the seed
+  // says), so a user removed in Hub loses access within it; docs/integrations.md has the cost.
+  HUB_SESSION_CACHE_SECONDS: z.coerce.number().min(0).max(5).default(5),
   // The seed's partner delivery policy: 5 attempts, backoff 1 s, 2 s, 4 s, 8 s.
   PARTNER_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   PARTNER_DELIVERY_FIRST_RETRY_MS: z.coerce.number().int().min(1).default(1000),
@@ -177,6 +178,11 @@ const configSchema = z.object({
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
   BOUNCE_ALERT_MIN_SENDS: z.coerce.number().int().min(1).default(100),
+
+  // The worker's /healthz and /metrics listener (on HOST); unset: none.
+  WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // An email still queued this long after it was stored, with no workflow, is started by the sweep.
+  STRANDED_EMAIL_AFTER_SECONDS: z.coerce.number().positive().default(120),
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -259,6 +265,8 @@ export interface Config {
     /** Explicit keys, placeholder keys for a local emulator, or undefined for the SDK's default chain (roles). */
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   };
+  readonly worker: { readonly httpPort: number | undefined };
+  readonly strandedEmailAfterMs: number;
 }
 
 export class ConfigError extends Error {
@@ -364,6 +372,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             ? { accessKeyId: 'local', secretAccessKey: 'local' }
             : undefined,
     },
+    worker: { httpPort: raw.WORKER_HTTP_PORT },
+    strandedEmailAfterMs: raw.STRANDED_EMAIL_AFTER_SECONDS * 1000,
   });
 }
 

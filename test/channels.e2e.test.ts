@@ -19,6 +19,7 @@ const SLACK_SECRET = 'slack-signing-secret';
 
 let stack: Stack;
 let org: { orgId: string; key: string };
+const channelIds: Record<string, string> = {};
 
 beforeAll(async () => {
   // Voicemails wait 3 s for recording and transcription; a hung-up call 0.5 s for a late voicemail.
@@ -35,6 +36,7 @@ beforeAll(async () => {
   ]) {
     const response = await call(stack.api.url, '/api/v1/channels', { key: org.key, body });
     expect(response.status).toBe(201);
+    channelIds[body.type] = response.body.id;
     expect(JSON.stringify(response.body)).not.toContain(body.secret);
   }
 });
@@ -226,6 +228,49 @@ describe('WhatsApp and Messenger', () => {
     ).toBe(401);
   });
 
+  it("a batch naming several numbers stores each number's messages in its own organization, and skips numbers it cannot verify", async () => {
+    // One Meta app can serve numbers of two Relay organizations (an agency): one signature, one secret.
+    const agency = await createOrgWithKey(stack.db, ['send', 'read', 'admin']);
+    const agencyNumber = `2${randomBytes(5).toString('hex').replace(/\D/g, '3')}`;
+    expect(
+      (
+        await call(stack.api.url, '/api/v1/channels', {
+          key: agency.key,
+          body: { type: 'whatsapp', address: agencyNumber, secret: WA_SECRET, verify_token: 'agency-verify-token' },
+        })
+      ).status,
+    ).toBe(201);
+    const from = `1666${randomBytes(3).toString('hex').replace(/\D/g, '2')}`;
+    const entry = (phoneNumberId: string, id: string) => ({
+      id: 'WABA_ID',
+      changes: [
+        {
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { phone_number_id: phoneNumberId },
+            messages: [waMessage(from, id, 'text', { text: { body: id } })],
+          },
+          field: 'messages',
+        },
+      ],
+    });
+    const [unknownId, agencyId, ourId] = [wamid(), wamid(), wamid()];
+    // The first entry names a number nobody registered: it must not sink the rest.
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [entry('999000111', unknownId), entry(agencyNumber, agencyId), entry(WA_PHONE_ID, ourId)],
+    });
+    const response = await call(stack.api.url, '/api/webhooks/whatsapp', {
+      rawBody: body,
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(WA_SECRET, body) },
+    });
+    expect(response.status).toBe(200);
+    await threaded(agencyId);
+    await threaded(ourId);
+    const rows = await stack.db.selectFrom('channel_messages').select(['external_id', 'org_id']).where('sender', '=', from).execute();
+    expect(Object.fromEntries(rows.map((row) => [row.external_id, row.org_id]))).toEqual({ [agencyId]: agency.orgId, [ourId]: org.orgId });
+  });
+
   it('stores Messenger messages, postbacks, reads and deliveries; only messages and postbacks thread, by PSID', async () => {
     const psid = `psid${randomBytes(4).toString('hex')}`;
     const mid = `m_${randomBytes(8).toString('hex')}`;
@@ -305,7 +350,7 @@ describe('Dialpad', () => {
       transcription: callEvent(callId, caller, 'transcription', { transcription_text: 'Hi, please call me back about my invoice.' }),
     };
     for (const state of order) expect((await dialpad(events[state]!)).status).toBe(200);
-    const result = await eventually(() => stack.client.workflow.getHandle(dialpadCallWorkflowId(callId)).result(), 'the call workflow');
+    const result = await eventually(() => stack.client.workflow.getHandle(dialpadCallWorkflowId(channelIds.dialpad!, callId)).result(), 'the call workflow');
     return { callId, caller, result };
   }
 
@@ -336,11 +381,53 @@ describe('Dialpad', () => {
     const callId = `call-${randomBytes(4).toString('hex')}`;
     const caller = phone();
     for (const state of ['ringing', 'connected', 'connected', 'hangup']) expect((await dialpad(callEvent(callId, caller, state))).status).toBe(200);
-    const result = await eventually(() => stack.client.workflow.getHandle(dialpadCallWorkflowId(callId)).result(), 'the call');
+    const result = await eventually(() => stack.client.workflow.getHandle(dialpadCallWorkflowId(channelIds.dialpad!, callId)).result(), 'the call');
     expect(result).toEqual({ ticketId: null, states: ['ringing', 'connected', 'hangup'] });
     expect(await stack.db.selectFrom('dialpad_calls').select('states').where('call_id', '=', callId).executeTakeFirstOrThrow()).toEqual({
       states: ['ringing', 'connected', 'hangup'],
     });
+  });
+
+  it("keeps each organization's calls apart even when another tenant's events reuse the call id", async () => {
+    // Call ids are Dialpad's, not secrets: another tenant can send events naming them through its own number.
+    const mallory = await createOrgWithKey(stack.db, ['send', 'read', 'admin']);
+    const malloryNumber = phone();
+    expect(
+      (await call(stack.api.url, '/api/v1/channels', { key: mallory.key, body: { type: 'dialpad', address: malloryNumber, secret: 'mallory-secret' } })).status,
+    ).toBe(201);
+    const callId = `call-${randomBytes(4).toString('hex')}`;
+    const caller = phone();
+    const forged = (state: string, extra: Record<string, unknown> = {}) => ({
+      ...callEvent(callId, caller, state, extra),
+      target: { phone_number: malloryNumber },
+    });
+    // Mallory goes first, so a workflow keyed by the call id alone would be hers.
+    expect((await dialpad(forged('voicemail', { transcription_text: 'Mallory was here' }), 'mallory-secret')).status).toBe(200);
+    expect((await dialpad(forged('voicemail_uploaded', { voicemail_link: 'https://evil.example/vm.mp3' }), 'mallory-secret')).status).toBe(200);
+    for (const [state, extra] of [
+      ['voicemail', {}],
+      ['voicemail_uploaded', { voicemail_link: 'https://dialpad.example/vm/victim.mp3' }],
+      ['transcription', { transcription_text: 'Please call me back.' }],
+    ] as const) {
+      expect((await dialpad(callEvent(callId, caller, state, extra))).status).toBe(200);
+    }
+    const voicemailOf = async (orgId: string) => {
+      const ticket = await eventually(
+        () => stack.db.selectFrom('tickets').select('id').where('org_id', '=', orgId).where('thread_key', '=', `call:${callId}`).executeTakeFirst(),
+        `the voicemail ticket of ${orgId}`,
+      );
+      const messages = await stack.db.selectFrom('conversation_messages').select(['org_id', 'body_text']).where('ticket_id', '=', ticket.id).execute();
+      return messages;
+    };
+    const [victimMessages, malloryMessages] = await Promise.all([voicemailOf(org.orgId), voicemailOf(mallory.orgId)]);
+    expect(victimMessages).toHaveLength(1);
+    expect(victimMessages[0]!.body_text).toContain('Please call me back.');
+    expect(victimMessages[0]!.body_text).toContain('https://dialpad.example/vm/victim.mp3');
+    expect(victimMessages[0]!.body_text).not.toContain('Mallory');
+    expect(malloryMessages).toHaveLength(1);
+    expect(malloryMessages[0]!.body_text).not.toContain('Please call me back.');
+    const records = await stack.db.selectFrom('dialpad_calls').select(['org_id']).where('call_id', '=', callId).orderBy('org_id').execute();
+    expect(records.map((record) => record.org_id).sort()).toEqual([org.orgId, mallory.orgId].sort());
   });
 
   it('threads Dialpad SMS by phone and refuses a bad signature', async () => {

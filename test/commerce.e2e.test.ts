@@ -80,19 +80,19 @@ const storedEvents = async () =>
     ).n,
   );
 
-async function shopify(path: string, topic: string, payload: Record<string, unknown>, secret: string, webhookId = randomUUID()) {
+async function shopify(path: string, topic: string, payload: Record<string, unknown>, secret: string, webhookId: string | null = randomUUID(), shop = SHOP) {
   const body = JSON.stringify(payload);
   const response = await call(stack.api.url, path, {
     rawBody: body,
     headers: {
       'content-type': 'application/json',
       'x-shopify-topic': topic,
-      'x-shopify-shop-domain': SHOP,
-      'x-shopify-webhook-id': webhookId,
+      'x-shopify-shop-domain': shop,
+      ...(webhookId === null ? {} : { 'x-shopify-webhook-id': webhookId }),
       'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
     },
   });
-  return { ...response, webhookId };
+  return { ...response, webhookId: webhookId ?? '' };
 }
 
 describe('Shopify', () => {
@@ -210,6 +210,82 @@ describe('Shopify', () => {
   });
 });
 
+describe('Shopify headers are not signed', () => {
+  it("takes the shop from a GDPR request's signed body: a leaked redaction replayed under another shop's header changes nothing", async () => {
+    const victim = await createOrgWithKey(stack.db, ['send', 'read', 'admin']);
+    const victimShop = `victim-${randomBytes(3).toString('hex')}.myshopify.com`;
+    expect(
+      (await call(stack.api.url, '/api/v1/commerce/accounts', { key: victim.key, body: { provider: 'shopify', account: victimShop, secret: 'victim-secret' } }))
+        .status,
+    ).toBe(201);
+    const order = await shopify(
+      '/api/webhooks/shopify',
+      'orders/create',
+      { id: 9900, total_price: '5.00', currency: 'EUR' },
+      'victim-secret',
+      randomUUID(),
+      victimShop,
+    );
+    await applied('shopify', order.webhookId);
+
+    const before = await storedEvents();
+    // Signed by Shopify for SHOP (the attacker's own shop), sent again naming the victim's.
+    const replayed = await shopify(
+      '/api/webhooks/shopify/gdpr',
+      'shop/redact',
+      { shop_id: 1, shop_domain: SHOP },
+      SHOPIFY_API_SECRET,
+      randomUUID(),
+      victimShop,
+    );
+    expect(replayed.status).toBe(401);
+    expect(await storedEvents()).toBe(before);
+    const orders = await stack.db.selectFrom('orders').select('external_id').where('org_id', '=', victim.orgId).execute();
+    expect(orders).toEqual([{ external_id: '9900' }]);
+  });
+
+  it('refuses a GDPR request without a webhook id, and treats a replayed order body under a new webhook id as a duplicate', async () => {
+    const missingId = await shopify(
+      '/api/webhooks/shopify/gdpr',
+      'customers/data_request',
+      { shop_id: 1, shop_domain: SHOP, customer: { id: 1 } },
+      SHOPIFY_API_SECRET,
+      null,
+    );
+    expect(missingId.status).toBe(400);
+    const payload = { id: 9950, financial_status: 'paid', updated_at: '2026-11-20T10:00:00Z', total_price: '1.00', currency: 'EUR' };
+    const first = await shopify('/api/webhooks/shopify', 'orders/updated', payload, SHOPIFY_API_SECRET);
+    await applied('shopify', first.webhookId);
+    const before = await storedEvents();
+    expect((await shopify('/api/webhooks/shopify', 'orders/updated', payload, SHOPIFY_API_SECRET)).status).toBe(200);
+    expect(await storedEvents()).toBe(before);
+  });
+
+  it('an order update older than the one stored changes nothing', async () => {
+    const newer = await shopify(
+      '/api/webhooks/shopify',
+      'orders/updated',
+      { id: 9960, financial_status: 'refunded', updated_at: '2026-11-21T10:00:00Z' },
+      SHOPIFY_API_SECRET,
+    );
+    await applied('shopify', newer.webhookId);
+    const older = await shopify(
+      '/api/webhooks/shopify',
+      'orders/updated',
+      { id: 9960, financial_status: 'paid', updated_at: '2026-11-21T09:00:00Z' },
+      SHOPIFY_API_SECRET,
+    );
+    await applied('shopify', older.webhookId);
+    const order = await stack.db
+      .selectFrom('orders')
+      .select('status')
+      .where('org_id', '=', org.orgId)
+      .where('external_id', '=', '9960')
+      .executeTakeFirstOrThrow();
+    expect(order.status).toBe('refunded');
+  });
+});
+
 describe('Stripe', () => {
   async function stripeEvent(path: string, event: Record<string, unknown>, secret: string, timestamp?: number) {
     const payload = JSON.stringify(event);
@@ -231,7 +307,7 @@ describe('Stripe', () => {
     const t0 = Math.floor(Date.now() / 1000) - 100;
     const checkout = event(
       'checkout.session.completed',
-      { id: 'cs_1', object: 'checkout.session', client_reference_id: org.orgId, customer, subscription: 'sub_1' },
+      { id: 'cs_1', object: 'checkout.session', metadata: { relay_org_id: org.orgId }, customer, subscription: 'sub_1' },
       t0,
     );
     const subscription = (status: string, price: string) => ({
@@ -272,6 +348,25 @@ describe('Stripe', () => {
     ).toBe(401);
     expect((await stripeEvent('/api/webhooks/stripe-connect', event('invoice.payment_failed', {}, t0), STRIPE_SECRET)).status).toBe(401);
     expect(await storedEvents()).toBe(before);
+  });
+
+  it("never attributes a checkout by client_reference_id: anyone can put an organization's id on a payment link", async () => {
+    const victim = await createOrgWithKey(stack.db, ['read']);
+    const before = (await call(stack.api.url, '/api/v1/billing/subscription', { key: victim.key })).body;
+    const forged = event(
+      'checkout.session.completed',
+      {
+        id: 'cs_forged',
+        object: 'checkout.session',
+        client_reference_id: victim.orgId,
+        customer: `cus_${randomBytes(6).toString('hex')}`,
+        subscription: 'sub_x',
+      },
+      Math.floor(Date.now() / 1000),
+    );
+    expect((await stripeEvent('/api/webhooks/stripe', forged, STRIPE_SECRET)).status).toBe(200);
+    expect(await applied('stripe', forged.id)).toEqual({ orgId: null });
+    expect((await call(stack.api.url, '/api/v1/billing/subscription', { key: victim.key })).body).toEqual(before);
   });
 
   it('attributes Connect events to the organization that connected the account', async () => {

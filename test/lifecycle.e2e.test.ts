@@ -27,7 +27,7 @@ beforeAll(async () => {
     },
     workerOverrides: { http },
   });
-  ({ key, orgId, domain } = await createOrgWithKey(stack.db));
+  ({ key, orgId, domain } = await createOrgWithKey(stack.db, ['send', 'read', 'suppressions']));
 });
 afterAll(async () => {
   await stack?.stop();

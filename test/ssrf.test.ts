@@ -53,6 +53,16 @@ describe('checkTargetUrl', () => {
     await expect(checkTargetUrl('https://hooks.example.com/x', strict, async () => ['93.184.216.34'])).resolves.toBeInstanceOf(URL);
   });
 
+  it('says a name is refused without naming the internal address it resolves to', async () => {
+    const refusal = await checkTargetUrl('https://hooks.example.com/x', strict, async () => ['10.1.2.3']).catch((error: Error) => error.message);
+    expect(refusal).toMatch(/hooks\.example\.com.*refused/);
+    expect(refusal).not.toContain('10.1.2.3');
+    const atConnect = await createHttpClient({ guard: strict })
+      .request({ method: 'POST', url: 'http://localhost:1/hook'.replace('http:', 'https:') })
+      .catch((error: Error) => error.message);
+    expect(atConnect).not.toMatch(/127\.0\.0\.1|::1/);
+  });
+
   it('the guarded HTTP client refuses before connecting', async () => {
     const client = createHttpClient({ guard: strict });
     await expect(client.request({ method: 'POST', url: 'https://127.0.0.1:1/hook' })).rejects.toBeInstanceOf(SsrfRefused);

@@ -11,7 +11,7 @@ afterAll(() => stack?.stop());
 
 describe('/api/v1/suppressions', () => {
   it('adds, lists with search and pages, and deletes manual suppressions', async () => {
-    const { key } = await createOrgWithKey(stack.db);
+    const { key } = await createOrgWithKey(stack.db, ['send', 'read', 'suppressions']);
     for (const address of ['c@example.org', 'A@Example.org', 'b@example.org', 'other@elsewhere.test']) {
       const added = await call(stack.api.url, '/api/v1/suppressions', { key, body: { address } });
       expect(added.status).toBe(201);
@@ -50,10 +50,19 @@ describe('/api/v1/suppressions', () => {
     expect(rows).toEqual([]);
   });
 
+  it('lifting a suppression (a complaint, say) needs the suppressions scope: a send-only key is refused and nothing changes', async () => {
+    const sender = await createOrgWithKey(stack.db, ['send', 'read']);
+    await call(stack.api.url, '/api/v1/suppressions', { key: sender.key, body: { address: 'complained@example.org' } });
+    const refused = await call(stack.api.url, '/api/v1/suppressions/complained%40example.org', { key: sender.key, method: 'DELETE' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain("'suppressions'");
+    expect((await call(stack.api.url, '/api/v1/suppressions/complained%40example.org', { key: sender.key })).status).toBe(200);
+  });
+
   it("needs the read scope to look and the send scope to change; organizations never see each other's list", async () => {
     const alpha = await createOrgWithKey(stack.db, ['send', 'read']);
     const readOnly = await createOrgWithKey(stack.db, ['read']);
-    const beta = await createOrgWithKey(stack.db, ['send', 'read']);
+    const beta = await createOrgWithKey(stack.db, ['send', 'read', 'suppressions']);
     await call(stack.api.url, '/api/v1/suppressions', { key: alpha.key, body: { address: 'private@example.org' } });
 
     expect((await call(stack.api.url, '/api/v1/suppressions', { key: readOnly.key, body: { address: 'x@example.org' } })).status).toBe(403);

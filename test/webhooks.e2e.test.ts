@@ -23,7 +23,7 @@ beforeAll(async () => {
       POSTMARK_INBOUND_TOKEN: 'pm-token',
     },
   });
-  org = await createOrgWithKey(stack.db, ['send', 'read', 'webhooks', 'admin']);
+  org = await createOrgWithKey(stack.db, ['send', 'read', 'webhooks', 'admin', 'helpdesk']);
   support = `help-${randomBytes(3).toString('hex')}@${org.domain}`;
   await call(stack.api.url, '/api/v1/inbound-addresses', { key: org.key, body: { address: support } });
 });

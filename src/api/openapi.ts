@@ -161,7 +161,7 @@ export function buildOpenApiDocument() {
           responses: { '200': { description: 'suppressed', content: json(suppressionView) }, ...errors(401, 403, 404) },
         },
         delete: {
-          summary: 'Lift a suppression (scope send)',
+          summary: 'Lift a suppression (scope suppressions)',
           security,
           parameters: [addressParameter],
           responses: { '204': { description: 'lifted' }, ...errors(401, 403, 404) },
@@ -219,7 +219,7 @@ export function buildOpenApiDocument() {
         get: operation('A helpdesk ticket with its conversation', 'read', undefined, ['200', 'the ticket'], [401, 403, 404], [idParameter]),
         patch: operation(
           'Change a ticket (emits the matching webhook events once)',
-          'send',
+          'helpdesk',
           ticketPatch,
           ['200', 'the ticket'],
           [400, 401, 403, 404],
@@ -230,7 +230,7 @@ export function buildOpenApiDocument() {
         get: operation('A helpdesk customer', 'read', undefined, ['200', 'the customer'], [401, 403, 404], [idParameter]),
         patch: operation(
           'Change a customer (emits customer.updated)',
-          'send',
+          'helpdesk',
           customerPatch,
           ['200', 'the customer'],
           [400, 401, 403, 404, 409],

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { cachedApiKeyLookup } from '../auth/api-keys.js';
-import { createSessions } from '../auth/sessions.js';
+import { createSessions, requireCsrfHeader } from '../auth/sessions.js';
 import { createTrpcContext } from '../auth/trpc.js';
 import { channelRoutes } from '../channels/routes.js';
 import { channelWebhookRoutes } from '../channels/webhook-routes.js';
@@ -40,6 +40,7 @@ import { cachedOrgLimits, orgRequestRateGuard } from '../usage/limits.js';
 import { organizationLimitRoutes } from '../usage/limit-routes.js';
 import { createApp } from './app.js';
 import { healthRoutes } from './health.js';
+import { WEB_APP_DIR, webAppRoutes } from './web-app.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createAppRouter } from './trpc-router.js';
 
@@ -60,6 +61,8 @@ export async function startApiServer(deps: {
   metrics: Metrics;
   /** Where SNS signing certificates come from; tests serve their own (the URL check still applies). */
   fetchSnsCertificate?: CertificateFetcher;
+  /** The built dashboard (default: dist/web of this checkout). */
+  webAppDir?: string;
 }): Promise<ApiServer> {
   const { config, db, temporal, logger, metrics } = deps;
   // Workflow starts carry search attributes; the API may come up before any worker has registered them.
@@ -96,6 +99,8 @@ export async function startApiServer(deps: {
     checks: config.domains.checks,
     region: config.ses.region,
   };
+  const webApp = webAppRoutes(deps.webAppDir ?? WEB_APP_DIR);
+  if (!webApp) logger.warn({ dir: deps.webAppDir ?? WEB_APP_DIR }, 'the dashboard is not built (npm run build): / answers 404');
 
   const app = createApp({
     logger,
@@ -149,9 +154,11 @@ export async function startApiServer(deps: {
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {
-      router: createAppRouter({ webhooks: { db, workflows, secretBox, urlPolicy }, domains }),
+      router: createAppRouter({ db, webhooks: { db, workflows, secretBox, urlPolicy }, domains }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
+      csrfGuard: requireCsrfHeader,
     },
+    webApp,
   });
 
   const server = await new Promise<Server>((listening, fail) => {

@@ -5,9 +5,11 @@ import type { ApiKey, ApiKeyScope } from '../db/tables/api-keys.js';
 import type { Organization } from '../db/tables/organizations.js';
 import { isUuid } from '../db/uuid.js';
 import { generateApiKey } from '../security/secrets.js';
+import type { HubRole } from './roles.js';
 
-export async function createOrganization(db: DbOrTrx, name: string): Promise<Organization> {
-  return db.insertInto('organizations').values({ id: randomUUID(), name }).returningAll().executeTakeFirstOrThrow();
+/** A new organization; `id` is Hub's organization id when the organization signs in through Hub (random otherwise). */
+export async function createOrganization(db: DbOrTrx, name: string, id: string = randomUUID()): Promise<Organization> {
+  return db.insertInto('organizations').values({ id, name }).returningAll().executeTakeFirstOrThrow();
 }
 
 export async function findOrganization(db: DbOrTrx, idOrName: string): Promise<Organization | undefined> {
@@ -60,7 +62,7 @@ export async function findUserInOrg(db: DbOrTrx, orgId: string, userId: string):
 
 export async function insertSession(
   db: DbOrTrx,
-  session: { tokenHash: Buffer; userId: string; orgId: string; hubSessionId: string; expiresAt: Date },
+  session: { tokenHash: Buffer; userId: string; orgId: string; hubSessionId: string; role: HubRole; expiresAt: Date },
 ): Promise<void> {
   await db
     .insertInto('sessions')
@@ -69,6 +71,7 @@ export async function insertSession(
       user_id: session.userId,
       org_id: session.orgId,
       hub_session_id: session.hubSessionId,
+      role: session.role,
       expires_at: session.expiresAt,
       revoked_at: null,
     })
@@ -83,6 +86,17 @@ export async function findLiveSession(db: DbOrTrx, tokenHash: Buffer) {
     .where('token_hash', '=', tokenHash)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+}
+
+/** Who a session belongs to, for the dashboard's header. */
+export async function findSessionProfile(db: DbOrTrx, orgId: string, userId: string) {
+  return db
+    .selectFrom('users')
+    .innerJoin('organizations', 'organizations.id', 'users.org_id')
+    .select(['users.id as userId', 'users.email', 'users.name', 'organizations.id as orgId', 'organizations.name as orgName'])
+    .where('users.id', '=', userId)
+    .where('organizations.id', '=', orgId)
     .executeTakeFirst();
 }
 

@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { HubRejected, type HubClient } from '../integrations/hub.js';
@@ -6,6 +6,8 @@ import type { Logger } from '../observability/logger.js';
 import { randomSecret, sha256 } from '../security/secrets.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
+import { CSRF_REFUSAL, isUnprotectedCookieCall } from './csrf.js';
+import type { HubRole } from './roles.js';
 import { findLiveSession, findOrganization, insertSession, revokeSession, upsertHubUser } from './repository.js';
 
 export const SESSION_COOKIE = 'relay_session';
@@ -13,6 +15,7 @@ export const SESSION_COOKIE = 'relay_session';
 export interface SessionUser {
   userId: string;
   orgId: string;
+  role: HubRole;
   /** SHA-256 of the cookie: keys the consent form's CSRF token to this session. */
   sessionHash: Buffer;
   cookie: string;
@@ -41,6 +44,15 @@ export function safeReturnPath(value: unknown): string {
 }
 
 /**
+ * In front of every route the session cookie authenticates for state changes (tRPC, logout):
+ * 403 for a forged call, before anything is read or changed.
+ */
+export const requireCsrfHeader: RequestHandler = (req, _res, next) => {
+  if (isUnprotectedCookieCall(req, readCookie(req, SESSION_COOKIE) !== undefined)) throw new ApiError('forbidden', CSRF_REFUSAL);
+  next();
+};
+
+/**
  * Relay's sessions, from Hub SSO. A session is re-checked with Hub at most every
  * `hubSessionCacheMs` per process, so a user removed in Hub loses access within that window.
  */
@@ -54,7 +66,7 @@ export function createSessions(deps: SessionDeps) {
     const session = await findLiveSession(deps.db, hash);
     if (!session || !deps.hub) return undefined;
     const checkedAt = validated.get(session.hub_session_id);
-    if (checkedAt === undefined || Date.now() - checkedAt > deps.hubSessionCacheMs) {
+    if (checkedAt === undefined || Date.now() - checkedAt >= deps.hubSessionCacheMs) {
       if (!(await deps.hub.sessionActive(session.hub_session_id))) {
         await revokeSession(deps.db, hash);
         validated.delete(session.hub_session_id);
@@ -62,7 +74,7 @@ export function createSessions(deps: SessionDeps) {
       }
       validated.set(session.hub_session_id, Date.now());
     }
-    return { userId: session.user_id, orgId: session.org_id, sessionHash: hash, cookie };
+    return { userId: session.user_id, orgId: session.org_id, role: session.role, sessionHash: hash, cookie };
   }
 
   const router = Router();
@@ -85,6 +97,7 @@ export function createSessions(deps: SessionDeps) {
       userId: user.id,
       orgId: identity.orgId,
       hubSessionId: identity.hubSessionId,
+      role: identity.role,
       expiresAt: new Date(Date.now() + deps.sessionTtlHours * 3600_000),
     });
     validated.set(identity.hubSessionId, Date.now());
@@ -95,11 +108,18 @@ export function createSessions(deps: SessionDeps) {
       path: '/',
       maxAge: deps.sessionTtlHours * 3600_000,
     });
-    deps.logger.info({ orgId: identity.orgId, userId: user.id }, 'signed in through Hub');
+    deps.logger.info({ orgId: identity.orgId, userId: user.id, role: identity.role }, 'signed in through Hub');
     res.redirect(302, safeReturnPath(req.query.return_to));
   });
 
-  router.post('/api/portal/logout', async (req, res: Response) => {
+  // The dashboard's sign-in button: off to Hub, which comes back through /api/portal/sso.
+  router.get('/api/portal/login', (req, res) => {
+    if (!deps.hub) throw new ApiError('service_unavailable', 'Hub SSO is not configured');
+    res.redirect(302, deps.hub.loginUrl(`${deps.publicUrl}${safeReturnPath(req.query.return_to)}`));
+  });
+
+  // The CSRF header keeps a cross-site form from signing the user out.
+  router.post('/api/portal/logout', requireCsrfHeader, async (req, res: Response) => {
     const cookie = readCookie(req, SESSION_COOKIE);
     if (cookie) await revokeSession(deps.db, sha256(cookie));
     res.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).end();

@@ -3,40 +3,70 @@ import type { CreateExpressContextOptions } from '@trpc/server/adapters/express'
 import superjson from 'superjson';
 import type { ApiKeyScope } from '../db/tables/api-keys.js';
 import { authenticateApiKey, type ApiKeyLookup } from './api-keys.js';
+import { roleAtLeast, type HubRole } from './roles.js';
 import type { Sessions, SessionUser } from './sessions.js';
 
 /**
  * Who calls a tRPC procedure: a product's API key (its organization and scopes), or a
- * person signed in through Hub (the seed's curl calls send the session cookie).
+ * person signed in through Hub (the dashboard, and the seed's curl calls with the session
+ * cookie) with the Hub role they signed in with.
  */
 export type Caller =
-  { kind: 'api-key'; orgId: string; keyId: string; scopes: readonly ApiKeyScope[] } | { kind: 'user'; orgId: string; userId: string; session: SessionUser };
+  | { kind: 'api-key'; orgId: string; keyId: string; scopes: readonly ApiKeyScope[] }
+  | { kind: 'user'; orgId: string; userId: string; role: HubRole; session: SessionUser };
 
 export interface TrpcContext {
   caller: Caller | undefined;
 }
 
+/** Cookie calls reach this only with the CSRF header (requireCsrfHeader runs in front of /api/trpc). */
 export async function createTrpcContext(deps: { apiKeys: ApiKeyLookup; sessions: Sessions }, { req }: CreateExpressContextOptions): Promise<TrpcContext> {
-  const key = await authenticateApiKey(deps.apiKeys, req.get('authorization'));
-  if (key) return { caller: { kind: 'api-key', ...key } };
+  const authorization = req.get('authorization');
+  if (authorization) {
+    // A call with an Authorization header is an API-key call: a wrong key never falls back to the cookie.
+    const key = await authenticateApiKey(deps.apiKeys, authorization);
+    return { caller: key ? { kind: 'api-key', ...key } : undefined };
+  }
   const session = await deps.sessions.current(req);
-  return { caller: session ? { kind: 'user', orgId: session.orgId, userId: session.userId, session } : undefined };
+  return { caller: session ? { kind: 'user', orgId: session.orgId, userId: session.userId, role: session.role, session } : undefined };
 }
 
 // superjson is what makes the wire `{"json": ...}`, as the seed's curl calls send it.
 export const t = initTRPC.context<TrpcContext>().create({ transformer: superjson });
 
+function requireRole(caller: Extract<Caller, { kind: 'user' }>, minRole: HubRole): void {
+  if (!roleAtLeast(caller.role, minRole)) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: `this needs the ${minRole} role or higher in Hub; you signed in as ${caller.role}` });
+  }
+}
+
 /**
- * A procedure an API key may call with `scope`, and a signed-in person of the
- * organization may call too. Its context carries the caller's organization.
+ * A procedure for people signed in through Hub with at least `minRole` (Viewer < Member <
+ * Admin < Owner). API keys are refused: they have no role, only scopes.
  */
-export function scopedProcedure(scope: ApiKeyScope) {
+export function roleProcedure(minRole: HubRole) {
   return t.procedure.use(({ ctx, next }) => {
     const caller = ctx.caller;
-    if (!caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or invalid API key' });
+    if (!caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'not signed in, or the session ended' });
+    if (caller.kind !== 'user') throw new TRPCError({ code: 'FORBIDDEN', message: 'this procedure is for people signed in through Hub, not API keys' });
+    requireRole(caller, minRole);
+    return next({ ctx: { ...ctx, caller, orgId: caller.orgId } });
+  });
+}
+
+/**
+ * A procedure both kinds of caller may use: an API key needs `scope`, a signed-in person
+ * needs at least `minRole`. Both are required arguments, so no procedure can forget either
+ * check. Its context carries the caller's organization.
+ */
+export function scopedProcedure(scope: ApiKeyScope, minRole: HubRole) {
+  return t.procedure.use(({ ctx, next }) => {
+    const caller = ctx.caller;
+    if (!caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or invalid API key, or no live session' });
     if (caller.kind === 'api-key' && !caller.scopes.includes(scope)) {
       throw new TRPCError({ code: 'FORBIDDEN', message: `this API key lacks the '${scope}' scope` });
     }
+    if (caller.kind === 'user') requireRole(caller, minRole);
     return next({ ctx: { ...ctx, caller, orgId: caller.orgId } });
   });
 }

@@ -69,6 +69,7 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
      */
     async finishDialpadCall(call: {
       orgId: string;
+      channelId: string;
       callId: string;
       states: string[];
       caller: string | null;
@@ -79,7 +80,7 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
     }): Promise<{ eventIds: string[]; ticketId: string | null }> {
       return db.transaction().execute(async (trx) => {
         const saved = await saveDialpadCall(trx, call);
-        const sourceId = `dialpad:${call.callId}`;
+        const sourceId = `dialpad:${call.channelId}:${call.callId}`;
         if (saved.ticketId) return { eventIds: await webhookEventIdsOf(trx, call.orgId, sourceId), ticketId: saved.ticketId };
         if (!call.voicemail) return { eventIds: [], ticketId: null };
 
@@ -106,7 +107,7 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
           },
           sourceId,
         });
-        await setDialpadCallTicket(trx, call.orgId, call.callId, threaded.ticket.id);
+        await setDialpadCallTicket(trx, call.channelId, call.callId, threaded.ticket.id);
         logger.info({ orgId: call.orgId, callId: call.callId, ticketId: threaded.ticket.id }, 'voicemail ticket created');
         return { eventIds: threaded.eventIds, ticketId: threaded.ticket.id };
       });

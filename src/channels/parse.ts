@@ -59,17 +59,6 @@ function whatsappBody(message: Json): string | null {
   }
 }
 
-/** The WhatsApp phone_number_ids a webhook names (a POST may batch several entries). */
-export function whatsappPhoneNumberIds(body: Json): string[] {
-  return [
-    ...new Set(
-      asArray(body.entry)
-        .flatMap((entry) => asArray(entry.changes).map((change) => String(change.value?.metadata?.phone_number_id ?? '')))
-        .filter(Boolean),
-    ),
-  ];
-}
-
 export function whatsappMessages(body: Json): { phoneNumberId: string; draft: ChannelMessageDraft }[] {
   // Profile names may come in any entry of a batch; every message from that wa_id gets it.
   const names = new Map(
@@ -96,16 +85,6 @@ export function whatsappMessages(body: Json): { phoneNumberId: string; draft: Ch
       }));
     }),
   );
-}
-
-export function messengerPageIds(body: Json): string[] {
-  return [
-    ...new Set(
-      asArray(body.entry)
-        .map((entry) => String(entry.id ?? ''))
-        .filter(Boolean),
-    ),
-  ];
 }
 
 export function messengerEvents(body: Json): { pageId: string; draft: ChannelMessageDraft }[] {

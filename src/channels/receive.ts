@@ -1,26 +1,17 @@
 import twilio from 'twilio';
 import type { Channel, ChannelType } from '../db/tables/channels.js';
 import { jsonObjectOf, WebhookRejected, type ProviderRequest } from '../http/provider-webhook.js';
-import { constantTimeEqual, sha256 } from '../security/secrets.js';
 import { isFreshTimestamp, verifyHmacSha256Hex } from '../security/signatures.js';
 import type { DialpadCallEvent } from '../temporal/signals.js';
-import {
-  dialpadCallEvent,
-  dialpadSms,
-  messengerEvents,
-  messengerPageIds,
-  slackMessages,
-  twilioSms,
-  whatsappMessages,
-  whatsappPhoneNumberIds,
-  type ChannelMessageDraft,
-} from './parse.js';
+import { dialpadCallEvent, dialpadSms, messengerEvents, slackMessages, twilioSms, whatsappMessages, type ChannelMessageDraft } from './parse.js';
 
 export interface ChannelReceiveDeps {
   /** The channel a provider's address names: a number, phone_number_id, page id, or TEAM:CHANNEL. */
   findChannel(type: ChannelType, address: string): Promise<Channel | undefined>;
-  /** Every channel of a type, for requests that name none (Meta's handshake, Slack's url_verification). */
+  /** The newest channels of a type (a bounded number), for requests that name none (Slack's url_verification). */
   listChannels(type: ChannelType): Promise<Channel[]>;
+  /** The channel a Meta verify token belongs to. */
+  findChannelByVerifyToken(type: ChannelType, token: string): Promise<Channel | undefined>;
   /** Opens a channel's sealed secret or verify token. */
   openSecret(sealed: Buffer): string;
   /** Relay's public base URL: Twilio signs the full URL it called. */
@@ -65,38 +56,43 @@ export async function verifyMetaHandshake(request: ProviderRequest, type: 'whats
   const mode = request.query('hub.mode');
   const token = request.query('hub.verify_token');
   const challenge = request.query('hub.challenge');
-  if (mode === 'subscribe' && token !== undefined && challenge !== undefined) {
-    for (const channel of await deps.listChannels(type)) {
-      if (channel.verify_token_sealed && constantTimeEqual(sha256(deps.openSecret(channel.verify_token_sealed)), sha256(token))) return challenge;
-    }
-  }
+  if (mode === 'subscribe' && token !== undefined && challenge !== undefined && (await deps.findChannelByVerifyToken(type, token))) return challenge;
   throw new WebhookRejected(403, 'verify token does not match');
 }
 
-/** x-hub-signature-256 = sha256=<hex HMAC-SHA256(app secret, raw body)>, with the secret of the channel the body names first. */
-async function metaChannel(request: ProviderRequest, deps: ChannelReceiveDeps, type: 'whatsapp' | 'messenger', address: string | undefined) {
-  const channel = address ? await deps.findChannel(type, address) : undefined;
+/**
+ * A Meta batch (x-hub-signature-256 = sha256=<hex HMAC-SHA256(app secret, raw body)>) can
+ * carry entries for several numbers or pages, even of several organizations when one app
+ * serves them. Each one's entries are taken only when the signature verifies with that
+ * channel's own secret; entries for unknown or unverified ones are left out, and the
+ * request is refused only when no channel at all verifies.
+ */
+async function receiveMetaBatch<T extends { draft: ChannelMessageDraft }>(
+  request: ProviderRequest,
+  deps: ChannelReceiveDeps,
+  type: 'whatsapp' | 'messenger',
+  entries: T[],
+  addressOf: (entry: T) => string,
+): Promise<ReceivedMessages[]> {
   const header = request.header('x-hub-signature-256') ?? '';
-  if (!channel || !header.startsWith('sha256=') || !verifyHmacSha256Hex(deps.openSecret(channel.secret_sealed), request.raw, header.slice(7))) {
-    throw unauthorized('x-hub-signature-256 does not verify');
+  const byAddress = new Map<string, T[]>();
+  for (const entry of entries) byAddress.set(addressOf(entry), [...(byAddress.get(addressOf(entry)) ?? []), entry]);
+  const received: ReceivedMessages[] = [];
+  for (const [address, group] of byAddress) {
+    const channel = await deps.findChannel(type, address);
+    if (!channel || !header.startsWith('sha256=') || !verifyHmacSha256Hex(deps.openSecret(channel.secret_sealed), request.raw, header.slice(7))) continue;
+    received.push({ channel, drafts: group.map((entry) => entry.draft) });
   }
-  return channel;
+  if (received.length === 0) throw unauthorized('x-hub-signature-256 does not verify for any channel the batch names');
+  return received;
 }
 
-// One signature covers a batch: messages for numbers or pages of another organization are not taken from it.
-
-export async function receiveWhatsApp(request: ProviderRequest, deps: ChannelReceiveDeps): Promise<ReceivedMessages> {
-  const body = jsonObjectOf(request);
-  const channel = await metaChannel(request, deps, 'whatsapp', whatsappPhoneNumberIds(body)[0]);
-  const drafts = whatsappMessages(body).filter((entry) => entry.phoneNumberId === channel.address);
-  return { channel, drafts: drafts.map((entry) => entry.draft) };
+export async function receiveWhatsApp(request: ProviderRequest, deps: ChannelReceiveDeps): Promise<ReceivedMessages[]> {
+  return receiveMetaBatch(request, deps, 'whatsapp', whatsappMessages(jsonObjectOf(request)), (entry) => entry.phoneNumberId);
 }
 
-export async function receiveMessenger(request: ProviderRequest, deps: ChannelReceiveDeps): Promise<ReceivedMessages> {
-  const body = jsonObjectOf(request);
-  const channel = await metaChannel(request, deps, 'messenger', messengerPageIds(body)[0]);
-  const drafts = messengerEvents(body).filter((entry) => entry.pageId === channel.address);
-  return { channel, drafts: drafts.map((entry) => entry.draft) };
+export async function receiveMessenger(request: ProviderRequest, deps: ChannelReceiveDeps): Promise<ReceivedMessages[]> {
+  return receiveMetaBatch(request, deps, 'messenger', messengerEvents(jsonObjectOf(request)), (entry) => entry.pageId);
 }
 
 /** Dialpad: hex HMAC-SHA256 of the raw body with the number's webhook secret; an SMS, or one state event of a call. */

@@ -9,8 +9,30 @@ export async function findChannel(db: DbOrTrx, type: ChannelType, address: strin
   return db.selectFrom('channels').selectAll().where('type', '=', type).where('address', '=', address).executeTakeFirst();
 }
 
-export async function listChannelsOfType(db: DbOrTrx, type: ChannelType): Promise<Channel[]> {
-  return db.selectFrom('channels').selectAll().where('type', '=', type).execute();
+/** Channels of a type, newest first, at most `limit`: for requests that name no channel (Slack's url_verification). */
+export async function listChannelsOfType(db: DbOrTrx, type: ChannelType, limit: number): Promise<Channel[]> {
+  return db.selectFrom('channels').selectAll().where('type', '=', type).orderBy('created_at', 'desc').limit(limit).execute();
+}
+
+/** The channel whose verify token hashes to `tokenHash`. */
+export async function findChannelByVerifyToken(db: DbOrTrx, type: ChannelType, tokenHash: Buffer): Promise<Channel | undefined> {
+  return db.selectFrom('channels').selectAll().where('type', '=', type).where('verify_token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Channels connected before verify tokens were kept hashed: matched by opening their sealed token, then hashed. */
+export async function listChannelsWithUnhashedVerifyToken(db: DbOrTrx, type: ChannelType, limit: number): Promise<Channel[]> {
+  return db
+    .selectFrom('channels')
+    .selectAll()
+    .where('type', '=', type)
+    .where('verify_token_hash', 'is', null)
+    .where('verify_token_sealed', 'is not', null)
+    .limit(limit)
+    .execute();
+}
+
+export async function setVerifyTokenHash(db: DbOrTrx, channelId: string, tokenHash: Buffer): Promise<void> {
+  await db.updateTable('channels').set({ verify_token_hash: tokenHash }).where('id', '=', channelId).execute();
 }
 
 export async function listOrgChannels(db: DbOrTrx, orgId: string): Promise<Channel[]> {
@@ -21,7 +43,14 @@ export async function listOrgChannels(db: DbOrTrx, orgId: string): Promise<Chann
 export async function connectChannel(
   db: DbOrTrx,
   orgId: string,
-  channel: { type: ChannelType; address: string; secretSealed: Buffer; verifyTokenSealed: Buffer | null; autoReply: string | null },
+  channel: {
+    type: ChannelType;
+    address: string;
+    secretSealed: Buffer;
+    verifyTokenSealed: Buffer | null;
+    verifyTokenHash: Buffer | null;
+    autoReply: string | null;
+  },
 ): Promise<Channel | undefined> {
   return db
     .insertInto('channels')
@@ -32,6 +61,7 @@ export async function connectChannel(
       address: channel.address,
       secret_sealed: channel.secretSealed,
       verify_token_sealed: channel.verifyTokenSealed,
+      verify_token_hash: channel.verifyTokenHash,
       auto_reply: channel.autoReply,
     })
     .onConflict((oc) => oc.columns(['type', 'address']).doNothing())
@@ -67,7 +97,7 @@ export async function storeChannelMessages(db: DbOrTrx, channel: Channel, drafts
         ticket_id: null,
       })),
     )
-    .onConflict((oc) => oc.columns(['type', 'external_id']).doNothing())
+    .onConflict((oc) => oc.columns(['channel_id', 'external_id']).doNothing())
     .returning('id')
     .execute();
   return rows.map((row) => row.id);
@@ -90,11 +120,25 @@ export async function setChannelMessageTicket(db: DbOrTrx, orgId: string, messag
 /** Keeps a call's record (its states so far, caller, recording, transcription); returns the ticket it already made, if any. */
 export async function saveDialpadCall(
   db: DbOrTrx,
-  call: { orgId: string; callId: string; states: string[]; caller: string | null; voicemailUrl: string | null; transcription: string | null },
+  call: {
+    orgId: string;
+    channelId: string;
+    callId: string;
+    states: string[];
+    caller: string | null;
+    voicemailUrl: string | null;
+    transcription: string | null;
+  },
 ): Promise<{ ticketId: string | null }> {
-  const existing = await db.selectFrom('dialpad_calls').select('ticket_id').where('call_id', '=', call.callId).forUpdate().executeTakeFirst();
+  const existing = await db
+    .selectFrom('dialpad_calls')
+    .select('ticket_id')
+    .where('channel_id', '=', call.channelId)
+    .where('call_id', '=', call.callId)
+    .forUpdate()
+    .executeTakeFirst();
+  // The organization is the channel's and never changes.
   const record = {
-    org_id: call.orgId,
     states: call.states,
     caller: call.caller,
     voicemail_url: call.voicemailUrl,
@@ -103,12 +147,12 @@ export async function saveDialpadCall(
   };
   await db
     .insertInto('dialpad_calls')
-    .values({ call_id: call.callId, ticket_id: null, ...record })
-    .onConflict((oc) => oc.column('call_id').doUpdateSet(record))
+    .values({ channel_id: call.channelId, call_id: call.callId, org_id: call.orgId, ticket_id: null, ...record })
+    .onConflict((oc) => oc.columns(['channel_id', 'call_id']).doUpdateSet(record))
     .execute();
   return { ticketId: existing?.ticket_id ?? null };
 }
 
-export async function setDialpadCallTicket(db: DbOrTrx, orgId: string, callId: string, ticketId: string): Promise<void> {
-  await db.updateTable('dialpad_calls').set({ ticket_id: ticketId }).where('org_id', '=', orgId).where('call_id', '=', callId).execute();
+export async function setDialpadCallTicket(db: DbOrTrx, channelId: string, callId: string, ticketId: string): Promise<void> {
+  await db.updateTable('dialpad_calls').set({ ticket_id: ticketId }).where('channel_id', '=', channelId).where('call_id', '=', callId).execute();
 }

@@ -6,6 +6,7 @@ import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
+import { sha256 } from '../security/secrets.js';
 import { connectChannel, deleteChannel, listOrgChannels } from './repository.js';
 
 export const channelRequest = z.strictObject({
@@ -57,6 +58,7 @@ export function channelRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox: 
       address: request.address,
       secretSealed: sealed.secret,
       verifyTokenSealed: sealed.verifyToken,
+      verifyTokenHash: request.verify_token ? sha256(request.verify_token) : null,
       autoReply: request.auto_reply ?? null,
     });
     if (!channel) throw new ApiError('conflict', 'this channel is already connected');

@@ -13,7 +13,15 @@ import {
   type ChannelReceiveDeps,
   type ReceivedMessages,
 } from './receive.js';
-import { findChannel, listChannelsOfType, storeChannelMessages } from './repository.js';
+import { constantTimeEqual, sha256 } from '../security/secrets.js';
+import {
+  findChannel,
+  findChannelByVerifyToken,
+  listChannelsOfType,
+  listChannelsWithUnhashedVerifyToken,
+  setVerifyTokenHash,
+  storeChannelMessages,
+} from './repository.js';
 
 export interface ChannelWebhookDeps extends ProviderWebhookDeps {
   db: Db;
@@ -22,6 +30,9 @@ export interface ChannelWebhookDeps extends ProviderWebhookDeps {
   publicUrl: string;
   dialpad: { voicemailWaitMs: number; afterHangupWaitMs: number };
 }
+
+/** Requests that name no channel (Slack's url_verification) are tried against at most this many. */
+const UNNAMED_CHANNEL_CANDIDATES = 100;
 
 /** Calls are followed for at most this long. */
 const MAX_CALL_MS = 4 * 3600_000;
@@ -37,7 +48,19 @@ const xmlEscape = (value: string) => value.replace(/[<>&'"]/g, (char) => ({ '<':
 export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
   const receiveDeps: ChannelReceiveDeps = {
     findChannel: (type, address) => findChannel(deps.db, type, address),
-    listChannels: (type) => listChannelsOfType(deps.db, type),
+    listChannels: (type) => listChannelsOfType(deps.db, type, UNNAMED_CHANNEL_CANDIDATES),
+    async findChannelByVerifyToken(type, token) {
+      const tokenHash = sha256(token);
+      const found = await findChannelByVerifyToken(deps.db, type, tokenHash);
+      if (found) return found;
+      // Channels connected before tokens were kept hashed get their hash now, a bounded batch per handshake.
+      for (const channel of await listChannelsWithUnhashedVerifyToken(deps.db, type, UNNAMED_CHANNEL_CANDIDATES)) {
+        const own = sha256(deps.secretBox.open(channel.verify_token_sealed!));
+        await setVerifyTokenHash(deps.db, channel.id, own);
+        if (constantTimeEqual(own, tokenHash)) return channel;
+      }
+      return undefined;
+    },
     openSecret: (sealed) => deps.secretBox.open(sealed),
     publicUrl: deps.publicUrl,
     now: Date.now,
@@ -70,13 +93,13 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
 
     handshake('whatsapp'),
     route('post', '/api/webhooks/whatsapp', 'whatsapp', async (request, res) => {
-      await accept('whatsapp', await receiveWhatsApp(request, receiveDeps));
+      for (const received of await receiveWhatsApp(request, receiveDeps)) await accept('whatsapp', received);
       res.json({ received: true });
     }),
 
     handshake('messenger'),
     route('post', '/api/webhooks/messenger', 'messenger', async (request, res) => {
-      await accept('messenger', await receiveMessenger(request, receiveDeps));
+      for (const received of await receiveMessenger(request, receiveDeps)) await accept('messenger', received);
       res.json({ received: true });
     }),
 
@@ -94,6 +117,7 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
         await deps.workflows.signalDialpadCall(
           {
             orgId: channel.org_id,
+            channelId: channel.id,
             callId,
             voicemailWaitMs: deps.dialpad.voicemailWaitMs,
             afterHangupWaitMs: deps.dialpad.afterHangupWaitMs,

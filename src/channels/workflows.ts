@@ -48,6 +48,7 @@ export async function dialpadCallWorkflow(input: DialpadCallInput): Promise<{ ti
 
   const { eventIds, ticketId } = await finishDialpadCall({
     orgId: input.orgId,
+    channelId: input.channelId,
     callId: input.callId,
     states,
     caller,

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
+import { sql } from 'kysely';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api/server.js';
@@ -8,6 +9,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { createApiKey } from '../auth/repository.js';
 import { createOrganization, findOrganization } from '../auth/repository.js';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../db/tables/api-keys.js';
+import { isUuid } from '../db/uuid.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { getInbound, listInbound } from '../inbound/repository.js';
@@ -29,6 +31,7 @@ import { createSesIdentities } from '../integrations/ses-identities.js';
 import { acceptedToday, updateOrganizationLimits } from '../usage/limits-repository.js';
 import { limitsView } from '../usage/limit-routes.js';
 import { openDb, openTemporal, openWorkerConnection, operatorConfig, processConfig } from './runtime.js';
+import { waitFor } from './wait-for.js';
 
 const projectDir = new URL('../..', import.meta.url).pathname;
 
@@ -42,6 +45,11 @@ function parseScopes(value: string): ApiKeyScope[] {
     throw new InvalidArgumentError(`scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
   }
   return [...new Set(scopes)] as ApiKeyScope[];
+}
+
+function parseUuid(value: string): string {
+  if (!isUuid(value)) throw new InvalidArgumentError('expected a uuid');
+  return value.toLowerCase();
 }
 
 function parseDate(value: string): string {
@@ -115,7 +123,7 @@ function buildProgram(logger: Logger): Command {
     .command('dev')
     .description('run everything on this machine: embedded PostgreSQL, Temporal dev server, SES emulator, API and worker')
     // Loaded only here: the embedded services are for `relay dev` alone.
-    .action(async () => (await import('./dev.js')).runDev(loadConfig(), logger, projectDir, process.env.PATH ?? ''));
+    .action(async () => (await import('./dev.js')).runDev(loadConfig(), logger, projectDir, process.env));
 
   program
     .command('migrate')
@@ -134,7 +142,8 @@ function buildProgram(logger: Logger): Command {
       const config = processConfig('api');
       for (const note of describeDegradedModes(config)) logger.warn(note);
       const db = openDb(config, logger);
-      const temporal = await openTemporal(config);
+      await waitFor('PostgreSQL', () => sql`select 1`.execute(db), logger);
+      const temporal = await waitFor('Temporal', () => openTemporal(config), logger);
       const metrics = createMetrics({ defaultMetrics: true });
       const api = await startApiServer({ config, db, temporal, logger, metrics });
       logger.info({ url: api.url }, 'API listening');
@@ -152,7 +161,8 @@ function buildProgram(logger: Logger): Command {
       for (const note of describeDegradedModes(config)) logger.warn(note);
       Runtime.install({ shutdownSignals: [] });
       const db = openDb(config, logger);
-      const client = await openTemporal(config);
+      await waitFor('PostgreSQL', () => sql`select 1`.execute(db), logger);
+      const client = await waitFor('Temporal', () => openTemporal(config), logger);
       const connection = await openWorkerConnection(config);
       const worker = await startWorker({ config, db, client, connection, logger, metrics: createMetrics({ defaultMetrics: true }) });
       await Promise.race([untilSignal(), worker.done]);
@@ -166,10 +176,13 @@ function buildProgram(logger: Logger): Command {
   orgs
     .command('create')
     .requiredOption('--name <name>', 'organization name')
+    .option('--hub-org-id <uuid>', "Hub's id of the organization, so its people can sign in through Hub (default: a new random id)", parseUuid)
     .option('--json', 'print JSON')
-    .action((options: { name: string; json?: boolean }) =>
+    .action((options: { name: string; hubOrgId?: string; json?: boolean }) =>
       withDb(operatorConfig(), logger, async (db) => {
-        const org = await createOrganization(db, options.name);
+        if (options.hubOrgId && (await findOrganization(db, options.hubOrgId)))
+          throw new InvalidArgumentError(`an organization with id ${options.hubOrgId} exists already`);
+        const org = await createOrganization(db, options.name, options.hubOrgId);
         print(Boolean(options.json), { id: org.id, name: org.name }, `organization ${org.name}: ${org.id}`);
       }),
     );

@@ -18,6 +18,7 @@ export const DEV = {
   temporalUiPort: 8233,
   sesPort: 8005,
   sesIdentityPort: 8006,
+  hubPort: 3100,
 } as const;
 
 const stateDir = resolve(fileURLToPath(new URL('../..', import.meta.url)), '.relay');

@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import { Webhook, WebhookVerificationError } from 'svix';
 import type { CommerceAccountProvider } from '../db/tables/commerce.js';
 import { jsonObjectOf, WebhookRejected, type ProviderRequest, verifiedSnsMessage } from '../http/provider-webhook.js';
-import { constantTimeEqual } from '../security/secrets.js';
+import { constantTimeEqual, sha256 } from '../security/secrets.js';
 import { hmacSha256 } from '../security/signatures.js';
 import type { SnsMessage, SnsVerifier } from '../security/sns.js';
 import { GDPR_TOPICS } from './gdpr.js';
@@ -50,16 +50,15 @@ export async function receiveShopifyGdpr(request: ProviderRequest, deps: Commerc
   const topic = request.header('x-shopify-topic') ?? '';
   if (!GDPR_TOPICS.includes(topic)) throw new WebhookRejected(400, `unknown GDPR topic ${topic}`);
   const payload = jsonObjectOf(request);
-  const shop = String(request.header('x-shopify-shop-domain') ?? payload.shop_domain ?? '');
+  // The headers are not signed: the shop is the one the signed body names, and a header naming another is a replay.
+  const shop = payload.shop_domain;
+  if (typeof shop !== 'string' || shop === '') throw new WebhookRejected(400, 'shop_domain is required');
+  const headerShop = request.header('x-shopify-shop-domain');
+  if (headerShop !== undefined && headerShop !== shop) throw unauthorized('X-Shopify-Shop-Domain does not match the signed shop_domain');
+  const webhookId = request.header('x-shopify-webhook-id');
+  if (!webhookId) throw new WebhookRejected(400, 'X-Shopify-Webhook-Id is required');
   const connected = await deps.findAccount('shopify', shop);
-  return {
-    orgId: connected?.org_id ?? null,
-    provider: 'shopify_gdpr',
-    eventId: request.header('x-shopify-webhook-id') ?? randomUUID(),
-    topic,
-    account: shop,
-    payload,
-  };
+  return { orgId: connected?.org_id ?? null, provider: 'shopify_gdpr', eventId: webhookId, topic, account: shop, payload, bodySha256: sha256(request.raw) };
 }
 
 /**
@@ -78,7 +77,16 @@ export async function receiveShopify(request: ProviderRequest, deps: CommerceRec
   const webhookId = request.header('x-shopify-webhook-id');
   if (!webhookId) throw new WebhookRejected(400, 'X-Shopify-Webhook-Id is required');
   if (!connected.expected_topics.includes(topic)) return { kind: 'ignored', shop, topic };
-  return { kind: 'event', event: { orgId: connected.org_id, provider: 'shopify', eventId: webhookId, topic, account: shop, payload: jsonObjectOf(request) } };
+  const event = {
+    orgId: connected.org_id,
+    provider: 'shopify',
+    eventId: webhookId,
+    topic,
+    account: shop,
+    payload: jsonObjectOf(request),
+    bodySha256: sha256(request.raw),
+  };
+  return { kind: 'event', event };
 }
 
 /**

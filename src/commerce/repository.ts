@@ -16,6 +16,8 @@ export interface NewCommerceEvent {
   topic: string;
   account: string | null;
   payload: Record<string, unknown>;
+  /** Set where the provider's event id is not signed: the signed body dedupes too. */
+  bodySha256?: Buffer;
 }
 
 /** The proven store or account a webhook names (any organization's: the webhook says whose it is); pending claims get nothing. */
@@ -160,8 +162,12 @@ export async function listCommerceAccounts(db: DbOrTrx, orgId: string) {
     .execute();
 }
 
-/** Stores a verified event once per provider event id; returns its id, or undefined for a repeat. */
-export async function insertCommerceEvent(db: DbOrTrx, event: NewCommerceEvent): Promise<string | undefined> {
+/**
+ * Stores a verified event once per provider event id (and per signed body where set).
+ * A repeat answers the stored event's id, so its workflow can be started again: a
+ * provider's retry after a crash between storing and starting still gets it applied.
+ */
+export async function insertCommerceEvent(db: DbOrTrx, event: NewCommerceEvent): Promise<{ id: string; stored: 'new' | 'duplicate' }> {
   const inserted = await db
     .insertInto('commerce_events')
     .values({
@@ -172,12 +178,20 @@ export async function insertCommerceEvent(db: DbOrTrx, event: NewCommerceEvent):
       topic: event.topic,
       account: event.account,
       payload: JSON.stringify(event.payload),
+      body_sha256: event.bodySha256 ?? null,
       processed_at: null,
     })
-    .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
+    .onConflict((oc) => oc.doNothing())
     .returning('id')
     .executeTakeFirst();
-  return inserted?.id;
+  if (inserted) return { id: inserted.id, stored: 'new' };
+  const existing = await db
+    .selectFrom('commerce_events')
+    .select('id')
+    .where('provider', '=', event.provider)
+    .where((eb) => eb.or([eb('event_id', '=', event.eventId), ...(event.bodySha256 ? [eb('body_sha256', '=', event.bodySha256)] : [])]))
+    .executeTakeFirstOrThrow();
+  return { id: existing.id, stored: 'duplicate' };
 }
 
 /** Locks one stored event for applying; undefined when it does not exist. */
@@ -218,8 +232,12 @@ export async function upsertOrder(
     total: string | null;
     currency: string | null;
     payload: Record<string, unknown>;
+    /** The provider's own last-change time of this payload; an update older than the stored one changes nothing. */
+    sourceUpdatedAt?: string;
   },
 ): Promise<void> {
+  const changedAt = order.sourceUpdatedAt ? new Date(order.sourceUpdatedAt) : undefined;
+  const newer = changedAt && !Number.isNaN(changedAt.getTime()) ? changedAt : undefined;
   const values = {
     customer_id: order.customerId,
     status: order.status,
@@ -239,7 +257,14 @@ export async function upsertOrder(
       kind: order.kind ?? 'order',
       ...values,
     })
-    .onConflict((oc) => oc.columns(['org_id', 'provider', 'kind', 'external_id']).doUpdateSet(values))
+    .onConflict((oc) => {
+      const update = oc.columns(['org_id', 'provider', 'kind', 'external_id']).doUpdateSet(values);
+      return newer
+        ? update.where(
+            sql<boolean>`coalesce(case when orders.payload->>'updated_at' ~ '^[0-9]{4}-' then (orders.payload->>'updated_at')::timestamptz end, '-infinity') <= ${newer}`,
+          )
+        : update;
+    })
     .execute();
 }
 

@@ -62,6 +62,8 @@ export async function applyShopifyEvent(trx: DbOrTrx, orgId: string, shop: strin
       total: payload.total_price ?? null,
       currency: payload.currency ?? null,
       payload,
+      // Shopify may deliver an older update after a newer one: it never overwrites it.
+      sourceUpdatedAt: typeof payload.updated_at === 'string' ? payload.updated_at : undefined,
     });
   }
 }

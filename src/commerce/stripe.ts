@@ -7,10 +7,15 @@ type Json = Record<string, any>;
 
 const stripeObject = (payload: Json) => (payload.data?.object ?? {}) as Json;
 
-/** The organization a Stripe event is about: the org id Relay put on the checkout or subscription, or the customer it knows. */
+/**
+ * The organization a Stripe event is about: the relay_org_id metadata put on the checkout
+ * or subscription through Stripe's API (only the account's secret key can set it), or the
+ * customer Relay already knows. client_reference_id is never trusted: anyone can put any
+ * value on a payment link's URL.
+ */
 async function stripeOrg(trx: DbOrTrx, payload: Json): Promise<string | undefined> {
   const object = stripeObject(payload);
-  const named = object.client_reference_id ?? object.metadata?.relay_org_id ?? object.subscription_details?.metadata?.relay_org_id;
+  const named = object.metadata?.relay_org_id ?? object.subscription_details?.metadata?.relay_org_id;
   if (typeof named === 'string' && isUuid(named)) {
     const org = await findOrganization(trx, named);
     if (org) return org.id;

@@ -34,9 +34,10 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
     providerWebhookRoute(deps, { method: 'post', path, provider, limit }, handle);
 
   async function store(event: NewCommerceEvent) {
-    const id = await insertCommerceEvent(deps.db, event);
-    if (id) await deps.workflows.startCommerceEvent(id);
-    deps.metrics.webhooks.inc({ provider: event.provider, outcome: id ? 'accepted' : 'duplicate' });
+    const { id, stored } = await insertCommerceEvent(deps.db, event);
+    // Started for duplicates too: the workflow id keeps it to one run.
+    await deps.workflows.startCommerceEvent(id);
+    deps.metrics.webhooks.inc({ provider: event.provider, outcome: stored === 'new' ? 'accepted' : 'duplicate' });
   }
 
   const resend = async (request: ProviderRequest, res: Response) => {

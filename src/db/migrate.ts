@@ -8,9 +8,15 @@ import * as channels from './migrations/2026-11-26T0500-channels.js';
 import * as commerce from './migrations/2026-11-26T0600-commerce.js';
 import * as unverifiedBounceReports from './migrations/2026-11-29T0000-unverified-bounce-reports.js';
 import * as snsMessages from './migrations/2026-11-29T0100-sns-messages.js';
+import * as channelScopedKeys from './migrations/2026-11-29T0200-channel-scoped-keys.js';
+import * as commerceEventBodyHash from './migrations/2026-11-29T0300-commerce-event-body-hash.js';
+import * as apiKeyScopes from './migrations/2026-11-29T0400-api-key-scopes.js';
+import * as lookupIndexes from './migrations/2026-11-29T0500-lookup-indexes.js';
+import * as channelVerifyTokenHash from './migrations/2026-11-29T0600-channel-verify-token-hash.js';
 import * as domains from './migrations/2026-11-29T1000-domains.js';
 import * as sendPriority from './migrations/2026-11-29T1100-send-priority.js';
 import * as organizationLimits from './migrations/2026-11-29T1200-organization-limits.js';
+import * as sessionRoles from './migrations/2026-11-29T1200-session-roles.js';
 import * as ownershipProof from './migrations/2026-11-29T1300-ownership-proof.js';
 import type { Db } from './database.js';
 
@@ -29,16 +35,24 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T0600-commerce': commerce,
   '2026-11-29T0000-unverified-bounce-reports': unverifiedBounceReports,
   '2026-11-29T0100-sns-messages': snsMessages,
+  '2026-11-29T0200-channel-scoped-keys': channelScopedKeys,
+  '2026-11-29T0300-commerce-event-body-hash': commerceEventBodyHash,
+  '2026-11-29T0400-api-key-scopes': apiKeyScopes,
+  '2026-11-29T0500-lookup-indexes': lookupIndexes,
+  '2026-11-29T0600-channel-verify-token-hash': channelVerifyTokenHash,
   '2026-11-29T1000-domains': domains,
   '2026-11-29T1100-send-priority': sendPriority,
   '2026-11-29T1200-organization-limits': organizationLimits,
+  '2026-11-29T1200-session-roles': sessionRoles,
   '2026-11-29T1300-ownership-proof': ownershipProof,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // Branches developed side by side add migrations whose names interleave: a database that
+  // ran a later one still gets an earlier one it lacks (each migration stands on its own).
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);

@@ -9,8 +9,10 @@ import { domainView, withSes } from './routes.js';
 
 export type DomainRouterDeps = DomainDeps & { region: string };
 
-// Domains decide what an organization may send as: its admins only.
-const procedure = scopedProcedure('admin');
+// Domains decide what an organization may send as: Admins and Owners change them, every
+// member of the organization may look (API keys: the admin scope either way).
+const read = scopedProcedure('admin', 'Viewer');
+const manage = scopedProcedure('admin', 'Admin');
 const id = z.uuid();
 
 /** The same outcomes as the REST API, in tRPC's words. */
@@ -33,21 +35,21 @@ export function createDomainsRouter(deps: DomainRouterDeps) {
   };
 
   return t.router({
-    list: procedure.query(async ({ ctx }) => (await listDomains(deps.db, ctx.orgId)).map((domain) => domainView(domain, deps.region))),
+    list: read.query(async ({ ctx }) => (await listDomains(deps.db, ctx.orgId)).map((domain) => domainView(domain, deps.region))),
 
-    get: procedure.input(z.strictObject({ id })).query(async ({ ctx, input }) => domainView(await owned(ctx.orgId, input.id), deps.region)),
+    get: read.input(z.strictObject({ id })).query(async ({ ctx, input }) => domainView(await owned(ctx.orgId, input.id), deps.region)),
 
-    create: procedure.input(z.strictObject({ name: domainName, mailFromSubdomain: mailFromLabel.optional() })).mutation(async ({ ctx, input }) => {
+    create: manage.input(z.strictObject({ name: domainName, mailFromSubdomain: mailFromLabel.optional() })).mutation(async ({ ctx, input }) => {
       const domain = await answer(addDomain(deps, ctx.orgId, { name: input.name, mailFromLabel: input.mailFromSubdomain }));
       return domainView(domain, deps.region);
     }),
 
-    verify: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
+    verify: manage.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
       await checkDomainNow(deps, await owned(ctx.orgId, input.id));
       return domainView(await owned(ctx.orgId, input.id), deps.region);
     }),
 
-    delete: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
+    delete: manage.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
       await answer(removeDomain(deps, await owned(ctx.orgId, input.id)));
       return { id: input.id, deleted: true };
     }),

@@ -48,7 +48,7 @@ export function suppressionRoutes(deps: { db: Db; apiKeys: ApiKeyLookup }): Rout
     res.status(201).json(view(entry!));
   });
 
-  router.delete('/api/v1/suppressions/:address', requireApiKey(apiKeys, 'send'), async (req, res) => {
+  router.delete('/api/v1/suppressions/:address', requireApiKey(apiKeys, 'suppressions'), async (req, res) => {
     const { orgId } = principalOf(req);
     if (!(await deleteSuppression(db, orgId, req.params.address as string))) throw new ApiError('not_found', 'this address is not suppressed');
     res.status(204).end();

@@ -53,19 +53,24 @@ export async function findTicketByNumber(db: DbOrTrx, orgId: string, number: num
   return db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('number', '=', number).executeTakeFirst();
 }
 
+/** How many of a reply's newest References are looked up. */
+const MAX_THREADING_IDS = 50;
+
 /** The ticket a conversation message with one of these Message-IDs belongs to (the last id first). */
 export async function findTicketByMessageIds(db: DbOrTrx, orgId: string, messageIds: string[]): Promise<Ticket | undefined> {
-  for (const messageId of [...messageIds].reverse()) {
-    const ticket = await db
-      .selectFrom('conversation_messages')
-      .innerJoin('tickets', 'tickets.id', 'conversation_messages.ticket_id')
-      .selectAll('tickets')
-      .where('conversation_messages.org_id', '=', orgId)
-      .where('conversation_messages.message_id', '=', messageId)
-      .executeTakeFirst();
-    if (ticket) return ticket;
-  }
-  return undefined;
+  // One query over the newest ids: a References header is the sender's to make as long as it likes.
+  const newest = messageIds.slice(-MAX_THREADING_IDS);
+  if (newest.length === 0) return undefined;
+  const matches = await db
+    .selectFrom('conversation_messages')
+    .innerJoin('tickets', 'tickets.id', 'conversation_messages.ticket_id')
+    .select(['tickets.id', 'conversation_messages.message_id'])
+    .where('conversation_messages.org_id', '=', orgId)
+    .where('conversation_messages.message_id', 'in', newest)
+    .execute();
+  const newestMatch = [...newest].reverse().find((messageId) => matches.some((row) => row.message_id === messageId));
+  const ticketId = matches.find((row) => row.message_id === newestMatch)?.id;
+  return ticketId ? db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('id', '=', ticketId).executeTakeFirst() : undefined;
 }
 
 export interface NewConversationMessage {

@@ -86,7 +86,7 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
     res.json(await ticketView(orgId, ticket));
   });
 
-  router.patch('/api/v1/tickets/:id', requireApiKey(apiKeys, 'send'), async (req, res) => {
+  router.patch('/api/v1/tickets/:id', requireApiKey(apiKeys, 'helpdesk'), async (req, res) => {
     const { orgId } = principalOf(req);
     const id = req.params.id as string;
     const patch = parseOr400(ticketPatch, req.body, 'ticket change');
@@ -129,7 +129,7 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
     res.json(customerView(customer));
   });
 
-  router.patch('/api/v1/customers/:id', requireApiKey(apiKeys, 'send'), async (req, res) => {
+  router.patch('/api/v1/customers/:id', requireApiKey(apiKeys, 'helpdesk'), async (req, res) => {
     const { orgId } = principalOf(req);
     const id = req.params.id as string;
     const patch = parseOr400(customerPatch, req.body, 'customer change');

@@ -2,7 +2,7 @@ import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { Agent, fetch } from 'undici';
-import { checkTargetUrl, refusalFor, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
+import { checkTargetUrl, refusalFor, refusalMessage, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -35,7 +35,7 @@ function guardedLookup(policy: UrlPolicy): LookupFunction {
     lookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error);
       const refusal = addresses.map((entry) => refusalFor(entry.address, { allowLoopback: policy.allowInsecure })).find(Boolean);
-      if (refusal) return callback(new SsrfRefused(`${hostname}: ${refusal}`));
+      if (refusal) return callback(new SsrfRefused(refusalMessage(hostname, refusal)));
       if (options.all) return callback(null, addresses);
       return callback(null, addresses[0]!.address, addresses[0]!.family);
     });

@@ -1,5 +1,6 @@
 import { jwtVerify } from 'jose';
 import { z } from 'zod';
+import { HUB_ROLES, type HubRole } from '../db/tables/accounts.js';
 import { ensureSuccess, type HttpClient } from './http.js';
 
 /** What Hub vouches for about a user signing in to Relay (docs/integrations.md). */
@@ -9,6 +10,8 @@ export interface HubIdentity {
   orgId: string;
   email: string | null;
   name: string | null;
+  /** What the user may do in this organization (Hub's role for them there). */
+  role: HubRole;
 }
 
 const claims = z.object({
@@ -17,6 +20,16 @@ const claims = z.object({
   org_id: z.uuid(),
   email: z.string().optional(),
   name: z.string().optional(),
+  // A Hub that predates the claim gets the least privilege; a role Relay does not know refuses the sign-in.
+  role: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return 'Viewer' as const;
+      const role = HUB_ROLES.find((known) => known.toLowerCase() === value.toLowerCase());
+      if (!role) ctx.addIssue({ code: 'custom', message: `unknown role '${value}'` });
+      return role ?? z.NEVER;
+    }),
 });
 
 export class HubRejected extends Error {
@@ -51,13 +64,24 @@ export function createHubClient(http: HttpClient, hub: { url: string; ssoSecret:
         throw new HubRejected('Hub answered without a token');
       }
       if (typeof token !== 'string') throw new HubRejected('Hub answered without a token');
+      let payload: unknown;
       try {
-        const { payload } = await jwtVerify(token, key, { issuer: 'hub', audience: 'relay', algorithms: ['HS256'], maxTokenAge: '5m' });
-        const parsed = claims.parse(payload);
-        return { hubUserId: parsed.sub, hubSessionId: parsed.sid, orgId: parsed.org_id, email: parsed.email ?? null, name: parsed.name ?? null };
+        ({ payload } = await jwtVerify(token, key, { issuer: 'hub', audience: 'relay', algorithms: ['HS256'], maxTokenAge: '5m' }));
       } catch (error) {
         throw new HubRejected(`Hub's token does not verify: ${(error as Error).message}`);
       }
+      const parsed = claims.safeParse(payload);
+      if (!parsed.success)
+        throw new HubRejected(`Hub's token has invalid claims: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      const identity = parsed.data;
+      return {
+        hubUserId: identity.sub,
+        hubSessionId: identity.sid,
+        orgId: identity.org_id,
+        email: identity.email ?? null,
+        name: identity.name ?? null,
+        role: identity.role,
+      };
     },
     async sessionActive(hubSessionId) {
       const response = await http.request({ method: 'GET', url: `${hub.url}/api/sso/sessions/${encodeURIComponent(hubSessionId)}`, headers: auth });

@@ -32,7 +32,14 @@ export class SnsVerificationError extends Error {
   override name = 'SnsVerificationError';
 }
 
-const SNS_HOST = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
+// AWS's reference validator (aws-js-sns-message-validator): a region label of three or more characters.
+const SNS_HOST = /^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$/;
+/** Certificates kept per process; SNS rotates through a handful. */
+const MAX_CACHED_CERTIFICATES = 100;
+/** SNS retries an HTTP delivery for at most an hour; a message older than that is a replay. */
+const MAX_MESSAGE_AGE_MS = 3600_000;
+/** Clock skew tolerated for a Timestamp in the future. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** True for an https URL on an SNS host: where certificates and subscribe links must point. */
 export function isSnsUrl(value: string, pathSuffix = ''): boolean {
@@ -59,16 +66,21 @@ export function snsStringToSign(message: SnsMessage): string {
     .join('');
 }
 
-export function createSnsVerifier(options: { fetchCertificate: CertificateFetcher; allowedTopicArns: readonly string[] }) {
+export function createSnsVerifier(options: { fetchCertificate: CertificateFetcher; allowedTopicArns: readonly string[]; now?: () => number }) {
+  const now = options.now ?? Date.now;
+  // Least recently used first (a Map keeps insertion order).
   const certificates = new Map<string, Promise<string>>();
   const certificateFor = (url: string) => {
     let certificate = certificates.get(url);
-    if (!certificate) {
+    if (certificate) {
+      certificates.delete(url);
+    } else {
       certificate = options.fetchCertificate(url);
       // A failed fetch is not cached: the next message tries again.
       certificate.catch(() => certificates.delete(url));
-      certificates.set(url, certificate);
     }
+    certificates.set(url, certificate);
+    while (certificates.size > MAX_CACHED_CERTIFICATES) certificates.delete(certificates.keys().next().value!);
     return certificate;
   };
 
@@ -86,6 +98,10 @@ export function createSnsVerifier(options: { fetchCertificate: CertificateFetche
       const message = parsed.data;
       if (!isSnsUrl(message.SigningCertURL, '.pem')) throw new SnsVerificationError('signing certificate is not on an https SNS host');
       if (!options.allowedTopicArns.includes(message.TopicArn)) throw new SnsVerificationError(`topic ${message.TopicArn} is not allowed`);
+      const sentAt = Date.parse(message.Timestamp);
+      if (Number.isNaN(sentAt)) throw new SnsVerificationError('Timestamp is not a date');
+      if (sentAt < now() - MAX_MESSAGE_AGE_MS) throw new SnsVerificationError('message is stale (older than an hour)');
+      if (sentAt > now() + MAX_CLOCK_SKEW_MS) throw new SnsVerificationError('Timestamp is in the future');
       if (message.Type !== 'Notification' && !(message.SubscribeURL && message.Token)) {
         throw new SnsVerificationError('subscription message without SubscribeURL and Token');
       }
@@ -107,6 +123,9 @@ export function createSnsVerifier(options: { fetchCertificate: CertificateFetche
       if (!valid) throw new SnsVerificationError('signature does not verify');
       return message;
     },
+
+    /** How many signing certificates are cached (bounded). */
+    cachedCertificates: () => certificates.size,
   };
 }
 

@@ -55,13 +55,13 @@ function embeddedIpv4(address: string): string | undefined {
   return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
 
-/** Why `address` may not be connected to, or undefined when it may. */
+/** What kind of address `address` is when it may not be connected to (never the address itself), or undefined when it may. */
 export function refusalFor(address: string, options: { allowLoopback: boolean }): string | undefined {
   const inner = embeddedIpv4(address);
   if (inner) return refusalFor(inner, options);
   const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-  if (loopback.check(address, family)) return options.allowLoopback ? undefined : `${address} is a loopback address`;
-  if (refused.check(address, family)) return `${address} is a private, link-local or reserved address`;
+  if (loopback.check(address, family)) return options.allowLoopback ? undefined : 'a loopback address';
+  if (refused.check(address, family)) return 'a private, link-local or reserved address';
   return undefined;
 }
 
@@ -91,9 +91,14 @@ export async function checkTargetUrl(value: string, policy: UrlPolicy, resolve =
   if (addresses.length === 0) throw new SsrfRefused(`${host} does not resolve`);
   for (const address of addresses) {
     const reason = refusalFor(address, { allowLoopback: policy.allowInsecure });
-    if (reason) throw new SsrfRefused(`${host}: ${reason}`);
+    if (reason) throw new SsrfRefused(refusalMessage(host, reason));
   }
   return url;
+}
+
+/** The refusal as people see it: an address they typed is named, an address a name resolves to never is. */
+export function refusalMessage(host: string, reason: string): string {
+  return isIP(host) ? `${host} is refused: it is ${reason}` : `${host} is refused: it resolves to ${reason}`;
 }
 
 async function defaultResolve(host: string): Promise<string[]> {

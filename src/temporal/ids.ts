@@ -22,7 +22,8 @@ export const webhookDeliveryWorkflowId = (eventId: string, webhookId: string): s
 export const partnerDeliveryWorkflowId = (idempotencyKey: string): string => `partner-delivery-${idempotencyKey}`;
 
 export const channelMessageWorkflowId = (messageId: string): string => `channel-message-${messageId}`;
-export const dialpadCallWorkflowId = (callId: string): string => `dialpad-call-${callId}`;
+/** A call is its channel's: another tenant naming the same call id reaches a workflow of its own. */
+export const dialpadCallWorkflowId = (channelId: string, callId: string): string => `dialpad-call-${channelId}-${callId}`;
 export const commerceEventWorkflowId = (eventId: string): string => `commerce-event-${eventId}`;
 export const strandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;
 

@@ -58,6 +58,7 @@ export interface ChannelMessageInput {
 
 export interface DialpadCallInput {
   orgId: string;
+  channelId: string;
   callId: string;
   /** How long a voicemail waits for its recording and transcription before going on without. */
   voicemailWaitMs: number;

@@ -145,7 +145,7 @@ export function createWorkflowStarter(
     signalDialpadCall: async (input, event) => {
       await client.workflow.signalWithStart('dialpadCallWorkflow', {
         taskQueue: options.taskQueue,
-        workflowId: dialpadCallWorkflowId(input.callId),
+        workflowId: dialpadCallWorkflowId(input.channelId, input.callId),
         args: [input],
         signal: dialpadCallEventSignal,
         signalArgs: [event],

@@ -28,7 +28,9 @@ export interface WebhookRouterDeps {
   urlPolicy: UrlPolicy;
 }
 
-const procedure = scopedProcedure('webhooks');
+// Everyone in the organization reads webhooks; managing them is for Admins and Owners.
+const read = scopedProcedure('webhooks', 'Viewer');
+const manage = scopedProcedure('webhooks', 'Admin');
 
 const events = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
@@ -75,9 +77,9 @@ const notFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'no such webh
 
 export function createWebhooksRouter(deps: WebhookRouterDeps) {
   return t.router({
-    list: procedure.query(async ({ ctx }) => (await listWebhooks(deps.db, ctx.orgId)).map(view)),
+    list: read.query(async ({ ctx }) => (await listWebhooks(deps.db, ctx.orgId)).map(view)),
 
-    create: procedure
+    create: manage
       .input(z.strictObject({ url: z.string().max(2048), events, secret: secret.optional(), enabled: z.boolean().default(true) }))
       .mutation(async ({ ctx, input }) => {
         const url = await safeUrl(input.url, deps.urlPolicy);
@@ -91,7 +93,7 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
         return view(webhook);
       }),
 
-    update: procedure
+    update: manage
       .input(
         z.strictObject({
           id,
@@ -110,13 +112,13 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
         return view(webhook);
       }),
 
-    delete: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
+    delete: manage.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
       if (!(await deleteWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
       return { id: input.id, deleted: true };
     }),
 
     /** Sends one signed `webhook.test` event now and answers with what the endpoint said. */
-    test: procedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
+    test: manage.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
       const { db, workflows } = deps;
       const webhook = await findWebhook(db, ctx.orgId, input.id);
       if (!webhook) throw notFound();
@@ -137,7 +139,7 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
     }),
 
     /** The delivery log: each delivery with every attempt (time, HTTP status, duration, response or error). */
-    deliveries: procedure.input(z.strictObject({ id, limit: z.number().int().min(1).max(100).default(25) })).query(async ({ ctx, input }) => {
+    deliveries: read.input(z.strictObject({ id, limit: z.number().int().min(1).max(100).default(25) })).query(async ({ ctx, input }) => {
       if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
       const rows = await listDeliveries(deps.db, ctx.orgId, input.id, input.limit);
       return rows.map((delivery) => ({
@@ -158,7 +160,7 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
     }),
 
     /** Sends a failed delivery again, with the same event id and body. */
-    replay: procedure.input(z.strictObject({ deliveryId: id })).mutation(async ({ ctx, input }) => {
+    replay: manage.input(z.strictObject({ deliveryId: id })).mutation(async ({ ctx, input }) => {
       const delivery = await findDeliveryForOrg(deps.db, ctx.orgId, input.deliveryId);
       if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
       if (delivery.status !== 'failed')

@@ -7,7 +7,7 @@ import { RecordingServer } from './recording-server.js';
  * identity and says whether a session is still live. Tests issue JTIs and end sessions.
  */
 export class FakeHub extends RecordingServer {
-  private readonly jtis = new Map<string, { sub: string; sid: string; org_id: string; email: string; name: string }>();
+  private readonly jtis = new Map<string, { sub: string; sid: string; org_id: string; email: string; name: string; role?: string }>();
   readonly endedSessions = new Set<string>();
 
   constructor(private readonly secret: string) {
@@ -37,11 +37,18 @@ export class FakeHub extends RecordingServer {
     });
   }
 
-  /** A one-time JTI for this user, as Hub would put it in the SSO link. */
-  issueJti(user: { hubUserId: string; orgId: string; email?: string }): { jti: string; sid: string } {
+  /** A one-time JTI for this user, as Hub would put it in the SSO link (no `role` claim unless given). */
+  issueJti(user: { hubUserId: string; orgId: string; email?: string; role?: string }): { jti: string; sid: string } {
     const jti = randomBytes(16).toString('hex');
     const sid = `sess-${randomBytes(6).toString('hex')}`;
-    this.jtis.set(jti, { sub: user.hubUserId, sid, org_id: user.orgId, email: user.email ?? `${user.hubUserId}@acme.example`, name: 'Pat Seller' });
+    this.jtis.set(jti, {
+      sub: user.hubUserId,
+      sid,
+      org_id: user.orgId,
+      email: user.email ?? `${user.hubUserId}@acme.example`,
+      name: 'Pat Seller',
+      ...(user.role ? { role: user.role } : {}),
+    });
     return { jti, sid };
   }
 }

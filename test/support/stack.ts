@@ -30,6 +30,8 @@ export interface StackOptions {
   logLines?: string[];
   /** Replaces activity dependencies, e.g. an HTTP client that answers for AWS hosts. */
   workerOverrides?: Partial<ActivityDeps>;
+  /** The dashboard files the API serves (default: this checkout's build, if any). */
+  webAppDir?: string;
 }
 
 export interface Stack {
@@ -100,7 +102,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const temporal = { ...config.temporal, address: env.TEMPORAL_ADDRESS };
   const client = await connectClient(temporal);
   const connection: NativeConnection = await connectWorker(temporal);
-  const api = await startApiServer({ config, db, temporal: client, logger, metrics, fetchSnsCertificate: options.fetchSnsCertificate });
+  const api = await startApiServer({
+    config,
+    db,
+    temporal: client,
+    logger,
+    metrics,
+    fetchSnsCertificate: options.fetchSnsCertificate,
+    webAppDir: options.webAppDir,
+  });
 
   let worker: RunningWorker | undefined;
   const dns = new FakeDns();

@@ -1,6 +1,6 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
 
-export const API_KEY_SCOPES = ['send', 'read', 'webhooks', 'admin', 'debriefs'] as const;
+export const API_KEY_SCOPES = ['send', 'read', 'webhooks', 'admin', 'debriefs', 'suppressions', 'helpdesk'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export interface ApiKeysTable {

@@ -10,6 +10,8 @@ export interface ChannelsTable {
   address: string;
   secret_sealed: Buffer;
   verify_token_sealed: Buffer | null;
+  /** SHA-256 of the verify token: Meta's handshake finds its channel by it. Null for channels connected before it was kept. */
+  verify_token_hash: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
   auto_reply: string | null;
   created_at: Generated<Date>;
 }
@@ -41,6 +43,8 @@ export interface ChannelIdentitiesTable {
 }
 
 export interface DialpadCallsTable {
+  /** Calls are keyed within the channel that received them: call ids are not secrets. */
+  channel_id: string;
   call_id: string;
   org_id: string;
   states: string[];

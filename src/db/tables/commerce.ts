@@ -37,6 +37,8 @@ export interface CommerceEventsTable {
   topic: string;
   account: string | null;
   payload: Json;
+  /** SHA-256 of the signed body, for providers whose event id is not signed (Shopify). */
+  body_sha256: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
   received_at: Generated<Date>;
   processed_at: Date | null;
 }

@@ -1,0 +1,205 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { expect, test, webhookCount } from './support/fixtures.js';
+
+const PAGES = ['Overview', 'Emails', 'Suppressions', 'Webhooks', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners'];
+
+test('an Admin signs in through the development Hub and sees the dashboard shell', async ({ page, signIn, organization }) => {
+  await signIn('Admin');
+  await expect(page).toHaveURL(/\/$/);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  for (const name of PAGES) await expect(nav.getByRole('link', { name, exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+  // Pages whose server procedures do not exist yet say so instead of showing made-up data.
+  await expect(page.getByText('Not built yet')).toBeVisible();
+
+  await nav.getByRole('link', { name: 'Emails' }).click();
+  await expect(page).toHaveURL(/\/emails$/);
+  await expect(page.getByRole('heading', { name: 'Emails', level: 1 })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Account: Ada Lovelace, Admin' }).click();
+  await expect(page.getByRole('menu').getByText(organization.name)).toBeVisible();
+  await page.keyboard.press('Escape');
+
+  // A client route survives a reload: the API answers it with the app.
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Emails', level: 1 })).toBeVisible();
+});
+
+test('an Admin adds a webhook, sees its secret once, sends a test and reads the delivery', async ({ page, signIn, organization, db }) => {
+  const receiver = await new WebhookReceiver().start();
+  try {
+    await signIn('Admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+    await expect(page.getByText('No webhooks yet. Add one to receive events.')).toBeVisible();
+
+    // The form shows the server's own refusal.
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    const form = page.getByRole('dialog', { name: 'Add a webhook' });
+    await form.getByLabel('Endpoint URL').fill('ftp://files.example/hook');
+    await form.getByRole('checkbox', { name: 'ticket.created' }).check();
+    await form.getByRole('button', { name: 'Add webhook' }).click();
+    await expect(form.getByRole('alert')).toContainText('url refused');
+    expect(await webhookCount(db, organization.id)).toBe(0);
+
+    const url = `${receiver.url}/relay-events`;
+    await form.getByLabel('Endpoint URL').fill(url);
+    await form.getByRole('button', { name: 'Add webhook' }).click();
+    const secretDialog = page.getByRole('dialog', { name: "The webhook's signing secret" });
+    const secret = (await secretDialog.getByLabel('Secret').textContent())!.trim();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await secretDialog.getByRole('button', { name: 'I have stored it' }).click();
+
+    const row = page.getByRole('row', { name: new RegExp(url) });
+    await expect(row.getByText('active')).toBeVisible();
+    await row.getByRole('button', { name: 'Send test' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Test delivered' })).toContainText('HTTP 200');
+
+    // The receiver got the signed test event, signed with the secret shown once.
+    expect(receiver.received).toHaveLength(1);
+    const delivered = receiver.received[0]!.request;
+    expect(delivered.headers['x-relay-signature']).toBe(createHmac('sha256', secret).update(delivered.body).digest('hex'));
+
+    const log = page.getByRole('region', { name: `Deliveries to ${url}` });
+    const delivery = log.getByRole('row', { name: /webhook\.test/ });
+    await expect(delivery.getByText('succeeded')).toBeVisible();
+    await delivery.getByRole('button', { name: 'Attempts (1)' }).click();
+    await expect(log.getByRole('table', { name: 'Attempts' }).getByRole('cell', { name: '200', exact: true })).toBeVisible();
+
+    // Never again: not after a reload, not in anything the page shows.
+    await page.reload();
+    await expect(page.getByRole('row', { name: new RegExp(url) })).toBeVisible();
+    expect(await page.content()).not.toContain(secret);
+  } finally {
+    await receiver.stop();
+  }
+});
+
+test('a Viewer sees no create button, and a mutation forged from their session is refused with 403', async ({ page, signIn, organization, db }) => {
+  await signIn('Viewer');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+  await expect(page.getByRole('heading', { name: 'Webhooks', level: 1 })).toBeVisible();
+  await expect(page.getByText('No webhooks yet.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Add webhook' })).toHaveCount(0);
+
+  // The Viewer's own cookie and even the CSRF header: the server still says no.
+  const forged = await page.request.post('/api/trpc/webhooks.create', {
+    headers: { 'x-relay-csrf': '1' },
+    data: { json: { url: 'http://127.0.0.1:9/hook', events: ['ticket.created'] } },
+  });
+  expect(forged.status()).toBe(403);
+  expect(((await forged.json()) as { error: { json: { data: { code: string } } } }).error.json.data.code).toBe('FORBIDDEN');
+  expect(await webhookCount(db, organization.id)).toBe(0);
+});
+
+test('a cross-site form post riding the session cookie, without the CSRF header, is refused and changes nothing', async ({
+  page,
+  signIn,
+  organization,
+  db,
+  baseURL,
+}) => {
+  await signIn('Admin');
+  // Another origin on the same site (another port of 127.0.0.1), as a sibling subdomain would
+  // be: SameSite=Lax lets the cookie through, so only the CSRF check stands in the way.
+  // The classic text/plain trick: the browser sends `name=value`, which here reads as JSON.
+  const name = '{"json":{"url":"http://127.0.0.1:9/stolen","events":["ticket.created"],"pad":"';
+  const value = '"}}';
+  const attacker: Server = createServer((_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(
+        `<!doctype html><title>Win a prize</title><form method="post" enctype="text/plain" action="${baseURL}/api/trpc/webhooks.create">` +
+          `<input type="hidden" name='${name}' value='${value}'><button>Claim your prize</button></form>`,
+      ),
+  );
+  await new Promise<void>((listening) => attacker.listen(0, '127.0.0.1', listening));
+  try {
+    await page.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
+    const answer = page.waitForResponse((response) => response.url().endsWith('/api/trpc/webhooks.create'));
+    await page.getByRole('button', { name: 'Claim your prize' }).click();
+    const response = await answer;
+    expect(response.status()).toBe(403);
+    // 403 from the CSRF guard, not 401: the cookie did ride along.
+    expect(await response.text()).toContain('x-relay-csrf');
+    expect(await webhookCount(db, organization.id)).toBe(0);
+  } finally {
+    attacker.close();
+  }
+});
+
+test('signing out, or Hub ending the session, returns to sign-in', async ({ page, context, signIn, hubUrl, organization }) => {
+  await signIn('Member');
+  await page.getByRole('button', { name: 'Account: Ada Lovelace, Member' }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to Relay' })).toBeVisible();
+  await page.goto('/webhooks');
+  await expect(page.getByRole('heading', { name: 'Sign in to Relay' })).toBeVisible();
+  await expect(page).toHaveURL(/\/sign-in\?return_to=%2Fwebhooks/);
+
+  // Signed in again; Hub ends the session (in another tab); the next call sends the app back.
+  await signIn('Member');
+  const hubTab = await context.newPage();
+  await hubTab.goto(`${hubUrl}/sso/sessions`);
+  const endSession = hubTab.getByRole('button', { name: `End Ada Lovelace's session in ${organization.name}` });
+  // Each click ends one session and reloads the list.
+  while ((await endSession.count()) > 0) {
+    await endSession.first().click();
+    await hubTab.waitForLoadState();
+  }
+  await hubTab.close();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to Relay' })).toBeVisible();
+  await expect(page.getByText('Your session ended')).toBeVisible();
+  await page.getByRole('link', { name: 'Sign in with Hub' }).click();
+  await expect(page.getByRole('heading', { name: 'Hub: sign in to Relay' })).toBeVisible();
+});
+
+test('a new user reaches the RelayIt consent screen through the development Hub', async ({ page, organization }) => {
+  const partner = await page.request.post('/api/admin/partners', {
+    headers: { authorization: `Bearer ${process.env.RELAY_ADMIN_KEY}` },
+    data: { name: 'MyCRM', redirect_uris: ['https://mycrm.example/oauth/callback'], webhook_url: 'http://127.0.0.1:9/relayit' },
+  });
+  expect(partner.status()).toBe(201);
+  const { client_id: clientId } = (await partner.json()) as { client_id: string };
+  // The partner's callback is answered here: the test sends nothing off this machine.
+  await page.route('https://mycrm.example/**', (route) => route.fulfill({ status: 200, body: 'MyCRM callback' }));
+
+  await page.goto(
+    `/api/oauth/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: 'https://mycrm.example/oauth/callback', state: 'st-42', scope: 'default', response_type: 'code' })}`,
+  );
+  await expect(page.getByRole('heading', { name: 'Hub: sign in to Relay' })).toBeVisible();
+  await page.getByLabel('Organization').selectOption({ label: organization.name });
+  await page.getByRole('radio', { name: 'Grace Hopper' }).check();
+  await page.getByRole('radio', { name: 'Member', exact: true }).check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Connect MyCRM to RelayIt' })).toBeVisible();
+  await page.getByRole('button', { name: 'Deny' }).click();
+  await expect(page).toHaveURL(/^https:\/\/mycrm\.example\/oauth\/callback\?error=access_denied&state=st-42/);
+});
+
+test('works from the keyboard and at 390 px wide', async ({ page, signIn }) => {
+  await signIn('Admin');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Webhooks', level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: 'Add webhook' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog', { name: 'Add a webhook' })).toBeVisible();
+  await expect(page.getByLabel('Endpoint URL')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'Add a webhook' })).toHaveCount(0);
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Open navigation' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+  await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Open navigation' })).toBeVisible();
+  // Nothing wider than the screen but the tables' own scroll areas.
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+});

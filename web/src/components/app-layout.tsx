@@ -1,0 +1,118 @@
+import { AppShell, Badge, Burger, Center, Group, Menu, Stack, Text, UnstyledButton } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { Suspense } from 'react';
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { PAGES } from '../navigation.js';
+import { CSRF_HEADER, isUnauthorized, queryClient, trpc } from '../trpc.js';
+import { ApiErrorAlert } from './api-error.js';
+import classes from './app-layout.module.css';
+import { PageLoader } from './page-loader.js';
+import { SessionContext, type Me } from './session.js';
+
+function PageLinks({ onNavigate }: { onNavigate?: () => void }) {
+  return PAGES.map((page) => (
+    <NavLink key={page.path} to={page.path} end={page.path === '/'} className={classes.link} onClick={onNavigate}>
+      {page.label}
+    </NavLink>
+  ));
+}
+
+function AccountMenu({ me }: { me: Me }) {
+  const navigate = useNavigate();
+  // The one call outside tRPC: POST /api/portal/logout also clears the HttpOnly cookie.
+  const logout = useMutation({
+    mutationFn: async () => {
+      const response = await fetch('/api/portal/logout', { method: 'POST', headers: CSRF_HEADER });
+      if (!response.ok) throw new Error(`signing out failed (HTTP ${response.status})`);
+    },
+    onSuccess: async () => {
+      await navigate('/sign-in', { replace: true });
+      queryClient.clear();
+    },
+  });
+  const name = me.user.name ?? me.user.email ?? 'Signed in';
+  return (
+    <>
+      <Menu position="bottom-end" width={260}>
+        <Menu.Target>
+          <UnstyledButton aria-label={`Account: ${name}, ${me.role}`} className={classes.account}>
+            <Group gap="xs" wrap="nowrap">
+              <Text size="sm" fw={500} visibleFrom="sm" truncate maw={180}>
+                {name}
+              </Text>
+              <Badge variant="light">{me.role}</Badge>
+            </Group>
+          </UnstyledButton>
+        </Menu.Target>
+        <Menu.Dropdown>
+          <Menu.Label>{me.org.name}</Menu.Label>
+          <Text size="sm" px="sm" pb="xs">
+            {name}
+            {me.user.email && me.user.email !== name && (
+              <Text span size="xs" c="dimmed" display="block">
+                {me.user.email}
+              </Text>
+            )}
+          </Text>
+          <Menu.Divider />
+          <Menu.Item onClick={() => logout.mutate()}>Sign out</Menu.Item>
+        </Menu.Dropdown>
+      </Menu>
+      {logout.isError && <ApiErrorAlert error={logout.error} title="Could not sign out" />}
+    </>
+  );
+}
+
+/** The signed-in dashboard: top navigation (a menu under 1200 px wide), the account menu, then the page. */
+export function AppLayout() {
+  const [menuOpen, menu] = useDisclosure(false);
+  const me = useQuery(trpc.session.me.queryOptions());
+
+  // A 401 sends the browser to sign-in (router.tsx); until then, nothing of the app shows.
+  if (me.isPending || isUnauthorized(me.error)) return <PageLoader label="Checking your session" />;
+  if (me.isError) {
+    return (
+      <Center mih="100vh" p="md">
+        <ApiErrorAlert error={me.error} title="Relay could not load your session" onRetry={() => void me.refetch()} />
+      </Center>
+    );
+  }
+
+  return (
+    <SessionContext value={me.data}>
+      <AppShell header={{ height: 56 }} navbar={{ width: 280, breakpoint: 'lg', collapsed: { desktop: true, mobile: !menuOpen } }} padding="md">
+        <a href="#main" className={classes.skipLink}>
+          Skip to content
+        </a>
+        <AppShell.Header>
+          <Group h="100%" px="md" gap="md" wrap="nowrap" justify="space-between">
+            <Group gap="md" wrap="nowrap">
+              <Burger opened={menuOpen} onClick={menu.toggle} hiddenFrom="lg" size="sm" aria-label={menuOpen ? 'Close navigation' : 'Open navigation'} />
+              <Text fw={700} size="lg">
+                Relay
+              </Text>
+              <Group component="nav" aria-label="Main" gap={2} visibleFrom="lg" wrap="nowrap">
+                <PageLinks />
+              </Group>
+            </Group>
+            <AccountMenu me={me.data} />
+          </Group>
+        </AppShell.Header>
+        {/* Rendered only while open: a collapsed navbar would leave a second, invisible set of links to tab through. */}
+        {menuOpen && (
+          <AppShell.Navbar p="sm" aria-label="Main">
+            <Stack gap={2}>
+              <PageLinks onNavigate={menu.close} />
+            </Stack>
+          </AppShell.Navbar>
+        )}
+        <AppShell.Main id="main">
+          <Suspense fallback={<PageLoader />}>
+            <Outlet />
+          </Suspense>
+        </AppShell.Main>
+      </AppShell>
+    </SessionContext>
+  );
+}
