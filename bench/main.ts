@@ -13,7 +13,10 @@
 //   (j) the signing cost of one webhook delivery with one secret and with two,
 //   (g) partner deliveries per second to a local receiver, and the retry gaps of one
 //       failing delivery under the production policy,
-//   (h) channel webhooks (WhatsApp) acknowledged per second, p50/p99.
+//   (h) channel webhooks (WhatsApp) acknowledged per second, p50/p99,
+//   (k) fair sharing of the SES queue: organization A queues FAIR_BACKLOG emails, then
+//       organization B sends FAIR_PROBES; B's time from accept to its SES call (p50, max)
+//       and A's drain rate against SES_MAX_SEND_RATE. BENCH_ONLY=fairness runs (i) alone.
 // Every loop is bounded by a request count.
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -35,6 +38,7 @@ import { deliveryHeaders } from '../src/webhooks/delivery-headers.js';
 import { WEBHOOK_EVENT_CATALOGUE } from '../src/webhooks/event-types.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createApiKey, createOrganization } from '../src/auth/repository.js';
+import { insertVerifiedDomain } from '../src/domains/repository.js';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
 import { FakeSes } from '../test/fakes/fake-ses.js';
 import { TOPIC_ARN, makeSigningCertificate, sesEvents, sesNotification } from '../test/support/sns.js';
@@ -55,6 +59,10 @@ const WEBHOOK_ENDPOINTS = 100;
 const WEBHOOK_BURST = 20;
 const WEBHOOK_SINGLES = 30;
 const DRAIN_EMAILS = 250;
+
+const FAIR_BACKLOG = Number(process.env.BENCH_FAIR_BACKLOG ?? 2000);
+const FAIR_PROBES = 10;
+const ONLY = process.env.BENCH_ONLY;
 
 const PARTNER_DEBRIEFS = 10;
 const PARTNER_ACTIONS = 50;
@@ -423,6 +431,70 @@ function measureSigning() {
   };
 }
 
+/**
+ * (k) Organization A queues FAIR_BACKLOG emails through the batch API (priority normal,
+ * the same as B's, so only fairness can put B ahead); once they are all accepted,
+ * organization B sends FAIR_PROBES single emails. Measured where SES sees them: B's
+ * time from its 202 to its SES call, and A's send rate over its whole drain.
+ */
+async function measureFairSharing({ db, apiUrl, ses }: { db: Db; apiUrl: string; ses: FakeSes }) {
+  const orgWithDomain = async (name: string) => {
+    const org = await createOrganization(db, name);
+    const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read'] });
+    await insertVerifiedDomain(db, org.id, `${name}.example`);
+    return { key, from: `notify@${name}.example` };
+  };
+  const a = await orgWithDomain(`fair-a-${randomUUID().slice(0, 8)}`);
+  const b = await orgWithDomain(`fair-b-${randomUUID().slice(0, 8)}`);
+  const post = async (key: string, path: string, body: unknown) => {
+    const response = await fetch(`${apiUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 202) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  const sesCallsFrom = (from: string) =>
+    ses.requests
+      .filter((request) => request.path === '/v2/email/outbound-emails')
+      .map((request) => ({ at: request.receivedAt, body: JSON.parse(request.body) as { FromEmailAddress: string; Destination: { ToAddresses: string[] } } }))
+      .filter((call) => call.body.FromEmailAddress === from);
+
+  const batches = Array.from({ length: Math.ceil(FAIR_BACKLOG / 100) }, (_, batch) =>
+    Array.from({ length: Math.min(100, FAIR_BACKLOG - batch * 100) }, (_, index) => ({
+      from: a.from,
+      to: `a-${batch}-${index}@example.org`,
+      subject: 'newsletter',
+      text: 'hello',
+      priority: 'normal',
+    })),
+  );
+  await drive(batches.length, 4, (index) => post(a.key, '/api/v1/emails/batch', batches[index]));
+
+  const acceptedAt = new Map<string, number>();
+  await drive(FAIR_PROBES, FAIR_PROBES, async (index) => {
+    const to = `b-${index}@example.org`;
+    await post(b.key, '/api/v1/emails', { from: b.from, to, subject: 'password reset', text: 'your code' });
+    acceptedAt.set(to, performance.now());
+  });
+  const backlogWhenBSent = FAIR_BACKLOG - sesCallsFrom(a.from).length;
+  for (let waited = 0; waited < 2400 && sesCallsFrom(a.from).length < FAIR_BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 250));
+
+  const waits = sesCallsFrom(b.from)
+    .map((call) => call.at - acceptedAt.get(call.body.Destination.ToAddresses[0]!)!)
+    .sort((x, y) => x - y);
+  const drain = sesCallsFrom(a.from).map((call) => call.at);
+  return {
+    probes: waits.length,
+    p50: waits[Math.floor(waits.length / 2)] ?? Number.NaN,
+    max: waits.at(-1) ?? Number.NaN,
+    backlogWhenBSent,
+    drained: drain.length,
+    drainRate: (drain.length - 1) / ((drain.at(-1)! - drain[0]!) / 1000),
+  };
+}
+
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 /** Runs `total` calls of `task` with `concurrency` in flight; returns wall time and each call's latency. */
@@ -501,6 +573,28 @@ async function main() {
   }
   const org = await createOrganization(db, 'bench');
   const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs', 'admin'] });
+  await insertVerifiedDomain(db, org.id, 'example.com');
+  const stopServices = async () => {
+    await stopChild(api);
+    await client.connection.close();
+    await db.destroy();
+    await ses.stop();
+    await temporal.stop();
+    await postgres.stop();
+    await rm(scratch, { recursive: true, force: true });
+  };
+
+  if (ONLY === 'fairness') {
+    const connection = await connectWorker(temporalConfig);
+    const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
+    const fair = await measureFairSharing({ db, apiUrl, ses });
+    console.log(`\nRelay benchmark — fair sharing only, SES_MAX_SEND_RATE ${SES_RATE}/s, loopback, one Temporal dev server`);
+    printFairness(fair);
+    await worker.shutdown();
+    await connection.close();
+    await stopServices();
+    return;
+  }
 
   const startNoop = (index: number) =>
     client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);
@@ -698,15 +792,22 @@ async function main() {
   );
   await fanOutRig.stop();
   await partners.stop();
+
+  // (i) Fair sharing, on queues the earlier parts have left idle.
+  printFairness(await measureFairSharing({ db, apiUrl, ses }));
   await worker.shutdown();
   await connection.close();
-  await stopChild(api);
-  await client.connection.close();
-  await db.destroy();
-  await ses.stop();
-  await temporal.stop();
-  await postgres.stop();
-  await rm(scratch, { recursive: true, force: true });
+  await stopServices();
+}
+
+function printFairness(fair: Awaited<ReturnType<typeof measureFairSharing>>) {
+  const fmt = (n: number) => n.toFixed(1);
+  console.log(
+    `(i) fair sharing: org B's ${fair.probes} sends behind org A's backlog of ${fair.backlogWhenBSent}   accept → SES call p50 ${fmt(fair.p50)} ms   max ${fmt(fair.max)} ms   (target max <= 2000 ms)`,
+  );
+  console.log(
+    `    org A drained ${fair.drained} at ${fmt(fair.drainRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * fair.drainRate) / SES_RATE).toFixed(0)} %   (target >= 90 %)`,
+  );
 }
 
 await main();

@@ -39,6 +39,14 @@ const configSchema = z.object({
   SES_CONFIGURATION_SET: optionalString,
   // Default SES production quota is 14 messages per second; set it to your account's.
   SES_MAX_SEND_RATE: z.coerce.number().positive().default(14),
+  // Where SES identity calls (sending domains) go; the SES endpoint when unset. `relay dev`
+  // points it at its identity stand-in, since the emulator has no identity API.
+  SES_IDENTITY_ENDPOINT: optionalString,
+  // Sending-domain verification: checks start this often, back off to the maximum, and
+  // the domain fails when SES has not verified it within the timeout (SES's own 72 h).
+  DOMAIN_CHECK_FIRST_SECONDS: z.coerce.number().positive().default(30),
+  DOMAIN_CHECK_MAX_SECONDS: z.coerce.number().positive().default(900),
+  DOMAIN_VERIFY_TIMEOUT_HOURS: z.coerce.number().positive().default(72),
   // SNS topics whose notifications /api/webhooks/ses accepts (comma-separated ARNs).
   SNS_TOPIC_ARNS: z
     .string()
@@ -63,6 +71,8 @@ const configSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
 
   RELAY_INBOUND_DOMAIN: z.string().min(3).default('relay.theonestack.com'),
+  // Relay's own mail (support address confirmations); its domain must be verified in SES.
+  RELAY_SYSTEM_FROM: optionalString,
   PSA_API_URL: z
     .url()
     .optional()
@@ -138,7 +148,20 @@ const configSchema = z.object({
   // A call that ended without a voicemail waits this long for a late voicemail event.
   DIALPAD_AFTER_HANGUP_WAIT_SECONDS: z.coerce.number().min(0).default(300),
 
+  // Relay's Shopify app: shops connect through its OAuth install (client id and secret).
+  SHOPIFY_API_KEY: optionalString,
   SHOPIFY_API_SECRET: optionalString,
+  SHOPIFY_SCOPES: z.string().default('read_orders,read_customers'),
+  SHOPIFY_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/)
+    .default('2025-10'),
+  // A shop's base URL; {shop} is its myshopify.com domain.
+  SHOPIFY_SHOP_BASE_URL: z.string().includes('{shop}').default('https://{shop}'),
+  // Relay as a Stripe Connect platform: accounts connect through Connect OAuth.
+  STRIPE_CONNECT_CLIENT_ID: optionalString,
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_CONNECT_BASE_URL: z.url().default('https://connect.stripe.com'),
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_CONNECT_WEBHOOK_SECRET: optionalString,
   RESEND_WEBHOOK_SECRET: optionalString,
@@ -152,6 +175,11 @@ const configSchema = z.object({
         .map((arn) => arn.trim())
         .filter(Boolean),
     ),
+
+  // Deployment-wide defaults of the per-organization limits (each organization may have its
+  // own, set with the admin API or `relay orgs limits`); unset means unlimited.
+  ORG_DAILY_SEND_QUOTA: z.coerce.number().int().positive().optional(),
+  ORG_API_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
 
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
@@ -197,6 +225,8 @@ export interface Config {
   readonly booksUrl: string | undefined;
   readonly inbound: {
     readonly domain: string;
+    /** From of Relay's own mail (support address confirmations). */
+    readonly systemFrom: string;
     readonly routeMaxAttempts: number;
     readonly psaUrl: string | undefined;
     readonly crmUrl: string | undefined;
@@ -214,6 +244,11 @@ export interface Config {
   readonly partners: { readonly deliveryAttempts: number; readonly firstRetryMs: number; readonly suspendAfterDenials: number };
   readonly dialpad: { readonly voicemailWaitMs: number; readonly afterHangupWaitMs: number };
   readonly commerce: {
+    /** Relay's Shopify app; undefined when SHOPIFY_API_KEY or SHOPIFY_API_SECRET is missing (no shop can connect). */
+    readonly shopifyApp:
+      { readonly apiKey: string; readonly apiSecret: string; readonly scopes: string; readonly apiVersion: string; readonly shopBaseUrl: string } | undefined;
+    /** Relay's Connect platform; undefined when STRIPE_CONNECT_CLIENT_ID or STRIPE_SECRET_KEY is missing. */
+    readonly stripeConnectApp: { readonly clientId: string; readonly secretKey: string; readonly baseUrl: string } | undefined;
     readonly shopifyApiSecret: string | undefined;
     readonly stripeWebhookSecret: string | undefined;
     readonly stripeConnectWebhookSecret: string | undefined;
@@ -225,9 +260,14 @@ export interface Config {
   /** Outgoing HTTP deliveries (webhooks and partners) in flight per worker. */
   readonly deliveries: { readonly concurrency: number };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
+  /** Defaults for organizations without limits of their own; undefined: unlimited. */
+  readonly orgLimits: { readonly dailySendQuota: number | undefined; readonly apiRequestsPerSecond: number | undefined };
+  readonly domains: { readonly checks: { readonly firstIntervalMs: number; readonly maxIntervalMs: number; readonly giveUpAfterMs: number } };
   readonly ses: {
     readonly region: string;
     readonly endpoint: string | undefined;
+    /** SES identity calls (sending domains); the SES endpoint when unset. */
+    readonly identityEndpoint: string | undefined;
     readonly configurationSet: string | undefined;
     readonly maxSendRate: number;
     /** Explicit keys, placeholder keys for a local emulator, or undefined for the SDK's default chain (roles). */
@@ -271,6 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     booksUrl: raw.HUB_BILLING_API_URL,
     inbound: {
       domain: raw.RELAY_INBOUND_DOMAIN.toLowerCase(),
+      systemFrom: raw.RELAY_SYSTEM_FROM ?? `Relay <no-reply@${raw.RELAY_INBOUND_DOMAIN.toLowerCase()}>`,
       routeMaxAttempts: raw.INBOUND_ROUTE_MAX_ATTEMPTS,
       psaUrl: raw.PSA_API_URL,
       crmUrl: raw.CRM_API_URL,
@@ -295,6 +336,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dialpad: { voicemailWaitMs: raw.DIALPAD_VOICEMAIL_WAIT_SECONDS * 1000, afterHangupWaitMs: raw.DIALPAD_AFTER_HANGUP_WAIT_SECONDS * 1000 },
     commerce: {
+      shopifyApp:
+        raw.SHOPIFY_API_KEY && raw.SHOPIFY_API_SECRET
+          ? {
+              apiKey: raw.SHOPIFY_API_KEY,
+              apiSecret: raw.SHOPIFY_API_SECRET,
+              scopes: raw.SHOPIFY_SCOPES,
+              apiVersion: raw.SHOPIFY_API_VERSION,
+              shopBaseUrl: raw.SHOPIFY_SHOP_BASE_URL,
+            }
+          : undefined,
+      stripeConnectApp:
+        raw.STRIPE_CONNECT_CLIENT_ID && raw.STRIPE_SECRET_KEY
+          ? { clientId: raw.STRIPE_CONNECT_CLIENT_ID, secretKey: raw.STRIPE_SECRET_KEY, baseUrl: raw.STRIPE_CONNECT_BASE_URL }
+          : undefined,
       shopifyApiSecret: raw.SHOPIFY_API_SECRET,
       stripeWebhookSecret: raw.STRIPE_WEBHOOK_SECRET,
       stripeConnectWebhookSecret: raw.STRIPE_CONNECT_WEBHOOK_SECRET,
@@ -309,9 +364,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     deliveries: { concurrency: raw.OUTGOING_DELIVERY_CONCURRENCY },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
+    orgLimits: { dailySendQuota: raw.ORG_DAILY_SEND_QUOTA, apiRequestsPerSecond: raw.ORG_API_REQUESTS_PER_SECOND },
+    domains: {
+      checks: {
+        firstIntervalMs: raw.DOMAIN_CHECK_FIRST_SECONDS * 1000,
+        maxIntervalMs: raw.DOMAIN_CHECK_MAX_SECONDS * 1000,
+        giveUpAfterMs: raw.DOMAIN_VERIFY_TIMEOUT_HOURS * 3_600_000,
+      },
+    },
     ses: {
       region: raw.AWS_REGION,
       endpoint: raw.SES_ENDPOINT,
+      identityEndpoint: raw.SES_IDENTITY_ENDPOINT ?? raw.SES_ENDPOINT,
       configurationSet: raw.SES_CONFIGURATION_SET,
       maxSendRate: raw.SES_MAX_SEND_RATE,
       credentials:
@@ -358,6 +422,8 @@ export function describeDegradedModes(config: Config): string[] {
   if (!config.hub) notes.push('HUB_API_URL or PORTAL_SSO_SECRET is not set: nobody can sign in through Hub (dashboard, OAuth consent)');
   if (config.webhooks.allowInsecure) notes.push('RELAY_ALLOW_INSECURE_WEBHOOKS is on: webhooks may use http and loopback addresses (never in production)');
   if (!config.adminKey) notes.push('RELAY_ADMIN_KEY is not set: /api/admin/* answers 401');
+  if (!config.commerce.shopifyApp) notes.push('SHOPIFY_API_KEY or SHOPIFY_API_SECRET is not set: no Shopify shop can connect');
+  if (!config.commerce.stripeConnectApp) notes.push('STRIPE_CONNECT_CLIENT_ID or STRIPE_SECRET_KEY is not set: no Stripe Connect account can connect');
   return notes;
 }
 

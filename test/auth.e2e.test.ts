@@ -36,7 +36,7 @@ describe('API keys and scopes', () => {
   it("never shows one organization another organization's email", async () => {
     const alpha = await createOrgWithKey(stack.db);
     const beta = await createOrgWithKey(stack.db);
-    const sent = await call(stack.api.url, '/api/v1/emails', { key: alpha.key, body: message });
+    const sent = await call(stack.api.url, '/api/v1/emails', { key: alpha.key, body: { ...message, from: alpha.sender() } });
     await eventually(async () => {
       const { body } = await call(stack.api.url, `/api/v1/emails/${sent.body.id}`, { key: alpha.key });
       return body.status === 'sent' ? true : undefined;

@@ -8,9 +8,10 @@ import { commerceEventWorkflowId, inboundWorkflowId } from '../src/temporal/ids.
 import { call, eventually } from './support/http.js';
 import { makeSigningCertificate, signSnsMessage } from './support/sns.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
+import { FakeShopify, FakeStripeConnect } from './fakes/fake-shopify.js';
+import { connectStripeAccount, installOnShop } from './support/commerce-connect.js';
 
 const SHOP = `acme-${randomBytes(3).toString('hex')}.myshopify.com`;
-const SHOP_SECRET = 'shopify-webhook-secret';
 const SHOPIFY_API_SECRET = 'shopify-app-api-secret';
 const STRIPE_SECRET = 'whsec_stripe_test_secret';
 const STRIPE_CONNECT_SECRET = 'whsec_stripe_connect_secret';
@@ -21,14 +22,24 @@ const CONNECT_ACCOUNT = `acct_${randomBytes(6).toString('hex')}`;
 const stripe = new Stripe('sk_test_signing_only');
 const { key: snsKey, certificate } = makeSigningCertificate();
 
+const ADMIN = 'commerce-admin-key';
+const shopifyApp = new FakeShopify('shopify-app-key', SHOPIFY_API_SECRET);
+const stripeConnect = new FakeStripeConnect('sk_test_platform');
 let stack: Stack;
-let org: { orgId: string; key: string };
+let org: Awaited<ReturnType<typeof createOrgWithKey>>;
 let support: string;
 
 beforeAll(async () => {
+  await Promise.all([shopifyApp.start(), stripeConnect.start()]);
   stack = await startStack({
     env: {
       RELAY_ENCRYPTION_KEY: generateEncryptionKey(),
+      RELAY_ADMIN_KEY: ADMIN,
+      SHOPIFY_API_KEY: shopifyApp.apiKey,
+      SHOPIFY_SHOP_BASE_URL: `${shopifyApp.url}/{shop}`,
+      STRIPE_CONNECT_CLIENT_ID: 'ca_relay_test',
+      STRIPE_SECRET_KEY: stripeConnect.secretKey,
+      STRIPE_CONNECT_BASE_URL: stripeConnect.url,
       SHOPIFY_API_SECRET,
       STRIPE_WEBHOOK_SECRET: STRIPE_SECRET,
       STRIPE_CONNECT_WEBHOOK_SECRET: STRIPE_CONNECT_SECRET,
@@ -39,17 +50,18 @@ beforeAll(async () => {
     fetchSnsCertificate: async () => certificate,
   });
   org = await createOrgWithKey(stack.db, ['send', 'read', 'admin']);
-  support = `help-${randomBytes(3).toString('hex')}@acme.example`;
+  support = `help-${randomBytes(3).toString('hex')}@${org.domain}`;
   await call(stack.api.url, '/api/v1/inbound-addresses', { key: org.key, body: { address: support } });
-  for (const body of [
-    { provider: 'shopify', account: SHOP, secret: SHOP_SECRET },
-    { provider: 'stripe_connect', account: CONNECT_ACCOUNT },
-    { provider: 'amazon', account: SELLER },
-  ]) {
-    expect((await call(stack.api.url, '/api/v1/commerce/accounts', { key: org.key, body })).status).toBe(201);
-  }
+  // Each account connected with its proof: Shopify's and Stripe's OAuth, an operator for Amazon.
+  expect((await installOnShop(stack.api.url, org.key, shopifyApp, SHOP)).status).toBe(200);
+  expect((await connectStripeAccount(stack.api.url, org.key, stripeConnect, CONNECT_ACCOUNT)).status).toBe(200);
+  const seller = await call(stack.api.url, '/api/v1/commerce/accounts', { key: org.key, body: { provider: 'amazon', account: SELLER } });
+  expect((await call(stack.api.url, `/api/admin/commerce/accounts/${seller.body.id}/verify`, { key: ADMIN, method: 'POST' })).status).toBe(200);
 });
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  await stack?.stop();
+  await Promise.all([shopifyApp.stop(), stripeConnect.stop()]);
+});
 
 async function applied(provider: string, eventId: string) {
   const row = await eventually(
@@ -92,10 +104,10 @@ describe('Shopify', () => {
       last_name: 'Buyer',
       phone: '+15551112222',
     };
-    const created = await shopify('/api/webhooks/shopify', 'customers/create', shopCustomer, SHOP_SECRET);
+    const created = await shopify('/api/webhooks/shopify', 'customers/create', shopCustomer, SHOPIFY_API_SECRET);
     expect(created.status).toBe(200);
     await applied('shopify', created.webhookId);
-    const updated = await shopify('/api/webhooks/shopify', 'customers/update', { ...shopCustomer, last_name: 'Buyer-Smith' }, SHOP_SECRET);
+    const updated = await shopify('/api/webhooks/shopify', 'customers/update', { ...shopCustomer, last_name: 'Buyer-Smith' }, SHOPIFY_API_SECRET);
     await applied('shopify', updated.webhookId);
     const order = await shopify(
       '/api/webhooks/shopify',
@@ -109,7 +121,7 @@ describe('Shopify', () => {
         total_price: '49.90',
         currency: 'EUR',
       },
-      SHOP_SECRET,
+      SHOPIFY_API_SECRET,
     );
     await applied('shopify', order.webhookId);
 
@@ -120,20 +132,26 @@ describe('Shopify', () => {
     expect(orders.body.data).toEqual([expect.objectContaining({ provider: 'shopify', external_id: '9001', status: 'paid', total: '49.90', currency: 'EUR' })]);
 
     const before = await storedEvents();
-    expect((await shopify('/api/webhooks/shopify', 'orders/create', { id: 9001 }, SHOP_SECRET, order.webhookId)).status).toBe(200);
-    expect((await shopify('/api/webhooks/shopify', 'orders/create', { id: 9002 }, 'wrong-secret')).status).toBe(401);
-    expect((await shopify('/api/webhooks/shopify/gdpr', 'shop/redact', { shop_domain: SHOP }, SHOP_SECRET)).status).toBe(401);
+    expect((await shopify('/api/webhooks/shopify', 'orders/create', { id: 9001 }, SHOPIFY_API_SECRET, order.webhookId)).status).toBe(200);
+    expect((await shopify('/api/webhooks/shopify', 'orders/create', { id: 9002 }, 'WRONG')).status).toBe(401);
+    expect((await shopify('/api/webhooks/shopify/gdpr', 'shop/redact', { shop_domain: SHOP }, 'WRONG')).status).toBe(401);
     expect(await storedEvents()).toBe(before);
   });
 
   it('GDPR: a data request exports what Relay holds, a customer redaction erases it everywhere, a shop redaction its orders', async () => {
     const email = `gdpr-${randomBytes(3).toString('hex')}@shop.example`;
     const shopCustomer = { id: 7100, email, first_name: 'Gina', last_name: 'Private' };
-    await applied('shopify', (await shopify('/api/webhooks/shopify', 'customers/create', shopCustomer, SHOP_SECRET)).webhookId);
+    await applied('shopify', (await shopify('/api/webhooks/shopify', 'customers/create', shopCustomer, SHOPIFY_API_SECRET)).webhookId);
     await applied(
       'shopify',
-      (await shopify('/api/webhooks/shopify', 'orders/create', { id: 9100, email, customer: shopCustomer, total_price: '10.00', currency: 'EUR' }, SHOP_SECRET))
-        .webhookId,
+      (
+        await shopify(
+          '/api/webhooks/shopify',
+          'orders/create',
+          { id: 9100, email, customer: shopCustomer, total_price: '10.00', currency: 'EUR' },
+          SHOPIFY_API_SECRET,
+        )
+      ).webhookId,
     );
     const inbound = await call(stack.api.url, '/api/webhooks/inbound-email', {
       rawBody: JSON.stringify({
@@ -236,10 +254,10 @@ describe('Shopify headers are not signed', () => {
     );
     expect(missingId.status).toBe(400);
     const payload = { id: 9950, financial_status: 'paid', updated_at: '2026-11-20T10:00:00Z', total_price: '1.00', currency: 'EUR' };
-    const first = await shopify('/api/webhooks/shopify', 'orders/updated', payload, SHOP_SECRET);
+    const first = await shopify('/api/webhooks/shopify', 'orders/updated', payload, SHOPIFY_API_SECRET);
     await applied('shopify', first.webhookId);
     const before = await storedEvents();
-    expect((await shopify('/api/webhooks/shopify', 'orders/updated', payload, SHOP_SECRET)).status).toBe(200);
+    expect((await shopify('/api/webhooks/shopify', 'orders/updated', payload, SHOPIFY_API_SECRET)).status).toBe(200);
     expect(await storedEvents()).toBe(before);
   });
 
@@ -248,14 +266,14 @@ describe('Shopify headers are not signed', () => {
       '/api/webhooks/shopify',
       'orders/updated',
       { id: 9960, financial_status: 'refunded', updated_at: '2026-11-21T10:00:00Z' },
-      SHOP_SECRET,
+      SHOPIFY_API_SECRET,
     );
     await applied('shopify', newer.webhookId);
     const older = await shopify(
       '/api/webhooks/shopify',
       'orders/updated',
       { id: 9960, financial_status: 'paid', updated_at: '2026-11-21T09:00:00Z' },
-      SHOP_SECRET,
+      SHOPIFY_API_SECRET,
     );
     await applied('shopify', older.webhookId);
     const order = await stack.db

@@ -7,17 +7,18 @@ import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 
 let stack: Stack;
 let key: string;
+let domain: string;
 const recipient = () => `to-${randomBytes(5).toString('hex')}@example.org`;
 
 beforeAll(async () => {
   stack = await startStack();
-  ({ key } = await createOrgWithKey(stack.db));
+  ({ key, domain } = await createOrgWithKey(stack.db));
 });
 afterAll(() => stack?.stop());
 
-async function waitForStatus(id: string, status: string) {
+async function waitForStatus(id: string, status: string, apiKey = key) {
   return eventually(async () => {
-    const { body } = await call(stack.api.url, `/api/v1/emails/${id}`, { key });
+    const { body } = await call(stack.api.url, `/api/v1/emails/${id}`, { key: apiKey });
     return body.status === status ? body : undefined;
   }, `email ${id} to be ${status}`);
 }
@@ -31,7 +32,7 @@ describe('POST /api/v1/emails', () => {
     const sent = await call(stack.api.url, '/api/v1/emails', {
       key,
       body: {
-        from: 'PSA Notifications <notify@psa.example.com>',
+        from: `PSA Notifications <notify@psa.${domain}>`,
         to: [to],
         cc,
         bcc: [bcc],
@@ -53,7 +54,7 @@ describe('POST /api/v1/emails', () => {
     expect(others).toHaveLength(0);
     expect(delivered).toMatchObject({
       messageId: email.ses_message_id,
-      from: 'PSA Notifications <notify@psa.example.com>',
+      from: `PSA Notifications <notify@psa.${domain}>`,
       replyTo: ['support@psa.example.com'],
       destination: { to: [to], cc: [cc], bcc: [bcc] },
       subject: 'Ticket #42 updated',
@@ -68,8 +69,8 @@ describe('POST /api/v1/emails', () => {
   });
 
   it('runs the send as workflow email-<id>, findable by organization and message id', async () => {
-    const { orgId, key: ownKey } = await createOrgWithKey(stack.db);
-    const sent = await call(stack.api.url, '/api/v1/emails', { key: ownKey, body: { from: 'a@example.com', to: recipient(), subject: 's', text: 't' } });
+    const { orgId, key: ownKey, sender } = await createOrgWithKey(stack.db);
+    const sent = await call(stack.api.url, '/api/v1/emails', { key: ownKey, body: { from: sender('a'), to: recipient(), subject: 's', text: 't' } });
     const handle = stack.client.workflow.getHandle(emailWorkflowId(sent.body.id));
     await handle.result();
     const description = await handle.describe();
@@ -77,14 +78,49 @@ describe('POST /api/v1/emails', () => {
     expect(description.searchAttributes).toMatchObject({ RelayOrgId: [orgId], RelayKind: ['email'], RelayMessageId: [sent.body.id] });
   });
 
+  it('puts each send on the shared queues with its priority and its organization as the fairness key', async () => {
+    const { orgId, key: ownKey, sender } = await createOrgWithKey(stack.db);
+    const urgent = await call(stack.api.url, '/api/v1/emails', {
+      key: ownKey,
+      body: { from: sender(), to: recipient(), subject: 'Your password reset code', text: 't', priority: 'high' },
+    });
+    const plain = await call(stack.api.url, '/api/v1/emails', { key: ownKey, body: { from: sender(), to: recipient(), subject: 's', text: 't' } });
+    const batch = await call(stack.api.url, '/api/v1/emails/batch', {
+      key: ownKey,
+      body: [
+        { from: sender(), to: recipient(), subject: 'digest', text: 't' },
+        { from: sender(), to: recipient(), subject: 'receipt', text: 't', priority: 'normal' },
+      ],
+    });
+    const sends = [
+      [urgent.body.id, 'high', 1],
+      [plain.body.id, 'normal', 3],
+      [batch.body.data[0].id, 'bulk', 5],
+      [batch.body.data[1].id, 'normal', 3],
+    ] as const;
+    for (const [id, priority, priorityKey] of sends) {
+      expect((await waitForStatus(id, 'sent', ownKey)).priority).toBe(priority);
+      const handle = stack.client.workflow.getHandle(emailWorkflowId(id));
+      expect((await handle.describe()).priority).toMatchObject({ priorityKey, fairnessKey: orgId });
+      const history = await handle.fetchHistory();
+      const sesCall = history.events?.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'sendEmailViaSes');
+      expect(sesCall?.activityTaskScheduledEventAttributes?.priority).toMatchObject({ priorityKey, fairnessKey: orgId });
+    }
+    const unknown = await call(stack.api.url, '/api/v1/emails', {
+      key: ownKey,
+      body: { from: sender(), to: recipient(), subject: 's', text: 't', priority: 'urgent' },
+    });
+    expect(unknown.status).toBe(400);
+  });
+
   it('sends one message per entry of a batch and answers each entry', async () => {
     const addresses = [recipient(), recipient()];
     const batch = await call(stack.api.url, '/api/v1/emails/batch', {
       key,
       body: [
-        { from: 'a@example.com', to: addresses[0], subject: 'one', text: 'first' },
+        { from: `a@${domain}`, to: addresses[0], subject: 'one', text: 'first' },
         { from: 'not an address', to: recipient(), subject: 'bad', text: 'x' },
-        { from: 'a@example.com', to: addresses[1], subject: 'two', html: '<b>second</b>' },
+        { from: `a@${domain}`, to: addresses[1], subject: 'two', html: '<b>second</b>' },
       ],
     });
     expect(batch.status).toBe(207);
@@ -102,13 +138,13 @@ describe('POST /api/v1/emails', () => {
 
 describe('GET /api/v1/emails', () => {
   it('filters by status, recipient and tag and pages with a cursor', async () => {
-    const { key: ownKey } = await createOrgWithKey(stack.db);
+    const { key: ownKey, sender } = await createOrgWithKey(stack.db);
     const to = recipient();
     const ids: string[] = [];
     for (let index = 0; index < 5; index += 1) {
       const sent = await call(stack.api.url, '/api/v1/emails', {
         key: ownKey,
-        body: { from: 'a@example.com', to: index < 3 ? to : recipient(), subject: `n${index}`, text: 't', tags: { batch: index % 2 === 0 ? 'even' : 'odd' } },
+        body: { from: sender('a'), to: index < 3 ? to : recipient(), subject: `n${index}`, text: 't', tags: { batch: index % 2 === 0 ? 'even' : 'odd' } },
       });
       ids.push(sent.body.id);
     }

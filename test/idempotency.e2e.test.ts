@@ -6,14 +6,15 @@ import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 let stack: Stack;
 let key: string;
 let orgId: string;
+let domain: string;
 
 beforeAll(async () => {
   stack = await startStack();
-  ({ key, orgId } = await createOrgWithKey(stack.db));
+  ({ key, orgId, domain } = await createOrgWithKey(stack.db));
 });
 afterAll(() => stack?.stop());
 
-const message = (to: string, subject = 'hello') => ({ from: 'a@example.com', to, subject, text: 'body' });
+const message = (to: string, subject = 'hello', from = `a@${domain}`) => ({ from, to, subject, text: 'body' });
 
 async function emailRows() {
   return stack.db.selectFrom('emails').select(['id', 'status']).where('org_id', '=', orgId).execute();
@@ -63,7 +64,11 @@ describe('Idempotency-Key', () => {
     const other = await createOrgWithKey(stack.db);
     const headers = { 'idempotency-key': 'shared-key' };
     const mine = await call(stack.api.url, '/api/v1/emails', { key, headers, body: message('idem-org-a@example.org') });
-    const theirs = await call(stack.api.url, '/api/v1/emails', { key: other.key, headers, body: message('idem-org-b@example.org') });
+    const theirs = await call(stack.api.url, '/api/v1/emails', {
+      key: other.key,
+      headers,
+      body: message('idem-org-b@example.org', 'hello', other.sender('a')),
+    });
     expect(mine.status).toBe(202);
     expect(theirs.status).toBe(202);
     expect(theirs.body.id).not.toBe(mine.body.id);

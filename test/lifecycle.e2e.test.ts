@@ -15,6 +15,7 @@ const bus = new ProductFake();
 let stack: Stack;
 let key: string;
 let orgId: string;
+let domain: string;
 
 beforeAll(async () => {
   await bus.start();
@@ -26,7 +27,7 @@ beforeAll(async () => {
     },
     workerOverrides: { http },
   });
-  ({ key, orgId } = await createOrgWithKey(stack.db, ['send', 'read', 'suppressions']));
+  ({ key, orgId, domain } = await createOrgWithKey(stack.db, ['send', 'read', 'suppressions']));
 });
 afterAll(async () => {
   await stack?.stop();
@@ -38,8 +39,8 @@ beforeEach(() => {
 
 const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}@example.org`;
 
-async function sendAndWait(to: string[], apiKey = key): Promise<{ id: string; sesMessageId: string }> {
-  const { body } = await call(stack.api.url, '/api/v1/emails', { key: apiKey, body: { from: 'a@example.com', to, subject: 's', text: 't' } });
+async function sendAndWait(to: string[], apiKey = key, from = `a@${domain}`): Promise<{ id: string; sesMessageId: string }> {
+  const { body } = await call(stack.api.url, '/api/v1/emails', { key: apiKey, body: { from, to, subject: 's', text: 't' } });
   const email = await eventually(async () => {
     const { body: current } = await call(stack.api.url, `/api/v1/emails/${body.id}`, { key: apiKey });
     return current.status === 'sent' ? current : undefined;
@@ -149,7 +150,7 @@ describe('SES events', () => {
     const suppression = await call(stack.api.url, `/api/v1/suppressions/${encodeURIComponent(to)}`, { key });
     expect(suppression.body).toMatchObject({ address: to, reason: 'hard_bounce', source_email_id: id });
 
-    const next = await call(stack.api.url, '/api/v1/emails', { key, body: { from: 'a@example.com', to, subject: 'again', text: 't' } });
+    const next = await call(stack.api.url, '/api/v1/emails', { key, body: { from: `a@${domain}`, to, subject: 'again', text: 't' } });
     const suppressed = await eventually(async () => {
       const current = await emailView(next.body.id);
       return current.status === 'suppressed' ? current : undefined;
@@ -240,9 +241,9 @@ describe('SES events', () => {
 
 describe('Bus events', () => {
   it('emits sent, bounced and complained once each, with stable ids and the integration key', async () => {
-    const { orgId: ownOrg, key: ownKey } = await createOrgWithKey(stack.db);
+    const { orgId: ownOrg, key: ownKey, sender } = await createOrgWithKey(stack.db);
     const to = unique('bus');
-    const { id, sesMessageId } = await sendAndWait([to], ownKey);
+    const { id, sesMessageId } = await sendAndWait([to], ownKey, sender('a'));
     const mail = sesEvents.mail(sesMessageId, [to]);
     const bounce = sesNotification(signingKey, sesEvents.bounce(mail, [to]));
     const complaint = sesNotification(signingKey, sesEvents.complaint(mail, [to]));
@@ -265,9 +266,9 @@ describe('Bus events', () => {
   });
 
   it('a Bus outage delays the event but never the send', async () => {
-    const { orgId: ownOrg, key: ownKey } = await createOrgWithKey(stack.db);
+    const { orgId: ownOrg, key: ownKey, sender } = await createOrgWithKey(stack.db);
     bus.failNext = 2;
-    const { id } = await sendAndWait([unique('outage')], ownKey);
+    const { id } = await sendAndWait([unique('outage')], ownKey, sender('a'));
     expect((await emailView(id, ownKey)).status).toBe('sent');
     const event = await eventually(async () => bus.accepted().find((entry) => entry.body.org_id === ownOrg), 'the sent event after the outage', 60_000);
     expect(event.body).toMatchObject({ type: 'relay.email.sent', data: { email_id: id } });

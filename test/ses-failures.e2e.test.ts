@@ -8,11 +8,12 @@ import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 let stack: Stack;
 let ses: FakeSes;
 let key: string;
+let domain: string;
 
 beforeAll(async () => {
   ses = await new FakeSes().start();
   stack = await startStack({ env: { SES_ENDPOINT: ses.url } });
-  ({ key } = await createOrgWithKey(stack.db));
+  ({ key, domain } = await createOrgWithKey(stack.db));
 });
 afterAll(async () => {
   await stack?.stop();
@@ -24,7 +25,7 @@ beforeEach(() => {
   ses.requests.length = 0;
 });
 
-const send = (to: string) => call(stack.api.url, '/api/v1/emails', { key, body: { from: 'a@example.com', to, subject: 's', text: 't' } });
+const send = (to: string) => call(stack.api.url, '/api/v1/emails', { key, body: { from: `a@${domain}`, to, subject: 's', text: 't' } });
 
 async function finalEmail(id: string) {
   return eventually(async () => {

@@ -36,11 +36,11 @@ afterAll(async () => {
 
 describe('bounce-rate alert', () => {
   it('fires once per window when the permanent-bounce rate passes the threshold', async () => {
-    const { orgId, key } = await createOrgWithKey(stack.db);
+    const { orgId, key, sender } = await createOrgWithKey(stack.db);
     const sent: { to: string; sesMessageId: string }[] = [];
     for (let index = 0; index < 4; index += 1) {
       const to = `alert-${index}-${orgId.slice(0, 6)}@example.org`;
-      const { body } = await call(stack.api.url, '/api/v1/emails', { key, body: { from: 'a@example.com', to, subject: 's', text: 't' } });
+      const { body } = await call(stack.api.url, '/api/v1/emails', { key, body: { from: sender('a'), to, subject: 's', text: 't' } });
       const email = await eventually(async () => {
         const current = (await call(stack.api.url, `/api/v1/emails/${body.id}`, { key })).body;
         return current.status === 'sent' ? current : undefined;

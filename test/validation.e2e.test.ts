@@ -9,7 +9,7 @@ let orgId: string;
 
 beforeAll(async () => {
   stack = await startStack();
-  ({ key, orgId } = await createOrgWithKey(stack.db));
+  ({ key, orgId } = await createOrgWithKey(stack.db, ['send', 'read'], { domain: 'example.com' }));
 });
 afterAll(() => stack?.stop());
 
@@ -40,13 +40,19 @@ type Case = [name: string, request: { path?: string; body?: unknown; rawBody?: s
 const cases: Case[] = [
   ['malformed JSON', { rawBody: '{"from": "a@example.com",' }, 400, 'invalid_json'],
   ['a body that is not JSON', { rawBody: 'from=a', headers: { 'content-type': 'text/plain' } }, 400, 'validation_failed'],
-  ['an unknown field', { body: { ...valid, priority: 'high' } }, 400, 'validation_failed'],
+  ['an unknown field', { body: { ...valid, urgency: 'high' } }, 400, 'validation_failed'],
+  ['an unknown priority', { body: { ...valid, priority: 'urgent' } }, 400, 'validation_failed'],
   ['a bad recipient address', { body: { ...valid, to: 'not-an-address' } }, 400, 'validation_failed'],
   ['a bad sender address', { body: { ...valid, from: 'Relay <relay@>' } }, 400, 'validation_failed'],
   ['no html and no text', { body: { from: valid.from, to: valid.to, subject: 'hi' } }, 400, 'validation_failed'],
   ['no subject', { body: { ...valid, subject: '' } }, 400, 'validation_failed'],
   ['a subject with a line break (header injection)', { body: { ...valid, subject: 'hi\r\nBcc: victim@example.org' } }, 400, 'validation_failed'],
   ['a header Relay owns', { body: { ...valid, headers: { From: 'spoof@example.org' } } }, 400, 'validation_failed'],
+  ['a header SES sets', { body: { ...valid, headers: { 'X-SES-CONFIGURATION-SET': 'someone-elses' } } }, 400, 'validation_failed'],
+  ['a Return-Path', { body: { ...valid, headers: { 'Return-Path': 'bounces@example.org' } } }, 400, 'validation_failed'],
+  ['a From on a domain the organization has not verified', { body: { ...valid, from: 'ceo@bank.example' } }, 403, 'sender_not_verified'],
+  ['a look-alike of the verified domain', { body: { ...valid, from: 'a@evilexample.com' } }, 403, 'sender_not_verified'],
+  ['a batch whose every sender is unverified', { path: '/api/v1/emails/batch', body: [{ ...valid, from: 'a@bank.example' }] }, 403, 'sender_not_verified'],
   ['a tag SES cannot carry', { body: { ...valid, tags: { 'has space': 'x' } } }, 400, 'validation_failed'],
   ['51 recipients', { body: { ...valid, to: addresses(30), cc: addresses(20), bcc: ['x@example.org'] } }, 400, 'validation_failed'],
   ['an attachment that is not base64', { body: { ...valid, attachments: [{ filename: 'a.txt', content: 'not base64!' }] } }, 400, 'validation_failed'],

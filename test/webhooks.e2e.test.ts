@@ -14,7 +14,7 @@ import { trpc } from './support/trpc.js';
 
 const SECRET = 'your-signing-secret';
 let stack: Stack;
-let org: { orgId: string; key: string };
+let org: Awaited<ReturnType<typeof createOrgWithKey>>;
 let support: string;
 
 beforeAll(async () => {
@@ -31,7 +31,7 @@ beforeAll(async () => {
     },
   });
   org = await createOrgWithKey(stack.db, ['send', 'read', 'webhooks', 'admin', 'helpdesk']);
-  support = `help-${randomBytes(3).toString('hex')}@acme.example`;
+  support = `help-${randomBytes(3).toString('hex')}@${org.domain}`;
   await call(stack.api.url, '/api/v1/inbound-addresses', { key: org.key, body: { address: support } });
 });
 afterAll(() => stack?.stop());

@@ -9,11 +9,12 @@ import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 let stack: Stack;
 let key: string;
 let orgId: string;
+let domain: string;
 
 beforeAll(async () => {
   // A slow send rate keeps a backlog on the SES queue long enough to stop the worker inside it.
   stack = await startStack({ worker: false, env: { SES_MAX_SEND_RATE: '4' } });
-  ({ key, orgId } = await createOrgWithKey(stack.db));
+  ({ key, orgId, domain } = await createOrgWithKey(stack.db));
 });
 afterAll(() => stack?.stop());
 
@@ -26,7 +27,7 @@ describe('a worker stopped with a backlog', () => {
   it('delivers every queued email exactly once after it comes back', async () => {
     const recipients = Array.from({ length: 12 }, (_, index) => `backlog-${index}-${orgId.slice(0, 8)}@example.org`);
     for (const to of recipients) {
-      const response = await call(stack.api.url, '/api/v1/emails', { key, body: { from: 'a@example.com', to, subject: 'backlog', text: 't' } });
+      const response = await call(stack.api.url, '/api/v1/emails', { key, body: { from: `a@${domain}`, to, subject: 'backlog', text: 't' } });
       expect(response.status).toBe(202);
     }
     // No worker yet: the API accepted everything and nothing went out.

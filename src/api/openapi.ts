@@ -4,6 +4,9 @@ import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, s
 import { partnerRequest } from '../partners/index.js';
 import { channelRequest } from '../channels/routes.js';
 import { accountRequest } from '../commerce/routes.js';
+import { shopifyConnectRequest } from '../commerce/connect-routes.js';
+import { addDomainRequest } from '../domains/routes.js';
+import { organizationLimitsChange } from '../usage/limit-routes.js';
 import { debriefRequest } from '../partners/debrief-routes.js';
 import { customerPatch, ticketPatch } from '../helpdesk/routes.js';
 import { inboundAddressRequest, listInboundQuery } from '../inbound/schemas.js';
@@ -96,7 +99,7 @@ export function buildOpenApiDocument() {
           security,
           parameters: [idempotencyHeader],
           requestBody: { required: true, content: json(sendEmailRequest, 'input') },
-          responses: { '202': { description: 'queued', content: json(queuedEmail) }, ...errors(400, 401, 403, 409, 413, 503) },
+          responses: { '202': { description: 'queued', content: json(queuedEmail) }, ...errors(400, 401, 403, 409, 413, 429, 503) },
         },
         get: {
           summary: 'List emails, newest first (scope read)',
@@ -114,7 +117,7 @@ export function buildOpenApiDocument() {
           responses: {
             '202': { description: 'every message queued' },
             '207': { description: 'some messages queued, the others answered with their error' },
-            ...errors(400, 401, 403, 409, 413, 503),
+            ...errors(400, 401, 403, 409, 413, 429, 503),
           },
         },
       },
@@ -125,6 +128,44 @@ export function buildOpenApiDocument() {
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: { '200': { description: 'the email', content: json(emailView) }, ...errors(401, 403, 404) },
         },
+      },
+      '/api/v1/domains': {
+        get: operation("The organization's sending domains, each with its DNS records and their status", 'admin', undefined, ['200', 'the list'], [401, 403]),
+        post: operation(
+          'Add a sending domain: creates its SES identity (Easy DKIM) and answers the DNS records to publish; 409 when any organization holds it',
+          'admin',
+          addDomainRequest,
+          ['201', 'the domain, pending, with its records'],
+          [400, 401, 403, 409, 503],
+        ),
+      },
+      '/api/v1/domains/{id}': {
+        get: operation(
+          'One sending domain with its DNS records, each with its status',
+          'admin',
+          undefined,
+          ['200', 'the domain'],
+          [401, 403, 404],
+          [idParameter],
+        ),
+        delete: operation(
+          'Delete a sending domain and its SES identity; sends from it are refused again',
+          'admin',
+          undefined,
+          ['204', 'deleted'],
+          [401, 403, 404, 503],
+          [idParameter],
+        ),
+      },
+      '/api/v1/domains/{id}/verify': {
+        post: operation(
+          'Check now: ask SES at once (a failed domain is verified again from the start)',
+          'admin',
+          undefined,
+          ['202', 'the domain'],
+          [401, 403, 404],
+          [idParameter],
+        ),
       },
       '/api/v1/suppressions': {
         get: {
@@ -170,8 +211,40 @@ export function buildOpenApiDocument() {
         post: operation('Route an archived inbound message again', 'send', undefined, ['202', 'replaying'], [401, 403, 404, 409], [idParameter]),
       },
       '/api/v1/inbound-addresses': {
-        get: operation("The organization's support addresses", 'admin', undefined, ['200', 'the list'], [401, 403]),
-        post: operation('Add a support address', 'admin', inboundAddressRequest, ['201', 'added'], [400, 401, 403, 409]),
+        get: operation(
+          "The organization's support addresses, each active or pending with how to prove it",
+          'admin',
+          undefined,
+          ['200', 'the list'],
+          [401, 403],
+        ),
+        post: operation(
+          'Claim a support address: active at once on a verified sending domain, otherwise pending until a mailed code comes back or a TXT record appears',
+          'admin',
+          inboundAddressRequest,
+          ['201', 'the claim'],
+          [400, 401, 403, 409],
+        ),
+      },
+      '/api/v1/inbound-addresses/{address}/verify': {
+        post: operation('Look for the TXT record now', 'admin', undefined, ['202', 'the claim'], [401, 403, 404], [addressParameter]),
+      },
+      '/api/v1/inbound-addresses/{address}': {
+        delete: operation('Give a support address up', 'admin', undefined, ['204', 'deleted'], [401, 403, 404], [addressParameter]),
+      },
+      '/api/inbound-addresses/confirm': {
+        get: {
+          summary: 'The link in the confirmation mail: confirms the address (an HTML page)',
+          parameters: [
+            { name: 'id', in: 'query', required: true, schema: { type: 'string' } },
+            { name: 'code', in: 'query', required: true, schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': { description: 'confirmed' },
+            '404': { description: 'not a valid link' },
+            '409': { description: 'confirmed for another organization' },
+          },
+        },
       },
       '/api/v1/tickets/{id}': {
         get: operation('A helpdesk ticket with its conversation', 'read', undefined, ['200', 'the ticket'], [401, 403, 404], [idParameter]),
@@ -200,13 +273,73 @@ export function buildOpenApiDocument() {
         post: operation('Connect a messaging channel; its secret is sealed', 'admin', channelRequest, ['201', 'connected'], [400, 401, 403, 409]),
       },
       '/api/v1/commerce/accounts': {
+        get: operation("The organization's stores and accounts, each active or pending", 'admin', undefined, ['200', 'the list'], [401, 403]),
         post: operation(
-          'Connect a Shopify shop, a Stripe Connect account or an Amazon seller',
+          'Claim an Amazon seller id; it stays pending until an operator verifies it (Shopify and Stripe connect through OAuth: 400)',
           'admin',
           accountRequest,
-          ['201', 'connected'],
+          ['201', 'the pending claim'],
           [400, 401, 403, 409],
         ),
+      },
+      '/api/v1/commerce/shopify/connect': {
+        post: operation(
+          'Start a Shopify OAuth install: answers the authorize URL to send the merchant to (valid 15 minutes)',
+          'admin',
+          shopifyConnectRequest,
+          ['201', '{authorize_url, expires_in}'],
+          [400, 401, 403, 503],
+        ),
+      },
+      '/api/commerce/shopify/callback': {
+        get: {
+          summary:
+            "Shopify's return from the install (hmac and shop verified, state used once); exchanges the code and registers Relay's webhooks (an HTML page)",
+          responses: {
+            '200': { description: 'connected' },
+            '400': { description: 'unknown, used or mismatched state' },
+            '401': { description: 'not signed by Shopify' },
+            '409': { description: 'held by another organization' },
+          },
+        },
+      },
+      '/api/v1/commerce/stripe/connect': {
+        post: operation(
+          'Start a Stripe Connect OAuth: answers the authorize URL (valid 15 minutes)',
+          'admin',
+          undefined,
+          ['201', '{authorize_url, expires_in}'],
+          [400, 401, 403, 503],
+        ),
+      },
+      '/api/commerce/stripe/callback': {
+        get: {
+          summary: "Stripe's return from Connect OAuth (state used once); the account is the one that approved (an HTML page)",
+          responses: {
+            '200': { description: 'connected' },
+            '400': { description: 'unknown state or refused' },
+            '409': { description: 'held by another organization' },
+          },
+        },
+      },
+      '/api/admin/commerce/accounts/pending': {
+        get: {
+          ...operation('Claims waiting for an operator (Amazon sellers)', 'RELAY_ADMIN_KEY', undefined, ['200', 'the claims'], [401]),
+          security: [{ adminKey: [] }],
+        },
+      },
+      '/api/admin/commerce/accounts/{id}/verify': {
+        post: {
+          ...operation(
+            "Verify a pending claim: the account becomes the organization's, other claims end",
+            'RELAY_ADMIN_KEY',
+            undefined,
+            ['200', 'the account'],
+            [401, 404, 409],
+            [idParameter],
+          ),
+          security: [{ adminKey: [] }],
+        },
       },
       '/api/v1/debriefs': {
         post: operation(
@@ -225,6 +358,30 @@ export function buildOpenApiDocument() {
             partnerRequest,
             ['201', 'the credentials'],
             [400, 401],
+          ),
+          security: [{ adminKey: [] }],
+        },
+      },
+      '/api/admin/organizations/{id}/limits': {
+        get: {
+          ...operation(
+            "An organization's limits, what applies, and today's accepted emails",
+            'RELAY_ADMIN_KEY',
+            undefined,
+            ['200', 'the limits'],
+            [401, 404],
+            [idParameter],
+          ),
+          security: [{ adminKey: [] }],
+        },
+        patch: {
+          ...operation(
+            "Set an organization's daily send quota and API request rate (null: the deployment's default)",
+            'RELAY_ADMIN_KEY',
+            organizationLimitsChange,
+            ['200', 'the limits'],
+            [400, 401, 404],
+            [idParameter],
           ),
           security: [{ adminKey: [] }],
         },

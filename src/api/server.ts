@@ -7,18 +7,25 @@ import { createSessions, requireCsrfHeader } from '../auth/sessions.js';
 import { createTrpcContext } from '../auth/trpc.js';
 import { channelRoutes } from '../channels/routes.js';
 import { channelWebhookRoutes } from '../channels/webhook-routes.js';
+import { commerceConnectRoutes } from '../commerce/connect-routes.js';
 import { commerceRoutes } from '../commerce/routes.js';
 import { commerceWebhookRoutes } from '../commerce/webhook-routes.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
+import { domainRoutes } from '../domains/routes.js';
 import { emailAdminRoutes, emailRoutes } from '../emails/routes.js';
 import { sesWebhookRoutes } from '../emails/ses-webhook-routes.js';
 import { suppressionRoutes } from '../emails/suppression-routes.js';
 import { helpdeskRoutes } from '../helpdesk/routes.js';
+import { inboundAddressRoutes } from '../inbound/address-routes.js';
 import { inboundRoutes } from '../inbound/routes.js';
 import { inboundWebhookRoutes } from '../inbound/webhook-routes.js';
 import { createHttpClient, ensureSuccess } from '../integrations/http.js';
 import { createHubClient } from '../integrations/hub.js';
+import { createSesClient } from '../integrations/ses.js';
+import { createSesIdentities } from '../integrations/ses-identities.js';
+import { createShopifyClient } from '../integrations/shopify.js';
+import { createStripeConnectClient } from '../integrations/stripe-connect.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { adminRoutes } from '../partners/admin-routes.js';
@@ -30,6 +37,8 @@ import { createSnsVerifier, type CertificateFetcher } from '../security/sns.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { webhookRoutes } from '../webhooks/routes.js';
+import { cachedOrgLimits, orgRequestRateGuard } from '../usage/limits.js';
+import { organizationLimitRoutes } from '../usage/limit-routes.js';
 import { createApp } from './app.js';
 import { healthRoutes } from './health.js';
 import { WEB_APP_DIR, webAppRoutes } from './web-app.js';
@@ -68,6 +77,7 @@ export async function startApiServer(deps: {
   const urlPolicy = { allowInsecure: config.webhooks.allowInsecure };
   const hub = config.hub ? createHubClient(http, config.hub) : undefined;
   const apiKeys = cachedApiKeyLookup(db);
+  const limits = cachedOrgLimits(db, config.orgLimits);
   const sessions = createSessions({
     db,
     hub,
@@ -79,13 +89,20 @@ export async function startApiServer(deps: {
   const oauth = { db, sessions, hub, publicUrl: config.publicUrl, logger, suspendAfterDenials: config.partners.suspendAfterDenials };
   const routeMaxAttempts = config.inbound.routeMaxAttempts;
   const openApi = buildOpenApiDocument();
+  const domains = {
+    db,
+    sesIdentities: createSesIdentities(createSesClient({ ...config.ses, endpoint: config.ses.identityEndpoint })),
+    workflows,
+    checks: config.domains.checks,
+    region: config.ses.region,
+  };
   const webApp = webAppRoutes(deps.webAppDir ?? WEB_APP_DIR);
   if (!webApp) logger.warn({ dir: deps.webAppDir ?? WEB_APP_DIR }, 'the dashboard is not built (npm run build): / answers 404');
 
   const app = createApp({
     logger,
     metrics,
-    guards: [partnerTokenFence(oauth)],
+    guards: [partnerTokenFence(oauth), orgRequestRateGuard({ db, apiKeys, limits })],
     providerWebhooks: [
       sesWebhookRoutes({ db, workflows, sns: snsVerifier(config.snsTopicArns), logger, metrics }),
       inboundWebhookRoutes({ db, workflows, inboundSns: snsVerifier(config.inbound.sesTopicArns), secrets: config.inbound, routeMaxAttempts, logger, metrics }),
@@ -104,22 +121,38 @@ export async function startApiServer(deps: {
     routes: [
       Router().get('/api/openapi.json', (_req, res) => void res.json(openApi)),
       healthRoutes({ db, temporal, metrics }),
-      emailRoutes({ db, workflows, apiKeys }),
+      emailRoutes({ db, workflows, apiKeys, limits }),
+      domainRoutes({ ...domains, apiKeys }),
       suppressionRoutes({ db, apiKeys }),
       inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
+      inboundAddressRoutes({ db, apiKeys, workflows, checks: config.domains.checks }),
       helpdeskRoutes({ db, workflows, apiKeys }),
       webhookRoutes(),
       channelRoutes({ db, apiKeys, secretBox }),
-      commerceRoutes({ db, apiKeys, secretBox }),
+      commerceRoutes({ db, apiKeys }),
+      commerceConnectRoutes({
+        db,
+        apiKeys,
+        adminKey: config.adminKey,
+        secretBox,
+        workflows,
+        logger,
+        publicUrl: config.publicUrl,
+        shopify: config.commerce.shopifyApp
+          ? { client: createShopifyClient(http, config.commerce.shopifyApp), apiSecret: config.commerce.shopifyApp.apiSecret }
+          : undefined,
+        stripeConnect: config.commerce.stripeConnectApp ? createStripeConnectClient(http, config.commerce.stripeConnectApp) : undefined,
+      }),
       sessions.router,
       oauthRoutes(oauth),
       partnerTokenRoutes(oauth),
       debriefRoutes({ db, workflows, apiKeys, retry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs } }),
       emailAdminRoutes({ db, adminKey: config.adminKey }),
+      organizationLimitRoutes({ db, adminKey: config.adminKey, defaults: config.orgLimits }),
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {
-      router: createAppRouter({ db, webhooks: { db, workflows, secretBox, urlPolicy, rotationOverlapMs: config.webhooks.rotationOverlapMs } }),
+      router: createAppRouter({ db, webhooks: { db, workflows, secretBox, urlPolicy, rotationOverlapMs: config.webhooks.rotationOverlapMs }, domains }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
       csrfGuard: requireCsrfHeader,
     },

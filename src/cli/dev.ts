@@ -10,6 +10,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { startDevHub, type DevHub } from '../dev/dev-hub.js';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { startSesEmulator } from '../dev/ses-emulator.js';
+import { startSesIdentityStandIn } from '../dev/ses-identity-stand-in.js';
 import { ensureTemporalCli, startTemporalDevServer, type ToolEnv } from '../dev/temporal-server.js';
 import { ensureWebBuild } from '../dev/web-build.js';
 import type { Logger } from '../observability/logger.js';
@@ -37,7 +38,8 @@ export interface DevStackOptions {
   toolEnv: ToolEnv;
   /** Where PostgreSQL's and Temporal's data live. */
   stateDir: string;
-  ports: { postgres: number; temporal: number; temporalUi?: number; ses: number; hub: number };
+  /** `sesIdentity`: the SES identity stand-in's (any free port when absent). */
+  ports: { postgres: number; temporal: number; temporalUi?: number; ses: number; sesIdentity?: number; hub: number };
   say: (line: string) => void;
 }
 
@@ -96,12 +98,17 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
     }
 
     let sesEndpoint = baseConfig.ses.endpoint;
+    let sesIdentityEndpoint = baseConfig.ses.identityEndpoint;
     let sesViewer = 'real AWS SES (no local viewer)';
     if (!sesEndpoint && !baseConfig.ses.credentials) {
       const ses = await startSesEmulator({ port: options.ports.ses });
       stops.unshift(() => ses.stop());
       sesEndpoint = ses.url;
       sesViewer = ses.url;
+      // The emulator has no identity API: sending domains verify through this stand-in at once.
+      const identities = await startSesIdentityStandIn({ port: options.ports.sesIdentity ?? 0 });
+      stops.unshift(() => identities.stop());
+      sesIdentityEndpoint = identities.url;
     } else if (sesEndpoint) {
       sesViewer = sesEndpoint;
     }
@@ -121,6 +128,7 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
       ses: {
         ...baseConfig.ses,
         endpoint: sesEndpoint,
+        identityEndpoint: sesIdentityEndpoint,
         credentials: baseConfig.ses.credentials ?? { accessKeyId: 'local', secretAccessKey: 'local' },
       },
       // The development Hub is local and cheap to ask: check with it on every request, so ending a session there shows at once.
@@ -164,7 +172,14 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
     projectDir,
     toolEnv,
     stateDir: resolve(projectDir, '.relay'),
-    ports: { postgres: DEV.postgresPort, temporal: DEV.temporalPort, temporalUi: DEV.temporalUiPort, ses: DEV.sesPort, hub: DEV.hubPort },
+    ports: {
+      postgres: DEV.postgresPort,
+      temporal: DEV.temporalPort,
+      temporalUi: DEV.temporalUiPort,
+      ses: DEV.sesPort,
+      sesIdentity: DEV.sesIdentityPort,
+      hub: DEV.hubPort,
+    },
     say,
   });
   const { api, hub } = stack;
@@ -174,6 +189,8 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
     DATABASE_URL: stack.databaseUrl,
     TEMPORAL_ADDRESS: stack.config.temporal.address ?? '',
     RELAY_ENCRYPTION_KEY: stack.config.encryptionKey ?? '',
+    SES_ENDPOINT: stack.config.ses.endpoint ?? '',
+    SES_IDENTITY_ENDPOINT: stack.config.ses.identityEndpoint ?? '',
   });
   for (const note of describeDegradedModes(stack.config)) logger.warn(note);
   say(
@@ -187,7 +204,8 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
       `  Database       ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
       '',
       'First API key, in another terminal:',
-      `  ./relay keys create --org ${hub ? DEMO_ORGANIZATION.name : '<organization>'} --scopes send,read`,
+      `  ./relay keys create --org ${hub ? DEMO_ORGANIZATION.name : '<organization>'} --scopes send,read,admin`,
+      `  ./relay domains add --org ${hub ? DEMO_ORGANIZATION.name : '<organization>'} --name example.com   (verified at once by the local SES stand-in)`,
       '',
       'Ctrl-C stops everything; data stays in .relay/.',
       '',

@@ -22,6 +22,14 @@ import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { startWorker } from '../worker/start.js';
 import { dailyUsageWorkflowId } from '../temporal/ids.js';
 import { RelayKind } from '../temporal/search-attributes.js';
+import { addDomain, checkDomainNow, DomainTaken, type DomainDeps } from '../domains/claim.js';
+import { domainName, dnsRecordsOf, mailFromLabel } from '../domains/records.js';
+import { findDomain, findDomainHolder, listDomains } from '../domains/repository.js';
+import type { Domain } from '../db/tables/domains.js';
+import { createSesClient } from '../integrations/ses.js';
+import { createSesIdentities } from '../integrations/ses-identities.js';
+import { acceptedToday, updateOrganizationLimits } from '../usage/limits-repository.js';
+import { limitsView } from '../usage/limit-routes.js';
 import { openDb, openTemporal, openWorkerConnection, operatorConfig, processConfig } from './runtime.js';
 import { waitFor } from './wait-for.js';
 
@@ -64,6 +72,40 @@ async function withDb<T>(config: Config, logger: Logger, work: (db: ReturnType<t
   } finally {
     await db.destroy();
   }
+}
+
+/** Parses a command-line value with a zod schema, or says what is wrong with it. */
+function parsedWith(schema: { safeParse(value: string): { success: true; data: string } | { success: false; error: { issues: { message: string }[] } } }) {
+  return (value: string): string => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues.map((issue) => issue.message).join('; '));
+    return parsed.data;
+  };
+}
+
+/** Runs `work` with what domain commands need: the database, SES identities and Temporal. */
+async function withDomainDeps<T>(config: Config, logger: Logger, work: (deps: DomainDeps) => Promise<T>): Promise<T> {
+  return withDb(config, logger, async (db) => {
+    const client = await openTemporal(config);
+    try {
+      return await work({
+        db,
+        sesIdentities: createSesIdentities(createSesClient({ ...config.ses, endpoint: config.ses.identityEndpoint })),
+        workflows: createWorkflowStarter(client, { taskQueue: config.temporal.taskQueue, metrics: createMetrics() }),
+        checks: config.domains.checks,
+      });
+    } finally {
+      await client.connection.close();
+    }
+  });
+}
+
+function describeDomain(domain: Domain, region: string): string {
+  const records = dnsRecordsOf(domain, region).map(
+    (record) =>
+      `  ${record.type.padEnd(5)} ${record.name}  ${record.priority ? `${record.priority} ` : ''}${record.value}  (${record.required ? '' : 'recommended, '}${record.status})`,
+  );
+  return [`${domain.name}: ${domain.status} (${domain.id})`, ...records].join('\n');
 }
 
 /** Resolves when SIGINT or SIGTERM arrives. */
@@ -145,6 +187,42 @@ function buildProgram(logger: Logger): Command {
       }),
     );
 
+  /** A positive number, or `default` for the deployment's default (null). */
+  const limitValue =
+    (integer: boolean) =>
+    (value: string): number | null => {
+      if (value === 'default') return null;
+      const number = Number(value);
+      if (!(number > 0) || (integer && !Number.isInteger(number)))
+        throw new InvalidArgumentError(`expected a positive ${integer ? 'integer' : 'number'} or "default"`);
+      return number;
+    };
+  orgs
+    .command('limits')
+    .description("show or set an organization's daily send quota and API request rate")
+    .requiredOption('--org <org>', 'organization id or name')
+    .option('--daily-send-quota <n>', 'emails accepted per UTC day, or "default"', limitValue(true))
+    .option('--api-rate <n>', 'API requests per second, or "default"', limitValue(false))
+    .option('--json', 'print JSON')
+    .action((options: { org: string; dailySendQuota?: number | null; apiRate?: number | null; json?: boolean }) => {
+      const config = operatorConfig();
+      return withDb(config, logger, async (db) => {
+        const org = await findOrganization(db, options.org);
+        if (!org) throw new InvalidArgumentError(`no organization ${options.org}`);
+        const own = await updateOrganizationLimits(db, org.id, {
+          ...(options.dailySendQuota !== undefined ? { daily_send_quota: options.dailySendQuota } : {}),
+          ...(options.apiRate !== undefined ? { api_requests_per_second: options.apiRate } : {}),
+        });
+        const view = limitsView(org.id, own!, config.orgLimits, await acceptedToday(db, org.id));
+        const shown = (value: number | null) => (value === null ? 'unlimited' : String(value));
+        print(
+          Boolean(options.json),
+          view,
+          `${org.name}: ${shown(view.effective.daily_send_quota)} emails per UTC day (${view.accepted_today} accepted today), ${shown(view.effective.api_requests_per_second)} API requests per second`,
+        );
+      });
+    });
+
   const keys = program.command('keys').description('API keys');
   keys
     .command('create')
@@ -207,6 +285,65 @@ function buildProgram(logger: Logger): Command {
         );
       }),
     );
+
+  const domains = program.command('domains').description('sending domains (SES identities) of organizations');
+  domains
+    .command('add')
+    .description('claim a domain for an organization and print the DNS records to publish; an identity the SES account already has is taken over')
+    .requiredOption('--org <org>', 'organization id or name')
+    .requiredOption('--name <domain>', 'the domain, e.g. example.com', parsedWith(domainName))
+    .option('--mail-from <label>', 'custom MAIL FROM subdomain, e.g. bounce (bounce.<domain>)', parsedWith(mailFromLabel))
+    .option('--json', 'print JSON')
+    .action((options: { org: string; name: string; mailFrom?: string; json?: boolean }) => {
+      const config = operatorConfig();
+      return withDomainDeps(config, logger, async (deps) => {
+        const org = await findOrganization(deps.db, options.org);
+        if (!org) throw new InvalidArgumentError(`no organization ${options.org}`);
+        const domain = await addDomain(deps, org.id, { name: options.name, mailFromLabel: options.mailFrom }, { adoptExisting: true }).catch(
+          (error: unknown) => {
+            throw error instanceof DomainTaken ? new InvalidArgumentError(error.message) : error;
+          },
+        );
+        print(
+          Boolean(options.json),
+          { id: domain.id, org_id: org.id, name: domain.name, status: domain.status, records: dnsRecordsOf(domain, config.ses.region) },
+          describeDomain(domain, config.ses.region),
+        );
+      });
+    });
+  domains
+    .command('list')
+    .description('sending domains and where their verification stands')
+    .option('--org <org>', 'only this organization (id or name)')
+    .option('--json', 'print JSON')
+    .action((options: { org?: string; json?: boolean }) =>
+      withDb(operatorConfig(), logger, async (db) => {
+        const org = options.org === undefined ? undefined : await findOrganization(db, options.org);
+        if (options.org !== undefined && !org) throw new InvalidArgumentError(`no organization ${options.org}`);
+        const rows = await listDomains(db, org?.id ?? null);
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(rows.map((row) => ({ id: row.id, org_id: row.org_id, name: row.name, status: row.status })))}\n`);
+        } else for (const row of rows) process.stdout.write(`${row.name}  ${row.status}  org ${row.org_id}  ${row.id}\n`);
+      }),
+    );
+  domains
+    .command('verify <domain>')
+    .description('check a domain with SES now (a failed one is verified again from the start)')
+    .option('--json', 'print JSON')
+    .action((name: string, options: { json?: boolean }) => {
+      const config = operatorConfig();
+      return withDomainDeps(config, logger, async (deps) => {
+        const holder = await findDomainHolder(deps.db, parsedWith(domainName)(name));
+        const domain = holder && (await findDomain(deps.db, holder.orgId, holder.id));
+        if (!domain) throw new InvalidArgumentError(`no domain ${name}`);
+        await checkDomainNow(deps, domain);
+        print(
+          Boolean(options.json),
+          { id: domain.id, name: domain.name, checking: domain.status !== 'verified' },
+          domain.status === 'verified' ? `${domain.name} is verified` : `checking ${domain.name} now`,
+        );
+      });
+    });
 
   const billing = program.command('billing').description('usage reporting to Books');
   billing

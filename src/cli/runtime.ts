@@ -17,6 +17,7 @@ export const DEV = {
   temporalPort: 7233,
   temporalUiPort: 8233,
   sesPort: 8005,
+  sesIdentityPort: 8006,
   hubPort: 3100,
 } as const;
 

@@ -5,7 +5,9 @@ import { recordWebhookEvents } from '../webhooks/index.js';
 import { applyAmazonEvent } from './amazon.js';
 import { applyGdprRequest } from './gdpr.js';
 import type { GdprTopic } from './gdpr-repository.js';
-import { lockCommerceEvent, markCommerceEventProcessed } from './repository.js';
+import type { ShopifyClient } from '../integrations/shopify.js';
+import type { SecretBox } from '../security/encryption.js';
+import { findCommerceAccountById, lockCommerceEvent, markCommerceEventProcessed, recordRegisteredTopics } from './repository.js';
 import { applyResendEvent } from './resend.js';
 import { applyShopifyEvent, type RaisedEvent } from './shopify.js';
 import { applyStripeEvent } from './stripe.js';
@@ -13,12 +15,32 @@ import { applyStripeEvent } from './stripe.js';
 export interface CommerceActivityDeps {
   db: Db;
   logger: Logger;
+  /** Relay's Shopify app (undefined when not configured) and where shops' webhooks are to go. */
+  shopify: ShopifyClient | undefined;
+  secretBox: SecretBox;
+  publicUrl: string;
 }
 
 type Json = Record<string, any>;
 
-export function createCommerceActivities({ db, logger }: CommerceActivityDeps) {
+export function createCommerceActivities({ db, logger, shopify, secretBox, publicUrl }: CommerceActivityDeps) {
   return {
+    /**
+     * Subscribes Relay's webhook endpoint to every topic Relay expects from a shop it was
+     * installed on (webhookSubscriptionCreate with the shop's token). A topic already
+     * subscribed counts as done, so a retry or a reinstall registers nothing twice.
+     */
+    async registerShopifyWebhooks({ accountId }: { accountId: string }): Promise<{ topics: string[] }> {
+      const account = await findCommerceAccountById(db, accountId);
+      if (!account || account.status !== 'active' || !account.access_token_sealed) return { topics: [] };
+      if (!shopify) throw ApplicationFailure.nonRetryable('Shopify is not configured on this Relay', 'ShopifyNotConfigured');
+      const token = secretBox.open(account.access_token_sealed);
+      for (const topic of account.expected_topics) await shopify.subscribeWebhook(account.account, token, topic, `${publicUrl}/api/webhooks/shopify`);
+      await recordRegisteredTopics(db, accountId, account.expected_topics);
+      logger.info({ orgId: account.org_id, shop: account.account, topics: account.expected_topics }, 'Shopify webhooks registered');
+      return { topics: account.expected_topics };
+    },
+
     /**
      * Applies one stored commerce event once (locked and marked processed in the same
      * transaction) and returns the webhook events it raised.

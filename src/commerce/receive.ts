@@ -61,11 +61,16 @@ export async function receiveShopifyGdpr(request: ProviderRequest, deps: Commerc
   return { orgId: connected?.org_id ?? null, provider: 'shopify_gdpr', eventId: webhookId, topic, account: shop, payload, bodySha256: sha256(request.raw) };
 }
 
-/** POST /api/webhooks/shopify: a connected shop's webhook, signed with that shop's secret; topics Relay did not subscribe to are ignored. */
+/**
+ * POST /api/webhooks/shopify: a connected shop's webhook, signed with the secret of the app
+ * that subscribed it (Relay's app for shops installed through OAuth, the shop's own for
+ * shops connected before); topics Relay did not subscribe to are ignored.
+ */
 export async function receiveShopify(request: ProviderRequest, deps: CommerceReceiveDeps): Promise<ReceivedShopify> {
   const shop = request.header('x-shopify-shop-domain') ?? '';
   const connected = shop ? await deps.findAccount('shopify', shop) : undefined;
-  if (!connected?.secret_sealed || !shopifySigned(deps.openSecret(connected.secret_sealed), request)) {
+  const secret = connected?.secret_sealed ? deps.openSecret(connected.secret_sealed) : deps.secrets.shopifyApiSecret;
+  if (!connected || !secret || !shopifySigned(secret, request)) {
     throw unauthorized('x-shopify-hmac-sha256 does not verify');
   }
   const topic = request.header('x-shopify-topic') ?? '';

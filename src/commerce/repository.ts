@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
-import type { DbOrTrx } from '../db/database.js';
+import type { Db, DbOrTrx } from '../db/database.js';
+import { isUuid } from '../db/uuid.js';
 import type { CommerceAccountProvider, CommerceAccountsTable, CommerceEventsTable, SubscriptionsTable } from '../db/tables/commerce.js';
 
 export type CommerceAccount = Selectable<CommerceAccountsTable>;
@@ -19,36 +20,143 @@ export interface NewCommerceEvent {
   bodySha256?: Buffer;
 }
 
-/** The connected store or account a webhook names (any organization's: the webhook says whose it is). */
+/** The proven store or account a webhook names (any organization's: the webhook says whose it is); pending claims get nothing. */
 export async function findCommerceAccount(db: DbOrTrx, provider: CommerceAccountProvider, account: string): Promise<CommerceAccount | undefined> {
-  return db.selectFrom('commerce_accounts').selectAll().where('provider', '=', provider).where('account', '=', account).executeTakeFirst();
+  return db
+    .selectFrom('commerce_accounts')
+    .selectAll()
+    .where('provider', '=', provider)
+    .where('account', '=', account)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
 }
 
-/** Connects a store or account; undefined when it is already connected (by any organization). */
-export async function connectCommerceAccount(
+export async function findCommerceAccountById(db: DbOrTrx, id: string): Promise<CommerceAccount | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db.selectFrom('commerce_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Connects a store or account its owner proved through the provider's OAuth: the
+ * organization's claim becomes active, other organizations' pending claims end, and a
+ * claim kept from before proofs existed gives way. Undefined when another organization
+ * holds it proven already.
+ */
+export async function connectProvenAccount(
+  db: Db,
+  orgId: string,
+  account: { provider: CommerceAccountProvider; account: string; accessTokenSealed: Buffer | null; expectedTopics: string[] },
+): Promise<CommerceAccount | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const holder = await findCommerceAccount(trx, account.provider, account.account);
+    if (holder && holder.org_id !== orgId && holder.verified_by !== 'grandfathered') return undefined;
+    await trx
+      .deleteFrom('commerce_accounts')
+      .where('provider', '=', account.provider)
+      .where('account', '=', account.account)
+      .where('org_id', '<>', orgId)
+      .execute();
+    return trx
+      .insertInto('commerce_accounts')
+      .values({
+        id: randomUUID(),
+        org_id: orgId,
+        provider: account.provider,
+        account: account.account,
+        secret_sealed: null,
+        expected_topics: account.expectedTopics,
+        status: 'active',
+        verified_by: 'oauth',
+        verified_at: sql<Date>`now()`,
+        access_token_sealed: account.accessTokenSealed,
+      })
+      .onConflict((oc) =>
+        oc.columns(['provider', 'account', 'org_id']).doUpdateSet({
+          secret_sealed: null,
+          expected_topics: account.expectedTopics,
+          status: 'active',
+          verified_by: 'oauth',
+          verified_at: sql<Date>`now()`,
+          access_token_sealed: account.accessTokenSealed,
+        }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** Records an organization's claim that waits for an operator's check (Amazon sellers); its existing claim when it has one. */
+export async function claimPendingAccount(
   db: DbOrTrx,
   orgId: string,
-  account: { provider: CommerceAccountProvider; account: string; secretSealed: Buffer | null; expectedTopics: string[] },
-): Promise<CommerceAccount | undefined> {
-  return db
+  account: { provider: CommerceAccountProvider; account: string },
+): Promise<CommerceAccount> {
+  const inserted = await db
     .insertInto('commerce_accounts')
-    .values({
-      id: randomUUID(),
-      org_id: orgId,
-      provider: account.provider,
-      account: account.account,
-      secret_sealed: account.secretSealed,
-      expected_topics: account.expectedTopics,
-    })
-    .onConflict((oc) => oc.columns(['provider', 'account']).doNothing())
+    .values({ id: randomUUID(), org_id: orgId, provider: account.provider, account: account.account, secret_sealed: null, status: 'pending' })
+    .onConflict((oc) => oc.columns(['provider', 'account', 'org_id']).doNothing())
     .returningAll()
     .executeTakeFirst();
+  return (
+    inserted ??
+    (await db
+      .selectFrom('commerce_accounts')
+      .selectAll()
+      .where('provider', '=', account.provider)
+      .where('account', '=', account.account)
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow())
+  );
+}
+
+/**
+ * An operator's verdict on a pending claim: it becomes the account's owner and the other
+ * pending claims end. 'taken' when another organization holds the account proven.
+ */
+export async function activatePendingAccount(db: Db, id: string): Promise<CommerceAccount | 'taken' | undefined> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const activated = await trx
+        .updateTable('commerce_accounts')
+        .set({ status: 'active', verified_by: 'operator', verified_at: sql<Date>`now()` })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .returningAll()
+        .executeTakeFirst();
+      if (!activated) return undefined;
+      await trx
+        .deleteFrom('commerce_accounts')
+        .where('provider', '=', activated.provider)
+        .where('account', '=', activated.account)
+        .where('status', '=', 'pending')
+        .execute();
+      return activated;
+    });
+  } catch (error) {
+    // The unique index on proven accounts.
+    if ((error as { code?: string }).code === '23505') return 'taken';
+    throw error;
+  }
+}
+
+/** Claims waiting for an operator, across organizations. */
+export async function listPendingAccounts(db: DbOrTrx) {
+  return db
+    .selectFrom('commerce_accounts')
+    .select(['id', 'org_id', 'provider', 'account', 'created_at'])
+    .where('status', '=', 'pending')
+    .orderBy('created_at')
+    .execute();
+}
+
+export async function recordRegisteredTopics(db: DbOrTrx, id: string, topics: string[]): Promise<void> {
+  await db.updateTable('commerce_accounts').set({ registered_topics: topics }).where('id', '=', id).execute();
 }
 
 export async function listCommerceAccounts(db: DbOrTrx, orgId: string) {
   return db
     .selectFrom('commerce_accounts')
-    .select(['id', 'provider', 'account', 'expected_topics', 'created_at'])
+    .select(['id', 'provider', 'account', 'status', 'verified_by', 'verified_at', 'expected_topics', 'registered_topics', 'created_at'])
     .where('org_id', '=', orgId)
     .orderBy('created_at')
     .execute();

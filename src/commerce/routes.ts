@@ -2,49 +2,42 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { COMMERCE_ACCOUNT_PROVIDERS } from '../db/tables/commerce.js';
-import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
 import { listGdprRequests } from './gdpr-repository.js';
-import { connectCommerceAccount, findSubscription, listCommerceAccounts, listCommerceEvents, listOrders } from './repository.js';
-import { SHOPIFY_TOPICS } from './shopify.js';
+import { claimPendingAccount, findCommerceAccount, findSubscription, listCommerceAccounts, listCommerceEvents, listOrders } from './repository.js';
 
 export const accountRequest = z.strictObject({
   provider: z.enum(COMMERCE_ACCOUNT_PROVIDERS),
-  /** shopify: the shop domain; stripe_connect: the connected account id (acct_…); amazon: the seller id. */
+  /** amazon: the seller id. Shopify shops and Stripe Connect accounts connect through their OAuth instead. */
   account: z.string().trim().min(3).max(255),
-  /** shopify: the webhook signing secret. */
-  secret: z.string().min(8).max(512).optional(),
 });
 
+/** How each provider's accounts are proven: Shopify and Stripe through their OAuth, Amazon by an operator. */
+const CONNECT_THROUGH: Record<string, string> = {
+  shopify: 'POST /api/v1/commerce/shopify/connect (Shopify OAuth install)',
+  stripe_connect: 'POST /api/v1/commerce/stripe/connect (Stripe Connect OAuth)',
+};
+
 /** Connected stores and accounts, the subscription Stripe reports, orders, and GDPR requests. */
-export function commerceRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox: SecretBox }): Router {
+export function commerceRoutes(deps: { db: Db; apiKeys: ApiKeyLookup }): Router {
   const { db, apiKeys } = deps;
   const router = Router();
 
+  // An Amazon seller id proves nothing by itself: the claim waits for an operator, and
+  // never blocks the seller's own organization meanwhile.
   router.post('/api/v1/commerce/accounts', requireApiKey(apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
     const request = parseOr400(accountRequest, req.body, 'account');
-    if (request.provider === 'shopify' && !request.secret)
-      throw new ApiError('validation_failed', 'a Shopify shop needs its webhook secret', [{ path: 'secret', message: 'required' }]);
-    let sealed: Buffer | null;
-    try {
-      sealed = request.secret ? deps.secretBox.seal(request.secret) : null;
-    } catch (error) {
-      if (error instanceof EncryptionUnavailable) throw new ApiError('service_unavailable', 'this needs RELAY_ENCRYPTION_KEY on the server');
-      throw error;
+    const through = CONNECT_THROUGH[request.provider];
+    if (through)
+      throw new ApiError('validation_failed', `${request.provider} accounts connect through ${through}`, [{ path: 'provider', message: 'proof required' }]);
+    if (await findCommerceAccount(db, request.provider, request.account).then((held) => held && held.org_id !== orgId)) {
+      throw new ApiError('conflict', 'this account is already connected');
     }
-    const expected = request.provider === 'shopify' ? SHOPIFY_TOPICS : [];
-    const row = await connectCommerceAccount(db, orgId, {
-      provider: request.provider,
-      account: request.account,
-      secretSealed: sealed,
-      expectedTopics: expected,
-    });
-    if (!row) throw new ApiError('conflict', 'this account is already connected');
-    // The topics listed here are the webhooks Relay expects from the store (and registers there).
-    res.status(201).json({ id: row.id, provider: row.provider, account: row.account, expected_topics: row.expected_topics });
+    const row = await claimPendingAccount(db, orgId, { provider: request.provider, account: request.account });
+    res.status(201).json({ id: row.id, provider: row.provider, account: row.account, status: row.status });
   });
 
   router.get('/api/v1/commerce/accounts', requireApiKey(apiKeys, 'admin'), async (req, res) => {

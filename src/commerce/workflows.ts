@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { CommerceEventInput } from '../temporal/inputs.js';
+import type { CommerceEventInput, RegisterShopifyWebhooksInput } from '../temporal/inputs.js';
 import { fanOutWebhookEvents } from '../webhooks/workflows.js';
 import type { CommerceActivities } from './activities.js';
 
@@ -16,4 +16,18 @@ export async function commerceEventWorkflow({ eventId }: CommerceEventInput): Pr
   const { eventIds, orgId } = await applyCommerceEvent({ eventId });
   await fanOutWebhookEvents(eventIds);
   return { orgId };
+}
+
+const { registerShopifyWebhooks } = proxyActivities<CommerceActivities>({
+  // A few GraphQL calls to the shop, each with the HTTP client's timeout.
+  startToCloseTimeout: '2 minutes',
+  // Shopify's rate limits and outages are waited out for a day; a refusal (bad token,
+  // unknown topic) is not retried.
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+/** After a shop's OAuth install: Relay's webhook subscriptions on it, which nothing registered before. */
+export async function registerShopifyWebhooksWorkflow({ accountId }: RegisterShopifyWebhooksInput): Promise<{ topics: string[] }> {
+  return registerShopifyWebhooks({ accountId });
 }

@@ -25,11 +25,19 @@ import type {
 } from './tables/partners.js';
 import type { SessionsTable, UsersTable } from './tables/accounts.js';
 import type { ChannelIdentitiesTable, ChannelMessagesTable, ChannelsTable, DialpadCallsTable } from './tables/channels.js';
-import type { CommerceAccountsTable, CommerceEventsTable, GdprRequestsTable, OrdersTable, SubscriptionsTable } from './tables/commerce.js';
+import type {
+  CommerceAccountsTable,
+  CommerceEventsTable,
+  CommerceOauthStatesTable,
+  GdprRequestsTable,
+  OrdersTable,
+  SubscriptionsTable,
+} from './tables/commerce.js';
 import type { SnsMessagesTable } from './tables/sns-messages.js';
 import type { SuppressionsTable } from './tables/suppressions.js';
 import type { UsageReportsTable } from './tables/usage.js';
-import type { OrganizationsTable } from './tables/organizations.js';
+import type { ApiRequestSchedulesTable, DailySendCountsTable, OrganizationsTable } from './tables/organizations.js';
+import type { DomainsTable } from './tables/domains.js';
 
 export interface Database {
   organizations: OrganizationsTable;
@@ -73,6 +81,10 @@ export interface Database {
   orders: OrdersTable;
   subscriptions: SubscriptionsTable;
   gdpr_requests: GdprRequestsTable;
+  domains: DomainsTable;
+  daily_send_counts: DailySendCountsTable;
+  api_request_schedules: ApiRequestSchedulesTable;
+  commerce_oauth_states: CommerceOauthStatesTable;
 }
 
 export type Db = Kysely<Database>;

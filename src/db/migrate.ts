@@ -13,7 +13,11 @@ import * as commerceEventBodyHash from './migrations/2026-11-29T0300-commerce-ev
 import * as apiKeyScopes from './migrations/2026-11-29T0400-api-key-scopes.js';
 import * as lookupIndexes from './migrations/2026-11-29T0500-lookup-indexes.js';
 import * as channelVerifyTokenHash from './migrations/2026-11-29T0600-channel-verify-token-hash.js';
+import * as domains from './migrations/2026-11-29T1000-domains.js';
+import * as sendPriority from './migrations/2026-11-29T1100-send-priority.js';
+import * as organizationLimits from './migrations/2026-11-29T1200-organization-limits.js';
 import * as sessionRoles from './migrations/2026-11-29T1200-session-roles.js';
+import * as ownershipProof from './migrations/2026-11-29T1300-ownership-proof.js';
 import * as webhooksV2 from './migrations/2026-11-29T2000-webhooks-v2.js';
 import type { Db } from './database.js';
 
@@ -37,7 +41,11 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T0400-api-key-scopes': apiKeyScopes,
   '2026-11-29T0500-lookup-indexes': lookupIndexes,
   '2026-11-29T0600-channel-verify-token-hash': channelVerifyTokenHash,
+  '2026-11-29T1000-domains': domains,
+  '2026-11-29T1100-send-priority': sendPriority,
+  '2026-11-29T1200-organization-limits': organizationLimits,
   '2026-11-29T1200-session-roles': sessionRoles,
+  '2026-11-29T1300-ownership-proof': ownershipProof,
   '2026-11-29T2000-webhooks-v2': webhooksV2,
 };
 

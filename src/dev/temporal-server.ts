@@ -150,6 +150,21 @@ async function installWithGo(cacheDir: string, log: (line: string) => void): Pro
   return built;
 }
 
+/**
+ * Task-queue Priority and Fairness: priority keys order a queue's
+ * tasks, fairness keys (the organization, on every send) share each priority level
+ * between organizations. Fairness is off unless enabled; with several partitions a task
+ * queue's tasks are spread over them and fairness holds only within each, so every queue
+ * has one (a single dev server gains nothing from more). Production servers need the
+ * same settings (README, "Fair sharing of SES").
+ */
+export const FAIR_TASK_QUEUES = [
+  'matching.useNewMatcher=true',
+  'matching.enableFairness=true',
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
+];
+
 export interface TemporalDevServer {
   address: string;
   uiUrl: string | undefined;
@@ -168,8 +183,7 @@ export async function startTemporalDevServer(options: {
   log?: (line: string) => void;
 }): Promise<TemporalDevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'error'];
-  // Task queue fairness (per-organization keys), off by default in the server.
-  args.push('--dynamic-config-value', 'matching.enableFairness=true');
+  for (const setting of FAIR_TASK_QUEUES) args.push('--dynamic-config-value', setting);
   // Write-ahead logging: a file-backed server about three times faster, and still intact after a kill.
   if (options.dbFile) args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));

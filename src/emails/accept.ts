@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Db, DbOrTrx } from '../db/database.js';
 import { insertEmail } from './repository.js';
 import { claimIdempotencyKey, findIdempotencyKey, storeIdempotentResponse } from './idempotency-repository.js';
-import type { EmailContent } from '../db/tables/emails.js';
+import type { EmailContent, SendPriority } from '../db/tables/emails.js';
 import type { SendEmailRequest } from './schemas.js';
 import { sha256 } from '../security/secrets.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
+import { claimDailySends } from '../usage/index.js';
 
 /** The Idempotency-Key was used before with another body or on the other endpoint. */
 export class IdempotencyKeyReused extends Error {
@@ -39,40 +40,61 @@ export async function acceptEmails(
   orgId: string,
   emails: SendEmailRequest[],
   respond: (ids: string[]) => AcceptResponse,
-  idempotency?: IdempotencyRequest,
+  options: { idempotency?: IdempotencyRequest; defaultPriority: SendPriority; dailySendQuota: number | null },
 ): Promise<AcceptResponse> {
+  const { idempotency } = options;
+  const priorities = emails.map((email) => email.priority ?? options.defaultPriority);
   const requestHash = idempotency ? sha256(JSON.stringify(idempotency.body)).toString('hex') : '';
   const persist = async (trx: DbOrTrx) => {
     if (idempotency) {
       const claimed = await claimIdempotencyKey(trx, { orgId, key: idempotency.key, endpoint: idempotency.endpoint, requestHash });
       if (!claimed) return { kind: 'repeat' as const, previous: await findIdempotencyKey(trx, orgId, idempotency.key) };
     }
+    // Counted with the emails, in their transaction: a repeat of a stored answer counts nothing.
+    if (options.dailySendQuota !== null) await claimDailySends(trx, orgId, emails.length, options.dailySendQuota);
     const ids = emails.map(() => randomUUID());
     for (const [index, email] of emails.entries()) {
-      await insertEmail(trx, { id: ids[index]!, orgId, content: toContent(email), tags: email.tags ?? {}, metadata: email.metadata ?? {} });
+      await insertEmail(trx, {
+        id: ids[index]!,
+        orgId,
+        content: toContent(email),
+        tags: email.tags ?? {},
+        metadata: email.metadata ?? {},
+        priority: priorities[index],
+      });
     }
     const response = respond(ids);
     if (idempotency) await storeIdempotentResponse(trx, { orgId, key: idempotency.key }, { ...response, emailIds: ids });
     return { kind: 'new' as const, ids, response };
   };
-  // One email without a key is a single atomic statement; anything more needs a transaction.
-  const outcome = idempotency || emails.length > 1 ? await deps.db.transaction().execute(persist) : await persist(deps.db);
+  // One email without a key or a quota is a single atomic statement; anything more needs a transaction.
+  const single = !idempotency && emails.length === 1 && options.dailySendQuota === null;
+  const outcome = single ? await persist(deps.db) : await deps.db.transaction().execute(persist);
 
   if (outcome.kind === 'repeat') {
     const previous = outcome.previous;
     if (!previous || previous.endpoint !== idempotency?.endpoint || previous.request_hash !== requestHash) {
       throw new IdempotencyKeyReused();
     }
-    await startAll(deps.workflows, orgId, previous.email_ids);
+    await startAll(
+      deps.workflows,
+      orgId,
+      // The same body (its hash matched): the same messages, in the same order.
+      previous.email_ids.map((emailId, index) => ({ emailId, priority: priorities[index] })),
+    );
     return { status: previous.response_status ?? 202, body: previous.response_body };
   }
-  await startAll(deps.workflows, orgId, outcome.ids);
+  await startAll(
+    deps.workflows,
+    orgId,
+    outcome.ids.map((emailId, index) => ({ emailId, priority: priorities[index] })),
+  );
   return outcome.response;
 }
 
-async function startAll(workflows: WorkflowStarter, orgId: string, ids: string[]): Promise<void> {
+async function startAll(workflows: WorkflowStarter, orgId: string, sends: { emailId: string; priority?: SendPriority }[]): Promise<void> {
   try {
-    await Promise.all(ids.map((emailId) => workflows.startSendEmail({ orgId, emailId })));
+    await Promise.all(sends.map((send) => workflows.startSendEmail({ orgId, ...send })));
   } catch (error) {
     throw new SendNotStarted(error instanceof Error ? error.message : String(error));
   }

@@ -97,7 +97,7 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows, bou
       const stranded = await listQueuedEmailsOlderThan(db, new Date(Date.now() - strandedAfterMs), SWEEP_BATCH);
       let started = 0;
       for (const email of stranded) {
-        if (await workflows.startSendEmail({ orgId: email.org_id, emailId: email.id })) started += 1;
+        if (await workflows.startSendEmail({ orgId: email.org_id, emailId: email.id, priority: email.priority })) started += 1;
       }
       if (started > 0) logger.warn({ started }, 'started stranded emails');
       return { started };

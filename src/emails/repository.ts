@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
 import type { EmailEvent, EmailEventType } from '../db/tables/email-events.js';
-import type { Email, EmailContent, EmailStatus } from '../db/tables/emails.js';
+import type { Email, EmailContent, EmailStatus, SendPriority } from '../db/tables/emails.js';
 import { isUuid } from '../db/uuid.js';
 
 export interface NewEmailRecord {
@@ -10,6 +10,7 @@ export interface NewEmailRecord {
   content: EmailContent;
   tags: Record<string, string>;
   metadata: Record<string, string>;
+  priority?: SendPriority;
 }
 
 /** Stores the email and its `queued` timeline entry in one statement (one round trip, atomic). */
@@ -30,6 +31,7 @@ export async function insertEmail(db: DbOrTrx, email: NewEmailRecord): Promise<v
           metadata: JSON.stringify(email.metadata),
           ses_message_id: null,
           failure_reason: null,
+          ...(email.priority ? { priority: email.priority } : {}),
         })
         .returning(['id', 'org_id']),
     )
@@ -197,10 +199,10 @@ export async function findTicketNumberOfSentEmail(db: DbOrTrx, orgId: string, se
 }
 
 /** Queued emails stored before `before`, oldest first: candidates for the stranded-email sweep. */
-export async function listQueuedEmailsOlderThan(db: DbOrTrx, before: Date, limit: number): Promise<{ id: string; org_id: string }[]> {
+export async function listQueuedEmailsOlderThan(db: DbOrTrx, before: Date, limit: number): Promise<{ id: string; org_id: string; priority: SendPriority }[]> {
   return db
     .selectFrom('emails')
-    .select(['id', 'org_id'])
+    .select(['id', 'org_id', 'priority'])
     .where('status', '=', 'queued')
     .where('created_at', '<', before)
     .orderBy('created_at')

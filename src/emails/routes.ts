@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Db } from '../db/database.js';
 import { findEmail, listEmailEvents, listEmails } from './repository.js';
 import type { Email } from '../db/tables/emails.js';
@@ -12,8 +12,11 @@ import { z } from 'zod';
 import { MAX_ATTACHMENT_BYTES, attachmentBytes, batchSendRequest, listEmailsQuery, sendEmailRequest, type SendEmailRequest } from './schemas.js';
 import { issuesOf, parseOr400 } from '../http/validate.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
+import { senderNotVerifiedMessage, unverifiedSenderDomains } from './sender.js';
+import { domainOfMailbox } from '../domains/index.js';
+import { DailyQuotaExceeded, type OrgLimits } from '../usage/index.js';
 
-export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup }): Router {
+export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup; limits: OrgLimits }): Router {
   const { db, apiKeys } = deps;
   const router = Router();
 
@@ -21,8 +24,18 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
     const { orgId } = principalOf(req);
     const email = parseOr400(sendEmailRequest, req.body, 'email');
     checkAttachmentSize(email);
+    const idempotency = idempotencyOf(req, 'emails');
+    // Who may send as whom is decided once the request is known to be well-formed.
+    const [unverified] = await unverifiedSenderDomains(db, orgId, [email.from]);
+    if (unverified) throw new ApiError('sender_not_verified', senderNotVerifiedMessage(unverified), { domain: unverified });
+    const { dailySendQuota } = await deps.limits(orgId);
     const result = await answerOf(
-      acceptEmails(deps, orgId, [email], ([id]) => ({ status: 202, body: { id, status: 'queued' } }), idempotencyOf(req, 'emails')),
+      res,
+      acceptEmails(deps, orgId, [email], ([id]) => ({ status: 202, body: { id, status: 'queued' } }), {
+        idempotency,
+        defaultPriority: 'normal',
+        dailySendQuota,
+      }),
     );
     res.status(result.status).json(result.body);
   });
@@ -30,20 +43,32 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
   router.post('/api/v1/emails/batch', requireApiKey(apiKeys, 'send'), async (req, res) => {
     const { orgId } = principalOf(req);
     const items = parseOr400(batchSendRequest, req.body, 'batch');
+    const idempotency = idempotencyOf(req, 'emails/batch');
     // Each message is judged on its own: a bad one is answered with its error and does not sink the rest.
-    const judged = items.map((item, index) => {
-      const parsed = sendEmailRequest.safeParse(item);
+    const parsedItems = items.map((item) => sendEmailRequest.safeParse(item));
+    const unverified = await unverifiedSenderDomains(
+      db,
+      orgId,
+      parsedItems.flatMap((parsed) => (parsed.success ? [parsed.data.from] : [])),
+    );
+    const judged = parsedItems.map((parsed, index) => {
       if (!parsed.success) return { index, error: { code: 'validation_failed', message: 'invalid email', details: issuesOf(parsed.error) } };
       if (attachmentBytes(parsed.data) > MAX_ATTACHMENT_BYTES) {
         return { index, error: { code: 'payload_too_large', message: attachmentLimitMessage } };
       }
+      const domain = domainOfMailbox(parsed.data.from);
+      if (unverified.has(domain)) return { index, error: { code: 'sender_not_verified', message: senderNotVerifiedMessage(domain), details: { domain } } };
       return { index, email: parsed.data };
     });
     const accepted = judged.filter((entry): entry is { index: number; email: SendEmailRequest } => 'email' in entry);
     if (accepted.length === 0) {
+      const onlySenders = judged.every((entry) => 'error' in entry && entry.error?.code === 'sender_not_verified');
+      if (onlySenders) throw new ApiError('sender_not_verified', 'no message in the batch is from a verified sending domain of this organization', judged);
       throw new ApiError('validation_failed', 'no message in the batch is valid', judged);
     }
+    const { dailySendQuota } = await deps.limits(orgId);
     const result = await answerOf(
+      res,
       acceptEmails(
         deps,
         orgId,
@@ -53,7 +78,8 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
           const data = judged.map((entry) => ('email' in entry ? { index: entry.index, id: idByIndex.get(entry.index), status: 'queued' } : entry));
           return { status: accepted.length === judged.length ? 202 : 207, body: { data } };
         },
-        idempotencyOf(req, 'emails/batch'),
+        // A batch is bulk mail unless its messages say otherwise.
+        { idempotency, defaultPriority: 'bulk', dailySendQuota },
       ),
     );
     res.status(result.status).json(result.body);
@@ -90,10 +116,14 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
 }
 
 /** The API's answer to accept's refusals. */
-async function answerOf<T>(outcome: Promise<T>): Promise<T> {
+async function answerOf<T>(res: Response, outcome: Promise<T>): Promise<T> {
   try {
     return await outcome;
   } catch (error) {
+    if (error instanceof DailyQuotaExceeded) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      throw new ApiError('rate_limited', error.message, { daily_send_quota: error.quota });
+    }
     if (error instanceof IdempotencyKeyReused) throw new ApiError('idempotency_key_conflict', 'this Idempotency-Key was already used with a different request');
     if (error instanceof SendNotStarted) {
       throw new ApiError('service_unavailable', 'Relay could not start the send; retry the request (with the same Idempotency-Key, if you sent one)', {
@@ -133,6 +163,7 @@ function emailSummary(email: Email) {
     metadata: email.metadata,
     ses_message_id: email.ses_message_id,
     failure_reason: email.failure_reason,
+    priority: email.priority,
     created_at: email.created_at.toISOString(),
   };
 }

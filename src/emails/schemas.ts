@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EMAIL_EVENT_TYPES } from '../db/tables/email-events.js';
-import { EMAIL_STATUSES } from '../db/tables/emails.js';
+import { EMAIL_STATUSES, SEND_PRIORITIES } from '../db/tables/emails.js';
 
 export const MAX_RECIPIENTS = 50;
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -23,7 +23,8 @@ const mailbox = z
 
 const mailboxes = z.union([mailbox, z.array(mailbox).min(1)]).transform((value) => (Array.isArray(value) ? value : [value]));
 
-// Headers SES or Relay writes itself; setting them here would break the message or its tracking.
+// Headers SES or Relay writes itself; setting them here would break the message, its
+// signature or its tracking, or pass one tenant's mail off as SES's or Relay's own.
 const RESERVED_HEADERS = new Set([
   'from',
   'to',
@@ -39,12 +40,19 @@ const RESERVED_HEADERS = new Set([
   'content-type',
   'content-transfer-encoding',
   'content-disposition',
+  'dkim-signature',
+  'feedback-id',
+  'received',
 ]);
+const RESERVED_HEADER_PREFIXES = ['x-ses-', 'x-relay-'];
 
 const headerName = z
   .string()
   .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a header field name')
-  .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), 'is set by Relay and cannot be overridden');
+  .refine((name) => {
+    const lower = name.toLowerCase();
+    return !RESERVED_HEADERS.has(lower) && !RESERVED_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
+  }, 'is set by SES or Relay and cannot be set here');
 const headerValue = z
   .string()
   .max(998)
@@ -96,6 +104,8 @@ export const sendEmailRequest = z
       .record(z.string().min(1).max(100), z.string().max(2000))
       .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys')
       .optional(),
+    /** `high` before `normal` before `bulk` on the shared SES queue; normal by default (bulk in a batch). */
+    priority: z.enum(SEND_PRIORITIES).optional(),
   })
   .refine((email) => email.html !== undefined || email.text !== undefined, {
     message: 'an email needs html or text',
@@ -150,6 +160,7 @@ export const emailView = z.object({
   metadata: z.record(z.string(), z.string()),
   ses_message_id: z.string().nullable(),
   failure_reason: z.string().nullable(),
+  priority: z.enum(SEND_PRIORITIES),
   created_at: z.iso.datetime(),
   events: z.array(emailEvent),
 });

@@ -2,6 +2,7 @@ import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } fr
 import type { EmailActivities } from './activities.js';
 import { emitToBus } from '../bus/workflows.js';
 import { sesTaskQueueFor } from '../temporal/ids.js';
+import { sendPriority } from '../temporal/priority.js';
 import type { SendEmailInput, SendEmailResult, SesEventInput } from '../temporal/inputs.js';
 
 const { recordEmailFailed, recordEmailReplayed } = proxyActivities<EmailActivities>({
@@ -15,8 +16,10 @@ const { recordEmailFailed, recordEmailReplayed } = proxyActivities<EmailActiviti
 export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmailResult> {
   const { orgId, emailId } = input;
   const ses = proxyActivities<EmailActivities>({
-    // The SES queue's worker is rate-limited to the account's max send rate.
+    // The SES queue's worker is rate-limited to the account's max send rate; within it,
+    // higher priorities go first and organizations share each level fairly.
     taskQueue: sesTaskQueueFor(workflowInfo().taskQueue),
+    priority: sendPriority(orgId, input.priority),
     // One SES API call answers in well under a minute; longer means a lost connection.
     startToCloseTimeout: '1 minute',
     // Throttling and SES outages are retried with backoff for up to a day; permanent

@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   validation_failed: 400,
   unauthorized: 401,
   forbidden: 403,
+  sender_not_verified: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

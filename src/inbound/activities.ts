@@ -3,6 +3,7 @@ import type { Db, DbOrTrx } from '../db/database.js';
 import type { Ticket } from '../db/tables/helpdesk.js';
 import { findEmail, findEmailOwnerBySesMessageId, findTicketNumberOfSentEmail, insertEmailEvents } from '../emails/index.js';
 import { findTicketByMessageIds, findTicketByNumber, findTicketOfInbound, threadMessage } from '../helpdesk/index.js';
+import { confirmAddressByMail } from './address-activities.js';
 import { addRoutingAttempt, findSupportAddressOwner, getInbound, listInboundAttachmentContents, saveParsedInbound, updateInbound } from './repository.js';
 import { webhookEventIdsOf } from '../webhooks/index.js';
 import type { InboundClassification } from '../db/tables/inbound.js';
@@ -71,7 +72,7 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
      * Parses the stored request into one InboundMessage (attachments stored beside it),
      * classifies it and decides its route. Unreadable content is archived, not retried.
      */
-    async prepareInbound({ inboundId }: { inboundId: string }): Promise<PreparedInbound | { unreadable: string }> {
+    async prepareInbound({ inboundId }: { inboundId: string }): Promise<PreparedInbound | { unreadable: string } | { addressConfirmed: string }> {
       const row = await getInbound(db, inboundId);
       if (!row) throw ApplicationFailure.nonRetryable(`no inbound message ${inboundId}`, 'InboundNotFound');
       let message = row.parsed;
@@ -86,6 +87,9 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
           throw error;
         }
       }
+      // Relay's own confirmation mail, forwarded back by the address it was sent to.
+      const addressConfirmed = await confirmAddressByMail(db, message);
+      if (addressConfirmed) return { addressConfirmed };
       const recipients = [...message.to, ...message.cc];
       const owners = await findSupportAddressOwner(db, recipients);
       const route = routeInbound(recipients, inboundDomain, (address) => owners.get(address));

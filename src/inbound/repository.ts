@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { InboundMessage, ParsedAttachment } from './message.js';
-import type { DbOrTrx } from '../db/database.js';
-import type { InboundClassification, InboundMessageRow, InboundProvider, InboundStatus } from '../db/tables/inbound.js';
+import type { Db, DbOrTrx } from '../db/database.js';
+import type { AddressProof, InboundAddressesTable, InboundClassification, InboundMessageRow, InboundProvider, InboundStatus } from '../db/tables/inbound.js';
 import { isUuid } from '../db/uuid.js';
 
 export type StoreOutcome = { stored: 'new' | 'duplicate'; id: string } | { stored: 'token-reused' };
@@ -158,20 +158,137 @@ export async function listInboundAttachments(db: DbOrTrx, inboundId: string) {
   return db.selectFrom('inbound_attachments').select(['id', 'filename', 'content_type', 'size']).where('inbound_id', '=', inboundId).execute();
 }
 
-export async function listInboundAddresses(db: DbOrTrx, orgId: string) {
-  return db.selectFrom('inbound_addresses').select(['address', 'created_at']).where('org_id', '=', orgId).orderBy('address').execute();
+export type AddressClaim = Selectable<InboundAddressesTable>;
+
+export async function listInboundAddresses(db: DbOrTrx, orgId: string): Promise<AddressClaim[]> {
+  return db.selectFrom('inbound_addresses').selectAll().where('org_id', '=', orgId).orderBy('address').execute();
 }
 
-/** Claims a support address for the organization; false when another organization has it. */
-export async function claimInboundAddress(db: DbOrTrx, orgId: string, address: string): Promise<boolean> {
-  const inserted = await db
-    .insertInto('inbound_addresses')
-    .values({ address: address.toLowerCase(), org_id: orgId })
-    .onConflict((oc) => oc.column('address').doNothing())
-    .returning('org_id')
+export async function findAddressClaim(db: DbOrTrx, orgId: string, address: string): Promise<AddressClaim | undefined> {
+  return db.selectFrom('inbound_addresses').selectAll().where('org_id', '=', orgId).where('address', '=', address.toLowerCase()).executeTakeFirst();
+}
+
+export async function findAddressClaimById(db: DbOrTrx, id: string): Promise<AddressClaim | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db.selectFrom('inbound_addresses').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Whether an organization other than `orgId` holds the address proven (pending claims hold nothing). */
+export async function isAddressHeldElsewhere(db: DbOrTrx, orgId: string, address: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('inbound_addresses')
+    .select('org_id')
+    .where('address', '=', address.toLowerCase())
+    .where('status', '=', 'active')
+    .where('org_id', '<>', orgId)
     .executeTakeFirst();
-  const owner = inserted ?? (await db.selectFrom('inbound_addresses').select('org_id').where('address', '=', address.toLowerCase()).executeTakeFirst());
-  return owner?.org_id === orgId;
+  return row !== undefined;
+}
+
+/**
+ * Records the organization's claim, proven already (`verifiedBy`: the other organizations'
+ * pending claims end) or pending; the existing claim when it has one; 'taken' when another
+ * organization proved the address meanwhile.
+ */
+export async function insertAddressClaim(
+  db: Db,
+  claim: { orgId: string; address: string; dnsToken: string | null; verifiedBy: AddressProof | null },
+): Promise<{ claim: AddressClaim; created: boolean } | 'taken'> {
+  let inserted: AddressClaim | undefined;
+  try {
+    inserted = await db.transaction().execute(async (trx) => {
+      const row = await insertClaimRow(trx, claim);
+      if (row && claim.verifiedBy) {
+        await trx
+          .deleteFrom('inbound_addresses')
+          .where('address', '=', row.address)
+          .where('org_id', '<>', claim.orgId)
+          .where('status', '=', 'pending')
+          .execute();
+      }
+      return row;
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') return 'taken';
+    throw error;
+  }
+  if (inserted) return { claim: inserted, created: true };
+  return { claim: (await findAddressClaim(db, claim.orgId, claim.address))!, created: false };
+}
+
+async function insertClaimRow(db: DbOrTrx, claim: { orgId: string; address: string; dnsToken: string | null; verifiedBy: AddressProof | null }) {
+  return db
+    .insertInto('inbound_addresses')
+    .values({
+      address: claim.address.toLowerCase(),
+      org_id: claim.orgId,
+      status: claim.verifiedBy ? 'active' : 'pending',
+      confirmation_hash: null,
+      dns_token: claim.dnsToken,
+      verified_by: claim.verifiedBy,
+      verified_at: claim.verifiedBy ? sql<Date>`now()` : null,
+    })
+    .onConflict((oc) => oc.columns(['org_id', 'address']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The hash of the code just mailed to the address: only the newest mail's code confirms. */
+export async function setConfirmationHash(db: DbOrTrx, id: string, hash: Buffer): Promise<void> {
+  await db.updateTable('inbound_addresses').set({ confirmation_hash: hash }).where('id', '=', id).where('status', '=', 'pending').execute();
+}
+
+/** Pending claims on these addresses that wait for a mailed code. */
+export async function findPendingClaims(db: DbOrTrx, addresses: string[]): Promise<AddressClaim[]> {
+  if (addresses.length === 0) return [];
+  return db
+    .selectFrom('inbound_addresses')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('confirmation_hash', 'is not', null)
+    .where(
+      'address',
+      'in',
+      addresses.map((address) => address.toLowerCase()),
+    )
+    .execute();
+}
+
+/**
+ * Makes a pending claim the address's owner, and drops the other organizations' pending
+ * claims on it (they can never be proven now). False when it is no longer pending, or
+ * another organization proved the address first.
+ */
+export async function activateAddressClaim(db: Db, id: string, proof: AddressProof): Promise<boolean> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const activated = await trx
+        .updateTable('inbound_addresses')
+        .set({ status: 'active', verified_by: proof, verified_at: sql<Date>`now()`, confirmation_hash: null })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .returning(['address', 'org_id'])
+        .executeTakeFirst();
+      if (!activated) return false;
+      await trx
+        .deleteFrom('inbound_addresses')
+        .where('address', '=', activated.address)
+        .where('org_id', '<>', activated.org_id)
+        .where('status', '=', 'pending')
+        .execute();
+      return true;
+    });
+  } catch (error) {
+    // The unique index on proven addresses: another organization was faster.
+    if ((error as { code?: string }).code === '23505') return false;
+    throw error;
+  }
+}
+
+/** A pending claim that was never proven ends. */
+export async function deletePendingClaim(db: DbOrTrx, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('inbound_addresses').where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }
 
 /** False when the organization has no such address. */
@@ -186,6 +303,8 @@ export async function findSupportAddressOwner(db: DbOrTrx, addresses: string[]):
   const rows = await db
     .selectFrom('inbound_addresses')
     .select(['address', 'org_id'])
+    // Only proven addresses route mail.
+    .where('status', '=', 'active')
     .where(
       'address',
       'in',

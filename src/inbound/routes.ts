@@ -1,25 +1,17 @@
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/database.js';
-import {
-  claimInboundAddress,
-  deleteInboundAddress,
-  findInboundForOrg,
-  listInbound,
-  listInboundAddresses,
-  listInboundAttachments,
-  listRoutingAttempts,
-} from './repository.js';
+import { findInboundForOrg, listInbound, listInboundAttachments, listRoutingAttempts } from './repository.js';
 import { replayArchivedInbound } from './replay.js';
 import { ReplayRefused } from '../temporal/replay.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
-import { inboundAddressRequest, listInboundQuery } from './schemas.js';
+import { listInboundQuery } from './schemas.js';
 import { parseOr400 } from '../http/validate.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
 
-/** The organization's inbound messages (archive included), their replay, and its support addresses. */
+/** The organization's inbound messages (archive included) and their replay. */
 export function inboundRoutes(deps: { db: Db; temporal: Client; workflows: WorkflowStarter; apiKeys: ApiKeyLookup; routeMaxAttempts: number }): Router {
   const { db, apiKeys } = deps;
   const router = Router();
@@ -83,25 +75,6 @@ export function inboundRoutes(deps: { db: Db; temporal: Client; workflows: Workf
       throw error;
     }
     res.status(202).json({ id: row.id, status: 'received' });
-  });
-
-  router.get('/api/v1/inbound-addresses', requireApiKey(apiKeys, 'admin'), async (req, res) => {
-    const { orgId } = principalOf(req);
-    const rows = await listInboundAddresses(db, orgId);
-    res.json({ data: rows.map((row) => ({ address: row.address, created_at: row.created_at.toISOString() })) });
-  });
-
-  router.post('/api/v1/inbound-addresses', requireApiKey(apiKeys, 'admin'), async (req, res) => {
-    const { orgId } = principalOf(req);
-    const { address } = parseOr400(inboundAddressRequest, req.body, 'inbound address');
-    if (!(await claimInboundAddress(db, orgId, address))) throw new ApiError('conflict', 'this address belongs to another organization');
-    res.status(201).json({ address: address.toLowerCase() });
-  });
-
-  router.delete('/api/v1/inbound-addresses/:address', requireApiKey(apiKeys, 'admin'), async (req, res) => {
-    const { orgId } = principalOf(req);
-    if (!(await deleteInboundAddress(db, orgId, req.params.address as string))) throw new ApiError('not_found', 'no such inbound address');
-    res.status(204).end();
   });
 
   return router;

@@ -1,8 +1,10 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { InboundActivities } from './activities.js';
+import type { SupportAddressActivities } from './address-activities.js';
 import { emitToBus } from '../bus/workflows.js';
 import { fanOutWebhookEvents } from '../webhooks/workflows.js';
-import type { ProcessInboundInput } from '../temporal/inputs.js';
+import type { ProcessInboundInput, VerifySupportAddressInput } from '../temporal/inputs.js';
+import { checkSupportAddressNowSignal } from '../temporal/signals.js';
 
 const activities = proxyActivities<InboundActivities>({
   // Parsing, classification and database writes: seconds, even for large messages.
@@ -25,6 +27,7 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
 
   const prepared = await activities.prepareInbound({ inboundId });
   if ('unreadable' in prepared) return archive(inboundId, 'unreadable', { error: prepared.unreadable });
+  if ('addressConfirmed' in prepared) return archive(inboundId, 'address_confirmation', { address: prepared.addressConfirmed });
   const { classification, route } = prepared;
 
   if (classification === 'bounce') await activities.noteInboundBounceReport({ inboundId });
@@ -60,4 +63,41 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
 async function archive(inboundId: string, reason: string, detail?: Record<string, unknown>) {
   await activities.archiveInbound({ inboundId, reason, detail });
   return { outcome: 'archived', reason };
+}
+
+const addressProof = proxyActivities<SupportAddressActivities>({
+  // One SES send, or one DNS lookup and a row update.
+  startToCloseTimeout: '1 minute',
+  // SES or DNS trouble is retried with backoff; the schedule below is what waits for the organization.
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/**
+ * A support address claim's proof: the confirmation code is mailed to the address (it
+ * comes back through inbound mail or the link, and the claim is activated there), and
+ * the TXT record on its domain is looked for at once, then on the DNS schedule, until the
+ * claim is proven by either or its time is up (then it is dropped, unproven).
+ */
+export async function verifySupportAddressWorkflow(input: VerifySupportAddressInput): Promise<{ outcome: 'active' | 'expired' | 'deleted' }> {
+  const { claimId, checks } = input;
+  const deadline = input.deadline ?? Date.now() + checks.giveUpAfterMs;
+  let checkNow = false;
+  setHandler(checkSupportAddressNowSignal, () => {
+    checkNow = true;
+  });
+  if (input.deadline === undefined) await addressProof.sendAddressConfirmation({ claimId });
+
+  let interval = checks.firstIntervalMs;
+  for (;;) {
+    checkNow = false;
+    const state = await addressProof.checkSupportAddressDns({ claimId });
+    if (state !== 'pending') return { outcome: state };
+    if (Date.now() >= deadline) {
+      await addressProof.expireSupportAddress({ claimId });
+      return { outcome: 'expired' };
+    }
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof verifySupportAddressWorkflow>({ ...input, deadline });
+    await condition(() => checkNow, Math.max(1, Math.min(interval, deadline - Date.now())));
+    interval = Math.min(interval * 2, checks.maxIntervalMs);
+  }
 }

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { ensureSuccess, type HttpClient } from './http.js';
 
-export const BUS_EVENT_TYPES = ['relay.email.sent', 'relay.email.bounced', 'relay.email.complained', 'relay.email.inbound', 'relay.alert.bounce_rate'] as const;
+export const BUS_EVENT_TYPES = [
+  'relay.email.sent',
+  'relay.email.bounced',
+  'relay.email.complained',
+  'relay.email.inbound',
+  'relay.alert.bounce_rate',
+  'relay.domain.verified',
+  'relay.domain.failed',
+] as const;
 export type BusEventType = (typeof BUS_EVENT_TYPES)[number];
 
 /** One Bus event, as Relay posts it (docs/integrations.md). */

@@ -34,3 +34,10 @@ export const channelMessageWorkflowId = (messageId: string): string => `channel-
 export const dialpadCallWorkflowId = (channelId: string, callId: string): string => `dialpad-call-${channelId}-${callId}`;
 export const commerceEventWorkflowId = (eventId: string): string => `commerce-event-${eventId}`;
 export const strandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;
+
+/** One verification per sending domain, polled until SES verifies it or it times out. */
+export const domainWorkflowId = (domainId: string): string => `domain-${domainId}`;
+/** One proof of a support address claim: the confirmation mail, then DNS checks until proven or expired. */
+export const supportAddressWorkflowId = (claimId: string): string => `support-address-${claimId}`;
+/** One Shopify shop's webhook registration after its OAuth install. */
+export const shopifyWebhooksWorkflowId = (accountId: string): string => `shopify-webhooks-${accountId}`;

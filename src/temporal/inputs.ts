@@ -1,3 +1,5 @@
+import type { SendPriority } from '../db/tables/emails.js';
+
 // Workflow inputs and results: serialisable, carrying ids, never message bodies
 // (Temporal payloads are capped; the body lives in PostgreSQL).
 
@@ -9,6 +11,8 @@ export interface ReplayMarker {
 export interface SendEmailInput extends ReplayMarker {
   orgId: string;
   emailId: string;
+  /** Its place on the shared queues (normal when absent: runs started before priorities existed). */
+  priority?: SendPriority;
 }
 
 export type SendEmailResult = { status: 'sent'; sesMessageId: string } | { status: 'suppressed' };
@@ -72,4 +76,24 @@ export interface DialpadCallInput {
 
 export interface CommerceEventInput {
   eventId: string;
+}
+
+export interface VerifyDomainInput {
+  orgId: string;
+  domainId: string;
+  /** DOMAIN_CHECK_* settings; production: every 30 s at first, backing off to 15 min, failing after 72 h. */
+  checks: { firstIntervalMs: number; maxIntervalMs: number; giveUpAfterMs: number };
+  /** When the verification gives up (epoch ms); set by the first run and kept across continue-as-new. */
+  deadline?: number;
+}
+
+export interface VerifySupportAddressInput {
+  claimId: string;
+  /** The DNS checks' schedule, shared with sending domains (DOMAIN_CHECK_*); the claim expires when it ends. */
+  checks: { firstIntervalMs: number; maxIntervalMs: number; giveUpAfterMs: number };
+  deadline?: number;
+}
+
+export interface RegisterShopifyWebhooksInput {
+  accountId: string;
 }

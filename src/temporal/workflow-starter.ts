@@ -1,11 +1,14 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy, type Priority, type SearchAttributePair } from '@temporalio/common';
 import type { Metrics } from '../observability/metrics.js';
 import {
   channelMessageWorkflowId,
   commerceEventWorkflowId,
   dialpadCallWorkflowId,
+  domainWorkflowId,
   emailWorkflowId,
+  shopifyWebhooksWorkflowId,
+  supportAddressWorkflowId,
   inboundWorkflowId,
   partnerDeliveryWorkflowId,
   sesEventWorkflowId,
@@ -14,8 +17,18 @@ import {
   webhookReplayWorkflowId,
   webhookTestWorkflowId,
 } from './ids.js';
-import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesEventInput } from './inputs.js';
-import { dialpadCallEventSignal, type DialpadCallEvent } from './signals.js';
+import type {
+  DialpadCallInput,
+  PartnerDeliveryInput,
+  ProcessInboundInput,
+  RegisterShopifyWebhooksInput,
+  SendEmailInput,
+  SesEventInput,
+  VerifyDomainInput,
+  VerifySupportAddressInput,
+} from './inputs.js';
+import { checkDomainNowSignal, checkSupportAddressNowSignal, dialpadCallEventSignal, type DialpadCallEvent } from './signals.js';
+import { sendPriority } from './priority.js';
 import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from './search-attributes.js';
 
@@ -44,6 +57,14 @@ export interface WorkflowStarter {
   startPartnerDelivery(input: PartnerDeliveryInput): Promise<boolean>;
   /** Starts `webhook-replay-<id>`: the deliveries reopened under that replay, in event order, each on a fresh schedule. */
   startWebhookReplay(replayId: string): Promise<boolean>;
+  /** Starts `domain-<id>`, or asks the running verification to check now; a finished one runs again. */
+  checkDomain(input: VerifyDomainInput): Promise<void>;
+  /** Ends a domain's verification (the domain was deleted); one that is not running is already ended. */
+  stopDomainVerification(domainId: string): Promise<void>;
+  /** Starts `support-address-<claim id>`, or asks the running one to look for the DNS record now. */
+  checkSupportAddress(input: VerifySupportAddressInput): Promise<void>;
+  /** Starts `shopify-webhooks-<account id>`: Relay's webhook subscriptions on a shop it was just installed on. */
+  startShopifyWebhookRegistration(input: RegisterShopifyWebhooksInput): Promise<boolean>;
 }
 
 export function createWorkflowStarter(client: Client, options: { taskQueue: string; metrics: Metrics }): WorkflowStarter {
@@ -51,7 +72,14 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
    * Workflow ids are idempotency keys: a second start of the same id, running or
    * finished, is success and does nothing (`relay replay` is the one way to run again).
    */
-  async function startOnce(kind: string, workflowType: string, workflowId: string, input: object, attributes: SearchAttributePair[]): Promise<boolean> {
+  async function startOnce(
+    kind: string,
+    workflowType: string,
+    workflowId: string,
+    input: object,
+    attributes: SearchAttributePair[],
+    priority?: Priority,
+  ): Promise<boolean> {
     try {
       await client.workflow.start(workflowType, {
         taskQueue: options.taskQueue,
@@ -59,6 +87,7 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
         args: [input],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [{ key: RelayKind, value: kind }, ...attributes],
+        ...(priority ? { priority } : {}),
       });
       options.metrics.workflowsStarted.inc({ kind });
       return true;
@@ -70,10 +99,18 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
 
   return {
     startSendEmail: (input) =>
-      startOnce('email', 'sendEmailWorkflow', emailWorkflowId(input.emailId), input, [
-        { key: RelayOrgId, value: input.orgId },
-        { key: RelayMessageId, value: input.emailId },
-      ]),
+      startOnce(
+        'email',
+        'sendEmailWorkflow',
+        emailWorkflowId(input.emailId),
+        input,
+        [
+          { key: RelayOrgId, value: input.orgId },
+          { key: RelayMessageId, value: input.emailId },
+        ],
+        // The workflow's own tasks wait fairly too, not only its SES call.
+        sendPriority(input.orgId, input.priority),
+      ),
     startSesEvent: (input) =>
       startOnce('ses-event', 'processSesEventWorkflow', sesEventWorkflowId(input.snsMessageId), input, [{ key: RelayMessageId, value: input.snsMessageId }]),
     startSnsSubscriptionConfirmation: (snsMessageId) =>
@@ -135,5 +172,46 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
       }),
     startWebhookReplay: (replayId) =>
       startOnce('webhook-replay', 'webhookReplayWorkflow', webhookReplayWorkflowId(replayId), { replayId }, [{ key: RelayMessageId, value: replayId }]),
+    checkDomain: async (input) => {
+      await client.workflow.signalWithStart('verifyDomainWorkflow', {
+        taskQueue: options.taskQueue,
+        workflowId: domainWorkflowId(input.domainId),
+        args: [input],
+        signal: checkDomainNowSignal,
+        signalArgs: [],
+        // A verification that ended (failed, or the domain was re-added) may run again.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: RelayKind, value: 'domain' },
+          { key: RelayOrgId, value: input.orgId },
+          { key: RelayMessageId, value: input.domainId },
+        ],
+      });
+      options.metrics.workflowsStarted.inc({ kind: 'domain' });
+    },
+    checkSupportAddress: async (input) => {
+      await client.workflow.signalWithStart('verifySupportAddressWorkflow', {
+        taskQueue: options.taskQueue,
+        workflowId: supportAddressWorkflowId(input.claimId),
+        args: [input],
+        signal: checkSupportAddressNowSignal,
+        signalArgs: [],
+        typedSearchAttributes: [
+          { key: RelayKind, value: 'support-address' },
+          { key: RelayMessageId, value: input.claimId },
+        ],
+      });
+    },
+    startShopifyWebhookRegistration: (input) =>
+      startOnce('shopify-webhooks', 'registerShopifyWebhooksWorkflow', shopifyWebhooksWorkflowId(input.accountId), input, [
+        { key: RelayMessageId, value: input.accountId },
+      ]),
+    stopDomainVerification: async (domainId) => {
+      try {
+        await client.workflow.getHandle(domainWorkflowId(domainId)).terminate('the domain was deleted');
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    },
   };
 }

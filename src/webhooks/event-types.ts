@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../db/tables/helpdesk.js';
+import { DOMAIN_STATUSES } from '../db/tables/domains.js';
 import { TEST_EVENT_TYPE, type WebhookEventType } from '../db/tables/webhooks.js';
 
 /**
@@ -56,6 +57,14 @@ const customerChanges = z
     phone: change(z.string().nullable()).optional(),
   })
   .describe('each changed field, from and to');
+
+const domain = z.object({
+  domainId: z.uuid(),
+  name: z.string().describe('the sending domain, e.g. mail.acme.example'),
+  status: z.enum(DOMAIN_STATUSES),
+  verifiedAt: z.iso.datetime().nullable(),
+  failedAt: z.iso.datetime().nullable(),
+});
 
 const ticketExample = {
   ticketId: '6f1c2a4e-8b1d-4c3e-9a57-2d4f6b8e0c11',
@@ -117,6 +126,28 @@ const catalogue: Record<WebhookEventType | typeof TEST_EVENT_TYPE, EventType> = 
     description: 'Customer updated',
     data: customer.extend({ changes: customerChanges }),
     example: { ...customerExample, changes: { name: { from: null, to: 'Jane Client' } } },
+  },
+  'domain.verified': {
+    description: 'A sending domain passed verification (its DKIM records are published); mail From it is accepted',
+    data: domain,
+    example: {
+      domainId: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9',
+      name: 'mail.acme.example',
+      status: 'verified',
+      verifiedAt: '2026-11-29T10:30:00.000Z',
+      failedAt: null,
+    },
+  },
+  'domain.failed': {
+    description: 'A sending domain did not verify within 72 hours (or SES refused it); mail From it stays refused',
+    data: domain,
+    example: {
+      domainId: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9',
+      name: 'mail.acme.example',
+      status: 'failed',
+      verifiedAt: null,
+      failedAt: '2026-12-02T10:30:00.000Z',
+    },
   },
   [TEST_EVENT_TYPE]: {
     description: 'Sent by webhooks.test to one webhook, whatever it subscribes to',

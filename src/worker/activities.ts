@@ -1,8 +1,10 @@
 import { createBusActivities, type BusActivityDeps } from '../bus/activities.js';
 import { createChannelActivities, type ChannelActivityDeps } from '../channels/activities.js';
 import { createCommerceActivities, type CommerceActivityDeps } from '../commerce/activities.js';
+import { createDomainActivities, type DomainActivityDeps } from '../domains/activities.js';
 import { createEmailActivities, type EmailActivityDeps } from '../emails/activities.js';
 import { createInboundActivities, type InboundActivityDeps } from '../inbound/activities.js';
+import { createSupportAddressActivities, type SupportAddressActivityDeps } from '../inbound/address-activities.js';
 import { createPartnerActivities, type PartnerActivityDeps } from '../partners/activities.js';
 import { createSnsActivities, type SnsActivityDeps } from '../sns/activities.js';
 import { createUsageActivities, type UsageActivityDeps } from '../usage/activities.js';
@@ -16,7 +18,9 @@ export type ActivityDeps = EmailActivityDeps &
   WebhookActivityDeps &
   PartnerActivityDeps &
   ChannelActivityDeps &
-  CommerceActivityDeps;
+  CommerceActivityDeps &
+  DomainActivityDeps &
+  SupportAddressActivityDeps;
 
 /** Every activity of every capability, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
@@ -30,6 +34,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createPartnerActivities(deps),
     ...createChannelActivities(deps),
     ...createCommerceActivities(deps),
+    ...createDomainActivities(deps),
+    ...createSupportAddressActivities(deps),
   };
 }
 

@@ -10,7 +10,10 @@ import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { ensureDailyUsageSchedule, ensureStrandedEmailsSchedule } from './schedules.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
+import { createDnsResolver } from '../integrations/dns.js';
+import { createShopifyClient } from '../integrations/shopify.js';
 import { createSesClient, createSesSender } from '../integrations/ses.js';
+import { createSesIdentities } from '../integrations/ses-identities.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
@@ -41,12 +44,17 @@ export async function startWorker(deps: {
   const activities = createActivities({
     db: deps.db,
     ses: createSesSender(createSesClient(config.ses), { configurationSet: config.ses.configurationSet }),
+    sesIdentities: createSesIdentities(createSesClient({ ...config.ses, endpoint: config.ses.identityEndpoint })),
+    dns: createDnsResolver(),
     http,
     bus: config.bus ? createBusClient(http, config.bus) : undefined,
     books: config.booksUrl ? createBooksClient(http, { url: config.booksUrl, integrationKey: config.integrationKey }) : undefined,
     bounceAlert: config.bounceAlert,
     products: createProductsClient(http, { ...config.inbound, integrationKey: config.integrationKey }),
     inboundDomain: config.inbound.domain,
+    shopify: config.commerce.shopifyApp ? createShopifyClient(http, config.commerce.shopifyApp) : undefined,
+    publicUrl: config.publicUrl,
+    addressConfirmation: { publicUrl: config.publicUrl, from: config.inbound.systemFrom },
     webhookHttp: deps.overrides?.webhookHttp ?? createHttpClient({ guard: { allowInsecure: config.webhooks.allowInsecure }, maxResponseBytes: 16 * 1024 }),
     secretBox: createSecretBox(config.encryptionKey),
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,

@@ -2,6 +2,7 @@
 export * from '../bus/workflows.js';
 export * from '../channels/workflows.js';
 export * from '../commerce/workflows.js';
+export * from '../domains/workflows.js';
 export * from '../emails/workflows.js';
 export * from '../inbound/workflows.js';
 export * from '../partners/workflows.js';

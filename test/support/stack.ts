@@ -16,6 +16,8 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { connectClient, connectWorker } from '../../src/temporal/connection.js';
 import { startWorker, type RunningWorker } from '../../src/worker/start.js';
+import { insertVerifiedDomain } from '../../src/domains/repository.js';
+import { FakeDns } from '../fakes/fake-dns.js';
 
 export interface StackOptions {
   /** Start the workers with the stack (default true). */
@@ -40,6 +42,8 @@ export interface Stack {
   metrics: Metrics;
   taskQueue: string;
   sesUrl: string;
+  /** The DNS the workers see: nothing is published until a test publishes it (no lookup leaves the machine). */
+  dns: FakeDns;
   /** Env for running the `relay` CLI against this stack. */
   cliEnv: Record<string, string>;
   startWorker(): Promise<RunningWorker>;
@@ -109,6 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
 
   let worker: RunningWorker | undefined;
+  const dns = new FakeDns();
   const stack: Stack = {
     config,
     db,
@@ -117,6 +122,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     metrics,
     taskQueue,
     sesUrl,
+    dns,
     cliEnv: env,
     async startWorker() {
       worker = await startWorker({
@@ -127,7 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         logger,
         metrics,
         workflowBundlePath: inject('workflowBundlePath'),
-        overrides: options.workerOverrides,
+        overrides: { dns, ...options.workerOverrides },
       });
       return worker;
     },
@@ -147,9 +153,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return stack;
 }
 
-/** A new organization and a key of it with the given scopes. */
-export async function createOrgWithKey(db: Db, scopes: ApiKeyScope[] = ['send', 'read']): Promise<{ orgId: string; key: string }> {
-  const org = await createOrganization(db, `org-${unique()}`);
+/**
+ * A new organization, a key of it with the given scopes, and a sending domain of its own
+ * already verified (`<org>.example.com`, or `options.domain`, which one organization of a
+ * test file may claim), so it can send from `sender(...)` at once.
+ */
+export async function createOrgWithKey(
+  db: Db,
+  scopes: ApiKeyScope[] = ['send', 'read'],
+  options: { domain?: string } = {},
+): Promise<{ orgId: string; key: string; domain: string; sender: (local?: string) => string }> {
+  const name = `org-${unique()}`;
+  const org = await createOrganization(db, name);
   const { key } = await createApiKey(db, { orgId: org.id, scopes });
-  return { orgId: org.id, key };
+  const domain = options.domain ?? `${name}.example.com`;
+  await insertVerifiedDomain(db, org.id, domain);
+  return { orgId: org.id, key, domain, sender: (local = 'notify') => `${local}@${domain}` };
 }

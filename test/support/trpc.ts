@@ -2,7 +2,7 @@ import { call } from './http.js';
 
 /** A tRPC call on the wire exactly as the seed's curl examples make it. */
 export async function trpc(baseUrl: string, key: string | undefined, procedure: string, input?: unknown) {
-  const isQuery = procedure === 'webhooks.list' || procedure === 'webhooks.deliveries';
+  const isQuery = ['webhooks.list', 'webhooks.deliveries', 'domains.list', 'domains.get'].includes(procedure);
   const path = isQuery
     ? `/api/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`
     : `/api/trpc/${procedure}`;

@@ -5,6 +5,7 @@ export type CommerceAccountProvider = (typeof COMMERCE_ACCOUNT_PROVIDERS)[number
 
 type Json<T = Record<string, unknown>> = ColumnType<T, string, string>;
 
+/** A store or account an organization claims: pending until proven (OAuth, or an operator for Amazon). */
 export interface CommerceAccountsTable {
   id: string;
   org_id: string;
@@ -12,7 +13,20 @@ export interface CommerceAccountsTable {
   account: string;
   secret_sealed: Buffer | null;
   expected_topics: Generated<string[]>;
+  status: Generated<'pending' | 'active'>;
+  verified_by: 'oauth' | 'operator' | 'grandfathered' | null;
+  verified_at: Date | null;
+  access_token_sealed: Buffer | null;
+  registered_topics: Generated<string[]>;
   created_at: Generated<Date>;
+}
+
+export interface CommerceOauthStatesTable {
+  state_hash: Buffer;
+  org_id: string;
+  provider: 'shopify' | 'stripe_connect';
+  shop: string | null;
+  expires_at: Date;
 }
 
 export interface CommerceEventsTable {

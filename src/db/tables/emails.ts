@@ -3,6 +3,10 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 export const EMAIL_STATUSES = ['queued', 'sent', 'delivered', 'bounced', 'complained', 'failed', 'suppressed'] as const;
 export type EmailStatus = (typeof EMAIL_STATUSES)[number];
 
+/** A send's place on the shared SES queue: `high` before `normal` before `bulk`. */
+export const SEND_PRIORITIES = ['high', 'normal', 'bulk'] as const;
+export type SendPriority = (typeof SEND_PRIORITIES)[number];
+
 export interface EmailAttachment {
   filename: string;
   /** base64 */
@@ -38,6 +42,7 @@ export interface EmailsTable {
   metadata: Json<Record<string, string>>;
   ses_message_id: string | null;
   failure_reason: string | null;
+  priority: Generated<SendPriority>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -28,9 +28,19 @@ export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 export const INBOUND_CLASSIFICATIONS = ['inbound', 'bounce', 'outbound_copy', 'auto_reply', 'dialpad_voicemail'] as const;
 export type InboundClassification = (typeof INBOUND_CLASSIFICATIONS)[number];
 
+export const ADDRESS_PROOFS = ['mail', 'link', 'dns', 'sending_domain', 'grandfathered'] as const;
+export type AddressProof = (typeof ADDRESS_PROOFS)[number];
+
+/** An organization's claim on a support address: pending until proven, then it routes mail. */
 export interface InboundAddressesTable {
+  id: Generated<string>;
   address: string;
   org_id: string;
+  status: Generated<'pending' | 'active'>;
+  confirmation_hash: Buffer | null;
+  dns_token: string | null;
+  verified_by: AddressProof | null;
+  verified_at: Date | null;
   created_at: Generated<Date>;
 }
 

@@ -9,6 +9,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'conversation.created',
   'customer.created',
   'customer.updated',
+  'domain.verified',
+  'domain.failed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** Sent only by webhooks.test, to one webhook, whatever it subscribes to. */

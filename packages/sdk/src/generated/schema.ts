@@ -551,6 +551,8 @@ export interface paths {
                 };
                 ses_message_id: string | null;
                 failure_reason: string | null;
+                /** @enum {string} */
+                priority: 'high' | 'normal' | 'bulk';
                 /** Format: date-time */
                 created_at: string;
               }[];
@@ -625,6 +627,8 @@ export interface paths {
             metadata?: {
               [key: string]: string;
             };
+            /** @enum {string} */
+            priority?: 'high' | 'normal' | 'bulk';
           };
         };
       };
@@ -681,6 +685,15 @@ export interface paths {
         };
         /** @description error */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -791,6 +804,15 @@ export interface paths {
           };
         };
         /** @description error */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
         503: {
           headers: {
             [name: string]: unknown;
@@ -850,6 +872,8 @@ export interface paths {
               };
               ses_message_id: string | null;
               failure_reason: string | null;
+              /** @enum {string} */
+              priority: 'high' | 'normal' | 'bulk';
               /** Format: date-time */
               created_at: string;
               events: {
@@ -910,6 +934,310 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/domains': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The organization's sending domains, each with its DNS records and their status (scope admin) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the list */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add a sending domain: creates its SES identity (Easy DKIM) and answers the DNS records to publish; 409 when any organization holds it (scope admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            mail_from_subdomain?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description the domain, pending, with its records */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/domains/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One sending domain with its DNS records, each with its status (scope admin) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the domain */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a sending domain and its SES identity; sends from it are refused again (scope admin) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/domains/{id}/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Check now: ask SES at once (a failed domain is verified again from the start) (scope admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the domain */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -1398,7 +1726,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The organization's support addresses (scope admin) */
+    /** The organization's support addresses, each active or pending with how to prove it (scope admin) */
     get: {
       parameters: {
         query?: never;
@@ -1436,7 +1764,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Add a support address (scope admin) */
+    /** Claim a support address: active at once on a verified sending domain, otherwise pending until a mailed code comes back or a TXT record appears (scope admin) */
     post: {
       parameters: {
         query?: never;
@@ -1453,7 +1781,7 @@ export interface paths {
         };
       };
       responses: {
-        /** @description added */
+        /** @description the claim */
         201: {
           headers: {
             [name: string]: unknown;
@@ -1498,6 +1826,183 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/inbound-addresses/{address}/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Look for the TXT record now (scope admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          address: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the claim */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/inbound-addresses/{address}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Give a support address up (scope admin) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          address: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/inbound-addresses/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The link in the confirmation mail: confirms the address (an HTML page) */
+    get: {
+      parameters: {
+        query: {
+          id: string;
+          code: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description confirmed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description not a valid link */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description confirmed for another organization */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1894,9 +2399,45 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** The organization's stores and accounts, each active or pending (scope admin) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the list */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
     put?: never;
-    /** Connect a Shopify shop, a Stripe Connect account or an Amazon seller (scope admin) */
+    /** Claim an Amazon seller id; it stays pending until an operator verifies it (Shopify and Stripe connect through OAuth: 400) (scope admin) */
     post: {
       parameters: {
         query?: never;
@@ -1910,12 +2451,11 @@ export interface paths {
             /** @enum {string} */
             provider: 'shopify' | 'stripe_connect' | 'amazon';
             account: string;
-            secret?: string;
           };
         };
       };
       responses: {
-        /** @description connected */
+        /** @description the pending claim */
         201: {
           headers: {
             [name: string]: unknown;
@@ -1942,6 +2482,361 @@ export interface paths {
         };
         /** @description error */
         403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/commerce/shopify/connect': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a Shopify OAuth install: answers the authorize URL to send the merchant to (valid 15 minutes) (scope admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            shop: string;
+          };
+        };
+      };
+      responses: {
+        /** @description {authorize_url, expires_in} */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/commerce/shopify/callback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Shopify's return from the install (hmac and shop verified, state used once); exchanges the code and registers Relay's webhooks (an HTML page) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description connected */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description unknown, used or mismatched state */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description not signed by Shopify */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description held by another organization */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/commerce/stripe/connect': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a Stripe Connect OAuth: answers the authorize URL (valid 15 minutes) (scope admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description {authorize_url, expires_in} */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/commerce/stripe/callback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Stripe's return from Connect OAuth (state used once); the account is the one that approved (an HTML page) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description connected */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description unknown state or refused */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description held by another organization */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/commerce/accounts/pending': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Claims waiting for an operator (Amazon sellers) (scope RELAY_ADMIN_KEY) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the claims */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/commerce/accounts/{id}/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Verify a pending claim: the account becomes the organization's, other claims end (scope RELAY_ADMIN_KEY) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the account */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -2137,6 +3032,114 @@ export interface paths {
     options?: never;
     head?: never;
     patch?: never;
+    trace?: never;
+  };
+  '/api/admin/organizations/{id}/limits': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An organization's limits, what applies, and today's accepted emails (scope RELAY_ADMIN_KEY) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the limits */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Set an organization's daily send quota and API request rate (null: the deployment's default) (scope RELAY_ADMIN_KEY) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            daily_send_quota?: number | null;
+            api_requests_per_second?: number | null;
+          };
+        };
+      };
+      responses: {
+        /** @description the limits */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description error */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
     trace?: never;
   };
   '/api/webhooks/ses': {
@@ -2438,6 +3441,40 @@ export interface webhooks {
     patch?: never;
     trace?: never;
   };
+  'domain.verified': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A sending domain passed verification (its DKIM records are published); mail From it is accepted */
+    post: operations['webhook.domain.verified'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'domain.failed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A sending domain did not verify within 72 hours (or SES refused it); mail From it stays refused */
+    post: operations['webhook.domain.failed'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   'webhook.test': {
     parameters: {
       query?: never;
@@ -2466,6 +3503,7 @@ export interface components {
           | 'validation_failed'
           | 'unauthorized'
           | 'forbidden'
+          | 'sender_not_verified'
           | 'not_found'
           | 'method_not_allowed'
           | 'conflict'
@@ -2507,6 +3545,8 @@ export interface components {
         | 'conversation.created'
         | 'customer.created'
         | 'customer.updated'
+        | 'domain.verified'
+        | 'domain.failed'
       )[];
       enabled: boolean;
       /** @enum {string} */
@@ -2531,6 +3571,8 @@ export interface components {
         | 'conversation.created'
         | 'customer.created'
         | 'customer.updated'
+        | 'domain.verified'
+        | 'domain.failed'
       )[];
       secret?: string;
       /** @default true */
@@ -2549,6 +3591,8 @@ export interface components {
         | 'conversation.created'
         | 'customer.created'
         | 'customer.updated'
+        | 'domain.verified'
+        | 'domain.failed'
       )[];
       enabled: boolean;
       /** @enum {string} */
@@ -2577,6 +3621,8 @@ export interface components {
         | 'conversation.created'
         | 'customer.created'
         | 'customer.updated'
+        | 'domain.verified'
+        | 'domain.failed'
       )[];
       secret?: string | null;
       enabled?: boolean;
@@ -2594,6 +3640,8 @@ export interface components {
         | 'conversation.created'
         | 'customer.created'
         | 'customer.updated'
+        | 'domain.verified'
+        | 'domain.failed'
       )[];
       enabled: boolean;
       /** @enum {string} */
@@ -4228,6 +5276,202 @@ export interface operations {
                 to: string | null;
               };
             };
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description the endpoint is gone: Relay disables the webhook at once */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description retried on the schedule, later if Retry-After asks (at most twice the step) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description retried on the schedule, later if Retry-After asks (at most twice the step) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description delivered */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description retried on the schedule (1 min, 5 min, 30 min, 2 h, 24 h, ±10 %), then the webhook is disabled */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  'webhook.domain.verified': {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Standard Webhooks: the delivery id, the same on every retry */
+        'webhook-id': string;
+        /** @description Standard Webhooks: unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description Standard Webhooks: v1,<base64 HMAC-SHA256 of "id.timestamp.body">, space-separated while a rotation overlaps */
+        'webhook-signature': string;
+        /** @description hex HMAC-SHA256 of the raw body under the secret as given, space-separated while a rotation overlaps */
+        'x-relay-signature': string;
+        /** @description the event id */
+        'x-relay-event-id': string;
+        /** @description the event type */
+        'x-relay-event': string;
+        /** @description the delivery id */
+        'x-relay-delivery-id': string;
+        /** @description unix seconds of this attempt */
+        'x-relay-timestamp': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "event": "domain.verified",
+         *       "timestamp": "2026-11-29T10:30:00.000Z",
+         *       "data": {
+         *         "domainId": "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9",
+         *         "name": "mail.acme.example",
+         *         "status": "verified",
+         *         "verifiedAt": "2026-11-29T10:30:00.000Z",
+         *         "failedAt": null
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @constant */
+          event: 'domain.verified';
+          /**
+           * Format: date-time
+           * @description when the event was raised
+           */
+          timestamp: string;
+          data: {
+            /** Format: uuid */
+            domainId: string;
+            /** @description the sending domain, e.g. mail.acme.example */
+            name: string;
+            /** @enum {string} */
+            status: 'pending' | 'verified' | 'failed';
+            verifiedAt: string | null;
+            failedAt: string | null;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description the endpoint is gone: Relay disables the webhook at once */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description retried on the schedule, later if Retry-After asks (at most twice the step) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description retried on the schedule, later if Retry-After asks (at most twice the step) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description delivered */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description retried on the schedule (1 min, 5 min, 30 min, 2 h, 24 h, ±10 %), then the webhook is disabled */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  'webhook.domain.failed': {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Standard Webhooks: the delivery id, the same on every retry */
+        'webhook-id': string;
+        /** @description Standard Webhooks: unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description Standard Webhooks: v1,<base64 HMAC-SHA256 of "id.timestamp.body">, space-separated while a rotation overlaps */
+        'webhook-signature': string;
+        /** @description hex HMAC-SHA256 of the raw body under the secret as given, space-separated while a rotation overlaps */
+        'x-relay-signature': string;
+        /** @description the event id */
+        'x-relay-event-id': string;
+        /** @description the event type */
+        'x-relay-event': string;
+        /** @description the delivery id */
+        'x-relay-delivery-id': string;
+        /** @description unix seconds of this attempt */
+        'x-relay-timestamp': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "event": "domain.failed",
+         *       "timestamp": "2026-11-29T10:30:00.000Z",
+         *       "data": {
+         *         "domainId": "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9",
+         *         "name": "mail.acme.example",
+         *         "status": "failed",
+         *         "verifiedAt": null,
+         *         "failedAt": "2026-12-02T10:30:00.000Z"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @constant */
+          event: 'domain.failed';
+          /**
+           * Format: date-time
+           * @description when the event was raised
+           */
+          timestamp: string;
+          data: {
+            /** Format: uuid */
+            domainId: string;
+            /** @description the sending domain, e.g. mail.acme.example */
+            name: string;
+            /** @enum {string} */
+            status: 'pending' | 'verified' | 'failed';
+            verifiedAt: string | null;
+            failedAt: string | null;
           };
         };
       };
