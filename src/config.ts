@@ -153,8 +153,12 @@ const configSchema = z.object({
 
   // The worker's /healthz and /metrics listener (on HOST); unset: none.
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  // An email still queued this long after it was stored, with no workflow, is started by the sweep.
-  STRANDED_EMAIL_AFTER_SECONDS: z.coerce.number().positive().default(120),
+  // Work received this long ago and still not started (an email queued, an inbound message
+  // still received, a channel message not threaded, ...) is started by the sweep.
+  STRANDED_AFTER_SECONDS: z.coerce.number().positive().default(120),
+  // An organization's day of usage not accepted by Books this long after the first try raises
+  // relay.alert.billing_report_failed (a 4xx from Books raises it at once).
+  BILLING_REPORT_DEADLINE_HOURS: z.coerce.number().positive().default(48),
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -226,7 +230,10 @@ export interface Config {
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   };
   readonly worker: { readonly httpPort: number | undefined };
-  readonly strandedEmailAfterMs: number;
+  /** Received work still not started this long after it was stored is started by the sweep. */
+  readonly strandedAfterMs: number;
+  /** How long one organization's day of usage is retried against Books before the alert. */
+  readonly billingReportDeadlineMs: number;
 }
 
 export class ConfigError extends Error {
@@ -309,7 +316,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             : undefined,
     },
     worker: { httpPort: raw.WORKER_HTTP_PORT },
-    strandedEmailAfterMs: raw.STRANDED_EMAIL_AFTER_SECONDS * 1000,
+    strandedAfterMs: raw.STRANDED_AFTER_SECONDS * 1000,
+    billingReportDeadlineMs: raw.BILLING_REPORT_DEADLINE_HOURS * 3600_000,
   });
 }
 

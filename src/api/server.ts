@@ -110,7 +110,7 @@ export async function startApiServer(deps: {
       emailRoutes({ db, workflows, apiKeys }),
       suppressionRoutes({ db, apiKeys }),
       inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
-      helpdeskRoutes({ db, workflows, apiKeys }),
+      helpdeskRoutes({ db, workflows, apiKeys, logger }),
       channelRoutes({ db, apiKeys, secretBox }),
       commerceRoutes({ db, apiKeys, secretBox }),
       sessions.router,

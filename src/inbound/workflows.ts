@@ -3,6 +3,7 @@ import type { InboundActivities } from './activities.js';
 import { emitToBus } from '../bus/workflows.js';
 import { fanOutWebhookEvents } from '../webhooks/workflows.js';
 import type { ProcessInboundInput } from '../temporal/inputs.js';
+import { tagOrganization } from '../temporal/workflow-attributes.js';
 
 const activities = proxyActivities<InboundActivities>({
   // Parsing, classification and database writes: seconds, even for large messages.
@@ -26,6 +27,7 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
   const prepared = await activities.prepareInbound({ inboundId });
   if ('unreadable' in prepared) return archive(inboundId, 'unreadable', { error: prepared.unreadable });
   const { classification, route } = prepared;
+  if (route.target === 'helpdesk') tagOrganization(route.orgId);
 
   if (classification === 'bounce') await activities.noteInboundBounceReport({ inboundId });
   if (classification in NOT_ROUTED) return archive(inboundId, NOT_ROUTED[classification as keyof typeof NOT_ROUTED]);

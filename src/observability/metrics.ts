@@ -34,6 +34,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['provider', 'outcome'] as const,
       registers: [registry],
     }),
+    strandedStarted: new Counter({
+      name: 'relay_stranded_started_total',
+      help: 'Received work stored but never started (Temporal down, a process killed between store and start) that the sweep started, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     sesSends: new Counter({
       name: 'relay_ses_sends_total',
       help: 'SES sends, by outcome (sent, suppressed, rejected, retryable_error)',

@@ -25,4 +25,7 @@ export const channelMessageWorkflowId = (messageId: string): string => `channel-
 /** A call is its channel's: another tenant naming the same call id reaches a workflow of its own. */
 export const dialpadCallWorkflowId = (channelId: string, callId: string): string => `dialpad-call-${channelId}-${callId}`;
 export const commerceEventWorkflowId = (eventId: string): string => `commerce-event-${eventId}`;
-export const strandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;
+/** Every minute, received work stored but never started is started (sweep/). */
+export const sweepScheduleId = (taskQueue: string): string => `sweep-schedule-${taskQueue}`;
+/** The email-only sweep the general one replaced; removed where it is still found. */
+export const legacyStrandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;

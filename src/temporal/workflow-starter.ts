@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { Metrics } from '../observability/metrics.js';
 import {
@@ -30,20 +30,29 @@ export interface WorkflowStarter {
   /** Runs `inbound-<id>` again for an archived message (its earlier run has finished). */
   replayInbound(input: ProcessInboundInput): Promise<void>;
   /** Starts `webhook-event-<id>`: the event's deliveries to every subscribed webhook. */
-  startWebhookFanOut(eventId: string): Promise<boolean>;
+  startWebhookFanOut(event: { eventId: string; orgId: string }): Promise<boolean>;
   /** One attempt at a delivery (webhooks.test), waited for: its outcome is the answer. */
-  runWebhookTest(deliveryId: string): Promise<{ outcome: string; attempts: number }>;
-  /** Starts `commerce-event-<id>`, once per stored commerce event. */
-  startCommerceEvent(eventId: string): Promise<boolean>;
+  runWebhookTest(delivery: { deliveryId: string; orgId: string }): Promise<{ outcome: string; attempts: number }>;
+  /** Starts `commerce-event-<id>`, once per stored commerce event (its organization, when already known). */
+  startCommerceEvent(event: { eventId: string; orgId: string | null }): Promise<boolean>;
   /** Starts `channel-message-<id>`, once per stored channel message. */
-  startChannelMessage(messageId: string): Promise<boolean>;
-  /** Hands one call-state event to `dialpad-call-<call id>`, starting it with the call's first event. */
-  signalDialpadCall(input: DialpadCallInput, event: DialpadCallEvent): Promise<void>;
+  startChannelMessage(message: { messageId: string; orgId: string }): Promise<boolean>;
+  /**
+   * Hands one call-state event to `dialpad-call-<channel>-<call>`, starting it with the call's
+   * first event. A `duplicate` delivery (its state was stored before) never starts a second
+   * run of a call that has finished; the running workflow takes each state once.
+   */
+  signalDialpadCall(input: DialpadCallInput, event: DialpadCallEvent, options?: { duplicate?: boolean }): Promise<void>;
+  /** Starts the call's workflow with its stored events when it never ran; false when it runs or ran. */
+  resumeDialpadCall(input: DialpadCallInput, events: readonly DialpadCallEvent[]): Promise<boolean>;
   /** Starts `partner-delivery-<idempotency key>`, once per key. */
-  startPartnerDelivery(input: PartnerDeliveryInput): Promise<boolean>;
+  startPartnerDelivery(input: PartnerDeliveryInput, orgId: string): Promise<boolean>;
   /** Sends a failed delivery again under its own workflow id, with the same event id and a fresh schedule. */
-  replayWebhookDelivery(delivery: { deliveryId: string; eventId: string; webhookId: string }): Promise<void>;
+  replayWebhookDelivery(delivery: { deliveryId: string; eventId: string; webhookId: string; orgId: string }): Promise<void>;
 }
+
+/** The organization's attribute, when there is one: ops filter every workflow of an organization by it. */
+const orgAttribute = (orgId: string | null | undefined): SearchAttributePair[] => (orgId ? [{ key: RelayOrgId, value: orgId }] : []);
 
 export function createWorkflowStarter(
   client: Client,
@@ -67,6 +76,28 @@ export function createWorkflowStarter(
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       return false;
+    }
+  }
+
+  async function signalCall(input: DialpadCallInput, event: DialpadCallEvent, duplicate: boolean): Promise<void> {
+    try {
+      await client.workflow.signalWithStart('dialpadCallWorkflow', {
+        taskQueue: options.taskQueue,
+        workflowId: dialpadCallWorkflowId(input.channelId, input.callId),
+        args: [input],
+        signal: dialpadCallEventSignal,
+        signalArgs: [event],
+        // A new state after the call's workflow finished starts it again (its record keeps the
+        // ticket it made); a repeat of a state it already had must not.
+        workflowIdReusePolicy: duplicate ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: RelayKind, value: 'dialpad-call' },
+          { key: RelayOrgId, value: input.orgId },
+          { key: RelayMessageId, value: input.callId },
+        ],
+      });
+    } catch (error) {
+      if (!(duplicate && error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
   }
 
@@ -101,41 +132,47 @@ export function createWorkflowStarter(
         throw error;
       }
     },
-    startCommerceEvent: (eventId) =>
-      startOnce('commerce-event', 'commerceEventWorkflow', commerceEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
-    startChannelMessage: (messageId) =>
-      startOnce('channel-message', 'channelMessageWorkflow', channelMessageWorkflowId(messageId), { messageId }, [{ key: RelayMessageId, value: messageId }]),
-    signalDialpadCall: async (input, event) => {
-      await client.workflow.signalWithStart('dialpadCallWorkflow', {
-        taskQueue: options.taskQueue,
-        workflowId: dialpadCallWorkflowId(input.channelId, input.callId),
-        args: [input],
-        signal: dialpadCallEventSignal,
-        signalArgs: [event],
-        typedSearchAttributes: [
-          { key: RelayKind, value: 'dialpad-call' },
-          { key: RelayOrgId, value: input.orgId },
-          { key: RelayMessageId, value: input.callId },
-        ],
-      });
+    startCommerceEvent: ({ eventId, orgId }) =>
+      startOnce('commerce-event', 'commerceEventWorkflow', commerceEventWorkflowId(eventId), { eventId }, [
+        ...orgAttribute(orgId),
+        { key: RelayMessageId, value: eventId },
+      ]),
+    startChannelMessage: ({ messageId, orgId }) =>
+      startOnce('channel-message', 'channelMessageWorkflow', channelMessageWorkflowId(messageId), { messageId }, [
+        ...orgAttribute(orgId),
+        { key: RelayMessageId, value: messageId },
+      ]),
+    signalDialpadCall: (input, event, signalOptions) => signalCall(input, event, signalOptions?.duplicate ?? false),
+    resumeDialpadCall: async (input, events) => {
+      try {
+        await client.workflow.getHandle(dialpadCallWorkflowId(input.channelId, input.callId)).describe();
+        return false;
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+      // In the order they arrived; should the API start it meanwhile, the workflow takes each state once.
+      for (const event of events) await signalCall(input, event, true);
+      options.metrics.workflowsStarted.inc({ kind: 'dialpad-call' });
+      return events.length > 0;
     },
-    startPartnerDelivery: (input) =>
+    startPartnerDelivery: (input, orgId) =>
       startOnce('partner-delivery', 'partnerDeliveryWorkflow', partnerDeliveryWorkflowId(input.idempotencyKey), input, [
+        ...orgAttribute(orgId),
         { key: RelayMessageId, value: input.idempotencyKey },
       ]),
-    startWebhookFanOut: (eventId) =>
-      startOnce('webhook-event', 'fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
-    runWebhookTest: (deliveryId) =>
+    startWebhookFanOut: ({ eventId, orgId }) =>
+      startOnce('webhook-event', 'fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [
+        ...orgAttribute(orgId),
+        { key: RelayMessageId, value: eventId },
+      ]),
+    runWebhookTest: ({ deliveryId, orgId }) =>
       client.workflow.execute('deliverWebhookWorkflow', {
         taskQueue: options.taskQueue,
         workflowId: `webhook-test-${deliveryId}`,
         args: [{ deliveryId, retryScheduleMs: [] }],
-        typedSearchAttributes: [
-          { key: RelayKind, value: 'webhook-test' },
-          { key: RelayMessageId, value: deliveryId },
-        ],
+        typedSearchAttributes: [{ key: RelayKind, value: 'webhook-test' }, ...orgAttribute(orgId), { key: RelayMessageId, value: deliveryId }],
       }),
-    replayWebhookDelivery: async ({ deliveryId, eventId, webhookId }) => {
+    replayWebhookDelivery: async ({ deliveryId, eventId, webhookId, orgId }) => {
       const workflowId = webhookDeliveryWorkflowId(eventId, webhookId);
       const previous = await client.workflow
         .getHandle(workflowId)
@@ -148,10 +185,7 @@ export function createWorkflowStarter(
           workflowId,
           args: [{ deliveryId, retryScheduleMs: [...(options.webhookRetryScheduleMs ?? [])], replayOf: { runId: previous?.runId ?? 'none' } }],
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          typedSearchAttributes: [
-            { key: RelayKind, value: 'webhook-delivery' },
-            { key: RelayMessageId, value: deliveryId },
-          ],
+          typedSearchAttributes: [{ key: RelayKind, value: 'webhook-delivery' }, ...orgAttribute(orgId), { key: RelayMessageId, value: deliveryId }],
         });
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ReplayRefused(`delivery ${deliveryId} is being retried right now`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
-import type { Webhook, WebhookEventType, WebhookPayload } from '../db/tables/webhooks.js';
+import { TEST_EVENT_TYPE, type Webhook, type WebhookEventType, type WebhookPayload } from '../db/tables/webhooks.js';
 import { isUuid } from '../db/uuid.js';
 
 export async function createWebhook(
@@ -70,15 +70,25 @@ export async function insertWebhookEvents(
 ): Promise<string[]> {
   const rows = events.map((event) => {
     const payload: WebhookPayload = { event: event.type, timestamp: new Date().toISOString(), data: event.data };
-    return { id: randomUUID(), org_id: orgId, type: event.type, payload: JSON.stringify(payload), source_id: sourceId };
+    // A test event goes to its one webhook by webhooks.test, never through a fan-out.
+    const fannedOutAt = event.type === TEST_EVENT_TYPE ? new Date() : null;
+    return { id: randomUUID(), org_id: orgId, type: event.type, payload: JSON.stringify(payload), source_id: sourceId, fanned_out_at: fannedOutAt };
   });
   if (rows.length > 0) await db.insertInto('webhook_events').values(rows).execute();
   return rows.map((row) => row.id);
 }
 
-/** One delivery row per enabled webhook of the org subscribed to the event's type (once per pair). */
+/**
+ * One delivery row per enabled webhook of the org subscribed to the event's type (once per
+ * pair), and the event marked fanned out (with or without subscribers): the sweep leaves it.
+ */
 export async function planDeliveries(db: DbOrTrx, eventId: string): Promise<{ deliveryId: string; webhookId: string }[]> {
-  const event = await db.selectFrom('webhook_events').select(['org_id', 'type']).where('id', '=', eventId).executeTakeFirst();
+  const event = await db
+    .updateTable('webhook_events')
+    .set({ fanned_out_at: sql<Date>`coalesce(fanned_out_at, now())` })
+    .where('id', '=', eventId)
+    .returning(['org_id', 'type'])
+    .executeTakeFirst();
   if (!event) return [];
   const targets = await db
     .selectFrom('webhooks')
@@ -233,4 +243,16 @@ export async function reopenDelivery(db: DbOrTrx, orgId: string, deliveryId: str
 export async function findWebhookEventIdsBySource(db: DbOrTrx, orgId: string, sourceId: string): Promise<string[]> {
   const rows = await db.selectFrom('webhook_events').select('id').where('org_id', '=', orgId).where('source_id', '=', sourceId).orderBy('created_at').execute();
   return rows.map((row) => row.id);
+}
+
+/** Events recorded before `before` whose fan-out never planned their deliveries, oldest first: for the sweep. */
+export async function listUnplannedWebhookEvents(db: DbOrTrx, before: Date, limit: number): Promise<{ id: string; org_id: string }[]> {
+  return db
+    .selectFrom('webhook_events')
+    .select(['id', 'org_id'])
+    .where('fanned_out_at', 'is', null)
+    .where('created_at', '<', before)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
 }

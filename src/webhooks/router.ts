@@ -126,7 +126,7 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
         { type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } },
       ]);
       const deliveryId = await insertDelivery(db, ctx.orgId, { webhookId: webhook.id, eventId: eventId! });
-      await workflows.runWebhookTest(deliveryId);
+      await workflows.runWebhookTest({ deliveryId, orgId: ctx.orgId });
       const attempt = await findFirstDeliveryAttempt(db, ctx.orgId, deliveryId);
       return {
         success: attempt !== undefined && attempt.error === null,
@@ -166,7 +166,7 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
       if (delivery.status !== 'failed')
         throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed deliveries are replayed` });
       try {
-        await deps.workflows.replayWebhookDelivery({ deliveryId: delivery.id, eventId: delivery.event_id, webhookId: delivery.webhook_id });
+        await deps.workflows.replayWebhookDelivery({ deliveryId: delivery.id, eventId: delivery.event_id, webhookId: delivery.webhook_id, orgId: ctx.orgId });
       } catch (error) {
         if (error instanceof ReplayRefused) throw new TRPCError({ code: 'CONFLICT', message: error.message });
         throw error;

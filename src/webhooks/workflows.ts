@@ -3,6 +3,7 @@ import { ParentClosePolicy, proxyActivities, sleep, startChild } from '@temporal
 import type { WebhookActivities } from './activities.js';
 import { webhookDeliveryWorkflowId, webhookEventWorkflowId } from '../temporal/ids.js';
 import type { DeliverWebhookInput, FanOutWebhookEventInput } from '../temporal/inputs.js';
+import { childAttributes } from '../temporal/workflow-attributes.js';
 
 const { planWebhookDeliveries, attemptWebhookDelivery, failWebhookDelivery } = proxyActivities<WebhookActivities>({
   // The receiver has 30 s; the rest is database work.
@@ -12,10 +13,10 @@ const { planWebhookDeliveries, attemptWebhookDelivery, failWebhookDelivery } = p
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** Starts a child that outlives this workflow; one already started under that id is under way. */
-async function startOnce(workflowType: string, workflowId: string, input: FanOutWebhookEventInput | DeliverWebhookInput): Promise<void> {
+/** Starts a child that outlives this workflow (with this one's organization); one already started under that id is under way. */
+async function startOnce(kind: string, workflowType: string, workflowId: string, input: FanOutWebhookEventInput | DeliverWebhookInput): Promise<void> {
   try {
-    await startChild(workflowType, { workflowId, args: [input], parentClosePolicy: ParentClosePolicy.ABANDON });
+    await startChild(workflowType, { workflowId, args: [input], parentClosePolicy: ParentClosePolicy.ABANDON, typedSearchAttributes: childAttributes(kind) });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
@@ -23,7 +24,7 @@ async function startOnce(workflowType: string, workflowId: string, input: FanOut
 
 /** Starts the fan-out of each event, left to run on its own (called from other workflows). */
 export async function fanOutWebhookEvents(eventIds: readonly string[]): Promise<void> {
-  await Promise.all(eventIds.map((eventId) => startOnce('fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId })));
+  await Promise.all(eventIds.map((eventId) => startOnce('webhook-event', 'fanOutWebhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId })));
 }
 
 /** One event to every webhook subscribed to it: a delivery workflow each, left to run on its own. */
@@ -32,7 +33,7 @@ export async function fanOutWebhookEventWorkflow({ eventId }: FanOutWebhookEvent
   // All children are started in one workflow task, not one round trip each.
   await Promise.all(
     plan.deliveries.map((delivery) =>
-      startOnce('deliverWebhookWorkflow', webhookDeliveryWorkflowId(eventId, delivery.webhookId), {
+      startOnce('webhook-delivery', 'deliverWebhookWorkflow', webhookDeliveryWorkflowId(eventId, delivery.webhookId), {
         deliveryId: delivery.deliveryId,
         retryScheduleMs: plan.retryScheduleMs,
       }),

@@ -5,6 +5,7 @@ import { createEmailActivities, type EmailActivityDeps } from '../emails/activit
 import { createInboundActivities, type InboundActivityDeps } from '../inbound/activities.js';
 import { createPartnerActivities, type PartnerActivityDeps } from '../partners/activities.js';
 import { createSnsActivities, type SnsActivityDeps } from '../sns/activities.js';
+import { createSweepActivities, type SweepActivityDeps } from '../sweep/activities.js';
 import { createUsageActivities, type UsageActivityDeps } from '../usage/activities.js';
 import { createWebhookActivities, type WebhookActivityDeps } from '../webhooks/activities.js';
 
@@ -16,7 +17,8 @@ export type ActivityDeps = EmailActivityDeps &
   WebhookActivityDeps &
   PartnerActivityDeps &
   ChannelActivityDeps &
-  CommerceActivityDeps;
+  CommerceActivityDeps &
+  SweepActivityDeps;
 
 /** Every activity of every capability, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
@@ -30,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPartnerActivities(deps),
     ...createChannelActivities(deps),
     ...createCommerceActivities(deps),
+    ...createSweepActivities(deps),
   };
 }
 

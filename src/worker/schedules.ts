@@ -1,5 +1,5 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { dailyUsageScheduleId, strandedEmailsScheduleId } from '../temporal/ids.js';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { dailyUsageScheduleId, legacyStrandedEmailsScheduleId, sweepScheduleId } from '../temporal/ids.js';
 import { RelayKind } from '../temporal/search-attributes.js';
 
 /**
@@ -27,19 +27,28 @@ export async function ensureDailyUsageSchedule(client: Client, taskQueue: string
   }
 }
 
-/** Every minute, emails stored but never started are started (nothing accepted is lost). */
-export async function ensureStrandedEmailsSchedule(client: Client, taskQueue: string): Promise<void> {
+/**
+ * Every minute, received work stored but never started is started (sweep/): emails, inbound
+ * messages, SNS messages, channel messages, Dialpad calls, commerce events, webhook events
+ * and partner deliveries. Replaces the email-only schedule of earlier versions.
+ */
+export async function ensureSweepSchedule(client: Client, taskQueue: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(legacyStrandedEmailsScheduleId(taskQueue)).delete();
+  } catch (error) {
+    if (!(error instanceof ScheduleNotFoundError)) throw error;
+  }
   try {
     await client.schedule.create({
-      scheduleId: strandedEmailsScheduleId(taskQueue),
+      scheduleId: sweepScheduleId(taskQueue),
       spec: { intervals: [{ every: '1 minute' }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'startStrandedEmailsWorkflow',
-        workflowId: `stranded-emails-${taskQueue}`,
+        workflowType: 'sweepStrandedWorkWorkflow',
+        workflowId: `sweep-${taskQueue}`,
         taskQueue,
         args: [],
-        typedSearchAttributes: [{ key: RelayKind, value: 'stranded-emails' }],
+        typedSearchAttributes: [{ key: RelayKind, value: 'sweep' }],
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });

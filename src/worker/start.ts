@@ -7,7 +7,7 @@ import { createHttpClient } from '../integrations/http.js';
 import { createProductsClient } from '../integrations/products.js';
 import { createSecretBox } from '../security/encryption.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
-import { ensureDailyUsageSchedule, ensureStrandedEmailsSchedule } from './schedules.js';
+import { ensureDailyUsageSchedule, ensureSweepSchedule } from './schedules.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createSesClient, createSesSender } from '../integrations/ses.js';
@@ -50,13 +50,16 @@ export async function startWorker(deps: {
     webhookHttp: deps.overrides?.webhookHttp ?? createHttpClient({ guard: { allowInsecure: config.webhooks.allowInsecure }, maxResponseBytes: 16 * 1024 }),
     secretBox: createSecretBox(config.encryptionKey),
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
-    strandedAfterMs: config.strandedEmailAfterMs,
+    strandedAfterMs: config.strandedAfterMs,
+    routeMaxAttempts: config.inbound.routeMaxAttempts,
+    partnerRetry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs },
+    dialpad: config.dialpad,
     logger,
     metrics: deps.metrics,
     workflows: createWorkflowStarter(deps.client, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics }),
     ...deps.overrides,
   });
-  await ensureStrandedEmailsSchedule(deps.client, config.temporal.taskQueue);
+  await ensureSweepSchedule(deps.client, config.temporal.taskQueue);
   if (config.booksUrl) await ensureDailyUsageSchedule(deps.client, config.temporal.taskQueue);
   const workers: Worker[] = await createRelayWorkers({
     connection: deps.connection,
