@@ -408,3 +408,28 @@ describe('POST /api/v1/debriefs with an Idempotency-Key', () => {
     expect(received()).toHaveLength(1);
   });
 });
+
+describe('search attributes', () => {
+  // After the tests above, which ran every kind of workflow for this organization.
+  it('every workflow of the organization is found by RelayOrgId in the Temporal visibility store, whatever its kind', async () => {
+    const expected = [
+      'email',
+      'inbound',
+      'ses-event',
+      'channel-message',
+      'dialpad-call',
+      'commerce-event',
+      'webhook-event',
+      'webhook-delivery',
+      'partner-delivery',
+    ];
+    const kinds = await eventually(async () => {
+      const found = new Set<string>();
+      for await (const workflow of stack.client.workflow.list({ query: `RelayOrgId = '${org.orgId}'` })) {
+        found.add(String(workflow.searchAttributes.RelayKind?.[0]));
+      }
+      return expected.every((kind) => found.has(kind)) ? found : undefined;
+    }, 'every kind listed by RelayOrgId');
+    expect([...kinds].sort()).toEqual([...expected].sort());
+  });
+});
