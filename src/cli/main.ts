@@ -222,13 +222,13 @@ function buildProgram(logger: Logger): Command {
         const result = await client.workflow.execute('reportDailyUsageWorkflow', {
           taskQueue: config.temporal.taskQueue,
           workflowId: dailyUsageWorkflowId(options.date),
-          args: [{ date: options.date }],
+          args: [{ date: options.date, deliverWithinMs: config.billingReportDeadlineMs }],
           // A finished report may be run again: organizations already reported are skipped.
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
           typedSearchAttributes: [{ key: RelayKind, value: 'daily-usage' }],
         });
-        print(Boolean(options.json), result, `reported ${result.date}: ${result.reported} organization(s)`);
+        print(Boolean(options.json), result, `reported ${result.date}: ${result.reported} organization(s), ${result.failed} not delivered (alerted)`);
       } finally {
         await client.connection.close();
       }

@@ -15,6 +15,7 @@ import * as lookupIndexes from './migrations/2026-11-29T0500-lookup-indexes.js';
 import * as channelVerifyTokenHash from './migrations/2026-11-29T0600-channel-verify-token-hash.js';
 import * as sessionRoles from './migrations/2026-11-29T1200-session-roles.js';
 import * as unstartedWork from './migrations/2026-11-29T1600-unstarted-work.js';
+import * as usageRecipients from './migrations/2026-11-29T1610-usage-recipients.js';
 import type { Db } from './database.js';
 
 /**
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T0600-channel-verify-token-hash': channelVerifyTokenHash,
   '2026-11-29T1200-session-roles': sessionRoles,
   '2026-11-29T1600-unstarted-work': unstartedWork,
+  '2026-11-29T1610-usage-recipients': usageRecipients,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -139,7 +139,16 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert }:
         () =>
           db.transaction().execute(async (trx) => {
             if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
-              await insertEmailEvents(trx, [...skippedEntries, { orgId, emailId, type: 'sent', detail: { ses_message_id: sesMessageId } }]);
+              await insertEmailEvents(trx, [
+                ...skippedEntries,
+                // The recipients SES took (suppressed ones left out): what it bills, and Books is told.
+                {
+                  orgId,
+                  emailId,
+                  type: 'sent',
+                  detail: { ses_message_id: sesMessageId, recipients: content.to.length + content.cc.length + content.bcc.length },
+                },
+              ]);
             }
           }),
         RECORD_SENT_PATIENCE_MS,

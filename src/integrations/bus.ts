@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { ensureSuccess, type HttpClient } from './http.js';
 
-export const BUS_EVENT_TYPES = ['relay.email.sent', 'relay.email.bounced', 'relay.email.complained', 'relay.email.inbound', 'relay.alert.bounce_rate'] as const;
+export const BUS_EVENT_TYPES = [
+  'relay.email.sent',
+  'relay.email.bounced',
+  'relay.email.complained',
+  'relay.email.inbound',
+  'relay.alert.bounce_rate',
+  'relay.alert.billing_report_failed',
+] as const;
 export type BusEventType = (typeof BUS_EVENT_TYPES)[number];
 
 /** One Bus event, as Relay posts it (docs/integrations.md). */

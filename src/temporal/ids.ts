@@ -11,6 +11,8 @@ export const snsSubscriptionWorkflowId = (snsMessageId: string): string => `sns-
 
 /** A hand-run usage report (`relay billing run`). */
 export const dailyUsageWorkflowId = (date: string): string => `daily-usage-${date}`;
+/** One organization's day, reported to Books (a child of the day's report). */
+export const usageReportWorkflowId = (orgId: string, date: string): string => `usage-report-${orgId}-${date}`;
 /** One daily usage schedule per deployment, named after its task queue. */
 export const dailyUsageScheduleId = (taskQueue: string): string => `daily-usage-schedule-${taskQueue}`;
 

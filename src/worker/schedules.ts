@@ -4,26 +4,28 @@ import { RelayKind } from '../temporal/search-attributes.js';
 
 /**
  * The daily Books usage report: five past midnight UTC, for the day before. Created once;
- * a schedule that already exists is left as it is (operators may have paused it).
+ * a schedule that exists gets this version's action and overlap policy, and keeps its
+ * state (operators may have paused it).
  */
-export async function ensureDailyUsageSchedule(client: Client, taskQueue: string): Promise<void> {
+export async function ensureDailyUsageSchedule(client: Client, taskQueue: string, report: { deliverWithinMs: number }): Promise<void> {
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'reportDailyUsageWorkflow',
+    workflowId: `daily-usage-scheduled-${taskQueue}`,
+    taskQueue,
+    args: [{ deliverWithinMs: report.deliverWithinMs }],
+    typedSearchAttributes: [{ key: RelayKind, value: 'daily-usage' }],
+  };
+  // A day may take up to the deadline (an organization's report retried for 48 h): the next
+  // day's run starts beside it. A worker outage still reports the missed day once it is back.
+  const policies = { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '1 day' };
   try {
-    await client.schedule.create({
-      scheduleId: dailyUsageScheduleId(taskQueue),
-      spec: { calendars: [{ hour: 0, minute: 5 }] },
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'reportDailyUsageWorkflow',
-        workflowId: `daily-usage-scheduled-${taskQueue}`,
-        taskQueue,
-        args: [{}],
-        typedSearchAttributes: [{ key: RelayKind, value: 'daily-usage' }],
-      },
-      // A worker outage still reports the missed day once it is back.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-    });
+    await client.schedule.create({ scheduleId: dailyUsageScheduleId(taskQueue), spec: { calendars: [{ hour: 0, minute: 5 }] }, action, policies });
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await client.schedule
+      .getHandle(dailyUsageScheduleId(taskQueue))
+      .update((previous) => ({ ...previous, action, policies: { ...previous.policies, ...policies } }));
   }
 }
 

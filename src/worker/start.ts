@@ -60,7 +60,7 @@ export async function startWorker(deps: {
     ...deps.overrides,
   });
   await ensureSweepSchedule(deps.client, config.temporal.taskQueue);
-  if (config.booksUrl) await ensureDailyUsageSchedule(deps.client, config.temporal.taskQueue);
+  if (config.booksUrl) await ensureDailyUsageSchedule(deps.client, config.temporal.taskQueue, { deliverWithinMs: config.billingReportDeadlineMs });
   const workers: Worker[] = await createRelayWorkers({
     connection: deps.connection,
     namespace: config.temporal.namespace,
