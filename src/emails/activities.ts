@@ -202,6 +202,7 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert }:
           logger.warn({ snsMessageId, sesMessageId: effects.sesMessageId, eventType: effects.eventType }, 'SES event for an unknown message kept');
           return { matched: null, eventType: effects.eventType, busEvents: [] };
         }
+        metrics.emailOutcomes.inc({ event: effects.eventType });
         const { orgId, emailId } = match;
         const occurredAt = toDate(effects.timeline[0]?.occurredAt) ?? notification.received_at;
         const busEvents = effects.bus.map((event) => ({

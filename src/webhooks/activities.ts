@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import { failDeliveryAndWebhook, getDelivery, planDeliveries, recordDeliveryAttempt } from './repository.js';
 import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { SecretBox } from '../security/encryption.js';
 import { hmacSha256 } from '../security/signatures.js';
 
@@ -12,6 +13,7 @@ export interface WebhookActivityDeps {
   webhookHttp: HttpClient;
   secretBox: SecretBox;
   logger: Logger;
+  metrics: Metrics;
   webhookRetryScheduleMs: readonly number[];
 }
 
@@ -21,7 +23,7 @@ export type AttemptOutcome = { outcome: 'succeeded' | 'failed'; status: number |
 export const WEBHOOK_TIMEOUT_MS = 30_000;
 const EXCERPT_BYTES = 1024;
 
-export function createWebhookActivities({ db, webhookHttp, secretBox, logger, webhookRetryScheduleMs }: WebhookActivityDeps) {
+export function createWebhookActivities({ db, webhookHttp, secretBox, logger, metrics, webhookRetryScheduleMs }: WebhookActivityDeps) {
   return {
     /** The deliveries one event fans out to, and the retry schedule they follow. */
     async planWebhookDeliveries({ eventId }: { eventId: string }) {
@@ -80,11 +82,14 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
         succeeded,
       });
       logger.info({ orgId: delivery.org_id, deliveryId, attempt, status, error }, 'webhook delivery attempt');
+      metrics.deliveryAttempts.inc({ target: 'webhook', outcome: succeeded ? 'succeeded' : 'failed' });
+      if (succeeded) metrics.deliveries.inc({ target: 'webhook', outcome: 'succeeded' });
       return { outcome: succeeded ? 'succeeded' : 'failed', status, error };
     },
 
     async failWebhookDelivery({ deliveryId }: { deliveryId: string }): Promise<void> {
       await db.transaction().execute((trx) => failDeliveryAndWebhook(trx, deliveryId));
+      metrics.deliveries.inc({ target: 'webhook', outcome: 'failed' });
       logger.warn({ deliveryId }, 'webhook delivery failed after its whole schedule; webhook disabled');
     },
   };

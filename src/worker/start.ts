@@ -32,6 +32,8 @@ export async function startWorker(deps: {
   logger: Logger;
   metrics: Metrics;
   workflowBundlePath?: string;
+  /** The SDK's own Prometheus exporter (installWorkerRuntime), served by /metrics beside Relay's metrics. */
+  temporalMetricsUrl?: string;
   /** Replaces real dependencies (tests: an HTTP client that never leaves loopback). */
   overrides?: Partial<ActivityDeps>;
 }): Promise<RunningWorker> {
@@ -77,6 +79,7 @@ export async function startWorker(deps: {
           host: config.http.host,
           port: config.worker.httpPort,
           metrics: deps.metrics,
+          temporalMetricsUrl: deps.temporalMetricsUrl,
           isRunning: () => workers.every((worker) => worker.getState() === 'RUNNING'),
         });
   logger.info(
