@@ -95,6 +95,12 @@ const configSchema = z.object({
 
   // 32 bytes, base64: encrypts secrets Relay must use later (webhook signing secrets).
   RELAY_ENCRYPTION_KEY: optionalString.refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, '32 bytes, base64-encoded'),
+  // During a key rotation: the key secrets were sealed with before; opened with it until
+  // `relay secrets reseal` has sealed them all with RELAY_ENCRYPTION_KEY.
+  RELAY_ENCRYPTION_KEY_PREVIOUS: optionalString.refine(
+    (value) => value === undefined || Buffer.from(value, 'base64').length === 32,
+    '32 bytes, base64-encoded',
+  ),
   // Lets webhooks use http and loopback addresses: for local development and tests only.
   RELAY_ALLOW_INSECURE_WEBHOOKS: booleanFlag,
   // The outgoing webhook retry schedule, seconds after each failed attempt (the seed's 1m, 5m, 30m, 2h, 24h).
@@ -219,6 +225,8 @@ export interface Config {
     readonly amazonTopicArns: readonly string[];
   };
   readonly encryptionKey: string | undefined;
+  /** The key being rotated away from (RELAY_ENCRYPTION_KEY_PREVIOUS): still opens what it sealed. */
+  readonly previousEncryptionKey: string | undefined;
   readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[] };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
   readonly ses: {
@@ -301,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       amazonTopicArns: raw.AMAZON_SNS_TOPIC_ARNS,
     },
     encryptionKey: raw.RELAY_ENCRYPTION_KEY,
+    previousEncryptionKey: raw.RELAY_ENCRYPTION_KEY_PREVIOUS,
     webhooks: { allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS, retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000) },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
     ses: {

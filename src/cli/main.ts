@@ -5,6 +5,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { startApiServer } from '../api/server.js';
 import { ConfigError, describeDegradedModes, loadConfig, type Config } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { resealAllSecrets } from '../db/sealed-secrets-repository.js';
 import { createApiKey } from '../auth/repository.js';
 import { createOrganization, findOrganization } from '../auth/repository.js';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../db/tables/api-keys.js';
@@ -187,7 +188,7 @@ function buildProgram(logger: Logger): Command {
         await checkPartnerUrls(request.data, { allowInsecure: operatorConfig().webhooks.allowInsecure }).catch((error: unknown) => {
           throw new InvalidArgumentError((error as Error).message);
         });
-        const { partner, credentials } = await createPartner(db, createSecretBox(operatorConfig().encryptionKey), {
+        const { partner, credentials } = await createPartner(db, createSecretBox(operatorConfig().encryptionKey, operatorConfig().previousEncryptionKey), {
           name: request.data.name,
           redirectUris: request.data.redirect_uris,
           webhookUrl: request.data.webhook_url,
@@ -204,6 +205,28 @@ function buildProgram(logger: Logger): Command {
             `  client_secret           ${credentials.client_secret}`,
             `  webhook_signing_secret  ${credentials.webhook_signing_secret}`,
           ].join('\n'),
+        );
+      }),
+    );
+
+  const secrets = program.command('secrets').description('secrets Relay keeps sealed (webhook, partner, channel and shop secrets)');
+  secrets
+    .command('reseal')
+    .description('seal every stored secret again with RELAY_ENCRYPTION_KEY (after a rotation, with the old key in RELAY_ENCRYPTION_KEY_PREVIOUS)')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) =>
+      withDb(operatorConfig(), logger, async (db) => {
+        const config = operatorConfig();
+        if (!config.encryptionKey) throw new InvalidArgumentError('RELAY_ENCRYPTION_KEY is not set');
+        const box = createSecretBox(config.encryptionKey, config.previousEncryptionKey);
+        const counts = await resealAllSecrets(db, (sealed) => box.seal(box.open(sealed)));
+        const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+        print(
+          Boolean(options.json),
+          counts,
+          `resealed ${total} secret(s) with RELAY_ENCRYPTION_KEY (${Object.entries(counts)
+            .map(([table, count]) => `${table}: ${count}`)
+            .join(', ')}); RELAY_ENCRYPTION_KEY_PREVIOUS can be removed`,
         );
       }),
     );

@@ -50,7 +50,7 @@ export async function startWorker(deps: {
     products: createProductsClient(http, { ...config.inbound, integrationKey: config.integrationKey }),
     inboundDomain: config.inbound.domain,
     webhookHttp: deps.overrides?.webhookHttp ?? createHttpClient({ guard: { allowInsecure: config.webhooks.allowInsecure }, maxResponseBytes: 16 * 1024 }),
-    secretBox: createSecretBox(config.encryptionKey),
+    secretBox: createSecretBox(config.encryptionKey, config.previousEncryptionKey),
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
     strandedAfterMs: config.strandedAfterMs,
     routeMaxAttempts: config.inbound.routeMaxAttempts,
