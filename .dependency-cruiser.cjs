@@ -1,12 +1,12 @@
 /**
  * The layering of src/ (docs/architecture.md draws it), checked in CI:
  *   kernel:        config, observability, security, db, temporal, integrations, http, auth
- *   capabilities:  emails, inbound, helpdesk, channels, commerce, webhooks, partners, usage, bus, sns, dashboard, domains
+ *   capabilities:  emails, inbound, helpdesk, channels, commerce, webhooks, partners, usage, bus, sns, sweep, dashboard, domains
  *   entry points:  api, worker, workflows (the bundle index), cli, dev
  * Imports point down. A capability reaches another only through its public module
  * (index.ts), or, from workflow code, through its workflows.ts.
  */
-const CAPABILITIES = '(emails|inbound|helpdesk|channels|commerce|webhooks|partners|usage|bus|sns|dashboard|domains)';
+const CAPABILITIES = '(emails|inbound|helpdesk|channels|commerce|webhooks|partners|usage|bus|sns|sweep|dashboard|domains)';
 const ENTRY_POINTS = '(api|worker|workflows|cli|dev)';
 
 module.exports = {

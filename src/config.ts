@@ -105,6 +105,12 @@ const configSchema = z.object({
 
   // 32 bytes, base64: encrypts secrets Relay must use later (webhook signing secrets).
   RELAY_ENCRYPTION_KEY: optionalString.refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, '32 bytes, base64-encoded'),
+  // During a key rotation: the key secrets were sealed with before; opened with it until
+  // `relay secrets reseal` has sealed them all with RELAY_ENCRYPTION_KEY.
+  RELAY_ENCRYPTION_KEY_PREVIOUS: optionalString.refine(
+    (value) => value === undefined || Buffer.from(value, 'base64').length === 32,
+    '32 bytes, base64-encoded',
+  ),
   // Lets webhooks use http and loopback addresses: for local development and tests only.
   RELAY_ALLOW_INSECURE_WEBHOOKS: booleanFlag,
   // The outgoing webhook retry schedule, seconds after each failed attempt (the seed's 1m, 5m, 30m, 2h, 24h).
@@ -187,8 +193,12 @@ const configSchema = z.object({
 
   // The worker's /healthz and /metrics listener (on HOST); unset: none.
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  // An email still queued this long after it was stored, with no workflow, is started by the sweep.
-  STRANDED_EMAIL_AFTER_SECONDS: z.coerce.number().positive().default(120),
+  // Work received this long ago and still not started (an email queued, an inbound message
+  // still received, a channel message not threaded, ...) is started by the sweep.
+  STRANDED_AFTER_SECONDS: z.coerce.number().positive().default(120),
+  // An organization's day of usage not accepted by Books this long after the first try raises
+  // relay.alert.billing_report_failed (a 4xx from Books raises it at once).
+  BILLING_REPORT_DEADLINE_HOURS: z.coerce.number().positive().default(48),
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -256,6 +266,8 @@ export interface Config {
     readonly amazonTopicArns: readonly string[];
   };
   readonly encryptionKey: string | undefined;
+  /** The key being rotated away from (RELAY_ENCRYPTION_KEY_PREVIOUS): still opens what it sealed. */
+  readonly previousEncryptionKey: string | undefined;
   readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[]; readonly rotationOverlapMs: number };
   /** Outgoing HTTP deliveries (webhooks and partners) in flight per worker. */
   readonly deliveries: { readonly concurrency: number };
@@ -274,7 +286,10 @@ export interface Config {
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   };
   readonly worker: { readonly httpPort: number | undefined };
-  readonly strandedEmailAfterMs: number;
+  /** Received work still not started this long after it was stored is started by the sweep. */
+  readonly strandedAfterMs: number;
+  /** How long one organization's day of usage is retried against Books before the alert. */
+  readonly billingReportDeadlineMs: number;
 }
 
 export class ConfigError extends Error {
@@ -357,6 +372,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       amazonTopicArns: raw.AMAZON_SNS_TOPIC_ARNS,
     },
     encryptionKey: raw.RELAY_ENCRYPTION_KEY,
+    previousEncryptionKey: raw.RELAY_ENCRYPTION_KEY_PREVIOUS,
     webhooks: {
       allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS,
       retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000),
@@ -386,7 +402,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             : undefined,
     },
     worker: { httpPort: raw.WORKER_HTTP_PORT },
-    strandedEmailAfterMs: raw.STRANDED_EMAIL_AFTER_SECONDS * 1000,
+    strandedAfterMs: raw.STRANDED_AFTER_SECONDS * 1000,
+    billingReportDeadlineMs: raw.BILLING_REPORT_DEADLINE_HOURS * 3600_000,
   });
 }
 

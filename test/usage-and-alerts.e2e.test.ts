@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEmail, insertEmailEvent } from '../src/emails/repository.js';
-import { dailyUsageScheduleId } from '../src/temporal/ids.js';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { loadConfig } from '../src/config.js';
+import { dailyUsageScheduleId, usageReportWorkflowId } from '../src/temporal/ids.js';
 import { previousUtcDay } from '../src/usage/workflows.js';
 import { ProductFake } from './fakes/product-server.js';
 import { runCli } from './support/cli.js';
@@ -61,7 +63,8 @@ describe('bounce-rate alert', () => {
 });
 
 describe('daily usage to Books', () => {
-  async function sentOn(orgId: string, when: Date, count: number) {
+  /** Emails sent on a day, each to `to` (a send recorded before recipients were kept on its event counts the email's). */
+  async function sentOn(orgId: string, when: Date, count: number, to = ['b@example.org']) {
     for (let index = 0; index < count; index += 1) {
       const id = randomUUID();
       await insertEmail(stack.db, {
@@ -69,7 +72,7 @@ describe('daily usage to Books', () => {
         orgId,
         content: {
           from: 'a@example.com',
-          to: ['b@example.org'],
+          to,
           cc: [],
           bcc: [],
           reply_to: [],
@@ -125,9 +128,11 @@ describe('daily usage to Books', () => {
     expect(books.answered.some((entry) => entry.status === 503)).toBe(true);
     expect(books.accepted()[0]?.headers['x-integration-key']).toBe('books-key');
     expect(books.accepted()[0]?.body).toMatchObject({ date: yesterday, product: 'relay', metric: 'emails_sent' });
+    const alphaReport = books.accepted().find((entry) => entry.body.org_id === alpha.orgId)!.body;
+    expect(alphaReport).toEqual({ org_id: alpha.orgId, date: yesterday, product: 'relay', metric: 'emails_sent', quantity: 3, recipients: 3 });
 
     const second = await runOnce(2);
-    expect(second).toEqual({ date: yesterday, reported: 0 });
+    expect(second).toEqual({ date: yesterday, reported: 0, failed: 0 });
     expect(reports()).toHaveLength(2);
   });
 
@@ -136,7 +141,7 @@ describe('daily usage to Books', () => {
     await sentOn(orgId, new Date('2026-01-15T12:00:00.000Z'), 4);
     const result = await runCli(['billing', 'run', '--date', '2026-01-15', '--json'], stack.cliEnv);
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({ date: '2026-01-15', reported: 1 });
+    expect(JSON.parse(result.stdout)).toEqual({ date: '2026-01-15', reported: 1, failed: 0 });
     expect(
       books
         .accepted()
@@ -147,5 +152,83 @@ describe('daily usage to Books', () => {
     const bad = await runCli(['billing', 'run', '--date', '2026-02-30'], stack.cliEnv);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('YYYY-MM-DD');
+  });
+
+  it('each organization is a child workflow found by RelayOrgId; the schedule retries Books for 48 h in production and runs days side by side', async () => {
+    expect(loadConfig({}).billingReportDeadlineMs).toBe(48 * 3600_000);
+    const description = await stack.client.schedule.getHandle(dailyUsageScheduleId(stack.taskQueue)).describe();
+    expect(description.action).toMatchObject({ workflowType: 'reportDailyUsageWorkflow', args: [{ deliverWithinMs: 48 * 3600_000 }] });
+    expect(description.policies.overlap).toBe(ScheduleOverlapPolicy.ALLOW_ALL);
+
+    const { orgId } = await createOrgWithKey(stack.db);
+    await sentOn(orgId, new Date('2026-01-16T12:00:00.000Z'), 1);
+    expect((await runCli(['billing', 'run', '--date', '2026-01-16', '--json'], stack.cliEnv)).code).toBe(0);
+    const child = await stack.client.workflow.getHandle(usageReportWorkflowId(orgId, '2026-01-16')).describe();
+    expect(child.searchAttributes).toMatchObject({ RelayOrgId: [orgId], RelayKind: ['usage-report'] });
+  });
+
+  it('counts recipients as SES bills them: every to, cc and bcc SES took, suppressed ones left out', async () => {
+    const { orgId, key } = await createOrgWithKey(stack.db);
+    const tag = orgId.slice(0, 8);
+    const suppressed = `gone-${tag}@example.org`;
+    expect((await call(stack.api.url, '/api/v1/suppressions', { key, body: { address: suppressed } })).status).toBe(201);
+    const { body } = await call(stack.api.url, '/api/v1/emails', {
+      key,
+      body: {
+        from: 'a@example.com',
+        to: [`one-${tag}@example.org`, suppressed],
+        cc: [`two-${tag}@example.org`],
+        bcc: [`three-${tag}@example.org`],
+        subject: 's',
+        text: 't',
+      },
+    });
+    await eventually(async () => ((await call(stack.api.url, `/api/v1/emails/${body.id}`, { key })).body.status === 'sent' ? true : undefined), 'sent');
+    await sentOn(orgId, new Date(), 2, ['x@example.org', 'y@example.org']);
+    const today = new Date().toISOString().slice(0, 10);
+    const result = await runCli(['billing', 'run', '--date', today, '--json'], stack.cliEnv);
+    expect(JSON.parse(result.stdout)).toMatchObject({ failed: 0 });
+    const report = books.accepted().find((entry) => entry.body.org_id === orgId)?.body;
+    expect(report).toMatchObject({ quantity: 3, recipients: 3 + 2 * 2 });
+  });
+
+  it("one organization Books refuses (a 4xx) does not stop the others' reports, and raises relay.alert.billing_report_failed at once", async () => {
+    const refused = await createOrgWithKey(stack.db);
+    const fine = await createOrgWithKey(stack.db);
+    for (const { orgId } of [refused, fine]) await sentOn(orgId, new Date('2026-01-17T08:00:00.000Z'), 2);
+    books.answer = (request) => (request.body.includes(refused.orgId) ? 422 : undefined);
+    try {
+      const result = await runCli(['billing', 'run', '--date', '2026-01-17', '--json'], stack.cliEnv);
+      expect(JSON.parse(result.stdout)).toEqual({ date: '2026-01-17', reported: 1, failed: 1 });
+    } finally {
+      books.answer = undefined;
+    }
+    expect(books.accepted().filter((entry) => entry.body.org_id === fine.orgId)).toHaveLength(1);
+    expect(books.answered.filter((entry) => entry.request.body.includes(refused.orgId)).map((entry) => entry.status)).toEqual([422]);
+    const alert = await eventually(
+      async () => bus.accepted().find((entry) => entry.body.type === 'relay.alert.billing_report_failed' && entry.body.org_id === refused.orgId),
+      'the billing alert',
+    );
+    expect(alert.body.data).toEqual({ date: '2026-01-17', emails_sent: 2, recipients: 2, reason: expect.stringContaining('Books answered HTTP 422') });
+    expect(await stack.db.selectFrom('usage_reports').select('org_id').where('usage_date', '=', '2026-01-17').execute()).toEqual([{ org_id: fine.orgId }]);
+  });
+
+  it('a day Books does not take within the deadline (shrunk here from 48 h) raises the alert instead of being dropped', async () => {
+    const { orgId } = await createOrgWithKey(stack.db);
+    await sentOn(orgId, new Date('2026-01-18T08:00:00.000Z'), 1);
+    books.answer = (request) => (request.body.includes(orgId) ? 503 : undefined);
+    try {
+      // 3.6 s: the first attempt, then the retry 5 s later falls past it.
+      const result = await runCli(['billing', 'run', '--date', '2026-01-18', '--json'], { ...stack.cliEnv, BILLING_REPORT_DEADLINE_HOURS: '0.001' });
+      expect(JSON.parse(result.stdout)).toEqual({ date: '2026-01-18', reported: 0, failed: 1 });
+    } finally {
+      books.answer = undefined;
+    }
+    const alert = await eventually(
+      async () => bus.accepted().find((entry) => entry.body.type === 'relay.alert.billing_report_failed' && entry.body.org_id === orgId),
+      'the billing alert',
+    );
+    expect(alert.body).toMatchObject({ id: expect.any(String), data: { date: '2026-01-18', emails_sent: 1, recipients: 1 } });
+    expect(books.answered.filter((entry) => entry.request.body.includes(orgId)).every((entry) => entry.status === 503)).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEmail } from '../src/emails/repository.js';
-import { strandedEmailsScheduleId } from '../src/temporal/ids.js';
+import { sweepScheduleId } from '../src/temporal/ids.js';
 import { call, eventually } from './support/http.js';
 import { sesEmailsTo } from './support/ses-store.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
@@ -63,7 +63,7 @@ describe('an email stored but never started (the API died between the two)', () 
       .set({ created_at: new Date(Date.now() - 5 * 60_000) })
       .where('id', '=', id)
       .execute();
-    await stack.client.schedule.getHandle(strandedEmailsScheduleId(stack.taskQueue)).trigger();
+    await stack.client.schedule.getHandle(sweepScheduleId(stack.taskQueue)).trigger();
     await eventually(async () => {
       const { body } = await call(stack.api.url, `/api/v1/emails/${id}`, { key });
       return body.status === 'sent' ? true : undefined;

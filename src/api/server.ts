@@ -73,7 +73,7 @@ export async function startApiServer(deps: {
   const fetchCertificate =
     deps.fetchSnsCertificate ?? (async (url: string) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body);
   const snsVerifier = (allowedTopicArns: readonly string[]) => createSnsVerifier({ allowedTopicArns, fetchCertificate });
-  const secretBox = createSecretBox(config.encryptionKey);
+  const secretBox = createSecretBox(config.encryptionKey, config.previousEncryptionKey);
   const urlPolicy = { allowInsecure: config.webhooks.allowInsecure };
   const hub = config.hub ? createHubClient(http, config.hub) : undefined;
   const apiKeys = cachedApiKeyLookup(db);
@@ -126,7 +126,7 @@ export async function startApiServer(deps: {
       suppressionRoutes({ db, apiKeys }),
       inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
       inboundAddressRoutes({ db, apiKeys, workflows, checks: config.domains.checks }),
-      helpdeskRoutes({ db, workflows, apiKeys }),
+      helpdeskRoutes({ db, workflows, apiKeys, logger }),
       webhookRoutes(),
       channelRoutes({ db, apiKeys, secretBox }),
       commerceRoutes({ db, apiKeys }),

@@ -12,7 +12,11 @@ export interface ChannelMessageDraft {
   payload: Record<string, unknown>;
 }
 
-/** Kinds that are conversation; the rest (read, delivery) are stored but thread nothing. */
+/**
+ * Kinds that are conversation; the rest (read, delivery) are stored but thread nothing.
+ * The sweep's partial index (migration 2026-11-29T1600-unstarted-work) lists the same kinds:
+ * a change here needs a migration that rebuilds it.
+ */
 export const THREADED_KINDS = new Set([
   'text',
   'image',

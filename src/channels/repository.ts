@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { ChannelMessageDraft } from './parse.js';
+import { THREADED_KINDS, type ChannelMessageDraft } from './parse.js';
 import type { DbOrTrx } from '../db/database.js';
 import type { Channel, ChannelType } from '../db/tables/channels.js';
 import { isUuid } from '../db/uuid.js';
@@ -77,9 +77,14 @@ export async function deleteChannel(db: DbOrTrx, orgId: string, id: string): Pro
 }
 
 /** Stores each message once per provider id; returns the ids of the new ones (a retried webhook stores nothing). */
-export async function storeChannelMessages(db: DbOrTrx, channel: Channel, drafts: ChannelMessageDraft[]): Promise<string[]> {
+/**
+ * Stores each message once per channel and provider id, and answers every draft's stored id
+ * (`stored: false` for one stored before): its workflow is started again on every delivery,
+ * so a provider's retry after a failed start still gets it threaded.
+ */
+export async function storeChannelMessages(db: DbOrTrx, channel: Channel, drafts: ChannelMessageDraft[]): Promise<{ id: string; stored: boolean }[]> {
   if (drafts.length === 0) return [];
-  const rows = await db
+  const inserted = await db
     .insertInto('channel_messages')
     .values(
       drafts.map((draft) => ({
@@ -100,7 +105,78 @@ export async function storeChannelMessages(db: DbOrTrx, channel: Channel, drafts
     .onConflict((oc) => oc.columns(['channel_id', 'external_id']).doNothing())
     .returning('id')
     .execute();
-  return rows.map((row) => row.id);
+  const rows = await db
+    .selectFrom('channel_messages')
+    .select(['id', 'external_id'])
+    .where('channel_id', '=', channel.id)
+    .where(
+      'external_id',
+      'in',
+      drafts.map((draft) => draft.externalId),
+    )
+    .execute();
+  const idOf = new Map(rows.map((row) => [row.external_id, row.id]));
+  const fresh = new Set(inserted.map((row) => row.id));
+  // A batch may carry the same message twice: one entry each.
+  const ids = [...new Set(drafts.map((draft) => idOf.get(draft.externalId)!))];
+  return ids.map((id) => ({ id, stored: fresh.has(id) }));
+}
+
+/** Opens the call's record with its first event (a finished call has finished_at): the sweep finds calls whose workflow never ran. */
+export async function openDialpadCall(db: DbOrTrx, call: { orgId: string; channelId: string; callId: string }): Promise<void> {
+  await db
+    .insertInto('dialpad_calls')
+    .values({
+      channel_id: call.channelId,
+      call_id: call.callId,
+      org_id: call.orgId,
+      states: [],
+      caller: null,
+      voicemail_url: null,
+      transcription: null,
+      ticket_id: null,
+    })
+    .onConflict((oc) => oc.columns(['channel_id', 'call_id']).doNothing())
+    .execute();
+}
+
+/** Messages stored before `before` and still not threaded (of the kinds that thread), oldest first: for the sweep. */
+export async function listUnthreadedChannelMessages(db: DbOrTrx, before: Date, limit: number): Promise<{ id: string; org_id: string }[]> {
+  return db
+    .selectFrom('channel_messages')
+    .select(['id', 'org_id'])
+    .where('ticket_id', 'is', null)
+    .where('kind', 'in', [...THREADED_KINDS])
+    .where('received_at', '<', before)
+    .orderBy('received_at')
+    .limit(limit)
+    .execute();
+}
+
+/** Calls whose first event came before `before` and that were never finished, oldest first: for the sweep. */
+export async function listUnfinishedDialpadCalls(db: DbOrTrx, before: Date, limit: number): Promise<{ org_id: string; channel_id: string; call_id: string }[]> {
+  return db
+    .selectFrom('dialpad_calls')
+    .select(['org_id', 'channel_id', 'call_id'])
+    .where('finished_at', 'is', null)
+    .where('updated_at', '<', before)
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute();
+}
+
+/** A call's stored state events, in the order they arrived: what its workflow is signalled again with. */
+export async function listDialpadCallEvents(db: DbOrTrx, channelId: string, callId: string): Promise<Record<string, unknown>[]> {
+  const rows = await db
+    .selectFrom('channel_messages')
+    .select('payload')
+    .where('channel_id', '=', channelId)
+    .where('thread_key', '=', `call:${callId}`)
+    .where('kind', '=', 'call_event')
+    .orderBy('received_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.payload);
 }
 
 /** Locks one stored channel message for threading; undefined when it does not exist. */
@@ -117,7 +193,7 @@ export async function setChannelMessageTicket(db: DbOrTrx, orgId: string, messag
   await db.updateTable('channel_messages').set({ ticket_id: ticketId }).where('org_id', '=', orgId).where('id', '=', messageId).execute();
 }
 
-/** Keeps a call's record (its states so far, caller, recording, transcription); returns the ticket it already made, if any. */
+/** Records the finished call (its states, caller, recording, transcription); returns the ticket it already made, if any. */
 export async function saveDialpadCall(
   db: DbOrTrx,
   call: {
@@ -143,6 +219,7 @@ export async function saveDialpadCall(
     caller: call.caller,
     voicemail_url: call.voicemailUrl,
     transcription: call.transcription,
+    finished_at: sql<Date>`now()`,
     updated_at: sql<Date>`now()`,
   };
   await db

@@ -19,9 +19,11 @@ import {
   findChannelByVerifyToken,
   listChannelsOfType,
   listChannelsWithUnhashedVerifyToken,
+  openDialpadCall,
   setVerifyTokenHash,
   storeChannelMessages,
 } from './repository.js';
+import { dialpadCallInput } from './dialpad.js';
 
 export interface ChannelWebhookDeps extends ProviderWebhookDeps {
   db: Db;
@@ -34,16 +36,13 @@ export interface ChannelWebhookDeps extends ProviderWebhookDeps {
 /** Requests that name no channel (Slack's url_verification) are tried against at most this many. */
 const UNNAMED_CHANNEL_CANDIDATES = 100;
 
-/** Calls are followed for at most this long. */
-const MAX_CALL_MS = 4 * 3600_000;
-
 const xmlEscape = (value: string) => value.replace(/[<>&'"]/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[char]!);
 
 /**
  * The messaging channels' provider webhooks (paths as the webhooks reference lists them).
  * Each request names its channel (a phone number, phone_number_id, page id, Slack team and
  * channel); receive.ts verifies it with that channel's secret before anything is stored;
- * each message is stored once by the provider's id, and a workflow started per new message.
+ * each message is stored once by the provider's id, and its workflow started on every delivery.
  */
 export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
   const receiveDeps: ChannelReceiveDeps = {
@@ -69,10 +68,12 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
   const route = (method: 'get' | 'post', path: string, provider: string, handle: (request: ProviderRequest, res: Response) => Promise<void>) =>
     providerWebhookRoute(deps, { method, path, provider, limit: '2mb' }, handle);
 
+  // Started on every delivery, duplicates included: a provider's retry after a failed start
+  // gets the message threaded; the workflow id keeps it to one run.
   async function accept(provider: string, { channel, drafts }: ReceivedMessages) {
-    const ids = await storeChannelMessages(deps.db, channel, drafts);
-    await Promise.all(ids.map((id) => deps.workflows.startChannelMessage(id)));
-    deps.metrics.webhooks.inc({ provider, outcome: 'accepted' });
+    const messages = await storeChannelMessages(deps.db, channel, drafts);
+    await Promise.all(messages.map((message) => deps.workflows.startChannelMessage({ messageId: message.id, orgId: channel.org_id })));
+    deps.metrics.webhooks.inc({ provider, outcome: messages.some((message) => message.stored) || messages.length === 0 ? 'accepted' : 'duplicate' });
   }
 
   const handshake = (type: 'whatsapp' | 'messenger') =>
@@ -111,21 +112,15 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
         return;
       }
       const { channel, callId } = received;
-      // Stored first (once per call and state), then handed to the call's workflow.
-      const [stored] = await storeChannelMessages(deps.db, channel, [received.draft]);
-      if (stored) {
-        await deps.workflows.signalDialpadCall(
-          {
-            orgId: channel.org_id,
-            channelId: channel.id,
-            callId,
-            voicemailWaitMs: deps.dialpad.voicemailWaitMs,
-            afterHangupWaitMs: deps.dialpad.afterHangupWaitMs,
-            maxCallMs: MAX_CALL_MS,
-          },
-          received.event,
-        );
-      }
+      // Stored first (once per call and state, the call's record opened with its first
+      // event), then handed to the call's workflow on every delivery: a retry after a failed
+      // signal still reaches it, and the workflow takes each state once.
+      const [message] = await deps.db.transaction().execute(async (trx) => {
+        await openDialpadCall(trx, { orgId: channel.org_id, channelId: channel.id, callId });
+        return storeChannelMessages(trx, channel, [received.draft]);
+      });
+      const stored = message?.stored ?? false;
+      await deps.workflows.signalDialpadCall(dialpadCallInput(channel, callId, deps.dialpad), received.event, { duplicate: !stored });
       deps.metrics.webhooks.inc({ provider: 'dialpad', outcome: stored ? 'accepted' : 'duplicate' });
       res.json({ received: true });
     }),

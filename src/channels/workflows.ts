@@ -34,6 +34,9 @@ export async function dialpadCallWorkflow(input: DialpadCallInput): Promise<{ ti
   let voicemailUrl: string | null = null;
   let transcription: string | null = null;
   setHandler(dialpadCallEventSignal, (event) => {
+    // Each state once: the API hands on every delivery (a provider's retry too), the sweep
+    // hands on the stored events of a call whose workflow never ran.
+    if (states.includes(event.state)) return;
     states.push(event.state);
     caller ??= event.caller;
     callerName ??= event.callerName;

@@ -2,10 +2,10 @@ import { inspect } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
 import { sql } from 'kysely';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api/server.js';
 import { ConfigError, describeDegradedModes, loadConfig, type Config } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { resealAllSecrets } from '../db/sealed-secrets-repository.js';
 import { createApiKey } from '../auth/repository.js';
 import { createOrganization, findOrganization } from '../auth/repository.js';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../db/tables/api-keys.js';
@@ -19,6 +19,7 @@ import { createSecretBox } from '../security/encryption.js';
 import { checkPartnerUrls, partnerRequest } from '../partners/index.js';
 import { replayWorkflow } from '../temporal/replay.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
+import { installWorkerRuntime } from '../worker/runtime.js';
 import { startWorker } from '../worker/start.js';
 import { dailyUsageWorkflowId } from '../temporal/ids.js';
 import { RelayKind } from '../temporal/search-attributes.js';
@@ -159,12 +160,12 @@ function buildProgram(logger: Logger): Command {
     .action(async () => {
       const config = processConfig('worker');
       for (const note of describeDegradedModes(config)) logger.warn(note);
-      Runtime.install({ shutdownSignals: [] });
+      const temporalMetricsUrl = await installWorkerRuntime({ exportMetrics: config.worker.httpPort !== undefined });
       const db = openDb(config, logger);
       await waitFor('PostgreSQL', () => sql`select 1`.execute(db), logger);
       const client = await waitFor('Temporal', () => openTemporal(config), logger);
       const connection = await openWorkerConnection(config);
-      const worker = await startWorker({ config, db, client, connection, logger, metrics: createMetrics({ defaultMetrics: true }) });
+      const worker = await startWorker({ config, db, client, connection, logger, metrics: createMetrics({ defaultMetrics: true }), temporalMetricsUrl });
       await Promise.race([untilSignal(), worker.done]);
       await worker.shutdown();
       await connection.close();
@@ -265,7 +266,7 @@ function buildProgram(logger: Logger): Command {
         await checkPartnerUrls(request.data, { allowInsecure: operatorConfig().webhooks.allowInsecure }).catch((error: unknown) => {
           throw new InvalidArgumentError((error as Error).message);
         });
-        const { partner, credentials } = await createPartner(db, createSecretBox(operatorConfig().encryptionKey), {
+        const { partner, credentials } = await createPartner(db, createSecretBox(operatorConfig().encryptionKey, operatorConfig().previousEncryptionKey), {
           name: request.data.name,
           redirectUris: request.data.redirect_uris,
           webhookUrl: request.data.webhook_url,
@@ -344,6 +345,27 @@ function buildProgram(logger: Logger): Command {
         );
       });
     });
+  const secrets = program.command('secrets').description('secrets Relay keeps sealed (webhook, partner, channel and shop secrets)');
+  secrets
+    .command('reseal')
+    .description('seal every stored secret again with RELAY_ENCRYPTION_KEY (after a rotation, with the old key in RELAY_ENCRYPTION_KEY_PREVIOUS)')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) =>
+      withDb(operatorConfig(), logger, async (db) => {
+        const config = operatorConfig();
+        if (!config.encryptionKey) throw new InvalidArgumentError('RELAY_ENCRYPTION_KEY is not set');
+        const box = createSecretBox(config.encryptionKey, config.previousEncryptionKey);
+        const counts = await resealAllSecrets(db, (sealed) => box.seal(box.open(sealed)));
+        const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+        print(
+          Boolean(options.json),
+          counts,
+          `resealed ${total} secret(s) with RELAY_ENCRYPTION_KEY (${Object.entries(counts)
+            .map(([table, count]) => `${table}: ${count}`)
+            .join(', ')}); RELAY_ENCRYPTION_KEY_PREVIOUS can be removed`,
+        );
+      }),
+    );
 
   const billing = program.command('billing').description('usage reporting to Books');
   billing
@@ -359,13 +381,13 @@ function buildProgram(logger: Logger): Command {
         const result = await client.workflow.execute('reportDailyUsageWorkflow', {
           taskQueue: config.temporal.taskQueue,
           workflowId: dailyUsageWorkflowId(options.date),
-          args: [{ date: options.date }],
+          args: [{ date: options.date, deliverWithinMs: config.billingReportDeadlineMs }],
           // A finished report may be run again: organizations already reported are skipped.
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
           typedSearchAttributes: [{ key: RelayKind, value: 'daily-usage' }],
         });
-        print(Boolean(options.json), result, `reported ${result.date}: ${result.reported} organization(s)`);
+        print(Boolean(options.json), result, `reported ${result.date}: ${result.reported} organization(s), ${result.failed} not delivered (alerted)`);
       } finally {
         await client.connection.close();
       }

@@ -317,3 +317,15 @@ export async function updateSubscription(db: DbOrTrx, orgId: string, change: Sub
     .where('org_id', '=', orgId)
     .execute();
 }
+
+/** Events stored before `before` and not applied yet, oldest first: for the sweep. */
+export async function listUnprocessedCommerceEvents(db: DbOrTrx, before: Date, limit: number): Promise<{ id: string; org_id: string | null }[]> {
+  return db
+    .selectFrom('commerce_events')
+    .select(['id', 'org_id'])
+    .where('processed_at', 'is', null)
+    .where('received_at', '<', before)
+    .orderBy('received_at')
+    .limit(limit)
+    .execute();
+}

@@ -36,7 +36,7 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
   async function store(event: NewCommerceEvent) {
     const { id, stored } = await insertCommerceEvent(deps.db, event);
     // Started for duplicates too: the workflow id keeps it to one run.
-    await deps.workflows.startCommerceEvent(id);
+    await deps.workflows.startCommerceEvent({ eventId: id, orgId: event.orgId });
     deps.metrics.webhooks.inc({ provider: event.provider, outcome: stored === 'new' ? 'accepted' : 'duplicate' });
   }
 

@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { CommerceEventInput, RegisterShopifyWebhooksInput } from '../temporal/inputs.js';
+import { tagOrganization } from '../temporal/workflow-attributes.js';
 import { fanOutWebhookEvents } from '../webhooks/workflows.js';
 import type { CommerceActivities } from './activities.js';
 
@@ -14,6 +15,7 @@ const { applyCommerceEvent } = proxyActivities<CommerceActivities>({
 /** One verified commerce webhook (Shopify, Stripe, Resend, Amazon) applied, and its webhook events out. */
 export async function commerceEventWorkflow({ eventId }: CommerceEventInput): Promise<{ orgId: string | null }> {
   const { eventIds, orgId } = await applyCommerceEvent({ eventId });
+  tagOrganization(orgId);
   await fanOutWebhookEvents(eventIds);
   return { orgId };
 }

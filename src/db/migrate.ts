@@ -19,6 +19,8 @@ import * as organizationLimits from './migrations/2026-11-29T1200-organization-l
 import * as sessionRoles from './migrations/2026-11-29T1200-session-roles.js';
 import * as ownershipProof from './migrations/2026-11-29T1300-ownership-proof.js';
 import * as webhooksV2 from './migrations/2026-11-29T2000-webhooks-v2.js';
+import * as unstartedWork from './migrations/2026-11-29T1600-unstarted-work.js';
+import * as usageRecipients from './migrations/2026-11-29T1610-usage-recipients.js';
 import type { Db } from './database.js';
 
 /**
@@ -47,6 +49,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T1200-session-roles': sessionRoles,
   '2026-11-29T1300-ownership-proof': ownershipProof,
   '2026-11-29T2000-webhooks-v2': webhooksV2,
+  '2026-11-29T1600-unstarted-work': unstartedWork,
+  '2026-11-29T1610-usage-recipients': usageRecipients,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

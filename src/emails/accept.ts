@@ -1,17 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, DbOrTrx } from '../db/database.js';
 import { insertEmail } from './repository.js';
-import { claimIdempotencyKey, findIdempotencyKey, storeIdempotentResponse } from './idempotency-repository.js';
+import { claimIdempotencyKey, findIdempotencyKey, storeIdempotentResponse } from '../http/idempotency-repository.js';
+import { assertSameRequest, requestHashOf, type IdempotencyRequest } from '../http/idempotency.js';
 import type { EmailContent, SendPriority } from '../db/tables/emails.js';
 import type { SendEmailRequest } from './schemas.js';
-import { sha256 } from '../security/secrets.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { claimDailySends } from '../usage/index.js';
-
-/** The Idempotency-Key was used before with another body or on the other endpoint. */
-export class IdempotencyKeyReused extends Error {
-  override name = 'IdempotencyKeyReused';
-}
 
 /** The emails are stored but their workflows could not be started (Temporal unreachable); the stranded-email sweep starts them. */
 export class SendNotStarted extends Error {
@@ -20,13 +15,6 @@ export class SendNotStarted extends Error {
 
 export interface AcceptResponse {
   status: number;
-  body: unknown;
-}
-
-export interface IdempotencyRequest {
-  key: string;
-  endpoint: string;
-  /** The request body as received; its hash tells a retry from a different request. */
   body: unknown;
 }
 
@@ -44,7 +32,7 @@ export async function acceptEmails(
 ): Promise<AcceptResponse> {
   const { idempotency } = options;
   const priorities = emails.map((email) => email.priority ?? options.defaultPriority);
-  const requestHash = idempotency ? sha256(JSON.stringify(idempotency.body)).toString('hex') : '';
+  const requestHash = requestHashOf(idempotency);
   const persist = async (trx: DbOrTrx) => {
     if (idempotency) {
       const claimed = await claimIdempotencyKey(trx, { orgId, key: idempotency.key, endpoint: idempotency.endpoint, requestHash });
@@ -73,9 +61,7 @@ export async function acceptEmails(
 
   if (outcome.kind === 'repeat') {
     const previous = outcome.previous;
-    if (!previous || previous.endpoint !== idempotency?.endpoint || previous.request_hash !== requestHash) {
-      throw new IdempotencyKeyReused();
-    }
+    assertSameRequest(previous, idempotency, requestHash);
     await startAll(
       deps.workflows,
       orgId,

@@ -15,7 +15,6 @@ import {
   countRecentSendsAndBounces,
   fillSesMessageId,
   findEmailOwnerBySesMessageId,
-  listQueuedEmailsOlderThan,
 } from './repository.js';
 import { findSnsMessage, markSnsMessageProcessed } from '../sns/index.js';
 import type { SnsMessage } from '../security/sns.js';
@@ -25,7 +24,6 @@ import { busEventId, type BusEvent } from '../integrations/bus.js';
 import type { SesSender } from '../integrations/ses.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 
 export interface EmailActivityDeps {
   db: Db;
@@ -33,13 +31,8 @@ export interface EmailActivityDeps {
   bounceAlert: Config['bounceAlert'];
   logger: Logger;
   metrics: Metrics;
-  /** Starts workflows from an activity: the sweep of emails stored but never started. */
-  workflows: Pick<WorkflowStarter, 'startSendEmail'>;
-  /** An email still queued this long after it was stored, with no workflow, was never started (STRANDED_EMAIL_AFTER_SECONDS). */
-  strandedAfterMs: number;
 }
 
-const SWEEP_BATCH = 500;
 /** How long a sent email's record waits for the database: well inside the SES activity's 1-minute timeout. */
 const RECORD_SENT_PATIENCE_MS = 40_000;
 
@@ -86,23 +79,8 @@ function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recip
   };
 }
 
-export function createEmailActivities({ db, ses, logger, metrics, workflows, bounceAlert, strandedAfterMs }: EmailActivityDeps) {
+export function createEmailActivities({ db, ses, logger, metrics, bounceAlert }: EmailActivityDeps) {
   return {
-    /**
-     * Starts `email-<id>` for queued emails older than strandedAfterMs. An email whose
-     * workflow exists is left alone (the start is refused), so this only ever picks up
-     * emails the API stored but could not start (a crash or a Temporal outage in between).
-     */
-    async startStrandedEmails(): Promise<{ started: number }> {
-      const stranded = await listQueuedEmailsOlderThan(db, new Date(Date.now() - strandedAfterMs), SWEEP_BATCH);
-      let started = 0;
-      for (const email of stranded) {
-        if (await workflows.startSendEmail({ orgId: email.org_id, emailId: email.id, priority: email.priority })) started += 1;
-      }
-      if (started > 0) logger.warn({ started }, 'started stranded emails');
-      return { started };
-    },
-
     /**
      * Loads the stored message, sends it through SES and records `sent` with SES's
      * message id. A message that already has one is not sent again, so a retried
@@ -161,7 +139,16 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows, bou
         () =>
           db.transaction().execute(async (trx) => {
             if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
-              await insertEmailEvents(trx, [...skippedEntries, { orgId, emailId, type: 'sent', detail: { ses_message_id: sesMessageId } }]);
+              await insertEmailEvents(trx, [
+                ...skippedEntries,
+                // The recipients SES took (suppressed ones left out): what it bills, and Books is told.
+                {
+                  orgId,
+                  emailId,
+                  type: 'sent',
+                  detail: { ses_message_id: sesMessageId, recipients: content.to.length + content.cc.length + content.bcc.length },
+                },
+              ]);
             }
           }),
         RECORD_SENT_PATIENCE_MS,
@@ -215,6 +202,7 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows, bou
           logger.warn({ snsMessageId, sesMessageId: effects.sesMessageId, eventType: effects.eventType }, 'SES event for an unknown message kept');
           return { matched: null, eventType: effects.eventType, busEvents: [] };
         }
+        metrics.emailOutcomes.inc({ event: effects.eventType });
         const { orgId, emailId } = match;
         const occurredAt = toDate(effects.timeline[0]?.occurredAt) ?? notification.received_at;
         const busEvents = effects.bus.map((event) => ({

@@ -1,4 +1,11 @@
-// What other capabilities use of outbound email: recognising mail Relay sent, and
-// recording provider events about it on its timeline.
-export { advanceEmailStatus, findEmail, findEmailOwnerBySesMessageId, findTicketNumberOfSentEmail, insertEmailEvents } from './repository.js';
+// What other capabilities use of outbound email: recognising mail Relay sent, recording
+// provider events about it on its timeline, and the sweep's view of emails never started.
+export {
+  advanceEmailStatus,
+  findEmail,
+  findEmailOwnerBySesMessageId,
+  findTicketNumberOfSentEmail,
+  insertEmailEvents,
+  listQueuedEmailsOlderThan,
+} from './repository.js';
 export { statusesBelow } from './ses-events.js';

@@ -1,8 +1,9 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import type { Db } from '../db/database.js';
 import { findEmail, listEmailEvents, listEmails } from './repository.js';
 import type { Email } from '../db/tables/emails.js';
-import { acceptEmails, IdempotencyKeyReused, SendNotStarted, type IdempotencyRequest } from './accept.js';
+import { acceptEmails, SendNotStarted } from './accept.js';
+import { IdempotencyKeyReused, idempotencyOf } from '../http/idempotency.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
@@ -138,15 +139,6 @@ const attachmentLimitMessage = `attachments may hold at most ${MAX_ATTACHMENT_BY
 
 function checkAttachmentSize(email: SendEmailRequest): void {
   if (attachmentBytes(email) > MAX_ATTACHMENT_BYTES) throw new ApiError('payload_too_large', attachmentLimitMessage);
-}
-
-function idempotencyOf(req: Request, endpoint: string): IdempotencyRequest | undefined {
-  const key = req.get('idempotency-key');
-  if (key === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
-    throw new ApiError('validation_failed', 'Idempotency-Key must be 1-255 visible ASCII characters');
-  }
-  return { key, endpoint, body: req.body };
 }
 
 function emailSummary(email: Email) {

@@ -4,6 +4,7 @@ import { emitToBus } from '../bus/workflows.js';
 import { sesTaskQueueFor } from '../temporal/ids.js';
 import { sendPriority } from '../temporal/priority.js';
 import type { SendEmailInput, SendEmailResult, SesEventInput } from '../temporal/inputs.js';
+import { tagOrganization } from '../temporal/workflow-attributes.js';
 
 const { recordEmailFailed, recordEmailReplayed } = proxyActivities<EmailActivities>({
   // Single-row PostgreSQL writes; anything slower is a stuck connection worth retrying.
@@ -45,17 +46,6 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
   return { status: 'sent', sesMessageId: outcome.sesMessageId };
 }
 
-const { startStrandedEmails } = proxyActivities<EmailActivities>({
-  // One query and a few hundred workflow starts.
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-});
-
-/** Run every minute by a Schedule: starts emails that were stored but never started. */
-export async function startStrandedEmailsWorkflow(): Promise<{ started: number }> {
-  return startStrandedEmails();
-}
-
 const { applySesNotification, checkBounceRate } = proxyActivities<EmailActivities>({
   // Database work only.
   startToCloseTimeout: '30 seconds',
@@ -67,6 +57,7 @@ const { applySesNotification, checkBounceRate } = proxyActivities<EmailActivitie
 /** One verified SES event notification: applied to the email it names, and announced. */
 export async function processSesEventWorkflow({ snsMessageId }: SesEventInput): Promise<{ eventType: string; matched: boolean }> {
   const applied = await applySesNotification({ snsMessageId });
+  tagOrganization(applied.matched?.orgId);
   for (const event of applied.busEvents) await emitToBus(event);
   if (applied.matched && applied.eventType === 'Bounce') {
     const alert = await checkBounceRate({ orgId: applied.matched.orgId });

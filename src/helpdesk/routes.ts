@@ -9,6 +9,7 @@ import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
+import type { Logger } from '../observability/logger.js';
 
 export const ticketPatch = z
   .strictObject({
@@ -36,8 +37,24 @@ export const customerPatch = z
  * Relay's own helpdesk objects, read and changed over REST. Every change records its
  * webhook events in the same transaction and then fans them out, each event once.
  */
-export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup }): Router {
+export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup; logger: Logger }): Router {
   const { db, apiKeys } = deps;
+
+  /**
+   * The change and its events are committed: a fan-out Temporal did not take now is left
+   * to the sweep (an event not fanned out is started within minutes), never lost, and the
+   * caller's change stands.
+   */
+  async function fanOut(orgId: string, eventIds: string[]): Promise<void> {
+    try {
+      await Promise.all(eventIds.map((eventId) => deps.workflows.startWebhookFanOut({ eventId, orgId })));
+    } catch (error) {
+      deps.logger.warn(
+        { orgId, eventIds, error: error instanceof Error ? error.message : String(error) },
+        'webhook fan-out not started; the sweep will start it',
+      );
+    }
+  }
   const router = Router();
 
   const ticketView = async (orgId: string, ticket: Ticket) => {
@@ -108,7 +125,7 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
       return { ticket, eventIds };
     });
     if (!outcome) throw new ApiError('not_found', 'no such ticket');
-    await Promise.all(outcome.eventIds.map((eventId) => deps.workflows.startWebhookFanOut(eventId)));
+    await fanOut(orgId, outcome.eventIds);
     res.json(await ticketView(orgId, outcome.ticket));
   });
 
@@ -145,7 +162,7 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
       return { customer, eventIds };
     });
     if (!outcome) throw new ApiError('not_found', 'no such customer');
-    await Promise.all(outcome.eventIds.map((eventId) => deps.workflows.startWebhookFanOut(eventId)));
+    await fanOut(orgId, outcome.eventIds);
     res.json(customerView(outcome.customer));
   });
 

@@ -1,2 +1,3 @@
-// What other capabilities use of inbound email: storing a verified message for the inbound pipeline.
-export { storeInbound } from './repository.js';
+// What other capabilities use of inbound email: storing a verified message for the inbound
+// pipeline, and the sweep's view of messages its workflow never took.
+export { listReceivedInboundOlderThan, storeInbound } from './repository.js';

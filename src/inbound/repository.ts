@@ -318,3 +318,15 @@ export async function findSupportAddressOwner(db: DbOrTrx, addresses: string[]):
 export async function listInboundAttachmentContents(db: DbOrTrx, inboundId: string) {
   return db.selectFrom('inbound_attachments').select(['filename', 'content_type', 'size', 'content']).where('inbound_id', '=', inboundId).execute();
 }
+
+/** Messages stored before `before` whose workflow never took them (still `received`), oldest first: for the sweep. */
+export async function listReceivedInboundOlderThan(db: DbOrTrx, before: Date, limit: number): Promise<{ id: string }[]> {
+  return db
+    .selectFrom('inbound_messages')
+    .select('id')
+    .where('status', '=', 'received')
+    .where('received_at', '<', before)
+    .orderBy('received_at')
+    .limit(limit)
+    .execute();
+}

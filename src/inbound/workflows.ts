@@ -5,6 +5,7 @@ import { emitToBus } from '../bus/workflows.js';
 import { fanOutWebhookEvents } from '../webhooks/workflows.js';
 import type { ProcessInboundInput, VerifySupportAddressInput } from '../temporal/inputs.js';
 import { checkSupportAddressNowSignal } from '../temporal/signals.js';
+import { tagOrganization } from '../temporal/workflow-attributes.js';
 
 const activities = proxyActivities<InboundActivities>({
   // Parsing, classification and database writes: seconds, even for large messages.
@@ -29,6 +30,7 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
   if ('unreadable' in prepared) return archive(inboundId, 'unreadable', { error: prepared.unreadable });
   if ('addressConfirmed' in prepared) return archive(inboundId, 'address_confirmation', { address: prepared.addressConfirmed });
   const { classification, route } = prepared;
+  if (route.target === 'helpdesk') tagOrganization(route.orgId);
 
   if (classification === 'bounce') await activities.noteInboundBounceReport({ inboundId });
   if (classification in NOT_ROUTED) return archive(inboundId, NOT_ROUTED[classification as keyof typeof NOT_ROUTED]);

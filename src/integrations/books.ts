@@ -6,7 +6,10 @@ export interface UsageReport {
   date: string;
   product: 'relay';
   metric: 'emails_sent';
+  /** Emails sent (accepted by SES). */
   quantity: number;
+  /** Their recipients (to, cc and bcc SES took): SES bills per recipient. Added beside the original fields. */
+  recipients: number;
 }
 
 export interface BooksClient {

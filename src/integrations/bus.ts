@@ -9,6 +9,7 @@ export const BUS_EVENT_TYPES = [
   'relay.alert.bounce_rate',
   'relay.domain.verified',
   'relay.domain.failed',
+  'relay.alert.billing_report_failed',
 ] as const;
 export type BusEventType = (typeof BUS_EVENT_TYPES)[number];
 

@@ -34,6 +34,30 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['provider', 'outcome'] as const,
       registers: [registry],
     }),
+    strandedStarted: new Counter({
+      name: 'relay_stranded_started_total',
+      help: 'Received work stored but never started (Temporal down, a process killed between store and start) that the sweep started, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    deliveryAttempts: new Counter({
+      name: 'relay_delivery_attempts_total',
+      help: 'Outgoing HTTP delivery attempts, by target (webhook, partner, partner_error_event) and outcome (succeeded, failed)',
+      labelNames: ['target', 'outcome'] as const,
+      registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: 'relay_deliveries_total',
+      help: 'Outgoing deliveries finished, by target (webhook, partner) and outcome (succeeded, failed: every attempt of the schedule failed)',
+      labelNames: ['target', 'outcome'] as const,
+      registers: [registry],
+    }),
+    emailOutcomes: new Counter({
+      name: 'relay_email_outcomes_total',
+      help: 'What SES reported about sent emails (Delivery, Bounce, Complaint, Reject, DeliveryDelay, ...), by event type',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    }),
     sesSends: new Counter({
       name: 'relay_ses_sends_total',
       help: 'SES sends, by outcome (sent, suppressed, rejected, retryable_error)',

@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/database.js';
 import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { SecretBox } from '../security/encryption.js';
 import { hmacSha256 } from '../security/signatures.js';
 import { findPartnerDeliveryTarget, insertPartnerDeliveryAttempt, listPartnerDeliveryAttempts, updatePartnerDeliveryStatus } from './delivery-repository.js';
@@ -12,6 +13,7 @@ export interface PartnerActivityDeps {
   webhookHttp: HttpClient;
   secretBox: SecretBox;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /** The seed's headers: X-RelayIt-Signature = sha256=hex HMAC-SHA256(secret, "{timestamp}.{raw body}"). */
@@ -30,7 +32,7 @@ const PARTNER_TIMEOUT_MS = 30_000;
 /** The activities that make outgoing HTTP calls: they run on the deliveries task queue. */
 export const PARTNER_DELIVERY_ACTIVITY_NAMES = ['deliverToPartner', 'sendPartnerErrorEvent'] as const satisfies readonly (keyof PartnerActivities)[];
 
-export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: PartnerActivityDeps) {
+export function createPartnerActivities({ db, webhookHttp, secretBox, logger, metrics }: PartnerActivityDeps) {
   async function load(idempotencyKey: string) {
     const row = await findPartnerDeliveryTarget(db, idempotencyKey);
     if (!row) throw ApplicationFailure.nonRetryable(`no partner delivery ${idempotencyKey}`, 'DeliveryNotFound');
@@ -54,6 +56,7 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
       error = describeFailure(failure);
     }
     await insertPartnerDeliveryAttempt(db, { idempotencyKey, kind, attempt, httpStatus: status, durationMs: Math.round(performance.now() - started), error });
+    metrics.deliveryAttempts.inc({ target: kind === 'delivery' ? 'partner' : 'partner_error_event', outcome: error ? 'failed' : 'succeeded' });
     // Any non-2xx is retried (the seed: 5 attempts in all); Temporal's policy spaces them.
     if (error) throw ApplicationFailure.retryable(error, 'PartnerDeliveryFailed', { status });
     return { status, responseBody };
@@ -79,6 +82,7 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
         // A 2xx without a JSON body is still a success.
       }
       await updatePartnerDeliveryStatus(db, idempotencyKey, { status: 'succeeded', partnerRecordId });
+      metrics.deliveries.inc({ target: 'partner', outcome: 'succeeded' });
       logger.info({ orgId: delivery.org_id, partnerId: delivery.partner_id, idempotencyKey }, 'partner delivery succeeded');
       return { partnerRecordId };
     },
@@ -108,6 +112,7 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger }: 
 
     async recordPartnerDeliveryFailed({ idempotencyKey, errorEvent }: { idempotencyKey: string; errorEvent: 'sent' | 'failed' | 'none' }): Promise<void> {
       await updatePartnerDeliveryStatus(db, idempotencyKey, { status: 'failed', errorEvent });
+      metrics.deliveries.inc({ target: 'partner', outcome: 'failed' });
       logger.warn({ idempotencyKey, errorEvent }, 'partner delivery failed after every attempt');
     },
 

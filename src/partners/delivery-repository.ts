@@ -102,3 +102,15 @@ export async function listPartnerDeliveryAttempts(db: DbOrTrx, idempotencyKeys: 
 export async function listPartnerDeliveries(db: DbOrTrx, partnerId: string, limit: number) {
   return db.selectFrom('partner_deliveries').selectAll().where('partner_id', '=', partnerId).orderBy('created_at', 'desc').limit(limit).execute();
 }
+
+/** Deliveries stored before `before` and still pending, oldest first: for the sweep (a running delivery's start is refused). */
+export async function listPendingPartnerDeliveries(db: DbOrTrx, before: Date, limit: number): Promise<{ idempotency_key: string; org_id: string }[]> {
+  return db
+    .selectFrom('partner_deliveries')
+    .select(['idempotency_key', 'org_id'])
+    .where('status', '=', 'pending')
+    .where('created_at', '<', before)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}

@@ -49,3 +49,15 @@ export async function listUnmatchedSnsMessages(db: DbOrTrx, limit: number): Prom
     .limit(limit)
     .execute();
 }
+
+/** Messages stored before `before` and not processed yet (SES events, subscription confirmations), oldest first: for the sweep. */
+export async function listUnprocessedSnsMessages(db: DbOrTrx, before: Date, limit: number): Promise<{ sns_message_id: string; event_type: string }[]> {
+  return db
+    .selectFrom('sns_messages')
+    .select(['sns_message_id', 'event_type'])
+    .where('processed_at', 'is', null)
+    .where('received_at', '<', before)
+    .orderBy('received_at')
+    .limit(limit)
+    .execute();
+}

@@ -11,6 +11,8 @@ export const snsSubscriptionWorkflowId = (snsMessageId: string): string => `sns-
 
 /** A hand-run usage report (`relay billing run`). */
 export const dailyUsageWorkflowId = (date: string): string => `daily-usage-${date}`;
+/** One organization's day, reported to Books (a child of the day's report). */
+export const usageReportWorkflowId = (orgId: string, date: string): string => `usage-report-${orgId}-${date}`;
 /** One daily usage schedule per deployment, named after its task queue. */
 export const dailyUsageScheduleId = (taskQueue: string): string => `daily-usage-schedule-${taskQueue}`;
 
@@ -33,8 +35,10 @@ export const channelMessageWorkflowId = (messageId: string): string => `channel-
 /** A call is its channel's: another tenant naming the same call id reaches a workflow of its own. */
 export const dialpadCallWorkflowId = (channelId: string, callId: string): string => `dialpad-call-${channelId}-${callId}`;
 export const commerceEventWorkflowId = (eventId: string): string => `commerce-event-${eventId}`;
-export const strandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;
-
+/** Every minute, received work stored but never started is started (sweep/). */
+export const sweepScheduleId = (taskQueue: string): string => `sweep-schedule-${taskQueue}`;
+/** The email-only sweep the general one replaced; removed where it is still found. */
+export const legacyStrandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;
 /** One verification per sending domain, polled until SES verifies it or it times out. */
 export const domainWorkflowId = (domainId: string): string => `domain-${domainId}`;
 /** One proof of a support address claim: the confirmation mail, then DNS checks until proven or expired. */

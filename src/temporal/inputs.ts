@@ -28,6 +28,19 @@ export interface SnsSubscriptionInput {
 export interface DailyUsageInput {
   /** The UTC day to report, YYYY-MM-DD; from the schedule's time when absent. */
   date?: string;
+  /** How long each organization's report is retried against Books before the alert (BILLING_REPORT_DEADLINE_HOURS, production 48 h). */
+  deliverWithinMs: number;
+  /** Where a continued run picks up: the last organization of the page before, and the counts so far. */
+  afterOrgId?: string;
+  totals?: { reported: number; failed: number };
+}
+
+export interface OrgUsageReportInput {
+  orgId: string;
+  date: string;
+  emailsSent: number;
+  recipients: number;
+  deliverWithinMs: number;
 }
 
 export interface ProcessInboundInput extends ReplayMarker {

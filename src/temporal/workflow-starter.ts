@@ -44,19 +44,25 @@ export interface WorkflowStarter {
   /** Runs `inbound-<id>` again for an archived message (its earlier run has finished). */
   replayInbound(input: ProcessInboundInput): Promise<void>;
   /** Starts `webhook-event-<id>`: the event's deliveries to every subscribed webhook. */
-  startWebhookFanOut(eventId: string): Promise<boolean>;
+  startWebhookFanOut(event: { eventId: string; orgId: string }): Promise<boolean>;
   /** One attempt at a delivery (webhooks.test), waited for: its outcome is the answer. */
-  runWebhookTest(deliveryId: string): Promise<{ outcome: string }>;
-  /** Starts `commerce-event-<id>`, once per stored commerce event. */
-  startCommerceEvent(eventId: string): Promise<boolean>;
+  runWebhookTest(delivery: { deliveryId: string; orgId: string }): Promise<{ outcome: string }>;
+  /** Starts `commerce-event-<id>`, once per stored commerce event (its organization, when already known). */
+  startCommerceEvent(event: { eventId: string; orgId: string | null }): Promise<boolean>;
   /** Starts `channel-message-<id>`, once per stored channel message. */
-  startChannelMessage(messageId: string): Promise<boolean>;
-  /** Hands one call-state event to `dialpad-call-<call id>`, starting it with the call's first event. */
-  signalDialpadCall(input: DialpadCallInput, event: DialpadCallEvent): Promise<void>;
+  startChannelMessage(message: { messageId: string; orgId: string }): Promise<boolean>;
+  /**
+   * Hands one call-state event to `dialpad-call-<channel>-<call>`, starting it with the call's
+   * first event. A `duplicate` delivery (its state was stored before) never starts a second
+   * run of a call that has finished; the running workflow takes each state once.
+   */
+  signalDialpadCall(input: DialpadCallInput, event: DialpadCallEvent, options?: { duplicate?: boolean }): Promise<void>;
+  /** Starts the call's workflow with its stored events when it never ran; false when it runs or ran. */
+  resumeDialpadCall(input: DialpadCallInput, events: readonly DialpadCallEvent[]): Promise<boolean>;
   /** Starts `partner-delivery-<idempotency key>`, once per key. */
-  startPartnerDelivery(input: PartnerDeliveryInput): Promise<boolean>;
+  startPartnerDelivery(input: PartnerDeliveryInput, orgId: string): Promise<boolean>;
   /** Starts `webhook-replay-<id>`: the deliveries reopened under that replay, in event order, each on a fresh schedule. */
-  startWebhookReplay(replayId: string): Promise<boolean>;
+  startWebhookReplay(replay: { replayId: string; orgId: string }): Promise<boolean>;
   /** Starts `domain-<id>`, or asks the running verification to check now; a finished one runs again. */
   checkDomain(input: VerifyDomainInput): Promise<void>;
   /** Ends a domain's verification (the domain was deleted); one that is not running is already ended. */
@@ -66,6 +72,9 @@ export interface WorkflowStarter {
   /** Starts `shopify-webhooks-<account id>`: Relay's webhook subscriptions on a shop it was just installed on. */
   startShopifyWebhookRegistration(input: RegisterShopifyWebhooksInput): Promise<boolean>;
 }
+
+/** The organization's attribute, when there is one: ops filter every workflow of an organization by it. */
+const orgAttribute = (orgId: string | null | undefined): SearchAttributePair[] => (orgId ? [{ key: RelayOrgId, value: orgId }] : []);
 
 export function createWorkflowStarter(client: Client, options: { taskQueue: string; metrics: Metrics }): WorkflowStarter {
   /**
@@ -94,6 +103,28 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       return false;
+    }
+  }
+
+  async function signalCall(input: DialpadCallInput, event: DialpadCallEvent, duplicate: boolean): Promise<void> {
+    try {
+      await client.workflow.signalWithStart('dialpadCallWorkflow', {
+        taskQueue: options.taskQueue,
+        workflowId: dialpadCallWorkflowId(input.channelId, input.callId),
+        args: [input],
+        signal: dialpadCallEventSignal,
+        signalArgs: [event],
+        // A new state after the call's workflow finished starts it again (its record keeps the
+        // ticket it made); a repeat of a state it already had must not.
+        workflowIdReusePolicy: duplicate ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: RelayKind, value: 'dialpad-call' },
+          { key: RelayOrgId, value: input.orgId },
+          { key: RelayMessageId, value: input.callId },
+        ],
+      });
+    } catch (error) {
+      if (!(duplicate && error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
   }
 
@@ -136,42 +167,51 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
         throw error;
       }
     },
-    startCommerceEvent: (eventId) =>
-      startOnce('commerce-event', 'commerceEventWorkflow', commerceEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
-    startChannelMessage: (messageId) =>
-      startOnce('channel-message', 'channelMessageWorkflow', channelMessageWorkflowId(messageId), { messageId }, [{ key: RelayMessageId, value: messageId }]),
-    signalDialpadCall: async (input, event) => {
-      await client.workflow.signalWithStart('dialpadCallWorkflow', {
-        taskQueue: options.taskQueue,
-        workflowId: dialpadCallWorkflowId(input.channelId, input.callId),
-        args: [input],
-        signal: dialpadCallEventSignal,
-        signalArgs: [event],
-        typedSearchAttributes: [
-          { key: RelayKind, value: 'dialpad-call' },
-          { key: RelayOrgId, value: input.orgId },
-          { key: RelayMessageId, value: input.callId },
-        ],
-      });
+    startCommerceEvent: ({ eventId, orgId }) =>
+      startOnce('commerce-event', 'commerceEventWorkflow', commerceEventWorkflowId(eventId), { eventId }, [
+        ...orgAttribute(orgId),
+        { key: RelayMessageId, value: eventId },
+      ]),
+    startChannelMessage: ({ messageId, orgId }) =>
+      startOnce('channel-message', 'channelMessageWorkflow', channelMessageWorkflowId(messageId), { messageId }, [
+        ...orgAttribute(orgId),
+        { key: RelayMessageId, value: messageId },
+      ]),
+    signalDialpadCall: (input, event, signalOptions) => signalCall(input, event, signalOptions?.duplicate ?? false),
+    resumeDialpadCall: async (input, events) => {
+      try {
+        await client.workflow.getHandle(dialpadCallWorkflowId(input.channelId, input.callId)).describe();
+        return false;
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+      // In the order they arrived; should the API start it meanwhile, the workflow takes each state once.
+      for (const event of events) await signalCall(input, event, true);
+      options.metrics.workflowsStarted.inc({ kind: 'dialpad-call' });
+      return events.length > 0;
     },
-    startPartnerDelivery: (input) =>
+    startPartnerDelivery: (input, orgId) =>
       startOnce('partner-delivery', 'partnerDeliveryWorkflow', partnerDeliveryWorkflowId(input.idempotencyKey), input, [
+        ...orgAttribute(orgId),
         { key: RelayMessageId, value: input.idempotencyKey },
       ]),
-    startWebhookFanOut: (eventId) =>
-      startOnce('webhook-event', 'webhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [{ key: RelayMessageId, value: eventId }]),
-    runWebhookTest: (deliveryId) =>
+    startWebhookFanOut: ({ eventId, orgId }) =>
+      startOnce('webhook-event', 'webhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [
+        ...orgAttribute(orgId),
+        { key: RelayMessageId, value: eventId },
+      ]),
+    runWebhookTest: ({ deliveryId, orgId }) =>
       client.workflow.execute('webhookTestWorkflow', {
         taskQueue: options.taskQueue,
         workflowId: webhookTestWorkflowId(deliveryId),
         args: [{ deliveryId }],
-        typedSearchAttributes: [
-          { key: RelayKind, value: 'webhook-test' },
-          { key: RelayMessageId, value: deliveryId },
-        ],
+        typedSearchAttributes: [{ key: RelayKind, value: 'webhook-test' }, ...orgAttribute(orgId), { key: RelayMessageId, value: deliveryId }],
       }),
-    startWebhookReplay: (replayId) =>
-      startOnce('webhook-replay', 'webhookReplayWorkflow', webhookReplayWorkflowId(replayId), { replayId }, [{ key: RelayMessageId, value: replayId }]),
+    startWebhookReplay: ({ replayId, orgId }) =>
+      startOnce('webhook-replay', 'webhookReplayWorkflow', webhookReplayWorkflowId(replayId), { replayId }, [
+        ...orgAttribute(orgId),
+        { key: RelayMessageId, value: replayId },
+      ]),
     checkDomain: async (input) => {
       await client.workflow.signalWithStart('verifyDomainWorkflow', {
         taskQueue: options.taskQueue,

@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
 import type { BooksClient } from '../integrations/books.js';
+import { busEventId, type BusEvent } from '../integrations/bus.js';
 import type { Logger } from '../observability/logger.js';
-import { countUnreportedDailyUsage, recordUsageReport } from './repository.js';
+import { countUnreportedDailyUsage, recordUsageReport, type DailyUsage } from './repository.js';
 
 export interface UsageActivityDeps {
   db: Db;
@@ -13,16 +14,28 @@ export interface UsageActivityDeps {
 
 export function createUsageActivities({ db, books, logger }: UsageActivityDeps) {
   return {
-    /** Emails sent (accepted by SES) per organization on one UTC day, for organizations not yet reported for it. */
-    async countDailyUsage({ date }: { date: string }): Promise<{ orgId: string; emailsSent: number }[]> {
-      return countUnreportedDailyUsage(db, date);
+    /** One page of the day's usage per organization (emails sent and their recipients), for organizations not yet reported for it. */
+    async countDailyUsage({ date, afterOrgId, limit }: { date: string; afterOrgId?: string; limit: number }): Promise<DailyUsage[]> {
+      return countUnreportedDailyUsage(db, date, { afterOrgId, limit });
     },
 
-    async reportUsageToBooks({ orgId, date, emailsSent }: { orgId: string; date: string; emailsSent: number }): Promise<void> {
+    async reportUsageToBooks({ orgId, date, emailsSent, recipients }: DailyUsage & { date: string }): Promise<void> {
       if (!books) throw ApplicationFailure.nonRetryable('HUB_BILLING_API_URL is not set', 'BooksNotConfigured');
-      await books.reportUsage({ org_id: orgId, date, product: 'relay', metric: 'emails_sent', quantity: emailsSent });
-      await recordUsageReport(db, orgId, { date, emailsSent });
-      logger.info({ orgId, date, emailsSent }, 'daily usage reported to Books');
+      await books.reportUsage({ org_id: orgId, date, product: 'relay', metric: 'emails_sent', quantity: emailsSent, recipients });
+      await recordUsageReport(db, orgId, { date, emailsSent, recipients });
+      logger.info({ orgId, date, emailsSent, recipients }, 'daily usage reported to Books');
+    },
+
+    /** Books did not take the organization's day (refused it, or stayed down past the deadline): logged, and the Bus alert it raises. */
+    async billingReportFailed({ orgId, date, emailsSent, recipients, reason }: DailyUsage & { date: string; reason: string }): Promise<BusEvent> {
+      logger.error({ orgId, date, emailsSent, recipients, reason }, 'daily usage not delivered to Books');
+      return {
+        id: busEventId('relay.alert.billing_report_failed', orgId, date),
+        type: 'relay.alert.billing_report_failed',
+        occurred_at: new Date().toISOString(),
+        org_id: orgId,
+        data: { date, emails_sent: emailsSent, recipients, reason },
+      };
     },
   };
 }

@@ -1,15 +1,20 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, continueAsNew, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { UsageActivities } from './activities.js';
-import type { DailyUsageInput } from '../temporal/inputs.js';
-import { TemporalScheduledStartTime } from '../temporal/search-attributes.js';
+import { emitToBus } from '../bus/workflows.js';
+import { usageReportWorkflowId } from '../temporal/ids.js';
+import type { DailyUsageInput, OrgUsageReportInput } from '../temporal/inputs.js';
+import { RelayKind, RelayOrgId, TemporalScheduledStartTime } from '../temporal/search-attributes.js';
 
-const { countDailyUsage, reportUsageToBooks } = proxyActivities<UsageActivities>({
-  // One aggregate query or one POST to Books.
+const { countDailyUsage, billingReportFailed } = proxyActivities<UsageActivities>({
+  // One aggregate query, or a log line.
   startToCloseTimeout: '1 minute',
-  // Billing must arrive: Books being down is retried for two days, backing off to hourly.
-  scheduleToCloseTimeout: '48 hours',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
+  // Relay's own trouble (a database restart) is ridden out, backing off to every 5 minutes.
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+
+/** Organizations reported per run: each is a child workflow, and a run's history stays a few thousand events. */
+const USAGE_PAGE = 500;
 
 /** The UTC day before `time`, as YYYY-MM-DD. */
 export function previousUtcDay(time: Date): string {
@@ -17,19 +22,66 @@ export function previousUtcDay(time: Date): string {
 }
 
 /**
- * Reports each organization's count of emails sent on one UTC day to Books. Run by the
+ * Reports each organization's emails and recipients of one UTC day to Books. Run by the
  * daily schedule (the day before its scheduled time, never the clock) or by hand for a
- * given date. Organizations already reported for that date are skipped, and every post
- * carries an idempotency key per organization and date, so a rerun never double-bills.
+ * given date. Each organization is a child workflow of its own (`usage-report-<org>-<day>`),
+ * so one organization Books refuses never stops the others; organizations already reported
+ * for that date are skipped, and every post carries an idempotency key per organization and
+ * date, so a rerun never double-bills.
  */
-export async function reportDailyUsageWorkflow(input: DailyUsageInput): Promise<{ date: string; reported: number }> {
+export async function reportDailyUsageWorkflow(input: DailyUsageInput): Promise<{ date: string; reported: number; failed: number }> {
   const scheduledAt = workflowInfo().typedSearchAttributes.get(TemporalScheduledStartTime);
   const date = input.date ?? (scheduledAt ? previousUtcDay(scheduledAt) : undefined);
   if (!date) throw ApplicationFailure.nonRetryable('no date: pass one, or run from the schedule', 'NoUsageDate');
 
-  const usage = await countDailyUsage({ date });
-  for (const entry of usage) {
-    await reportUsageToBooks({ orgId: entry.orgId, date, emailsSent: entry.emailsSent });
+  const page = await countDailyUsage({ date, afterOrgId: input.afterOrgId, limit: USAGE_PAGE });
+  const outcomes = await Promise.all(
+    page.map(async (usage) => {
+      try {
+        return await executeChild(reportOrgUsageWorkflow, {
+          workflowId: usageReportWorkflowId(usage.orgId, date),
+          args: [{ ...usage, date, deliverWithinMs: input.deliverWithinMs }],
+          typedSearchAttributes: [
+            { key: RelayKind, value: 'usage-report' },
+            { key: RelayOrgId, value: usage.orgId },
+          ],
+        });
+      } catch (error) {
+        // Another run (the schedule's, or a backfill) is reporting this organization's day right now.
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+        throw error;
+      }
+    }),
+  );
+  const totals = {
+    reported: (input.totals?.reported ?? 0) + outcomes.filter((outcome) => outcome?.reported === true).length,
+    failed: (input.totals?.failed ?? 0) + outcomes.filter((outcome) => outcome?.reported === false).length,
+  };
+  const last = page.at(-1);
+  if (page.length === USAGE_PAGE && last) await continueAsNew<typeof reportDailyUsageWorkflow>({ ...input, date, afterOrgId: last.orgId, totals });
+  return { date, ...totals };
+}
+
+/**
+ * One organization's day to Books: retried while Books is down, backing off to hourly, for
+ * `deliverWithinMs` (48 h in production). A refusal (a 4xx) or the deadline passing raises
+ * `relay.alert.billing_report_failed` on the Bus instead of dropping the day; `relay billing
+ * run --date` sends it again once fixed.
+ */
+export async function reportOrgUsageWorkflow(input: OrgUsageReportInput): Promise<{ reported: boolean }> {
+  const { deliverWithinMs, ...usage } = input;
+  const books = proxyActivities<UsageActivities>({
+    // One POST to Books.
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: deliverWithinMs,
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
+  });
+  try {
+    await books.reportUsageToBooks(usage);
+    return { reported: true };
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    await emitToBus(await billingReportFailed({ ...usage, reason: error.cause?.message ?? error.message }));
+    return { reported: false };
   }
-  return { date, reported: usage.length };
 }

@@ -12,6 +12,7 @@ import {
 } from './repository.js';
 import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { SecretBox } from '../security/encryption.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import { nextWaitMs, parseRetryAfter } from './retry.js';
@@ -22,6 +23,7 @@ export interface WebhookActivityDeps {
   webhookHttp: HttpClient;
   secretBox: SecretBox;
   logger: Logger;
+  metrics: Metrics;
   webhookRetryScheduleMs: readonly number[];
 }
 
@@ -51,7 +53,7 @@ const EXCERPT_BYTES = 1024;
 /** The activities that make outgoing HTTP calls: they run on the deliveries task queue. */
 export const WEBHOOK_DELIVERY_ACTIVITY_NAMES = ['attemptWebhookDelivery'] as const satisfies readonly (keyof WebhookActivities)[];
 
-export function createWebhookActivities({ db, webhookHttp, secretBox, logger, webhookRetryScheduleMs }: WebhookActivityDeps) {
+export function createWebhookActivities({ db, webhookHttp, secretBox, logger, metrics, webhookRetryScheduleMs }: WebhookActivityDeps) {
   return {
     /**
      * Records the event's deliveries (the first page's call does it for every endpoint)
@@ -135,6 +137,7 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
           await disableFailedWebhook(trx, delivery.webhook_id, reason);
         });
         logger.warn({ orgId: delivery.org_id, deliveryId, webhookId: delivery.webhook_id, reason }, 'webhook disabled');
+        metrics.deliveries.inc({ target: 'webhook', outcome: 'failed' });
         return { outcome: 'failed', status, error: error! };
       };
 
@@ -142,6 +145,7 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
       if (error === null) {
         await recordDeliveryAttempt(db, { ...logged, result: { outcome: 'succeeded' } });
         outcome = { outcome: 'succeeded', status: status! };
+        metrics.deliveries.inc({ target: 'webhook', outcome: 'succeeded' });
       } else if (status === 410) {
         outcome = await giveUp('the endpoint answered 410 Gone');
       } else if (input.test) {
@@ -156,6 +160,7 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, we
         outcome = await giveUp('every attempt of the retry schedule failed');
       }
       logger.info({ orgId: delivery.org_id, deliveryId, status, error }, 'webhook delivery attempt');
+      metrics.deliveryAttempts.inc({ target: 'webhook', outcome: error === null ? 'succeeded' : 'failed' });
       return outcome;
     },
   };

@@ -1,4 +1,4 @@
 // What other capabilities use of outgoing webhooks: recording events with the change that
 // raised them (their workflows then fan them out with fanOutWebhookEvents from workflows.ts).
-export { insertWebhookEvents as recordWebhookEvents, findWebhookEventIdsBySource as webhookEventIdsOf } from './repository.js';
+export { insertWebhookEvents as recordWebhookEvents, findWebhookEventIdsBySource as webhookEventIdsOf, listUnplannedWebhookEvents } from './repository.js';
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../db/tables/webhooks.js';

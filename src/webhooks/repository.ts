@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
-import type { Webhook, WebhookEventType, WebhookPayload } from '../db/tables/webhooks.js';
+import { TEST_EVENT_TYPE, type Webhook, type WebhookEventType, type WebhookPayload } from '../db/tables/webhooks.js';
 import { isUuid } from '../db/uuid.js';
 
 export async function createWebhook(
@@ -96,7 +96,9 @@ export async function insertWebhookEvents(
 ): Promise<string[]> {
   const rows = events.map((event) => {
     const payload: WebhookPayload = { event: event.type, timestamp: new Date().toISOString(), data: event.data };
-    return { id: randomUUID(), org_id: orgId, type: event.type, payload: JSON.stringify(payload), source_id: sourceId };
+    // A test event goes to its one webhook by webhooks.test, never through a fan-out.
+    const fannedOutAt = event.type === TEST_EVENT_TYPE ? new Date() : null;
+    return { id: randomUUID(), org_id: orgId, type: event.type, payload: JSON.stringify(payload), source_id: sourceId, fanned_out_at: fannedOutAt };
   });
   if (rows.length > 0) await db.insertInto('webhook_events').values(rows).execute();
   return rows.map((row) => row.id);
@@ -114,6 +116,12 @@ export interface PlannedDelivery {
  * disabled one, so an event raised while a webhook is disabled is still on its record.
  */
 export async function insertDeliveriesForEvent(db: DbOrTrx, eventId: string): Promise<void> {
+  // The event is fanned out from now on, with or without subscribers: the sweep leaves it.
+  await db
+    .updateTable('webhook_events')
+    .set({ fanned_out_at: sql<Date>`coalesce(fanned_out_at, now())` })
+    .where('id', '=', eventId)
+    .execute();
   await db
     .insertInto('webhook_deliveries')
     .columns(['id', 'org_id', 'webhook_id', 'event_id', 'status', 'reason'])
@@ -368,4 +376,16 @@ export async function listReplayDeliveries(db: DbOrTrx, replayId: string, page: 
 export async function findWebhookEventIdsBySource(db: DbOrTrx, orgId: string, sourceId: string): Promise<string[]> {
   const rows = await db.selectFrom('webhook_events').select('id').where('org_id', '=', orgId).where('source_id', '=', sourceId).orderBy('seq').execute();
   return rows.map((row) => row.id);
+}
+
+/** Events recorded before `before` whose fan-out never planned their deliveries, oldest first: for the sweep. */
+export async function listUnplannedWebhookEvents(db: DbOrTrx, before: Date, limit: number): Promise<{ id: string; org_id: string }[]> {
+  return db
+    .selectFrom('webhook_events')
+    .select(['id', 'org_id'])
+    .where('fanned_out_at', 'is', null)
+    .where('created_at', '<', before)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
 }

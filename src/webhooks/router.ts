@@ -156,7 +156,7 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
           { type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } },
         ])) as [string];
         const deliveryId = await insertDelivery(db, ctx.orgId, { webhookId: webhook.id, eventId });
-        await workflows.runWebhookTest(deliveryId);
+        await workflows.runWebhookTest({ deliveryId, orgId: ctx.orgId });
         const attempt = await findFirstDeliveryAttempt(db, ctx.orgId, deliveryId);
         return {
           success: attempt !== undefined && attempt.error === null,
@@ -210,7 +210,7 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
           if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
           if ((await reopenDeliveries(deps.db, ctx.orgId, { deliveryId: delivery.id }, replayId)) === 0)
             throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed and skipped deliveries are replayed` });
-          await deps.workflows.startWebhookReplay(replayId);
+          await deps.workflows.startWebhookReplay({ replayId, orgId: ctx.orgId });
           return { deliveryId: delivery.id, status: 'pending' as const, replayId };
         }
         const since = new Date(input.since);
@@ -218,7 +218,7 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
         if (until && until <= since) throw new TRPCError({ code: 'BAD_REQUEST', message: 'until must be after since' });
         if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
         const deliveries = await reopenDeliveries(deps.db, ctx.orgId, { webhookId: input.id, since, until }, replayId);
-        if (deliveries > 0) await deps.workflows.startWebhookReplay(replayId);
+        if (deliveries > 0) await deps.workflows.startWebhookReplay({ replayId, orgId: ctx.orgId });
         return { webhookId: input.id, deliveries, status: 'pending' as const, replayId: deliveries > 0 ? replayId : null };
       }),
   });

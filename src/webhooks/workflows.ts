@@ -3,6 +3,7 @@ import { ParentClosePolicy, continueAsNew, proxyActivities, proxyLocalActivities
 import type { AttemptOutcome, WebhookActivities } from './activities.js';
 import { deliveriesTaskQueueFor, webhookEventPageWorkflowId, webhookEventWorkflowId } from '../temporal/ids.js';
 import type { WebhookEventInput, WebhookReplayInput, WebhookTestInput } from '../temporal/inputs.js';
+import { childAttributes } from '../temporal/workflow-attributes.js';
 
 /**
  * The most endpoints one event workflow delivers to itself; past it, the next page of
@@ -71,10 +72,10 @@ function tally(outcomes: Delivered[]): Record<Delivered, number> {
   return counts;
 }
 
-/** Starts a workflow that outlives its starter; one already started under that id is under way. */
-async function startOnce(workflowType: string, workflowId: string, input: WebhookEventInput): Promise<void> {
+/** Starts a child that outlives this workflow (with this one's organization); one already started under that id is under way. */
+async function startOnce(kind: string, workflowType: string, workflowId: string, input: WebhookEventInput): Promise<void> {
   try {
-    await startChild(workflowType, { workflowId, args: [input], parentClosePolicy: ParentClosePolicy.ABANDON });
+    await startChild(workflowType, { workflowId, args: [input], parentClosePolicy: ParentClosePolicy.ABANDON, typedSearchAttributes: childAttributes(kind) });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
@@ -82,7 +83,7 @@ async function startOnce(workflowType: string, workflowId: string, input: Webhoo
 
 /** Starts each event's workflow, left to run on its own (called from other capabilities' workflows). */
 export async function fanOutWebhookEvents(eventIds: readonly string[]): Promise<void> {
-  await Promise.all(eventIds.map((eventId) => startOnce('webhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId })));
+  await Promise.all(eventIds.map((eventId) => startOnce('webhook-event', 'webhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId })));
 }
 
 /**
@@ -95,7 +96,7 @@ export async function webhookEventWorkflow(input: WebhookEventInput): Promise<Re
   const plan = await planWebhookDeliveries({ eventId, afterWebhookId: input.afterWebhookId, limit: WEBHOOK_FAN_OUT_CAP });
   const last = plan.deliveries.at(-1);
   if (plan.more && last) {
-    await startOnce('webhookEventWorkflow', webhookEventPageWorkflowId(eventId, last.webhookId), { eventId, afterWebhookId: last.webhookId });
+    await startOnce('webhook-event', 'webhookEventWorkflow', webhookEventPageWorkflowId(eventId, last.webhookId), { eventId, afterWebhookId: last.webhookId });
   }
   return tally(await Promise.all(plan.deliveries.map((delivery) => deliver(delivery, plan.retryScheduleMs))));
 }

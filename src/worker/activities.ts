@@ -7,6 +7,7 @@ import { createInboundActivities, type InboundActivityDeps } from '../inbound/ac
 import { createSupportAddressActivities, type SupportAddressActivityDeps } from '../inbound/address-activities.js';
 import { createPartnerActivities, type PartnerActivityDeps } from '../partners/activities.js';
 import { createSnsActivities, type SnsActivityDeps } from '../sns/activities.js';
+import { createSweepActivities, type SweepActivityDeps } from '../sweep/activities.js';
 import { createUsageActivities, type UsageActivityDeps } from '../usage/activities.js';
 import { createWebhookActivities, type WebhookActivityDeps } from '../webhooks/activities.js';
 
@@ -20,7 +21,8 @@ export type ActivityDeps = EmailActivityDeps &
   ChannelActivityDeps &
   CommerceActivityDeps &
   DomainActivityDeps &
-  SupportAddressActivityDeps;
+  SupportAddressActivityDeps &
+  SweepActivityDeps;
 
 /** Every activity of every capability, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
@@ -36,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCommerceActivities(deps),
     ...createDomainActivities(deps),
     ...createSupportAddressActivities(deps),
+    ...createSweepActivities(deps),
   };
 }
 

@@ -9,9 +9,31 @@ export interface WorkerHttp {
 
 /**
  * The worker's own small listener, for orchestrators and Prometheus: `/healthz` answers
- * 200 while every worker polls (503 once one has stopped), `/metrics` the process's metrics.
+ * 200 while every worker polls (503 once one has stopped), `/metrics` the process's metrics
+ * (Relay's own and the Temporal SDK's).
  */
-export async function startWorkerHttp(options: { host: string; port: number; metrics: Metrics; isRunning: () => boolean }): Promise<WorkerHttp> {
+export async function startWorkerHttp(options: {
+  host: string;
+  port: number;
+  metrics: Metrics;
+  /** The SDK's exporter on loopback: its text is served after Relay's. */
+  temporalMetricsUrl?: string | undefined;
+  isRunning: () => boolean;
+}): Promise<WorkerHttp> {
+  /** Relay's metrics, then the SDK's (workflow and activity tasks, slots, polls); Relay's alone when the SDK's exporter does not answer. */
+  async function scrape(): Promise<string> {
+    const [relay, temporal] = await Promise.all([
+      options.metrics.registry.metrics(),
+      options.temporalMetricsUrl
+        ? fetch(options.temporalMetricsUrl, { signal: AbortSignal.timeout(2000) }).then(
+            (response) => (response.ok ? response.text() : ''),
+            () => '',
+          )
+        : '',
+    ]);
+    return temporal ? `${relay}\n${temporal}` : relay;
+  }
+
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {
@@ -20,7 +42,7 @@ export async function startWorkerHttp(options: { host: string; port: number; met
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
-      options.metrics.registry.metrics().then(
+      scrape().then(
         (text) => res.writeHead(200, { 'content-type': options.metrics.registry.contentType }).end(text),
         () => res.writeHead(500).end(),
       );

@@ -7,7 +7,7 @@ import { createHttpClient } from '../integrations/http.js';
 import { createProductsClient } from '../integrations/products.js';
 import { createSecretBox } from '../security/encryption.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
-import { ensureDailyUsageSchedule, ensureStrandedEmailsSchedule } from './schedules.js';
+import { ensureDailyUsageSchedule, ensureSweepSchedule } from './schedules.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createDnsResolver } from '../integrations/dns.js';
@@ -35,6 +35,8 @@ export async function startWorker(deps: {
   logger: Logger;
   metrics: Metrics;
   workflowBundlePath?: string;
+  /** The SDK's own Prometheus exporter (installWorkerRuntime), served by /metrics beside Relay's metrics. */
+  temporalMetricsUrl?: string;
   /** Replaces real dependencies (tests: an HTTP client that never leaves loopback). */
   overrides?: Partial<ActivityDeps>;
 }): Promise<RunningWorker> {
@@ -56,16 +58,19 @@ export async function startWorker(deps: {
     publicUrl: config.publicUrl,
     addressConfirmation: { publicUrl: config.publicUrl, from: config.inbound.systemFrom },
     webhookHttp: deps.overrides?.webhookHttp ?? createHttpClient({ guard: { allowInsecure: config.webhooks.allowInsecure }, maxResponseBytes: 16 * 1024 }),
-    secretBox: createSecretBox(config.encryptionKey),
+    secretBox: createSecretBox(config.encryptionKey, config.previousEncryptionKey),
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
-    strandedAfterMs: config.strandedEmailAfterMs,
+    strandedAfterMs: config.strandedAfterMs,
+    routeMaxAttempts: config.inbound.routeMaxAttempts,
+    partnerRetry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs },
+    dialpad: config.dialpad,
     logger,
     metrics: deps.metrics,
     workflows: createWorkflowStarter(deps.client, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics }),
     ...deps.overrides,
   });
-  await ensureStrandedEmailsSchedule(deps.client, config.temporal.taskQueue);
-  if (config.booksUrl) await ensureDailyUsageSchedule(deps.client, config.temporal.taskQueue);
+  await ensureSweepSchedule(deps.client, config.temporal.taskQueue);
+  if (config.booksUrl) await ensureDailyUsageSchedule(deps.client, config.temporal.taskQueue, { deliverWithinMs: config.billingReportDeadlineMs });
   const workers: Worker[] = await createRelayWorkers({
     connection: deps.connection,
     namespace: config.temporal.namespace,
@@ -83,6 +88,7 @@ export async function startWorker(deps: {
           host: config.http.host,
           port: config.worker.httpPort,
           metrics: deps.metrics,
+          temporalMetricsUrl: deps.temporalMetricsUrl,
           isRunning: () => workers.every((worker) => worker.getState() === 'RUNNING'),
         });
   logger.info(

@@ -7,5 +7,6 @@ export * from '../emails/workflows.js';
 export * from '../inbound/workflows.js';
 export * from '../partners/workflows.js';
 export * from '../sns/workflows.js';
+export * from '../sweep/workflows.js';
 export * from '../usage/workflows.js';
 export * from '../webhooks/workflows.js';

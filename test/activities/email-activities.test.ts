@@ -3,7 +3,6 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { createEmailActivities, type SendOutcome } from '../../src/emails/activities.js';
 import { createDb, type Db } from '../../src/db/database.js';
 import { findEmail, insertEmail, listEmailEvents } from '../../src/emails/repository.js';
@@ -47,47 +46,15 @@ async function storedEmail(): Promise<string> {
 // Failing activities on purpose: only errors from the SDK's logger.
 const quietEnvironment = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
 
-const started: string[] = [];
-const workflows = {
-  async startSendEmail({ emailId }: { emailId: string }) {
-    started.push(emailId);
-    return true;
-  },
-};
-
 function activitiesWith(ses: SesSender) {
   return createEmailActivities({
     db,
     ses,
     logger: createLogger({ level: 'silent' }),
     metrics: createMetrics(),
-    workflows,
     bounceAlert: { threshold: 0.05, windowHours: 24, minSends: 100 },
-    strandedAfterMs: loadConfig({}).strandedEmailAfterMs,
   });
 }
-
-describe('startStrandedEmails', () => {
-  it('starts only emails still queued well after they were stored', async () => {
-    const stranded = await storedEmail();
-    const fresh = await storedEmail();
-    const sent = await storedEmail();
-    const old = new Date(Date.now() - 10 * 60_000);
-    await db.updateTable('emails').set({ created_at: old }).where('id', 'in', [stranded, sent]).execute();
-    await db.updateTable('emails').set({ status: 'sent' }).where('id', '=', sent).execute();
-    started.length = 0;
-    const result = await quietEnvironment().run(activitiesWith(new RecordingSes()).startStrandedEmails);
-    expect(started).toContain(stranded);
-    expect(started).not.toContain(fresh);
-    expect(started).not.toContain(sent);
-    expect(result).toEqual({ started: started.length });
-  });
-
-  it('counts an email as stranded two minutes after it was stored, in production', () => {
-    expect(loadConfig({}).strandedEmailAfterMs).toBe(120_000);
-    expect(loadConfig({ STRANDED_EMAIL_AFTER_SECONDS: '5' }).strandedEmailAfterMs).toBe(5_000);
-  });
-});
 
 describe('sendEmailViaSes with suppressed recipients', () => {
   it('skips suppressed recipients, sends to the rest and says who was skipped', async () => {

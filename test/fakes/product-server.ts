@@ -2,22 +2,26 @@ import { RecordingServer, type RecordedRequest } from './recording-server.js';
 
 /**
  * A sibling product (Bus, Books, PSA, ...) that records what it receives and can be
- * told to fail: the next N requests, or every request until told otherwise.
+ * told to fail: the next N requests, every request until told otherwise, or the requests
+ * `answer` picks (Books refusing one organization's report).
  */
 export class ProductFake extends RecordingServer {
   failNext = 0;
   failAlways = false;
   failStatus = 503;
+  /** A status for this request, or undefined for the usual answer. */
+  answer: ((request: RecordedRequest) => number | undefined) | undefined;
   /** Every request with the status it was answered. */
   readonly answered: { request: RecordedRequest; status: number }[] = [];
 
   constructor() {
     super((request, res) => {
-      const failing = this.failAlways || this.failNext > 0;
-      if (this.failNext > 0) this.failNext -= 1;
-      const status = failing ? this.failStatus : 200;
+      const chosen = this.answer?.(request);
+      const failing = chosen === undefined && (this.failAlways || this.failNext > 0);
+      if (failing && this.failNext > 0) this.failNext -= 1;
+      const status = chosen ?? (failing ? this.failStatus : 200);
       this.answered.push({ request, status });
-      res.writeHead(status, { 'content-type': 'application/json' }).end(failing ? '{"error":"unavailable"}' : '{"ok":true}');
+      res.writeHead(status, { 'content-type': 'application/json' }).end(status >= 300 ? '{"error":"refused"}' : '{"ok":true}');
     });
   }
 

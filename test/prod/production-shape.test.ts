@@ -18,7 +18,8 @@ import { PartnerReceiver } from '../fakes/partner-receiver.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { freePort } from '../support/free-port.js';
 import { eventually } from '../support/http.js';
-import { busiestWindow, inParallel, postEmail, sesSendsByEmailId, workerSends, type Answer } from './support/load.js';
+import { busiestWindow, inParallel, postEmail, sesSendsByEmailId, workerCounter, workerSends, type Answer } from './support/load.js';
+import { postmarkInbound, shopifyWebhook, twilioSms } from './support/providers.js';
 import { PostgresCluster } from './support/postgres-cluster.js';
 import { RELAY_MAIN, RelayProcess } from './support/relay-process.js';
 
@@ -29,6 +30,8 @@ const SES_RATE = 15;
 const ADMIN_KEY = randomBytes(16).toString('hex');
 const SSO_SECRET = randomBytes(16).toString('hex');
 const POSTMARK_TOKEN = randomBytes(8).toString('hex');
+const TWILIO_NUMBER = '+15550005555';
+const TWILIO_TOKEN = randomBytes(12).toString('hex');
 
 const ses = new FakeSes();
 const hub = new FakeHub(SSO_SECRET);
@@ -165,8 +168,8 @@ beforeAll(async () => {
     RELAY_ALLOW_INSECURE_WEBHOOKS: 'true',
     // The seed's 1m/5m/30m/2h/24h shrunk to 1 s each (the production values are asserted in test/webhooks.e2e.test.ts).
     WEBHOOK_RETRY_SCHEDULE_SECONDS: '1,1,1,1,1',
-    // Two minutes in production (asserted in test/activities): the Temporal outage is 20 s.
-    STRANDED_EMAIL_AFTER_SECONDS: '5',
+    // Two minutes in production (asserted in test/nothing-lost.e2e.test.ts): the Temporal outage is 20 s.
+    STRANDED_AFTER_SECONDS: '5',
   };
   const logFile = (name: string) => join(scratch, `${name}.log`);
   apis = [api1Port, api2Port].map((apiPort, index) => ({
@@ -187,7 +190,8 @@ beforeAll(async () => {
   for (const { process: relayProcess } of [...apis, ...workers]) relayProcess.start();
   await Promise.all(
     [...apis, ...workers].map(({ process: p }) =>
-      eventually(async () => (p.log().includes('waiting for PostgreSQL') ? true : undefined), `${p.name} waiting for PostgreSQL`),
+      // Four Node processes starting at once on a busy two-core machine take a while.
+      eventually(async () => (p.log().includes('waiting for PostgreSQL') ? true : undefined), `${p.name} waiting for PostgreSQL`, 120_000),
     ),
   );
 
@@ -198,7 +202,7 @@ beforeAll(async () => {
   db = createDb(env.DATABASE_URL!);
   await Promise.all(
     [...apis, ...workers].map(({ process: p }) =>
-      eventually(async () => (p.log().includes('waiting for Temporal') ? true : undefined), `${p.name} waiting for Temporal`),
+      eventually(async () => (p.log().includes('waiting for Temporal') ? true : undefined), `${p.name} waiting for Temporal`, 120_000),
     ),
   );
 
@@ -250,6 +254,10 @@ describe('the production shape', () => {
     await allSent(ids, 'scenario 1', 240_000);
     const counts = sesCounts(ids);
     const perWorker = (await Promise.all(workers.map((worker) => workerSends(`${worker.url}/metrics`)))).map((sent, index) => sent - before[index]!);
+    // The Temporal SDK's own metrics, exported by each worker's Runtime and served on its /metrics.
+    const completedBySdk = (
+      await Promise.all(workers.map((worker) => workerCounter(`${worker.url}/metrics`, 'temporal_workflow_completed', 'workflow_type="sendEmailWorkflow"')))
+    ).reduce((sum, count) => sum + count, 0);
     const busiestSecond = busiestWindow(counts.times, 1000);
     const busiestTenSeconds = busiestWindow(counts.times, 10_000);
     report('(1) 2,000 emails', {
@@ -262,6 +270,7 @@ describe('the production shape', () => {
       'mean/s': (counts.times.length - 1) / ((Math.max(...counts.times) - Math.min(...counts.times)) / 1000),
       'sent by worker-1': perWorker[0],
       'sent by worker-2': perWorker[1],
+      'sendEmailWorkflow completed (SDK metrics)': completedBySdk,
     });
     expect(ids).toHaveLength(2000);
     expect(new Set(ids).size).toBe(2000);
@@ -273,6 +282,7 @@ describe('the production shape', () => {
     // plus those two. Two workers each keeping the rate alone would sustain twice it.
     expect(perWorker.every((sent) => sent > 0)).toBe(true);
     expect(perWorker[0]! + perWorker[1]!).toBe(2000);
+    expect(completedBySdk).toBeGreaterThanOrEqual(2000);
     expect(busiestSecond).toBeLessThanOrEqual(3 * SES_RATE);
     expect(busiestTenSeconds).toBeLessThanOrEqual(10 * SES_RATE + 2 * SES_RATE);
   });
@@ -422,21 +432,55 @@ describe('the production shape', () => {
     await allReady();
   });
 
-  it('(5) Temporal stopped for 20 s mid-load: emails stored meanwhile are started by the stranded-email sweep once it is back', async () => {
+  it('(5) Temporal stopped for 20 s mid-load: sends and provider webhooks received meanwhile are stored, and started by the sweep once it is back', async () => {
+    // What providers will send while Temporal is down: an inbound email, an SMS, a Shopify event.
+    const support = `s5-${randomBytes(3).toString('hex')}@acme.example`;
+    expect((await jsonCall(apis[0]!.url, '/api/v1/inbound-addresses', { address: support })).status).toBe(201);
+    const shop = { domain: `s5-${randomBytes(3).toString('hex')}.myshopify.com`, secret: randomBytes(12).toString('hex') };
+    expect((await jsonCall(apis[0]!.url, '/api/v1/commerce/accounts', { provider: 'shopify', account: shop.domain, secret: shop.secret })).status).toBe(201);
+    expect((await jsonCall(apis[0]!.url, '/api/v1/channels', { type: 'twilio', address: TWILIO_NUMBER, secret: TWILIO_TOKEN })).status).toBe(201);
+
     let stopLoad = false;
     const retrying = steadyClients('s5', 2, () => stopLoad);
     await sleep(3000);
     const from = Date.now();
     await temporal.stop();
+    const outageEnds = Date.now() + 20_000;
     // Clients that do not retry: what they stored can only be started by the sweep.
     const oneShots: Answer[] = [];
-    const outageEnds = Date.now() + 20_000;
-    let n = 0;
-    while (Date.now() < outageEnds) {
-      oneShots.push(await postEmail(apis[n % 2]!.url, apiKey, `s5 one-shot #${n}`, { timeoutMs: 15_000 }));
-      n += 1;
-      await sleep(500);
-    }
+    const oneShotEmails = async () => {
+      for (let n = 0; Date.now() < outageEnds; n += 1) {
+        oneShots.push(await postEmail(apis[n % 2]!.url, apiKey, `s5 one-shot #${n}`, { timeoutMs: 15_000 }));
+        await sleep(500);
+      }
+    };
+    // Providers delivering once and never again (the worst case: no retry heals it).
+    const sent = { inbound: [] as string[], sms: [] as string[], shopify: [] as string[] };
+    const webhookAnswers: Answer[] = [];
+    const providerWebhooks = async () => {
+      for (let n = 0; Date.now() < outageEnds; n += 1) {
+        const api = apis[n % 2]!.url;
+        const messageId = randomUUID();
+        const sid = `SM${randomBytes(16).toString('hex')}`;
+        const webhookId = randomUUID();
+        sent.inbound.push(messageId);
+        sent.sms.push(sid);
+        sent.shopify.push(webhookId);
+        webhookAnswers.push(
+          ...(await Promise.all([
+            postmarkInbound(api, POSTMARK_TOKEN, { to: support, subject: `s5 inbound #${n}`, messageId }),
+            twilioSms(api, env.PUBLIC_URL!, TWILIO_TOKEN, { from: `+1555300${String(n).padStart(4, '0')}`, to: TWILIO_NUMBER, sid, body: `s5 sms #${n}` }),
+            shopifyWebhook(api, shop, {
+              topic: 'customers/create',
+              webhookId,
+              payload: { id: 5_000_000 + n, email: `s5-buyer-${n}@${shop.domain}`, first_name: 'Outage' },
+            }),
+          ])),
+        );
+        await sleep(2000);
+      }
+    };
+    await Promise.all([oneShotEmails(), providerWebhooks()]);
     temporal = await startTemporalDevServer({ binary: temporalBinary, port: temporalPort, dbFile: join(scratch, 'temporal.sqlite') });
     const to = Date.now();
     await allReady();
@@ -445,39 +489,86 @@ describe('the production shape', () => {
 
     const oneShotIds = await idsBySubjectPrefix('s5 one-shot');
     const stored = await idsBySubjectPrefix('s5 ');
-    // The sweep runs every minute and takes emails queued for over STRANDED_EMAIL_AFTER_SECONDS.
+    // The sweep runs every minute and takes work still not started STRANDED_AFTER_SECONDS after it was stored.
     await allSent(stored, 'scenario 5', 180_000);
     const counts = sesCounts(stored);
+    const processed = async () => ({
+      inbound: (
+        await db
+          .selectFrom('inbound_messages')
+          .select('provider_message_id')
+          .where('provider_message_id', 'in', sent.inbound)
+          .where('status', '=', 'threaded')
+          .execute()
+      ).length,
+      sms: (await db.selectFrom('channel_messages').select('id').where('external_id', 'in', sent.sms).where('ticket_id', 'is not', null).execute()).length,
+      shopify: (await db.selectFrom('commerce_events').select('id').where('event_id', 'in', sent.shopify).where('processed_at', 'is not', null).execute())
+        .length,
+    });
+    const done = await eventually(
+      async () => {
+        const now = await processed();
+        return now.inbound === sent.inbound.length && now.sms === sent.sms.length && now.shopify === sent.shopify.length ? now : undefined;
+      },
+      'the provider webhooks received during the outage processed',
+      180_000,
+    );
+    const tickets = await db
+      .selectFrom('tickets')
+      .select(['subject'])
+      .where('org_id', '=', orgId)
+      .where((eb) => eb.or([eb('subject', 'like', 's5 inbound%'), eb('thread_key', 'like', '+1555300%')]))
+      .execute();
+    const customers = await db
+      .selectFrom('customers')
+      .select('email')
+      .where('org_id', '=', orgId)
+      .where('email', 'like', `s5-buyer-%@${shop.domain}`)
+      .execute();
     const retryingAnswers = outcomes.flatMap((outcome) => outcome.answers);
     const duringOutage = [...retryingAnswers.filter((answer) => answer.at > from + 1000 && answer.at < to)];
     const unexpectedExits = [...apis, ...workers].map(({ process: p }) => p.unexpectedExits.length);
-    const sweptAfterOutage = workers
+    const swept = workers
       .flatMap(({ process: p }) => p.log().split('\n'))
-      .filter((line) => line.includes('"msg":"started stranded emails"'))
-      .map((line) => JSON.parse(line) as { time: string; started: number })
+      .filter((line) => line.includes('"msg":"started stranded work"'))
+      .map((line) => JSON.parse(line) as { time: string; kind: string; started: number })
       .filter((entry) => Date.parse(entry.time) >= from)
-      .reduce((sum, entry) => sum + entry.started, 0);
+      .reduce<Record<string, number>>((sums, entry) => ({ ...sums, [entry.kind]: (sums[entry.kind] ?? 0) + entry.started }), {});
+    const statuses = (answers: Answer[]) => [...new Set(answers.map((answer) => answer.status))].join('/');
     report('(5) Temporal down 20 s', {
       'one-shot requests while down': oneShots.length,
-      'one-shot answers': [...new Set(oneShots.map((answer) => answer.status))].join('/'),
+      'one-shot answers': statuses(oneShots),
       'one-shot emails stored': oneShotIds.length,
       'retrying keys': outcomes.length,
       'retrying answers while down': duringOutage.length,
       'emails stored': stored.length,
-      'started by the sweep': sweptAfterOutage,
       'SES sends': counts.sends,
       duplicated: counts.duplicated,
+      'webhooks sent while down (inbound/sms/shopify)': `${sent.inbound.length}/${sent.sms.length}/${sent.shopify.length}`,
+      'webhook answers': statuses(webhookAnswers),
+      'processed after (inbound/sms/shopify)': `${done.inbound}/${done.sms}/${done.shopify}`,
+      'tickets made': tickets.length,
+      'customers made': customers.length,
+      'started by the sweep': Object.entries(swept)
+        .map(([kind, started]) => `${kind}:${started}`)
+        .join(','),
       'process exits (api-1/api-2/worker-1/worker-2)': unexpectedExits.join('/'),
     });
-    // What Relay could not start was stored, answered 503, and started by the sweep after Temporal came back.
+    // What Relay could not start was stored, answered 503 (never 500), and started by the sweep after Temporal came back.
     expect(oneShotIds.length).toBeGreaterThan(0);
-    expect(sweptAfterOutage).toBeGreaterThanOrEqual(oneShotIds.length);
+    expect(swept.email ?? 0).toBeGreaterThanOrEqual(oneShotIds.length);
     expect(oneShots.filter((answer) => answer.status !== 202).every((answer) => answer.status === 503 || answer.status === 'no_answer')).toBe(true);
-    for (const answer of [...oneShots, ...duringOutage].filter((entry) => entry.status === 503)) {
+    for (const answer of [...oneShots, ...duringOutage, ...webhookAnswers].filter((entry) => entry.status === 503)) {
       expect((answer as { body: { error: { code: string } } }).body.error.code).toBe('service_unavailable');
     }
     expect(outcomes.every((outcome) => outcome.answers.at(-1)!.status === 202)).toBe(true);
     expect(counts).toMatchObject({ sends: stored.length, duplicated: 0, missing: 0 });
+    // Every provider webhook of the outage: stored once, processed once.
+    expect(sent.inbound.length).toBeGreaterThan(0);
+    expect(webhookAnswers.every((answer) => answer.status === 200 || answer.status === 503 || answer.status === 'no_answer')).toBe(true);
+    expect(tickets).toHaveLength(sent.inbound.length + sent.sms.length);
+    expect(customers).toHaveLength(sent.shopify.length);
+    expect((swept.inbound ?? 0) + (swept['channel-message'] ?? 0) + (swept['commerce-event'] ?? 0)).toBeGreaterThan(0);
   });
 
   it('(6) a partner receiver down throughout: exactly 5 attempts and one :err event; a tenant webhook receiver down: the schedule, then disabled', async () => {

@@ -52,5 +52,7 @@ export interface DialpadCallsTable {
   voicemail_url: string | null;
   transcription: string | null;
   ticket_id: string | null;
+  /** Set when the call's workflow recorded it; the row exists from the call's first event. */
+  finished_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   updated_at: Generated<Date>;
 }

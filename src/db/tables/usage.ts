@@ -6,5 +6,7 @@ export interface UsageReportsTable {
   /** The UTC day, `YYYY-MM-DD`. */
   usage_date: ColumnType<string, string, string>;
   emails_sent: number;
+  /** Recipients of those emails (SES bills per recipient); null for days reported before it was counted. */
+  recipients: number | null;
   reported_at: Generated<Date>;
 }

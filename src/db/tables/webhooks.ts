@@ -48,6 +48,8 @@ export interface WebhookEventsTable {
   type: string;
   payload: ColumnType<WebhookPayload, string, never>;
   source_id: string | null;
+  /** When its deliveries were planned (the fan-out ran); null: the sweep starts its fan-out. */
+  fanned_out_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: Generated<Date>;
   /** The order events were raised in (replays follow it). */
   seq: ColumnType<string, never, never>;

@@ -81,3 +81,12 @@ export async function workerSends(metricsUrl: string): Promise<number> {
   const line = text.split('\n').find((entry) => entry.startsWith('relay_ses_sends_total{outcome="sent"}'));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
+
+/** The sum of a counter's series on a worker's /metrics whose labels include `labels` (e.g. `workflow_type="sendEmailWorkflow"`). */
+export async function workerCounter(metricsUrl: string, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  return text
+    .split('\n')
+    .filter((line) => (line.startsWith(`${name}{`) || line.startsWith(`${name}_total{`)) && line.includes(labels))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}

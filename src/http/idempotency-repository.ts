@@ -40,11 +40,11 @@ export async function findIdempotencyKey(db: DbOrTrx, orgId: string, key: string
 export async function storeIdempotentResponse(
   db: DbOrTrx,
   claim: { orgId: string; key: string },
-  response: { status: number; body: unknown; emailIds: string[] },
+  response: { status: number; body: unknown; emailIds?: string[] },
 ): Promise<void> {
   await db
     .updateTable('idempotency_keys')
-    .set({ response_status: response.status, response_body: JSON.stringify(response.body), email_ids: response.emailIds })
+    .set({ response_status: response.status, response_body: JSON.stringify(response.body), email_ids: response.emailIds ?? [] })
     .where('org_id', '=', claim.orgId)
     .where('key', '=', claim.key)
     .execute();
