@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
+import { apiKeyRoutes } from '../auth/api-key-routes.js';
 import { cachedApiKeyLookup } from '../auth/api-keys.js';
 import { createSessions, requireCsrfHeader } from '../auth/sessions.js';
 import { createTrpcContext } from '../auth/trpc.js';
@@ -70,7 +71,7 @@ export async function startApiServer(deps: {
   const secretBox = createSecretBox(config.encryptionKey);
   const urlPolicy = { allowInsecure: config.webhooks.allowInsecure };
   const hub = config.hub ? createHubClient(http, config.hub) : undefined;
-  const apiKeys = cachedApiKeyLookup(db);
+  const apiKeys = cachedApiKeyLookup(db, { onError: (error) => logger.warn({ err: error }, 'recording an API key use failed') });
   const sessions = createSessions({
     db,
     hub,
@@ -109,6 +110,7 @@ export async function startApiServer(deps: {
       healthRoutes({ db, temporal, metrics }),
       emailRoutes({ db, workflows, apiKeys }),
       suppressionRoutes({ db, apiKeys }),
+      apiKeyRoutes({ db, apiKeys }),
       inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
       helpdeskRoutes({ db, workflows, apiKeys }),
       channelRoutes({ db, apiKeys, secretBox }),
@@ -121,7 +123,14 @@ export async function startApiServer(deps: {
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {
-      router: createAppRouter({ db, webhooks: { db, workflows, secretBox, urlPolicy } }),
+      router: createAppRouter({
+        db,
+        apiKeys,
+        secretBox,
+        emails: { db, temporal, temporalUi: config.temporal.uiUrl ? { url: config.temporal.uiUrl, namespace: config.temporal.namespace } : undefined },
+        inbound: { db, temporal, workflows, routeMaxAttempts },
+        webhooks: { db, workflows, secretBox, urlPolicy },
+      }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
       csrfGuard: requireCsrfHeader,
     },

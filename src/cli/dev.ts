@@ -80,7 +80,8 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
     }
 
     let temporalAddress = baseConfig.temporal.address;
-    let temporalUi = 'the Temporal UI of your cluster';
+    let temporalUi = baseConfig.temporal.uiUrl ?? 'the Temporal UI of your cluster';
+    let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
       const binary = await ensureTemporalCli(options.projectDir, options.pathEnv, say);
       const temporal = await startTemporalDevServer({
@@ -91,6 +92,7 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
       });
       stops.unshift(() => temporal.stop());
       temporalAddress = temporal.address;
+      temporalUiUrl = temporal.uiUrl;
       temporalUi = temporal.uiUrl ?? temporalUi;
     }
 
@@ -116,7 +118,7 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
       ...baseConfig,
       encryptionKey: baseConfig.encryptionKey ?? (await devEncryptionKey()),
       databaseUrl,
-      temporal: { ...baseConfig.temporal, address: temporalAddress },
+      temporal: { ...baseConfig.temporal, address: temporalAddress, uiUrl: baseConfig.temporal.uiUrl ?? temporalUiUrl },
       ses: {
         ...baseConfig.ses,
         endpoint: sesEndpoint,

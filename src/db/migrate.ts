@@ -14,6 +14,9 @@ import * as apiKeyScopes from './migrations/2026-11-29T0400-api-key-scopes.js';
 import * as lookupIndexes from './migrations/2026-11-29T0500-lookup-indexes.js';
 import * as channelVerifyTokenHash from './migrations/2026-11-29T0600-channel-verify-token-hash.js';
 import * as sessionRoles from './migrations/2026-11-29T1200-session-roles.js';
+import * as apiKeyManagement from './migrations/2026-11-29T1300-api-key-management.js';
+import * as emailSearch from './migrations/2026-11-29T1310-email-search.js';
+import * as dashboardLists from './migrations/2026-11-29T1320-dashboard-lists.js';
 import type { Db } from './database.js';
 
 /**
@@ -37,6 +40,9 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T0500-lookup-indexes': lookupIndexes,
   '2026-11-29T0600-channel-verify-token-hash': channelVerifyTokenHash,
   '2026-11-29T1200-session-roles': sessionRoles,
+  '2026-11-29T1300-api-key-management': apiKeyManagement,
+  '2026-11-29T1310-email-search': emailSearch,
+  '2026-11-29T1320-dashboard-lists': dashboardLists,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

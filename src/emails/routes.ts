@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { MAX_ATTACHMENT_BYTES, attachmentBytes, batchSendRequest, listEmailsQuery, sendEmailRequest, type SendEmailRequest } from './schemas.js';
 import { issuesOf, parseOr400 } from '../http/validate.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
+import { recipientStates } from './timeline.js';
 
 export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup }): Router {
   const { db, apiKeys } = deps;
@@ -135,17 +136,6 @@ function emailSummary(email: Email) {
     failure_reason: email.failure_reason,
     created_at: email.created_at.toISOString(),
   };
-}
-
-// Timeline entries that say where one recipient's copy stands; the latest one wins.
-const RECIPIENT_STATES = new Set(['suppressed', 'delivered', 'delayed', 'bounced', 'complained']);
-
-function recipientStates(email: Email, events: { type: string; recipient: string | null; at: string }[]) {
-  const fallback = email.status === 'queued' || email.status === 'failed' || email.status === 'suppressed' ? email.status : 'sent';
-  return email.recipients.map((address) => {
-    const latest = events.filter((event) => event.recipient === address && RECIPIENT_STATES.has(event.type)).at(-1);
-    return { address, status: latest?.type ?? fallback, at: latest?.at ?? null };
-  });
 }
 
 /** Operators' view across organizations: SES events that named no message Relay sent, kept, never dropped. */

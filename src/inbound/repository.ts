@@ -158,8 +158,25 @@ export async function listInboundAttachments(db: DbOrTrx, inboundId: string) {
   return db.selectFrom('inbound_attachments').select(['id', 'filename', 'content_type', 'size']).where('inbound_id', '=', inboundId).execute();
 }
 
-export async function listInboundAddresses(db: DbOrTrx, orgId: string) {
-  return db.selectFrom('inbound_addresses').select(['address', 'created_at']).where('org_id', '=', orgId).orderBy('address').execute();
+/** The organization's support addresses in address order; `after` is the last address of the previous page. */
+export async function listInboundAddresses(db: DbOrTrx, orgId: string, page?: { limit: number; after?: string }) {
+  let query = db.selectFrom('inbound_addresses').select(['address', 'created_at']).where('org_id', '=', orgId);
+  if (page?.after) query = query.where('address', '>', page.after);
+  if (page) query = query.limit(page.limit);
+  return query.orderBy('address').execute();
+}
+
+/** How many of the organization's messages are archived, by archive reason. */
+export async function countArchivedInbound(db: DbOrTrx, orgId: string): Promise<{ reason: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('inbound_messages')
+    .select([sql<string>`coalesce(archive_reason, 'unknown')`.as('reason'), sql<string>`count(*)`.as('count')])
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'archived')
+    .groupBy(sql`1`)
+    .orderBy(sql`2`, 'desc')
+    .execute();
+  return rows.map((row) => ({ reason: row.reason, count: Number(row.count) }));
 }
 
 /** Claims a support address for the organization; false when another organization has it. */
