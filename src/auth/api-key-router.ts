@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import type { ApiKey } from '../db/tables/api-keys.js';
-import { keysetCursorSchema, keysetPage } from '../http/pagination.js';
+import { keysetPage, keysetPageInput } from '../http/pagination.js';
 import { apiKeyId, apiKeyName, apiKeyScopes, describeCreator, isApiKeyId, revokeKey, rotateKey } from './api-key-management.js';
 import type { ApiKeyLookup } from './api-keys.js';
 import { createApiKey, findSessionProfile, listApiKeys } from './repository.js';
@@ -36,12 +36,10 @@ const notFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'no such acti
 export function createApiKeysRouter(deps: { db: Db; apiKeys: ApiKeyLookup }) {
   const { db, apiKeys } = deps;
   return t.router({
-    list: read
-      .input(z.strictObject({ limit: z.number().int().min(1).max(100).default(25), cursor: keysetCursorSchema(isApiKeyId).nullish() }))
-      .query(async ({ ctx, input }) => {
-        const rows = await listApiKeys(db, ctx.orgId, { limit: input.limit + 1, after: input.cursor ?? undefined });
-        return keysetPage(rows, input.limit, (key) => ({ at: key.created_at, id: key.id }), view);
-      }),
+    list: read.input(z.strictObject(keysetPageInput(isApiKeyId))).query(async ({ ctx, input }) => {
+      const rows = await listApiKeys(db, ctx.orgId, { limit: input.limit + 1, after: input.cursor ?? undefined });
+      return keysetPage(rows, input.limit, (key) => ({ at: key.created_at, id: key.id }), view);
+    }),
 
     /** The whole key is in this answer and nowhere else, ever. */
     create: manage.input(z.strictObject({ scopes: apiKeyScopes, name: apiKeyName.optional() })).mutation(async ({ ctx, input }) => {

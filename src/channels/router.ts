@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { scopedProcedure, t } from '../auth/trpc.js';
 import type { Db } from '../db/database.js';
 import type { Channel } from '../db/tables/channels.js';
-import { keysetCursorSchema, keysetPage } from '../http/pagination.js';
+import { keysetPage, keysetPageInput } from '../http/pagination.js';
 import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
 import { channelRequest, ChannelRequestInvalid, ChannelTaken, connectOrgChannel } from './connect.js';
 import { deleteChannel, listOrgChannelsPage } from './repository.js';
@@ -26,12 +26,10 @@ function view(channel: Channel) {
 export function createChannelsRouter(deps: { db: Db; secretBox: SecretBox }) {
   const { db } = deps;
   return t.router({
-    list: read
-      .input(z.strictObject({ limit: z.number().int().min(1).max(100).default(25), cursor: keysetCursorSchema().nullish() }))
-      .query(async ({ ctx, input }) => {
-        const rows = await listOrgChannelsPage(db, ctx.orgId, { limit: input.limit + 1, after: input.cursor ?? undefined });
-        return keysetPage(rows, input.limit, (channel) => ({ at: channel.created_at, id: channel.id }), view);
-      }),
+    list: read.input(z.strictObject(keysetPageInput())).query(async ({ ctx, input }) => {
+      const rows = await listOrgChannelsPage(db, ctx.orgId, { limit: input.limit + 1, after: input.cursor ?? undefined });
+      return keysetPage(rows, input.limit, (channel) => ({ at: channel.created_at, id: channel.id }), view);
+    }),
 
     /** Connects a channel; its secret and verify token are sealed and never shown again. */
     add: manage.input(channelRequest).mutation(async ({ ctx, input }) => {

@@ -5,7 +5,7 @@ import { roleAtLeast } from '../auth/roles.js';
 import { scopedProcedure, t } from '../auth/trpc.js';
 import type { Db } from '../db/database.js';
 import { EMAIL_STATUSES, type Email } from '../db/tables/emails.js';
-import { keysetCursorSchema, keysetPage } from '../http/pagination.js';
+import { keysetPage, keysetPageInput } from '../http/pagination.js';
 import { emailWorkflowId } from '../temporal/ids.js';
 import { replayWorkflow, ReplayRefused } from '../temporal/replay.js';
 import { countEmailsByStatus, countSendsPerHour, findEmail, listEmailEvents, listEmails } from './repository.js';
@@ -32,8 +32,7 @@ const listInput = z.strictObject({
   status: z.enum(EMAIL_STATUSES).optional(),
   since: z.date().optional(),
   before: z.date().optional(),
-  limit: z.number().int().min(1).max(100).default(25),
-  cursor: keysetCursorSchema().nullish(),
+  ...keysetPageInput(),
 });
 
 function summary(email: Email) {

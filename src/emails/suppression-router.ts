@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { scopedProcedure, t } from '../auth/trpc.js';
 import type { Db } from '../db/database.js';
 import { SUPPRESSION_REASONS, type Suppression } from '../db/tables/suppressions.js';
-import { keysetCursorSchema, keysetPage } from '../http/pagination.js';
+import { keysetPage, keysetPageInput } from '../http/pagination.js';
 import { deleteSuppression, findSuppressed, listRecentSuppressions, suppressAddress } from './suppression-repository.js';
 import { addSuppressionRequest } from './suppression-schemas.js';
 
@@ -34,8 +34,7 @@ export function createSuppressionsRouter(deps: { db: Db }) {
         z.strictObject({
           search: z.string().trim().min(1).max(320).optional(),
           reason: z.enum(SUPPRESSION_REASONS).optional(),
-          limit: z.number().int().min(1).max(100).default(25),
-          cursor: keysetCursorSchema(isAddress).nullish(),
+          ...keysetPageInput(isAddress),
         }),
       )
       .query(async ({ ctx, input }) => {

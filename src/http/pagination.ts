@@ -60,3 +60,15 @@ export function keysetPage<Row, Item>(
   const next = rows.length > limit && last ? position(last) : undefined;
   return { items: page.map(view), nextCursor: next ? encodeKeysetCursor(next.at, next.id) : null };
 }
+
+/**
+ * The paging fields of a list procedure's input: a page size, the cursor of the previous
+ * page, and the direction tRPC's infinite queries add (Relay's lists page forward only).
+ */
+export function keysetPageInput(isKey: (key: string) => boolean = isUuid, defaultLimit = 25) {
+  return {
+    limit: z.number().int().min(1).max(100).default(defaultLimit),
+    cursor: keysetCursorSchema(isKey).nullish(),
+    direction: z.literal('forward').optional(),
+  };
+}

@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { scopedProcedure, t } from '../auth/trpc.js';
 import type { Db } from '../db/database.js';
-import { keysetCursorSchema, keysetPage } from '../http/pagination.js';
+import { keysetPage, keysetPageInput } from '../http/pagination.js';
 import { ReplayRefused } from '../temporal/replay.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { replayArchivedInbound } from './replay.js';
@@ -44,8 +44,7 @@ export function createInboundRouter(deps: InboundRouterDeps) {
       .input(
         z.strictObject({
           reason: z.string().trim().min(1).max(100).optional(),
-          limit: z.number().int().min(1).max(100).default(25),
-          cursor: keysetCursorSchema().nullish(),
+          ...keysetPageInput(),
         }),
       )
       .query(async ({ ctx, input }) => {
@@ -111,18 +110,16 @@ export function createInboundRouter(deps: InboundRouterDeps) {
     }),
 
     /** The organization's support addresses: mail to them becomes helpdesk tickets. */
-    addresses: readAddresses
-      .input(z.strictObject({ limit: z.number().int().min(1).max(100).default(25), cursor: keysetCursorSchema(isAddress).nullish() }))
-      .query(async ({ ctx, input }) => {
-        // Addresses page in address order; the cursor's time part is unused.
-        const rows = await listInboundAddresses(db, ctx.orgId, { limit: input.limit + 1, after: input.cursor?.id });
-        return keysetPage(
-          rows,
-          input.limit,
-          (row) => ({ at: row.created_at, id: row.address }),
-          (row) => ({ address: row.address, createdAt: row.created_at.toISOString() }),
-        );
-      }),
+    addresses: readAddresses.input(z.strictObject(keysetPageInput(isAddress))).query(async ({ ctx, input }) => {
+      // Addresses page in address order; the cursor's time part is unused.
+      const rows = await listInboundAddresses(db, ctx.orgId, { limit: input.limit + 1, after: input.cursor?.id });
+      return keysetPage(
+        rows,
+        input.limit,
+        (row) => ({ at: row.created_at, id: row.address }),
+        (row) => ({ address: row.address, createdAt: row.created_at.toISOString() }),
+      );
+    }),
 
     addAddress: manageAddresses.input(inboundAddressRequest).mutation(async ({ ctx, input }) => {
       if (!(await claimInboundAddress(db, ctx.orgId, input.address)))
