@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Card, Code, Group, SegmentedControl, SimpleGrid, Stack, Table, Text, Timeline, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Code, Group, Select, SimpleGrid, Stack, Table, Text, Timeline, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
@@ -62,12 +62,13 @@ function EmailTimeline({ email }: { email: Email }) {
   return (
     <Stack gap="sm">
       {email.recipients.length > 1 && (
-        <SegmentedControl
-          aria-label="Whose timeline"
+        <Select
+          label="Whose timeline"
+          allowDeselect={false}
+          maw={360}
           value={recipient}
-          onChange={setRecipient}
+          onChange={(value) => setRecipient(value ?? 'all')}
           data={[{ value: 'all', label: 'Everyone' }, ...email.recipients.map((address) => ({ value: address, label: address }))]}
-          style={{ alignSelf: 'flex-start', maxWidth: '100%', overflowX: 'auto' }}
         />
       )}
       <Timeline active={events.length - 1} bulletSize={14} lineWidth={2} aria-label="Timeline">

@@ -125,7 +125,7 @@ export function Page() {
           records={records}
           noRecordsText={filtered ? 'No email matches this search.' : 'No emails yet. Send one with POST /api/v1/emails.'}
           columns={[
-            { accessor: 'status', title: 'Status', width: 110, render: (email) => <EmailStatusBadge status={email.status} /> },
+            { accessor: 'status', title: 'Status', width: 130, render: (email) => <EmailStatusBadge status={email.status} /> },
             {
               accessor: 'subject',
               title: 'Subject',

@@ -1,7 +1,7 @@
+import { useElementSize } from '@mantine/hooks';
 import { AxisBottom, AxisLeft } from '@visx/axis';
 import { GridRows } from '@visx/grid';
 import { Group } from '@visx/group';
-import { ParentSize } from '@visx/responsive';
 import { scaleBand, scaleLinear } from '@visx/scale';
 import { Bar } from '@visx/shape';
 import { formatHour } from '../../components/format.js';
@@ -64,5 +64,10 @@ function Bars({ hours, width }: { hours: { hour: string; sends: number }[]; widt
  * Mantine's colours. Its own chunk: the numbers above it show before it loads.
  */
 export default function SendsChart({ hours }: { hours: { hour: string; sends: number }[] }) {
-  return <ParentSize debounceTime={50}>{({ width }) => (width > 0 ? <Bars hours={hours} width={width} /> : null)}</ParentSize>;
+  const { ref, width } = useElementSize();
+  return (
+    <div ref={ref} style={{ height: HEIGHT }}>
+      {width > 0 && <Bars hours={hours} width={width} />}
+    </div>
+  );
 }
