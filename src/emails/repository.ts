@@ -67,8 +67,27 @@ function containing(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFilter): Promise<Email[]> {
-  let query = db.selectFrom('emails').selectAll().where('org_id', '=', orgId);
+/** A listed email: everything but its bodies and attachments, which can be megabytes each. */
+export type EmailListRow = Omit<Email, 'content'> & { content: Pick<EmailContent, 'from' | 'to' | 'cc' | 'bcc'> };
+
+export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFilter): Promise<EmailListRow[]> {
+  let query = db
+    .selectFrom('emails')
+    .select([
+      'id',
+      'org_id',
+      'status',
+      'recipients',
+      'subject',
+      sql<EmailListRow['content']>`jsonb_build_object('from', content->'from', 'to', content->'to', 'cc', content->'cc', 'bcc', content->'bcc')`.as('content'),
+      'tags',
+      'metadata',
+      'ses_message_id',
+      'failure_reason',
+      'created_at',
+      'updated_at',
+    ])
+    .where('org_id', '=', orgId);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.to) query = query.where(sql<boolean>`recipients @> array[${filter.to.toLowerCase()}]::text[]`);
   // The same expression as the emails_recipients_search_idx index, so the index serves it.

@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { roleAtLeast } from '../auth/roles.js';
 import { scopedProcedure, t } from '../auth/trpc.js';
 import type { Db } from '../db/database.js';
-import { EMAIL_STATUSES, type Email } from '../db/tables/emails.js';
+import { EMAIL_STATUSES } from '../db/tables/emails.js';
 import { keysetPage, keysetPageInput } from '../http/pagination.js';
 import { emailWorkflowId } from '../temporal/ids.js';
 import { replayWorkflow, ReplayRefused } from '../temporal/replay.js';
-import { countEmailsByStatus, countSendsPerHour, findEmail, listEmailEvents, listEmails } from './repository.js';
+import { countEmailsByStatus, countSendsPerHour, findEmail, listEmailEvents, listEmails, type EmailListRow } from './repository.js';
 import { recipientStates } from './timeline.js';
 
 export interface EmailRouterDeps {
@@ -35,7 +35,7 @@ const listInput = z.strictObject({
   ...keysetPageInput(),
 });
 
-function summary(email: Email) {
+function summary(email: EmailListRow) {
   return {
     id: email.id,
     status: email.status,

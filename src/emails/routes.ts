@@ -1,7 +1,6 @@
 import { Router, type Request } from 'express';
 import type { Db } from '../db/database.js';
-import { findEmail, listEmailEvents, listEmails } from './repository.js';
-import type { Email } from '../db/tables/emails.js';
+import { findEmail, listEmailEvents, listEmails, type EmailListRow } from './repository.js';
 import { acceptEmails, IdempotencyKeyReused, SendNotStarted, type IdempotencyRequest } from './accept.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
@@ -120,7 +119,7 @@ function idempotencyOf(req: Request, endpoint: string): IdempotencyRequest | und
   return { key, endpoint, body: req.body };
 }
 
-function emailSummary(email: Email) {
+function emailSummary(email: EmailListRow) {
   const { content } = email;
   return {
     id: email.id,
