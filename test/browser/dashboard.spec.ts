@@ -296,6 +296,20 @@ test('works from the keyboard and at 390 px wide', async ({ page, signIn }) => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
   await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Open navigation' })).toBeVisible();
-  // Nothing wider than the screen but the tables' own scroll areas.
+  // Nothing wider than the screen but the tables' own scroll areas, on any page.
   expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+  for (const link of ['Emails', 'Suppressions', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners']) {
+    await page.getByRole('button', { name: 'Open navigation' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click();
+    await expect(page.getByRole('heading', { name: link, level: 1 })).toBeVisible();
+    expect(await page.evaluate('document.documentElement.scrollWidth'), link).toBeLessThanOrEqual(390);
+  }
+
+  // The activity log's search runs from the keyboard: Enter in a field submits it.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/emails');
+  await page.getByRole('search', { name: 'Search emails' }).getByLabel('Subject').fill('invoice');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/subject=invoice/);
+  await expect(page.getByText('No email matches this search.')).toBeVisible();
 });
