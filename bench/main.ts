@@ -275,7 +275,7 @@ async function main() {
     await new Promise((wake) => setTimeout(wake, 200));
   }
   const org = await createOrganization(db, 'bench');
-  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs', 'admin'] });
+  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs', 'admin', 'helpdesk'] });
 
   const startNoop = (index: number) =>
     client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);

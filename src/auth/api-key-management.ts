@@ -4,7 +4,7 @@ import { API_KEY_SCOPES, type ApiKey } from '../db/tables/api-keys.js';
 import type { ApiKeyLookup } from './api-keys.js';
 import { createApiKey, findApiKey, revokeApiKey } from './repository.js';
 
-// Creating, revoking and rotating keys, the same for the dashboard (tRPC), REST and `relay keys`.
+// What a new key may be made of, and revoking and rotating one: the same for the dashboard (tRPC), REST and `relay keys`.
 
 export const apiKeyScopes = z
   .array(z.enum(API_KEY_SCOPES))
