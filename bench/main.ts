@@ -16,14 +16,16 @@
 //   (h) channel webhooks (WhatsApp) acknowledged per second, p50/p99,
 //   (k) fair sharing of the SES queue: organization A queues FAIR_BACKLOG emails, then
 //       organization B sends FAIR_PROBES; B's time from accept to its SES call (p50, max)
-//       and A's drain rate against SES_MAX_SEND_RATE. BENCH_ONLY=fairness runs (i) alone.
+//       and A's drain rate against SES_MAX_SEND_RATE. BENCH_ONLY=fairness runs (k) alone.
+//   (l)-(n) the dashboard's: activity-log search over 100,000 emails, the API-key
+//       revocation window's cost on the send path, first-load JS (bench/dashboard.ts).
 // Every loop is bounded by a request count.
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
@@ -48,6 +50,7 @@ import { createMetrics } from '../src/observability/metrics.js';
 import { connectClient, connectWorker } from '../src/temporal/connection.js';
 import { startWorker } from '../src/worker/start.js';
 import { freePort } from '../test/support/free-port.js';
+import { measureActivityLog, measureFirstLoad, measureKeyLookup } from './dashboard.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
@@ -572,7 +575,7 @@ async function main() {
     await new Promise((wake) => setTimeout(wake, 200));
   }
   const org = await createOrganization(db, 'bench');
-  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs', 'admin'] });
+  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs', 'admin', 'helpdesk'] });
   await insertVerifiedDomain(db, org.id, 'example.com');
   const stopServices = async () => {
     await stopChild(api);
@@ -751,6 +754,11 @@ async function main() {
   // (g) Partner deliveries to one local receiver, and the retry gaps of one failing delivery.
   const partners = await measurePartnerDeliveries({ db, apiUrl, key, orgId: org.id });
 
+  // (i) to (k), once the worker is idle again: the dashboard's numbers.
+  const activityLog = await measureActivityLog(db, apiUrl);
+  const keyLookup = await measureKeyLookup(db);
+  const firstLoad = await measureFirstLoad(projectDir);
+
   const fmt = (n: number) => n.toFixed(1);
   console.log(`\nRelay benchmark — concurrency ${CONCURRENCY}, ${REQUESTS} requests per side, loopback, one Temporal dev server`);
   console.log(
@@ -789,6 +797,26 @@ async function main() {
   );
   console.log(
     `(j) signing one delivery (${signing.bodyBytes}-byte body)   1 secret ${signing.one.toFixed(1)} µs (${signing.oneUnsealed.toFixed(1)} µs unsealing it first)   2 secrets ${signing.two.toFixed(1)} µs (${signing.twoUnsealed.toFixed(1)} µs)`,
+  );
+  const worstSearch = activityLog.rows.reduce((worst, row) => (row.p95 > worst.p95 ? row : worst));
+  console.log(
+    `(l) Emails list and search, ${activityLog.emails} emails in one organization: p95 ${fmt(activityLog.p95)} ms over every search (target < 100 ms); worst search p95 ${fmt(worstSearch.p95)} ms (${worstSearch.name})`,
+  );
+  for (const row of activityLog.rows) {
+    console.log(
+      `      ${row.name.padEnd(24)} API p50 ${fmt(row.p50).padStart(6)} ms  p95 ${fmt(row.p95).padStart(6)} ms   query p50 ${fmt(row.queryP50).padStart(5)} ms  p95 ${fmt(row.queryP95).padStart(6)} ms   ${row.found} rows`,
+    );
+  }
+  // At most one key-row read per key per cache window per API process, shared by every request in it.
+  const perRequestUs = (keyLookup.p50 * 1000) / (sendRate * (keyLookup.ttlMs / 1000));
+  console.log(
+    `(m) revoked keys refused within ${keyLookup.ttlMs / 1000} s: a key-cache miss reads one row, p50 ${keyLookup.p50.toFixed(2)} ms p99 ${keyLookup.p99.toFixed(2)} ms, once per key per ${keyLookup.ttlMs} ms per API process: ≈ ${perRequestUs.toFixed(1)} µs per request at (b)'s ${fmt(sendRate)}/s`,
+  );
+  console.log(`(n) ${firstLoad}`);
+  console.log(
+    `    load average during the run: ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(', ')} on ${availableParallelism()} cores`,
   );
   await fanOutRig.stop();
   await partners.stop();

@@ -31,6 +31,11 @@ const configSchema = z.object({
   TEMPORAL_TLS_CERT_PATH: optionalString,
   TEMPORAL_TLS_KEY_PATH: optionalString,
   TEMPORAL_API_KEY: optionalString,
+  // Where people open the Temporal UI: the dashboard links each email to its workflow there (relay dev: its dev server's UI).
+  TEMPORAL_UI_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 
   AWS_REGION: z.string().default('us-east-1'),
   AWS_ACCESS_KEY_ID: optionalString,
@@ -225,6 +230,8 @@ export interface Config {
     readonly tlsCertPath: string | undefined;
     readonly tlsKeyPath: string | undefined;
     readonly apiKey: string | undefined;
+    /** The Temporal UI's base URL, for links from the dashboard; undefined: no links. */
+    readonly uiUrl: string | undefined;
   };
   readonly snsTopicArns: readonly string[];
   readonly adminKey: string | undefined;
@@ -318,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tlsCertPath: raw.TEMPORAL_TLS_CERT_PATH,
       tlsKeyPath: raw.TEMPORAL_TLS_KEY_PATH,
       apiKey: raw.TEMPORAL_API_KEY,
+      uiUrl: raw.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
     },
     snsTopicArns: raw.SNS_TOPIC_ARNS,
     adminKey: raw.RELAY_ADMIN_KEY,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ERROR_STATUS } from '../http/errors.js';
 import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, sendEmailRequest } from '../emails/schemas.js';
 import { partnerRequest } from '../partners/index.js';
-import { channelRequest } from '../channels/routes.js';
+import { channelRequest } from '../channels/connect.js';
+import { createApiKeyRequest } from '../auth/api-key-routes.js';
 import { accountRequest } from '../commerce/routes.js';
 import { shopifyConnectRequest } from '../commerce/connect-routes.js';
 import { addDomainRequest } from '../domains/routes.js';
@@ -45,6 +46,8 @@ const operation = (summary: string, scope: string, body: z.ZodType | undefined, 
   ...(body ? { requestBody: { required: true, content: json(body, 'input') } } : {}),
   responses: { [ok[0]]: { description: ok[1] }, ...errors(...errorStatuses) },
 });
+
+const keyIdParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^rk_[0-9a-f]{16}$' } };
 
 const addressParameter = { name: 'address', in: 'path', required: true, schema: { type: 'string', format: 'email' } };
 
@@ -271,6 +274,36 @@ export function buildOpenApiDocument() {
       '/api/v1/channels': {
         get: operation("The organization's messaging channels (no secrets)", 'admin', undefined, ['200', 'the list'], [401, 403]),
         post: operation('Connect a messaging channel; its secret is sealed', 'admin', channelRequest, ['201', 'connected'], [400, 401, 403, 409]),
+      },
+      '/api/v1/api-keys': {
+        get: operation(
+          "The organization's API keys, newest first, revoked ones too (never a secret)",
+          'admin',
+          undefined,
+          ['200', 'a page of keys'],
+          [400, 401, 403],
+        ),
+        post: operation('Create an API key; the whole key is in this answer only', 'admin', createApiKeyRequest, ['201', 'the key'], [400, 401, 403]),
+      },
+      '/api/v1/api-keys/{id}/revoke': {
+        post: operation(
+          'Revoke a key: refused by every API process within a second',
+          'admin',
+          undefined,
+          ['200', 'revoked'],
+          [401, 403, 404],
+          [keyIdParameter],
+        ),
+      },
+      '/api/v1/api-keys/{id}/rotate': {
+        post: operation(
+          'A new key with the same name and scopes (shown once); the old one is revoked',
+          'admin',
+          undefined,
+          ['201', 'the new key'],
+          [401, 403, 404],
+          [keyIdParameter],
+        ),
       },
       '/api/v1/commerce/accounts': {
         get: operation("The organization's stores and accounts, each active or pending", 'admin', undefined, ['200', 'the list'], [401, 403]),

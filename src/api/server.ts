@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
+import { apiKeyRoutes } from '../auth/api-key-routes.js';
 import { cachedApiKeyLookup } from '../auth/api-keys.js';
 import { createSessions, requireCsrfHeader } from '../auth/sessions.js';
 import { createTrpcContext } from '../auth/trpc.js';
@@ -76,7 +77,7 @@ export async function startApiServer(deps: {
   const secretBox = createSecretBox(config.encryptionKey, config.previousEncryptionKey);
   const urlPolicy = { allowInsecure: config.webhooks.allowInsecure };
   const hub = config.hub ? createHubClient(http, config.hub) : undefined;
-  const apiKeys = cachedApiKeyLookup(db);
+  const apiKeys = cachedApiKeyLookup(db, { onError: (error) => logger.warn({ err: error }, 'recording an API key use failed') });
   const limits = cachedOrgLimits(db, config.orgLimits);
   const sessions = createSessions({
     db,
@@ -124,6 +125,7 @@ export async function startApiServer(deps: {
       emailRoutes({ db, workflows, apiKeys, limits }),
       domainRoutes({ ...domains, apiKeys }),
       suppressionRoutes({ db, apiKeys }),
+      apiKeyRoutes({ db, apiKeys }),
       inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
       inboundAddressRoutes({ db, apiKeys, workflows, checks: config.domains.checks }),
       helpdeskRoutes({ db, workflows, apiKeys, logger }),
@@ -152,7 +154,15 @@ export async function startApiServer(deps: {
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {
-      router: createAppRouter({ db, webhooks: { db, workflows, secretBox, urlPolicy, rotationOverlapMs: config.webhooks.rotationOverlapMs }, domains }),
+      router: createAppRouter({
+        db,
+        apiKeys,
+        secretBox,
+        emails: { db, temporal, temporalUi: config.temporal.uiUrl ? { url: config.temporal.uiUrl, namespace: config.temporal.namespace } : undefined },
+        inbound: { db, temporal, workflows, routeMaxAttempts, addressChecks: config.domains.checks },
+        webhooks: { db, workflows, secretBox, urlPolicy, rotationOverlapMs: config.webhooks.rotationOverlapMs },
+        domains,
+      }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
       csrfGuard: requireCsrfHeader,
     },

@@ -27,11 +27,14 @@ export async function listOrganizations(db: DbOrTrx): Promise<Organization[]> {
 }
 
 /** Creates a key and returns it whole, the only time it is ever seen; only its hash is stored. */
-export async function createApiKey(db: DbOrTrx, request: { orgId: string; scopes: ApiKeyScope[]; name?: string }): Promise<{ key: string; record: ApiKey }> {
+export async function createApiKey(
+  db: DbOrTrx,
+  request: { orgId: string; scopes: ApiKeyScope[]; name?: string | null; createdBy?: string | null },
+): Promise<{ key: string; record: ApiKey }> {
   const { id, key, hash } = generateApiKey();
   const record = await db
     .insertInto('api_keys')
-    .values({ id, org_id: request.orgId, name: request.name ?? null, secret_hash: hash, scopes: request.scopes })
+    .values({ id, org_id: request.orgId, name: request.name ?? null, secret_hash: hash, scopes: request.scopes, created_by: request.createdBy ?? null })
     .returningAll()
     .executeTakeFirstOrThrow();
   return { key, record };
@@ -40,6 +43,41 @@ export async function createApiKey(db: DbOrTrx, request: { orgId: string; scopes
 /** Looks a key up by its public id; the caller compares the secret hash in constant time. */
 export async function findActiveApiKey(db: DbOrTrx, id: string): Promise<ApiKey | undefined> {
   return db.selectFrom('api_keys').selectAll().where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+}
+
+/** A key of the organization (`orgId` null: of any organization, for operators), revoked or not. */
+export async function findApiKey(db: DbOrTrx, orgId: string | null, id: string): Promise<ApiKey | undefined> {
+  let query = db.selectFrom('api_keys').selectAll().where('id', '=', id);
+  if (orgId !== null) query = query.where('org_id', '=', orgId);
+  return query.executeTakeFirst();
+}
+
+/** The organization's keys, newest first, revoked ones included; `after` is the last one of the previous page. */
+export async function listApiKeys(db: DbOrTrx, orgId: string, page: { limit: number; after?: { at: Date; id: string } }): Promise<ApiKey[]> {
+  let query = db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId);
+  if (page.after) query = query.where(sql<boolean>`(created_at, id) < (${page.after.at}, ${page.after.id})`);
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+}
+
+/** Revokes an active key; undefined when the organization has no such key or it is revoked already. */
+export async function revokeApiKey(db: DbOrTrx, orgId: string | null, id: string, replacedBy: string | null = null): Promise<ApiKey | undefined> {
+  let query = db
+    .updateTable('api_keys')
+    .set({ revoked_at: sql`now()`, replaced_by: replacedBy })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null);
+  if (orgId !== null) query = query.where('org_id', '=', orgId);
+  return query.returningAll().executeTakeFirst();
+}
+
+/** Records a use, unless one within `resolutionMs` is recorded already (several processes may try at once). */
+export async function touchApiKey(db: DbOrTrx, id: string, at: Date, resolutionMs: number): Promise<void> {
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: at })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', new Date(at.getTime() - resolutionMs))]))
+    .execute();
 }
 
 /** The user Hub vouched for, created on first sign-in and kept current on the next ones. */

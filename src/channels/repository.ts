@@ -233,3 +233,10 @@ export async function saveDialpadCall(
 export async function setDialpadCallTicket(db: DbOrTrx, channelId: string, callId: string, ticketId: string): Promise<void> {
   await db.updateTable('dialpad_calls').set({ ticket_id: ticketId }).where('channel_id', '=', channelId).where('call_id', '=', callId).execute();
 }
+
+/** The organization's channels, newest first; `after` is the last one of the previous page. */
+export async function listOrgChannelsPage(db: DbOrTrx, orgId: string, page: { limit: number; after?: { at: Date; id: string } }): Promise<Channel[]> {
+  let query = db.selectFrom('channels').selectAll().where('org_id', '=', orgId);
+  if (page.after) query = query.where(sql<boolean>`(created_at, id) < (${page.after.at}, ${page.after.id}::uuid)`);
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+}

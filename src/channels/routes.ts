@@ -1,23 +1,12 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '../db/database.js';
-import { CHANNEL_TYPES, type Channel } from '../db/tables/channels.js';
+import type { Channel } from '../db/tables/channels.js';
 import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
-import { sha256 } from '../security/secrets.js';
-import { connectChannel, deleteChannel, listOrgChannels } from './repository.js';
-
-export const channelRequest = z.strictObject({
-  type: z.enum(CHANNEL_TYPES),
-  /** twilio, dialpad: the E.164 number; whatsapp: phone_number_id; messenger: page id; slack: "TEAM:CHANNEL". */
-  address: z.string().trim().min(1).max(200),
-  /** twilio: auth token; whatsapp, messenger: app secret; dialpad: webhook secret; slack: signing secret. */
-  secret: z.string().min(8).max(512),
-  verify_token: z.string().min(8).max(512).optional(),
-  auto_reply: z.string().min(1).max(1600).optional(),
-});
+import { channelRequest, ChannelRequestInvalid, ChannelTaken, connectOrgChannel } from './connect.js';
+import { deleteChannel, listOrgChannels } from './repository.js';
 
 const view = (channel: Channel) => ({
   id: channel.id,
@@ -40,28 +29,15 @@ export function channelRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox: 
   router.post('/api/v1/channels', requireApiKey(deps.apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
     const request = parseOr400(channelRequest, req.body, 'channel');
-    if ((request.type === 'whatsapp' || request.type === 'messenger') && !request.verify_token) {
-      throw new ApiError('validation_failed', `${request.type} needs a verify_token for Meta's handshake`, [{ path: 'verify_token', message: 'required' }]);
-    }
-    if (request.type === 'slack' && !/^[A-Z0-9]+:[A-Z0-9]+$/.test(request.address)) {
-      throw new ApiError('validation_failed', 'a Slack address is TEAM_ID:CHANNEL_ID', [{ path: 'address', message: 'expected TEAM_ID:CHANNEL_ID' }]);
-    }
-    let sealed: { secret: Buffer; verifyToken: Buffer | null };
+    let channel: Channel;
     try {
-      sealed = { secret: deps.secretBox.seal(request.secret), verifyToken: request.verify_token ? deps.secretBox.seal(request.verify_token) : null };
+      channel = await connectOrgChannel(deps.db, deps.secretBox, orgId, request);
     } catch (error) {
+      if (error instanceof ChannelRequestInvalid) throw new ApiError('validation_failed', error.message, [{ path: error.path, message: error.message }]);
+      if (error instanceof ChannelTaken) throw new ApiError('conflict', error.message);
       if (error instanceof EncryptionUnavailable) throw new ApiError('service_unavailable', 'channels need RELAY_ENCRYPTION_KEY on the server');
       throw error;
     }
-    const channel = await connectChannel(deps.db, orgId, {
-      type: request.type,
-      address: request.address,
-      secretSealed: sealed.secret,
-      verifyTokenSealed: sealed.verifyToken,
-      verifyTokenHash: request.verify_token ? sha256(request.verify_token) : null,
-      autoReply: request.auto_reply ?? null,
-    });
-    if (!channel) throw new ApiError('conflict', 'this channel is already connected');
     res.status(201).json(view(channel));
   });
 

@@ -83,7 +83,8 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
     }
 
     let temporalAddress = baseConfig.temporal.address;
-    let temporalUi = 'the Temporal UI of your cluster';
+    let temporalUi = baseConfig.temporal.uiUrl ?? 'the Temporal UI of your cluster';
+    let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
       const binary = await ensureTemporalCli(options.projectDir, options.toolEnv, say);
       const temporal = await startTemporalDevServer({
@@ -94,6 +95,7 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
       });
       stops.unshift(() => temporal.stop());
       temporalAddress = temporal.address;
+      temporalUiUrl = temporal.uiUrl;
       temporalUi = temporal.uiUrl ?? temporalUi;
     }
 
@@ -124,7 +126,7 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
       ...baseConfig,
       encryptionKey: baseConfig.encryptionKey ?? (await devEncryptionKey()),
       databaseUrl,
-      temporal: { ...baseConfig.temporal, address: temporalAddress },
+      temporal: { ...baseConfig.temporal, address: temporalAddress, uiUrl: baseConfig.temporal.uiUrl ?? temporalUiUrl },
       ses: {
         ...baseConfig.ses,
         endpoint: sesEndpoint,

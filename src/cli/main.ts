@@ -6,7 +6,9 @@ import { startApiServer } from '../api/server.js';
 import { ConfigError, describeDegradedModes, loadConfig, type Config } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { resealAllSecrets } from '../db/sealed-secrets-repository.js';
-import { createApiKey } from '../auth/repository.js';
+import { createApiKey, listApiKeys } from '../auth/repository.js';
+import { describeCreator, isApiKeyId, revokeKey, rotateKey } from '../auth/api-key-management.js';
+import { restApiKeyView } from '../auth/api-key-routes.js';
 import { createOrganization, findOrganization } from '../auth/repository.js';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../db/tables/api-keys.js';
 import { isUuid } from '../db/uuid.js';
@@ -46,6 +48,11 @@ function parseScopes(value: string): ApiKeyScope[] {
     throw new InvalidArgumentError(`scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
   }
   return [...new Set(scopes)] as ApiKeyScope[];
+}
+
+function parseKeyId(value: string): string {
+  if (!isApiKeyId(value)) throw new InvalidArgumentError('an API key id looks like rk_ and 16 hex digits');
+  return value;
 }
 
 function parseUuid(value: string): string {
@@ -235,11 +242,63 @@ function buildProgram(logger: Logger): Command {
       withDb(operatorConfig(), logger, async (db) => {
         const org = await findOrganization(db, options.org);
         if (!org) throw new InvalidArgumentError(`no organization ${options.org}`);
-        const { key, record } = await createApiKey(db, { orgId: org.id, scopes: options.scopes, name: options.name });
+        const { key, record } = await createApiKey(db, {
+          orgId: org.id,
+          scopes: options.scopes,
+          name: options.name,
+          createdBy: describeCreator({ kind: 'cli' }),
+        });
         print(
           Boolean(options.json),
           { id: record.id, key, org_id: org.id, scopes: record.scopes },
           `API key for ${org.name} (${record.scopes.join(',')}), shown once:\n${key}`,
+        );
+      }),
+    );
+
+  keys
+    .command('list')
+    .description("an organization's keys, newest first, revoked ones too (never a secret)")
+    .requiredOption('--org <org>', 'organization id or name')
+    .option('--limit <n>', 'how many', (value) => Number.parseInt(value, 10), 100)
+    .option('--json', 'print JSON')
+    .action((options: { org: string; limit: number; json?: boolean }) =>
+      withDb(operatorConfig(), logger, async (db) => {
+        const org = await findOrganization(db, options.org);
+        if (!org) throw new InvalidArgumentError(`no organization ${options.org}`);
+        const rows = (await listApiKeys(db, org.id, { limit: options.limit })).map(restApiKeyView);
+        if (options.json) return void process.stdout.write(`${JSON.stringify(rows)}\n`);
+        for (const key of rows) {
+          const state = key.revoked_at ? `revoked ${key.revoked_at}${key.replaced_by ? ` (rotated to ${key.replaced_by})` : ''}` : 'active';
+          process.stdout.write(
+            `${key.id}  ${key.scopes.join(',')}  ${key.name ?? '-'}  created ${key.created_at} by ${key.created_by ?? '-'}  last used ${key.last_used_at ?? 'never'}  ${state}\n`,
+          );
+        }
+      }),
+    );
+  keys
+    .command('revoke <id>')
+    .description('revoke a key: every API process refuses it within a second')
+    .option('--json', 'print JSON')
+    .action((id: string, options: { json?: boolean }) =>
+      withDb(operatorConfig(), logger, async (db) => {
+        const revoked = await revokeKey(db, undefined, null, parseKeyId(id));
+        if (!revoked) throw new InvalidArgumentError(`no active API key ${id}`);
+        print(Boolean(options.json), restApiKeyView(revoked), `revoked ${revoked.id}`);
+      }),
+    );
+  keys
+    .command('rotate <id>')
+    .description('a new key with the same name and scopes (shown once); the old one is revoked')
+    .option('--json', 'print JSON')
+    .action((id: string, options: { json?: boolean }) =>
+      withDb(operatorConfig(), logger, async (db) => {
+        const rotated = await rotateKey(db, undefined, null, parseKeyId(id), describeCreator({ kind: 'cli' }));
+        if (!rotated) throw new InvalidArgumentError(`no active API key ${id}`);
+        print(
+          Boolean(options.json),
+          { ...restApiKeyView(rotated.record), key: rotated.key, replaces: rotated.replaced.id },
+          `API key ${rotated.record.id} replaces ${rotated.replaced.id} (revoked), shown once:\n${rotated.key}`,
         );
       }),
     );

@@ -21,6 +21,9 @@ import * as ownershipProof from './migrations/2026-11-29T1300-ownership-proof.js
 import * as webhooksV2 from './migrations/2026-11-29T2000-webhooks-v2.js';
 import * as unstartedWork from './migrations/2026-11-29T1600-unstarted-work.js';
 import * as usageRecipients from './migrations/2026-11-29T1610-usage-recipients.js';
+import * as apiKeyManagement from './migrations/2026-11-29T1300-api-key-management.js';
+import * as emailSearch from './migrations/2026-11-29T1310-email-search.js';
+import * as dashboardLists from './migrations/2026-11-29T1320-dashboard-lists.js';
 import type { Db } from './database.js';
 
 /**
@@ -51,6 +54,9 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T2000-webhooks-v2': webhooksV2,
   '2026-11-29T1600-unstarted-work': unstartedWork,
   '2026-11-29T1610-usage-recipients': usageRecipients,
+  '2026-11-29T1300-api-key-management': apiKeyManagement,
+  '2026-11-29T1310-email-search': emailSearch,
+  '2026-11-29T1320-dashboard-lists': dashboardLists,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -49,17 +49,54 @@ export async function findEmail(db: DbOrTrx, orgId: string, id: string): Promise
 export interface EmailListFilter {
   status?: EmailStatus;
   to?: string;
+  /** Part of any recipient's address (at least 3 characters: the trigram index needs them). */
+  recipientContains?: string;
+  /** Part of the subject, any case (at least 3 characters). */
+  subjectContains?: string;
   /** `name` (tag present) or `name:value` */
   tag?: string;
+  /** Created at or after. */
+  since?: Date;
+  /** Created before. */
+  before?: Date;
   limit: number;
   /** Exclusive keyset position: rows strictly older than this one. */
   after?: { createdAt: Date; id: string };
 }
 
-export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFilter): Promise<Email[]> {
-  let query = db.selectFrom('emails').selectAll().where('org_id', '=', orgId);
+/** `%text%` for LIKE, with LIKE's own characters taken literally. */
+function containing(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** A listed email: everything but its bodies and attachments, which can be megabytes each. */
+export type EmailListRow = Omit<Email, 'content'> & { content: Pick<EmailContent, 'from' | 'to' | 'cc' | 'bcc'> };
+
+export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFilter): Promise<EmailListRow[]> {
+  let query = db
+    .selectFrom('emails')
+    .select([
+      'id',
+      'org_id',
+      'status',
+      'priority',
+      'recipients',
+      'subject',
+      sql<EmailListRow['content']>`jsonb_build_object('from', content->'from', 'to', content->'to', 'cc', content->'cc', 'bcc', content->'bcc')`.as('content'),
+      'tags',
+      'metadata',
+      'ses_message_id',
+      'failure_reason',
+      'created_at',
+      'updated_at',
+    ])
+    .where('org_id', '=', orgId);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.to) query = query.where(sql<boolean>`recipients @> array[${filter.to.toLowerCase()}]::text[]`);
+  // The same expression as the emails_recipients_search_idx index, so the index serves it.
+  if (filter.recipientContains)
+    query = query.where(sql<boolean>`relay_email_recipients_text(recipients) like ${containing(filter.recipientContains.toLowerCase())}`);
+  if (filter.subjectContains) query = query.where('subject', 'ilike', containing(filter.subjectContains));
   if (filter.tag) {
     const separator = filter.tag.indexOf(':');
     query =
@@ -67,11 +104,38 @@ export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFi
         ? query.where(sql<boolean>`tags ? ${filter.tag}`)
         : query.where(sql<boolean>`tags @> ${JSON.stringify({ [filter.tag.slice(0, separator)]: filter.tag.slice(separator + 1) })}::jsonb`);
   }
+  if (filter.since) query = query.where('created_at', '>=', filter.since);
+  if (filter.before) query = query.where('created_at', '<', filter.before);
   if (filter.after) {
     const { createdAt, id } = filter.after;
     query = query.where(sql<boolean>`(created_at, id) < (${createdAt}, ${id}::uuid)`);
   }
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+/** How many of the organization's emails created since `since` are in each status. */
+export async function countEmailsByStatus(db: DbOrTrx, orgId: string, since: Date): Promise<Partial<Record<EmailStatus, number>>> {
+  const rows = await db
+    .selectFrom('emails')
+    .select(['status', sql<string>`count(*)`.as('count')])
+    .where('org_id', '=', orgId)
+    .where('created_at', '>=', since)
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+}
+
+/** Emails SES accepted per hour since `since` (hours without a send are absent). */
+export async function countSendsPerHour(db: DbOrTrx, orgId: string, since: Date): Promise<{ hour: Date; sends: number }[]> {
+  const rows = await db
+    .selectFrom('email_events')
+    .select([sql<Date>`date_trunc('hour', occurred_at, 'UTC')`.as('hour'), sql<string>`count(*)`.as('sends')])
+    .where('org_id', '=', orgId)
+    .where('occurred_at', '>=', since)
+    .where('type', '=', 'sent')
+    .groupBy(sql`1`)
+    .execute();
+  return rows.map((row) => ({ hour: row.hour, sends: Number(row.sends) }));
 }
 
 export async function listEmailEvents(db: DbOrTrx, orgId: string, emailId: string): Promise<EmailEvent[]> {

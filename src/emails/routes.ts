@@ -1,7 +1,6 @@
 import { Router, type Response } from 'express';
 import type { Db } from '../db/database.js';
-import { findEmail, listEmailEvents, listEmails } from './repository.js';
-import type { Email } from '../db/tables/emails.js';
+import { findEmail, listEmailEvents, listEmails, type EmailListRow } from './repository.js';
 import { acceptEmails, SendNotStarted } from './accept.js';
 import { IdempotencyKeyReused, idempotencyOf } from '../http/idempotency.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
@@ -16,6 +15,7 @@ import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
 import { senderNotVerifiedMessage, unverifiedSenderDomains } from './sender.js';
 import { domainOfMailbox } from '../domains/index.js';
 import { DailyQuotaExceeded, type OrgLimits } from '../usage/index.js';
+import { recipientStates } from './timeline.js';
 
 export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys: ApiKeyLookup; limits: OrgLimits }): Router {
   const { db, apiKeys } = deps;
@@ -141,7 +141,7 @@ function checkAttachmentSize(email: SendEmailRequest): void {
   if (attachmentBytes(email) > MAX_ATTACHMENT_BYTES) throw new ApiError('payload_too_large', attachmentLimitMessage);
 }
 
-function emailSummary(email: Email) {
+function emailSummary(email: EmailListRow) {
   const { content } = email;
   return {
     id: email.id,
@@ -158,17 +158,6 @@ function emailSummary(email: Email) {
     priority: email.priority,
     created_at: email.created_at.toISOString(),
   };
-}
-
-// Timeline entries that say where one recipient's copy stands; the latest one wins.
-const RECIPIENT_STATES = new Set(['suppressed', 'delivered', 'delayed', 'bounced', 'complained']);
-
-function recipientStates(email: Email, events: { type: string; recipient: string | null; at: string }[]) {
-  const fallback = email.status === 'queued' || email.status === 'failed' || email.status === 'suppressed' ? email.status : 'sent';
-  return email.recipients.map((address) => {
-    const latest = events.filter((event) => event.recipient === address && RECIPIENT_STATES.has(event.type)).at(-1);
-    return { address, status: latest?.type ?? fallback, at: latest?.at ?? null };
-  });
 }
 
 /** Operators' view across organizations: SES events that named no message Relay sent, kept, never dropped. */

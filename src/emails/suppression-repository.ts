@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
 import type { Suppression, SuppressionReason } from '../db/tables/suppressions.js';
 
@@ -48,4 +49,17 @@ export async function listSuppressions(
 export async function deleteSuppression(db: DbOrTrx, orgId: string, address: string): Promise<boolean> {
   const result = await db.deleteFrom('suppressions').where('org_id', '=', orgId).where('address', '=', address.toLowerCase()).executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/** The organization's suppressions, newest first, paged by (created_at, address). */
+export async function listRecentSuppressions(
+  db: DbOrTrx,
+  orgId: string,
+  filter: { search?: string; reason?: SuppressionReason; limit: number; after?: { at: Date; address: string } },
+): Promise<Suppression[]> {
+  let query = db.selectFrom('suppressions').selectAll().where('org_id', '=', orgId);
+  if (filter.search) query = query.where('address', 'like', `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (filter.reason) query = query.where('reason', '=', filter.reason);
+  if (filter.after) query = query.where(sql<boolean>`(created_at, address) < (${filter.after.at}, ${filter.after.address})`);
+  return query.orderBy('created_at', 'desc').orderBy('address', 'desc').limit(filter.limit).execute();
 }

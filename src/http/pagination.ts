@@ -1,18 +1,74 @@
+import { z } from 'zod';
 import { isUuid } from '../db/uuid.js';
 import { ApiError } from './errors.js';
 
-/** Opaque page cursors over (time, id), newest first. */
+export interface KeysetPosition {
+  at: Date;
+  id: string;
+}
+
+/** Opaque page cursors over (time, key), newest first. */
 export function encodeKeysetCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
 }
 
-export function decodeKeysetCursor(cursor: string): { at: Date; id: string } {
+/** The position a cursor names, or undefined when it is not one Relay made; `isKey` checks the key part (a uuid unless said otherwise). */
+function readKeysetCursor(cursor: string, isKey: (key: string) => boolean): KeysetPosition | undefined {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(at);
-    if (Number.isNaN(date.getTime()) || !isUuid(id)) throw new Error('bad cursor');
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    const date = typeof at === 'string' ? new Date(at) : new Date(Number.NaN);
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !isKey(id)) return undefined;
     return { at: date, id };
   } catch {
-    throw new ApiError('validation_failed', 'invalid cursor');
+    return undefined;
   }
+}
+
+export function decodeKeysetCursor(cursor: string, isKey: (key: string) => boolean = isUuid): KeysetPosition {
+  const position = readKeysetCursor(cursor, isKey);
+  if (!position) throw new ApiError('validation_failed', 'invalid cursor');
+  return position;
+}
+
+/** A cursor input (tRPC or REST query) decoded to its position; one Relay did not make is a validation error. */
+export function keysetCursorSchema(isKey: (key: string) => boolean = isUuid) {
+  return z
+    .string()
+    .max(1000)
+    .transform((cursor, ctx) => {
+      const position = readKeysetCursor(cursor, isKey);
+      if (!position) {
+        ctx.addIssue({ code: 'custom', message: 'invalid cursor' });
+        return z.NEVER;
+      }
+      return position;
+    });
+}
+
+/**
+ * One page of a list read with one row more than asked: the extra row only says another
+ * page exists, and the cursor names the last row shown.
+ */
+export function keysetPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  position: (row: Row) => KeysetPosition,
+  view: (row: Row) => Item,
+): { items: Item[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const next = rows.length > limit && last ? position(last) : undefined;
+  return { items: page.map(view), nextCursor: next ? encodeKeysetCursor(next.at, next.id) : null };
+}
+
+/**
+ * The paging fields of a list procedure's input: a page size, the cursor of the previous
+ * page, and the direction tRPC's infinite queries add (Relay's lists page forward only).
+ */
+export function keysetPageInput(isKey: (key: string) => boolean = isUuid, defaultLimit = 25) {
+  return {
+    limit: z.number().int().min(1).max(100).default(defaultLimit),
+    cursor: keysetCursorSchema(isKey).nullish(),
+    direction: z.literal('forward').optional(),
+  };
 }

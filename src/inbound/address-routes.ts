@@ -1,33 +1,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Db } from '../db/database.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
-import { coveringDomain, listVerifiedDomainNames } from '../domains/index.js';
 import { ApiError } from '../http/errors.js';
 import { sendMessagePage } from '../http/message-page.js';
 import { parseOr400 } from '../http/validate.js';
 import { constantTimeEqual } from '../security/secrets.js';
-import type { VerifySupportAddressInput } from '../temporal/inputs.js';
-import type { WorkflowStarter } from '../temporal/workflow-starter.js';
-import { addressDomain, confirmationHash, newDnsToken, verificationRecordName } from './address-proof.js';
-import {
-  activateAddressClaim,
-  deleteInboundAddress,
-  findAddressClaim,
-  findAddressClaimById,
-  insertAddressClaim,
-  isAddressHeldElsewhere,
-  listInboundAddresses,
-  type AddressClaim,
-} from './repository.js';
+import { claimSupportAddress, type AddressClaimDeps } from './address-claims.js';
+import { confirmationHash, verificationRecordName } from './address-proof.js';
+import { activateAddressClaim, deleteInboundAddress, findAddressClaim, findAddressClaimById, listInboundAddresses, type AddressClaim } from './repository.js';
 import { inboundAddressRequest } from './schemas.js';
 
-export interface AddressRouteDeps {
-  db: Db;
+export interface AddressRouteDeps extends AddressClaimDeps {
   apiKeys: ApiKeyLookup;
-  workflows: Pick<WorkflowStarter, 'checkSupportAddress'>;
-  /** The DNS checks' schedule (DOMAIN_CHECK_*). */
-  checks: VerifySupportAddressInput['checks'];
 }
 
 function addressView(claim: AddressClaim) {
@@ -65,18 +49,9 @@ export function inboundAddressRoutes(deps: AddressRouteDeps): Router {
 
   router.post('/api/v1/inbound-addresses', requireApiKey(apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
-    const address = parseOr400(inboundAddressRequest, req.body, 'inbound address').address.toLowerCase();
-    if (await isAddressHeldElsewhere(db, orgId, address)) throw new ApiError('conflict', 'this address belongs to another organization');
-    const provenByDomain = coveringDomain(addressDomain(address), await listVerifiedDomainNames(db, orgId)) !== undefined;
-    const claimed = await insertAddressClaim(db, {
-      orgId,
-      address,
-      dnsToken: provenByDomain ? null : newDnsToken(),
-      verifiedBy: provenByDomain ? 'sending_domain' : null,
-    });
-    if (claimed === 'taken') throw new ApiError('conflict', 'this address belongs to another organization');
-    const { claim, created } = claimed;
-    if (created && claim.status === 'pending') await deps.workflows.checkSupportAddress({ claimId: claim.id, checks: deps.checks });
+    const { address } = parseOr400(inboundAddressRequest, req.body, 'inbound address');
+    const claim = await claimSupportAddress(deps, orgId, address);
+    if (claim === 'taken') throw new ApiError('conflict', 'this address belongs to another organization');
     res.status(201).json(addressView(claim));
   });
 

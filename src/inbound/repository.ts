@@ -160,8 +160,25 @@ export async function listInboundAttachments(db: DbOrTrx, inboundId: string) {
 
 export type AddressClaim = Selectable<InboundAddressesTable>;
 
-export async function listInboundAddresses(db: DbOrTrx, orgId: string): Promise<AddressClaim[]> {
-  return db.selectFrom('inbound_addresses').selectAll().where('org_id', '=', orgId).orderBy('address').execute();
+/** The organization's support addresses in address order; `after` is the last address of the previous page. */
+export async function listInboundAddresses(db: DbOrTrx, orgId: string, page?: { limit: number; after?: string }): Promise<AddressClaim[]> {
+  let query = db.selectFrom('inbound_addresses').selectAll().where('org_id', '=', orgId);
+  if (page?.after) query = query.where('address', '>', page.after);
+  if (page) query = query.limit(page.limit);
+  return query.orderBy('address').execute();
+}
+
+/** How many of the organization's messages are archived, by archive reason. */
+export async function countArchivedInbound(db: DbOrTrx, orgId: string): Promise<{ reason: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('inbound_messages')
+    .select([sql<string>`coalesce(archive_reason, 'unknown')`.as('reason'), sql<string>`count(*)`.as('count')])
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'archived')
+    .groupBy(sql`1`)
+    .orderBy(sql`2`, 'desc')
+    .execute();
+  return rows.map((row) => ({ reason: row.reason, count: Number(row.count) }));
 }
 
 export async function findAddressClaim(db: DbOrTrx, orgId: string, address: string): Promise<AddressClaim | undefined> {

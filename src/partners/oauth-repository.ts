@@ -116,3 +116,54 @@ export async function listActiveConnectionsOfUser(db: DbOrTrx, userId: string): 
     .where('partners.suspended_at', 'is', null)
     .execute();
 }
+
+/**
+ * The apps a signed-in user connected (active connections), newest first, each with its
+ * partner and the connection's latest delivery; `after` is the last one of the previous page.
+ */
+export async function listUserConnections(db: DbOrTrx, orgId: string, userId: string, page: { limit: number; after?: { at: Date; id: string } }) {
+  let query = db
+    .selectFrom('crm_connections')
+    .innerJoin('users', 'users.id', 'crm_connections.user_id')
+    .innerJoin('partners', 'partners.id', 'crm_connections.partner_id')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('partner_deliveries')
+          .select(['partner_deliveries.created_at as last_delivery_at', 'partner_deliveries.status as last_delivery_status'])
+          .whereRef('partner_deliveries.connection_id', '=', 'crm_connections.id')
+          .orderBy('partner_deliveries.created_at', 'desc')
+          .limit(1)
+          .as('last_delivery'),
+      (join) => join.onTrue(),
+    )
+    .select([
+      'crm_connections.id',
+      'crm_connections.created_at',
+      'partners.id as partner_id',
+      'partners.name as partner_name',
+      'partners.logo_url',
+      'partners.suspended_at',
+      'last_delivery.last_delivery_at',
+      'last_delivery.last_delivery_status',
+    ])
+    .where('users.org_id', '=', orgId)
+    .where('crm_connections.user_id', '=', userId)
+    .where('crm_connections.active', '=', true);
+  if (page.after) query = query.where(sql<boolean>`(crm_connections.created_at, crm_connections.id) < (${page.after.at}, ${page.after.id}::uuid)`);
+  return query.orderBy('crm_connections.created_at', 'desc').orderBy('crm_connections.id', 'desc').limit(page.limit).execute();
+}
+
+/** The token behind one of the user's active connections, locked until the transaction ends. */
+export async function findUserConnectionForUpdate(trx: DbOrTrx, orgId: string, userId: string, connectionId: string) {
+  return trx
+    .selectFrom('crm_connections')
+    .innerJoin('users', 'users.id', 'crm_connections.user_id')
+    .select(['crm_connections.id', 'crm_connections.token_id'])
+    .where('users.org_id', '=', orgId)
+    .where('crm_connections.user_id', '=', userId)
+    .where('crm_connections.id', '=', connectionId)
+    .where('crm_connections.active', '=', true)
+    .forUpdate()
+    .executeTakeFirst();
+}

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
-import { expect, test, webhookCount } from './support/fixtures.js';
+import { apiKey, expect, test, webhookCount } from './support/fixtures.js';
 
 const PAGES = ['Overview', 'Emails', 'Suppressions', 'Webhooks', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners'];
 
@@ -12,8 +12,9 @@ test('an Admin signs in through the development Hub and sees the dashboard shell
   const nav = page.getByRole('navigation', { name: 'Main' });
   for (const name of PAGES) await expect(nav.getByRole('link', { name, exact: true })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
-  // Pages whose server procedures do not exist yet say so instead of showing made-up data.
-  await expect(page.getByText('Not built yet')).toBeVisible();
+  // A new organization: no sends yet, nothing to act on.
+  await expect(page.getByRole('region', { name: 'Today' }).getByText('Sends')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Needs action' })).toContainText('Nothing needs you right now.');
 
   await nav.getByRole('link', { name: 'Emails' }).click();
   await expect(page).toHaveURL(/\/emails$/);
@@ -72,6 +73,24 @@ test('an Admin adds a webhook, sees its secret once, sends a test and reads the 
     await page.reload();
     await expect(page.getByRole('row', { name: new RegExp(url) })).toBeVisible();
     expect(await page.content()).not.toContain(secret);
+
+    // A test the endpoint refuses fails; replayed once it answers again, it is delivered.
+    receiver.failNext = 1;
+    await page
+      .getByRole('row', { name: new RegExp(url) })
+      .getByRole('button', { name: 'Send test' })
+      .click();
+    await expect(page.getByRole('status').filter({ hasText: 'Test not delivered' })).toContainText('HTTP 500');
+    const failed = page.getByRole('region', { name: `Deliveries to ${url}` }).getByRole('row', { name: /webhook\.test.*failed/ });
+    await failed.getByRole('button', { name: 'Replay' }).click();
+    await expect(
+      page
+        .getByRole('region', { name: `Deliveries to ${url}` })
+        .getByRole('row', { name: /webhook\.test/ })
+        .getByText('failed'),
+    ).toHaveCount(0);
+    await expect(page.getByRole('region', { name: `Deliveries to ${url}` }).getByRole('row', { name: /webhook\.test.*succeeded/ })).toHaveCount(2);
+    expect(receiver.received.map((entry) => entry.status)).toEqual([200, 500, 200]);
   } finally {
     await receiver.stop();
   }
@@ -79,10 +98,23 @@ test('an Admin adds a webhook, sees its secret once, sends a test and reads the 
 
 test('a Viewer sees no create button, and a mutation forged from their session is refused with 403', async ({ page, signIn, organization, db }) => {
   await signIn('Viewer');
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
-  await expect(page.getByRole('heading', { name: 'Webhooks', level: 1 })).toBeVisible();
-  await expect(page.getByText('No webhooks yet.')).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Add webhook' })).toHaveCount(0);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  for (const [link, empty, button] of [
+    ['Webhooks', 'No webhooks yet.', 'Add webhook'],
+    ['API keys', 'No API keys yet.', 'Create key'],
+    ['Suppressions', 'No suppressed addresses.', 'Suppress an address'],
+    ['Channels & inbound addresses', 'No channels yet.', 'Connect a channel'],
+  ] as const) {
+    await nav.getByRole('link', { name: link, exact: true }).click();
+    await expect(page.getByRole('heading', { name: link, level: 1 })).toBeVisible();
+    await expect(page.getByText(empty)).toBeVisible();
+    await expect(page.getByRole('button', { name: button })).toHaveCount(0);
+  }
+  await expect(page.getByRole('button', { name: 'Add address' })).toHaveCount(0);
+
+  const forgedKey = await page.request.post('/api/trpc/apiKeys.create', { headers: { 'x-relay-csrf': '1' }, data: { json: { scopes: ['admin'] } } });
+  expect(forgedKey.status()).toBe(403);
+  expect(await db.selectFrom('api_keys').select('id').where('org_id', '=', organization.id).execute()).toEqual([]);
 
   // The Viewer's own cookie and even the CSRF header: the server still says no.
   const forged = await page.request.post('/api/trpc/webhooks.create', {
@@ -92,6 +124,70 @@ test('a Viewer sees no create button, and a mutation forged from their session i
   expect(forged.status()).toBe(403);
   expect(((await forged.json()) as { error: { json: { data: { code: string } } } }).error.json.data.code).toBe('FORBIDDEN');
   expect(await webhookCount(db, organization.id)).toBe(0);
+});
+
+test('sends an email through the API and finds it in Emails with its timeline', async ({ page, signIn, organization, db }) => {
+  const key = await apiKey(db, organization.id, ['send', 'read']);
+  const sent = await page.request.post('/api/v1/emails', {
+    headers: { authorization: `Bearer ${key}` },
+    data: { from: 'Acme <hello@acme.test>', to: 'client@example.org', subject: 'Welcome to Acme', text: 'Hello!', tags: { product: 'psa' } },
+  });
+  expect(sent.status()).toBe(202);
+  const { id } = (await sent.json()) as { id: string };
+
+  await signIn('Viewer');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Emails' }).click();
+  const search = page.getByRole('search', { name: 'Search emails' });
+  await search.getByLabel('Subject').fill('nothing like it');
+  await search.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByText('No email matches this search.')).toBeVisible();
+  await search.getByLabel('Subject').fill('welcome');
+  await search.getByLabel('Recipient').fill('client@');
+  await search.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/subject=welcome/);
+  await page.getByRole('table', { name: 'Emails' }).getByRole('link', { name: 'Welcome to Acme' }).click();
+
+  await expect(page.getByRole('heading', { name: 'Welcome to Acme', level: 1 })).toBeVisible();
+  const timeline = page.getByRole('region', { name: 'Timeline' });
+  await expect(timeline).toContainText('Accepted by the API');
+  // The page follows the send while it is queued; the worker sends it through the SES emulator.
+  await expect(timeline).toContainText('Sent through SES');
+  await expect(page.getByRole('table', { name: 'Recipients' }).getByRole('row', { name: /client@example\.org/ })).toContainText('sent');
+  await expect(page.getByRole('region', { name: 'Tags' })).toContainText('product:psa');
+  await expect(page.getByRole('link', { name: `email-${id} in the Temporal UI` })).toHaveAttribute(
+    'href',
+    `http://127.0.0.1:8233/namespaces/default/workflows/email-${id}`,
+  );
+  // A Viewer cannot replay; a sent email has nothing to replay anyway.
+  await expect(page.getByRole('button', { name: 'Replay send' })).toHaveCount(0);
+});
+
+test('an Admin creates an API key, sees it once, revokes it, and the REST API refuses it', async ({ page, signIn }) => {
+  await signIn('Admin');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+  await expect(page.getByText('No API keys yet. Create one for each program that calls Relay.')).toBeVisible();
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const form = page.getByRole('dialog', { name: 'Create an API key' });
+  await form.getByLabel('Name').fill('Billing service');
+  await expect(form.getByRole('checkbox', { name: /^send/ })).toBeChecked();
+  await form.getByRole('button', { name: 'Create key' }).click();
+  const shown = page.getByRole('dialog', { name: 'Your new API key' });
+  const key = (await shown.getByLabel('Secret').textContent())!.trim();
+  expect(key).toMatch(/^rk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+  await shown.getByRole('button', { name: 'I have stored it' }).click();
+
+  const read = () => page.request.get('/api/v1/emails?limit=1', { headers: { authorization: `Bearer ${key}` } });
+  expect((await read()).status()).toBe(200);
+  const id = key.slice(0, 19);
+  const row = page.getByRole('row', { name: /Billing service/ });
+  await expect(row).toContainText(id);
+  await expect(row).toContainText('by Ada Lovelace');
+  await row.getByRole('button', { name: `Revoke ${id}` }).click();
+  await page.getByRole('dialog', { name: 'Revoke this key?' }).getByRole('button', { name: 'Revoke key' }).click();
+  await expect(row.getByText('revoked', { exact: true })).toBeVisible();
+  expect((await read()).status()).toBe(401);
+  // The list never shows the secret again.
+  expect(await page.content()).not.toContain(key);
 });
 
 test('a cross-site form post riding the session cookie, without the CSRF header, is refused and changes nothing', async ({
@@ -200,6 +296,20 @@ test('works from the keyboard and at 390 px wide', async ({ page, signIn }) => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
   await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Open navigation' })).toBeVisible();
-  // Nothing wider than the screen but the tables' own scroll areas.
+  // Nothing wider than the screen but the tables' own scroll areas, on any page.
   expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+  for (const link of ['Emails', 'Suppressions', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners']) {
+    await page.getByRole('button', { name: 'Open navigation' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click();
+    await expect(page.getByRole('heading', { name: link, level: 1 })).toBeVisible();
+    expect(await page.evaluate('document.documentElement.scrollWidth'), link).toBeLessThanOrEqual(390);
+  }
+
+  // The activity log's search runs from the keyboard: Enter in a field submits it.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/emails');
+  await page.getByRole('search', { name: 'Search emails' }).getByLabel('Subject').fill('invoice');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/subject=invoice/);
+  await expect(page.getByText('No email matches this search.')).toBeVisible();
 });

@@ -17,11 +17,13 @@ export const router = createBrowserRouter([
         children: [
           { index: true, lazy: page(() => import('./pages/overview/overview-page.js')) },
           { path: 'emails', lazy: page(() => import('./pages/emails/emails-page.js')) },
+          { path: 'emails/:id', lazy: page(() => import('./pages/emails/email-page.js')) },
           { path: 'suppressions', lazy: page(() => import('./pages/suppressions/suppressions-page.js')) },
           { path: 'webhooks', lazy: page(() => import('./pages/webhooks/webhooks-page.js')) },
           { path: 'api-keys', lazy: page(() => import('./pages/api-keys/api-keys-page.js')) },
           { path: 'channels', lazy: page(() => import('./pages/channels/channels-page.js')) },
           { path: 'inbound-archive', lazy: page(() => import('./pages/inbound-archive/inbound-archive-page.js')) },
+          { path: 'inbound-archive/:id', lazy: page(() => import('./pages/inbound-archive/inbound-message-page.js')) },
           { path: 'partners', lazy: page(() => import('./pages/partners/partners-page.js')) },
           { path: '*', lazy: page(() => import('./pages/not-found/not-found-page.js')) },
         ],

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { test as base, expect, type Page } from '@playwright/test';
-import { createOrganization } from '../../../src/auth/repository.js';
+import { createApiKey, createOrganization } from '../../../src/auth/repository.js';
+import type { ApiKeyScope } from '../../../src/db/tables/api-keys.js';
 import type { HubRole } from '../../../src/auth/roles.js';
 import { createDb, type Db } from '../../../src/db/database.js';
 
@@ -76,6 +77,11 @@ export const test = base.extend<Fixtures, { db: Db }>({
     });
   },
 });
+
+/** An API key of the organization, made the way `relay keys create` makes one. */
+export async function apiKey(db: Db, orgId: string, scopes: ApiKeyScope[]): Promise<string> {
+  return (await createApiKey(db, { orgId, scopes, createdBy: 'relay keys (CLI)' })).key;
+}
 
 /** Counts the organization's webhooks in the database: what a refused call must leave unchanged. */
 export async function webhookCount(db: Db, orgId: string): Promise<number> {

@@ -26,6 +26,8 @@ const config = loadConfig({
   RELAY_ENCRYPTION_KEY: generateEncryptionKey(),
   // Tests register RelayIt partners the way operators do, through the admin API.
   RELAY_ADMIN_KEY: adminKey,
+  // The Emails page links each email's workflow here (the test Temporal server runs without its UI).
+  TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
   // The tests' webhook receiver listens on loopback over http.
   RELAY_ALLOW_INSECURE_WEBHOOKS: 'true',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

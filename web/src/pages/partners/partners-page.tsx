@@ -1,5 +1,128 @@
-import { NotBuiltYet } from '../../components/not-built-yet.js';
+import { Badge, Button, Group, Modal, Stack, Text, Title } from '@mantine/core';
+import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { DataTable } from 'mantine-datatable';
+import { useState } from 'react';
+import { ApiErrorAlert } from '../../components/api-error.js';
+import { formatShortDateTime } from '../../components/format.js';
+import { LoadMore } from '../../components/load-more.js';
+import { queryClient, trpc, type Outputs } from '../../trpc.js';
 
+type Connection = Outputs['partners']['connections']['items'][number];
+
+const DELIVERY_COLOR: Record<string, string> = { succeeded: 'green', failed: 'red', pending: 'yellow' };
+
+function Disconnect({ connection, onClose }: { connection: Connection | undefined; onClose: () => void }) {
+  const disconnect = useMutation(
+    trpc.partners.disconnect.mutationOptions({
+      onSuccess: () => {
+        void queryClient.invalidateQueries({ queryKey: trpc.partners.connections.infiniteQueryKey() });
+        onClose();
+      },
+    }),
+  );
+  return (
+    <Modal opened={connection !== undefined} onClose={onClose} title={`Disconnect ${connection?.partner.name}?`}>
+      <Stack gap="md">
+        <Text size="sm">{connection?.partner.name} loses access at once and receives no more of your debriefs. You can connect it again from the app.</Text>
+        {disconnect.isError && <ApiErrorAlert error={disconnect.error} title="Not disconnected" />}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Keep it
+          </Button>
+          <Button color="red" loading={disconnect.isPending} onClick={() => connection && disconnect.mutate({ id: connection.id })}>
+            Disconnect
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+/** The RelayIt apps you connected: each one's latest delivery, and disconnecting it. Your own, whatever your role. */
 export function Page() {
-  return <NotBuiltYet title="Partners" planned={['The RelayIt apps you connected and their last delivery', 'Disconnecting an app']} />;
+  const connections = useInfiniteQuery(trpc.partners.connections.infiniteQueryOptions({ limit: 25 }, { getNextPageParam: (page) => page.nextCursor }));
+  const [disconnecting, setDisconnecting] = useState<Connection>();
+  const records = connections.data?.pages.flatMap((page) => page.items) ?? [];
+
+  return (
+    <Stack gap="md">
+      <div>
+        <Title order={1}>Partners</Title>
+        <Text size="sm" c="dimmed">
+          RelayIt apps you allowed to receive your debriefs. Only you see and manage your own connections.
+        </Text>
+      </div>
+      {connections.isError ? (
+        <ApiErrorAlert error={connections.error} title="Your connections did not load" onRetry={() => void connections.refetch()} />
+      ) : (
+        <DataTable<Connection>
+          aria-label="Connected apps"
+          withTableBorder
+          borderRadius="md"
+          minHeight={records.length ? undefined : 180}
+          fetching={connections.isPending}
+          records={records}
+          noRecordsText="You have not connected any RelayIt app. Apps ask you to connect from their own settings."
+          columns={[
+            {
+              accessor: 'partner',
+              title: 'App',
+              render: (connection) => (
+                <Group gap="xs">
+                  <Text size="sm" fw={500}>
+                    {connection.partner.name}
+                  </Text>
+                  {connection.partner.suspended && <Badge color="red">suspended</Badge>}
+                </Group>
+              ),
+            },
+            {
+              accessor: 'connectedAt',
+              title: 'Connected',
+              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+              render: (connection) => formatShortDateTime(connection.connectedAt),
+            },
+            {
+              accessor: 'lastDelivery',
+              title: 'Last delivery',
+              render: (connection) =>
+                connection.lastDelivery ? (
+                  <Group gap="xs">
+                    <Badge color={DELIVERY_COLOR[connection.lastDelivery.status] ?? 'gray'}>{connection.lastDelivery.status}</Badge>
+                    <Text size="xs" c="dimmed">
+                      {formatShortDateTime(connection.lastDelivery.at)}
+                    </Text>
+                  </Group>
+                ) : (
+                  'none yet'
+                ),
+            },
+            {
+              accessor: 'actions',
+              title: 'Actions',
+              render: (connection) => (
+                <Button
+                  size="compact-sm"
+                  variant="subtle"
+                  color="red"
+                  aria-label={`Disconnect ${connection.partner.name}`}
+                  onClick={() => setDisconnecting(connection)}
+                >
+                  Disconnect
+                </Button>
+              ),
+            },
+          ]}
+        />
+      )}
+      <LoadMore
+        hasNextPage={connections.hasNextPage}
+        isFetchingNextPage={connections.isFetchingNextPage}
+        fetchNextPage={connections.fetchNextPage}
+        shown={records.length}
+        noun="connections"
+      />
+      <Disconnect connection={disconnecting} onClose={() => setDisconnecting(undefined)} />
+    </Stack>
+  );
 }

@@ -46,7 +46,11 @@ function AttemptLog({ attempts }: { attempts: Attempt[] }) {
 /** The delivery log of one endpoint: every delivery with every attempt; failed ones can be sent again. */
 export function DeliveryLog({ webhook, onClose }: { webhook: Webhook; onClose: () => void }) {
   const canManage = useCan('Admin');
-  const deliveries = useQuery(trpc.webhooks.deliveries.queryOptions({ id: webhook.id, limit: 25 }));
+  // While a delivery is pending (a replay, a retry due soon) the log follows it.
+  const deliveries = useQuery({
+    ...trpc.webhooks.deliveries.queryOptions({ id: webhook.id, limit: 25 }),
+    refetchInterval: (query) => (query.state.data?.some((delivery) => delivery.status === 'pending') ? 1500 : false),
+  });
   const [expanded, setExpanded] = useState<string[]>([]);
   const replay = useMutation(
     trpc.webhooks.replay.mutationOptions({
