@@ -79,7 +79,7 @@ export async function startApiServer(deps: {
     sessionTtlHours: config.sessionTtlHours,
     hubSessionCacheMs: config.hub?.sessionCacheMs ?? 0,
   });
-  const oauth = { db, sessions, hub, publicUrl: config.publicUrl, logger, suspendAfterDenials: config.partners.suspendAfterDenials };
+  const oauth = { db, sessions, hub, publicUrl: config.publicUrl, logger, urlPolicy, suspendAfterDenials: config.partners.suspendAfterDenials };
   const routeMaxAttempts = config.inbound.routeMaxAttempts;
   const openApi = buildOpenApiDocument();
   const webApp = webAppRoutes(deps.webAppDir ?? WEB_APP_DIR);
