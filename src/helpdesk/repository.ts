@@ -161,13 +161,14 @@ export async function findOpenThreadTicket(db: DbOrTrx, orgId: string, channel: 
     .executeTakeFirst();
 }
 
-/** The ticket an inbound email was already threaded into (a retried activity threads once). */
-export async function findTicketOfInbound(db: DbOrTrx, inboundId: string): Promise<Ticket | undefined> {
+/** The organization's ticket an inbound email was already threaded into (a retried activity threads once). */
+export async function findTicketOfInbound(db: DbOrTrx, orgId: string, inboundId: string): Promise<Ticket | undefined> {
   return db
     .selectFrom('conversation_messages')
     .innerJoin('tickets', 'tickets.id', 'conversation_messages.ticket_id')
     .selectAll('tickets')
     .where('conversation_messages.inbound_id', '=', inboundId)
+    .where('conversation_messages.org_id', '=', orgId)
     .executeTakeFirst();
 }
 
