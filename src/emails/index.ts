@@ -2,3 +2,5 @@
 // recording provider events about it on its timeline.
 export { advanceEmailStatus, findEmail, findEmailOwnerBySesMessageId, findTicketNumberOfSentEmail, insertEmailEvents } from './repository.js';
 export { statusesBelow } from './ses-events.js';
+// Privacy requests: the outbound-mail part of an export or a redaction.
+export { exportEmailData, redactEmailData } from './privacy-repository.js';

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { InboundMessage, ParsedAttachment } from './message.js';
 import type { DbOrTrx } from '../db/database.js';
 import type { InboundClassification, InboundMessageRow, InboundProvider, InboundStatus } from '../db/tables/inbound.js';
+import type { DataSubject } from '../db/data-subject.js';
 import { isUuid } from '../db/uuid.js';
 
 export type StoreOutcome = { stored: 'new' | 'duplicate'; id: string } | { stored: 'token-reused' };
@@ -246,4 +247,60 @@ export async function findSupportAddressOwner(db: DbOrTrx, addresses: string[]):
 /** The attachments with their bytes, for handing the message on to a product. */
 export async function listInboundAttachmentContents(db: DbOrTrx, inboundId: string) {
   return db.selectFrom('inbound_attachments').select(['filename', 'content_type', 'size', 'content']).where('inbound_id', '=', inboundId).execute();
+}
+
+// Privacy requests (commerce/gdpr.ts orchestrates; docs/security.md).
+
+/** The organization's inbound messages from the subject: threaded into its tickets, or sent from its addresses. */
+function subjectInbound(db: DbOrTrx, subject: DataSubject) {
+  const { orgId, inboundIds, emails } = subject;
+  return db
+    .selectFrom('inbound_messages')
+    .where(deliveredTo(orgId))
+    .where((eb) =>
+      eb.or([
+        ...(inboundIds.length ? [eb('id', 'in', inboundIds)] : []),
+        ...(emails.length ? [eb(sql<string>`lower(parsed->'from'->>'address')`, 'in', emails)] : []),
+        eb.val(false),
+      ]),
+    );
+}
+
+/** The subject's inbound mail as parsed, with its attachments (base64). */
+export async function exportInboundData(db: DbOrTrx, subject: DataSubject) {
+  const rows = await subjectInbound(db, subject).select(['id', 'parsed', 'received_at']).orderBy('received_at').execute();
+  const attachments = rows.length
+    ? await db
+        .selectFrom('inbound_attachments')
+        .select(['inbound_id', 'filename', 'content_type', 'size', 'content'])
+        .where(
+          'inbound_id',
+          'in',
+          rows.map((row) => row.id),
+        )
+        .execute()
+    : [];
+  return {
+    inbound_emails: rows.map((row) => ({
+      id: row.id,
+      received_at: row.received_at,
+      message: row.parsed,
+      attachments: attachments
+        .filter((file) => file.inbound_id === row.id)
+        .map((file) => ({ filename: file.filename, content_type: file.content_type, size: file.size, content: file.content.toString('base64') })),
+    })),
+  };
+}
+
+/** Erases the subject's inbound mail: the raw request, the parsed message, the attachments and what products answered about it. */
+export async function redactInboundData(db: DbOrTrx, subject: DataSubject): Promise<void> {
+  const ids = (await subjectInbound(db, subject).select('id').execute()).map((row) => row.id);
+  if (ids.length === 0) return;
+  await db.deleteFrom('inbound_attachments').where('inbound_id', 'in', ids).execute();
+  await db.updateTable('inbound_routing_attempts').set({ detail: '{}' }).where('inbound_id', 'in', ids).execute();
+  await db
+    .updateTable('inbound_messages')
+    .set({ raw: Buffer.alloc(0), parsed: null, updated_at: sql`now()` })
+    .where('id', 'in', ids)
+    .execute();
 }

@@ -1,4 +1,4 @@
 // What other capabilities use of SNS handling: storing verified messages and the one
 // way subscription confirmations are handled.
 export { acceptSnsControlMessage } from './subscription.js';
-export { findSnsMessage, insertSnsMessage, listUnmatchedSnsMessages, markSnsMessageProcessed } from './repository.js';
+export { findSnsMessage, insertSnsMessage, listUnmatchedSnsMessages, markSnsMessageProcessed, redactSnsMessagesOfEmails } from './repository.js';

@@ -39,7 +39,8 @@ export interface WebhookEventsTable {
   id: string;
   org_id: string;
   type: string;
-  payload: ColumnType<WebhookPayload, string, never>;
+  /** Its data is replaced when a privacy redaction erases the person it names. */
+  payload: ColumnType<WebhookPayload, string, string>;
   source_id: string | null;
   created_at: Generated<Date>;
 }
