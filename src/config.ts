@@ -51,6 +51,8 @@ const configSchema = z.object({
     ),
 
   RELAY_ADMIN_KEY: optionalString,
+  // Bearer token for /metrics: the API serves it only with this; the worker's listener asks for it when set.
+  METRICS_TOKEN: optionalString,
   INTEGRATION_KEY: optionalString,
   BUS_API_URL: z
     .url()
@@ -184,6 +186,7 @@ export interface Config {
   };
   readonly snsTopicArns: readonly string[];
   readonly adminKey: string | undefined;
+  readonly metricsToken: string | undefined;
   /** Sent as X-Integration-Key on calls to sibling products (Books, PSA, CRM, Portal). */
   readonly integrationKey: string | undefined;
   /** The Bus; undefined when either half is missing: no events are emitted. */
@@ -258,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     snsTopicArns: raw.SNS_TOPIC_ARNS,
     adminKey: raw.RELAY_ADMIN_KEY,
+    metricsToken: raw.METRICS_TOKEN,
     integrationKey: raw.INTEGRATION_KEY,
     bus: raw.BUS_API_URL && raw.BUS_INTEGRATION_KEY ? { url: raw.BUS_API_URL, integrationKey: raw.BUS_INTEGRATION_KEY } : undefined,
     booksUrl: raw.HUB_BILLING_API_URL,
@@ -345,6 +349,7 @@ export function describeDegradedModes(config: Config): string[] {
   if (!config.hub) notes.push('HUB_API_URL or PORTAL_SSO_SECRET is not set: nobody can sign in through Hub (dashboard, OAuth consent)');
   if (config.webhooks.allowInsecure) notes.push('RELAY_ALLOW_INSECURE_WEBHOOKS is on: webhooks may use http and loopback addresses (never in production)');
   if (!config.adminKey) notes.push('RELAY_ADMIN_KEY is not set: /api/admin/* answers 401');
+  if (!config.metricsToken) notes.push("METRICS_TOKEN is not set: the API serves no /metrics (the worker's WORKER_HTTP_PORT listener does)");
   return notes;
 }
 

@@ -59,8 +59,7 @@ async function newPartner(overrides: Record<string, unknown> = {}) {
 
 /** Signs a user in through Hub SSO and returns the session cookie. */
 async function signIn(hubUserId = `hub-${randomBytes(4).toString('hex')}`) {
-  const { jti, sid } = hub.issueJti({ hubUserId, orgId: org.orgId });
-  const response = await raw(`/api/portal/sso?jti=${jti}&return_to=/after`);
+  const { response, sid } = await hub.signIn(stack.api.url, { hubUserId, orgId: org.orgId });
   expect(response.status).toBe(302);
   expect(response.headers.get('location')).toBe('/after');
   const setCookie = response.headers.get('set-cookie') ?? '';

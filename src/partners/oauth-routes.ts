@@ -150,7 +150,7 @@ export function oauthRoutes(deps: OauthDeps): Router {
     if (!session) {
       // Sign in through Hub first; Hub sends the user to /api/portal/sso, which returns here.
       if (!deps.hub) return sendErrorPage(res, 'Sign-in is not available on this Relay.');
-      return res.redirect(302, deps.hub.loginUrl(`${deps.publicUrl}${req.originalUrl}`));
+      return deps.sessions.startSignIn(res, req.originalUrl);
     }
     return sendConsentPage(res, partner, { ...request, code_challenge: request.code_challenge ?? '', csrf: csrfToken(session, request) });
   });

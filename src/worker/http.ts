@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from '../observability/metrics.js';
+import { constantTimeEqual, sha256 } from '../security/secrets.js';
 
 export interface WorkerHttp {
   url: string;
@@ -9,9 +10,23 @@ export interface WorkerHttp {
 
 /**
  * The worker's own small listener, for orchestrators and Prometheus: `/healthz` answers
- * 200 while every worker polls (503 once one has stopped), `/metrics` the process's metrics.
+ * 200 while every worker polls (503 once one has stopped), `/metrics` the process's metrics
+ * (with `Authorization: Bearer <METRICS_TOKEN>` when a token is set; a separate port, not
+ * the public API's, otherwise).
  */
-export async function startWorkerHttp(options: { host: string; port: number; metrics: Metrics; isRunning: () => boolean }): Promise<WorkerHttp> {
+export async function startWorkerHttp(options: {
+  host: string;
+  port: number;
+  metrics: Metrics;
+  metricsToken?: string | undefined;
+  isRunning: () => boolean;
+}): Promise<WorkerHttp> {
+  const expected = options.metricsToken ? sha256(options.metricsToken) : undefined;
+  const authorized = (header: string | undefined) => {
+    if (!expected) return true;
+    const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+    return Boolean(match?.[1] && constantTimeEqual(sha256(match[1]), expected));
+  };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {
@@ -20,6 +35,12 @@ export async function startWorkerHttp(options: { host: string; port: number; met
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
+      if (!authorized(req.headers.authorization)) {
+        res
+          .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="relay"' })
+          .end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or invalid metrics token' } }));
+        return;
+      }
       options.metrics.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': options.metrics.registry.contentType }).end(text),
         () => res.writeHead(500).end(),

@@ -74,6 +74,7 @@ export async function startWorker(deps: {
           host: config.http.host,
           port: config.worker.httpPort,
           metrics: deps.metrics,
+          metricsToken: config.metricsToken,
           isRunning: () => workers.every((worker) => worker.getState() === 'RUNNING'),
         });
   logger.info(
