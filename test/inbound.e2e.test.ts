@@ -551,6 +551,13 @@ describe('organizations apart', () => {
     expect((await post(swapped.body, swapped.contentType)).status).toBe(401);
   });
 
+  it('a message with tens of thousands of recipients is routed by the first thousand, not retried for a day', async () => {
+    const crowd = Array.from({ length: 70_000 }, (_, index) => `r${index}@crowd.example`).join(', ');
+    const response = await mailgunTo(mime.plain({ from: customer(), to: `${support}, ${crowd}`, subject: 'to everyone', text: 'hello' }), support);
+    expect(response.status).toBe(200);
+    expect(await outcome(response.body.id)).toEqual({ outcome: 'threaded' });
+  });
+
   it('a message addressed to two organizations reaches both, once each, and each sees it in its inbound API', async () => {
     const globex = await secondOrg();
     const from = customer();

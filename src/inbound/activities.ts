@@ -40,6 +40,9 @@ const MAX_REPORTED_MESSAGES = 10;
 const MAX_NOTED_RECIPIENTS = 50;
 
 const TICKET_SUBJECT = /\[Ticket #(\d{1,9})\]/i;
+/** Recipients routing considers, and SES message ids a reply's headers are looked up by (each is a query). */
+const MAX_ROUTED_RECIPIENTS = 1000;
+const MAX_THREADING_SES_IDS = 10;
 
 async function loadParsed(db: Db, inboundId: string) {
   const row = await getInbound(db, inboundId);
@@ -77,7 +80,9 @@ async function findTicketForReply(trx: DbOrTrx, orgId: string, message: InboundM
     const ticket = await findTicketByNumber(trx, orgId, Number(subjectNumber));
     if (ticket) return { ticket, threadedBy: 'subject' };
   }
-  for (const sesId of sesMessageIdsIn([message.inReplyTo ?? '', ...message.references].join(' '))) {
+  // In-Reply-To first, then the newest references.
+  const sesIds = sesMessageIdsIn([message.inReplyTo ?? '', ...message.references.slice(-MAX_THREADING_SES_IDS).reverse()].join(' '));
+  for (const sesId of sesIds.slice(0, MAX_THREADING_SES_IDS)) {
     const number = await findTicketNumberOfSentEmail(trx, orgId, sesId);
     const ticket = number === undefined ? undefined : await findTicketByNumber(trx, orgId, number);
     if (ticket) return { ticket, threadedBy: 'message_id' };
@@ -106,7 +111,8 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
           throw error;
         }
       }
-      const recipients = [...message.to, ...message.cc];
+      // Routing looks at the first recipients only: a header of 100,000 addresses is one query, not a day of retries.
+      const recipients = [...message.to, ...message.cc].slice(0, MAX_ROUTED_RECIPIENTS);
       const owners = await findSupportAddressOwner(db, recipients);
       const route = routeInbound(recipients, inboundDomain, (address) => owners.get(address));
       const ownAddresses = [...owners.keys()];
