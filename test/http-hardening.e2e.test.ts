@@ -233,3 +233,17 @@ describe('bodies are read only for authenticated callers, within the route limit
     expect(send.status).toBe(202);
   });
 });
+
+describe('methods a path does not have', () => {
+  it('answer 405 with Allow; unknown paths stay 404', async () => {
+    const trace = await raw('/api/v1/channels', { method: 'PUT', headers: { authorization: `Bearer ${org.key}` } });
+    expect(trace.status).toBe(405);
+    expect(trace.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(((await trace.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+    const health = await raw('/healthz', { method: 'DELETE' });
+    expect([health.status, health.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    const webhook = await raw('/api/webhooks/ses', { method: 'GET' });
+    expect([webhook.status, webhook.headers.get('allow')]).toEqual([405, 'POST']);
+    expect((await raw('/api/v1/nothing-here', { method: 'PUT' })).status).toBe(404);
+  });
+});

@@ -42,6 +42,35 @@ const SEND_ROUTES = new Set(['POST /api/v1/emails', 'POST /api/v1/emails/batch']
 const JSON_PREFIXES = ['/api/v1', '/api/admin'];
 const TRPC_BODY_LIMIT = 1024 * 1024;
 
+/** What Express's router keeps of a route; not in its public types. */
+interface RouteLayer {
+  slash?: boolean;
+  route?: { methods: Record<string, boolean> };
+  handle?: { stack?: RouteLayer[] };
+  match(path: string): boolean;
+}
+
+function routeLayers(stack: RouteLayer[]): RouteLayer[] {
+  return stack.flatMap((layer) => (layer.route ? [layer] : layer.slash && layer.handle?.stack ? routeLayers(layer.handle.stack) : []));
+}
+
+/**
+ * A path Relay serves, asked with a method it does not serve there: 405 with the methods
+ * it does serve (RFC 9110 §15.5.6), rather than a 404 that says the path does not exist.
+ */
+function methodNotAllowed(routers: Router[]): RequestHandler {
+  const layers = routeLayers(routers.flatMap((router) => (router as unknown as { stack: RouteLayer[] }).stack));
+  return (req, res, next) => {
+    const allowed = new Set<string>();
+    for (const layer of layers) if (layer.match(req.path)) for (const method of Object.keys(layer.route!.methods)) allowed.add(method.toUpperCase());
+    if (allowed.size === 0 || allowed.has(req.method)) return next();
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const list = [...allowed].sort().join(', ');
+    res.set('allow', list);
+    next(new ApiError('method_not_allowed', `${req.method} is not served on ${req.path}; ${list} are`));
+  };
+}
+
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
 /**
@@ -109,6 +138,7 @@ export function createApp(parts: AppParts): Express {
 
   app.use(JSON_PREFIXES, authenticatedJsonBody(parts.authenticatesBody));
   for (const router of parts.routes) app.use(router);
+  app.use(methodNotAllowed([...parts.providerWebhooks, ...parts.routes]));
   app.use(
     '/api/trpc',
     parts.trpc.csrfGuard,
