@@ -64,6 +64,8 @@ const configSchema = z.object({
     ),
 
   RELAY_ADMIN_KEY: optionalString,
+  // Bearer token for /metrics: the API serves it only with this; the worker's listener asks for it when set.
+  METRICS_TOKEN: optionalString,
   INTEGRATION_KEY: optionalString,
   BUS_API_URL: z
     .url()
@@ -235,6 +237,7 @@ export interface Config {
   };
   readonly snsTopicArns: readonly string[];
   readonly adminKey: string | undefined;
+  readonly metricsToken: string | undefined;
   /** Sent as X-Integration-Key on calls to sibling products (Books, PSA, CRM, Portal). */
   readonly integrationKey: string | undefined;
   /** The Bus; undefined when either half is missing: no events are emitted. */
@@ -329,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     snsTopicArns: raw.SNS_TOPIC_ARNS,
     adminKey: raw.RELAY_ADMIN_KEY,
+    metricsToken: raw.METRICS_TOKEN,
     integrationKey: raw.INTEGRATION_KEY,
     bus: raw.BUS_API_URL && raw.BUS_INTEGRATION_KEY ? { url: raw.BUS_API_URL, integrationKey: raw.BUS_INTEGRATION_KEY } : undefined,
     booksUrl: raw.HUB_BILLING_API_URL,
@@ -449,6 +453,7 @@ export function describeDegradedModes(config: Config): string[] {
   if (!config.adminKey) notes.push('RELAY_ADMIN_KEY is not set: /api/admin/* answers 401');
   if (!config.commerce.shopifyApp) notes.push('SHOPIFY_API_KEY or SHOPIFY_API_SECRET is not set: no Shopify shop can connect');
   if (!config.commerce.stripeConnectApp) notes.push('STRIPE_CONNECT_CLIENT_ID or STRIPE_SECRET_KEY is not set: no Stripe Connect account can connect');
+  if (!config.metricsToken) notes.push("METRICS_TOKEN is not set: the API serves no /metrics (the worker's WORKER_HTTP_PORT listener does)");
   return notes;
 }
 

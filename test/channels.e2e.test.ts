@@ -228,6 +228,23 @@ describe('WhatsApp and Messenger', () => {
     ).toBe(401);
   });
 
+  it('refuses a batch naming more numbers than Meta ever batches (each costs a lookup) with 413, before looking any up', async () => {
+    const change = (phoneNumberId: string) => ({
+      value: {
+        messaging_product: 'whatsapp',
+        metadata: { phone_number_id: phoneNumberId },
+        messages: [waMessage('15550000000', wamid(), 'text', { text: { body: 'x' } })],
+      },
+    });
+    const ids = Array.from({ length: 101 }, (_, index) => `9${String(index).padStart(9, '0')}`);
+    const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: 'WABA', changes: [change(WA_PHONE_ID), ...ids.map(change)] }] });
+    const response = await call(stack.api.url, '/api/webhooks/whatsapp', {
+      rawBody: body,
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(WA_SECRET, body) },
+    });
+    expect(response.status).toBe(413);
+  });
+
   it("a batch naming several numbers stores each number's messages in its own organization, and skips numbers it cannot verify", async () => {
     // One Meta app can serve numbers of two Relay organizations (an agency): one signature, one secret.
     const agency = await createOrgWithKey(stack.db, ['send', 'read', 'admin']);

@@ -37,9 +37,7 @@ async function hubOrganization(): Promise<string> {
 }
 
 async function signIn(orgId: string, role?: string) {
-  const { jti, sid } = hub.issueJti({ hubUserId: `hub-${randomBytes(4).toString('hex')}`, orgId, role });
-  const response = await fetch(`${stack.api.url}/api/portal/sso?jti=${jti}&return_to=/webhooks`, { redirect: 'manual' });
-  const cookie = /relay_session=[^;]+/.exec(response.headers.get('set-cookie') ?? '')?.[0];
+  const { response, cookie, sid } = await hub.signIn(stack.api.url, { hubUserId: `hub-${randomBytes(4).toString('hex')}`, orgId, role }, '/webhooks');
   return { status: response.status, cookie, sid };
 }
 
@@ -118,7 +116,13 @@ describe('signing in through Hub into a mapped organization', () => {
   it('sends the sign-in button to Hub with the way back, never off Relay', async () => {
     const login = await fetch(`${stack.api.url}/api/portal/login?return_to=%2Fwebhooks`, { redirect: 'manual' });
     expect(login.status).toBe(302);
-    expect(login.headers.get('location')).toBe(`${hub.url}/sso/login?product=relay&return_to=${encodeURIComponent(`${stack.api.url}/webhooks`)}`);
+    const location = new URL(login.headers.get('location')!);
+    expect(`${location.origin}${location.pathname}`).toBe(`${hub.url}/sso/login`);
+    expect(location.searchParams.get('product')).toBe('relay');
+    expect(location.searchParams.get('return_to')).toBe(`${stack.api.url}/webhooks`);
+    // The state Hub hands back, bound to this browser by a cookie (login CSRF).
+    expect(location.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(login.headers.get('set-cookie')).toContain(`relay_sso_state=${location.searchParams.get('state')}`);
     const offsite = await fetch(`${stack.api.url}/api/portal/login?return_to=%2F%2Fevil.example`, { redirect: 'manual' });
     expect(offsite.headers.get('location')).toContain(encodeURIComponent(`${stack.api.url}/`));
     expect(offsite.headers.get('location')).not.toContain('evil.example');

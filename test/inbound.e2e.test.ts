@@ -484,6 +484,113 @@ describe('threading into the helpdesk', () => {
   });
 });
 
+describe('organizations apart', () => {
+  async function secondOrg() {
+    const other = await createOrgWithKey(stack.db, ['send', 'read', 'admin']);
+    const address = `help-${randomBytes(3).toString('hex')}@globex.example`;
+    expect((await call(stack.api.url, '/api/v1/inbound-addresses', { key: other.key, body: { address } })).status).toBe(201);
+    return { ...other, address };
+  }
+
+  const mailgunTo = async (raw: string, recipient: string) => {
+    const form = await multipart({ ...mailgunSignature(MAILGUN_KEY), 'body-mime': raw, recipient });
+    return post(form.body, form.contentType);
+  };
+
+  async function threadedInto(inboundId: string) {
+    return stack.db
+      .selectFrom('conversation_messages')
+      .innerJoin('tickets', 'tickets.id', 'conversation_messages.ticket_id')
+      .select(['tickets.org_id', 'tickets.subject', 'conversation_messages.body_text as text'])
+      .where('conversation_messages.inbound_id', '=', inboundId)
+      .orderBy('tickets.org_id')
+      .execute();
+  }
+
+  it("a forged copy carrying another message's Message-ID is a message of its own: the real one still reaches its organization", async () => {
+    const globex = await secondOrg();
+    const messageId = `<${randomUUID()}@client.example>`;
+    // The forger gets there first, to its own organization, with the Message-ID it saw.
+    const forged = await mailgunTo(mime.plain({ from: customer(), to: support, subject: 'forged', text: 'not the real one', messageId }), support);
+    expect(forged.status).toBe(200);
+    await outcome(forged.body.id);
+
+    const from = customer();
+    const real = await mailgunTo(mime.plain({ from, to: globex.address, subject: 'Invoice question', text: 'the real message', messageId }), globex.address);
+    expect(real.status).toBe(200);
+    expect(real.body.id).not.toBe(forged.body.id);
+    expect(await outcome(real.body.id)).toEqual({ outcome: 'threaded' });
+    expect(await threadedInto(real.body.id)).toEqual([
+      { org_id: globex.orgId, subject: 'Invoice question', text: expect.stringContaining('the real message') },
+    ]);
+    expect((await call(stack.api.url, `/api/v1/inbound/${real.body.id}`, { key: globex.key })).body.message.from.address).toBe(from);
+  });
+
+  it('a provider retrying the same message with a fresh signature is still one message', async () => {
+    const raw = mime.plain({ from: customer(), to: support, subject: 'retried', text: 'once please' });
+    const first = await mailgunTo(raw, support);
+    await outcome(first.body.id);
+    const retried = await mailgunTo(raw, support);
+    expect(retried.body.id).toBe(first.body.id);
+    expect(await threadedInto(first.body.id)).toHaveLength(1);
+  });
+
+  it("a captured Mailgun signature cannot carry other content under the same Message-ID (Mailgun's signature does not cover the body)", async () => {
+    const signature = mailgunSignature(MAILGUN_KEY);
+    const messageId = `<${randomUUID()}@client.example>`;
+    const real = await multipart({
+      ...signature,
+      'body-mime': mime.plain({ from: customer(), to: support, subject: 'real', text: 'x', messageId }),
+      recipient: support,
+    });
+    expect((await post(real.body, real.contentType)).status).toBe(200);
+    const swapped = await multipart({
+      ...signature,
+      'body-mime': mime.plain({ from: customer(), to: support, subject: 'swapped', text: 'y', messageId }),
+      recipient: support,
+    });
+    expect((await post(swapped.body, swapped.contentType)).status).toBe(401);
+  });
+
+  it('a message with tens of thousands of recipients is routed by the first thousand, not retried for a day', async () => {
+    const crowd = Array.from({ length: 70_000 }, (_, index) => `r${index}@crowd.example`).join(', ');
+    const response = await mailgunTo(mime.plain({ from: customer(), to: `${support}, ${crowd}`, subject: 'to everyone', text: 'hello' }), support);
+    expect(response.status).toBe(200);
+    expect(await outcome(response.body.id)).toEqual({ outcome: 'threaded' });
+  });
+
+  it('a message addressed to two organizations reaches both, once each, and each sees it in its inbound API', async () => {
+    const globex = await secondOrg();
+    const from = customer();
+    const raw = mime.plain({ from, to: `${support}, ${globex.address}`, subject: 'Partnership', text: 'Hello both of you' });
+    const response = await mailgunTo(raw, support);
+    expect(await outcome(response.body.id)).toEqual({ outcome: 'threaded' });
+    expect(await threadedInto(response.body.id)).toEqual(
+      [
+        { org_id: org.orgId, subject: 'Partnership', text: expect.stringContaining('Hello both') },
+        { org_id: globex.orgId, subject: 'Partnership', text: expect.stringContaining('Hello both') },
+      ].sort((a, b) => a.org_id.localeCompare(b.org_id)),
+    );
+    for (const key of [org.key, globex.key]) {
+      const shown = await call(stack.api.url, `/api/v1/inbound/${response.body.id}`, { key });
+      expect(shown.body).toMatchObject({ status: 'threaded', route: 'helpdesk' });
+      const listed = await call(stack.api.url, '/api/v1/inbound?status=threaded', { key });
+      expect(listed.body.data.map((entry: { id: string }) => entry.id)).toContain(response.body.id);
+    }
+    const customers = await stack.db.selectFrom('customers').select('org_id').where('email', '=', from).execute();
+    expect(customers.map((row) => row.org_id).sort()).toEqual([org.orgId, globex.orgId].sort());
+
+    // The provider posting it again (once per recipient, say) adds nothing in either organization.
+    const again = await mailgunTo(raw, globex.address);
+    await outcome(again.body.id);
+    const messages = await stack.db.selectFrom('conversation_messages').select('org_id').where('from_address', '=', from).execute();
+    expect(messages).toHaveLength(2);
+    // An organization it was not addressed to sees nothing.
+    const stranger = await createOrgWithKey(stack.db, ['read']);
+    expect((await call(stack.api.url, `/api/v1/inbound/${response.body.id}`, { key: stranger.key })).status).toBe(404);
+  });
+});
+
 describe('the inbound API', () => {
   it('lists with filters, shows one message with its routing attempts, and is scoped by organization', async () => {
     const response = await providers.postmark({ from: customer(), to: support, subject: 'listed', text: 'x' });

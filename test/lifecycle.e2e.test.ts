@@ -20,7 +20,7 @@ let domain: string;
 beforeAll(async () => {
   await bus.start();
   stack = await startStack({
-    env: { SNS_TOPIC_ARNS: TOPIC_ARN, BUS_API_URL: bus.url, BUS_INTEGRATION_KEY: 'bus-key', RELAY_ADMIN_KEY: 'admin-secret' },
+    env: { SNS_TOPIC_ARNS: TOPIC_ARN, BUS_API_URL: bus.url, BUS_INTEGRATION_KEY: 'bus-key', RELAY_ADMIN_KEY: 'admin-secret', METRICS_TOKEN: 'metrics-token' },
     fetchSnsCertificate: async (url) => {
       certificateRequests.push(url);
       return certificate;
@@ -81,7 +81,7 @@ describe('SNS verification', () => {
     expect(certificateRequests.every((url) => url === CERT_URL)).toBe(true);
     const stored = await stack.db.selectFrom('sns_messages').select('sns_message_id').execute();
     expect(stored).toEqual([]);
-    const metrics = await (await fetch(`${stack.api.url}/metrics`)).text();
+    const metrics = await (await fetch(`${stack.api.url}/metrics`, { headers: { authorization: 'Bearer metrics-token' } })).text();
     expect(metrics).toContain('relay_webhooks_total{provider="sns",outcome="rejected"} 6');
   });
 

@@ -305,7 +305,15 @@ async function connectedUser(): Promise<{ userId: string }> {
   });
   partnerReceiver.secret = credentials.webhook_signing_secret;
   const user = await upsertHubUser(stack.db, { orgId: org.orgId, hubUserId: `hub-${randomUUID()}`, email: null, name: null });
-  await issuePartnerToken(stack.db, { codeHash: randomBytes(32), tokenHash: randomBytes(32), partnerId: partner.id, userId: user.id, scope: 'debriefs' });
+  await issuePartnerToken(stack.db, {
+    codeHash: randomBytes(32),
+    tokenHash: randomBytes(32),
+    refreshTokenHash: randomBytes(32),
+    expiresAt: null,
+    partnerId: partner.id,
+    userId: user.id,
+    scope: 'debriefs',
+  });
   const row = await stack.db
     .selectFrom('crm_connections')
     .select('id')

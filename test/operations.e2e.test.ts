@@ -6,7 +6,7 @@ let stack: Stack;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ worker: false, logLines });
+  stack = await startStack({ worker: false, logLines, env: { METRICS_TOKEN: 'metrics-token' } });
 });
 afterAll(() => stack?.stop());
 
@@ -51,7 +51,7 @@ describe('operations endpoints', () => {
     expect(echoed.headers.get('x-request-id')).toBe('trace-123');
     expect((await call(stack.api.url, '/healthz')).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
-    const response = await fetch(`${stack.api.url}/metrics`);
+    const response = await fetch(`${stack.api.url}/metrics`, { headers: { authorization: 'Bearer metrics-token' } });
     const text = await response.text();
     expect(text).toContain('relay_http_requests_total{method="GET",route="/api/v1/emails",status="401"} 1');
     expect(text).toContain('relay_http_request_duration_seconds_bucket');

@@ -6,6 +6,7 @@ import { partnerDeliveryWorkflowId } from '../src/temporal/ids.js';
 import { partnerRetryPolicy } from '../src/partners/workflows.js';
 import { FakeHub } from './fakes/fake-hub.js';
 import { PartnerReceiver } from './fakes/partner-receiver.js';
+import { runCli } from './support/cli.js';
 import { call, eventually } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 
@@ -58,8 +59,7 @@ async function newPartner(overrides: Record<string, unknown> = {}) {
 
 /** Signs a user in through Hub SSO and returns the session cookie. */
 async function signIn(hubUserId = `hub-${randomBytes(4).toString('hex')}`) {
-  const { jti, sid } = hub.issueJti({ hubUserId, orgId: org.orgId });
-  const response = await raw(`/api/portal/sso?jti=${jti}&return_to=/after`);
+  const { response, sid } = await hub.signIn(stack.api.url, { hubUserId, orgId: org.orgId });
   expect(response.status).toBe(302);
   expect(response.headers.get('location')).toBe('/after');
   const setCookie = response.headers.get('set-cookie') ?? '';
@@ -145,7 +145,11 @@ describe('the OAuth connect flow', () => {
       scope: 'default',
       user_id: user.userId,
       partner_id: partner.id,
+      // Additive to the seed's shape: tokens do not expire by default, the refresh token
+      // lets a partner get a new one after a rotation without the user reconnecting.
+      refresh_token: expect.stringMatching(/^prt_/),
     });
+    expect(token.body).not.toHaveProperty('expires_in');
 
     const introspected = await me(token.body.access_token!);
     expect(introspected.body).toEqual({
@@ -352,6 +356,7 @@ describe('partner credentials', () => {
       client_id: partner.client_id,
       client_secret: expect.stringMatching(/^psec_/),
       webhook_signing_secret: expect.any(String),
+      access_tokens_revoked: 0,
     });
     expect(rotated.body.client_secret).not.toBe(partner.client_secret);
 
@@ -506,5 +511,199 @@ describe('the production delivery policy', () => {
       backoffCoefficient: 2,
       maximumInterval: 8000,
     });
+  });
+});
+
+describe('stopping a partner', () => {
+  const refresh = (partner: { client_id: string; client_secret: string }, refreshToken: string) =>
+    raw('/api/oauth/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: partner.client_id,
+        client_secret: partner.client_secret,
+      }).toString(),
+    }).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, string | number> }));
+
+  async function connectWithRefresh(partner: { client_id: string; client_secret: string }) {
+    const user = await signIn();
+    const callback = await consent(partner.client_id, user.cookie);
+    const token = await exchange(partner, callback.searchParams.get('code')!);
+    expect(token.status).toBe(200);
+    return { ...user, token: token.body.access_token!, refreshToken: token.body.refresh_token! };
+  }
+
+  it('an operator suspends a partner by hand: its tokens, consent and code exchanges are refused until lifted', async () => {
+    const { partner } = await newPartner();
+    const { token, cookie } = await connectWithRefresh(partner);
+    const pendingCode = (await consent(partner.client_id, cookie)).searchParams.get('code')!;
+
+    const suspended = await call(stack.api.url, `/api/admin/partners/${partner.id}/suspend`, { key: ADMIN, body: { reason: 'leaked client secret' } });
+    expect(suspended.status).toBe(200);
+    expect(suspended.body).toMatchObject({ id: partner.id, suspended: true, suspended_reason: 'leaked client secret' });
+
+    expect((await me(token)).status).toBe(403);
+    const authorize = await raw(`/api/oauth/authorize?${authorizeQuery(partner.client_id)}`, { headers: { cookie } });
+    expect(authorize.status).toBe(400);
+    // A code issued before the suspension buys nothing afterwards.
+    const exchanged = await exchange(partner, pendingCode);
+    expect(exchanged.status).toBe(400);
+    expect(exchanged.body).toMatchObject({ error: 'unauthorized_client', error_description: 'this application is suspended' });
+
+    await call(stack.api.url, `/api/admin/partners/${partner.id}/unsuspend`, { key: ADMIN, method: 'POST' });
+    expect((await me(token)).status).toBe(200);
+    expect((await call(stack.api.url, `/api/admin/partners/${partner.id}/suspend`, { key: 'wrong', body: {} })).status).toBe(401);
+  });
+
+  it('`relay partners suspend` and `unsuspend` do the same from the command line', async () => {
+    const { partner } = await newPartner();
+    const { token } = await connectWithRefresh(partner);
+    const suspended = await runCli(['partners', 'suspend', partner.id, '--reason', 'incident 42', '--json'], stack.cliEnv);
+    expect(suspended.code).toBe(0);
+    expect(JSON.parse(suspended.stdout)).toMatchObject({ id: partner.id, suspended: true, suspended_reason: 'incident 42' });
+    expect((await me(token)).status).toBe(403);
+    expect((await runCli(['partners', 'unsuspend', partner.id], stack.cliEnv)).code).toBe(0);
+    expect((await me(token)).status).toBe(200);
+    expect((await runCli(['partners', 'suspend', '00000000-0000-4000-8000-000000000000'], stack.cliEnv)).code).not.toBe(0);
+  });
+
+  it('rotation revokes the access tokens; the refresh token with the new secret gets a new one without the user reconnecting', async () => {
+    const { partner } = await newPartner();
+    const alice = await connectWithRefresh(partner);
+    const bob = await connectWithRefresh(partner);
+
+    const rotated = await call(stack.api.url, `/api/admin/partners/${partner.id}/rotate`, { key: ADMIN, method: 'POST' });
+    expect(rotated.body.access_tokens_revoked).toBe(2);
+    const revoked = await me(alice.token);
+    expect(revoked.status).toBe(401);
+    expect(revoked.headers.get('www-authenticate')).toMatch(/^Bearer realm="relay", error="invalid_token"/);
+    expect((await me(bob.token)).status).toBe(401);
+
+    // The old secret cannot refresh; the new one can, and the refresh token is rotated on use.
+    expect((await refresh(partner, alice.refreshToken)).body.error).toBe('invalid_client');
+    const renewed = { ...partner, client_secret: rotated.body.client_secret as string };
+    const fresh = await refresh(renewed, alice.refreshToken);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toMatchObject({
+      access_token: expect.stringMatching(/^ptok_/),
+      refresh_token: expect.stringMatching(/^prt_/),
+      token_type: 'Bearer',
+      user_id: alice.userId,
+    });
+    expect(fresh.body.refresh_token).not.toBe(alice.refreshToken);
+    expect((await me(fresh.body.access_token as string)).body.active).toBe(true);
+
+    // A spent refresh token presented again may have leaked: the connection it belongs to ends.
+    const replayed = await refresh(renewed, alice.refreshToken);
+    expect(replayed.body.error).toBe('invalid_grant');
+    expect((await me(fresh.body.access_token as string)).status).toBe(401);
+    expect((await refresh(renewed, fresh.body.refresh_token as string)).body.error).toBe('invalid_grant');
+
+    // A refresh token of another partner, or of a disconnected user, buys nothing.
+    const other = await newPartner();
+    expect((await refresh(other.partner, bob.refreshToken)).body.error).toBe('invalid_grant');
+    const bobFresh = await refresh(renewed, bob.refreshToken);
+    await call(stack.api.url, '/api/oauth/disconnect', { key: bobFresh.body.access_token as string, method: 'DELETE' });
+    expect((await refresh(renewed, bobFresh.body.refresh_token as string)).body.error).toBe('invalid_grant');
+  });
+
+  it('a rotation can keep the access tokens when the operator says so', async () => {
+    const { partner } = await newPartner();
+    const { token } = await connectWithRefresh(partner);
+    const rotated = await call(stack.api.url, `/api/admin/partners/${partner.id}/rotate`, { key: ADMIN, body: { revoke_access_tokens: false } });
+    expect(rotated.body.access_tokens_revoked).toBe(0);
+    expect((await me(token)).status).toBe(200);
+  });
+
+  it('access tokens expire when the partner has a token lifetime, and are refreshed (RFC 6749 §6)', async () => {
+    const { partner } = await newPartner();
+    const changed = await call(stack.api.url, `/api/admin/partners/${partner.id}`, { key: ADMIN, method: 'PATCH', body: { access_token_ttl_seconds: 3600 } });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ id: partner.id, access_token_ttl_seconds: 3600 });
+    const user = await signIn();
+    const token = await exchange(partner, (await consent(partner.client_id, user.cookie)).searchParams.get('code')!);
+    expect(token.body.expires_in).toBe(3600);
+    expect((await me(token.body.access_token!)).status).toBe(200);
+
+    await stack.db
+      .updateTable('partner_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('partner_id', '=', partner.id)
+      .execute();
+    const expired = await me(token.body.access_token!);
+    expect(expired.status).toBe(401);
+    expect(expired.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    const fresh = await refresh(partner, token.body.refresh_token!);
+    expect(fresh.body.expires_in).toBe(3600);
+    expect((await me(fresh.body.access_token as string)).status).toBe(200);
+  });
+});
+
+describe('partner limits', () => {
+  it('requests refused by the per-user limit do not count toward the partner-wide ceiling', async () => {
+    const { partner } = await newPartner({ rate_limit_per_user: 2, rate_limit_per_partner: 4 });
+    const alice = await connect(partner);
+    const bob = await connect(partner);
+    const aliceStatuses = [];
+    for (let index = 0; index < 6; index += 1) aliceStatuses.push((await me(alice.token)).status);
+    expect(aliceStatuses).toEqual([200, 200, 429, 429, 429, 429]);
+    // Alice's runaway loop used 2 of the partner's 4; Bob still gets his 2.
+    expect([(await me(bob.token)).status, (await me(bob.token)).status]).toEqual([200, 200]);
+  });
+
+  it('an operator changes the limits after creation', async () => {
+    const { partner } = await newPartner({ rate_limit_per_user: 1 });
+    const { token } = await connect(partner);
+    expect([(await me(token)).status, (await me(token)).status]).toEqual([200, 429]);
+    const changed = await call(stack.api.url, `/api/admin/partners/${partner.id}`, { key: ADMIN, method: 'PATCH', body: { rate_limit_per_user: 10 } });
+    expect(changed.body).toMatchObject({ rate_limit_per_user: 10, rate_limit_per_partner: 2000 });
+    expect((await me(token)).status).toBe(200);
+    const read = await call(stack.api.url, `/api/admin/partners/${partner.id}`, { key: ADMIN });
+    expect(read.body).toMatchObject({ id: partner.id, name: 'MyCRM', rate_limit_per_user: 10, suspended_at: null });
+    for (const body of [{ rate_limit_per_user: 0 }, { rate_limit_per_partner: 'many' }, { name: 'renamed' }, { access_token_ttl_seconds: 5 }]) {
+      expect((await call(stack.api.url, `/api/admin/partners/${partner.id}`, { key: ADMIN, method: 'PATCH', body })).status).toBe(400);
+    }
+  });
+});
+
+describe('OAuth answers', () => {
+  it('a 401 from the token endpoint says Basic, one from the token API says Bearer', async () => {
+    const { partner } = await newPartner();
+    const wrong = await raw('/api/oauth/token', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${partner.client_id}:psec_wrong`).toString('base64')}`,
+      },
+      body: 'grant_type=authorization_code&code=x&redirect_uri=x',
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBe('Basic realm="relay"');
+    const missing = await call(stack.api.url, '/api/oauth/me');
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="relay"');
+    const unknown = await me('ptok_unknown');
+    expect(unknown.headers.get('www-authenticate')).toMatch(/^Bearer realm="relay", error="invalid_token"/);
+  });
+
+  it.each([
+    ['bad %-encoding', Buffer.from('pcli_x%:psec_%zz').toString('base64')],
+    ['bad base64', '!!!not-base64!!!'],
+    ['no colon', Buffer.from('pcli_only').toString('base64')],
+  ])('a malformed Basic header (%s) is 401 invalid_client', async (_name, credentials) => {
+    const response = await raw('/api/oauth/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${credentials}` },
+      body: 'grant_type=authorization_code&code=x&redirect_uri=x',
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_client');
+  });
+
+  it('http redirect URIs are accepted only where plain-http targets are (RELAY_ALLOW_INSECURE_WEBHOOKS, on in this stack)', async () => {
+    const { partner } = await newPartner({ redirect_uris: ['http://127.0.0.1:9/callback'] });
+    expect(partner.client_id).toMatch(/^pcli_/);
   });
 });

@@ -76,7 +76,10 @@ describe('the dashboard served by the API', () => {
     expect((await get('/robots.txt')).status).toBe(404);
     const health = await get('/healthz');
     expect(await health.json()).toEqual({ status: 'ok' });
-    expect((await get('/metrics')).headers.get('content-type')).toMatch(/^text\/plain/);
+    // Without METRICS_TOKEN the API serves no /metrics: a JSON 404, never the app.
+    const metrics = await get('/metrics');
+    expect(metrics.status).toBe(404);
+    expect(metrics.headers.get('content-type')).toMatch(/json/);
     const post = await get('/webhooks', { method: 'POST' });
     expect(post.status).toBe(404);
     expect(post.headers.get('content-type')).toMatch(/json/);

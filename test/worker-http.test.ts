@@ -52,4 +52,11 @@ describe("the worker's HTTP listener (WORKER_HTTP_PORT)", () => {
     expect(text).toContain('relay_deliveries_total');
     expect(text).not.toContain('temporal_workflow_completed');
   });
+
+  it('asks for the METRICS_TOKEN when one is set', async () => {
+    server = await startWorkerHttp({ host: '127.0.0.1', port: 0, metrics: createMetrics(), metricsToken: 'scrape-token', isRunning: () => true });
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer scrape-token' } })).status).toBe(200);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
 });

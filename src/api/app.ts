@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import { createExpressMiddleware, type CreateExpressContextOptions } from '@trpc/server/adapters/express';
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { TrpcContext } from '../auth/trpc.js';
-import { errorHandler, notFoundHandler } from '../http/errors.js';
+import { ApiError, errorHandler, notFoundHandler } from '../http/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { redactQuery, redactUrl } from '../observability/redact.js';
 
 /** What the app is assembled from; server.ts builds each capability's part. */
 export interface AppParts {
@@ -16,16 +17,87 @@ export interface AppParts {
   guards: RequestHandler[];
   /** Provider webhooks: they read their raw body themselves (signatures cover the exact bytes). */
   providerWebhooks: Router[];
-  /** JSON API routes, after the JSON body parser. */
+  /** JSON API routes; bodies under /api/v1 and /api/admin are parsed only for authenticated callers. */
   routes: Router[];
+  /** Whether a request carries a credential some JSON route accepts (an API key, the admin key): checked before its body is read. */
+  authenticatesBody: (req: Request) => Promise<boolean>;
   /** csrfGuard runs first: tRPC would answer some forged bodies 415 instead of 403. */
-  trpc: { router: AnyTRPCRouter; createContext: (options: CreateExpressContextOptions) => Promise<TrpcContext>; csrfGuard: RequestHandler };
+  trpc: {
+    router: AnyTRPCRouter;
+    createContext: (options: CreateExpressContextOptions) => Promise<TrpcContext>;
+    csrfGuard: RequestHandler;
+    /** An API key or a live session: checked before a body is read. */
+    authenticatesBody: (req: Request) => Promise<boolean>;
+  };
   /** The dashboard's files and its client-route fallback, after every API route; absent when it is not built. */
   webApp: Router | undefined;
 }
 
-// 10 MB of attachments is about 13.4 MB of base64, plus the bodies.
-const JSON_BODY_LIMIT = '20mb';
+// A send may carry 10 MB of attachments: about 13.4 MB of base64, plus the bodies.
+const SEND_BODY_LIMIT = '20mb';
+const JSON_BODY_LIMIT = '1mb';
+/** The routes whose bodies may be large; every other JSON body stops at JSON_BODY_LIMIT. */
+const SEND_ROUTES = new Set(['POST /api/v1/emails', 'POST /api/v1/emails/batch']);
+/** Where JSON bodies are parsed (tRPC reads its own, within TRPC_BODY_LIMIT; provider webhooks theirs). */
+const JSON_PREFIXES = ['/api/v1', '/api/admin'];
+const TRPC_BODY_LIMIT = 1024 * 1024;
+
+/** What Express's router keeps of a route; not in its public types. */
+interface RouteLayer {
+  slash?: boolean;
+  route?: { methods: Record<string, boolean> };
+  handle?: { stack?: RouteLayer[] };
+  match(path: string): boolean;
+}
+
+function routeLayers(stack: RouteLayer[]): RouteLayer[] {
+  return stack.flatMap((layer) => (layer.route ? [layer] : layer.slash && layer.handle?.stack ? routeLayers(layer.handle.stack) : []));
+}
+
+/**
+ * A path Relay serves, asked with a method it does not serve there: 405 with the methods
+ * it does serve (RFC 9110 §15.5.6), rather than a 404 that says the path does not exist.
+ */
+function methodNotAllowed(routers: Router[]): RequestHandler {
+  const layers = routeLayers(routers.flatMap((router) => (router as unknown as { stack: RouteLayer[] }).stack));
+  return (req, res, next) => {
+    const allowed = new Set<string>();
+    for (const layer of layers) if (layer.match(req.path)) for (const method of Object.keys(layer.route!.methods)) allowed.add(method.toUpperCase());
+    if (allowed.size === 0 || allowed.has(req.method)) return next();
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const list = [...allowed].sort().join(', ');
+    res.set('allow', list);
+    next(new ApiError('method_not_allowed', `${req.method} is not served on ${req.path}; ${list} are`));
+  };
+}
+
+const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
+/**
+ * Reads a JSON body only after the caller has shown a credential a route accepts (the
+ * route still checks its own scope), up to the route's limit: nobody makes Relay parse
+ * 20 MB before knowing who is asking.
+ */
+function authenticatedJsonBody(authenticates: (req: Request) => Promise<boolean>): RequestHandler {
+  const send = express.json({ limit: SEND_BODY_LIMIT });
+  const other = express.json({ limit: JSON_BODY_LIMIT });
+  return (req, res, next) => {
+    if (!hasBody(req)) return next();
+    authenticates(req).then((known) => {
+      if (!known) return next(new ApiError('unauthorized', 'missing or invalid credentials'));
+      const route = `${req.method} ${req.baseUrl}${req.path}`.replace(/\/$/, '');
+      (SEND_ROUTES.has(route) ? send : other)(req, res, next);
+    }, next);
+  };
+}
+
+/** tRPC mutations with a body: only from a caller with an API key or a session (tRPC then reads at most TRPC_BODY_LIMIT). */
+function authenticatedTrpcBody(authenticates: (req: Request) => Promise<boolean>): RequestHandler {
+  return (req, _res, next) => {
+    if (!hasBody(req)) return next();
+    authenticates(req).then((known) => next(known ? undefined : new ApiError('unauthorized', 'missing or invalid API key, or no live session')), next);
+  };
+}
 
 export function createApp(parts: AppParts): Express {
   const app = express();
@@ -41,10 +113,14 @@ export function createApp(parts: AppParts): Express {
         res.setHeader('x-request-id', id);
         return id;
       },
-      // Credentials never reach the log.
+      // Credentials never reach the log: not in headers, not in the query string.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-integration-key"]'], censor: '[redacted]' },
+      serializers: {
+        req: (req: { url?: string; query?: unknown }) =>
+          Object.assign(req, { url: req.url && redactUrl(req.url), ...(req.query ? { query: redactQuery(req.query) } : {}) }),
+      },
       // Probes and scrapes would drown the log.
-      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes((req.url ?? '').split('?')[0]!) },
     }),
   );
   app.use((req, res, next) => {
@@ -60,9 +136,15 @@ export function createApp(parts: AppParts): Express {
   for (const guard of parts.guards) app.use(guard);
   for (const router of parts.providerWebhooks) app.use(router);
 
-  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  app.use(JSON_PREFIXES, authenticatedJsonBody(parts.authenticatesBody));
   for (const router of parts.routes) app.use(router);
-  app.use('/api/trpc', parts.trpc.csrfGuard, createExpressMiddleware({ router: parts.trpc.router, createContext: parts.trpc.createContext }));
+  app.use(methodNotAllowed([...parts.providerWebhooks, ...parts.routes]));
+  app.use(
+    '/api/trpc',
+    parts.trpc.csrfGuard,
+    authenticatedTrpcBody(parts.trpc.authenticatesBody),
+    createExpressMiddleware({ router: parts.trpc.router, createContext: parts.trpc.createContext, maxBodySize: TRPC_BODY_LIMIT }),
+  );
   if (parts.webApp) app.use(parts.webApp);
 
   app.use(notFoundHandler);

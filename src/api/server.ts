@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Client } from '@temporalio/client';
 import { apiKeyRoutes } from '../auth/api-key-routes.js';
-import { cachedApiKeyLookup } from '../auth/api-keys.js';
+import { adminKeyMatcher } from '../auth/admin-key.js';
+import { authenticateApiKey, cachedApiKeyLookup } from '../auth/api-keys.js';
 import { createSessions, requireCsrfHeader } from '../auth/sessions.js';
 import { createTrpcContext } from '../auth/trpc.js';
 import { channelRoutes } from '../channels/routes.js';
@@ -87,7 +88,7 @@ export async function startApiServer(deps: {
     sessionTtlHours: config.sessionTtlHours,
     hubSessionCacheMs: config.hub?.sessionCacheMs ?? 0,
   });
-  const oauth = { db, sessions, hub, publicUrl: config.publicUrl, logger, suspendAfterDenials: config.partners.suspendAfterDenials };
+  const oauth = { db, sessions, hub, publicUrl: config.publicUrl, logger, urlPolicy, suspendAfterDenials: config.partners.suspendAfterDenials };
   const routeMaxAttempts = config.inbound.routeMaxAttempts;
   const openApi = buildOpenApiDocument();
   const domains = {
@@ -100,9 +101,12 @@ export async function startApiServer(deps: {
   const webApp = webAppRoutes(deps.webAppDir ?? WEB_APP_DIR);
   if (!webApp) logger.warn({ dir: deps.webAppDir ?? WEB_APP_DIR }, 'the dashboard is not built (npm run build): / answers 404');
 
+  const isAdminKey = adminKeyMatcher(config.adminKey);
+  const hasApiKey = async (req: Request) => (await authenticateApiKey(apiKeys, req.get('authorization'))) !== undefined;
   const app = createApp({
     logger,
     metrics,
+    authenticatesBody: async (req) => isAdminKey(req.get('authorization')) || (await hasApiKey(req)),
     guards: [partnerTokenFence(oauth), orgRequestRateGuard({ db, apiKeys, limits })],
     providerWebhooks: [
       sesWebhookRoutes({ db, workflows, sns: snsVerifier(config.snsTopicArns), logger, metrics }),
@@ -121,7 +125,7 @@ export async function startApiServer(deps: {
     ],
     routes: [
       Router().get('/api/openapi.json', (_req, res) => void res.json(openApi)),
-      healthRoutes({ db, temporal, metrics }),
+      healthRoutes({ db, temporal, metrics, metricsToken: config.metricsToken, logger }),
       emailRoutes({ db, workflows, apiKeys, limits }),
       domainRoutes({ ...domains, apiKeys }),
       suppressionRoutes({ db, apiKeys }),
@@ -165,6 +169,7 @@ export async function startApiServer(deps: {
       }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
       csrfGuard: requireCsrfHeader,
+      authenticatesBody: async (req) => (req.get('authorization') ? hasApiKey(req) : (await sessions.current(req)) !== undefined),
     },
     webApp,
   });

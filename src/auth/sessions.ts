@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { HubRejected, type HubClient } from '../integrations/hub.js';
 import type { Logger } from '../observability/logger.js';
-import { randomSecret, sha256 } from '../security/secrets.js';
+import { constantTimeEqual, randomSecret, sha256 } from '../security/secrets.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
 import { CSRF_REFUSAL, isUnprotectedCookieCall } from './csrf.js';
@@ -11,6 +11,10 @@ import type { HubRole } from './roles.js';
 import { findLiveSession, findOrganization, insertSession, revokeSession, upsertHubUser } from './repository.js';
 
 export const SESSION_COOKIE = 'relay_session';
+/** Binds a sign-in to the browser that started it: Hub hands its value back as `state`. */
+const SSO_STATE_COOKIE = 'relay_sso_state';
+const SSO_STATE_TTL_MS = 10 * 60_000;
+const SSO_STATE_PATH = '/api/portal';
 
 export interface SessionUser {
   userId: string;
@@ -30,10 +34,16 @@ export interface SessionDeps {
   hubSessionCacheMs: number;
 }
 
+/** A cookie's value; a malformed one (bad %-encoding) is no cookie, never an error. */
 function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
@@ -77,14 +87,43 @@ export function createSessions(deps: SessionDeps) {
     return { userId: session.user_id, orgId: session.org_id, role: session.role, sessionHash: hash, cookie };
   }
 
-  const router = Router();
-  // Relay's portal SSO endpoint: Hub sends the user here with a one-time JTI.
-  router.get('/api/portal/sso', async (req, res) => {
-    const { jti } = parseOr400(z.object({ jti: z.string().min(8).max(512), return_to: z.string().max(2048).optional() }), req.query, 'SSO request');
+  const secure = deps.publicUrl.startsWith('https://');
+
+  /**
+   * Sends the browser to Hub's sign-in page with a fresh `state`, kept in a cookie only this
+   * browser has: the JTI Hub sends back is exchanged only with that state (login CSRF).
+   */
+  function startSignIn(res: Response, returnPath: string): void {
     if (!deps.hub) throw new ApiError('service_unavailable', 'Hub SSO is not configured');
+    const state = randomSecret(32);
+    res.cookie(SSO_STATE_COOKIE, state, { httpOnly: true, secure, sameSite: 'lax', path: SSO_STATE_PATH, maxAge: SSO_STATE_TTL_MS });
+    res.redirect(302, deps.hub.loginUrl(`${deps.publicUrl}${safeReturnPath(returnPath)}`, state));
+  }
+
+  const router = Router();
+  // Relay's portal SSO endpoint: Hub sends the user here with a one-time JTI and the state.
+  router.get('/api/portal/sso', async (req, res) => {
+    const query = parseOr400(
+      z.object({ jti: z.string().min(8).max(512), return_to: z.string().max(2048).optional(), state: z.string().min(1).max(128).optional() }),
+      req.query,
+      'SSO request',
+    );
+    if (!deps.hub) throw new ApiError('service_unavailable', 'Hub SSO is not configured');
+    const expected = readCookie(req, SSO_STATE_COOKIE);
+    if (query.state === undefined) {
+      // Hub came back without the state it was given: refusing beats sending the browser round again.
+      if (expected) throw new ApiError('validation_failed', 'Hub returned without the sign-in state');
+      // A link this browser did not start (Hub's product menu, or anyone's link): its JTI is
+      // not exchanged; the browser signs in as whoever it is at Hub, through a bound sign-in.
+      return res.redirect(302, `/api/portal/login?return_to=${encodeURIComponent(safeReturnPath(query.return_to))}`);
+    }
+    if (!expected || !constantTimeEqual(sha256(query.state), sha256(expected))) {
+      throw new ApiError('forbidden', 'this sign-in was not started in this browser; start it again from Relay');
+    }
+    res.clearCookie(SSO_STATE_COOKIE, { path: SSO_STATE_PATH });
     let identity;
     try {
-      identity = await deps.hub.exchange(jti);
+      identity = await deps.hub.exchange(query.jti);
     } catch (error) {
       if (error instanceof HubRejected) throw new ApiError('unauthorized', error.message);
       throw error;
@@ -101,22 +140,13 @@ export function createSessions(deps: SessionDeps) {
       expiresAt: new Date(Date.now() + deps.sessionTtlHours * 3600_000),
     });
     validated.set(identity.hubSessionId, Date.now());
-    res.cookie(SESSION_COOKIE, cookie, {
-      httpOnly: true,
-      secure: deps.publicUrl.startsWith('https://'),
-      sameSite: 'lax',
-      path: '/',
-      maxAge: deps.sessionTtlHours * 3600_000,
-    });
+    res.cookie(SESSION_COOKIE, cookie, { httpOnly: true, secure, sameSite: 'lax', path: '/', maxAge: deps.sessionTtlHours * 3600_000 });
     deps.logger.info({ orgId: identity.orgId, userId: user.id, role: identity.role }, 'signed in through Hub');
-    res.redirect(302, safeReturnPath(req.query.return_to));
+    res.redirect(302, safeReturnPath(query.return_to));
   });
 
   // The dashboard's sign-in button: off to Hub, which comes back through /api/portal/sso.
-  router.get('/api/portal/login', (req, res) => {
-    if (!deps.hub) throw new ApiError('service_unavailable', 'Hub SSO is not configured');
-    res.redirect(302, deps.hub.loginUrl(`${deps.publicUrl}${safeReturnPath(req.query.return_to)}`));
-  });
+  router.get('/api/portal/login', (req, res) => startSignIn(res, safeReturnPath(req.query.return_to)));
 
   // The CSRF header keeps a cross-site form from signing the user out.
   router.post('/api/portal/logout', requireCsrfHeader, async (req, res: Response) => {
@@ -125,7 +155,7 @@ export function createSessions(deps: SessionDeps) {
     res.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).end();
   });
 
-  return { current, router };
+  return { current, startSignIn, router };
 }
 
 export type Sessions = ReturnType<typeof createSessions>;

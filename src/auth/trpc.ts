@@ -3,7 +3,9 @@ import type { CreateExpressContextOptions } from '@trpc/server/adapters/express'
 import superjson from 'superjson';
 import type { ApiKeyScope } from '../db/tables/api-keys.js';
 import { authenticateApiKey, type ApiKeyLookup } from './api-keys.js';
+import { ApiError } from '../http/errors.js';
 import { roleAtLeast, type HubRole } from './roles.js';
+import { asTrpcError, formatTrpcError } from './trpc-errors.js';
 import type { Sessions, SessionUser } from './sessions.js';
 
 /**
@@ -32,7 +34,15 @@ export async function createTrpcContext(deps: { apiKeys: ApiKeyLookup; sessions:
 }
 
 // superjson is what makes the wire `{"json": ...}`, as the seed's curl calls send it.
-export const t = initTRPC.context<TrpcContext>().create({ transformer: superjson });
+// Errors carry the REST API's codes and messages and never a stack, whatever NODE_ENV says.
+export const t = initTRPC.context<TrpcContext>().create({ transformer: superjson, errorFormatter: formatTrpcError, isDev: false });
+
+/** Every procedure: a capability's ApiError keeps its status (a 404 stays a 404, not a 500). */
+const procedure = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof ApiError) throw asTrpcError(result.error.cause);
+  return result;
+});
 
 function requireRole(caller: Extract<Caller, { kind: 'user' }>, minRole: HubRole): void {
   if (!roleAtLeast(caller.role, minRole)) {
@@ -45,7 +55,7 @@ function requireRole(caller: Extract<Caller, { kind: 'user' }>, minRole: HubRole
  * Admin < Owner). API keys are refused: they have no role, only scopes.
  */
 export function roleProcedure(minRole: HubRole) {
-  return t.procedure.use(({ ctx, next }) => {
+  return procedure.use(({ ctx, next }) => {
     const caller = ctx.caller;
     if (!caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'not signed in, or the session ended' });
     if (caller.kind !== 'user') throw new TRPCError({ code: 'FORBIDDEN', message: 'this procedure is for people signed in through Hub, not API keys' });
@@ -60,7 +70,7 @@ export function roleProcedure(minRole: HubRole) {
  * check. Its context carries the caller's organization.
  */
 export function scopedProcedure(scope: ApiKeyScope, minRole: HubRole) {
-  return t.procedure.use(({ ctx, next }) => {
+  return procedure.use(({ ctx, next }) => {
     const caller = ctx.caller;
     if (!caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or invalid API key, or no live session' });
     if (caller.kind === 'api-key' && !caller.scopes.includes(scope)) {

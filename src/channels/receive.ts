@@ -67,6 +67,9 @@ export async function verifyMetaHandshake(request: ProviderRequest, type: 'whats
  * channel's own secret; entries for unknown or unverified ones are left out, and the
  * request is refused only when no channel at all verifies.
  */
+/** More numbers or pages than one Meta app's delivery ever batches. */
+const MAX_BATCH_ADDRESSES = 100;
+
 async function receiveMetaBatch<T extends { draft: ChannelMessageDraft }>(
   request: ProviderRequest,
   deps: ChannelReceiveDeps,
@@ -77,6 +80,8 @@ async function receiveMetaBatch<T extends { draft: ChannelMessageDraft }>(
   const header = request.header('x-hub-signature-256') ?? '';
   const byAddress = new Map<string, T[]>();
   for (const entry of entries) byAddress.set(addressOf(entry), [...(byAddress.get(addressOf(entry)) ?? []), entry]);
+  // Each number or page costs a lookup and an HMAC before anything is verified.
+  if (byAddress.size > MAX_BATCH_ADDRESSES) throw new WebhookRejected(413, `a batch may name at most ${MAX_BATCH_ADDRESSES} numbers or pages`);
   const received: ReceivedMessages[] = [];
   for (const [address, group] of byAddress) {
     const channel = await deps.findChannel(type, address);

@@ -41,6 +41,8 @@ export interface DevStackOptions {
   /** `sesIdentity`: the SES identity stand-in's (any free port when absent). */
   ports: { postgres: number; temporal: number; temporalUi?: number; ses: number; sesIdentity?: number; hub: number };
   say: (line: string) => void;
+  /** Build the dashboard when stale (default true); the fuzz run needs only the API. */
+  buildWebApp?: boolean;
 }
 
 export interface DevStack {
@@ -146,7 +148,7 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
       say(`created the organization ${DEMO_ORGANIZATION.name} (${DEMO_ORGANIZATION.id}), the development Hub's`);
     }
 
-    await ensureWebBuild(options.projectDir, WEB_APP_DIR, say);
+    if (options.buildWebApp !== false) await ensureWebBuild(options.projectDir, WEB_APP_DIR, say);
 
     const metrics = createMetrics({ defaultMetrics: true });
     const temporalConfig = { ...config.temporal, address: temporalAddress };

@@ -16,9 +16,17 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { getInbound, listInbound } from '../inbound/repository.js';
 import { replayArchivedInbound } from '../inbound/replay.js';
-import { createPartner } from '../partners/index.js';
 import { createSecretBox } from '../security/encryption.js';
-import { checkPartnerUrls, partnerRequest } from '../partners/index.js';
+import {
+  checkPartnerUrls,
+  createPartner,
+  findPartner,
+  liftPartnerSuspension,
+  partnerRequest,
+  partnerView,
+  suspendPartner,
+  suspendRequest,
+} from '../partners/index.js';
 import { replayWorkflow } from '../temporal/replay.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { installWorkerRuntime } from '../worker/runtime.js';
@@ -423,6 +431,31 @@ function buildProgram(logger: Logger): Command {
             .map(([table, count]) => `${table}: ${count}`)
             .join(', ')}); RELAY_ENCRYPTION_KEY_PREVIOUS can be removed`,
         );
+      }),
+    );
+  partners
+    .command('suspend <id>')
+    .description('stop a partner: its tokens are refused, no user can connect, no code is exchanged, no debrief is delivered')
+    .option('--reason <text>', 'why (kept with the partner)')
+    .option('--json', 'print JSON')
+    .action((id: string, options: { reason?: string; json?: boolean }) =>
+      withDb(operatorConfig(), logger, async (db) => {
+        const { reason } = suspendRequest.parse({ reason: options.reason });
+        const partner = await suspendPartner(db, parseUuid(id), reason);
+        if (!partner) throw new InvalidArgumentError(`no partner ${id}`);
+        print(Boolean(options.json), partnerView(partner), `partner ${partner.name} (${partner.id}) suspended: ${reason}`);
+      }),
+    );
+  partners
+    .command('unsuspend <id>')
+    .description("lift a partner's suspension (manual or automatic)")
+    .option('--json', 'print JSON')
+    .action((id: string, options: { json?: boolean }) =>
+      withDb(operatorConfig(), logger, async (db) => {
+        const partner = await findPartner(db, parseUuid(id));
+        if (!partner) throw new InvalidArgumentError(`no partner ${id}`);
+        await liftPartnerSuspension(db, partner.id);
+        print(Boolean(options.json), { id: partner.id, suspended: false }, `partner ${partner.name} (${partner.id}) is no longer suspended`);
       }),
     );
 

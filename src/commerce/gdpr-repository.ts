@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import type { DataSubject } from '../db/data-subject.js';
 import type { DbOrTrx } from '../db/database.js';
 import type { GdprRequestsTable } from '../db/tables/commerce.js';
-import type { Customer } from '../db/tables/helpdesk.js';
 
-// GDPR requests reach across the tables that hold personal data (customers, tickets,
-// conversations, channel and inbound messages, orders): their SQL is kept here, together.
+// GDPR requests (the compliance record) and commerce's own part of them: orders and the
+// stored provider events. Every other capability erases and exports its own tables
+// through its index.ts; gdpr.ts orchestrates.
 
 export type GdprTopic = GdprRequestsTable['topic'];
-
-const REDACTED = '[redacted]';
-
-/** Inbound emails whose sender is one of these addresses. */
-const sentBy = (emails: string[]) => sql<boolean>`lower(parsed->'from'->>'address') in (${sql.join(emails)})`;
 
 export async function insertGdprRequest(db: DbOrTrx, request: { orgId: string; shop: string; topic: GdprTopic; subject: unknown }): Promise<string> {
   const row = await db
@@ -44,62 +40,53 @@ export async function listGdprRequests(db: DbOrTrx, orgId: string) {
   return db.selectFrom('gdpr_requests').selectAll().where('org_id', '=', orgId).orderBy('received_at', 'desc').limit(100).execute();
 }
 
-/** Everything Relay holds on these customers, for a GDPR data request. */
-export async function exportCustomerRecords(db: DbOrTrx, orgId: string, customers: Customer[]) {
-  const ids = customers.map((customer) => customer.id);
-  if (ids.length === 0) return { customers: [], tickets: [], messages: [], orders: [], inbound_emails: [] };
-  const tickets = await db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('customer_id', 'in', ids).execute();
-  const ticketIds = tickets.map((ticket) => ticket.id);
-  const emails = customers.map((customer) => customer.email).filter((email): email is string => Boolean(email));
-  return {
-    customers,
-    tickets,
-    messages: ticketIds.length
-      ? await db.selectFrom('conversation_messages').selectAll().where('org_id', '=', orgId).where('ticket_id', 'in', ticketIds).execute()
-      : [],
-    orders: await db.selectFrom('orders').selectAll().where('org_id', '=', orgId).where('customer_id', 'in', ids).execute(),
-    inbound_emails: emails.length
-      ? await db.selectFrom('inbound_messages').select(['id', 'parsed', 'received_at']).where('org_id', '=', orgId).where(sentBy(emails)).execute()
-      : [],
-  };
+/** A JSON column mentions one of the subject's addresses or numbers (stored provider payloads have no fixed shape). */
+function mentions(column: string, subject: DataSubject) {
+  const needles = [...subject.emails, ...subject.phones];
+  if (needles.length === 0) return sql<boolean>`false`;
+  return sql<boolean>`(${sql.join(
+    needles.map((needle) => sql`strpos(lower(${sql.ref(column)}::text), ${needle.toLowerCase()}) > 0`),
+    sql` or `,
+  )})`;
 }
 
-/** Erases these customers' personal data across customers, tickets, conversations, channel and inbound messages, and orders. */
-export async function redactCustomerRecords(db: DbOrTrx, orgId: string, customers: Customer[]): Promise<void> {
-  const ids = customers.map((customer) => customer.id);
-  if (ids.length === 0) return;
-  const emails = customers.map((customer) => customer.email).filter((email): email is string => Boolean(email));
-  const ticketIds = (await db.selectFrom('tickets').select('id').where('org_id', '=', orgId).where('customer_id', 'in', ids).execute()).map((row) => row.id);
-  if (ticketIds.length) {
-    await db
-      .updateTable('conversation_messages')
-      .set({ body_text: REDACTED, body_html: null, from_address: null, subject: null })
-      .where('org_id', '=', orgId)
-      .where('ticket_id', 'in', ticketIds)
-      .execute();
-    await db
-      .updateTable('channel_messages')
-      .set({ body: null, sender: REDACTED, sender_name: null, payload: '{}' })
-      .where('org_id', '=', orgId)
-      .where('ticket_id', 'in', ticketIds)
-      .execute();
-    await db.updateTable('tickets').set({ subject: REDACTED }).where('org_id', '=', orgId).where('id', 'in', ticketIds).execute();
-  }
-  if (emails.length) {
-    await db
-      .updateTable('inbound_messages')
-      .set({ parsed: null, raw: Buffer.alloc(0) })
-      .where('org_id', '=', orgId)
-      .where(sentBy(emails))
-      .execute();
-  }
-  await db.updateTable('orders').set({ payload: '{}', customer_id: null }).where('org_id', '=', orgId).where('customer_id', 'in', ids).execute();
-  await db.deleteFrom('channel_identities').where('org_id', '=', orgId).where('customer_id', 'in', ids).execute();
+/** The subject's orders: linked to its customers, or naming its address or number. */
+function ordersOf(subject: DataSubject) {
+  const linked = subject.customerIds.length ? sql<boolean>`customer_id in (${sql.join(subject.customerIds)})` : sql<boolean>`false`;
+  return sql<boolean>`(${linked} or ${mentions('payload', subject)})`;
+}
+
+export async function exportCommerceData(db: DbOrTrx, subject: DataSubject) {
+  return { orders: await db.selectFrom('orders').selectAll().where('org_id', '=', subject.orgId).where(ordersOf(subject)).execute() };
+}
+
+/**
+ * Erases the subject from orders (their status and totals stay), from every stored
+ * provider event naming it (Shopify, Stripe, Amazon, Resend payloads: emptied), and from
+ * earlier GDPR requests about it (their subject keeps the provider's customer id only, a
+ * data request's export is dropped).
+ */
+export async function redactCommerceData(db: DbOrTrx, subject: DataSubject, providerCustomerIds: string[]): Promise<void> {
+  const { orgId } = subject;
+  await db.updateTable('orders').set({ payload: '{}', customer_id: null }).where('org_id', '=', orgId).where(ordersOf(subject)).execute();
+  const shopifyCustomer = providerCustomerIds.length
+    ? sql<boolean>`(provider = 'shopify' and (payload->>'id' in (${sql.join(providerCustomerIds)}) and topic like 'customers/%' or payload->'customer'->>'id' in (${sql.join(providerCustomerIds)})))`
+    : sql<boolean>`false`;
   await db
-    .updateTable('customers')
-    .set({ email: null, name: null, phone: null, updated_at: sql`now()` })
+    .updateTable('commerce_events')
+    .set({ payload: '{}' })
     .where('org_id', '=', orgId)
-    .where('id', 'in', ids)
+    .where(sql<boolean>`(${mentions('payload', subject)} or ${shopifyCustomer})`)
+    .execute();
+  const earlier = providerCustomerIds.length ? sql<boolean>`subject->>'id' in (${sql.join(providerCustomerIds)})` : sql<boolean>`false`;
+  await db
+    .updateTable('gdpr_requests')
+    .set({
+      subject: sql`jsonb_build_object('id', subject->'id')`,
+      export: sql`case when export is null then null else '{"redacted": true}'::jsonb end`,
+    })
+    .where('org_id', '=', orgId)
+    .where(sql<boolean>`(${mentions('subject', subject)} or ${mentions('export', subject)} or ${earlier})`)
     .execute();
 }
 

@@ -8,6 +8,7 @@ import type { ConversationMessagesTable, CustomersTable, TicketCountersTable, Ti
 import type {
   InboundAddressesTable,
   InboundAttachmentsTable,
+  InboundDeliveriesTable,
   InboundMessagesTable,
   InboundRoutingAttemptsTable,
   WebhookNoncesTable,
@@ -52,6 +53,7 @@ export interface Database {
   inbound_addresses: InboundAddressesTable;
   inbound_messages: InboundMessagesTable;
   inbound_attachments: InboundAttachmentsTable;
+  inbound_deliveries: InboundDeliveriesTable;
   inbound_routing_attempts: InboundRoutingAttemptsTable;
   webhook_nonces: WebhookNoncesTable;
   customers: CustomersTable;

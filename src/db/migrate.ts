@@ -24,6 +24,8 @@ import * as usageRecipients from './migrations/2026-11-29T1610-usage-recipients.
 import * as apiKeyManagement from './migrations/2026-11-29T1300-api-key-management.js';
 import * as emailSearch from './migrations/2026-11-29T1310-email-search.js';
 import * as dashboardLists from './migrations/2026-11-29T1320-dashboard-lists.js';
+import * as partnerTokenLifetime from './migrations/2026-11-29T1400-partner-token-lifetime.js';
+import * as inboundPerOrganization from './migrations/2026-11-29T1410-inbound-per-organization.js';
 import type { Db } from './database.js';
 
 /**
@@ -57,6 +59,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T1300-api-key-management': apiKeyManagement,
   '2026-11-29T1310-email-search': emailSearch,
   '2026-11-29T1320-dashboard-lists': dashboardLists,
+  '2026-11-29T1400-partner-token-lifetime': partnerTokenLifetime,
+  '2026-11-29T1410-inbound-per-organization': inboundPerOrganization,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -86,6 +86,8 @@ export async function startDevHub(options: { port: number; relayUrl: string; org
 
   app.get('/sso/login', (req, res) => {
     const returnTo = relayPath(req.query.return_to) === undefined ? `${relay.origin}/` : String(req.query.return_to);
+    // Relay's state goes back to it unchanged: it binds the sign-in to the browser that started it.
+    const state = typeof req.query.state === 'string' ? req.query.state : '';
     const orgOptions = [...organizations.values()].map((org) => `<option value="${escapeHtml(org.id)}">${escapeHtml(org.name)}</option>`).join('');
     const users = DEMO_USERS.map(
       (user, index) =>
@@ -102,6 +104,7 @@ export async function startDevHub(options: { port: number; relayUrl: string; org
       `<h1>Hub: sign in to Relay</h1>
 <form method="post" action="/sso/login">
 <input type="hidden" name="return_to" value="${escapeHtml(returnTo)}">
+<input type="hidden" name="state" value="${escapeHtml(state)}">
 <p><label for="org">Organization</label><select id="org" name="org_id">${orgOptions}</select></p>
 <fieldset><legend>Demo user</legend>${users}</fieldset>
 <fieldset><legend>Role</legend>${roles}</fieldset>
@@ -132,7 +135,9 @@ export async function startDevHub(options: { port: number; relayUrl: string; org
     pendingJtis.set(jti, identity);
     sessions.set(identity.sid, { identity, active: true, startedAt: new Date() });
     // The link Hub gives a user who picks Relay: Relay exchanges the JTI with us.
-    res.redirect(303, `${relay.origin}/api/portal/sso?jti=${jti}&return_to=${encodeURIComponent(path)}`);
+    const back = new URLSearchParams({ jti, return_to: path });
+    if (typeof body.state === 'string' && body.state) back.set('state', body.state);
+    res.redirect(303, `${relay.origin}/api/portal/sso?${back}`);
   });
 
   app.get('/sso/sessions', (_req, res) => {

@@ -9,3 +9,5 @@ export {
   listQueuedEmailsOlderThan,
 } from './repository.js';
 export { statusesBelow } from './ses-events.js';
+// Privacy requests: the outbound-mail part of an export or a redaction.
+export { exportEmailData, redactEmailData } from './privacy-repository.js';

@@ -12,3 +12,5 @@ export {
   linkChannelIdentity,
   updateCustomer,
 } from './repository.js';
+// Privacy requests: who the subject is, and the helpdesk's part of an export or a redaction.
+export { describeDataSubject, exportHelpdeskData, findCustomersByContact, redactHelpdeskData } from './repository.js';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
 import type { ConversationMessage, Customer, Ticket, TicketPriority, TicketStatus } from '../db/tables/helpdesk.js';
+import { REDACTED, type DataSubject } from '../db/data-subject.js';
 import { isUuid } from '../db/uuid.js';
 
 /** The customer with this email in the organization, created when new. */
@@ -161,13 +162,14 @@ export async function findOpenThreadTicket(db: DbOrTrx, orgId: string, channel: 
     .executeTakeFirst();
 }
 
-/** The ticket an inbound email was already threaded into (a retried activity threads once). */
-export async function findTicketOfInbound(db: DbOrTrx, inboundId: string): Promise<Ticket | undefined> {
+/** The organization's ticket an inbound email was already threaded into (a retried activity threads once). */
+export async function findTicketOfInbound(db: DbOrTrx, orgId: string, inboundId: string): Promise<Ticket | undefined> {
   return db
     .selectFrom('conversation_messages')
     .innerJoin('tickets', 'tickets.id', 'conversation_messages.ticket_id')
     .selectAll('tickets')
     .where('conversation_messages.inbound_id', '=', inboundId)
+    .where('conversation_messages.org_id', '=', orgId)
     .executeTakeFirst();
 }
 
@@ -285,4 +287,115 @@ export async function linkChannelIdentity(
     .insertInto('channel_identities')
     .values({ org_id: link.orgId, channel_type: link.channelType, identity: link.identity, customer_id: link.customerId });
   await (options.keepExisting ? insert.onConflict((oc) => oc.doNothing()) : insert).execute();
+}
+
+// Privacy requests (commerce/gdpr.ts orchestrates; docs/security.md).
+
+/** Helpdesk customers with one of these emails or phones. */
+export async function findCustomersByContact(db: DbOrTrx, orgId: string, contact: { emails: string[]; phones: string[] }): Promise<Customer[]> {
+  if (contact.emails.length === 0 && contact.phones.length === 0) return [];
+  return db
+    .selectFrom('customers')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where((eb) =>
+      eb.or([
+        ...(contact.emails.length ? [eb(sql<string>`lower(email)`, 'in', contact.emails)] : []),
+        ...(contact.phones.length ? [eb('phone', 'in', contact.phones)] : []),
+      ]),
+    )
+    .execute();
+}
+
+/** The subject of a privacy request: these customers, their contact details, their tickets and the inbound mail in them. */
+export async function describeDataSubject(
+  db: DbOrTrx,
+  orgId: string,
+  customers: Customer[],
+  contact: { emails: string[]; phones: string[] },
+): Promise<DataSubject> {
+  const customerIds = customers.map((customer) => customer.id);
+  const emails = new Set(contact.emails.map((email) => email.toLowerCase()));
+  const phones = new Set(contact.phones);
+  for (const customer of customers) {
+    if (customer.email) emails.add(customer.email.toLowerCase());
+    if (customer.phone) phones.add(customer.phone);
+  }
+  const tickets = customerIds.length
+    ? await db.selectFrom('tickets').select('id').where('org_id', '=', orgId).where('customer_id', 'in', customerIds).execute()
+    : [];
+  const ticketIds = tickets.map((ticket) => ticket.id);
+  const inbound = ticketIds.length
+    ? await db
+        .selectFrom('conversation_messages')
+        .select('inbound_id')
+        .distinct()
+        .where('org_id', '=', orgId)
+        .where('ticket_id', 'in', ticketIds)
+        .where('inbound_id', 'is not', null)
+        .execute()
+    : [];
+  return {
+    orgId,
+    customerIds,
+    emails: [...emails],
+    phones: [...phones],
+    ticketIds,
+    inboundIds: inbound.map((row) => row.inbound_id!),
+  };
+}
+
+/** The helpdesk's records of the subject: customers, tickets and conversations. */
+export async function exportHelpdeskData(db: DbOrTrx, subject: DataSubject) {
+  const { orgId, customerIds, ticketIds } = subject;
+  return {
+    customers: customerIds.length ? await db.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('id', 'in', customerIds).execute() : [],
+    tickets: ticketIds.length ? await db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('id', 'in', ticketIds).execute() : [],
+    messages: ticketIds.length
+      ? await db.selectFrom('conversation_messages').selectAll().where('org_id', '=', orgId).where('ticket_id', 'in', ticketIds).execute()
+      : [],
+  };
+}
+
+/**
+ * Erases the subject from the helpdesk: customers keep their row (tickets point at it)
+ * without email, name or phone; tickets and messages keep status and dates without text,
+ * subject or addresses; the links from channel identities to them are removed.
+ */
+export async function redactHelpdeskData(db: DbOrTrx, subject: DataSubject): Promise<void> {
+  const { orgId, customerIds, ticketIds, phones } = subject;
+  if (ticketIds.length) {
+    await db
+      .updateTable('conversation_messages')
+      .set({ body_text: REDACTED, body_html: null, from_address: null, subject: null, message_id: null })
+      .where('org_id', '=', orgId)
+      .where('ticket_id', 'in', ticketIds)
+      .execute();
+    // A channel ticket's thread key is the phone number (SMS) or call it holds.
+    await db
+      .updateTable('tickets')
+      .set({ subject: REDACTED, thread_key: sql`case when thread_key is null then null else 'redacted:' || id end` })
+      .where('org_id', '=', orgId)
+      .where('id', 'in', ticketIds)
+      .execute();
+  }
+  // Identities are E.164 numbers (SMS, Dialpad) or the same digits without "+" (WhatsApp's wa_id).
+  const identities = phones.flatMap((phone) => [phone, phone.replace(/^\+/, '')]);
+  if (customerIds.length || identities.length) {
+    await db
+      .deleteFrom('channel_identities')
+      .where('org_id', '=', orgId)
+      .where((eb) =>
+        eb.or([...(customerIds.length ? [eb('customer_id', 'in', customerIds)] : []), ...(identities.length ? [eb('identity', 'in', identities)] : [])]),
+      )
+      .execute();
+  }
+  if (customerIds.length) {
+    await db
+      .updateTable('customers')
+      .set({ email: null, name: null, phone: null, updated_at: sql`now()` })
+      .where('org_id', '=', orgId)
+      .where('id', 'in', customerIds)
+      .execute();
+  }
 }

@@ -55,6 +55,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const apiError = toApiError(error);
     if (apiError.status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
+    // RFC 9110 §15.5.2: a 401 names how to authenticate (API keys, admin and partner tokens are all Bearer).
+    if (apiError.status === 401 && !res.get('www-authenticate')) res.set('www-authenticate', 'Bearer realm="relay"');
     res.status(apiError.status).json(apiError.toBody());
   };
 }

@@ -1,10 +1,19 @@
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db, DbOrTrx } from '../db/database.js';
 import type { Ticket } from '../db/tables/helpdesk.js';
 import { findEmail, findEmailOwnerBySesMessageId, findTicketNumberOfSentEmail, insertEmailEvents } from '../emails/index.js';
 import { findTicketByMessageIds, findTicketByNumber, findTicketOfInbound, threadMessage } from '../helpdesk/index.js';
 import { confirmAddressByMail } from './address-activities.js';
-import { addRoutingAttempt, findSupportAddressOwner, getInbound, listInboundAttachmentContents, saveParsedInbound, updateInbound } from './repository.js';
+import {
+  addRoutingAttempt,
+  findSupportAddressOwner,
+  getInbound,
+  listInboundAttachmentContents,
+  claimInboundDelivery,
+  saveParsedInbound,
+  updateInbound,
+} from './repository.js';
 import { webhookEventIdsOf } from '../webhooks/index.js';
 import type { InboundClassification } from '../db/tables/inbound.js';
 import { classifyInbound, SES_MESSAGE_ID, sesMessageIdsIn } from './classify.js';
@@ -32,12 +41,26 @@ const MAX_REPORTED_MESSAGES = 10;
 const MAX_NOTED_RECIPIENTS = 50;
 
 const TICKET_SUBJECT = /\[Ticket #(\d{1,9})\]/i;
+/** Recipients routing considers, and SES message ids a reply's headers are looked up by (each is a query). */
+const MAX_ROUTED_RECIPIENTS = 1000;
+const MAX_THREADING_SES_IDS = 10;
 
-async function loadParsed(db: Db, inboundId: string): Promise<{ message: InboundMessage; orgId: string | null; receivedAt: Date }> {
+async function loadParsed(db: Db, inboundId: string) {
   const row = await getInbound(db, inboundId);
   if (!row) throw ApplicationFailure.nonRetryable(`no inbound message ${inboundId}`, 'InboundNotFound');
   if (!row.parsed) throw ApplicationFailure.nonRetryable(`inbound message ${inboundId} is not parsed yet`, 'InboundNotParsed');
-  return { message: row.parsed, orgId: row.org_id, receivedAt: row.received_at };
+  return { message: row.parsed, orgId: row.org_id, receivedAt: row.received_at, provider: row.provider, providerMessageId: row.provider_message_id };
+}
+
+/**
+ * The message as its recipients read it — addresses, subject, bodies, its ids and its
+ * attachments' bytes — without the headers each delivery adds (Received, Delivered-To):
+ * the same message posted once per recipient hashes the same, a forged copy does not.
+ */
+function messageHash(message: InboundMessage, attachments: { filename: string; content: Buffer }[]): Buffer {
+  const { from, to, cc, subject, text, html, messageId, inReplyTo, references, date } = message;
+  const files = attachments.map((file) => [file.filename, createHash('sha256').update(file.content).digest('hex')]).sort();
+  return createHash('sha256').update(JSON.stringify({ from, to, cc, subject, text, html, messageId, inReplyTo, references, date, files })).digest();
 }
 
 /**
@@ -58,7 +81,9 @@ async function findTicketForReply(trx: DbOrTrx, orgId: string, message: InboundM
     const ticket = await findTicketByNumber(trx, orgId, Number(subjectNumber));
     if (ticket) return { ticket, threadedBy: 'subject' };
   }
-  for (const sesId of sesMessageIdsIn([message.inReplyTo ?? '', ...message.references].join(' '))) {
+  // In-Reply-To first, then the newest references.
+  const sesIds = sesMessageIdsIn([message.inReplyTo ?? '', ...message.references.slice(-MAX_THREADING_SES_IDS).reverse()].join(' '));
+  for (const sesId of sesIds.slice(0, MAX_THREADING_SES_IDS)) {
     const number = await findTicketNumberOfSentEmail(trx, orgId, sesId);
     const ticket = number === undefined ? undefined : await findTicketByNumber(trx, orgId, number);
     if (ticket) return { ticket, threadedBy: 'message_id' };
@@ -90,7 +115,8 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
       // Relay's own confirmation mail, forwarded back by the address it was sent to.
       const addressConfirmed = await confirmAddressByMail(db, message);
       if (addressConfirmed) return { addressConfirmed };
-      const recipients = [...message.to, ...message.cc];
+      // Routing looks at the first recipients only: a header of 100,000 addresses is one query, not a day of retries.
+      const recipients = [...message.to, ...message.cc].slice(0, MAX_ROUTED_RECIPIENTS);
       const owners = await findSupportAddressOwner(db, recipients);
       const route = routeInbound(recipients, inboundDomain, (address) => owners.get(address));
       const ownAddresses = [...owners.keys()];
@@ -98,7 +124,8 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
       const sentIds = new Set<string>();
       for (const id of sesIds) if (await findEmailOwnerBySesMessageId(db, id)) sentIds.add(id);
       const classification = classifyInbound(message, { ownAddresses, sentByRelay: (id) => sentIds.has(id) });
-      await updateInbound(db, inboundId, { classification, route: route.target, orgId: route.target === 'helpdesk' ? route.orgId : row.org_id });
+      // org_id is the first organization; every one it is delivered to is in inbound_deliveries.
+      await updateInbound(db, inboundId, { classification, route: route.target, orgId: route.target === 'helpdesk' ? route.orgIds[0] : row.org_id });
       return { classification, route };
     },
 
@@ -140,16 +167,24 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
     },
 
     /**
-     * Threads the message into the organization's helpdesk: the customer by email, then
-     * the ticket by In-Reply-To, References, "[Ticket #n]" in the subject, or a Message-ID
-     * of mail Relay sent for a ticket — in that order — or a new ticket.
+     * Threads the message into one organization's helpdesk (called once for each it is
+     * addressed to): the customer by email, then the ticket by In-Reply-To, References,
+     * "[Ticket #n]" in the subject, or a Message-ID of mail Relay sent for a ticket — in
+     * that order — or a new ticket.
      */
     async threadInboundIntoHelpdesk({ inboundId, orgId }: { inboundId: string; orgId: string }) {
-      const { message } = await loadParsed(db, inboundId);
+      const { message, provider, providerMessageId } = await loadParsed(db, inboundId);
+      const hash = messageHash(message, await listInboundAttachmentContents(db, inboundId));
       return db.transaction().execute(async (trx) => {
-        // One inbound message threads once, even when the activity is retried.
-        const done = await findTicketOfInbound(trx, inboundId);
-        if (done) return { ticketId: done.id, ticketNumber: done.number, threadedBy: 'already', eventIds: await webhookEventIdsOf(trx, orgId, inboundId) };
+        // One inbound message threads once per organization, even when the activity is retried.
+        const done = await findTicketOfInbound(trx, orgId, inboundId);
+        if (done) {
+          const eventIds = await webhookEventIdsOf(trx, orgId, inboundId);
+          return { delivered: true, ticketId: done.id, ticketNumber: done.number, threadedBy: 'already', eventIds } as const;
+        }
+        // And one message once per organization, however many requests brought it.
+        const claim = await claimInboundDelivery(trx, { inboundId, orgId, provider, providerMessageId, messageHash: hash });
+        if (!claim.claimed) return { delivered: false, deliveredWith: claim.deliveredWith } as const;
         const { ticket, threadedBy } = await findTicketForReply(trx, orgId, message);
         const threaded = await threadMessage(trx, {
           orgId,
@@ -169,7 +204,7 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
           sourceId: inboundId,
         });
         logger.info({ orgId, inboundId, ticketId: threaded.ticket.id, threadedBy }, 'inbound email threaded');
-        return { ticketId: threaded.ticket.id, ticketNumber: threaded.ticket.number, threadedBy, eventIds: threaded.eventIds };
+        return { delivered: true, ticketId: threaded.ticket.id, ticketNumber: threaded.ticket.number, threadedBy, eventIds: threaded.eventIds } as const;
       });
     },
 
@@ -209,35 +244,40 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
       logger.info({ inboundId, reason }, 'inbound message archived');
     },
 
-    /** Marks the message routed or threaded and returns its relay.email.inbound event. */
+    /**
+     * Marks the message routed or threaded and returns its relay.email.inbound events: one
+     * for each organization it was threaded into (the first keeps the message's own event
+     * id), or one for a product route.
+     */
     async completeInbound({
       inboundId,
       status,
       target,
-      ticketId,
+      tickets = [],
     }: {
       inboundId: string;
       status: 'routed' | 'threaded';
       target: string;
-      ticketId?: string;
-    }): Promise<BusEvent> {
+      tickets?: { orgId: string; ticketId: string }[];
+    }): Promise<BusEvent[]> {
       await updateInbound(db, inboundId, { status, archiveReason: null });
       const { message, orgId } = await loadParsed(db, inboundId);
-      return {
-        id: busEventId('relay.email.inbound', inboundId),
+      const deliveries = tickets.length > 0 ? tickets : [{ orgId: orgId ?? '', ticketId: null }];
+      return deliveries.map((delivery, index) => ({
+        id: busEventId('relay.email.inbound', index === 0 ? inboundId : `${inboundId}:${delivery.orgId}`),
         type: 'relay.email.inbound',
         occurred_at: new Date().toISOString(),
-        org_id: orgId ?? '',
+        org_id: delivery.orgId,
         data: {
           inbound_id: inboundId,
           route: target,
-          ticket_id: ticketId ?? null,
+          ticket_id: delivery.ticketId,
           from: message.from.address,
           to: message.to,
           subject: message.subject,
           message_id: message.messageId,
         },
-      };
+      }));
     },
 
     async recordInboundReplay({ inboundId, replayOfRunId }: { inboundId: string; replayOfRunId: string }): Promise<void> {

@@ -5,7 +5,7 @@ import { constantTimeEqual, sha256 } from '../security/secrets.js';
 import { isFreshTimestamp, verifyHmacSha256Hex } from '../security/signatures.js';
 import type { SnsMessage, SnsVerifier } from '../security/sns.js';
 import { jsonObjectOf, WebhookRejected, type ProviderRequest, verifiedSnsMessage } from '../http/provider-webhook.js';
-import { FormLimitExceeded, MalformedForm, parseForm } from './form.js';
+import { FormLimitExceeded, MalformedForm, parseForm, type FormData } from './form.js';
 import { sesReceivedSchema } from './normalize.js';
 
 /** Provider credentials for inbound email, from the config. */
@@ -28,6 +28,12 @@ export type Received =
       kind: 'message';
       provider: InboundProvider;
       providerMessageId: string;
+      /**
+       * Where the provider's id is the sender's own Message-ID: the hash of the message's
+       * content, so a forged copy carrying someone else's Message-ID is another message.
+       * Absent where the provider assigns the id (SES, Postmark).
+       */
+      contentHash?: Buffer;
       /** A one-time token the signature covers; used once, for this message only (checked when storing). */
       nonce?: { value: string; expiresAt: Date };
     }
@@ -35,6 +41,8 @@ export type Received =
 
 const unauthorized = (why: string) => new WebhookRejected(401, why);
 const REPLAY_WINDOW_SECONDS = 300;
+/** Mailgun's per-request fields: a retry of the same message comes with new ones. */
+const MAILGUN_SIGNATURE_FIELDS = ['timestamp', 'token', 'signature'] as const;
 
 const firstMessageId = (value: string | undefined) => value?.match(/<[^<>\s]+>/)?.[0];
 /** The Message-ID header of a raw MIME message, read from its header section only. */
@@ -44,6 +52,20 @@ const mimeMessageId = (mime: string | undefined) => {
 };
 /** Without a Message-ID, the content itself identifies a retried delivery. */
 const contentId = (raw: Buffer) => `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+
+/**
+ * What a provider's retry repeats and a forged copy does not: every field and file of the
+ * form, in a fixed order, without the provider's per-request signature fields (`unsigned`)
+ * and independent of the multipart boundary.
+ */
+function formContentHash(data: FormData, unsigned: readonly string[] = []): Buffer {
+  const hash = createHash('sha256');
+  const fields = [...data.fields].filter(([name]) => !unsigned.includes(name)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const entry of fields) hash.update(`${JSON.stringify(entry)}\n`);
+  const files = data.files.map((file) => [file.field, file.filename, file.contentType, createHash('sha256').update(file.content).digest('hex')]);
+  for (const entry of files.sort((a, b) => (a.join('\0') < b.join('\0') ? -1 : 1))) hash.update(`${JSON.stringify(entry)}\n`);
+  return hash.digest();
+}
 
 function matchesSecret(given: string | undefined, expected: string | undefined): boolean {
   return Boolean(given && expected && constantTimeEqual(sha256(given), sha256(expected)));
@@ -98,10 +120,11 @@ export async function receiveInbound(request: ProviderRequest, deps: ReceiveDeps
       valid = false;
     }
     if (!valid) throw unauthorized('SendGrid signature does not verify');
-    const fields = (await form(request)).fields;
+    const parsed = await form(request);
+    const fields = parsed.fields;
     const headerBlock = fields.get('headers')?.replace(/\r?\n[ \t]+/g, ' ');
     const id = firstMessageId(/^message-id:\s*(.+)$/im.exec(headerBlock ?? '')?.[1]) ?? mimeMessageId(fields.get('email'));
-    return { kind: 'message', provider: 'sendgrid', providerMessageId: id ?? contentId(request.raw) };
+    return { kind: 'message', provider: 'sendgrid', providerMessageId: id ?? contentId(request.raw), contentHash: formContentHash(parsed) };
   }
 
   // Cloudmailin: HTTP basic auth on the target URL.
@@ -112,10 +135,18 @@ export async function receiveInbound(request: ProviderRequest, deps: ReceiveDeps
     if (!cloudmailin || !matchesSecret(username, cloudmailin.username) || !matchesSecret(rest.join(':'), cloudmailin.password)) {
       throw unauthorized('Cloudmailin credentials do not match');
     }
-    const id = isForm
-      ? firstMessageId((await form(request)).fields.get('headers[message_id]'))
-      : firstMessageId(String((json(request).headers as Record<string, unknown> | undefined)?.message_id ?? ''));
-    return { kind: 'message', provider: 'cloudmailin', providerMessageId: id ?? contentId(request.raw) };
+    if (isForm) {
+      const parsed = await form(request);
+      const id = firstMessageId(parsed.fields.get('headers[message_id]'));
+      return { kind: 'message', provider: 'cloudmailin', providerMessageId: id ?? contentId(request.raw), contentHash: formContentHash(parsed) };
+    }
+    const id = firstMessageId(String((json(request).headers as Record<string, unknown> | undefined)?.message_id ?? ''));
+    return {
+      kind: 'message',
+      provider: 'cloudmailin',
+      providerMessageId: id ?? contentId(request.raw),
+      contentHash: createHash('sha256').update(request.raw).digest(),
+    };
   }
 
   // Postmark: the inbound webhook token, in the URL or a header.
@@ -129,7 +160,8 @@ export async function receiveInbound(request: ProviderRequest, deps: ReceiveDeps
 
   // Mailgun: timestamp, token and signature fields in the form.
   if (isForm) {
-    const fields = (await form(request)).fields;
+    const parsed = await form(request);
+    const fields = parsed.fields;
     const timestamp = fields.get('timestamp') ?? '';
     const token = fields.get('token') ?? '';
     const signature = fields.get('signature') ?? '';
@@ -150,6 +182,7 @@ export async function receiveInbound(request: ProviderRequest, deps: ReceiveDeps
       kind: 'message',
       provider: 'mailgun',
       providerMessageId: id ?? contentId(request.raw),
+      contentHash: formContentHash(parsed, MAILGUN_SIGNATURE_FIELDS),
       // Mailgun signs the timestamp and token, not the body: the token may carry one message only.
       nonce: { value: token, expiresAt: new Date(deps.now() + 2 * REPLAY_WINDOW_SECONDS * 1000) },
     };

@@ -3,19 +3,30 @@ import { sql, type Selectable } from 'kysely';
 import type { InboundMessage, ParsedAttachment } from './message.js';
 import type { Db, DbOrTrx } from '../db/database.js';
 import type { AddressProof, InboundAddressesTable, InboundClassification, InboundMessageRow, InboundProvider, InboundStatus } from '../db/tables/inbound.js';
+import type { DataSubject } from '../db/data-subject.js';
 import { isUuid } from '../db/uuid.js';
 
 export type StoreOutcome = { stored: 'new' | 'duplicate'; id: string } | { stored: 'token-reused' };
 
 /**
- * Stores a verified inbound request once per provider message id. A one-time token
- * (Mailgun's) may carry that one message only: the same token with another message is
- * refused. Call inside a transaction.
+ * Stores a verified inbound request once per provider message id and content hash (a
+ * forged copy with another message's Message-ID is another message). A one-time token
+ * (Mailgun's) may carry that one message only: the same token with another message, or
+ * the same Message-ID with other content, is refused. Call inside a transaction.
  */
 export async function storeInbound(
   trx: DbOrTrx,
-  request: { provider: InboundProvider; providerMessageId: string; contentType: string; raw: Buffer; nonce?: { value: string; expiresAt: Date } },
+  request: {
+    provider: InboundProvider;
+    providerMessageId: string;
+    contentHash?: Buffer | undefined;
+    contentType: string;
+    raw: Buffer;
+    nonce?: { value: string; expiresAt: Date } | undefined;
+  },
 ): Promise<StoreOutcome> {
+  const contentHash = request.contentHash ?? Buffer.alloc(0);
+  const messageKey = `${request.providerMessageId} ${contentHash.toString('hex')}`;
   if (request.nonce) {
     await trx
       .deleteFrom('webhook_nonces')
@@ -24,7 +35,7 @@ export async function storeInbound(
       .execute();
     const claimed = await trx
       .insertInto('webhook_nonces')
-      .values({ provider: request.provider, nonce: request.nonce.value, message_id: request.providerMessageId, expires_at: request.nonce.expiresAt })
+      .values({ provider: request.provider, nonce: request.nonce.value, message_id: messageKey, expires_at: request.nonce.expiresAt })
       .onConflict((oc) => oc.columns(['provider', 'nonce']).doNothing())
       .returning('nonce')
       .executeTakeFirst();
@@ -35,7 +46,7 @@ export async function storeInbound(
         .where('provider', '=', request.provider)
         .where('nonce', '=', request.nonce.value)
         .executeTakeFirst();
-      if (earlier?.message_id !== request.providerMessageId) return { stored: 'token-reused' };
+      if (earlier?.message_id !== messageKey) return { stored: 'token-reused' };
     }
   }
   const inserted = await trx
@@ -45,6 +56,7 @@ export async function storeInbound(
       org_id: null,
       provider: request.provider,
       provider_message_id: request.providerMessageId,
+      content_hash: contentHash,
       classification: null,
       route: null,
       archive_reason: null,
@@ -52,7 +64,7 @@ export async function storeInbound(
       raw: request.raw,
       parsed: null,
     })
-    .onConflict((oc) => oc.columns(['provider', 'provider_message_id']).doNothing())
+    .onConflict((oc) => oc.columns(['provider', 'provider_message_id', 'content_hash']).doNothing())
     .returning('id')
     .executeTakeFirst();
   if (inserted) return { stored: 'new', id: inserted.id };
@@ -61,6 +73,7 @@ export async function storeInbound(
     .select('id')
     .where('provider', '=', request.provider)
     .where('provider_message_id', '=', request.providerMessageId)
+    .where('content_hash', '=', contentHash)
     .executeTakeFirstOrThrow();
   return { stored: 'duplicate', id: existing.id };
 }
@@ -71,9 +84,45 @@ export async function getInbound(db: DbOrTrx, id: string): Promise<InboundMessag
   return db.selectFrom('inbound_messages').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Whether the message belongs to the organization: routed to it first, or delivered to it among others. */
+function deliveredTo(orgId: string) {
+  return sql<boolean>`(inbound_messages.org_id = ${orgId} or exists (select 1 from inbound_deliveries d where d.inbound_id = inbound_messages.id and d.org_id = ${orgId}))`;
+}
+
 export async function findInboundForOrg(db: DbOrTrx, orgId: string, id: string): Promise<InboundMessageRow | undefined> {
   if (!isUuid(id)) return undefined;
-  return db.selectFrom('inbound_messages').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('inbound_messages').selectAll().where(deliveredTo(orgId)).where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Claims the delivery of a message to an organization: true for this inbound row (again,
+ * on a retry), false when another request already brought the same message (provider,
+ * id, parsed message) to it — say a provider posting once per recipient.
+ */
+export async function claimInboundDelivery(
+  db: DbOrTrx,
+  delivery: { inboundId: string; orgId: string; provider: InboundProvider; providerMessageId: string; messageHash: Buffer },
+): Promise<{ claimed: true } | { claimed: false; deliveredWith: string }> {
+  await db
+    .insertInto('inbound_deliveries')
+    .values({
+      inbound_id: delivery.inboundId,
+      org_id: delivery.orgId,
+      provider: delivery.provider,
+      provider_message_id: delivery.providerMessageId,
+      message_hash: delivery.messageHash,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  const owner = await db
+    .selectFrom('inbound_deliveries')
+    .select('inbound_id')
+    .where('org_id', '=', delivery.orgId)
+    .where('provider', '=', delivery.provider)
+    .where('provider_message_id', '=', delivery.providerMessageId)
+    .where('message_hash', '=', delivery.messageHash)
+    .executeTakeFirstOrThrow();
+  return owner.inbound_id === delivery.inboundId ? { claimed: true } : { claimed: false, deliveredWith: owner.inbound_id };
 }
 
 export interface InboundListFilter {
@@ -90,7 +139,7 @@ export async function listInbound(db: DbOrTrx, orgId: string | null, filter: Inb
   let query = db
     .selectFrom('inbound_messages')
     .select(['id', 'org_id', 'provider', 'provider_message_id', 'status', 'classification', 'route', 'archive_reason', 'received_at', 'updated_at', 'parsed']);
-  if (orgId !== null) query = query.where('org_id', '=', orgId);
+  if (orgId !== null) query = query.where(deliveredTo(orgId));
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.classification) query = query.where('classification', '=', filter.classification);
   if (filter.provider) query = query.where('provider', '=', filter.provider);
@@ -345,5 +394,61 @@ export async function listReceivedInboundOlderThan(db: DbOrTrx, before: Date, li
     .where('received_at', '<', before)
     .orderBy('received_at')
     .limit(limit)
+    .execute();
+}
+
+// Privacy requests (commerce/gdpr.ts orchestrates; docs/security.md).
+
+/** The organization's inbound messages from the subject: threaded into its tickets, or sent from its addresses. */
+function subjectInbound(db: DbOrTrx, subject: DataSubject) {
+  const { orgId, inboundIds, emails } = subject;
+  return db
+    .selectFrom('inbound_messages')
+    .where(deliveredTo(orgId))
+    .where((eb) =>
+      eb.or([
+        ...(inboundIds.length ? [eb('id', 'in', inboundIds)] : []),
+        ...(emails.length ? [eb(sql<string>`lower(parsed->'from'->>'address')`, 'in', emails)] : []),
+        eb.val(false),
+      ]),
+    );
+}
+
+/** The subject's inbound mail as parsed, with its attachments (base64). */
+export async function exportInboundData(db: DbOrTrx, subject: DataSubject) {
+  const rows = await subjectInbound(db, subject).select(['id', 'parsed', 'received_at']).orderBy('received_at').execute();
+  const attachments = rows.length
+    ? await db
+        .selectFrom('inbound_attachments')
+        .select(['inbound_id', 'filename', 'content_type', 'size', 'content'])
+        .where(
+          'inbound_id',
+          'in',
+          rows.map((row) => row.id),
+        )
+        .execute()
+    : [];
+  return {
+    inbound_emails: rows.map((row) => ({
+      id: row.id,
+      received_at: row.received_at,
+      message: row.parsed,
+      attachments: attachments
+        .filter((file) => file.inbound_id === row.id)
+        .map((file) => ({ filename: file.filename, content_type: file.content_type, size: file.size, content: file.content.toString('base64') })),
+    })),
+  };
+}
+
+/** Erases the subject's inbound mail: the raw request, the parsed message, the attachments and what products answered about it. */
+export async function redactInboundData(db: DbOrTrx, subject: DataSubject): Promise<void> {
+  const ids = (await subjectInbound(db, subject).select('id').execute()).map((row) => row.id);
+  if (ids.length === 0) return;
+  await db.deleteFrom('inbound_attachments').where('inbound_id', 'in', ids).execute();
+  await db.updateTable('inbound_routing_attempts').set({ detail: '{}' }).where('inbound_id', 'in', ids).execute();
+  await db
+    .updateTable('inbound_messages')
+    .set({ raw: Buffer.alloc(0), parsed: null, updated_at: sql`now()` })
+    .where('id', 'in', ids)
     .execute();
 }

@@ -3,13 +3,17 @@ import type { ProductRoute } from '../integrations/products.js';
 export type { ProductRoute };
 
 /** Where an inbound message goes, decided by its recipients (pure). */
-export type InboundRoute = ProductRoute | { target: 'helpdesk'; orgId: string } | { target: 'none' };
+export type InboundRoute = ProductRoute | { target: 'helpdesk'; orgIds: string[] } | { target: 'none' };
+
+/** One message reaches at most this many organizations' helpdesks (each gets its own ticket). */
+export const MAX_ROUTED_ORGANIZATIONS = 25;
 
 const PLUS_ADDRESS = /^(ticket|support|crm|portal)\+([A-Za-z0-9_.-]{1,128})$/i;
 
 /**
  * Plus-addresses on the inbound domain route to the products (the first recipient that
- * matches wins); otherwise an organization's own support address routes to its helpdesk.
+ * matches wins); otherwise the message goes to the helpdesk of every organization whose
+ * support address it is addressed to, in the order of its recipients.
  */
 export function routeInbound(recipients: readonly string[], inboundDomain: string, supportAddressOwner: (address: string) => string | undefined): InboundRoute {
   const domain = inboundDomain.toLowerCase();
@@ -26,9 +30,10 @@ export function routeInbound(recipients: readonly string[], inboundDomain: strin
     if (kind === 'crm') return { target: 'crm_activity', contactId: id };
     return { target: 'portal_reply', ticketId: id };
   }
+  const orgIds = new Set<string>();
   for (const recipient of recipients) {
     const orgId = supportAddressOwner(recipient.toLowerCase());
-    if (orgId) return { target: 'helpdesk', orgId };
+    if (orgId && orgIds.size < MAX_ROUTED_ORGANIZATIONS) orgIds.add(orgId);
   }
-  return { target: 'none' };
+  return orgIds.size > 0 ? { target: 'helpdesk', orgIds: [...orgIds] } : { target: 'none' };
 }

@@ -30,7 +30,8 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
   if ('unreadable' in prepared) return archive(inboundId, 'unreadable', { error: prepared.unreadable });
   if ('addressConfirmed' in prepared) return archive(inboundId, 'address_confirmation', { address: prepared.addressConfirmed });
   const { classification, route } = prepared;
-  if (route.target === 'helpdesk') tagOrganization(route.orgId);
+  // A message for several organizations is filed under the first it is addressed to.
+  if (route.target === 'helpdesk') tagOrganization(route.orgIds[0]);
 
   if (classification === 'bounce') await activities.noteInboundBounceReport({ inboundId });
   if (classification in NOT_ROUTED) return archive(inboundId, NOT_ROUTED[classification as keyof typeof NOT_ROUTED]);
@@ -38,9 +39,21 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
   if (route.target === 'none') return archive(inboundId, 'no_route');
 
   if (route.target === 'helpdesk') {
-    const thread = await activities.threadInboundIntoHelpdesk({ inboundId, orgId: route.orgId });
-    await fanOutWebhookEvents(thread.eventIds);
-    await emitToBus(await activities.completeInbound({ inboundId, status: 'threaded', target: route.target, ticketId: thread.ticketId }));
+    // Every organization the message is addressed to gets its own ticket, in recipient order,
+    // unless another request already brought it the same message.
+    const tickets: { orgId: string; ticketId: string }[] = [];
+    const deliveredWith: string[] = [];
+    for (const orgId of route.orgIds) {
+      const thread = await activities.threadInboundIntoHelpdesk({ inboundId, orgId });
+      if (!thread.delivered) {
+        deliveredWith.push(thread.deliveredWith);
+        continue;
+      }
+      await fanOutWebhookEvents(thread.eventIds);
+      tickets.push({ orgId, ticketId: thread.ticketId });
+    }
+    if (tickets.length === 0) return archive(inboundId, 'duplicate', { delivered_with: deliveredWith });
+    for (const event of await activities.completeInbound({ inboundId, status: 'threaded', target: route.target, tickets })) await emitToBus(event);
     return { outcome: 'threaded' };
   }
 
@@ -58,7 +71,7 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
     const reason = cause?.type === 'ProductNotConfigured' ? `${route.target}_not_configured` : `${route.target}_failed`;
     return archive(inboundId, reason, { error: error.cause?.message ?? error.message });
   }
-  await emitToBus(await activities.completeInbound({ inboundId, status: 'routed', target: route.target }));
+  for (const event of await activities.completeInbound({ inboundId, status: 'routed', target: route.target })) await emitToBus(event);
   return { outcome: 'routed' };
 }
 

@@ -41,7 +41,8 @@ export interface HubClient {
   exchange(jti: string): Promise<HubIdentity>;
   /** Whether Hub still considers the session live (a user removed in Hub is not). */
   sessionActive(hubSessionId: string): Promise<boolean>;
-  loginUrl(returnTo: string): string;
+  /** Hub's sign-in page; Hub sends the browser back to /api/portal/sso with a JTI, the path and this `state`. */
+  loginUrl(returnTo: string, state: string): string;
 }
 
 export function createHubClient(http: HttpClient, hub: { url: string; ssoSecret: string }): HubClient {
@@ -89,8 +90,8 @@ export function createHubClient(http: HttpClient, hub: { url: string; ssoSecret:
       ensureSuccess(response, 'Hub');
       return (JSON.parse(response.body) as { active?: unknown }).active === true;
     },
-    loginUrl(returnTo) {
-      return `${hub.url}/sso/login?product=relay&return_to=${encodeURIComponent(returnTo)}`;
+    loginUrl(returnTo, state) {
+      return `${hub.url}/sso/login?${new URLSearchParams({ product: 'relay', return_to: returnTo, state })}`;
     },
   };
 }

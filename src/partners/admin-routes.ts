@@ -2,8 +2,9 @@ import { Router } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { createPartner, rotatePartner } from './credentials.js';
-import { checkPartnerUrls, partnerRequest } from './registration.js';
-import { findPartner, liftPartnerSuspension, listPartnerAudit } from './repository.js';
+import { partnerView, suspendRequest } from './operator.js';
+import { checkPartnerUrls, partnerRequest, partnerSettingsRequest } from './registration.js';
+import { findPartner, liftPartnerSuspension, listPartnerAudit, suspendPartner, updatePartnerSettings } from './repository.js';
 import { listPartnerDeliveries, listPartnerDeliveryAttempts } from './delivery-repository.js';
 import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
 import type { UrlPolicy } from '../security/ssrf.js';
@@ -13,6 +14,8 @@ import type { Db } from '../db/database.js';
 import { requireAdminKey } from '../auth/admin-key.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
+
+const rotateRequest = z.strictObject({ revoke_access_tokens: z.boolean().default(true) });
 
 /** Platform operators' views across organizations, and partner management. */
 export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secretBox: SecretBox; urlPolicy: UrlPolicy; temporal: Client }): Router {
@@ -38,6 +41,7 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
         logoUrl: request.logo_url,
         rateLimitPerUser: request.rate_limit_per_user,
         rateLimitPerPartner: request.rate_limit_per_partner,
+        accessTokenTtlSeconds: request.access_token_ttl_seconds,
       });
     } catch (error) {
       if (error instanceof EncryptionUnavailable) throw new ApiError('service_unavailable', 'partners need RELAY_ENCRYPTION_KEY on the server');
@@ -49,10 +53,34 @@ export function adminRoutes(deps: { db: Db; adminKey: string | undefined; secret
       .json({ id: created.partner.id, name: created.partner.name, ...created.credentials });
   });
 
+  router.get('/api/admin/partners/:id', admin, async (req, res) => {
+    res.json(partnerView(await partnerOr404(req.params.id as string)));
+  });
+
+  // Limits and the token lifetime change for requests and tokens from now on.
+  router.patch('/api/admin/partners/:id', admin, async (req, res) => {
+    const partner = await partnerOr404(req.params.id as string);
+    const request = parseOr400(partnerSettingsRequest, req.body, 'partner settings');
+    const updated = await updatePartnerSettings(deps.db, partner.id, {
+      rateLimitPerUser: request.rate_limit_per_user,
+      rateLimitPerPartner: request.rate_limit_per_partner,
+      accessTokenTtlSeconds: request.access_token_ttl_seconds,
+    });
+    res.json(partnerView(updated ?? partner));
+  });
+
   router.post('/api/admin/partners/:id/rotate', admin, async (req, res) => {
     const partner = await partnerOr404(req.params.id as string);
-    const credentials = await rotatePartner(deps.db, deps.secretBox, partner.id);
+    const { revoke_access_tokens } = parseOr400(rotateRequest, req.body ?? {}, 'rotation');
+    const credentials = await rotatePartner(deps.db, deps.secretBox, partner.id, { revokeAccessTokens: revoke_access_tokens });
     res.set('cache-control', 'no-store').json({ id: partner.id, ...credentials });
+  });
+
+  // Its tokens are refused, no user can connect and no code is exchanged; deliveries stop.
+  router.post('/api/admin/partners/:id/suspend', admin, async (req, res) => {
+    const partner = await partnerOr404(req.params.id as string);
+    const { reason } = parseOr400(suspendRequest, req.body ?? {}, 'suspension');
+    res.json(partnerView((await suspendPartner(deps.db, partner.id, reason)) ?? partner));
   });
 
   router.post('/api/admin/partners/:id/unsuspend', admin, async (req, res) => {

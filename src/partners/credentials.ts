@@ -1,7 +1,8 @@
-import type { DbOrTrx } from '../db/database.js';
+import type { Db, DbOrTrx } from '../db/database.js';
 import type { Partner } from '../db/tables/partners.js';
 import type { SecretBox } from '../security/encryption.js';
 import { prefixedSecret, randomSecret, sha256 } from '../security/secrets.js';
+import { revokePartnerAccessTokens } from './oauth-repository.js';
 import { insertPartner, replacePartnerSecrets } from './repository.js';
 
 /** The three values a partner receives, shown once and never again. */
@@ -19,6 +20,7 @@ export interface NewPartner {
   logoUrl?: string | undefined;
   rateLimitPerUser?: number | undefined;
   rateLimitPerPartner?: number | undefined;
+  accessTokenTtlSeconds?: number | null | undefined;
 }
 
 export async function createPartner(db: DbOrTrx, box: SecretBox, partner: NewPartner): Promise<{ partner: Partner; credentials: PartnerCredentials }> {
@@ -38,17 +40,32 @@ export async function createPartner(db: DbOrTrx, box: SecretBox, partner: NewPar
     errorUrl: partner.errorUrl ?? null,
     rateLimitPerUser: partner.rateLimitPerUser,
     rateLimitPerPartner: partner.rateLimitPerPartner,
+    accessTokenTtlSeconds: partner.accessTokenTtlSeconds,
   });
   return { partner: row, credentials };
 }
 
-/** New client secret and signing secret; the old ones stop working at once. */
-export async function rotatePartner(db: DbOrTrx, box: SecretBox, partnerId: string): Promise<PartnerCredentials | undefined> {
+/**
+ * New client secret and signing secret; the old ones stop working at once. Unless told
+ * otherwise, every access token of the partner is revoked with them (a rotation usually
+ * follows a leak): the partner gets new ones with its refresh tokens and the new client
+ * secret, without its users connecting again.
+ */
+export async function rotatePartner(
+  db: Db,
+  box: SecretBox,
+  partnerId: string,
+  options: { revokeAccessTokens: boolean },
+): Promise<(PartnerCredentials & { access_tokens_revoked: number }) | undefined> {
   const client_secret = prefixedSecret('psec_', 32);
   const webhook_signing_secret = randomSecret(32);
-  const clientId = await replacePartnerSecrets(db, partnerId, {
-    clientSecretHash: sha256(client_secret),
-    signingSecretSealed: box.seal(webhook_signing_secret),
+  return db.transaction().execute(async (trx) => {
+    const clientId = await replacePartnerSecrets(trx, partnerId, {
+      clientSecretHash: sha256(client_secret),
+      signingSecretSealed: box.seal(webhook_signing_secret),
+    });
+    if (clientId === undefined) return undefined;
+    const revoked = options.revokeAccessTokens ? await revokePartnerAccessTokens(trx, partnerId) : 0;
+    return { client_id: clientId, client_secret, webhook_signing_secret, access_tokens_revoked: revoked };
   });
-  return clientId === undefined ? undefined : { client_id: clientId, client_secret, webhook_signing_secret };
 }

@@ -31,19 +31,41 @@ export async function findAuthorizationCodeForUpdate(trx: DbOrTrx, codeHash: Buf
   return trx.selectFrom('oauth_codes').selectAll().where('code_hash', '=', codeHash).forUpdate().executeTakeFirst();
 }
 
+/** A new access token (and its refresh token) for a user of a partner; its id. */
+async function insertPartnerToken(trx: DbOrTrx, token: NewPartnerToken): Promise<string> {
+  const tokenId = randomUUID();
+  await trx
+    .insertInto('partner_tokens')
+    .values({
+      id: tokenId,
+      token_hash: token.tokenHash,
+      refresh_token_hash: token.refreshTokenHash,
+      partner_id: token.partnerId,
+      user_id: token.userId,
+      scope: token.scope,
+      expires_at: token.expiresAt,
+      revoked_at: null,
+      refreshed_at: null,
+    })
+    .execute();
+  return tokenId;
+}
+
+export interface NewPartnerToken {
+  tokenHash: Buffer;
+  refreshTokenHash: Buffer;
+  partnerId: string;
+  userId: string;
+  scope: string;
+  expiresAt: Date | null;
+}
+
 /**
  * Spends the code on a new token, and points the user's connection to the partner at it:
  * connecting again replaces (and revokes) the token of the previous connection. Returns the token's id.
  */
-export async function issuePartnerToken(
-  trx: DbOrTrx,
-  grant: { codeHash: Buffer; tokenHash: Buffer; partnerId: string; userId: string; scope: string },
-): Promise<string> {
-  const tokenId = randomUUID();
-  await trx
-    .insertInto('partner_tokens')
-    .values({ id: tokenId, token_hash: grant.tokenHash, partner_id: grant.partnerId, user_id: grant.userId, scope: grant.scope, revoked_at: null })
-    .execute();
+export async function issuePartnerToken(trx: DbOrTrx, grant: NewPartnerToken & { codeHash: Buffer }): Promise<string> {
+  const tokenId = await insertPartnerToken(trx, grant);
   await trx
     .updateTable('oauth_codes')
     .set({ used_at: sql`now()`, token_id: tokenId })
@@ -62,6 +84,58 @@ export async function issuePartnerToken(
     .onConflict((oc) => oc.columns(['partner_id', 'user_id']).doUpdateSet({ token_id: tokenId, active: true, updated_at: sql`now()` }))
     .execute();
   return tokenId;
+}
+
+/**
+ * The token a refresh token was issued with, locked until the caller's transaction ends
+ * (a refresh token is spent once), with the state of the user's connection to the partner.
+ */
+export async function findTokenByRefreshHashForUpdate(trx: DbOrTrx, refreshTokenHash: Buffer) {
+  return trx
+    .selectFrom('partner_tokens')
+    .leftJoin('crm_connections', (join) =>
+      join.onRef('crm_connections.partner_id', '=', 'partner_tokens.partner_id').onRef('crm_connections.user_id', '=', 'partner_tokens.user_id'),
+    )
+    .select([
+      'partner_tokens.id',
+      'partner_tokens.partner_id',
+      'partner_tokens.user_id',
+      'partner_tokens.scope',
+      'partner_tokens.refreshed_at',
+      'crm_connections.id as connection_id',
+      'crm_connections.active as connection_active',
+      'crm_connections.token_id as connection_token_id',
+    ])
+    .where('partner_tokens.refresh_token_hash', '=', refreshTokenHash)
+    .forUpdate('partner_tokens')
+    .executeTakeFirst();
+}
+
+/** Spends a refresh token: its token is revoked, a new one backs the connection. Returns the new token's id. */
+export async function refreshPartnerToken(trx: DbOrTrx, spent: { tokenId: string; connectionId: string }, next: NewPartnerToken): Promise<string> {
+  await trx
+    .updateTable('partner_tokens')
+    .set({ refreshed_at: sql`now()`, revoked_at: sql`coalesce(revoked_at, now())` })
+    .where('id', '=', spent.tokenId)
+    .execute();
+  const tokenId = await insertPartnerToken(trx, next);
+  await trx
+    .updateTable('crm_connections')
+    .set({ token_id: tokenId, updated_at: sql`now()` })
+    .where('id', '=', spent.connectionId)
+    .execute();
+  return tokenId;
+}
+
+/** Revokes every live access token of a partner (its connections and refresh tokens stay); how many. */
+export async function revokePartnerAccessTokens(db: DbOrTrx, partnerId: string): Promise<number> {
+  const result = await db
+    .updateTable('partner_tokens')
+    .set({ revoked_at: sql`now()` })
+    .where('partner_id', '=', partnerId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 async function revokeToken(db: DbOrTrx, tokenId: string): Promise<void> {
@@ -83,7 +157,7 @@ export async function revokeTokenAndConnection(trx: DbOrTrx, tokenId: string): P
     .execute();
 }
 
-/** The token with this hash unless it was revoked, with its partner. */
+/** The token with this hash unless it was revoked or has expired, with its partner. */
 export async function findLivePartnerToken(
   db: DbOrTrx,
   tokenHash: Buffer,
@@ -91,10 +165,17 @@ export async function findLivePartnerToken(
   const token = await db
     .selectFrom('partner_tokens')
     .innerJoin('partners', 'partners.id', 'partner_tokens.partner_id')
-    .select(['partner_tokens.id', 'partner_tokens.user_id', 'partner_tokens.scope', 'partner_tokens.revoked_at', 'partner_tokens.partner_id'])
+    .select([
+      'partner_tokens.id',
+      'partner_tokens.user_id',
+      'partner_tokens.scope',
+      'partner_tokens.revoked_at',
+      'partner_tokens.expires_at',
+      'partner_tokens.partner_id',
+    ])
     .where('partner_tokens.token_hash', '=', tokenHash)
     .executeTakeFirst();
-  if (!token || token.revoked_at) return undefined;
+  if (!token || token.revoked_at || (token.expires_at && token.expires_at.getTime() <= Date.now())) return undefined;
   const partner = await db.selectFrom('partners').selectAll().where('id', '=', token.partner_id).executeTakeFirstOrThrow();
   return { token: { id: token.id, user_id: token.user_id, scope: token.scope }, partner };
 }

@@ -8,7 +8,17 @@ import { constantTimeEqual, prefixedSecret, sha256 } from '../security/secrets.j
 import { hmacSha256 } from '../security/signatures.js';
 import type { Sessions, SessionUser } from '../auth/sessions.js';
 import { sendConsentExpiredPage, sendConsentPage, sendErrorPage } from './consent-page.js';
-import { findAuthorizationCodeForUpdate, insertAuthorizationCode, issuePartnerToken, revokeTokenAndConnection } from './oauth-repository.js';
+import type { UrlPolicy } from '../security/ssrf.js';
+import {
+  findAuthorizationCodeForUpdate,
+  findTokenByRefreshHashForUpdate,
+  insertAuthorizationCode,
+  issuePartnerToken,
+  refreshPartnerToken,
+  revokeTokenAndConnection,
+  type NewPartnerToken,
+} from './oauth-repository.js';
+import { redirectUriRefusal } from './registration.js';
 import { findPartnerByClientId } from './repository.js';
 
 /** An authorization code lives this long and is good for one exchange. */
@@ -34,9 +44,62 @@ function withParams(uri: string, params: Record<string, string>): string {
   return url.toString();
 }
 
-/** RFC 6749 error answers from the token endpoint. */
+/** RFC 6749 error answers from the token endpoint; a 401 names the scheme to authenticate with (§5.2). */
 function oauthError(res: Response, status: number, error: string, description: string): void {
+  if (status === 401) res.set('www-authenticate', 'Basic realm="relay"');
   res.status(status).set('cache-control', 'no-store').json({ error, error_description: description });
+}
+
+/**
+ * The client credentials of an `Authorization: Basic` header (RFC 6749 §2.3.1: each
+ * form-encoded, then joined by a colon and base64-encoded); 'malformed' when the header
+ * is not that, undefined when there is no Basic header.
+ */
+function basicCredentials(header: string | undefined): { clientId: string; clientSecret: string } | 'malformed' | undefined {
+  const basic = /^Basic\s+(\S*)$/i.exec(header ?? '');
+  if (!basic) return undefined;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(basic[1]!)) return 'malformed';
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return 'malformed';
+  try {
+    const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '));
+    return { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    return 'malformed';
+  }
+}
+
+/** A fresh access token and refresh token; only their hashes are stored. */
+function newTokens(partner: Partner, userId: string, scope: string): { accessToken: string; refreshToken: string; record: NewPartnerToken } {
+  const accessToken = prefixedSecret('ptok_', 32);
+  const refreshToken = prefixedSecret('prt_', 32);
+  const ttl = partner.access_token_ttl_seconds;
+  return {
+    accessToken,
+    refreshToken,
+    record: {
+      tokenHash: sha256(accessToken),
+      refreshTokenHash: sha256(refreshToken),
+      partnerId: partner.id,
+      userId,
+      scope,
+      expiresAt: ttl ? new Date(Date.now() + ttl * 1000) : null,
+    },
+  };
+}
+
+/** The seed's token answer, plus the refresh token and, when the partner's tokens expire, `expires_in`. */
+function tokenAnswer(res: Response, partner: Partner, issued: { accessToken: string; refreshToken: string; userId: string; scope: string }): void {
+  res.set({ 'cache-control': 'no-store', pragma: 'no-cache' }).json({
+    access_token: issued.accessToken,
+    token_type: 'Bearer',
+    scope: issued.scope,
+    user_id: issued.userId,
+    partner_id: partner.id,
+    refresh_token: issued.refreshToken,
+    ...(partner.access_token_ttl_seconds ? { expires_in: partner.access_token_ttl_seconds } : {}),
+  });
 }
 
 export interface OauthDeps {
@@ -45,6 +108,8 @@ export interface OauthDeps {
   hub: HubClient | undefined;
   publicUrl: string;
   logger: Logger;
+  /** Whether plain-http redirect URIs are allowed (RELAY_ALLOW_INSECURE_WEBHOOKS). */
+  urlPolicy: UrlPolicy;
 }
 
 /** RelayIt's OAuth authorization-code flow (PKCE optional): authorize, the user's consent, and the token exchange. */
@@ -66,6 +131,7 @@ export function oauthRoutes(deps: OauthDeps): Router {
     if (!partner) return { error: 'Unknown client_id.' };
     if (!partner.redirect_uris.includes(request.redirect_uri)) return { error: 'This redirect_uri is not registered for the application.' };
     if (partner.suspended_at) return { error: 'This application is suspended.' };
+    if (redirectUriRefusal(request.redirect_uri, deps.urlPolicy)) return { error: 'This redirect_uri is not https.' };
     if (value('response_type') !== 'code') return { error: 'response_type must be "code".' };
     if (request.scope !== 'default') return { error: 'scope must be "default".' };
     if (!request.state) return { error: 'state is required.' };
@@ -84,7 +150,7 @@ export function oauthRoutes(deps: OauthDeps): Router {
     if (!session) {
       // Sign in through Hub first; Hub sends the user to /api/portal/sso, which returns here.
       if (!deps.hub) return sendErrorPage(res, 'Sign-in is not available on this Relay.');
-      return res.redirect(302, deps.hub.loginUrl(`${deps.publicUrl}${req.originalUrl}`));
+      return deps.sessions.startSignIn(res, req.originalUrl);
     }
     return sendConsentPage(res, partner, { ...request, code_challenge: request.code_challenge ?? '', csrf: csrfToken(session, request) });
   });
@@ -124,21 +190,22 @@ export function oauthRoutes(deps: OauthDeps): Router {
     if (!req.is('application/x-www-form-urlencoded')) return oauthError(res, 400, 'invalid_request', 'use application/x-www-form-urlencoded');
     if (Object.keys(req.query).length > 0) return oauthError(res, 400, 'invalid_request', 'parameters must not be sent in the query string');
     const form = req.body as Record<string, string | undefined>;
-    let clientId = form.client_id;
-    let clientSecret = form.client_secret;
-    const basic = /^Basic\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-    if (basic) {
-      const [id, ...secret] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':');
-      clientId = decodeURIComponent(id ?? '');
-      clientSecret = decodeURIComponent(secret.join(':'));
-    }
+    const basic = basicCredentials(req.get('authorization'));
+    if (basic === 'malformed') return oauthError(res, 401, 'invalid_client', 'malformed Basic authorization header');
+    const clientId = basic ? basic.clientId : form.client_id;
+    const clientSecret = basic ? basic.clientSecret : form.client_secret;
     const partner = clientId ? await findPartnerByClientId(db, clientId) : undefined;
     if (!partner || !clientSecret || !constantTimeEqual(sha256(clientSecret), partner.client_secret_hash)) {
       return oauthError(res, 401, 'invalid_client', 'client authentication failed');
     }
-    if (form.grant_type !== 'authorization_code') return oauthError(res, 400, 'unsupported_grant_type', 'only authorization_code is supported');
-    if (!form.code || !form.redirect_uri) return oauthError(res, 400, 'invalid_request', 'code and redirect_uri are required');
+    if (partner.suspended_at) return oauthError(res, 400, 'unauthorized_client', 'this application is suspended');
+    if (form.grant_type === 'authorization_code') return exchangeCode(res, partner, form);
+    if (form.grant_type === 'refresh_token') return exchangeRefreshToken(res, partner, form);
+    return oauthError(res, 400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
+  });
 
+  async function exchangeCode(res: Response, partner: Partner, form: Record<string, string | undefined>): Promise<void> {
+    if (!form.code || !form.redirect_uri) return oauthError(res, 400, 'invalid_request', 'code and redirect_uri are required');
     const outcome = await db.transaction().execute(async (trx) => {
       const code = await findAuthorizationCodeForUpdate(trx, sha256(form.code!));
       if (!code || code.partner_id !== partner.id) return { error: 'unknown code' } as const;
@@ -156,19 +223,37 @@ export function oauthRoutes(deps: OauthDeps): Router {
           return { error: 'code_verifier does not match the code_challenge' } as const;
         }
       }
-      const token = prefixedSecret('ptok_', 32);
-      await issuePartnerToken(trx, { codeHash: code.code_hash, tokenHash: sha256(token), partnerId: partner.id, userId: code.user_id, scope: code.scope });
-      return { token, userId: code.user_id, scope: code.scope } as const;
+      const issued = newTokens(partner, code.user_id, code.scope);
+      await issuePartnerToken(trx, { ...issued.record, codeHash: code.code_hash });
+      return { ...issued, userId: code.user_id, scope: code.scope } as const;
     });
     if ('error' in outcome) return oauthError(res, 400, 'invalid_grant', outcome.error ?? 'invalid grant');
-    res.set({ 'cache-control': 'no-store', pragma: 'no-cache' }).json({
-      access_token: outcome.token,
-      token_type: 'Bearer',
-      scope: outcome.scope,
-      user_id: outcome.userId,
-      partner_id: partner.id,
+    tokenAnswer(res, partner, outcome);
+  }
+
+  /** RFC 6749 §6: a refresh token buys a new access token and is replaced by a new refresh token. */
+  async function exchangeRefreshToken(res: Response, partner: Partner, form: Record<string, string | undefined>): Promise<void> {
+    if (!form.refresh_token) return oauthError(res, 400, 'invalid_request', 'refresh_token is required');
+    const outcome = await db.transaction().execute(async (trx) => {
+      const spent = await findTokenByRefreshHashForUpdate(trx, sha256(form.refresh_token!));
+      if (!spent || spent.partner_id !== partner.id) return { error: 'invalid_grant', description: 'unknown refresh token' } as const;
+      if (spent.refreshed_at) {
+        // A spent refresh token presented again may have leaked (RFC 6819 §5.2.2.3): the connection ends.
+        if (spent.connection_token_id) await revokeTokenAndConnection(trx, spent.connection_token_id);
+        return { error: 'invalid_grant', description: 'refresh token was already used; the connection it belongs to is ended' } as const;
+      }
+      if (!spent.connection_id || !spent.connection_active || spent.connection_token_id !== spent.id) {
+        return { error: 'invalid_grant', description: 'the connection this refresh token belongs to has ended' } as const;
+      }
+      if (form.scope !== undefined && form.scope !== spent.scope)
+        return { error: 'invalid_scope', description: `the scope granted is ${spent.scope}` } as const;
+      const issued = newTokens(partner, spent.user_id, spent.scope);
+      await refreshPartnerToken(trx, { tokenId: spent.id, connectionId: spent.connection_id }, issued.record);
+      return { ...issued, userId: spent.user_id, scope: spent.scope } as const;
     });
-  });
+    if (outcome.error !== undefined) return oauthError(res, 400, outcome.error, outcome.description);
+    tokenAnswer(res, partner, outcome);
+  }
 
   return router;
 }

@@ -60,17 +60,23 @@ export function partnerTokenFence(deps: PartnerTokenDeps): RequestHandler {
     const match = /^Bearer\s+(ptok_\S+)$/i.exec(req.get('authorization') ?? '');
     if (!match) return next();
     const found = await findLivePartnerToken(deps.db, sha256(match[1]!));
-    if (!found) return next(new ApiError('unauthorized', 'invalid or revoked partner token'));
+    if (!found) {
+      // RFC 6750 §3.1: the client learns the token itself is bad (refresh it, or reconnect).
+      res.set('www-authenticate', 'Bearer realm="relay", error="invalid_token", error_description="unknown, expired or revoked token"');
+      return next(new ApiError('unauthorized', 'invalid, expired or revoked partner token'));
+    }
     const { partner, token } = found;
     res.on('finish', () => void audit(deps, partner.id, token.user_id, req, res.statusCode));
     if (partner.suspended_at) return next(new ApiError('forbidden', 'this partner is suspended'));
     if (!TOKEN_ROUTES.has(req.path)) return next(new ApiError('forbidden', 'partner tokens may only call /api/oauth/me and /api/oauth/disconnect'));
 
+    // A request the per-user limit refuses never reaches the partner's count: one user's
+    // runaway loop cannot use up the ceiling every other user shares.
     const perUser = await hitRateLimit(deps.db, `partner-user:${partner.id}:${token.user_id}`, partner.rate_limit_per_user);
-    const perPartner = await hitRateLimit(deps.db, `partner:${partner.id}`, partner.rate_limit_per_partner);
+    const perPartner = perUser.allowed ? await hitRateLimit(deps.db, `partner:${partner.id}`, partner.rate_limit_per_partner) : undefined;
     const tripped = !perUser.allowed
       ? { limit: 'per_user', max: partner.rate_limit_per_user, retry: perUser.retryAfterSeconds }
-      : !perPartner.allowed
+      : perPartner && !perPartner.allowed
         ? { limit: 'per_partner', max: partner.rate_limit_per_partner, retry: perPartner.retryAfterSeconds }
         : undefined;
     if (tripped) {

@@ -19,6 +19,7 @@ export async function insertPartner(
     errorUrl: string | null;
     rateLimitPerUser?: number | undefined;
     rateLimitPerPartner?: number | undefined;
+    accessTokenTtlSeconds?: number | null | undefined;
   },
 ): Promise<Partner> {
   return db
@@ -38,6 +39,7 @@ export async function insertPartner(
       suspension_lifted_at: null,
       ...(partner.rateLimitPerUser ? { rate_limit_per_user: partner.rateLimitPerUser } : {}),
       ...(partner.rateLimitPerPartner ? { rate_limit_per_partner: partner.rateLimitPerPartner } : {}),
+      access_token_ttl_seconds: partner.accessTokenTtlSeconds ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -65,6 +67,34 @@ export async function findPartner(db: DbOrTrx, id: string): Promise<Partner | un
 
 export async function findPartnerByClientId(db: DbOrTrx, clientId: string): Promise<Partner | undefined> {
   return db.selectFrom('partners').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+}
+
+/** An operator suspends a partner by hand; suspending it again keeps the first time and updates the reason. */
+export async function suspendPartner(db: DbOrTrx, partnerId: string, reason: string): Promise<Partner | undefined> {
+  return db
+    .updateTable('partners')
+    .set({ suspended_at: sql`coalesce(suspended_at, now())`, suspended_reason: reason })
+    .where('id', '=', partnerId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** What an operator may change after creation: the rate limits and the access-token lifetime (null: tokens do not expire). */
+export async function updatePartnerSettings(
+  db: DbOrTrx,
+  partnerId: string,
+  settings: { rateLimitPerUser?: number | undefined; rateLimitPerPartner?: number | undefined; accessTokenTtlSeconds?: number | null | undefined },
+): Promise<Partner | undefined> {
+  return db
+    .updateTable('partners')
+    .set({
+      ...(settings.rateLimitPerUser !== undefined ? { rate_limit_per_user: settings.rateLimitPerUser } : {}),
+      ...(settings.rateLimitPerPartner !== undefined ? { rate_limit_per_partner: settings.rateLimitPerPartner } : {}),
+      ...(settings.accessTokenTtlSeconds !== undefined ? { access_token_ttl_seconds: settings.accessTokenTtlSeconds } : {}),
+    })
+    .where('id', '=', partnerId)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** An operator lifts a suspension; denials audited before this moment no longer count towards the next one. */

@@ -61,3 +61,9 @@ export async function listUnprocessedSnsMessages(db: DbOrTrx, before: Date, limi
     .limit(limit)
     .execute();
 }
+
+/** A privacy redaction: the SES events about these emails keep their row (dedupe, status), not the addresses and headers they carry. */
+export async function redactSnsMessagesOfEmails(db: DbOrTrx, orgId: string, emailIds: string[]): Promise<void> {
+  if (emailIds.length === 0) return;
+  await db.updateTable('sns_messages').set({ payload: '{}' }).where('org_id', '=', orgId).where('email_id', 'in', emailIds).execute();
+}

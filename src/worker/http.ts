@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from '../observability/metrics.js';
+import { constantTimeEqual, sha256 } from '../security/secrets.js';
 
 export interface WorkerHttp {
   url: string;
@@ -10,7 +11,8 @@ export interface WorkerHttp {
 /**
  * The worker's own small listener, for orchestrators and Prometheus: `/healthz` answers
  * 200 while every worker polls (503 once one has stopped), `/metrics` the process's metrics
- * (Relay's own and the Temporal SDK's).
+ * (Relay's own and the Temporal SDK's), with `Authorization: Bearer <METRICS_TOKEN>` when a
+ * token is set (a separate port, not the public API's, otherwise).
  */
 export async function startWorkerHttp(options: {
   host: string;
@@ -18,8 +20,16 @@ export async function startWorkerHttp(options: {
   metrics: Metrics;
   /** The SDK's exporter on loopback: its text is served after Relay's. */
   temporalMetricsUrl?: string | undefined;
+  metricsToken?: string | undefined;
   isRunning: () => boolean;
 }): Promise<WorkerHttp> {
+  const expected = options.metricsToken ? sha256(options.metricsToken) : undefined;
+  const authorized = (header: string | undefined) => {
+    if (!expected) return true;
+    const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+    return Boolean(match?.[1] && constantTimeEqual(sha256(match[1]), expected));
+  };
+
   /** Relay's metrics, then the SDK's (workflow and activity tasks, slots, polls); Relay's alone when the SDK's exporter does not answer. */
   async function scrape(): Promise<string> {
     const [relay, temporal] = await Promise.all([
@@ -42,6 +52,12 @@ export async function startWorkerHttp(options: {
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
+      if (!authorized(req.headers.authorization)) {
+        res
+          .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="relay"' })
+          .end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or invalid metrics token' } }));
+        return;
+      }
       scrape().then(
         (text) => res.writeHead(200, { 'content-type': options.metrics.registry.contentType }).end(text),
         () => res.writeHead(500).end(),

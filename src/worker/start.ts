@@ -89,6 +89,7 @@ export async function startWorker(deps: {
           port: config.worker.httpPort,
           metrics: deps.metrics,
           temporalMetricsUrl: deps.temporalMetricsUrl,
+          metricsToken: config.metricsToken,
           isRunning: () => workers.every((worker) => worker.getState() === 'RUNNING'),
         });
   logger.info(

@@ -51,4 +51,31 @@ export class FakeHub extends RecordingServer {
     });
     return { jti, sid };
   }
+
+  /**
+   * What Hub's sign-in page does for a user already signed in to Hub: it sends the browser
+   * back to Relay's SSO endpoint with a fresh JTI, the path, and the `state` Relay gave it.
+   */
+  completeLogin(loginUrl: string, user: { hubUserId: string; orgId: string; email?: string; role?: string }): { url: string; sid: string } {
+    const login = new URL(loginUrl);
+    const returnTo = new URL(login.searchParams.get('return_to')!);
+    const { jti, sid } = this.issueJti(user);
+    const back = new URLSearchParams({ jti, return_to: `${returnTo.pathname}${returnTo.search}` });
+    const state = login.searchParams.get('state');
+    if (state !== null) back.set('state', state);
+    return { url: `${returnTo.origin}/api/portal/sso?${back}`, sid };
+  }
+
+  /**
+   * A browser signing in to Relay: Relay's sign-in link, Hub (see completeLogin), and back
+   * to Relay with the state cookie Relay set. The last answer is Relay's.
+   */
+  async signIn(relayUrl: string, user: { hubUserId: string; orgId: string; email?: string; role?: string }, returnTo = '/after') {
+    const login = await fetch(`${relayUrl}/api/portal/login?return_to=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
+    const stateCookie = /relay_sso_state=[^;]*/.exec(login.headers.get('set-cookie') ?? '')?.[0];
+    const { url, sid } = this.completeLogin(login.headers.get('location')!, user);
+    const response = await fetch(url, { redirect: 'manual', headers: stateCookie ? { cookie: stateCookie } : {} });
+    const cookie = /relay_session=[^;]+/.exec(response.headers.get('set-cookie') ?? '')?.[0];
+    return { response, cookie, sid };
+  }
 }

@@ -673,9 +673,7 @@ async function trpcCall(baseUrl: string, procedure: string, input?: unknown) {
 /** Hub sign-in, the consent page and the token exchange, as a user connecting the partner does. */
 async function connectUser(api: string, partner: { client_id: string; client_secret: string }): Promise<string> {
   const hubUserId = `hub-${randomBytes(4).toString('hex')}`;
-  const { jti } = hub.issueJti({ hubUserId, orgId });
-  const signIn = await fetch(`${api}/api/portal/sso?jti=${jti}&return_to=/after`, { redirect: 'manual' });
-  const cookie = /relay_session=[^;]+/.exec(signIn.headers.get('set-cookie') ?? '')![0];
+  const cookie = (await hub.signIn(api, { hubUserId, orgId })).cookie!;
   const redirectUri = 'https://mycrm.example/callback';
   const query = new URLSearchParams({ client_id: partner.client_id, redirect_uri: redirectUri, state: 's', scope: 'default', response_type: 'code' });
   const page = await (await fetch(`${api}/api/oauth/authorize?${query}`, { headers: { cookie } })).text();

@@ -49,6 +49,8 @@ export interface InboundMessagesTable {
   org_id: string | null;
   provider: InboundProvider;
   provider_message_id: string;
+  /** SHA-256 of the message's content where the provider's id is the sender's own Message-ID; empty where the provider assigns ids. */
+  content_hash: Generated<Buffer>;
   status: Generated<InboundStatus>;
   classification: InboundClassification | null;
   route: string | null;
@@ -61,6 +63,16 @@ export interface InboundMessagesTable {
   updated_at: Generated<Date>;
 }
 export type InboundMessageRow = Selectable<InboundMessagesTable>;
+
+/** The organizations an inbound message was delivered to: one message (provider, id, hash of the parsed message) once per organization. */
+export interface InboundDeliveriesTable {
+  inbound_id: string;
+  org_id: string;
+  provider: InboundProvider;
+  provider_message_id: string;
+  message_hash: Buffer;
+  created_at: Generated<Date>;
+}
 
 export interface InboundAttachmentsTable {
   id: string;

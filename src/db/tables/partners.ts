@@ -12,6 +12,8 @@ export interface PartnersTable {
   error_url: string | null;
   rate_limit_per_user: Generated<number>;
   rate_limit_per_partner: Generated<number>;
+  /** Access tokens issued from now on expire after this long; null: they do not expire (the partner document's default). */
+  access_token_ttl_seconds: Generated<number | null>;
   suspended_at: Date | null;
   suspended_reason: string | null;
   suspension_lifted_at: Date | null;
@@ -27,6 +29,9 @@ export interface PartnerTokensTable {
   scope: string;
   created_at: Generated<Date>;
   revoked_at: Date | null;
+  expires_at: Date | null;
+  refresh_token_hash: Buffer | null;
+  refreshed_at: Date | null;
 }
 
 export interface OauthCodesTable {

@@ -10,7 +10,8 @@ export interface SnsMessagesTable {
   /** The email an SES event was matched to; null until processed, and for events about mail Relay did not send. */
   org_id: string | null;
   email_id: string | null;
-  payload: ColumnType<Record<string, unknown>, string, never>;
+  /** Emptied ('{}') when a privacy redaction erases the recipient it names. */
+  payload: ColumnType<Record<string, unknown>, string, string>;
   received_at: Generated<Date>;
   processed_at: Date | null;
 }

@@ -46,7 +46,8 @@ export interface WebhookEventsTable {
   id: string;
   org_id: string;
   type: string;
-  payload: ColumnType<WebhookPayload, string, never>;
+  /** Its data is replaced when a privacy redaction erases the person it names. */
+  payload: ColumnType<WebhookPayload, string, string>;
   source_id: string | null;
   /** When its deliveries were planned (the fan-out ran); null: the sweep starts its fan-out. */
   fanned_out_at: ColumnType<Date | null, Date | null | undefined, Date | null>;

@@ -2,17 +2,15 @@ import { Alert, Button, Group, Text } from '@mantine/core';
 import { TRPCClientError } from '@trpc/client';
 
 /**
- * The server's own message: tRPC's, or the REST API's {error: {message}}. Input validation
- * errors arrive as zod's list of issues and are shown one per field.
+ * The server's own message: tRPC's (which carries the REST API's code, message and, for
+ * invalid input, one issue per field), or the REST API's {error: {message}}.
  */
 export function describeApiError(error: unknown): string {
   if (!(error instanceof Error)) return 'Something went wrong.';
-  if (error instanceof TRPCClientError && error.message.startsWith('[')) {
-    try {
-      const issues = JSON.parse(error.message) as { path?: (string | number)[]; message: string }[];
-      return issues.map((issue) => (issue.path?.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
-    } catch {
-      // not zod's list: the message as it is
+  if (error instanceof TRPCClientError) {
+    const details = (error.data as { error?: { details?: unknown } } | undefined)?.error?.details;
+    if (Array.isArray(details) && details.length > 0) {
+      return (details as { path?: string; message: string }[]).map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ');
     }
   }
   return error.message || 'Something went wrong.';

@@ -3236,6 +3236,7 @@ export interface paths {
             logo_url?: string;
             rate_limit_per_user?: number;
             rate_limit_per_partner?: number;
+            access_token_ttl_seconds?: number | null;
           };
         };
       };
