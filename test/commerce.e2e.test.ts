@@ -214,15 +214,12 @@ describe('Shopify headers are not signed', () => {
   it("takes the shop from a GDPR request's signed body: a leaked redaction replayed under another shop's header changes nothing", async () => {
     const victim = await createOrgWithKey(stack.db, ['send', 'read', 'admin']);
     const victimShop = `victim-${randomBytes(3).toString('hex')}.myshopify.com`;
-    expect(
-      (await call(stack.api.url, '/api/v1/commerce/accounts', { key: victim.key, body: { provider: 'shopify', account: victimShop, secret: 'victim-secret' } }))
-        .status,
-    ).toBe(201);
+    expect((await installOnShop(stack.api.url, victim.key, shopifyApp, victimShop)).status).toBe(200);
     const order = await shopify(
       '/api/webhooks/shopify',
       'orders/create',
       { id: 9900, total_price: '5.00', currency: 'EUR' },
-      'victim-secret',
+      SHOPIFY_API_SECRET,
       randomUUID(),
       victimShop,
     );

@@ -9,13 +9,13 @@ import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 import { trpc } from './support/trpc.js';
 
 let stack: Stack;
-let org: { orgId: string; key: string };
+let org: Awaited<ReturnType<typeof createOrgWithKey>>;
 
 beforeAll(async () => {
   stack = await startStack({
     env: { RELAY_ENCRYPTION_KEY: generateEncryptionKey(), RELAY_ALLOW_INSECURE_WEBHOOKS: 'true', OUTGOING_DELIVERY_CONCURRENCY: '2' },
   });
-  org = await createOrgWithKey(stack.db, ['send', 'read', 'webhooks']);
+  org = await createOrgWithKey(stack.db, ['send', 'read', 'webhooks', 'helpdesk']);
 });
 afterAll(() => stack?.stop());
 
@@ -52,7 +52,7 @@ describe('outgoing deliveries have their own task queue', () => {
 
     const sent = await call(stack.api.url, '/api/v1/emails', {
       key: org.key,
-      body: { from: 'notify@psa.example.com', to: `to-${randomBytes(4).toString('hex')}@example.org`, subject: 'Still flowing', text: 'hi' },
+      body: { from: org.sender(), to: `to-${randomBytes(4).toString('hex')}@example.org`, subject: 'Still flowing', text: 'hi' },
     });
     expect(sent.status).toBe(202);
     await eventually(async () => {

@@ -65,7 +65,7 @@ describe('POST /api/v1/emails', () => {
 
     expect(email).toMatchObject({ to: [to], cc: [cc], bcc: [bcc], tags: { product: 'psa', kind: 'ticket_update' }, metadata: { ticket: '42' } });
     expect(email.events.map((event: { type: string }) => event.type)).toEqual(['queued', 'sent']);
-    expect(email.events[1].detail).toEqual({ ses_message_id: email.ses_message_id });
+    expect(email.events[1].detail).toEqual({ ses_message_id: email.ses_message_id, recipients: 3 });
   });
 
   it('runs the send as workflow email-<id>, findable by organization and message id', async () => {

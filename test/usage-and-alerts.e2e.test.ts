@@ -168,14 +168,14 @@ describe('daily usage to Books', () => {
   });
 
   it('counts recipients as SES bills them: every to, cc and bcc SES took, suppressed ones left out', async () => {
-    const { orgId, key } = await createOrgWithKey(stack.db);
+    const { orgId, key, sender } = await createOrgWithKey(stack.db);
     const tag = orgId.slice(0, 8);
     const suppressed = `gone-${tag}@example.org`;
     expect((await call(stack.api.url, '/api/v1/suppressions', { key, body: { address: suppressed } })).status).toBe(201);
     const { body } = await call(stack.api.url, '/api/v1/emails', {
       key,
       body: {
-        from: 'a@example.com',
+        from: sender('a'),
         to: [`one-${tag}@example.org`, suppressed],
         cc: [`two-${tag}@example.org`],
         bcc: [`three-${tag}@example.org`],

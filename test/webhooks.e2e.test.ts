@@ -337,10 +337,14 @@ describe('retries that respect the receiver', () => {
     await eventually(async () => (receiver.accepted().length === 1 ? true : undefined), 'the fourth attempt');
     const at = receiver.received.map((entry) => entry.request.receivedAt);
     expect(receiver.received.map((entry) => entry.status)).toEqual([429, 503, 503, 200]);
-    // The gaps the receiver saw: what it asked for, within 10 % (the schedule's steps here are 3 s, 3 s, 0.3 s).
-    const within10 = (gap: number, asked: number) => expect(Math.abs(gap - asked) / asked).toBeLessThanOrEqual(0.1);
-    within10(at[1]! - at[0]!, 5000);
-    within10(at[2]! - at[1]!, dateAsked);
+    // The gaps the receiver saw: at least what it asked for (the schedule's steps here are 3 s, 3 s, 0.3 s),
+    // at most 5 % more plus a loaded machine's scheduling latency, and well short of the 6-s cap.
+    const honoured = (gap: number, asked: number) => {
+      expect(gap).toBeGreaterThanOrEqual(asked - 50);
+      expect(gap).toBeLessThan(asked * 1.05 + 700);
+    };
+    honoured(at[1]! - at[0]!, 5000);
+    honoured(at[2]! - at[1]!, dateAsked);
     // An hour asked for at a 0.3-s step: twice the step (0.6 s), not an hour.
     expect(at[3]! - at[2]!).toBeGreaterThanOrEqual(540);
     expect(at[3]! - at[2]!).toBeLessThan(1500);
@@ -348,7 +352,10 @@ describe('retries that respect the receiver', () => {
     const [delivery] = (await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId })).data;
     const [first] = delivery.attempts;
     expect(first).toMatchObject({ attempt: 1, status: 429, error: 'HTTP 429' });
-    within10(Date.parse(first.nextRetryAt) - Date.parse(first.at), 5000);
+    // Recorded when the attempt was answered: what the receiver asked for, at most 5 % more.
+    const recordedWait = Date.parse(first.nextRetryAt) - Date.parse(first.at);
+    expect(recordedWait).toBeGreaterThanOrEqual(5000);
+    expect(recordedWait).toBeLessThanOrEqual(5250 + 700);
     expect(delivery.attempts.at(-1)).toMatchObject({ attempt: 4, status: 200, nextRetryAt: null });
     await finished(receiver, webhookId);
   });
@@ -377,7 +384,8 @@ describe('retries that respect the receiver', () => {
     ]);
     // The skipped delivery's timer fires and sends nothing: its event's workflow ends with it skipped.
     const { id: firstEvent } = await stack.db.selectFrom('webhook_deliveries').select('event_id as id').where('id', '=', waiting.id).executeTakeFirstOrThrow();
-    expect(await stack.client.workflow.getHandle(`webhook-event-${firstEvent}`).result()).toEqual({ succeeded: 0, failed: 0, skipped: 1 });
+    // (Other webhooks of the organization that take ticket.created may have succeeded in the same workflow.)
+    expect(await stack.client.workflow.getHandle(`webhook-event-${firstEvent}`).result()).toMatchObject({ failed: 0, skipped: 1 });
     expect(receiver.received.map((entry) => entry.status)).toEqual([500, 410]);
     await finished(receiver, webhookId);
   });

@@ -10,10 +10,12 @@ import { createRelayClient, RelayTrpcError, verifyWebhook, type RelayClient, typ
 let stack: Stack;
 let relay: RelayClient;
 let orgId: string;
+let sender: string;
 
 beforeAll(async () => {
   stack = await startStack({ env: { RELAY_ENCRYPTION_KEY: generateEncryptionKey(), RELAY_ALLOW_INSECURE_WEBHOOKS: 'true' } });
-  const org = await createOrgWithKey(stack.db, ['send', 'read', 'webhooks']);
+  const org = await createOrgWithKey(stack.db, ['send', 'read', 'webhooks', 'helpdesk']);
+  sender = org.sender();
   orgId = org.orgId;
   relay = createRelayClient({ baseUrl: stack.api.url, apiKey: org.key });
 });
@@ -22,7 +24,7 @@ afterAll(() => stack?.stop());
 describe('the generated SDK against the running stack', () => {
   it('sends an email and reads its timeline', async () => {
     const to = `to-${randomBytes(4).toString('hex')}@example.org`;
-    const sent = await relay.POST('/api/v1/emails', { body: { from: 'notify@psa.example.com', to, subject: 'From the SDK', text: 'Hello' } });
+    const sent = await relay.POST('/api/v1/emails', { body: { from: sender, to, subject: 'From the SDK', text: 'Hello' } });
     expect(sent.response.status).toBe(202);
     expect(sent.data).toEqual({ id: expect.any(String), status: 'queued' });
 
