@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, createOrganization } from '../src/auth/repository.js';
+import { insertVerifiedDomain } from '../src/domains/repository.js';
 import { storeInbound, updateInbound } from '../src/inbound/repository.js';
 import { inboundWorkflowId } from '../src/temporal/ids.js';
 import { generateEncryptionKey } from '../src/security/encryption.js';
@@ -35,17 +36,24 @@ afterAll(async () => {
 
 /** An organization mapped from Hub, a send/read key of it, and a signed-in session per role. */
 async function organization() {
-  const orgId = (await createOrganization(stack.db, `acme-${randomBytes(3).toString('hex')}`, randomUUID())).id;
+  const name = `acme-${randomBytes(3).toString('hex')}`;
+  const orgId = (await createOrganization(stack.db, name, randomUUID())).id;
   const { key } = await createApiKey(stack.db, { orgId, scopes: ['send', 'read'] });
+  // Its own verified sending domain: mail From it is accepted, and support addresses under it are proven.
+  const domain = `${name}.example`;
+  await insertVerifiedDomain(stack.db, orgId, domain);
+  sendingDomainOf.set(key, domain);
   const as = async (role: string) => signInAs(stack.api.url, hub, orgId, role);
-  return { orgId, key, as };
+  return { orgId, key, domain, as };
 }
+
+const sendingDomainOf = new Map<string, string>();
 
 const query = (procedure: string, cookie: string, input?: unknown) => trpcCall(stack.api.url, procedure, { cookie, input });
 const mutate = (procedure: string, cookie: string, input?: unknown) => trpcCall(stack.api.url, procedure, { cookie, input, mutation: true });
 
 async function send(key: string, email: Record<string, unknown>): Promise<string> {
-  const response = await call(stack.api.url, '/api/v1/emails', { key, body: { from: 'Acme <hello@acme.example>', text: 'hi', ...email } });
+  const response = await call(stack.api.url, '/api/v1/emails', { key, body: { from: `Acme <hello@${sendingDomainOf.get(key)}>`, text: 'hi', ...email } });
   expect(response.status).toBe(202);
   return response.body.id as string;
 }
@@ -189,7 +197,7 @@ describe('suppressions in the dashboard', () => {
 
 describe('channels and inbound addresses in the dashboard', () => {
   it('an Admin connects and removes them; secrets are never shown back; a Member may only read', async () => {
-    const { as } = await organization();
+    const { as, domain } = await organization();
     const admin = await as('Admin');
     const member = await as('Member');
     const address = `+1555${randomBytes(3).readUIntBE(0, 3).toString().padStart(7, '0')}`;
@@ -205,7 +213,7 @@ describe('channels and inbound addresses in the dashboard', () => {
     expect((await mutate('channels.remove', admin, { id: channel.data.id })).data.removed).toBe(true);
     expect((await query('channels.list', member, {})).data.items).toEqual([]);
 
-    const support = `help-${randomBytes(3).toString('hex')}@acme.example`;
+    const support = `help-${randomBytes(3).toString('hex')}@${domain}`;
     expect((await mutate('inbound.addAddress', member, { address: support })).status).toBe(403);
     expect((await mutate('inbound.addAddress', admin, { address: support })).status).toBe(200);
     expect((await query('inbound.addresses', member, {})).data.items).toEqual([expect.objectContaining({ address: support })]);

@@ -3,7 +3,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEncryptionKey } from '../src/security/encryption.js';
 import { commerceEventWorkflowId, dialpadCallWorkflowId, inboundWorkflowId, sesEventWorkflowId } from '../src/temporal/ids.js';
+import { FakeShopify } from './fakes/fake-shopify.js';
 import { RecordingServer } from './fakes/recording-server.js';
+import { installOnShop } from './support/commerce-connect.js';
 import { call, eventually } from './support/http.js';
 import { TOPIC_ARN, makeSigningCertificate, sesEvents, sesNotification } from './support/sns.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
@@ -15,8 +17,8 @@ import { trpc } from './support/trpc.js';
 // calls and texts. A data request must export all of it; a redaction must leave none.
 
 const SHOP = `gdpr-${randomBytes(3).toString('hex')}.myshopify.com`;
-const SHOP_SECRET = 'shopify-webhook-secret';
 const SHOPIFY_API_SECRET = 'shopify-app-api-secret';
+const shopifyApp = new FakeShopify('shopify-app-key', SHOPIFY_API_SECRET);
 const DIALPAD_NUMBER = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 const DIALPAD_SECRET = 'dialpad-webhook-secret';
 const { key: snsKey, certificate } = makeSigningCertificate();
@@ -36,16 +38,18 @@ const subject = {
 // Answers with the body it got: what a receiver answers is stored as the attempt's excerpt.
 const receiver = new RecordingServer((request, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(request.body));
 let stack: Stack;
-let org: { orgId: string; key: string };
+let org: Awaited<ReturnType<typeof createOrgWithKey>>;
 let support: string;
 let dialpadChannel: string;
 
 beforeAll(async () => {
-  await receiver.start();
+  await Promise.all([receiver.start(), shopifyApp.start()]);
   stack = await startStack({
     env: {
       RELAY_ENCRYPTION_KEY: generateEncryptionKey(),
       RELAY_ALLOW_INSECURE_WEBHOOKS: 'true',
+      SHOPIFY_API_KEY: shopifyApp.apiKey,
+      SHOPIFY_SHOP_BASE_URL: `${shopifyApp.url}/{shop}`,
       SHOPIFY_API_SECRET,
       POSTMARK_INBOUND_TOKEN: 'pm-token',
       SNS_TOPIC_ARNS: TOPIC_ARN,
@@ -55,11 +59,9 @@ beforeAll(async () => {
     fetchSnsCertificate: async () => certificate,
   });
   org = await createOrgWithKey(stack.db, ['send', 'read', 'admin', 'webhooks']);
-  support = `help-${tag}@acme.example`;
+  support = `help-${tag}@${org.domain}`;
   expect((await call(stack.api.url, '/api/v1/inbound-addresses', { key: org.key, body: { address: support } })).status).toBe(201);
-  expect(
-    (await call(stack.api.url, '/api/v1/commerce/accounts', { key: org.key, body: { provider: 'shopify', account: SHOP, secret: SHOP_SECRET } })).status,
-  ).toBe(201);
+  expect((await installOnShop(stack.api.url, org.key, shopifyApp, SHOP)).status).toBe(200);
   const dialpad = await call(stack.api.url, '/api/v1/channels', { key: org.key, body: { type: 'dialpad', address: DIALPAD_NUMBER, secret: DIALPAD_SECRET } });
   expect(dialpad.status).toBe(201);
   dialpadChannel = dialpad.body.id;
@@ -109,12 +111,12 @@ const shopifyCustomer = { id: subject.shopifyId, email: subject.email, first_nam
 
 /** Puts the subject's data everywhere Relay keeps data, through the same doors real traffic uses. */
 async function seedEverywhere(): Promise<void> {
-  await shopify('/api/webhooks/shopify', 'customers/create', shopifyCustomer, SHOP_SECRET);
+  await shopify('/api/webhooks/shopify', 'customers/create', shopifyCustomer, SHOPIFY_API_SECRET);
   await shopify(
     '/api/webhooks/shopify',
     'orders/create',
     { id: 91000 + subject.shopifyId, email: subject.email, customer: shopifyCustomer, shipping_address: { address1: subject.secret }, total_price: '10.00' },
-    SHOP_SECRET,
+    SHOPIFY_API_SECRET,
   );
 
   // Mail from the customer, with an attachment, into the helpdesk (webhook events go out).

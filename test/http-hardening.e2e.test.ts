@@ -19,7 +19,7 @@ const META_VERIFY_TOKEN = 'meta-secret-verify-token';
 const hub = new FakeHub(SSO_SECRET);
 const logLines: string[] = [];
 let stack: Stack;
-let org: { orgId: string; key: string };
+let org: Awaited<ReturnType<typeof createOrgWithKey>>;
 
 beforeAll(async () => {
   await hub.start();
@@ -228,7 +228,7 @@ describe('bodies are read only for authenticated callers, within the route limit
     const attachment = Buffer.alloc(5 * 1024 * 1024, 1).toString('base64');
     const send = await call(stack.api.url, '/api/v1/emails', {
       key: org.key,
-      body: { from: 'a@example.com', to: ['b@example.com'], subject: 's', text: 't', attachments: [{ filename: 'f.bin', content: attachment }] },
+      body: { from: org.sender(), to: ['b@example.com'], subject: 's', text: 't', attachments: [{ filename: 'f.bin', content: attachment }] },
     });
     expect(send.status).toBe(202);
   });

@@ -487,7 +487,7 @@ describe('threading into the helpdesk', () => {
 describe('organizations apart', () => {
   async function secondOrg() {
     const other = await createOrgWithKey(stack.db, ['send', 'read', 'admin']);
-    const address = `help-${randomBytes(3).toString('hex')}@globex.example`;
+    const address = `help-${randomBytes(3).toString('hex')}@${other.domain}`;
     expect((await call(stack.api.url, '/api/v1/inbound-addresses', { key: other.key, body: { address } })).status).toBe(201);
     return { ...other, address };
   }

@@ -8,11 +8,9 @@ export interface TrpcAnswer {
   error: { message: string; data?: { code: string } } | undefined;
 }
 
-/** Signs a new Hub user in to `orgId` with `role` through /api/portal/sso; returns the session cookie. */
+/** Signs a new Hub user in to `orgId` with `role` as a browser does (Relay's sign-in link, Hub, back); returns the session cookie. */
 export async function signInAs(apiUrl: string, hub: FakeHub, orgId: string, role: string): Promise<string> {
-  const { jti } = hub.issueJti({ hubUserId: `hub-${randomBytes(4).toString('hex')}`, orgId, role });
-  const response = await fetch(`${apiUrl}/api/portal/sso?jti=${jti}&return_to=/`, { redirect: 'manual' });
-  const cookie = /relay_session=[^;]+/.exec(response.headers.get('set-cookie') ?? '')?.[0];
+  const { response, cookie } = await hub.signIn(apiUrl, { hubUserId: `hub-${randomBytes(4).toString('hex')}`, orgId, role }, '/');
   if (!cookie) throw new Error(`sign-in answered ${response.status} without a session cookie`);
   return cookie;
 }
