@@ -60,7 +60,13 @@ function issuesOf(cause: unknown): ValidationIssue[] | undefined {
 export function restErrorOf(error: TRPCError): ErrorBody['error'] {
   if (error.cause instanceof ApiError) return error.cause.toBody().error;
   const issues = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : undefined;
-  if (issues) return { code: 'validation_failed', message: 'invalid input', details: issues };
+  // The message names each problem too: the dashboard shows the server's message as it is.
+  if (issues)
+    return {
+      code: 'validation_failed',
+      message: `invalid input: ${issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ')}`,
+      details: issues,
+    };
   const code = REST_CODE[error.code];
   // An unexpected failure says nothing about itself; the log has it.
   if (!code || error.code === 'INTERNAL_SERVER_ERROR') return { code: 'internal_error', message: 'internal error' };
