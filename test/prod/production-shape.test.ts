@@ -12,7 +12,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/database.js';
 import { ensureTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../src/dev/temporal-server.js';
 import { generateEncryptionKey } from '../../src/security/encryption.js';
+import { insertVerifiedDomain } from '../../src/domains/repository.js';
 import { FakeHub } from '../fakes/fake-hub.js';
+import { FakeShopify } from '../fakes/fake-shopify.js';
+import { installOnShop } from '../support/commerce-connect.js';
 import { FakeSes } from '../fakes/fake-ses.js';
 import { PartnerReceiver } from '../fakes/partner-receiver.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
@@ -35,6 +38,8 @@ const TWILIO_TOKEN = randomBytes(12).toString('hex');
 
 const ses = new FakeSes();
 const hub = new FakeHub(SSO_SECRET);
+const SHOPIFY_API_SECRET = randomBytes(12).toString('hex');
+const shopifyApp = new FakeShopify('production-shape-shopify-app', SHOPIFY_API_SECRET);
 let scratch: string;
 let postgres: PostgresCluster;
 let temporal: TemporalDevServer;
@@ -132,7 +137,7 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'relay-prod-'));
   // PostgreSQL runs as its own OS user, which must reach its directory.
   await chmod(scratch, 0o755);
-  await Promise.all([ses.start(), hub.start()]);
+  await Promise.all([ses.start(), hub.start(), shopifyApp.start()]);
   const [postgresPort, port, api1Port, api2Port, worker1Port, worker2Port] = (await Promise.all(Array.from({ length: 6 }, () => freePort()))) as [
     number,
     number,
@@ -164,6 +169,9 @@ beforeAll(async () => {
     HUB_API_URL: hub.url,
     PORTAL_SSO_SECRET: SSO_SECRET,
     POSTMARK_INBOUND_TOKEN: POSTMARK_TOKEN,
+    SHOPIFY_API_KEY: shopifyApp.apiKey,
+    SHOPIFY_API_SECRET,
+    SHOPIFY_SHOP_BASE_URL: `${shopifyApp.url}/{shop}`,
     // Partner receivers and webhooks live on loopback here.
     RELAY_ALLOW_INSECURE_WEBHOOKS: 'true',
     // The seed's 1m/5m/30m/2h/24h shrunk to 1 s each (the production values are asserted in test/webhooks.e2e.test.ts).
@@ -212,6 +220,9 @@ beforeAll(async () => {
   const org = JSON.parse(await relay('orgs', 'create', '--name', 'production-shape', '--json')) as { id: string };
   orgId = org.id;
   apiKey = (JSON.parse(await relay('keys', 'create', '--org', org.id, '--scopes', 'send,read,webhooks,admin,debriefs', '--json')) as { key: string }).key;
+  // The organization's sending domain, verified (SES's identity API is not part of this suite):
+  // mail From it is accepted and support addresses under it are proven.
+  await insertVerifiedDomain(db, org.id, 'acme.example');
 }, 300_000);
 
 let failed = false;
@@ -222,7 +233,7 @@ afterEach(({ task }) => {
 afterAll(async () => {
   await Promise.allSettled([...(apis ?? []), ...(workers ?? [])].map(({ process: p }) => p.stop()));
   await db?.destroy();
-  await Promise.allSettled([temporal?.stop(), postgres?.stop(), ses.stop(), hub.stop()]);
+  await Promise.allSettled([temporal?.stop(), postgres?.stop(), ses.stop(), hub.stop(), shopifyApp.stop()]);
   // The processes' logs stay for a look when something failed.
   if (failed) console.log(`[production shape] logs kept in ${scratch}`);
   else if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -436,8 +447,9 @@ describe('the production shape', () => {
     // What providers will send while Temporal is down: an inbound email, an SMS, a Shopify event.
     const support = `s5-${randomBytes(3).toString('hex')}@acme.example`;
     expect((await jsonCall(apis[0]!.url, '/api/v1/inbound-addresses', { address: support })).status).toBe(201);
-    const shop = { domain: `s5-${randomBytes(3).toString('hex')}.myshopify.com`, secret: randomBytes(12).toString('hex') };
-    expect((await jsonCall(apis[0]!.url, '/api/v1/commerce/accounts', { provider: 'shopify', account: shop.domain, secret: shop.secret })).status).toBe(201);
+    // A shop connected through Shopify's OAuth install: its webhooks are signed with the app's secret.
+    const shop = { domain: `s5-${randomBytes(3).toString('hex')}.myshopify.com`, secret: SHOPIFY_API_SECRET };
+    expect((await installOnShop(apis[0]!.url, apiKey, shopifyApp, shop.domain)).status).toBe(200);
     expect((await jsonCall(apis[0]!.url, '/api/v1/channels', { type: 'twilio', address: TWILIO_NUMBER, secret: TWILIO_TOKEN })).status).toBe(201);
 
     let stopLoad = false;
