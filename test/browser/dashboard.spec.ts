@@ -130,7 +130,7 @@ test('sends an email through the API and finds it in Emails with its timeline', 
   const key = await apiKey(db, organization.id, ['send', 'read']);
   const sent = await page.request.post('/api/v1/emails', {
     headers: { authorization: `Bearer ${key}` },
-    data: { from: 'Acme <hello@acme.test>', to: 'client@example.org', subject: 'Welcome to Acme', text: 'Hello!', tags: { product: 'psa' } },
+    data: { from: `Acme <hello@${organization.domain}>`, to: 'client@example.org', subject: 'Welcome to Acme', text: 'Hello!', tags: { product: 'psa' } },
   });
   expect(sent.status()).toBe(202);
   const { id } = (await sent.json()) as { id: string };

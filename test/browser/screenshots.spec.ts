@@ -21,12 +21,12 @@ const go = async (page: Page, link: string) => {
 };
 
 /** Sends a few emails through the API, then plays SES's events for them. */
-async function seedEmails(page: Page, db: Db, orgId: string): Promise<string> {
+async function seedEmails(page: Page, db: Db, orgId: string, domain: string): Promise<string> {
   const key = await apiKey(db, orgId, ['send', 'read']);
   const send = async (email: Record<string, unknown>) => {
     const response = await page.request.post('/api/v1/emails', {
       headers: { authorization: `Bearer ${key}` },
-      data: { from: 'Acme <hello@acme.test>', text: 'Hello!', ...email },
+      data: { from: `Acme <hello@${domain}>`, text: 'Hello!', ...email },
     });
     return ((await response.json()) as { id: string }).id;
   };
@@ -159,7 +159,7 @@ test('screenshots of every page', async ({ page, signIn, organization, db }) => 
     await expect(page.getByRole('heading', { name: 'Hub: sign in to Relay' })).toBeVisible();
     await page.screenshot(shot('development-hub'));
 
-    const welcome = await seedEmails(page, db, organization.id);
+    const welcome = await seedEmails(page, db, organization.id, organization.domain);
     await seedInbound(db, organization.id);
     await signIn('Admin');
     const me = (await (await page.request.get('/api/trpc/session.me')).json()) as { result: { data: { json: { user: { id: string } } } } };
@@ -223,7 +223,7 @@ test('screenshots of every page', async ({ page, signIn, organization, db }) => 
     await page
       .getByRole('region', { name: 'Inbound addresses' })
       .getByRole('textbox', { name: 'Address' })
-      .fill(`help-${randomBytes(3).toString('hex')}@acme.test`);
+      .fill(`help-${randomBytes(3).toString('hex')}@${organization.domain}`);
     await page.getByRole('button', { name: 'Add address' }).click();
     await expect(page.getByRole('table', { name: 'Inbound addresses' }).getByRole('row')).toHaveCount(2);
     await page.screenshot({ ...shot('channels'), fullPage: true });
