@@ -132,6 +132,11 @@ const configSchema = z.object({
   // A call that ended without a voicemail waits this long for a late voicemail event.
   DIALPAD_AFTER_HANGUP_WAIT_SECONDS: z.coerce.number().min(0).default(300),
 
+  // Where agent replies go out: the providers' API base URLs (tests point them at loopback fakes).
+  TWILIO_API_URL: z.url().default('https://api.twilio.com'),
+  META_GRAPH_API_URL: z.url().default('https://graph.facebook.com/v23.0'),
+  SLACK_API_URL: z.url().default('https://slack.com/api'),
+
   SHOPIFY_API_SECRET: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_CONNECT_WEBHOOK_SECRET: optionalString,
@@ -202,6 +207,8 @@ export interface Config {
   readonly sessionTtlHours: number;
   readonly partners: { readonly deliveryAttempts: number; readonly firstRetryMs: number; readonly suspendAfterDenials: number };
   readonly dialpad: { readonly voicemailWaitMs: number; readonly afterHangupWaitMs: number };
+  /** Base URLs of the APIs agent replies are sent through. */
+  readonly replyProviders: { readonly twilioUrl: string; readonly metaGraphUrl: string; readonly slackUrl: string };
   readonly commerce: {
     readonly shopifyApiSecret: string | undefined;
     readonly stripeWebhookSecret: string | undefined;
@@ -279,6 +286,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       suspendAfterDenials: raw.PARTNER_SUSPEND_AFTER_DENIALS,
     },
     dialpad: { voicemailWaitMs: raw.DIALPAD_VOICEMAIL_WAIT_SECONDS * 1000, afterHangupWaitMs: raw.DIALPAD_AFTER_HANGUP_WAIT_SECONDS * 1000 },
+    replyProviders: {
+      twilioUrl: raw.TWILIO_API_URL.replace(/\/+$/, ''),
+      metaGraphUrl: raw.META_GRAPH_API_URL.replace(/\/+$/, ''),
+      slackUrl: raw.SLACK_API_URL.replace(/\/+$/, ''),
+    },
     commerce: {
       shopifyApiSecret: raw.SHOPIFY_API_SECRET,
       stripeWebhookSecret: raw.STRIPE_WEBHOOK_SECRET,

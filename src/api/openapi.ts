@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { ERROR_STATUS } from '../http/errors.js';
 import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, sendEmailRequest } from '../emails/schemas.js';
 import { partnerRequest } from '../partners/index.js';
-import { channelRequest } from '../channels/routes.js';
+import { channelCredentialsPatch, channelRequest } from '../channels/routes.js';
 import { accountRequest } from '../commerce/routes.js';
 import { debriefRequest } from '../partners/debrief-routes.js';
 import { customerPatch, ticketPatch } from '../helpdesk/routes.js';
+import { replyRequest } from '../helpdesk/replies.js';
 import { inboundAddressRequest, listInboundQuery } from '../inbound/schemas.js';
 import { addSuppressionRequest, listSuppressionsQuery, suppressionView } from '../emails/suppression-schemas.js';
 
@@ -153,6 +154,35 @@ export function buildOpenApiDocument() {
           [idParameter],
         ),
       },
+      '/api/v1/tickets/{id}/replies': {
+        post: {
+          ...operation(
+            'Answer the customer: on the channel of their last message unless `channel` says otherwise; sent by workflow reply-<id>',
+            'helpdesk',
+            replyRequest,
+            ['202', 'the reply, queued'],
+            [400, 401, 403, 404, 409, 413, 422, 503],
+            [
+              idParameter,
+              {
+                ...idempotencyHeader,
+                description:
+                  'The same key with the same request returns the first reply and sends nothing new (kept with the reply); with another request, 409.',
+              },
+            ],
+          ),
+        },
+      },
+      '/api/v1/tickets/{id}/replies/{replyId}': {
+        get: operation(
+          "A reply's status: queued, sent, delivered (where the provider reports it) or failed with the reason",
+          'read',
+          undefined,
+          ['200', 'the reply'],
+          [401, 403, 404],
+          [idParameter, { name: 'replyId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+        ),
+      },
       '/api/v1/customers/{id}': {
         get: operation('A helpdesk customer', 'read', undefined, ['200', 'the customer'], [401, 403, 404], [idParameter]),
         patch: operation(
@@ -166,7 +196,23 @@ export function buildOpenApiDocument() {
       },
       '/api/v1/channels': {
         get: operation("The organization's messaging channels (no secrets)", 'admin', undefined, ['200', 'the list'], [401, 403]),
-        post: operation('Connect a messaging channel; its secret is sealed', 'admin', channelRequest, ['201', 'connected'], [400, 401, 403, 409]),
+        post: operation(
+          'Connect a messaging channel; its secret and sending credentials are sealed',
+          'admin',
+          channelRequest,
+          ['201', 'connected'],
+          [400, 401, 403, 409],
+        ),
+      },
+      '/api/v1/channels/{id}': {
+        patch: operation(
+          "Add or replace a channel's sending credentials (sealed, never returned)",
+          'admin',
+          channelCredentialsPatch,
+          ['200', 'the channel'],
+          [400, 401, 403, 404],
+          [idParameter],
+        ),
       },
       '/api/v1/commerce/accounts': {
         post: operation(

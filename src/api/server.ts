@@ -121,7 +121,7 @@ export async function startApiServer(deps: {
       adminRoutes({ db, adminKey: config.adminKey, secretBox, urlPolicy, temporal }),
     ],
     trpc: {
-      router: createAppRouter({ db, webhooks: { db, workflows, secretBox, urlPolicy } }),
+      router: createAppRouter({ db, webhooks: { db, workflows, secretBox, urlPolicy }, helpdesk: { db, workflows } }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
       csrfGuard: requireCsrfHeader,
     },

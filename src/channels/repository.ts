@@ -50,6 +50,7 @@ export async function connectChannel(
     verifyTokenSealed: Buffer | null;
     verifyTokenHash: Buffer | null;
     autoReply: string | null;
+    credentialsSealed: Buffer | null;
   },
 ): Promise<Channel | undefined> {
   return db
@@ -63,8 +64,29 @@ export async function connectChannel(
       verify_token_sealed: channel.verifyTokenSealed,
       verify_token_hash: channel.verifyTokenHash,
       auto_reply: channel.autoReply,
+      credentials_sealed: channel.credentialsSealed,
     })
     .onConflict((oc) => oc.columns(['type', 'address']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findOrgChannel(db: DbOrTrx, orgId: string, id: string): Promise<Channel | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db.selectFrom('channels').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+/** The organization's channels of one type, oldest first. */
+export async function listOrgChannelsOfType(db: DbOrTrx, orgId: string, type: ChannelType): Promise<Channel[]> {
+  return db.selectFrom('channels').selectAll().where('org_id', '=', orgId).where('type', '=', type).orderBy('created_at').execute();
+}
+
+export async function setChannelCredentials(db: DbOrTrx, orgId: string, id: string, credentialsSealed: Buffer): Promise<Channel | undefined> {
+  return db
+    .updateTable('channels')
+    .set({ credentials_sealed: credentialsSealed })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
 }

@@ -74,6 +74,8 @@ export async function findTicketByMessageIds(db: DbOrTrx, orgId: string, message
 }
 
 export interface NewConversationMessage {
+  /** Chosen by the caller when something else is keyed by it (a reply); random otherwise. */
+  id?: string;
   orgId: string;
   ticketId: string;
   direction: 'inbound' | 'outbound';
@@ -84,6 +86,10 @@ export interface NewConversationMessage {
   html: string | null;
   messageId: string | null;
   inboundId: string | null;
+  /** The connected channel it came in or goes out on. */
+  channelId?: string | null;
+  /** The agent who wrote it. */
+  authorUserId?: string | null;
   /** When the message was received, if not now: a conversation reads in the order it arrived. */
   createdAt?: Date;
 }
@@ -92,7 +98,7 @@ export async function addConversationMessage(db: DbOrTrx, message: NewConversati
   const row = await db
     .insertInto('conversation_messages')
     .values({
-      id: randomUUID(),
+      id: message.id ?? randomUUID(),
       org_id: message.orgId,
       ticket_id: message.ticketId,
       direction: message.direction,
@@ -103,6 +109,8 @@ export async function addConversationMessage(db: DbOrTrx, message: NewConversati
       body_html: message.html,
       message_id: message.messageId,
       inbound_id: message.inboundId,
+      channel_id: message.channelId ?? null,
+      author_user_id: message.authorUserId ?? null,
       ...(message.createdAt ? { created_at: message.createdAt } : {}),
     })
     .returningAll()
@@ -181,6 +189,11 @@ export async function listTickets(db: DbOrTrx, orgId: string, filter: { status?:
   let query = db.selectFrom('tickets').selectAll().where('org_id', '=', orgId);
   if (filter.status) query = query.where('status', '=', filter.status);
   return query.orderBy('number', 'desc').limit(filter.limit).execute();
+}
+
+export async function findConversationMessage(db: DbOrTrx, orgId: string, id: string): Promise<ConversationMessage | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db.selectFrom('conversation_messages').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 }
 
 /** A ticket's conversation in the order it happened. */

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { recordWebhookEvents } from '../webhooks/index.js';
@@ -9,6 +9,16 @@ import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
+import { createReply, replyRequest } from './replies.js';
+import { findReply, listTicketReplies } from './reply-repository.js';
+import { replyView, replyViews } from './views.js';
+
+/** The Idempotency-Key header, when given: 1-255 visible ASCII characters. */
+function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) throw new ApiError('validation_failed', 'Idempotency-Key must be 1-255 visible ASCII characters');
+  return key;
+}
 
 export const ticketPatch = z
   .strictObject({
@@ -43,6 +53,7 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
   const ticketView = async (orgId: string, ticket: Ticket) => {
     const customer = ticket.customer_id ? await findCustomer(db, orgId, ticket.customer_id) : undefined;
     const messages = await listConversation(db, orgId, ticket.id);
+    const replies = await replyViews(db, orgId, await listTicketReplies(db, orgId, ticket.id));
     return {
       id: ticket.id,
       number: ticket.number,
@@ -54,7 +65,7 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
       customer: customer ? { id: customer.id, email: customer.email } : null,
       created_at: ticket.created_at.toISOString(),
       updated_at: ticket.updated_at.toISOString(),
-      conversation: messages.map((message) => ({ ...message, created_at: message.created_at.toISOString() })),
+      conversation: messages.map((message) => ({ ...message, created_at: message.created_at.toISOString(), reply: replies.get(message.id) ?? null })),
     };
   };
 
@@ -110,6 +121,22 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
     if (!outcome) throw new ApiError('not_found', 'no such ticket');
     await Promise.all(outcome.eventIds.map((eventId) => deps.workflows.startWebhookFanOut(eventId)));
     res.json(await ticketView(orgId, outcome.ticket));
+  });
+
+  // An agent's answer on the customer's channel (or the one chosen), sent by reply-<id>.
+  router.post('/api/v1/tickets/:id/replies', requireApiKey(apiKeys, 'helpdesk'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const request = parseOr400(replyRequest, req.body, 'reply');
+    const created = await createReply(deps, orgId, req.params.id as string, request, { author: { userId: null }, idempotencyKey: idempotencyKeyOf(req) });
+    if (created.repeated) res.set('idempotent-replayed', 'true');
+    res.status(202).json(await replyView(db, orgId, created.reply));
+  });
+
+  router.get('/api/v1/tickets/:id/replies/:replyId', requireApiKey(apiKeys, 'read'), async (req, res) => {
+    const { orgId } = principalOf(req);
+    const reply = await findReply(db, orgId, req.params.replyId as string);
+    if (!reply || reply.ticket_id !== req.params.id) throw new ApiError('not_found', 'no such reply');
+    res.json(await replyView(db, orgId, reply));
   });
 
   const customerView = (customer: Customer) => ({

@@ -6,7 +6,7 @@ import { findTicketByMessageIds, findTicketByNumber, findTicketOfInbound, thread
 import { addRoutingAttempt, findSupportAddressOwner, getInbound, listInboundAttachmentContents, saveParsedInbound, updateInbound } from './repository.js';
 import { webhookEventIdsOf } from '../webhooks/index.js';
 import type { InboundClassification } from '../db/tables/inbound.js';
-import { classifyInbound, SES_MESSAGE_ID, sesMessageIdsIn } from './classify.js';
+import { classifyInbound, SES_MESSAGE_ID, sesMessageIdsIn, sesMessageIdsOf } from './classify.js';
 import type { InboundMessage } from './message.js';
 import { normalizeInbound, UnreadableInbound } from './normalize.js';
 import { routeInbound, type InboundRoute, type ProductRoute } from './route.js';
@@ -29,6 +29,9 @@ export interface PreparedInbound {
 /** A report is noted on at most this many of our emails, for at most this many recipients each (the inbound size limit bounds the parsing). */
 const MAX_REPORTED_MESSAGES = 10;
 const MAX_NOTED_RECIPIENTS = 50;
+
+/** An answer's newest References looked up as mail Relay sent (one query each). */
+const MAX_SENT_IDS_LOOKED_UP = 10;
 
 const TICKET_SUBJECT = /\[Ticket #(\d{1,9})\]/i;
 
@@ -57,7 +60,7 @@ async function findTicketForReply(trx: DbOrTrx, orgId: string, message: InboundM
     const ticket = await findTicketByNumber(trx, orgId, Number(subjectNumber));
     if (ticket) return { ticket, threadedBy: 'subject' };
   }
-  for (const sesId of sesMessageIdsIn([message.inReplyTo ?? '', ...message.references].join(' '))) {
+  for (const sesId of sesMessageIdsOf([...(message.inReplyTo ? [message.inReplyTo] : []), ...message.references.slice(-MAX_SENT_IDS_LOOKED_UP)])) {
     const number = await findTicketNumberOfSentEmail(trx, orgId, sesId);
     const ticket = number === undefined ? undefined : await findTicketByNumber(trx, orgId, number);
     if (ticket) return { ticket, threadedBy: 'message_id' };

@@ -199,3 +199,12 @@ export async function findSupportAddressOwner(db: DbOrTrx, addresses: string[]):
 export async function listInboundAttachmentContents(db: DbOrTrx, inboundId: string) {
   return db.selectFrom('inbound_attachments').select(['filename', 'content_type', 'size', 'content']).where('inbound_id', '=', inboundId).execute();
 }
+
+/** The addresses an inbound message was sent to (envelope, To and Cc), lower-cased; empty for one not parsed. */
+export async function findInboundRecipients(db: DbOrTrx, orgId: string, id: string): Promise<string[]> {
+  if (!isUuid(id)) return [];
+  const row = await db.selectFrom('inbound_messages').select('parsed').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  const parsed = row?.parsed;
+  if (!parsed) return [];
+  return [...new Set([...(parsed.envelopeTo ?? []), ...parsed.to, ...parsed.cc].map((address) => address.toLowerCase()))];
+}

@@ -26,3 +26,6 @@ export const channelMessageWorkflowId = (messageId: string): string => `channel-
 export const dialpadCallWorkflowId = (channelId: string, callId: string): string => `dialpad-call-${channelId}-${callId}`;
 export const commerceEventWorkflowId = (eventId: string): string => `commerce-event-${eventId}`;
 export const strandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;
+
+/** One agent reply, sent once on its channel. */
+export const replyWorkflowId = (replyId: string): string => `reply-${replyId}`;

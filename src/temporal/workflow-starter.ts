@@ -8,12 +8,13 @@ import {
   emailWorkflowId,
   inboundWorkflowId,
   partnerDeliveryWorkflowId,
+  replyWorkflowId,
   sesEventWorkflowId,
   snsSubscriptionWorkflowId,
   webhookDeliveryWorkflowId,
   webhookEventWorkflowId,
 } from './ids.js';
-import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SesEventInput } from './inputs.js';
+import type { DialpadCallInput, PartnerDeliveryInput, ProcessInboundInput, SendEmailInput, SendReplyInput, SesEventInput } from './inputs.js';
 import { dialpadCallEventSignal, type DialpadCallEvent } from './signals.js';
 import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from './search-attributes.js';
@@ -39,6 +40,8 @@ export interface WorkflowStarter {
   startChannelMessage(messageId: string): Promise<boolean>;
   /** Hands one call-state event to `dialpad-call-<call id>`, starting it with the call's first event. */
   signalDialpadCall(input: DialpadCallInput, event: DialpadCallEvent): Promise<void>;
+  /** Starts `reply-<id>`: sends one agent reply, once. */
+  startReply(input: SendReplyInput): Promise<boolean>;
   /** Starts `partner-delivery-<idempotency key>`, once per key. */
   startPartnerDelivery(input: PartnerDeliveryInput): Promise<boolean>;
   /** Sends a failed delivery again under its own workflow id, with the same event id and a fresh schedule. */
@@ -119,6 +122,11 @@ export function createWorkflowStarter(
         ],
       });
     },
+    startReply: (input) =>
+      startOnce('reply', 'sendReplyWorkflow', replyWorkflowId(input.replyId), input, [
+        { key: RelayOrgId, value: input.orgId },
+        { key: RelayMessageId, value: input.replyId },
+      ]),
     startPartnerDelivery: (input) =>
       startOnce('partner-delivery', 'partnerDeliveryWorkflow', partnerDeliveryWorkflowId(input.idempotencyKey), input, [
         { key: RelayMessageId, value: input.idempotencyKey },

@@ -2,6 +2,7 @@ import { createBusActivities, type BusActivityDeps } from '../bus/activities.js'
 import { createChannelActivities, type ChannelActivityDeps } from '../channels/activities.js';
 import { createCommerceActivities, type CommerceActivityDeps } from '../commerce/activities.js';
 import { createEmailActivities, type EmailActivityDeps } from '../emails/activities.js';
+import { createHelpdeskActivities, type HelpdeskActivityDeps } from '../helpdesk/activities.js';
 import { createInboundActivities, type InboundActivityDeps } from '../inbound/activities.js';
 import { createPartnerActivities, type PartnerActivityDeps } from '../partners/activities.js';
 import { createSnsActivities, type SnsActivityDeps } from '../sns/activities.js';
@@ -16,7 +17,8 @@ export type ActivityDeps = EmailActivityDeps &
   WebhookActivityDeps &
   PartnerActivityDeps &
   ChannelActivityDeps &
-  CommerceActivityDeps;
+  CommerceActivityDeps &
+  HelpdeskActivityDeps;
 
 /** Every activity of every capability, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
@@ -30,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPartnerActivities(deps),
     ...createChannelActivities(deps),
     ...createCommerceActivities(deps),
+    ...createHelpdeskActivities(deps),
   };
 }
 

@@ -4,6 +4,9 @@ import { createActivities, type ActivityDeps } from './activities.js';
 import { createBooksClient } from '../integrations/books.js';
 import { createBusClient } from '../integrations/bus.js';
 import { createHttpClient } from '../integrations/http.js';
+import { createMetaMessagingClient } from '../integrations/meta.js';
+import { createSlackClient } from '../integrations/slack.js';
+import { createTwilioSmsClient } from '../integrations/twilio.js';
 import { createProductsClient } from '../integrations/products.js';
 import { createSecretBox } from '../security/encryption.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
@@ -49,6 +52,12 @@ export async function startWorker(deps: {
     webhookHttp: deps.overrides?.webhookHttp ?? createHttpClient({ guard: { allowInsecure: config.webhooks.allowInsecure }, maxResponseBytes: 16 * 1024 }),
     secretBox: createSecretBox(config.encryptionKey),
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
+    replySenders: {
+      twilio: createTwilioSmsClient(http, { baseUrl: config.replyProviders.twilioUrl }),
+      meta: createMetaMessagingClient(http, { baseUrl: config.replyProviders.metaGraphUrl }),
+      slack: createSlackClient(http, { baseUrl: config.replyProviders.slackUrl }),
+    },
+    publicUrl: config.publicUrl,
     logger,
     metrics: deps.metrics,
     workflows: createWorkflowStarter(deps.client, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics }),

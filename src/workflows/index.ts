@@ -3,6 +3,7 @@ export * from '../bus/workflows.js';
 export * from '../channels/workflows.js';
 export * from '../commerce/workflows.js';
 export * from '../emails/workflows.js';
+export * from '../helpdesk/workflows.js';
 export * from '../inbound/workflows.js';
 export * from '../partners/workflows.js';
 export * from '../sns/workflows.js';
