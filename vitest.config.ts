@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The production shape runs on its own (npm run test:prod).
+    exclude: ['test/prod/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     // Each file gets its own database and task queue on the shared servers; two at a
     // time keeps the two cores busy without starving the Temporal server.

@@ -26,8 +26,7 @@ import { createDb, type Db } from '../src/db/database.js';
 import { createTicket } from '../src/helpdesk/repository.js';
 import { generateEncryptionKey } from '../src/security/encryption.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { createApiKey } from '../src/auth/repository.js';
-import { createOrganization } from '../src/auth/repository.js';
+import { createApiKey, createOrganization } from '../src/auth/repository.js';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
 import { FakeSes } from '../test/fakes/fake-ses.js';
 import { TOPIC_ARN, makeSigningCertificate, sesEvents, sesNotification } from '../test/support/sns.js';
@@ -225,7 +224,7 @@ async function main() {
   const projectDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
   const scratch = await mkdtemp(join(tmpdir(), 'relay-bench-'));
   await chmod(scratch, 0o755);
-  const [binary, pgPort, temporalPort] = await Promise.all([ensureTemporalCli(projectDir, process.env.PATH ?? '', console.log), freePort(), freePort()]);
+  const [binary, pgPort, temporalPort] = await Promise.all([ensureTemporalCli(projectDir, process.env, console.log), freePort(), freePort()]);
   const postgres = await startEmbeddedPostgres({ dir: join(scratch, 'pg'), port: pgPort });
   const temporal = await startTemporalDevServer({ binary, port: temporalPort });
   // SES is played by a recording fake so arrival times are measured where SES would see them.

@@ -155,6 +155,11 @@ const configSchema = z.object({
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
   BOUNCE_ALERT_MIN_SENDS: z.coerce.number().int().min(1).default(100),
+
+  // The worker's /healthz and /metrics listener (on HOST); unset: none.
+  WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // An email still queued this long after it was stored, with no workflow, is started by the sweep.
+  STRANDED_EMAIL_AFTER_SECONDS: z.coerce.number().positive().default(120),
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -227,6 +232,8 @@ export interface Config {
     /** Explicit keys, placeholder keys for a local emulator, or undefined for the SDK's default chain (roles). */
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   };
+  readonly worker: { readonly httpPort: number | undefined };
+  readonly strandedEmailAfterMs: number;
 }
 
 export class ConfigError extends Error {
@@ -313,6 +320,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             ? { accessKeyId: 'local', secretAccessKey: 'local' }
             : undefined,
     },
+    worker: { httpPort: raw.WORKER_HTTP_PORT },
+    strandedEmailAfterMs: raw.STRANDED_EMAIL_AFTER_SECONDS * 1000,
   });
 }
 

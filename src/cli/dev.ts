@@ -10,7 +10,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { startDevHub, type DevHub } from '../dev/dev-hub.js';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { startSesEmulator } from '../dev/ses-emulator.js';
-import { ensureTemporalCli, startTemporalDevServer } from '../dev/temporal-server.js';
+import { ensureTemporalCli, startTemporalDevServer, type ToolEnv } from '../dev/temporal-server.js';
 import { ensureWebBuild } from '../dev/web-build.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -33,7 +33,8 @@ async function devEncryptionKey(): Promise<string> {
 
 export interface DevStackOptions {
   projectDir: string;
-  pathEnv: string;
+  /** PATH (and RELAY_TOOLS_CACHE): where the Temporal CLI is looked for. */
+  toolEnv: ToolEnv;
   /** Where PostgreSQL's and Temporal's data live. */
   stateDir: string;
   ports: { postgres: number; temporal: number; temporalUi?: number; ses: number; hub: number };
@@ -82,7 +83,7 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
     let temporalAddress = baseConfig.temporal.address;
     let temporalUi = 'the Temporal UI of your cluster';
     if (!temporalAddress) {
-      const binary = await ensureTemporalCli(options.projectDir, options.pathEnv, say);
+      const binary = await ensureTemporalCli(options.projectDir, options.toolEnv, say);
       const temporal = await startTemporalDevServer({
         binary,
         port: options.ports.temporal,
@@ -157,11 +158,11 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
 }
 
 /** `relay dev`: the dev stack on its fixed ports, data under .relay/ (kept across restarts), until Ctrl-C. */
-export async function runDev(baseConfig: Config, logger: Logger, projectDir: string, pathEnv: string): Promise<void> {
+export async function runDev(baseConfig: Config, logger: Logger, projectDir: string, toolEnv: ToolEnv): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const stack = await startDevStack(baseConfig, logger, {
     projectDir,
-    pathEnv,
+    toolEnv,
     stateDir: resolve(projectDir, '.relay'),
     ports: { postgres: DEV.postgresPort, temporal: DEV.temporalPort, temporalUi: DEV.temporalUiPort, ses: DEV.sesPort, hub: DEV.hubPort },
     say,

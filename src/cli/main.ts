@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
+import { sql } from 'kysely';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api/server.js';
@@ -22,6 +23,7 @@ import { startWorker } from '../worker/start.js';
 import { dailyUsageWorkflowId } from '../temporal/ids.js';
 import { RelayKind } from '../temporal/search-attributes.js';
 import { openDb, openTemporal, openWorkerConnection, operatorConfig, processConfig } from './runtime.js';
+import { waitFor } from './wait-for.js';
 
 const projectDir = new URL('../..', import.meta.url).pathname;
 
@@ -79,7 +81,7 @@ function buildProgram(logger: Logger): Command {
     .command('dev')
     .description('run everything on this machine: embedded PostgreSQL, Temporal dev server, SES emulator, API and worker')
     // Loaded only here: the embedded services are for `relay dev` alone.
-    .action(async () => (await import('./dev.js')).runDev(loadConfig(), logger, projectDir, process.env.PATH ?? ''));
+    .action(async () => (await import('./dev.js')).runDev(loadConfig(), logger, projectDir, process.env));
 
   program
     .command('migrate')
@@ -98,7 +100,8 @@ function buildProgram(logger: Logger): Command {
       const config = processConfig('api');
       for (const note of describeDegradedModes(config)) logger.warn(note);
       const db = openDb(config, logger);
-      const temporal = await openTemporal(config);
+      await waitFor('PostgreSQL', () => sql`select 1`.execute(db), logger);
+      const temporal = await waitFor('Temporal', () => openTemporal(config), logger);
       const metrics = createMetrics({ defaultMetrics: true });
       const api = await startApiServer({ config, db, temporal, logger, metrics });
       logger.info({ url: api.url }, 'API listening');
@@ -116,7 +119,8 @@ function buildProgram(logger: Logger): Command {
       for (const note of describeDegradedModes(config)) logger.warn(note);
       Runtime.install({ shutdownSignals: [] });
       const db = openDb(config, logger);
-      const client = await openTemporal(config);
+      await waitFor('PostgreSQL', () => sql`select 1`.execute(db), logger);
+      const client = await waitFor('Temporal', () => openTemporal(config), logger);
       const connection = await openWorkerConnection(config);
       const worker = await startWorker({ config, db, client, connection, logger, metrics: createMetrics({ defaultMetrics: true }) });
       await Promise.race([untilSignal(), worker.done]);

@@ -82,8 +82,10 @@ export type DbOrTrx = Kysely<Database> | Transaction<Database>;
 
 export function createDb(connectionString: string, options: { maxConnections?: number; onIdleError?: (error: Error) => void } = {}): Db {
   const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10 });
-  // An idle connection dropped by the server (a PostgreSQL restart) must not crash the
-  // process: the pool replaces it, and queries in flight fail and are retried by their caller.
+  // A connection dropped by the server (a PostgreSQL restart) must not crash the process:
+  // the pool replaces it, and queries in flight fail and are retried by their caller. The
+  // pool hears about idle connections; one checked out at that moment reports on itself.
   pool.on('error', (error) => options.onIdleError?.(error));
+  pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config.js';
 import type { Db, DbOrTrx } from '../db/database.js';
+import { retryWhileDatabaseUnavailable } from '../db/unavailable.js';
 import {
   addressOf,
   advanceEmailStatus,
@@ -34,11 +35,13 @@ export interface EmailActivityDeps {
   metrics: Metrics;
   /** Starts workflows from an activity: the sweep of emails stored but never started. */
   workflows: Pick<WorkflowStarter, 'startSendEmail'>;
+  /** An email still queued this long after it was stored, with no workflow, was never started (STRANDED_EMAIL_AFTER_SECONDS). */
+  strandedAfterMs: number;
 }
 
-/** An email still queued this long after it was stored, with no workflow, was never started. */
-export const STRANDED_AFTER_MS = 2 * 60_000;
 const SWEEP_BATCH = 500;
+/** How long a sent email's record waits for the database: well inside the SES activity's 1-minute timeout. */
+const RECORD_SENT_PATIENCE_MS = 40_000;
 
 export interface AppliedSesEvent {
   matched: { orgId: string; emailId: string } | null;
@@ -83,15 +86,15 @@ function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recip
   };
 }
 
-export function createEmailActivities({ db, ses, logger, metrics, workflows, bounceAlert }: EmailActivityDeps) {
+export function createEmailActivities({ db, ses, logger, metrics, workflows, bounceAlert, strandedAfterMs }: EmailActivityDeps) {
   return {
     /**
-     * Starts `email-<id>` for queued emails older than STRANDED_AFTER_MS. An email whose
+     * Starts `email-<id>` for queued emails older than strandedAfterMs. An email whose
      * workflow exists is left alone (the start is refused), so this only ever picks up
      * emails the API stored but could not start (a crash or a Temporal outage in between).
      */
     async startStrandedEmails(): Promise<{ started: number }> {
-      const stranded = await listQueuedEmailsOlderThan(db, new Date(Date.now() - STRANDED_AFTER_MS), SWEEP_BATCH);
+      const stranded = await listQueuedEmailsOlderThan(db, new Date(Date.now() - strandedAfterMs), SWEEP_BATCH);
       let started = 0;
       for (const email of stranded) {
         if (await workflows.startSendEmail({ orgId: email.org_id, emailId: email.id })) started += 1;
@@ -153,11 +156,16 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows, bou
       }
       metrics.sesSends.inc({ outcome: 'sent' });
 
-      await db.transaction().execute(async (trx) => {
-        if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
-          await insertEmailEvents(trx, [...skippedEntries, { orgId, emailId, type: 'sent', detail: { ses_message_id: sesMessageId } }]);
-        }
-      });
+      // SES has the message: ride out a database blip here, since a retried activity would send it again.
+      await retryWhileDatabaseUnavailable(
+        () =>
+          db.transaction().execute(async (trx) => {
+            if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
+              await insertEmailEvents(trx, [...skippedEntries, { orgId, emailId, type: 'sent', detail: { ses_message_id: sesMessageId } }]);
+            }
+          }),
+        RECORD_SENT_PATIENCE_MS,
+      );
       logger.info({ orgId, emailId, sesMessageId, suppressedRecipients: skipped.size }, 'email sent');
       return sentOutcome(
         orgId,

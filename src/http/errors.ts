@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../observability/logger.js';
 
 /** The closed set of error codes the API answers with, and the HTTP status of each. */
@@ -49,7 +50,7 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new ApiError('not_found', `no route for ${req.method} ${req.path}`));
 };
 
-/** Renders ApiErrors as they are, body-parser failures as 4xx, and anything else as an opaque, logged 500. */
+/** Renders ApiErrors as they are, body-parser failures as 4xx, a database outage as 503, and anything else as an opaque, logged 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const apiError = toApiError(error);
@@ -66,5 +67,6 @@ function toApiError(error: unknown): ApiError {
   if (bodyParserType === 'encoding.unsupported' || bodyParserType === 'charset.unsupported') {
     return new ApiError('unsupported_media_type', 'unsupported request body encoding');
   }
+  if (isDatabaseUnavailable(error)) return new ApiError('service_unavailable', 'Relay cannot reach its database right now; retry shortly');
   return new ApiError('internal_error', 'internal error');
 }

@@ -17,6 +17,7 @@ import { createSesClient, createSesSender } from '../integrations/ses.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
+import { startWorkerHttp } from './http.js';
 import { createRelayWorkers, runWorkers } from './worker.js';
 
 export interface RunningWorker {
@@ -58,6 +59,7 @@ export async function startWorker(deps: {
       slack: createSlackClient(http, { baseUrl: config.replyProviders.slackUrl }),
     },
     publicUrl: config.publicUrl,
+    strandedAfterMs: config.strandedEmailAfterMs,
     logger,
     metrics: deps.metrics,
     workflows: createWorkflowStarter(deps.client, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics }),
@@ -74,12 +76,25 @@ export async function startWorker(deps: {
     workflowBundlePath: deps.workflowBundlePath,
   });
   const done = runWorkers(workers);
-  logger.info({ taskQueue: config.temporal.taskQueue, sesMaxSendRate: config.ses.maxSendRate }, 'worker running');
+  const healthServer =
+    config.worker.httpPort === undefined
+      ? undefined
+      : await startWorkerHttp({
+          host: config.http.host,
+          port: config.worker.httpPort,
+          metrics: deps.metrics,
+          isRunning: () => workers.every((worker) => worker.getState() === 'RUNNING'),
+        });
+  logger.info(
+    { taskQueue: config.temporal.taskQueue, sesMaxSendRate: config.ses.maxSendRate, healthUrl: healthServer && `${healthServer.url}/healthz` },
+    'worker running',
+  );
   return {
     done,
     async shutdown() {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
+      await healthServer?.close();
     },
   };
 }

@@ -3,6 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { createEmailActivities, type SendOutcome } from '../../src/emails/activities.js';
 import { createDb, type Db } from '../../src/db/database.js';
 import { findEmail, insertEmail, listEmailEvents } from '../../src/emails/repository.js';
@@ -62,6 +63,7 @@ function activitiesWith(ses: SesSender) {
     metrics: createMetrics(),
     workflows,
     bounceAlert: { threshold: 0.05, windowHours: 24, minSends: 100 },
+    strandedAfterMs: loadConfig({}).strandedEmailAfterMs,
   });
 }
 
@@ -79,6 +81,11 @@ describe('startStrandedEmails', () => {
     expect(started).not.toContain(fresh);
     expect(started).not.toContain(sent);
     expect(result).toEqual({ started: started.length });
+  });
+
+  it('counts an email as stranded two minutes after it was stored, in production', () => {
+    expect(loadConfig({}).strandedEmailAfterMs).toBe(120_000);
+    expect(loadConfig({ STRANDED_EMAIL_AFTER_SECONDS: '5' }).strandedEmailAfterMs).toBe(5_000);
   });
 });
 

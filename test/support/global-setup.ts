@@ -35,7 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await chmod(scratch, 0o755);
 
   const [temporalBinary, postgresPort, temporalPort, sesPort] = await Promise.all([
-    ensureTemporalCli(projectDir, process.env.PATH ?? '', (line) => console.log(line)),
+    ensureTemporalCli(projectDir, process.env, (line) => console.log(line)),
     freePort(),
     freePort(),
     freePort(),

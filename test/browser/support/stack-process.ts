@@ -35,7 +35,7 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const stack = await startDevStack(config, logger, {
   projectDir,
-  pathEnv: process.env.PATH ?? '',
+  toolEnv: process.env,
   stateDir,
   ports: { postgres, temporal, ses, hub },
   say,
