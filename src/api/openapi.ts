@@ -5,7 +5,8 @@ import { partnerRequest } from '../partners/index.js';
 import { channelCredentialsPatch, channelRequest } from '../channels/routes.js';
 import { accountRequest } from '../commerce/routes.js';
 import { debriefRequest } from '../partners/debrief-routes.js';
-import { customerPatch, ticketPatch } from '../helpdesk/routes.js';
+import { customerPatch, listTicketsQuery } from '../helpdesk/routes.js';
+import { mergeRequest, noteRequest, savedReplyPatch, savedReplyRequest, startTicketRequest, ticketPatch } from '../helpdesk/actions.js';
 import { replyRequest } from '../helpdesk/replies.js';
 import { inboundAddressRequest, listInboundQuery } from '../inbound/schemas.js';
 import { addSuppressionRequest, listSuppressionsQuery, suppressionView } from '../emails/suppression-schemas.js';
@@ -143,10 +144,59 @@ export function buildOpenApiDocument() {
         get: operation("The organization's support addresses", 'admin', undefined, ['200', 'the list'], [401, 403]),
         post: operation('Add a support address', 'admin', inboundAddressRequest, ['201', 'added'], [400, 401, 403, 409]),
       },
+      '/api/v1/tickets': {
+        get: {
+          ...operation('Helpdesk tickets, newest activity first (merged ones left out)', 'read', undefined, ['200', 'a page'], [400, 401, 403]),
+          parameters: queryParameters(listTicketsQuery),
+        },
+        post: {
+          ...operation(
+            'Start a ticket with a first message to the customer by email or SMS',
+            'helpdesk',
+            startTicketRequest,
+            ['201', 'the ticket'],
+            [400, 401, 403, 409, 422, 503],
+            [
+              {
+                ...idempotencyHeader,
+                description: 'The same key with the same request returns the first ticket and sends nothing new; with another request, 409.',
+              },
+            ],
+          ),
+        },
+      },
+      '/api/v1/tickets/{id}/notes': {
+        post: operation(
+          'Add a private note (never sent; conversation.created with private: true)',
+          'helpdesk',
+          noteRequest,
+          ['201', 'the note'],
+          [400, 401, 403, 404],
+          [idParameter],
+        ),
+      },
+      '/api/v1/tickets/{id}/merge': {
+        post: operation(
+          'Merge this ticket into another: the conversation moves, this one is closed and points there',
+          'helpdesk',
+          mergeRequest,
+          ['200', 'the ticket merged into'],
+          [400, 401, 403, 404, 409],
+          [idParameter],
+        ),
+      },
+      '/api/v1/saved-replies': {
+        get: operation("The organization's saved replies", 'read', undefined, ['200', 'the list'], [401, 403]),
+        post: operation('Add a saved reply', 'helpdesk', savedReplyRequest, ['201', 'added'], [400, 401, 403, 409]),
+      },
+      '/api/v1/saved-replies/{id}': {
+        patch: operation('Change a saved reply', 'helpdesk', savedReplyPatch, ['200', 'changed'], [400, 401, 403, 404, 409], [idParameter]),
+        delete: operation('Delete a saved reply', 'helpdesk', undefined, ['204', 'deleted'], [401, 403, 404], [idParameter]),
+      },
       '/api/v1/tickets/{id}': {
         get: operation('A helpdesk ticket with its conversation', 'read', undefined, ['200', 'the ticket'], [401, 403, 404], [idParameter]),
         patch: operation(
-          'Change a ticket (emits the matching webhook events once)',
+          'Change a ticket: subject, status, priority, assignee (a user id or email of the organization), tags (emits the matching webhook events once)',
           'helpdesk',
           ticketPatch,
           ['200', 'the ticket'],

@@ -14,6 +14,7 @@ import type { Db } from '../db/database.js';
 import { emailAdminRoutes, emailRoutes } from '../emails/routes.js';
 import { sesWebhookRoutes } from '../emails/ses-webhook-routes.js';
 import { suppressionRoutes } from '../emails/suppression-routes.js';
+import { helpdeskFileRoutes } from '../helpdesk/file-routes.js';
 import { helpdeskRoutes } from '../helpdesk/routes.js';
 import { inboundRoutes } from '../inbound/routes.js';
 import { inboundWebhookRoutes } from '../inbound/webhook-routes.js';
@@ -111,6 +112,13 @@ export async function startApiServer(deps: {
       suppressionRoutes({ db, apiKeys }),
       inboundRoutes({ db, temporal, workflows, apiKeys, routeMaxAttempts }),
       helpdeskRoutes({ db, workflows, apiKeys }),
+      helpdeskFileRoutes({
+        db,
+        apiKeys,
+        sessions,
+        // Voicemail recordings are a few MB; their links come from Dialpad's signed webhooks and are still SSRF-checked.
+        recordingHttp: createHttpClient({ timeoutMs: 15_000, maxResponseBytes: 25 * 1024 * 1024, guard: urlPolicy }),
+      }),
       channelRoutes({ db, apiKeys, secretBox }),
       commerceRoutes({ db, apiKeys, secretBox }),
       sessions.router,

@@ -178,3 +178,25 @@ export async function saveDialpadCall(
 export async function setDialpadCallTicket(db: DbOrTrx, channelId: string, callId: string, ticketId: string): Promise<void> {
   await db.updateTable('dialpad_calls').set({ ticket_id: ticketId }).where('channel_id', '=', channelId).where('call_id', '=', callId).execute();
 }
+
+/** The voicemail a ticket was made from: its recording link and transcription. */
+export async function findVoicemailOfTicket(db: DbOrTrx, orgId: string, ticketId: string) {
+  if (!isUuid(ticketId)) return undefined;
+  return db
+    .selectFrom('dialpad_calls')
+    .select(['call_id', 'voicemail_url', 'transcription'])
+    .where('org_id', '=', orgId)
+    .where('ticket_id', '=', ticketId)
+    .executeTakeFirst();
+}
+
+/** The channel identities (numbers, wa_ids, PSIDs, Slack users) a customer wrote from. */
+export async function listIdentitiesOfCustomer(db: DbOrTrx, orgId: string, customerId: string) {
+  return db
+    .selectFrom('channel_identities')
+    .select(['channel_type', 'identity'])
+    .where('org_id', '=', orgId)
+    .where('customer_id', '=', customerId)
+    .orderBy('channel_type')
+    .execute();
+}

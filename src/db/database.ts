@@ -4,7 +4,7 @@ import type { ApiKeysTable } from './tables/api-keys.js';
 import type { EmailEventsTable } from './tables/email-events.js';
 import type { BounceRateAlertsTable, EmailsTable } from './tables/emails.js';
 import type { IdempotencyKeysTable } from './tables/idempotency-keys.js';
-import type { ConversationMessagesTable, CustomersTable, TicketCountersTable, TicketRepliesTable, TicketsTable } from './tables/helpdesk.js';
+import type { ConversationMessagesTable, CustomersTable, SavedRepliesTable, TicketCountersTable, TicketRepliesTable, TicketsTable } from './tables/helpdesk.js';
 import type {
   InboundAddressesTable,
   InboundAttachmentsTable,
@@ -51,6 +51,7 @@ export interface Database {
   tickets: TicketsTable;
   conversation_messages: ConversationMessagesTable;
   ticket_replies: TicketRepliesTable;
+  saved_replies: SavedRepliesTable;
   webhooks: WebhooksTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;

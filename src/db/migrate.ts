@@ -15,6 +15,7 @@ import * as lookupIndexes from './migrations/2026-11-29T0500-lookup-indexes.js';
 import * as channelVerifyTokenHash from './migrations/2026-11-29T0600-channel-verify-token-hash.js';
 import * as sessionRoles from './migrations/2026-11-29T1200-session-roles.js';
 import * as ticketReplies from './migrations/2026-11-29T1500-ticket-replies.js';
+import * as helpdeskWorkspace from './migrations/2026-11-29T1510-helpdesk-workspace.js';
 import type { Db } from './database.js';
 
 /**
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T0600-channel-verify-token-hash': channelVerifyTokenHash,
   '2026-11-29T1200-session-roles': sessionRoles,
   '2026-11-29T1500-ticket-replies': ticketReplies,
+  '2026-11-29T1510-helpdesk-workspace': helpdeskWorkspace,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -169,7 +169,95 @@ export interface CreatedReply {
   repeated: boolean;
 }
 
-const requestHashOf = (ticketId: string, request: ReplyRequest) => sha256(JSON.stringify({ ticketId, request })).toString('hex');
+export const requestHashOf = (scope: string, request: unknown) => sha256(JSON.stringify({ scope, request })).toString('hex');
+
+/** The reply an Idempotency-Key already made (with the same request), or undefined when the key is new. */
+export async function findRepeatedReply(db: DbOrTrx, orgId: string, idempotencyKey: string | undefined, requestHash: string | null) {
+  if (!idempotencyKey) return undefined;
+  const earlier = await findReplyByIdempotencyKey(db, orgId, idempotencyKey);
+  if (earlier && earlier.request_hash !== requestHash)
+    throw new ApiError('idempotency_key_conflict', 'this Idempotency-Key was already used with a different request');
+  return earlier;
+}
+
+function checkAttachments(request: ReplyRequest): void {
+  if (!request.attachments?.length) return;
+  if (request.channel !== undefined && request.channel !== 'email') throw new ApiError('validation_failed', 'attachments are sent by email only');
+  const bytes = request.attachments.reduce((sum, file) => sum + Math.floor((file.content.length * 3) / 4), 0);
+  if (bytes > MAX_ATTACHMENT_BYTES) throw new ApiError('payload_too_large', `attachments may hold at most ${MAX_ATTACHMENT_BYTES} bytes in total`);
+}
+
+/**
+ * Writes a reply into a ticket's conversation inside the caller's transaction: where it
+ * goes (refused with the rule it breaks), the conversation message, the reply row and its
+ * conversation.created event. dispatchReply sends it once the transaction has committed.
+ */
+export async function writeReply(
+  trx: DbOrTrx,
+  orgId: string,
+  ticket: Ticket,
+  request: ReplyRequest,
+  options: { author: ReplyAuthor; idempotencyKey?: string; requestHash: string | null; now: number },
+): Promise<{ reply: TicketReply; eventIds: string[] }> {
+  checkAttachments(request);
+  const destination = await planDestination(trx, orgId, ticket, request.channel, options.now);
+  if (request.attachments?.length && destination.channel !== 'email') {
+    throw new ApiError('validation_failed', `attachments are sent by email only; this reply goes out on ${CHANNEL_LABELS[destination.channel]}`);
+  }
+  const limit = REPLY_BODY_LIMITS[destination.channel];
+  if (request.body.length > limit) {
+    throw new ApiError('validation_failed', `a ${CHANNEL_LABELS[destination.channel]} reply holds at most ${limit} characters`, [
+      { path: 'body', message: `at most ${limit} characters on ${CHANNEL_LABELS[destination.channel]}` },
+    ]);
+  }
+  const id = randomUUID();
+  const message = await addConversationMessage(trx, {
+    id,
+    orgId,
+    ticketId: ticket.id,
+    direction: 'outbound',
+    channel: destination.channel,
+    channelId: destination.channelId,
+    authorUserId: options.author.userId,
+    fromAddress: destination.sender,
+    subject: destination.channel === 'email' ? replySubject(ticket) : null,
+    text: request.body,
+    html: null,
+    messageId: null,
+    inboundId: null,
+  });
+  const reply = await insertReply(trx, {
+    id,
+    orgId,
+    ticketId: ticket.id,
+    ...destination,
+    attachments: request.attachments ?? [],
+    idempotencyKey: options.idempotencyKey ?? null,
+    requestHash: options.requestHash,
+  });
+  const eventIds = await recordWebhookEvents(trx, orgId, [{ type: 'conversation.created', data: conversationData(message, ticket) }], id);
+  return { reply, eventIds };
+}
+
+/** After the reply's transaction: its webhook events out, and `reply-<id>` started (or the reply failed, never left queued with nothing to send it). */
+export async function dispatchReply(
+  deps: { db: Db; workflows: WorkflowStarter },
+  orgId: string,
+  written: { reply: TicketReply; eventIds: string[] },
+): Promise<void> {
+  await Promise.all(written.eventIds.map((eventId) => deps.workflows.startWebhookFanOut(eventId)));
+  try {
+    await deps.workflows.startReply({ orgId, replyId: written.reply.id, channel: written.reply.channel });
+  } catch (error) {
+    await markReplyFailed(deps.db, orgId, written.reply.id, 'Relay could not start sending this reply; send it again');
+    throw new ApiError('service_unavailable', 'Relay could not start sending the reply; it is marked failed, send it again', {
+      cause: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+/** A unique violation: two requests with one Idempotency-Key at once. */
+export const isKeyRace = (error: unknown) => (error as { code?: string }).code === '23505';
 
 /**
  * Writes a reply into the ticket's conversation and starts `reply-<id>` to send it. With an
@@ -184,87 +272,30 @@ export async function createReply(
   options: { author: ReplyAuthor; idempotencyKey?: string; now?: number },
 ): Promise<CreatedReply> {
   const { db, workflows } = deps;
-  const requestHash = options.idempotencyKey ? requestHashOf(ticketId, request) : null;
+  const requestHash = options.idempotencyKey ? requestHashOf(`reply:${ticketId}`, request) : null;
   const repeat = async (): Promise<CreatedReply | undefined> => {
-    if (!options.idempotencyKey) return undefined;
-    const earlier = await findReplyByIdempotencyKey(db, orgId, options.idempotencyKey);
+    const earlier = await findRepeatedReply(db, orgId, options.idempotencyKey, requestHash);
     if (!earlier) return undefined;
-    if (earlier.request_hash !== requestHash) throw new ApiError('idempotency_key_conflict', 'this Idempotency-Key was already used with a different request');
     await workflows.startReply({ orgId, replyId: earlier.id, channel: earlier.channel });
     return { reply: earlier, repeated: true };
   };
   const earlier = await repeat();
   if (earlier) return earlier;
 
-  if (request.attachments?.length) {
-    if (request.channel !== undefined && request.channel !== 'email') throw new ApiError('validation_failed', 'attachments are sent by email only');
-    const bytes = request.attachments.reduce((sum, file) => sum + Math.floor((file.content.length * 3) / 4), 0);
-    if (bytes > MAX_ATTACHMENT_BYTES) throw new ApiError('payload_too_large', `attachments may hold at most ${MAX_ATTACHMENT_BYTES} bytes in total`);
-  }
-
-  let created: { reply: TicketReply; eventIds: string[] };
+  let written: { reply: TicketReply; eventIds: string[] };
   try {
-    created = await db.transaction().execute(async (trx) => {
+    written = await db.transaction().execute(async (trx) => {
       const ticket = await findTicket(trx, orgId, ticketId, { forUpdate: true });
       if (!ticket) throw new ApiError('not_found', 'no such ticket');
-      const destination = await planDestination(trx, orgId, ticket, request.channel, options.now ?? Date.now());
-      if (request.attachments?.length && destination.channel !== 'email') {
-        throw new ApiError('validation_failed', `attachments are sent by email only; this reply goes out on ${CHANNEL_LABELS[destination.channel]}`);
-      }
-      const limit = REPLY_BODY_LIMITS[destination.channel];
-      if (request.body.length > limit) {
-        throw new ApiError('validation_failed', `a ${CHANNEL_LABELS[destination.channel]} reply holds at most ${limit} characters`, [
-          { path: 'body', message: `at most ${limit} characters on ${CHANNEL_LABELS[destination.channel]}` },
-        ]);
-      }
-      const id = randomUUID();
-      const message = await addConversationMessage(trx, {
-        id,
-        orgId,
-        ticketId: ticket.id,
-        direction: 'outbound',
-        channel: destination.channel,
-        channelId: destination.channelId,
-        authorUserId: options.author.userId,
-        fromAddress: destination.sender,
-        subject: destination.channel === 'email' ? replySubject(ticket) : null,
-        text: request.body,
-        html: null,
-        messageId: null,
-        inboundId: null,
-      });
-      const reply = await insertReply(trx, {
-        id,
-        orgId,
-        ticketId: ticket.id,
-        ...destination,
-        attachments: request.attachments ?? [],
-        idempotencyKey: options.idempotencyKey ?? null,
-        requestHash,
-      });
-      const eventIds = await recordWebhookEvents(trx, orgId, [{ type: 'conversation.created', data: conversationData(message, ticket) }], id);
-      return { reply, eventIds };
+      return writeReply(trx, orgId, ticket, request, { ...options, requestHash, now: options.now ?? Date.now() });
     });
   } catch (error) {
-    // Two requests with one key at once: the second finds the first's reply.
-    if (options.idempotencyKey && (error as { code?: string }).code === '23505') {
-      const concurrent = await repeat();
-      if (concurrent) return concurrent;
-    }
+    const concurrent = options.idempotencyKey && isKeyRace(error) ? await repeat() : undefined;
+    if (concurrent) return concurrent;
     throw error;
   }
-
-  await Promise.all(created.eventIds.map((eventId) => workflows.startWebhookFanOut(eventId)));
-  try {
-    await workflows.startReply({ orgId, replyId: created.reply.id, channel: created.reply.channel });
-  } catch (error) {
-    // Never left queued with nothing to send it: the agent sees it failed and sends again.
-    await markReplyFailed(db, orgId, created.reply.id, 'Relay could not start sending this reply; send it again');
-    throw new ApiError('service_unavailable', 'Relay could not start sending the reply; it is marked failed, send it again', {
-      cause: error instanceof Error ? error.message : String(error),
-    });
-  }
-  return { reply: created.reply, repeated: false };
+  await dispatchReply(deps, orgId, written);
+  return { reply: written.reply, repeated: false };
 }
 
 /** "Re: <subject> [Ticket #n]": the number lets Relay thread the answer even when a mail client drops the headers. */

@@ -1,6 +1,8 @@
 import type { DbOrTrx } from '../db/database.js';
-import type { ReplyStatus, TicketReply } from '../db/tables/helpdesk.js';
+import type { ReplyStatus, Ticket, TicketReply } from '../db/tables/helpdesk.js';
 import { listEmailStatuses } from '../emails/index.js';
+import { listTicketReplies } from './reply-repository.js';
+import { findCustomer, listConversation } from './repository.js';
 
 /** A reply's progress as the API and the conversation show it. */
 export interface ReplyView {
@@ -73,4 +75,36 @@ export async function replyViews(db: DbOrTrx, orgId: string, replies: TicketRepl
 
 export async function replyView(db: DbOrTrx, orgId: string, reply: TicketReply): Promise<ReplyView> {
   return (await replyViews(db, orgId, [reply])).get(reply.id)!;
+}
+
+/** A ticket as the REST API shows it: its fields, the customer, and the conversation with each reply's progress. */
+export async function ticketView(db: DbOrTrx, orgId: string, ticket: Ticket) {
+  const customer = ticket.customer_id ? await findCustomer(db, orgId, ticket.customer_id) : undefined;
+  const messages = await listConversation(db, orgId, ticket.id);
+  const replies = await replyViews(db, orgId, await listTicketReplies(db, orgId, ticket.id));
+  return {
+    id: ticket.id,
+    number: ticket.number,
+    subject: ticket.subject,
+    status: ticket.status,
+    priority: ticket.priority,
+    assignee: ticket.assignee,
+    channel: ticket.channel,
+    tags: ticket.tags,
+    merged_into: ticket.merged_into,
+    customer: customer ? { id: customer.id, email: customer.email } : null,
+    created_at: ticket.created_at.toISOString(),
+    updated_at: ticket.updated_at.toISOString(),
+    conversation: messages.map((message) => ({
+      id: message.id,
+      direction: message.direction,
+      channel: message.channel,
+      from_address: message.from_address,
+      subject: message.subject,
+      body_text: message.body_text,
+      author_user_id: message.author_user_id,
+      created_at: message.created_at.toISOString(),
+      reply: replies.get(message.id) ?? null,
+    })),
+  };
 }

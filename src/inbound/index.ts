@@ -1,3 +1,4 @@
 // What other capabilities use of inbound email: storing a verified message for the inbound
-// pipeline; an organization's support addresses and what a received message was sent to.
-export { findInboundRecipients, listInboundAddresses, storeInbound } from './repository.js';
+// pipeline; an organization's support addresses, what a received message was sent to, and
+// its attachments (the helpdesk shows and serves them).
+export { findAttachmentOfOrg, findInboundRecipients, listAttachmentsOfInbound, listInboundAddresses, storeInbound } from './repository.js';

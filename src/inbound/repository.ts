@@ -208,3 +208,34 @@ export async function findInboundRecipients(db: DbOrTrx, orgId: string, id: stri
   if (!parsed) return [];
   return [...new Set([...(parsed.envelopeTo ?? []), ...parsed.to, ...parsed.cc].map((address) => address.toLowerCase()))];
 }
+
+/** The attachments (no contents) of several inbound messages of one organization. */
+export async function listAttachmentsOfInbound(db: DbOrTrx, orgId: string, inboundIds: string[]) {
+  if (inboundIds.length === 0) return [];
+  return db
+    .selectFrom('inbound_attachments')
+    .innerJoin('inbound_messages', 'inbound_messages.id', 'inbound_attachments.inbound_id')
+    .select([
+      'inbound_attachments.id',
+      'inbound_attachments.inbound_id',
+      'inbound_attachments.filename',
+      'inbound_attachments.content_type',
+      'inbound_attachments.size',
+    ])
+    .where('inbound_messages.org_id', '=', orgId)
+    .where('inbound_attachments.inbound_id', 'in', inboundIds)
+    .orderBy('inbound_attachments.filename')
+    .execute();
+}
+
+/** One attachment with its content, if it belongs to a message of the organization. */
+export async function findAttachmentOfOrg(db: DbOrTrx, orgId: string, id: string) {
+  if (!isUuid(id)) return undefined;
+  return db
+    .selectFrom('inbound_attachments')
+    .innerJoin('inbound_messages', 'inbound_messages.id', 'inbound_attachments.inbound_id')
+    .select(['inbound_attachments.filename', 'inbound_attachments.content_type', 'inbound_attachments.content'])
+    .where('inbound_messages.org_id', '=', orgId)
+    .where('inbound_attachments.id', '=', id)
+    .executeTakeFirst();
+}

@@ -18,6 +18,8 @@ export interface HttpResponse {
   headers: Headers;
   /** The body, cut at the client's size cap. */
   body: string;
+  /** The same bytes undecoded (binary answers: a voicemail recording); set by the real client. */
+  bytes?: Buffer;
   durationMs: number;
 }
 
@@ -65,14 +67,14 @@ export function createHttpClient(options: { timeoutMs?: number; maxResponseBytes
         signal: AbortSignal.timeout(request.timeoutMs ?? timeoutMs),
         ...(dispatcher ? { dispatcher } : {}),
       });
-      const body = await readCapped(response, maxResponseBytes);
-      return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
+      const bytes = await readCapped(response, maxResponseBytes);
+      return { status: response.status, headers: response.headers, body: bytes.toString('utf8'), bytes, durationMs: performance.now() - started };
     },
   };
 }
 
-async function readCapped(response: Awaited<ReturnType<typeof fetch>>, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
+async function readCapped(response: Awaited<ReturnType<typeof fetch>>, maxBytes: number): Promise<Buffer> {
+  if (!response.body) return Buffer.alloc(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -83,7 +85,7 @@ async function readCapped(response: Awaited<ReturnType<typeof fetch>>, maxBytes:
     size += value.byteLength;
   }
   await reader.cancel().catch(() => undefined);
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+  return Buffer.concat(chunks).subarray(0, maxBytes);
 }
 
 /**

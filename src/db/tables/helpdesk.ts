@@ -33,6 +33,9 @@ export interface TicketsTable {
   channel: string;
   /** The conversation a channel ticket holds (phone number, wa_id, PSID, Slack thread); null for email. */
   thread_key: ColumnType<string | null, string | null | undefined, string | null>;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  /** The ticket this one was merged into (it is closed). */
+  merged_into: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -42,7 +45,8 @@ export interface ConversationMessagesTable {
   id: string;
   org_id: string;
   ticket_id: string;
-  direction: 'inbound' | 'outbound';
+  /** `note`: an agent's private note, never sent. */
+  direction: 'inbound' | 'outbound' | 'note';
   channel: string;
   from_address: string | null;
   subject: string | null;
@@ -97,3 +101,13 @@ export interface TicketRepliesTable {
   updated_at: Generated<Date>;
 }
 export type TicketReply = Selectable<TicketRepliesTable>;
+
+export interface SavedRepliesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  body: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+export type SavedReply = Selectable<SavedRepliesTable>;
