@@ -10,6 +10,7 @@ export {
   findTicketByMessageIds,
   findTicketByNumber,
   findTicketOfInbound,
+  isTicketParticipant,
   linkChannelIdentity,
   updateCustomer,
 } from './repository.js';

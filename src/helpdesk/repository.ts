@@ -19,6 +19,16 @@ export async function findOrCreateCustomerByEmail(
     .executeTakeFirst();
   if (inserted) return { customer: inserted, created: true };
   const customer = await db.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('email', '=', email.toLowerCase()).executeTakeFirstOrThrow();
+  // A name learned later (the sender's display name on a later mail) fills in one not known before.
+  if (!customer.name && name) {
+    const named = await db
+      .updateTable('customers')
+      .set({ name, updated_at: sql`now()` })
+      .where('id', '=', customer.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { customer: named, created: false };
+  }
   return { customer, created: false };
 }
 
@@ -64,6 +74,35 @@ export async function followMerges(db: DbOrTrx, orgId: string, ticket: Ticket | 
 /** The ticket numbered `number`, or the one it was merged into. */
 export async function findTicketByNumber(db: DbOrTrx, orgId: string, number: number): Promise<Ticket | undefined> {
   return followMerges(db, orgId, await db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('number', '=', number).executeTakeFirst());
+}
+
+/**
+ * Whether `address` takes part in the ticket: its customer's email, the sender of one of its
+ * messages, or the recipient of one of its replies. Anyone can type "[Ticket #n]".
+ */
+export async function isTicketParticipant(db: DbOrTrx, orgId: string, ticket: Pick<Ticket, 'id' | 'customer_id'>, address: string): Promise<boolean> {
+  const lower = address.toLowerCase();
+  const customer = ticket.customer_id
+    ? await db.selectFrom('customers').select('email').where('org_id', '=', orgId).where('id', '=', ticket.customer_id).executeTakeFirst()
+    : undefined;
+  if (customer?.email === lower) return true;
+  const wrote = await db
+    .selectFrom('conversation_messages')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('ticket_id', '=', ticket.id)
+    .where('direction', '=', 'inbound')
+    .where(sql<boolean>`lower(from_address) = ${lower}`)
+    .executeTakeFirst();
+  if (wrote) return true;
+  const answered = await db
+    .selectFrom('ticket_replies')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('ticket_id', '=', ticket.id)
+    .where(sql<boolean>`lower(recipient) = ${lower}`)
+    .executeTakeFirst();
+  return answered !== undefined;
 }
 
 /** How many of a reply's newest References are looked up. */

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Db, DbOrTrx } from '../db/database.js';
 import type { Ticket } from '../db/tables/helpdesk.js';
 import { findEmail, findEmailOwnerBySesMessageId, findTicketNumberOfSentEmail, insertEmailEvents } from '../emails/index.js';
-import { findTicketByMessageIds, findTicketByNumber, findTicketOfInbound, threadMessage } from '../helpdesk/index.js';
+import { findTicketByMessageIds, findTicketByNumber, findTicketOfInbound, isTicketParticipant, threadMessage } from '../helpdesk/index.js';
 import { addRoutingAttempt, findSupportAddressOwner, getInbound, listInboundAttachmentContents, saveParsedInbound, updateInbound } from './repository.js';
 import { webhookEventIdsOf } from '../webhooks/index.js';
 import type { InboundClassification } from '../db/tables/inbound.js';
@@ -43,8 +43,9 @@ async function loadParsed(db: Db, inboundId: string): Promise<{ message: Inbound
 }
 
 /**
- * The ticket a reply continues: by In-Reply-To, References, "[Ticket #n]" in the subject,
- * or a Message-ID of mail Relay sent for a ticket, in that order.
+ * The ticket a reply continues: by In-Reply-To, References, "[Ticket #n]" in the subject
+ * (only when the sender takes part in that ticket), or a Message-ID of mail Relay sent for
+ * a ticket, in that order.
  */
 async function findTicketForReply(trx: DbOrTrx, orgId: string, message: InboundMessage): Promise<{ ticket: Ticket | undefined; threadedBy: string }> {
   if (message.inReplyTo) {
@@ -58,7 +59,7 @@ async function findTicketForReply(trx: DbOrTrx, orgId: string, message: InboundM
   const subjectNumber = TICKET_SUBJECT.exec(message.subject)?.[1];
   if (subjectNumber) {
     const ticket = await findTicketByNumber(trx, orgId, Number(subjectNumber));
-    if (ticket) return { ticket, threadedBy: 'subject' };
+    if (ticket && (await isTicketParticipant(trx, orgId, ticket, message.from.address))) return { ticket, threadedBy: 'subject' };
   }
   for (const sesId of sesMessageIdsOf([...(message.inReplyTo ? [message.inReplyTo] : []), ...message.references.slice(-MAX_SENT_IDS_LOOKED_UP)])) {
     const number = await findTicketNumberOfSentEmail(trx, orgId, sesId);
@@ -89,7 +90,9 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
           throw error;
         }
       }
-      const recipients = [...message.to, ...message.cc];
+      // Where the provider really delivered it comes first: mail forwarded from the customer's
+      // own address, or a BCC, names the support address in the envelope only.
+      const recipients = [...new Set([...(message.envelopeTo ?? []), ...message.to, ...message.cc])];
       const owners = await findSupportAddressOwner(db, recipients);
       const route = routeInbound(recipients, inboundDomain, (address) => owners.get(address));
       const ownAddresses = [...owners.keys()];
