@@ -58,7 +58,12 @@ const work = scopedProcedure('helpdesk', 'Member');
 
 const id = z.uuid();
 const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/);
-const page = { cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(100).default(25) };
+/** Keyset paging; tRPC's infinite queries also send `direction`, which is only ever forward here. */
+const page = {
+  cursor: z.string().max(200).optional(),
+  limit: z.number().int().min(1).max(100).default(25),
+  direction: z.enum(['forward', 'backward']).optional(),
+};
 const userIdOf = (caller: Caller) => (caller.kind === 'user' ? caller.userId : null);
 const notFound = (what: string) => new TRPCError({ code: 'NOT_FOUND', message: `no such ${what}` });
 const savedReplyView = (reply: { id: string; name: string; body: string; updated_at: Date }) => ({

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { expect, test } from './support/fixtures.js';
+import { helpdeskOf, hex, stored } from './support/helpdesk.js';
 
 // Transitions finished: a dialog fading in would be caught half-way.
 const shot = (name: string) => ({ path: resolve(import.meta.dirname, '../../docs/screenshots', `${name}.png`), animations: 'disabled' as const });
@@ -47,4 +48,38 @@ test('screenshots of the sign-in, the shell and the Webhooks page', async ({ pag
   } finally {
     await receiver.stop();
   }
+});
+
+test('screenshots of the helpdesk: the inbox and a ticket across channels', async ({ page, signIn, organization, db }) => {
+  const { support, customers } = await helpdeskOf(db, organization);
+  const customer = `cleo-${hex(3)}@client.example`;
+  await customers.email({ from: customer, fromName: 'Cleo Client', to: support, subject: 'My invoice is wrong', text: 'I was charged twice for March.' });
+  await customers.sms(`+1555${String(Date.now()).slice(-7)}`, 'Is my repair done?');
+  await customers.email({
+    from: `dan-${hex(3)}@client.example`,
+    fromName: 'Dan Doe',
+    to: support,
+    subject: 'Password reset link expired',
+    text: 'The link says it expired.',
+  });
+  await stored(db, organization.id, 'The link says it expired.');
+
+  await signIn('Member');
+  await page.goto('/inbox');
+  await expect(page.getByRole('link', { name: 'My invoice is wrong' })).toBeVisible();
+  await page.screenshot(shot('helpdesk-inbox'));
+
+  await page.getByRole('link', { name: 'My invoice is wrong' }).click();
+  await page.getByRole('textbox', { name: 'Your reply' }).fill('Sorry about that: the second charge is refunded.');
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  await expect(page.getByRole('article', { name: /reply/ }).getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
+  await page.getByRole('radio', { name: 'Reply to customer' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await page.getByRole('textbox', { name: 'Note for the team' }).fill('Refund issued in Stripe.');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await expect(page.getByRole('article', { name: /private note/ })).toBeVisible();
+  await page.screenshot({ ...shot('helpdesk-ticket'), fullPage: true });
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ ...shot('helpdesk-ticket-390px'), fullPage: true });
 });

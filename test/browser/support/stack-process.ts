@@ -28,6 +28,9 @@ const config = loadConfig({
   RELAY_ADMIN_KEY: adminKey,
   // The tests' webhook receiver listens on loopback over http.
   RELAY_ALLOW_INSECURE_WEBHOOKS: 'true',
+  // Customers' mail arrives through Postmark's webhook; SMS replies go to the tests' Twilio fake.
+  POSTMARK_INBOUND_TOKEN: process.env.POSTMARK_INBOUND_TOKEN ?? '',
+  TWILIO_API_URL: process.env.TWILIO_API_URL ?? 'https://api.twilio.com',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 const logger = createLogger({ level: config.logLevel });
@@ -53,5 +56,5 @@ process.once('SIGTERM', () => void stop());
 process.once('SIGINT', () => void stop());
 
 process.stdout.write(
-  `RELAY_BROWSER_STACK ${JSON.stringify({ apiUrl: stack.api.url, hubUrl: stack.hub!.url, hubSecret: stack.hub!.ssoSecret, databaseUrl: stack.databaseUrl, adminKey })}\n`,
+  `RELAY_BROWSER_STACK ${JSON.stringify({ apiUrl: stack.api.url, hubUrl: stack.hub!.url, hubSecret: stack.hub!.ssoSecret, databaseUrl: stack.databaseUrl, adminKey, sesUrl: stack.sesViewer })}\n`,
 );

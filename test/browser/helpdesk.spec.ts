@@ -1,0 +1,131 @@
+import { FakeTwilio } from '../fakes/reply-providers.js';
+import { expect, test } from './support/fixtures.js';
+import { helpdeskOf, hex, sesStore, stored } from './support/helpdesk.js';
+
+// The inbox and ticket pages ask for news every 4 s: what Relay stored shows within 5 s, without a reload.
+const WITHIN_5_S = { timeout: 5_000 };
+
+test('an inbound email becomes a ticket; the agent replies by email, threaded; the customer answers into the same ticket', async ({
+  page,
+  signIn,
+  organization,
+  db,
+}) => {
+  const { support, customers } = await helpdeskOf(db, organization);
+  await signIn('Member');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' }).click();
+  await expect(page.getByRole('heading', { name: 'Inbox', level: 1 })).toBeVisible();
+  await expect(page.getByText('No tickets in this view.')).toBeVisible();
+
+  const customer = `cleo-${hex(3)}@client.example`;
+  const first = await customers.email({ from: customer, fromName: 'Cleo Client', to: support, subject: 'My invoice is wrong', text: 'I was charged twice.' });
+  expect(first.status).toBe(200);
+  await stored(db, organization.id, 'I was charged twice.');
+  const link = page.getByRole('link', { name: 'My invoice is wrong' });
+  await expect(link).toBeVisible(WITHIN_5_S);
+  await expect(page.getByRole('tab', { name: /All/ })).toContainText('1');
+
+  await link.click();
+  await expect(page.getByRole('heading', { name: /My invoice is wrong/, level: 1 })).toBeVisible();
+  await expect(page.getByRole('article', { name: new RegExp(`${customer}, from the customer`) })).toContainText('I was charged twice.');
+  const panel = page.getByRole('complementary', { name: 'Customer' });
+  await expect(panel.getByText('Cleo Client')).toBeVisible();
+  await expect(panel.getByText('No subscription in the connected Stripe account.')).toBeVisible();
+
+  await expect(page.getByRole('combobox', { name: 'Send on' })).toHaveValue(`email to ${customer}`);
+  await page.getByRole('textbox', { name: 'Your reply' }).fill('Sorry about that: the second charge is refunded.');
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  const reply = page.getByRole('article', { name: /Ada Lovelace, reply/ });
+  await expect(reply).toContainText('the second charge is refunded');
+  await expect(reply.getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
+
+  // The SES emulator holds the reply: From the support address, threaded to the customer's message.
+  const number = (await page.getByRole('heading', { level: 1 }).textContent())!.match(/#(\d+)/)![1];
+  const held = await expect
+    .poll(async () => (await sesStore()).find((email) => email.destination.to.some((to) => to.includes(customer))), { timeout: 15_000 })
+    .toBeTruthy()
+    .then(async () => (await sesStore()).find((email) => email.destination.to.some((to) => to.includes(customer)))!);
+  expect(held.from).toContain(support);
+  expect(held.subject).toBe(`Re: My invoice is wrong [Ticket #${number}]`);
+  expect(held.headers).toEqual(
+    expect.arrayContaining([
+      { name: 'In-Reply-To', value: first.messageId },
+      { name: 'References', value: first.messageId },
+    ]),
+  );
+
+  // The customer answers the reply: their mail client names SES's Message-ID of it; no reload.
+  await customers.email({
+    from: customer,
+    to: support,
+    subject: 'Re: My invoice is wrong',
+    text: 'Thank you, all good now.',
+    inReplyTo: `<${held.messageId}@email.amazonses.com>`,
+  });
+  await stored(db, organization.id, 'Thank you, all good now.');
+  await expect(page.getByRole('article', { name: new RegExp(`${customer}, from the customer`) }).filter({ hasText: 'Thank you, all good now.' })).toBeVisible(
+    WITHIN_5_S,
+  );
+  await expect(page.getByRole('article')).toHaveCount(3);
+
+  // A private note, and the ticket closed.
+  // The mode switch from the keyboard: focus it, then the arrow key picks the next choice.
+  await page.getByRole('radio', { name: 'Reply to customer' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('radio', { name: 'Private note' })).toBeChecked();
+  await page.getByRole('textbox', { name: 'Note for the team' }).fill('Refund issued in Stripe.');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await expect(page.getByRole('article', { name: /private note/ })).toContainText('Refund issued in Stripe.');
+  await page.getByRole('combobox', { name: 'Status' }).click();
+  await page.getByRole('option', { name: 'resolved' }).click();
+  await expect(page.getByRole('combobox', { name: 'Status' })).toHaveValue('resolved');
+  expect((await db.selectFrom('tickets').select('status').where('org_id', '=', organization.id).executeTakeFirstOrThrow()).status).toBe('resolved');
+  expect((await sesStore()).filter((email) => email.destination.to.some((to) => to.includes(customer)))).toHaveLength(1);
+});
+
+test('an SMS ticket answered by SMS reaches Twilio', async ({ page, signIn, organization, db }) => {
+  const { twilio, customers } = await helpdeskOf(db, organization);
+  const fake = await new FakeTwilio(twilio).start(Number(process.env.TWILIO_FAKE_PORT));
+  try {
+    await signIn('Member');
+    const customer = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    expect((await customers.sms(customer, 'Is my repair done?')).status).toBe(200);
+    await stored(db, organization.id, 'Is my repair done?');
+    await page.goto('/inbox');
+    await page.getByRole('link', { name: `SMS from ${customer}` }).click();
+    await expect(page.getByRole('combobox', { name: 'Send on' })).toHaveValue(`SMS to ${customer}`);
+    await page.getByRole('textbox', { name: 'Your reply' }).fill('Yes, pick it up any time.');
+    await page.getByRole('textbox', { name: 'Your reply' }).press('Control+Enter');
+    await expect(page.getByRole('article', { name: /reply/ }).getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
+    expect(fake.accepted.map((send) => send.fields)).toMatchObject([{ To: customer, From: twilio.number, Body: 'Yes, pick it up any time.' }]);
+    expect(fake.problems).toEqual([]);
+  } finally {
+    await fake.stop();
+  }
+});
+
+test('the inbox and a ticket work from the keyboard and at 390 px; a Viewer reads but has no reply box', async ({ page, signIn, organization, db }) => {
+  const { support, customers } = await helpdeskOf(db, organization);
+  await customers.email({ from: `vic-${hex(3)}@client.example`, to: support, subject: 'Keyboard ticket', text: 'Hello' });
+  await stored(db, organization.id, 'Hello');
+  await signIn('Viewer');
+  await page.goto('/inbox');
+  await expect(page.getByRole('button', { name: 'New ticket' })).toHaveCount(0);
+  await page.getByRole('tab', { name: /All/ }).focus();
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByRole('tab', { name: /Pending/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByText('No tickets in this view.')).toBeVisible();
+  await page.getByRole('tab', { name: /All/ }).click();
+  await page.getByRole('textbox', { name: 'Search tickets' }).fill('Keyboard');
+  await page.getByRole('link', { name: 'Keyboard ticket' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /Keyboard ticket/, level: 1 })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Reply' })).toHaveCount(0);
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByRole('complementary', { name: 'Customer' })).toBeVisible();
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+  await page.goto('/inbox');
+  await expect(page.getByRole('link', { name: 'Keyboard ticket' })).toBeVisible();
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+});
