@@ -272,6 +272,43 @@ describe('the dashboard procedures', () => {
     expect(counts.data.mine).toBe(1);
   });
 
+  it('filter the inbox by channel and by tag (tRPC and REST), list the tags in use, and refuse an unknown channel', async () => {
+    const tag = `tag${hex(3)}`;
+    const email = await emailTicket(`Filtered ${hex(2)}`);
+    expect((await api(`/api/v1/tickets/${email.id}`, { method: 'PATCH', body: { tags: [tag] } })).status).toBe(200);
+    const phone = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    expect((await customers.sms(phone, 'Texting in')).status).toBe(200);
+    const sms = await eventually(
+      () =>
+        stack.db
+          .selectFrom('tickets')
+          .innerJoin('customers', 'customers.id', 'tickets.customer_id')
+          .select('tickets.id')
+          .where('tickets.org_id', '=', org.orgId)
+          .where('customers.phone', '=', phone)
+          .executeTakeFirst(),
+      'the SMS ticket',
+    );
+    const viewer = await signIn('Viewer');
+    const ids = (page: { data: { tickets: { id: string }[] } }) => page.data.tickets.map((row) => row.id);
+
+    const bySms = await trpcAs(viewer, 'helpdesk.inbox', { view: 'all', channel: 'twilio', limit: 100 }, false);
+    expect(ids(bySms)).toContain(sms.id);
+    expect(ids(bySms)).not.toContain(email.id);
+    const byEmail = await trpcAs(viewer, 'helpdesk.inbox', { view: 'all', channel: 'email', limit: 100 }, false);
+    expect(ids(byEmail)).toContain(email.id);
+    expect(ids(byEmail)).not.toContain(sms.id);
+    expect(ids(await trpcAs(viewer, 'helpdesk.inbox', { view: 'all', tag }, false))).toEqual([email.id]);
+    expect((await trpcAs(viewer, 'helpdesk.tags', undefined, false)).data).toContain(tag);
+    expect((await trpcAs(viewer, 'helpdesk.inbox', { view: 'all', channel: 'fax' }, false)).status).toBe(400);
+
+    const rest = await api('/api/v1/tickets?channel=twilio&limit=100');
+    expect(rest.status).toBe(200);
+    expect(rest.body.data.map((row: { id: string }) => row.id)).toContain(sms.id);
+    expect(rest.body.data.map((row: { id: string }) => row.id)).not.toContain(email.id);
+    expect((await api('/api/v1/tickets?channel=fax')).status).toBe(400);
+  });
+
   it('page through the inbox with a keyset cursor and find tickets by customer, subject and conversation text', async () => {
     const word = `zebra${hex(3)}`;
     const name = `Quentin ${hex(2)}`;

@@ -109,6 +109,18 @@ export function windowIsOpen(lastFromCustomer: Date | undefined, now: number): b
 }
 
 /**
+ * When the customer-service window of a WhatsApp or Messenger ticket closes (in the past
+ * once closed), so the reply box can say until when a reply is allowed; undefined when the
+ * customer never wrote on that channel.
+ */
+export async function replyWindowClosesAt(db: DbOrTrx, orgId: string, ticket: Ticket, channel: 'whatsapp' | 'messenger'): Promise<Date | undefined> {
+  const lastOnChannel = await findLastCustomerMessage(db, orgId, ticket.id, channel);
+  if (!lastOnChannel?.from_address) return undefined;
+  const lastFromCustomer = await findLastMessageTimeFrom(db, orgId, channel, lastOnChannel.from_address);
+  return lastFromCustomer && new Date(lastFromCustomer.getTime() + CUSTOMER_SERVICE_WINDOW_MS);
+}
+
+/**
  * Where a reply goes: the channel the customer last wrote on unless one is chosen, to that
  * customer, from the organization's address on that channel; refused with the rule it breaks.
  */

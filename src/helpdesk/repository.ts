@@ -238,6 +238,8 @@ export interface InboxFilter {
   /** A user id, or null for unassigned tickets. */
   assignee?: string | null;
   tag?: string;
+  /** Tickets with a message on this channel (the conversation may have moved between channels). */
+  channel?: string;
   customerId?: string;
   /** Left out of the list (the ticket the customer panel is shown beside). */
   exceptTicketId?: string;
@@ -277,6 +279,15 @@ export async function listInboxTickets(db: DbOrTrx, orgId: string, filter: Inbox
   if (filter.assignee === null) query = query.where('tickets.assignee', 'is', null);
   else if (filter.assignee !== undefined) query = query.where('tickets.assignee', '=', filter.assignee);
   if (filter.tag) query = query.where(sql<boolean>`tickets.tags @> array[${filter.tag}]::text[]`);
+  if (filter.channel) {
+    const channel = filter.channel;
+    query = query.where((eb) =>
+      eb.or([
+        eb('tickets.channel', '=', channel),
+        sql<boolean>`exists (select 1 from conversation_messages m where m.org_id = ${orgId} and m.ticket_id = tickets.id and m.channel = ${channel})`,
+      ]),
+    );
+  }
   if (filter.customerId) query = query.where('tickets.customer_id', '=', filter.customerId);
   if (filter.exceptTicketId) query = query.where('tickets.id', '!=', filter.exceptTicketId);
   const search = filter.search?.trim();
@@ -300,6 +311,20 @@ export async function listInboxTickets(db: DbOrTrx, orgId: string, filter: Inbox
   }
   if (filter.after) query = query.where(sql<boolean>`(tickets.updated_at, tickets.id) < (${filter.after.updatedAt}, ${filter.after.id}::uuid)`);
   return query.orderBy('tickets.updated_at', 'desc').orderBy('tickets.id', 'desc').limit(filter.limit).execute();
+}
+
+/** The tags the organization's tickets carry, alphabetically: what the inbox filters by. */
+export async function listTicketTags(db: DbOrTrx, orgId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('tickets')
+    .select(sql<string>`unnest(tags)`.as('tag'))
+    .distinct()
+    .where('org_id', '=', orgId)
+    .where('merged_into', 'is', null)
+    .orderBy('tag')
+    .limit(500)
+    .execute();
+  return rows.map((row) => row.tag);
 }
 
 /** How many tickets each inbox view holds for this person. */

@@ -2,6 +2,7 @@ import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { z } from 'zod';
 import { scopedProcedure, t, type Caller } from '../auth/trpc.js';
 import type { Db } from '../db/database.js';
+import { TICKET_CHANNELS } from '../db/tables/helpdesk.js';
 import { ApiError } from '../http/errors.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { listOrgUsers } from '../auth/repository.js';
@@ -20,7 +21,7 @@ import {
   ticketPatch,
 } from './actions.js';
 import { createReply, replyRequest } from './replies.js';
-import { countInboxViews, findTicket, findTicketByNumber } from './repository.js';
+import { countInboxViews, findTicket, findTicketByNumber, listTicketTags } from './repository.js';
 import { listSavedReplies } from './saved-reply-repository.js';
 import { replyView } from './views.js';
 import { customerOrders, customerPanel, INBOX_VIEWS, ticketDetail, ticketPage, viewFilter } from './workspace.js';
@@ -82,21 +83,30 @@ export function createHelpdeskRouter(deps: HelpdeskRouterDeps) {
   };
 
   return t.router({
-    /** One view of the inbox (mine, unassigned, open, pending, all), searched and filtered, a keyset page at a time. */
+    /** One view of the inbox (mine, unassigned, open, pending, all), searched and filtered by tag and channel, a keyset page at a time. */
     inbox: read
       .input(
         z.strictObject({
           view: z.enum(INBOX_VIEWS).default('all'),
           search: z.string().trim().max(200).optional(),
           tag: z.string().trim().toLowerCase().max(50).optional(),
+          channel: z.enum(TICKET_CHANNELS).optional(),
           ...page,
         }),
       )
       .query(({ ctx, input }) =>
         answering(() =>
-          ticketPage(db, ctx.orgId, { ...viewFilter(input.view, userIdOf(ctx.caller)), search: input.search || undefined, tag: input.tag || undefined }, input),
+          ticketPage(
+            db,
+            ctx.orgId,
+            { ...viewFilter(input.view, userIdOf(ctx.caller)), search: input.search || undefined, tag: input.tag || undefined, channel: input.channel },
+            input,
+          ),
         ),
       ),
+
+    /** The tags in use, for the inbox's tag filter. */
+    tags: read.query(({ ctx }) => listTicketTags(db, ctx.orgId)),
 
     /** How many tickets each view holds. */
     counts: read.query(({ ctx }) => countInboxViews(db, ctx.orgId, userIdOf(ctx.caller))),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { recordWebhookEvents } from '../webhooks/index.js';
 import { customerEmailTaken, findCustomer, findTicket, listInboxTickets, updateCustomer } from './repository.js';
-import { TICKET_STATUSES, type Customer } from '../db/tables/helpdesk.js';
+import { TICKET_CHANNELS, TICKET_STATUSES, type Customer } from '../db/tables/helpdesk.js';
 import { customerData } from './events.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
@@ -48,6 +48,8 @@ export const listTicketsQuery = z.strictObject({
   /** A user id, or `none` for unassigned tickets. */
   assignee: z.string().trim().min(1).max(320).optional(),
   tag: z.string().trim().toLowerCase().min(1).max(50).optional(),
+  /** Tickets with a message on this channel (`twilio` is SMS, `dialpad` voicemail). */
+  channel: z.enum(TICKET_CHANNELS).optional(),
   /** Words in the customer's name, email or phone, the subject or the conversation. */
   q: z.string().trim().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
@@ -80,6 +82,7 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
       status: query.status,
       assignee: query.assignee === 'none' ? null : query.assignee,
       tag: query.tag,
+      channel: query.channel,
       search: query.q,
       limit: query.limit + 1,
       after: cursor && { updatedAt: cursor.at, id: cursor.id },

@@ -6,7 +6,7 @@ import { REPLY_CHANNELS, type Ticket } from '../db/tables/helpdesk.js';
 import { ApiError } from '../http/errors.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
 import { listAttachmentsOfInbound } from '../inbound/index.js';
-import { CHANNEL_LABELS, planDestination } from './replies.js';
+import { CHANNEL_LABELS, planDestination, replyWindowClosesAt } from './replies.js';
 import { listTicketReplies } from './reply-repository.js';
 import { findCustomer, listConversation, listInboxTickets, type InboxFilter } from './repository.js';
 import { replyViews } from './views.js';
@@ -71,16 +71,21 @@ export async function ticketPage(db: DbOrTrx, orgId: string, filter: Omit<InboxF
   };
 }
 
-/** The channels the reply box offers, each with whether it can be used now and why not. */
+/**
+ * The channels the reply box offers, each with whether it can be used now and why not;
+ * WhatsApp and Messenger also say when their 24-hour customer-service window closes.
+ */
 async function replyOptions(db: DbOrTrx, orgId: string, ticket: Ticket, now: number) {
   const options = [];
   for (const channel of REPLY_CHANNELS) {
+    const closesAt = channel === 'whatsapp' || channel === 'messenger' ? await replyWindowClosesAt(db, orgId, ticket, channel) : undefined;
+    const option = { channel, label: CHANNEL_LABELS[channel]!, windowClosesAt: closesAt?.toISOString() ?? null };
     try {
       const destination = await planDestination(db, orgId, ticket, channel, now);
-      options.push({ channel, label: CHANNEL_LABELS[channel]!, available: true, recipient: destination.recipient, reason: null });
+      options.push({ ...option, available: true, recipient: destination.recipient, reason: null });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      options.push({ channel, label: CHANNEL_LABELS[channel]!, available: false, recipient: null, reason: error.message });
+      options.push({ ...option, available: false, recipient: null, reason: error.message });
     }
   }
   let preferred: string | null = null;

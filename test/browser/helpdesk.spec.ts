@@ -1,4 +1,4 @@
-import { FakeTwilio } from '../fakes/reply-providers.js';
+import { FakeGraph, FakeTwilio } from '../fakes/reply-providers.js';
 import { expect, test } from './support/fixtures.js';
 import { helpdeskOf, hex, sesStore, stored } from './support/helpdesk.js';
 
@@ -83,25 +83,140 @@ test('an inbound email becomes a ticket; the agent replies by email, threaded; t
   expect((await sesStore()).filter((email) => email.destination.to.some((to) => to.includes(customer)))).toHaveLength(1);
 });
 
-test('an SMS ticket answered by SMS reaches Twilio', async ({ page, signIn, organization, db }) => {
-  const { twilio, customers } = await helpdeskOf(db, organization);
+test("an SMS ticket answered by SMS reaches Twilio; a send Twilio refuses shows Twilio's reason; tags filter the inbox", async ({
+  page,
+  signIn,
+  organization,
+  db,
+}) => {
+  const { twilio, support, customers } = await helpdeskOf(db, organization);
   const fake = await new FakeTwilio(twilio).start(Number(process.env.TWILIO_FAKE_PORT));
   try {
-    await signIn('Member');
+    await customers.email({ from: `eve-${hex(3)}@client.example`, to: support, subject: 'An email ticket', text: 'By email.' });
     const customer = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
     expect((await customers.sms(customer, 'Is my repair done?')).status).toBe(200);
     await stored(db, organization.id, 'Is my repair done?');
+    await stored(db, organization.id, 'By email.');
+    await signIn('Member');
     await page.goto('/inbox');
     await page.getByRole('link', { name: `SMS from ${customer}` }).click();
     await expect(page.getByRole('combobox', { name: 'Send on' })).toHaveValue(`SMS to ${customer}`);
+
+    // Twilio refuses the first send for good: the reply says failed, and why, in Twilio's words.
+    fake.answerNext('permanent');
     await page.getByRole('textbox', { name: 'Your reply' }).fill('Yes, pick it up any time.');
     await page.getByRole('textbox', { name: 'Your reply' }).press('Control+Enter');
-    await expect(page.getByRole('article', { name: /reply/ }).getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
-    expect(fake.accepted.map((send) => send.fields)).toMatchObject([{ To: customer, From: twilio.number, Body: 'Yes, pick it up any time.' }]);
+    const refused = page.getByRole('article', { name: /reply/ }).filter({ hasText: 'Yes, pick it up any time.' });
+    await expect(refused.getByText('failed', { exact: true })).toBeVisible({ timeout: 15_000 });
+    await expect(refused).toContainText(`The 'To' number ${customer} is not a valid phone number.`);
+
+    await page.getByRole('textbox', { name: 'Your reply' }).fill('It is ready: pick it up any time.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    const delivered = page.getByRole('article', { name: /reply/ }).filter({ hasText: 'It is ready' });
+    await expect(delivered.getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
+    expect(fake.accepted.map((send) => send.fields)).toMatchObject([{ To: customer, From: twilio.number, Body: 'It is ready: pick it up any time.' }]);
     expect(fake.problems).toEqual([]);
+
+    // A tag on the ticket, then the inbox filtered by it: the email ticket is left out.
+    await page.getByRole('combobox', { name: 'Tags' }).fill('repair');
+    await page.getByRole('combobox', { name: 'Tags' }).press('Enter');
+    await expect
+      .poll(
+        async () =>
+          (await db.selectFrom('tickets').select('tags').where('org_id', '=', organization.id).where('channel', '=', 'twilio').executeTakeFirst())?.tags,
+      )
+      .toEqual(['repair']);
+    await page.getByRole('link', { name: 'Back to the inbox' }).click();
+    await expect(page.getByRole('link', { name: 'An email ticket' })).toBeVisible();
+    await page.getByRole('combobox', { name: 'Tag' }).click();
+    await page.getByRole('option', { name: 'repair' }).click();
+    await expect(page).toHaveURL(/tag=repair/);
+    await expect(page.getByRole('link', { name: 'An email ticket' })).toHaveCount(0);
+    await expect(page.getByRole('link', { name: `SMS from ${customer}` })).toBeVisible();
   } finally {
     await fake.stop();
   }
+});
+
+test("a WhatsApp ticket is answered within the 24-hour window; once it has closed the reply box names the rule and WhatsApp can't be chosen", async ({
+  page,
+  signIn,
+  organization,
+  db,
+}) => {
+  const { whatsapp, support, customers } = await helpdeskOf(db, organization);
+  const fake = await new FakeGraph({ [whatsapp.phoneNumberId]: whatsapp.accessToken }).start(Number(process.env.GRAPH_FAKE_PORT));
+  try {
+    await customers.email({ from: `eve-${hex(3)}@client.example`, to: support, subject: 'An email ticket', text: 'By email.' });
+    const waId = `1666${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    expect((await customers.whatsappText(waId, 'Where is my parcel?')).status).toBe(200);
+    await stored(db, organization.id, 'Where is my parcel?');
+    await stored(db, organization.id, 'By email.');
+    await signIn('Member');
+    await page.goto('/inbox');
+    await page.getByRole('combobox', { name: 'Channel' }).click();
+    await page.getByRole('option', { name: 'WhatsApp' }).click();
+    await expect(page).toHaveURL(/channel=whatsapp/);
+    await expect(page.getByRole('link', { name: 'An email ticket' })).toHaveCount(0);
+    await page.getByRole('link', { name: 'WhatsApp from Wanda' }).click();
+
+    await expect(page.getByRole('combobox', { name: 'Send on' })).toHaveValue(`WhatsApp to ${waId}`);
+    await expect(page.getByText(/WhatsApp: 24-hour reply window open until/)).toBeVisible();
+    await page.getByRole('textbox', { name: 'Your reply' }).fill('It left the warehouse today.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await expect(page.getByRole('article', { name: /reply/ }).getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
+    expect(fake.accepted).toMatchObject([
+      {
+        path: `/${whatsapp.phoneNumberId}/messages`,
+        fields: { messaging_product: 'whatsapp', to: waId, type: 'text', text: { body: 'It left the warehouse today.' } },
+      },
+    ]);
+    expect(fake.problems).toEqual([]);
+
+    // A day and more later (the customer's message moved back 25 hours): the page says so by itself.
+    await db
+      .updateTable('conversation_messages')
+      .set({ created_at: new Date(Date.now() - 25 * 3600_000) })
+      .where('org_id', '=', organization.id)
+      .where('body_text', '=', 'Where is my parcel?')
+      .execute();
+    await expect(page.getByText(/WhatsApp: the 24-hour reply window closed at/)).toBeVisible(WITHIN_5_S);
+    await expect(page.getByText(/allows a free-form reply only within 24 hours of the customer's last message/).first()).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Send reply' })).toBeDisabled();
+    expect(fake.accepted).toHaveLength(1);
+  } finally {
+    await fake.stop();
+  }
+});
+
+test('a Viewer cannot reply: no reply box, and a reply forged from their session is refused with 403 and sends nothing', async ({
+  page,
+  signIn,
+  organization,
+  db,
+}) => {
+  const { support, customers } = await helpdeskOf(db, organization);
+  const customer = `val-${hex(3)}@client.example`;
+  await customers.email({ from: customer, to: support, subject: 'Read only', text: 'Can a viewer answer?' });
+  await stored(db, organization.id, 'Can a viewer answer?');
+  await signIn('Viewer');
+  await page.goto('/inbox');
+  await page.getByRole('link', { name: 'Read only' }).click();
+  await expect(page.getByRole('article', { name: /from the customer/ })).toContainText('Can a viewer answer?');
+  await expect(page.getByRole('region', { name: 'Reply' })).toHaveCount(0);
+  await expect(page.getByText('Viewers read tickets')).toBeVisible();
+  await expect(page.getByRole('combobox', { name: 'Status' })).toHaveCount(0);
+
+  const ticketId = page.url().split('/tickets/')[1]!;
+  const forged = await page.request.post('/api/trpc/helpdesk.reply', {
+    headers: { 'x-relay-csrf': '1' },
+    data: { json: { ticketId, idempotencyKey: hex(8), body: 'Forged answer' } },
+  });
+  expect(forged.status()).toBe(403);
+  const note = await page.request.post('/api/trpc/helpdesk.note', { headers: { 'x-relay-csrf': '1' }, data: { json: { ticketId, body: 'Forged note' } } });
+  expect(note.status()).toBe(403);
+  expect(await db.selectFrom('conversation_messages').select('id').where('ticket_id', '=', ticketId).execute()).toHaveLength(1);
+  expect((await sesStore()).filter((email) => email.destination.to.some((to) => to.includes(customer)))).toEqual([]);
 });
 
 test('the inbox and a ticket work from the keyboard and at 390 px; a Viewer reads but has no reply box', async ({ page, signIn, organization, db }) => {

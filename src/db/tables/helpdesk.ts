@@ -65,6 +65,8 @@ export type ConversationMessage = Selectable<ConversationMessagesTable>;
 /** The channels a reply can go out on: the conversation's own names (`twilio` is SMS). */
 export const REPLY_CHANNELS = ['email', 'twilio', 'whatsapp', 'messenger', 'slack'] as const;
 export type ReplyChannel = (typeof REPLY_CHANNELS)[number];
+/** Every channel a ticket can come in on: the reply channels, and Dialpad voicemail. */
+export const TICKET_CHANNELS = [...REPLY_CHANNELS, 'dialpad'] as const;
 export const REPLY_STATUSES = ['queued', 'sent', 'delivered', 'failed'] as const;
 export type ReplyStatus = (typeof REPLY_STATUSES)[number];
 

@@ -9,15 +9,17 @@ import { freePort } from '../../support/free-port.js';
  * to the test workers through the environment; the returned function stops it.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  // The helpdesk tests post customers' mail with this token and answer SMS replies on this port.
+  // The helpdesk tests post customers' mail with this token and answer SMS and WhatsApp replies on these ports.
   process.env.POSTMARK_INBOUND_TOKEN = randomBytes(12).toString('hex');
   process.env.TWILIO_FAKE_PORT = String(await freePort());
+  process.env.GRAPH_FAKE_PORT = String(await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'stack-process.ts')], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TWILIO_API_URL: `http://127.0.0.1:${process.env.TWILIO_FAKE_PORT}`,
+      META_GRAPH_API_URL: `http://127.0.0.1:${process.env.GRAPH_FAKE_PORT}`,
     },
   });
   const ready = await new Promise<Record<string, string>>((resolveReady, fail) => {

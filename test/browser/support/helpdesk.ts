@@ -7,7 +7,7 @@ import { expect, type Organization } from './fixtures.js';
 
 export const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-/** What a helpdesk needs before customers write: a support address and an SMS number Relay can reply from. */
+/** What a helpdesk needs before customers write: a support address, an SMS number and a WhatsApp number Relay can reply from. */
 export async function helpdeskOf(db: Db, organization: Organization) {
   const { key } = await createApiKey(db, { orgId: organization.id, scopes: ['admin'] });
   const api = (path: string, body: unknown) =>
@@ -23,16 +23,28 @@ export async function helpdeskOf(db: Db, organization: Organization) {
     (await api('/api/v1/channels', { type: 'twilio', address: twilio.number, secret: twilio.authToken, credentials: { account_sid: twilio.accountSid } }))
       .status,
   ).toBe(201);
+  const whatsapp = { phoneNumberId: String(Date.now()).slice(-9) + String(Math.floor(Math.random() * 1000)), appSecret: hex(16), accessToken: `EAA${hex(12)}` };
+  expect(
+    (
+      await api('/api/v1/channels', {
+        type: 'whatsapp',
+        address: whatsapp.phoneNumberId,
+        secret: whatsapp.appSecret,
+        verify_token: hex(8),
+        credentials: { access_token: whatsapp.accessToken },
+      })
+    ).status,
+  ).toBe(201);
   const customers = customerChannels({
     apiUrl: process.env.RELAY_URL!,
     publicUrl: process.env.RELAY_URL!,
     postmarkToken: process.env.POSTMARK_INBOUND_TOKEN!,
     twilio,
-    whatsapp: { phoneNumberId: '0', appSecret: '-' },
+    whatsapp,
     messenger: { pageId: '0', appSecret: '-' },
     slack: { address: 'T:C', signingSecret: '-' },
   });
-  return { support, twilio, customers };
+  return { support, twilio, whatsapp, customers };
 }
 
 export async function sesStore(): Promise<StoredEmail[]> {

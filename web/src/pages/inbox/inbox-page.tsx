@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Stack, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Select, Stack, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { DataTable } from 'mantine-datatable';
@@ -7,7 +7,8 @@ import { Link, useSearchParams } from 'react-router';
 import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatDateTime } from '../../components/format.js';
 import { useCan } from '../../components/session.js';
-import { ChannelBadge, PriorityBadge, StatusBadge } from '../../components/ticket-badges.js';
+import { TICKET_CHANNELS } from '../../../../src/db/tables/helpdesk.js';
+import { ChannelBadge, channelLabel, PriorityBadge, StatusBadge } from '../../components/ticket-badges.js';
 import { trpc, type Outputs } from '../../trpc.js';
 import { NewTicket } from './new-ticket.js';
 
@@ -21,6 +22,7 @@ const VIEWS = [
   { value: 'all', label: 'All' },
 ] as const;
 type View = (typeof VIEWS)[number]['value'];
+type Channel = (typeof TICKET_CHANNELS)[number];
 
 /**
  * New customer messages must show within 5 s without a reload: the inbox asks again every
@@ -31,32 +33,38 @@ export const LIVE_REFRESH_MS = 4000;
 
 /**
  * The helpdesk inbox: the organization's tickets by view (mine, unassigned, open, pending,
- * all) with counts, searched by customer, subject and conversation text, newest activity
- * first, a keyset page at a time.
+ * all) with counts, searched by customer, subject and conversation text and filtered by
+ * channel and tag, newest activity first, a keyset page at a time.
  */
 export function Page() {
   const canWork = useCan('Member');
   const [params, setParams] = useSearchParams();
   const view = (VIEWS.find((entry) => entry.value === params.get('view'))?.value ?? 'all') as View;
+  const channel = TICKET_CHANNELS.find((entry) => entry === params.get('channel'));
+  const tag = params.get('tag') ?? undefined;
   const [search, setSearch] = useState(params.get('q') ?? '');
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
   const [starting, setStarting] = useState(false);
 
   const counts = useQuery({ ...trpc.helpdesk.counts.queryOptions(), refetchInterval: LIVE_REFRESH_MS });
+  const tags = useQuery(trpc.helpdesk.tags.queryOptions());
   const tickets = useInfiniteQuery({
     ...trpc.helpdesk.inbox.infiniteQueryOptions(
-      { view, search: debouncedSearch || undefined, limit: 25 },
+      { view, search: debouncedSearch || undefined, channel, tag, limit: 25 },
       { getNextPageParam: (page) => page.nextCursor ?? undefined },
     ),
     refetchInterval: LIVE_REFRESH_MS,
   });
   const rows = tickets.data?.pages.flatMap((page) => page.tickets) ?? [];
 
-  const chooseView = (next: string | null) => {
+  // The view and filters live in the address, so a filtered inbox can be bookmarked and shared.
+  const choose = (name: 'view' | 'channel' | 'tag', value: string | null) => {
     const query = new URLSearchParams(params);
-    query.set('view', next ?? 'all');
+    if (value) query.set(name, value);
+    else query.delete(name);
     setParams(query, { replace: true });
   };
+  const filtered = Boolean(debouncedSearch || channel || tag);
 
   return (
     <Stack gap="md">
@@ -70,7 +78,7 @@ export function Page() {
         {canWork && <Button onClick={() => setStarting(true)}>New ticket</Button>}
       </Group>
 
-      <Tabs value={view} onChange={chooseView} keepMounted={false}>
+      <Tabs value={view} onChange={(next) => choose('view', next ?? 'all')} keepMounted={false}>
         <Tabs.List aria-label="Inbox views">
           {VIEWS.map((entry) => (
             <Tabs.Tab key={entry.value} value={entry.value} rightSection={counts.data ? <Badge variant="light">{counts.data[entry.value]}</Badge> : undefined}>
@@ -80,14 +88,35 @@ export function Page() {
         </Tabs.List>
       </Tabs>
 
-      <TextInput
-        label="Search tickets"
-        description="Customer name, email or phone, subject, or words in the conversation"
-        placeholder="printer, jane@client.com, +1555…"
-        value={search}
-        onChange={(event) => setSearch(event.currentTarget.value)}
-        maw={520}
-      />
+      <Group gap="sm" align="flex-end" wrap="wrap">
+        <TextInput
+          label="Search tickets"
+          description="Customer name, email or phone, subject, or words in the conversation"
+          placeholder="printer, jane@client.com, +1555…"
+          value={search}
+          onChange={(event) => setSearch(event.currentTarget.value)}
+          w={{ base: '100%', sm: 420 }}
+        />
+        <Select
+          label="Channel"
+          placeholder="Any channel"
+          data={TICKET_CHANNELS.map((value: Channel) => ({ value, label: channelLabel(value) }))}
+          value={channel ?? null}
+          onChange={(value) => choose('channel', value)}
+          clearable
+          w={{ base: '100%', xs: 180 }}
+        />
+        <Select
+          label="Tag"
+          placeholder={tags.data?.length ? 'Any tag' : 'No tags yet'}
+          data={tags.data ?? []}
+          value={tag ?? null}
+          onChange={(value) => choose('tag', value)}
+          searchable
+          clearable
+          w={{ base: '100%', xs: 180 }}
+        />
+      </Group>
 
       {tickets.isError ? (
         <ApiErrorAlert error={tickets.error} title="Tickets did not load" onRetry={() => void tickets.refetch()} />
@@ -99,7 +128,7 @@ export function Page() {
           minHeight={rows.length ? undefined : 180}
           fetching={tickets.isPending}
           records={rows}
-          noRecordsText={debouncedSearch ? 'No ticket matches this search.' : 'No tickets in this view.'}
+          noRecordsText={filtered ? 'No ticket matches this search and these filters.' : 'No tickets in this view.'}
           columns={[
             { accessor: 'number', title: '#', width: 70, render: (ticket) => `#${ticket.number}` },
             {

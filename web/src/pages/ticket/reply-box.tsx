@@ -1,12 +1,36 @@
-import { Button, Group, Paper, SegmentedControl, Select, Stack, Text, Textarea } from '@mantine/core';
+import { Alert, Button, Group, Paper, SegmentedControl, Select, Stack, Text, Textarea } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent, type KeyboardEvent } from 'react';
 import { ApiErrorAlert } from '../../components/api-error.js';
+import { formatDateTime } from '../../components/format.js';
 import { queryClient, trpc } from '../../trpc.js';
 import { SavedRepliesManager } from './saved-replies.js';
 import type { Ticket } from './timeline.js';
 
 type Mode = 'reply' | 'note';
+type ReplyOption = Ticket['replyChannels'][number];
+
+/**
+ * WhatsApp and Messenger take a free-form reply only within 24 hours of the customer's last
+ * message there (templates are out of scope): the box says until when, or since when not.
+ */
+function ReplyWindowNotice({ option }: { option: ReplyOption }) {
+  if (!option.windowClosesAt) return null;
+  const closesAt = formatDateTime(option.windowClosesAt);
+  if (option.available) {
+    return (
+      <Alert color="blue" variant="light" title={`${option.label}: 24-hour reply window open until ${closesAt}`}>
+        {option.label} accepts a reply only within 24 hours of the customer's last message there. After {closesAt}, answer on another channel or wait for the
+        customer to write again.
+      </Alert>
+    );
+  }
+  return (
+    <Alert color="orange" variant="light" title={`${option.label}: the 24-hour reply window closed at ${closesAt}`}>
+      {option.reason}
+    </Alert>
+  );
+}
 
 /**
  * Writes to the customer on the channel of their last message (or the one picked), or a
@@ -22,6 +46,8 @@ export function ReplyBox({ ticket }: { ticket: Ticket }) {
   const savedReplies = useQuery(trpc.helpdesk.savedReplies.queryOptions());
   const channel = picked ?? ticket.preferredChannel;
   const usable = ticket.replyChannels.filter((option) => option.available);
+  // The window of the channel picked, else of every WhatsApp or Messenger conversation whose window closed.
+  const windows = ticket.replyChannels.filter((option) => option.windowClosesAt && (option.channel === channel || !option.available));
 
   const sent = () => {
     setBody('');
@@ -44,7 +70,7 @@ export function ReplyBox({ ticket }: { ticket: Ticket }) {
   };
 
   return (
-    <Paper withBorder p="sm" radius="md" component="section" aria-label="Reply">
+    <Paper withBorder p="sm" radius="md" component="section" aria-label="Reply" bg={mode === 'note' ? 'yellow.0' : undefined}>
       <form onSubmit={submit}>
         <Stack gap="sm">
           <Group justify="space-between" wrap="wrap">
@@ -86,6 +112,7 @@ export function ReplyBox({ ticket }: { ticket: Ticket }) {
                 }))}
                 value={channel}
                 onChange={setPicked}
+                placeholder="Choose a channel"
                 allowDeselect={false}
                 maw={520}
               />
@@ -94,6 +121,7 @@ export function ReplyBox({ ticket }: { ticket: Ticket }) {
                 No channel can reach this customer: {ticket.replyChannels.map((option) => `${option.label}: ${option.reason}`).join('; ')}
               </Text>
             ))}
+          {mode === 'reply' && windows.map((option) => <ReplyWindowNotice key={option.channel} option={option} />)}
           <Textarea
             label={mode === 'reply' ? 'Your reply' : 'Note for the team'}
             description={mode === 'note' ? 'Only your team sees notes.' : 'Ctrl+Enter sends.'}

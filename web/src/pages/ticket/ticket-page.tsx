@@ -151,6 +151,11 @@ export function Page() {
           <Stack gap="md">
             <Timeline ticket={data} />
             {canWork && !data.mergedInto && <ReplyBox ticket={data} />}
+            {!canWork && (
+              <Text size="sm" c="dimmed">
+                Viewers read tickets; replies, notes and changes are for Members and Admins.
+              </Text>
+            )}
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }}>
