@@ -272,7 +272,7 @@ describe('the dashboard procedures', () => {
     expect(counts.data.mine).toBe(1);
   });
 
-  it('filter the inbox by channel and by tag (tRPC and REST), list the tags in use, and refuse an unknown channel', async () => {
+  it('filter the inbox by channel, tag, status and assignee (channel and tag over REST too), list the tags in use, and refuse an unknown channel', async () => {
     const tag = `tag${hex(3)}`;
     const email = await emailTicket(`Filtered ${hex(2)}`);
     expect((await api(`/api/v1/tickets/${email.id}`, { method: 'PATCH', body: { tags: [tag] } })).status).toBe(200);
@@ -301,6 +301,13 @@ describe('the dashboard procedures', () => {
     expect(ids(await trpcAs(viewer, 'helpdesk.inbox', { view: 'all', tag }, false))).toEqual([email.id]);
     expect((await trpcAs(viewer, 'helpdesk.tags', undefined, false)).data).toContain(tag);
     expect((await trpcAs(viewer, 'helpdesk.inbox', { view: 'all', channel: 'fax' }, false)).status).toBe(400);
+
+    // A status or a person picked beside the view takes the place of the view's own.
+    const me = await trpcAs(viewer, 'session.me', undefined, false);
+    expect((await api(`/api/v1/tickets/${email.id}`, { method: 'PATCH', body: { assignee: me.data.user.id, status: 'resolved' } })).status).toBe(200);
+    expect(ids(await trpcAs(viewer, 'helpdesk.inbox', { view: 'open', status: 'resolved', tag }, false))).toEqual([email.id]);
+    expect(ids(await trpcAs(viewer, 'helpdesk.inbox', { view: 'all', status: 'open', tag }, false))).toEqual([]);
+    expect(ids(await trpcAs(viewer, 'helpdesk.inbox', { view: 'unassigned', status: 'resolved', assignee: me.data.user.id }, false))).toEqual([email.id]);
 
     const rest = await api('/api/v1/tickets?channel=twilio&limit=100');
     expect(rest.status).toBe(200);

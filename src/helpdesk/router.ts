@@ -2,7 +2,7 @@ import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { z } from 'zod';
 import { scopedProcedure, t, type Caller } from '../auth/trpc.js';
 import type { Db } from '../db/database.js';
-import { TICKET_CHANNELS } from '../db/tables/helpdesk.js';
+import { TICKET_CHANNELS, TICKET_STATUSES } from '../db/tables/helpdesk.js';
 import { ApiError } from '../http/errors.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { listOrgUsers } from '../auth/repository.js';
@@ -91,6 +91,9 @@ export function createHelpdeskRouter(deps: HelpdeskRouterDeps) {
           search: z.string().trim().max(200).optional(),
           tag: z.string().trim().toLowerCase().max(50).optional(),
           channel: z.enum(TICKET_CHANNELS).optional(),
+          /** A status or an agent picked beside the view: they take the place of the view's own. */
+          status: z.enum(TICKET_STATUSES).optional(),
+          assignee: z.uuid().optional(),
           ...page,
         }),
       )
@@ -99,7 +102,14 @@ export function createHelpdeskRouter(deps: HelpdeskRouterDeps) {
           ticketPage(
             db,
             ctx.orgId,
-            { ...viewFilter(input.view, userIdOf(ctx.caller)), search: input.search || undefined, tag: input.tag || undefined, channel: input.channel },
+            {
+              ...viewFilter(input.view, userIdOf(ctx.caller)),
+              ...(input.status && { status: input.status }),
+              ...(input.assignee && { assignee: input.assignee }),
+              search: input.search || undefined,
+              tag: input.tag || undefined,
+              channel: input.channel,
+            },
             input,
           ),
         ),

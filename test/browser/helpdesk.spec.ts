@@ -189,6 +189,54 @@ test("a WhatsApp ticket is answered within the 24-hour window; once it has close
   }
 });
 
+test("a Member sees the customer's other ticket, inserts a saved reply, and merges the two tickets into one conversation", async ({
+  page,
+  signIn,
+  organization,
+  db,
+}) => {
+  const { support, customers } = await helpdeskOf(db, organization);
+  const customer = `mo-${hex(3)}@client.example`;
+  await customers.email({ from: customer, fromName: 'Mo Client', to: support, subject: 'First question', text: 'Where do I start?' });
+  await stored(db, organization.id, 'Where do I start?');
+  await customers.email({ from: customer, fromName: 'Mo Client', to: support, subject: 'Second question', text: 'And then?' });
+  await stored(db, organization.id, 'And then?');
+  const first = await db
+    .selectFrom('tickets')
+    .select(['id', 'number'])
+    .where('org_id', '=', organization.id)
+    .where('subject', '=', 'First question')
+    .executeTakeFirstOrThrow();
+
+  await signIn('Member');
+  await page.goto('/inbox');
+  await page.getByRole('link', { name: 'Second question' }).click();
+  const panel = page.getByRole('complementary', { name: 'Customer' });
+  await expect(panel.getByText(customer)).toBeVisible();
+  await expect(panel.getByRole('region', { name: 'Other tickets' }).getByRole('link', { name: `#${first.number} First question` })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Manage saved replies' }).click();
+  const manager = page.getByRole('dialog', { name: 'Saved replies' });
+  await manager.getByRole('textbox', { name: 'Name of a new saved reply' }).fill('Getting started');
+  await manager.getByRole('textbox', { name: 'Text' }).fill('Our guide walks you through it step by step.');
+  await manager.getByRole('button', { name: 'Add saved reply' }).click();
+  await expect(manager.getByRole('cell', { name: 'Getting started' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(manager).toHaveCount(0);
+  await page.getByRole('combobox', { name: 'Insert a saved reply' }).click();
+  await page.getByRole('option', { name: 'Getting started' }).click();
+  await expect(page.getByRole('textbox', { name: 'Your reply' })).toHaveValue('Our guide walks you through it step by step.');
+
+  await page.getByRole('button', { name: 'Merge…' }).click();
+  const merge = page.getByRole('dialog', { name: /Merge #\d+ into another ticket/ });
+  await merge.getByRole('textbox', { name: 'Merge into ticket number' }).fill(String(first.number));
+  await merge.getByRole('button', { name: 'Merge' }).click();
+  await expect(page).toHaveURL(new RegExp(`/tickets/${first.id}$`));
+  await expect(page.getByRole('heading', { name: /First question/, level: 1 })).toBeVisible();
+  await expect(page.getByRole('article', { name: /from the customer/ }).filter({ hasText: 'And then?' })).toBeVisible();
+  await expect(page.getByRole('article', { name: /from the customer/ }).filter({ hasText: 'Where do I start?' })).toBeVisible();
+});
+
 test('a Viewer cannot reply: no reply box, and a reply forged from their session is refused with 403 and sends nothing', async ({
   page,
   signIn,

@@ -7,7 +7,7 @@ import { Link, useSearchParams } from 'react-router';
 import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatDateTime } from '../../components/format.js';
 import { useCan } from '../../components/session.js';
-import { TICKET_CHANNELS } from '../../../../src/db/tables/helpdesk.js';
+import { TICKET_CHANNELS, TICKET_STATUSES } from '../../../../src/db/tables/helpdesk.js';
 import { ChannelBadge, channelLabel, PriorityBadge, StatusBadge } from '../../components/ticket-badges.js';
 import { trpc, type Outputs } from '../../trpc.js';
 import { NewTicket } from './new-ticket.js';
@@ -42,15 +42,18 @@ export function Page() {
   const view = (VIEWS.find((entry) => entry.value === params.get('view'))?.value ?? 'all') as View;
   const channel = TICKET_CHANNELS.find((entry) => entry === params.get('channel'));
   const tag = params.get('tag') ?? undefined;
+  const status = TICKET_STATUSES.find((entry) => entry === params.get('status'));
+  const assignee = params.get('assignee') ?? undefined;
   const [search, setSearch] = useState(params.get('q') ?? '');
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
   const [starting, setStarting] = useState(false);
 
   const counts = useQuery({ ...trpc.helpdesk.counts.queryOptions(), refetchInterval: LIVE_REFRESH_MS });
   const tags = useQuery(trpc.helpdesk.tags.queryOptions());
+  const agents = useQuery(trpc.helpdesk.agents.queryOptions());
   const tickets = useInfiniteQuery({
     ...trpc.helpdesk.inbox.infiniteQueryOptions(
-      { view, search: debouncedSearch || undefined, channel, tag, limit: 25 },
+      { view, search: debouncedSearch || undefined, channel, tag, status, assignee, limit: 25 },
       { getNextPageParam: (page) => page.nextCursor ?? undefined },
     ),
     refetchInterval: LIVE_REFRESH_MS,
@@ -58,13 +61,13 @@ export function Page() {
   const rows = tickets.data?.pages.flatMap((page) => page.tickets) ?? [];
 
   // The view and filters live in the address, so a filtered inbox can be bookmarked and shared.
-  const choose = (name: 'view' | 'channel' | 'tag', value: string | null) => {
+  const choose = (name: 'view' | 'channel' | 'tag' | 'status' | 'assignee', value: string | null) => {
     const query = new URLSearchParams(params);
     if (value) query.set(name, value);
     else query.delete(name);
     setParams(query, { replace: true });
   };
-  const filtered = Boolean(debouncedSearch || channel || tag);
+  const filtered = Boolean(debouncedSearch || channel || tag || status || assignee);
 
   return (
     <Stack gap="md">
@@ -96,6 +99,25 @@ export function Page() {
           value={search}
           onChange={(event) => setSearch(event.currentTarget.value)}
           w={{ base: '100%', sm: 420 }}
+        />
+        <Select
+          label="Status"
+          placeholder="As in the view"
+          data={[...TICKET_STATUSES]}
+          value={status ?? null}
+          onChange={(value) => choose('status', value)}
+          clearable
+          w={{ base: '100%', xs: 150 }}
+        />
+        <Select
+          label="Assignee"
+          placeholder="As in the view"
+          data={(agents.data ?? []).map((agent) => ({ value: agent.id, label: agent.name ?? agent.email ?? agent.id }))}
+          value={assignee ?? null}
+          onChange={(value) => choose('assignee', value)}
+          searchable
+          clearable
+          w={{ base: '100%', xs: 200 }}
         />
         <Select
           label="Channel"
