@@ -309,7 +309,7 @@ describe('the dashboard procedures', () => {
     expect(ids(await trpcAs(viewer, 'helpdesk.inbox', { view: 'all', status: 'open', tag }, false))).toEqual([]);
     expect(ids(await trpcAs(viewer, 'helpdesk.inbox', { view: 'unassigned', status: 'resolved', assignee: me.data.user.id }, false))).toEqual([email.id]);
 
-    const rest = await api('/api/v1/tickets?channel=twilio&limit=100');
+    const rest = await api('/api/v1/tickets?channel=sms&limit=100');
     expect(rest.status).toBe(200);
     expect(rest.body.data.map((row: { id: string }) => row.id)).toContain(sms.id);
     expect(rest.body.data.map((row: { id: string }) => row.id)).not.toContain(email.id);

@@ -48,8 +48,11 @@ export const listTicketsQuery = z.strictObject({
   /** A user id, or `none` for unassigned tickets. */
   assignee: z.string().trim().min(1).max(320).optional(),
   tag: z.string().trim().toLowerCase().min(1).max(50).optional(),
-  /** Tickets with a message on this channel (`twilio` is SMS, `dialpad` voicemail). */
-  channel: z.enum(TICKET_CHANNELS).optional(),
+  /** Tickets with a message on this channel (`sms` or `twilio`, `dialpad` for voicemail), named as replies name it. */
+  channel: z
+    .enum([...TICKET_CHANNELS, 'sms'])
+    .transform((channel) => (channel === 'sms' ? 'twilio' : channel))
+    .optional(),
   /** Words in the customer's name, email or phone, the subject or the conversation. */
   q: z.string().trim().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),

@@ -54,7 +54,8 @@ test('screenshots of the helpdesk: the inbox and a ticket across channels', asyn
   const { support, customers } = await helpdeskOf(db, organization);
   const customer = `cleo-${hex(3)}@client.example`;
   await customers.email({ from: customer, fromName: 'Cleo Client', to: support, subject: 'My invoice is wrong', text: 'I was charged twice for March.' });
-  await customers.sms(`+1555${String(Date.now()).slice(-7)}`, 'Is my repair done?');
+  const phone = `+1555${String(Date.now()).slice(-7)}`;
+  await customers.sms(phone, 'Also: is my repair done?');
   await customers.email({
     from: `dan-${hex(3)}@client.example`,
     fromName: 'Dan Doe',
@@ -63,13 +64,27 @@ test('screenshots of the helpdesk: the inbox and a ticket across channels', asyn
     text: 'The link says it expired.',
   });
   await stored(db, organization.id, 'The link says it expired.');
+  await stored(db, organization.id, 'Also: is my repair done?');
 
   await signIn('Member');
   await page.goto('/inbox');
   await expect(page.getByRole('link', { name: 'My invoice is wrong' })).toBeVisible();
   await page.screenshot(shot('helpdesk-inbox'));
 
-  await page.getByRole('link', { name: 'My invoice is wrong' }).click();
+  // Cleo also texted: that SMS ticket merged into her email one gives a conversation across channels.
+  const invoice = await db
+    .selectFrom('tickets')
+    .select('number')
+    .where('org_id', '=', organization.id)
+    .where('subject', '=', 'My invoice is wrong')
+    .executeTakeFirstOrThrow();
+  await page.getByRole('link', { name: `SMS from ${phone}` }).click();
+  await page.getByRole('button', { name: 'Merge…' }).click();
+  await page.getByRole('textbox', { name: 'Merge into ticket number' }).fill(String(invoice.number));
+  await page.getByRole('dialog').getByRole('button', { name: 'Merge' }).click();
+  await expect(page.getByRole('heading', { name: /My invoice is wrong/, level: 1 })).toBeVisible();
+  await page.getByRole('combobox', { name: 'Send on' }).click();
+  await page.getByRole('option', { name: /^email to/ }).click();
   await page.getByRole('textbox', { name: 'Your reply' }).fill('Sorry about that: the second charge is refunded.');
   await page.getByRole('button', { name: 'Send reply' }).click();
   await expect(page.getByRole('article', { name: /reply/ }).getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
@@ -78,6 +93,11 @@ test('screenshots of the helpdesk: the inbox and a ticket across channels', asyn
   await page.getByRole('textbox', { name: 'Note for the team' }).fill('Refund issued in Stripe.');
   await page.getByRole('button', { name: 'Add note' }).click();
   await expect(page.getByRole('article', { name: /private note/ })).toBeVisible();
+  // Back to replying, the channel picker shown; from the top, where the page starts.
+  await page.getByRole('radio', { name: 'Private note' }).focus();
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByRole('combobox', { name: 'Send on' })).toBeVisible();
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ ...shot('helpdesk-ticket'), fullPage: true });
 
   await page.setViewportSize({ width: 390, height: 844 });
