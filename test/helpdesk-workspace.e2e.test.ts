@@ -206,7 +206,8 @@ describe('tickets started by an agent', () => {
     const request = JSON.parse(ses.requests.at(-1)!.body);
     expect(request.Destination.ToAddresses).toEqual([to]);
     expect(request.FromEmailAddress).toContain(`<${support}>`);
-    expect(request.Content.Simple.Subject.Data).toBe(`Re: Your quote [Ticket #${started.body.number}]`);
+    // The first message of a conversation is no reply: no "Re:".
+    expect(request.Content.Simple.Subject.Data).toBe(`Your quote [Ticket #${started.body.number}]`);
     expect((await eventsOf('ticket.created')).at(-1)).toMatchObject({ ticketId: started.body.id, customerEmail: to });
 
     const { body: reply } = await api(`/api/v1/tickets/${started.body.id}/replies/${replyId}`);

@@ -232,7 +232,7 @@ export async function writeReply(
     channelId: destination.channelId,
     authorUserId: options.author.userId,
     fromAddress: destination.sender,
-    subject: destination.channel === 'email' ? replySubject(ticket) : null,
+    subject: destination.channel === 'email' ? replySubject(ticket, destination.inReplyTo !== null) : null,
     text: request.body,
     html: null,
     messageId: null,
@@ -310,13 +310,18 @@ export async function createReply(
   return { reply: written.reply, repeated: false };
 }
 
-/** "Re: <subject> [Ticket #n]": the number lets Relay thread the answer even when a mail client drops the headers. */
-export function replySubject(ticket: Pick<Ticket, 'subject' | 'number'>): string {
+/**
+ * "Re: <subject> [Ticket #n]" when answering the customer's mail, "<subject> [Ticket #n]"
+ * when there is none to answer (a ticket an agent started, or a customer who never emailed):
+ * a "Re:" there would show the customer a reply to nothing. The number lets Relay thread the
+ * answer even when a mail client drops the headers.
+ */
+export function replySubject(ticket: Pick<Ticket, 'subject' | 'number'>, answering: boolean): string {
   const base = ticket.subject
     .replace(/\s*\[Ticket #\d+\]\s*/gi, ' ')
     .replace(/^\s*((re|fwd?|aw|sv)\s*:\s*)+/i, '')
     .trim();
-  return `Re: ${base || '(no subject)'} [Ticket #${ticket.number}]`;
+  return `${answering ? 'Re: ' : ''}${base || '(no subject)'} [Ticket #${ticket.number}]`;
 }
 
 /** The display name replies are sent under: the organization's name. */

@@ -237,6 +237,38 @@ test("a Member sees the customer's other ticket, inserts a saved reply, and merg
   await expect(page.getByRole('article', { name: /from the customer/ }).filter({ hasText: 'Where do I start?' })).toBeVisible();
 });
 
+test('a Member starts a ticket by email: the customer gets the first message from the support address, and the ticket is in the inbox', async ({
+  page,
+  signIn,
+  organization,
+  db,
+}) => {
+  const { support } = await helpdeskOf(db, organization);
+  const customer = `new-${hex(3)}@client.example`;
+  await signIn('Member');
+  await page.goto('/inbox');
+  await page.getByRole('button', { name: 'New ticket' }).click();
+  const form = page.getByRole('dialog', { name: 'New ticket' });
+  await form.getByRole('textbox', { name: 'Customer email' }).fill(customer);
+  await form.getByRole('textbox', { name: 'Customer name' }).fill('Nia New');
+  await form.getByRole('textbox', { name: 'Subject' }).fill('Your order has shipped');
+  await form.getByRole('textbox', { name: 'Message' }).fill('It should arrive on Friday.');
+  await form.getByRole('button', { name: 'Start ticket' }).click();
+
+  await expect(page.getByRole('heading', { name: /Your order has shipped/, level: 1 })).toBeVisible();
+  const first = page.getByRole('article', { name: /reply/ });
+  await expect(first).toContainText('It should arrive on Friday.');
+  await expect(first.getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('complementary', { name: 'Customer' }).getByText('Nia New')).toBeVisible();
+  const held = (await sesStore()).filter((email) => email.destination.to.some((to) => to.includes(customer)));
+  expect(held).toHaveLength(1);
+  expect(held[0]!.from).toContain(support);
+  expect(held[0]!.subject).toMatch(/^Your order has shipped \[Ticket #\d+\]$/);
+
+  await page.getByRole('link', { name: 'Back to the inbox' }).click();
+  await expect(page.getByRole('link', { name: 'Your order has shipped' })).toBeVisible();
+});
+
 test('a Viewer cannot reply: no reply box, and a reply forged from their session is refused with 403 and sends nothing', async ({
   page,
   signIn,
