@@ -83,7 +83,7 @@ export function createHelpdeskRouter(deps: HelpdeskRouterDeps) {
   };
 
   return t.router({
-    /** One view of the inbox (mine, unassigned, open, pending, all), searched and filtered by tag and channel, a keyset page at a time. */
+    /** One view of the inbox (mine, unassigned, open, pending, all), searched and filtered by status, assignee, tag and channel, a keyset page at a time. */
     inbox: read
       .input(
         z.strictObject({

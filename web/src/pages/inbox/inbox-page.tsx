@@ -22,7 +22,6 @@ const VIEWS = [
   { value: 'all', label: 'All' },
 ] as const;
 type View = (typeof VIEWS)[number]['value'];
-type Channel = (typeof TICKET_CHANNELS)[number];
 
 /**
  * New customer messages must show within 5 s without a reload: the inbox asks again every
@@ -34,7 +33,7 @@ export const LIVE_REFRESH_MS = 4000;
 /**
  * The helpdesk inbox: the organization's tickets by view (mine, unassigned, open, pending,
  * all) with counts, searched by customer, subject and conversation text and filtered by
- * channel and tag, newest activity first, a keyset page at a time.
+ * status, assignee, channel and tag, newest activity first, a keyset page at a time.
  */
 export function Page() {
   const canWork = useCan('Member');
@@ -122,7 +121,7 @@ export function Page() {
         <Select
           label="Channel"
           placeholder="Any channel"
-          data={TICKET_CHANNELS.map((value: Channel) => ({ value, label: channelLabel(value) }))}
+          data={TICKET_CHANNELS.map((value) => ({ value, label: channelLabel(value) }))}
           value={channel ?? null}
           onChange={(value) => choose('channel', value)}
           clearable
