@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { FakeGraph, FakeTwilio } from '../fakes/reply-providers.js';
 import { expect, test } from './support/fixtures.js';
 import { helpdeskOf, hex, sesStore, stored } from './support/helpdesk.js';
@@ -269,7 +270,7 @@ test('a Member starts a ticket by email: the customer gets the first message fro
   await expect(page.getByRole('link', { name: 'Your order has shipped' })).toBeVisible();
 });
 
-test('a Viewer cannot reply: no reply box, and a reply forged from their session is refused with 403 and sends nothing', async ({
+test("a Viewer downloads the customer's attachment but cannot reply: no reply box, and a reply forged from their session is refused with 403 and sends nothing", async ({
   page,
   signIn,
   organization,
@@ -277,12 +278,25 @@ test('a Viewer cannot reply: no reply box, and a reply forged from their session
 }) => {
   const { support, customers } = await helpdeskOf(db, organization);
   const customer = `val-${hex(3)}@client.example`;
-  await customers.email({ from: customer, to: support, subject: 'Read only', text: 'Can a viewer answer?' });
+  const receipt = 'Receipt 2041: 2 x USB-C cable, 19.80 EUR\n';
+  await customers.email({
+    from: customer,
+    to: support,
+    subject: 'Read only',
+    text: 'Can a viewer answer?',
+    attachments: [{ name: 'receipt.txt', contentType: 'text/plain', content: Buffer.from(receipt) }],
+  });
   await stored(db, organization.id, 'Can a viewer answer?');
   await signIn('Viewer');
   await page.goto('/inbox');
   await page.getByRole('link', { name: 'Read only' }).click();
   await expect(page.getByRole('article', { name: /from the customer/ })).toContainText('Can a viewer answer?');
+  // The customer's file downloads, for Viewers too.
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('list', { name: 'Attachments' }).getByRole('link', { name: 'receipt.txt' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('receipt.txt');
+  expect(await readFile(await download.path(), 'utf8')).toBe(receipt);
   await expect(page.getByRole('region', { name: 'Reply' })).toHaveCount(0);
   await expect(page.getByText('Viewers read tickets')).toBeVisible();
   await expect(page.getByRole('combobox', { name: 'Status' })).toHaveCount(0);

@@ -36,6 +36,7 @@ export function customerChannels(config: CustomerChannels) {
       inReplyTo?: string;
       cc?: string;
       originalRecipient?: string;
+      attachments?: { name: string; contentType: string; content: Buffer }[];
     }) {
       const messageId = randomUUID();
       const status = await post(
@@ -49,6 +50,16 @@ export function customerChannels(config: CustomerChannels) {
           ...(o.originalRecipient ? { OriginalRecipient: o.originalRecipient } : {}),
           Subject: o.subject,
           TextBody: o.text,
+          ...(o.attachments
+            ? {
+                Attachments: o.attachments.map((file) => ({
+                  Name: file.name,
+                  ContentType: file.contentType,
+                  Content: file.content.toString('base64'),
+                  ContentLength: file.content.length,
+                })),
+              }
+            : {}),
           MessageID: messageId,
           Headers: o.inReplyTo
             ? [
