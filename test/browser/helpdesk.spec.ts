@@ -84,7 +84,7 @@ test('an inbound email becomes a ticket; the agent replies by email, threaded; t
   expect((await sesStore()).filter((email) => email.destination.to.some((to) => to.includes(customer)))).toHaveLength(1);
 });
 
-test("an SMS ticket answered by SMS reaches Twilio; a send Twilio refuses shows Twilio's reason; tags filter the inbox", async ({
+test("an SMS ticket answered by SMS reaches Twilio and shows delivered; a send Twilio refuses shows Twilio's reason; tags filter the inbox", async ({
   page,
   signIn,
   organization,
@@ -117,6 +117,9 @@ test("an SMS ticket answered by SMS reaches Twilio; a send Twilio refuses shows 
     await expect(delivered.getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
     expect(fake.accepted.map((send) => send.fields)).toMatchObject([{ To: customer, From: twilio.number, Body: 'It is ready: pick it up any time.' }]);
     expect(fake.problems).toEqual([]);
+    // Twilio reports the text delivered: the reply says so, without a reload.
+    expect(await customers.smsStatus({ sid: fake.accepted[0]!.id, to: customer, status: 'delivered' })).toBe(204);
+    await expect(delivered.getByText('delivered', { exact: true })).toBeVisible(WITHIN_5_S);
 
     // A tag on the ticket, then the inbox filtered by it: the email ticket is left out.
     await page.getByRole('combobox', { name: 'Tags' }).fill('repair');
