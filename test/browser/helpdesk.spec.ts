@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { FakeGraph, FakeTwilio } from '../fakes/reply-providers.js';
+import { RecordingServer } from '../fakes/recording-server.js';
 import { expect, test } from './support/fixtures.js';
-import { helpdeskOf, hex, sesStore, stored } from './support/helpdesk.js';
+import { dialpadEvent, helpdeskOf, hex, sesStore, stored } from './support/helpdesk.js';
 
 // The inbox and ticket pages ask for news every 4 s: what Relay stored shows within 5 s, without a reload.
 const WITHIN_5_S = { timeout: 5_000 };
@@ -239,6 +241,39 @@ test("a Member sees the customer's other ticket, inserts a saved reply, and merg
   await expect(page.getByRole('heading', { name: /First question/, level: 1 })).toBeVisible();
   await expect(page.getByRole('article', { name: /from the customer/ }).filter({ hasText: 'And then?' })).toBeVisible();
   await expect(page.getByRole('article', { name: /from the customer/ }).filter({ hasText: 'Where do I start?' })).toBeVisible();
+});
+
+test("a Dialpad voicemail plays from Relay's copy of the recording, with its transcription", async ({ page, signIn, organization, db }) => {
+  const { dialpad } = await helpdeskOf(db, organization);
+  const recording = Buffer.concat([Buffer.from('ID3'), randomBytes(64)]);
+  const dialpadFiles = await new RecordingServer((_request, res) => void res.writeHead(200, { 'content-type': 'audio/mpeg' }).end(recording)).start();
+  try {
+    const call = { callId: `call-${hex(4)}`, caller: `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}` };
+    for (const event of [
+      { ...call, state: 'voicemail' },
+      { ...call, state: 'voicemail_uploaded', voicemail_link: `${dialpadFiles.url}/vm/${call.callId}.mp3` },
+      { ...call, state: 'transcription', transcription_text: 'Hi, please call me back about the invoice.' },
+    ]) {
+      expect((await dialpadEvent(dialpad, event)).status).toBe(200);
+    }
+    await signIn('Member');
+    await page.goto('/inbox?channel=dialpad');
+    await page.getByRole('link', { name: 'Voicemail from Val Voicemail' }).click();
+    const voicemail = page.getByRole('article', { name: new RegExp(`${call.caller.replace('+', '\\+')}, from the customer`) });
+    await expect(voicemail).toContainText('Transcription: Hi, please call me back about the invoice.');
+    const player = voicemail.locator('audio[aria-label="Voicemail recording"]');
+    await expect(player).toBeVisible();
+    // The page may load media from Relay only: the player's source is Relay, which fetches Dialpad's file.
+    const source = await player.getAttribute('src');
+    expect(source).toMatch(/^\/api\/helpdesk\/tickets\/[0-9a-f-]+\/voicemail$/);
+    const played = await page.request.get(source!);
+    expect(played.status()).toBe(200);
+    expect(played.headers()['content-type']).toBe('audio/mpeg');
+    expect(Buffer.from(await played.body()).equals(recording)).toBe(true);
+    expect(dialpadFiles.requests.map((request) => request.path)).toContain(`/vm/${call.callId}.mp3`);
+  } finally {
+    await dialpadFiles.stop();
+  }
 });
 
 test('a Member starts a ticket by email: the customer gets the first message from the support address, and the ticket is in the inbox', async ({

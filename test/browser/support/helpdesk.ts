@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createApiKey } from '../../../src/auth/repository.js';
 import type { Db } from '../../../src/db/database.js';
 import { customerChannels } from '../../support/customer-messages.js';
@@ -7,7 +7,7 @@ import { expect, type Organization } from './fixtures.js';
 
 export const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-/** What a helpdesk needs before customers write: a support address, an SMS number and a WhatsApp number Relay can reply from. */
+/** What a helpdesk needs before customers write: a support address, an SMS and a WhatsApp number Relay can reply from, and a Dialpad line. */
 export async function helpdeskOf(db: Db, organization: Organization) {
   const { key } = await createApiKey(db, { orgId: organization.id, scopes: ['admin'] });
   const api = (path: string, body: unknown) =>
@@ -35,6 +35,8 @@ export async function helpdeskOf(db: Db, organization: Organization) {
       })
     ).status,
   ).toBe(201);
+  const dialpad = { number: `+1888${String(Date.now()).slice(-7)}`, secret: hex(16) };
+  expect((await api('/api/v1/channels', { type: 'dialpad', address: dialpad.number, secret: dialpad.secret })).status).toBe(201);
   const customers = customerChannels({
     apiUrl: process.env.RELAY_URL!,
     publicUrl: process.env.RELAY_URL!,
@@ -44,7 +46,7 @@ export async function helpdeskOf(db: Db, organization: Organization) {
     messenger: { pageId: '0', appSecret: '-' },
     slack: { address: 'T:C', signingSecret: '-' },
   });
-  return { support, twilio, whatsapp, customers };
+  return { support, twilio, whatsapp, dialpad, customers };
 }
 
 export async function sesStore(): Promise<StoredEmail[]> {
@@ -58,4 +60,26 @@ export async function stored(db: Db, orgId: string, text: string) {
       timeout: 30_000,
     })
     .toBe(1);
+}
+
+/** One Dialpad call event for the organization's line, signed as Dialpad signs it (HMAC-SHA256 of the body with the line's secret). */
+export async function dialpadEvent(
+  line: { number: string; secret: string },
+  event: { callId: string; caller: string; state: string } & Record<string, unknown>,
+) {
+  const { callId, caller, state, ...extra } = event;
+  const body = JSON.stringify({
+    call_id: callId,
+    state,
+    direction: 'inbound',
+    target: { phone_number: line.number, name: 'Support Line' },
+    contact: { phone_number: caller, name: 'Val Voicemail' },
+    started_at: Math.floor(Date.now() / 1000),
+    ...extra,
+  });
+  return fetch(`${process.env.RELAY_URL}/api/webhooks/dialpad`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-dialpad-signature': createHmac('sha256', line.secret).update(body).digest('hex') },
+    body,
+  });
 }
