@@ -161,6 +161,11 @@ const configSchema = z.object({
   // A call that ended without a voicemail waits this long for a late voicemail event.
   DIALPAD_AFTER_HANGUP_WAIT_SECONDS: z.coerce.number().min(0).default(300),
 
+  // Where agent replies go out: the providers' API base URLs (tests point them at loopback fakes).
+  TWILIO_API_URL: z.url().default('https://api.twilio.com'),
+  META_GRAPH_API_URL: z.url().default('https://graph.facebook.com/v23.0'),
+  SLACK_API_URL: z.url().default('https://slack.com/api'),
+
   // Relay's Shopify app: shops connect through its OAuth install (client id and secret).
   SHOPIFY_API_KEY: optionalString,
   SHOPIFY_API_SECRET: optionalString,
@@ -263,6 +268,8 @@ export interface Config {
   readonly sessionTtlHours: number;
   readonly partners: { readonly deliveryAttempts: number; readonly firstRetryMs: number; readonly suspendAfterDenials: number };
   readonly dialpad: { readonly voicemailWaitMs: number; readonly afterHangupWaitMs: number };
+  /** Base URLs of the APIs agent replies are sent through. */
+  readonly replyProviders: { readonly twilioUrl: string; readonly metaGraphUrl: string; readonly slackUrl: string };
   readonly commerce: {
     /** Relay's Shopify app; undefined when SHOPIFY_API_KEY or SHOPIFY_API_SECRET is missing (no shop can connect). */
     readonly shopifyApp:
@@ -362,6 +369,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       suspendAfterDenials: raw.PARTNER_SUSPEND_AFTER_DENIALS,
     },
     dialpad: { voicemailWaitMs: raw.DIALPAD_VOICEMAIL_WAIT_SECONDS * 1000, afterHangupWaitMs: raw.DIALPAD_AFTER_HANGUP_WAIT_SECONDS * 1000 },
+    replyProviders: {
+      twilioUrl: raw.TWILIO_API_URL.replace(/\/+$/, ''),
+      metaGraphUrl: raw.META_GRAPH_API_URL.replace(/\/+$/, ''),
+      slackUrl: raw.SLACK_API_URL.replace(/\/+$/, ''),
+    },
     commerce: {
       shopifyApp:
         raw.SHOPIFY_API_KEY && raw.SHOPIFY_API_SECRET

@@ -461,8 +461,11 @@ describe('threading into the helpdesk', () => {
     const byReferences = await providers.mailgun(mime.plain({ from, to: support, subject: 'more', text: 'x', references: ['<unrelated@x>', messageId] }));
     expect((await ticketOf(byReferences.body.id)).ticket_id).toBe(ticket.id);
 
-    const bySubject = await providers.mailgun(mime.plain({ from: customer(), to: support, subject: `Fwd: [Ticket #${ticket.number}] VPN`, text: 'cc' }));
+    // The number in the subject counts only from someone taking part in the ticket.
+    const bySubject = await providers.mailgun(mime.plain({ from, to: support, subject: `Fwd: [Ticket #${ticket.number}] VPN`, text: 'cc' }));
     expect((await ticketOf(bySubject.body.id)).ticket_id).toBe(ticket.id);
+    const byStranger = await providers.mailgun(mime.plain({ from: customer(), to: support, subject: `Fwd: [Ticket #${ticket.number}] VPN`, text: 'cc' }));
+    expect((await ticketOf(byStranger.body.id)).ticket_id).not.toBe(ticket.id);
 
     const ses = sesMessageId();
     const sentId = randomUUID();

@@ -49,6 +49,7 @@ describe('rotating RELAY_ENCRYPTION_KEY', () => {
       verifyTokenSealed: old.seal('verify-token'),
       verifyTokenHash: null,
       autoReply: null,
+      credentialsSealed: null,
     });
 
     const env = { DATABASE_URL: databaseUrl, RELAY_ENCRYPTION_KEY: newKey, RELAY_ENCRYPTION_KEY_PREVIOUS: oldKey };

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upsertHubUser } from '../src/auth/repository.js';
 import { loadConfig } from '../src/config.js';
 import { generateEncryptionKey } from '../src/security/encryption.js';
 import { createTicket } from '../src/helpdesk/repository.js';
@@ -186,6 +187,8 @@ describe('events and their delivery', () => {
       'customer.updated',
     ]);
     const { ticketId, number, customer_id: customerId, from } = await newTicketByEmail();
+    // Tickets are assigned to the organization's people (who signed in through Hub), by id or email.
+    const tech = await upsertHubUser(stack.db, { orgId: org.orgId, hubUserId: `hub-${randomUUID()}`, email: 'tech@acme.example', name: 'Tech' });
     const patched = await call(stack.api.url, `/api/v1/tickets/${ticketId}`, {
       key: org.key,
       method: 'PATCH',
@@ -231,11 +234,11 @@ describe('events and their delivery', () => {
     });
     expect(byType['ticket.status_changed'].data).toMatchObject({ ticketId, status: 'pending', previousStatus: 'open' });
     expect(byType['ticket.priority_changed'].data).toMatchObject({ priority: 'high', previousPriority: 'normal' });
-    expect(byType['ticket.assigned'].data).toMatchObject({ assignee: 'tech@acme.example', previousAssignee: null });
+    expect(byType['ticket.assigned'].data).toMatchObject({ assignee: tech.id, previousAssignee: null });
     expect(byType['ticket.updated'].data.changes).toEqual({
       status: { from: 'open', to: 'pending' },
       priority: { from: 'normal', to: 'high' },
-      assignee: { from: null, to: 'tech@acme.example' },
+      assignee: { from: null, to: tech.id },
     });
     expect(byType['conversation.created'].data).toMatchObject({ ticketId, direction: 'inbound', channel: 'email', from, text: 'It is down' });
     expect(byType['customer.updated'].data).toMatchObject({ customerId, name: 'Jane Client', changes: { name: { from: null, to: 'Jane Client' } } });

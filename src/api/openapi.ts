@@ -2,14 +2,16 @@ import { z } from 'zod';
 import { ERROR_STATUS } from '../http/errors.js';
 import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, sendEmailRequest } from '../emails/schemas.js';
 import { partnerRequest } from '../partners/index.js';
-import { channelRequest } from '../channels/connect.js';
+import { channelCredentialsPatch, channelRequest } from '../channels/connect.js';
 import { createApiKeyRequest } from '../auth/api-key-routes.js';
 import { accountRequest } from '../commerce/routes.js';
 import { shopifyConnectRequest } from '../commerce/connect-routes.js';
 import { addDomainRequest } from '../domains/routes.js';
 import { organizationLimitsChange } from '../usage/limit-routes.js';
 import { debriefRequest } from '../partners/debrief-routes.js';
-import { customerPatch, ticketPatch } from '../helpdesk/routes.js';
+import { customerPatch, listTicketsQuery } from '../helpdesk/routes.js';
+import { mergeRequest, noteRequest, savedReplyPatch, savedReplyRequest, startTicketRequest, ticketPatch } from '../helpdesk/actions.js';
+import { replyRequest } from '../helpdesk/replies.js';
 import { inboundAddressRequest, listInboundQuery } from '../inbound/schemas.js';
 import { addSuppressionRequest, listSuppressionsQuery, suppressionView } from '../emails/suppression-schemas.js';
 import { SESSION_COOKIE } from '../auth/sessions.js';
@@ -249,15 +251,93 @@ export function buildOpenApiDocument() {
           },
         },
       },
+      '/api/v1/tickets': {
+        get: {
+          ...operation('Helpdesk tickets, newest activity first (merged ones left out)', 'read', undefined, ['200', 'a page'], [400, 401, 403]),
+          parameters: queryParameters(listTicketsQuery),
+        },
+        post: {
+          ...operation(
+            'Start a ticket with a first message to the customer by email or SMS',
+            'helpdesk',
+            startTicketRequest,
+            ['201', 'the ticket'],
+            [400, 401, 403, 409, 422, 503],
+            [
+              {
+                ...idempotencyHeader,
+                description: 'The same key with the same request returns the first ticket and sends nothing new; with another request, 409.',
+              },
+            ],
+          ),
+        },
+      },
+      '/api/v1/tickets/{id}/notes': {
+        post: operation(
+          'Add a private note (never sent; conversation.created with private: true)',
+          'helpdesk',
+          noteRequest,
+          ['201', 'the note'],
+          [400, 401, 403, 404],
+          [idParameter],
+        ),
+      },
+      '/api/v1/tickets/{id}/merge': {
+        post: operation(
+          'Merge this ticket into another: the conversation moves, this one is closed and points there',
+          'helpdesk',
+          mergeRequest,
+          ['200', 'the ticket merged into'],
+          [400, 401, 403, 404, 409],
+          [idParameter],
+        ),
+      },
+      '/api/v1/saved-replies': {
+        get: operation("The organization's saved replies", 'read', undefined, ['200', 'the list'], [401, 403]),
+        post: operation('Add a saved reply', 'helpdesk', savedReplyRequest, ['201', 'added'], [400, 401, 403, 409]),
+      },
+      '/api/v1/saved-replies/{id}': {
+        patch: operation('Change a saved reply', 'helpdesk', savedReplyPatch, ['200', 'changed'], [400, 401, 403, 404, 409], [idParameter]),
+        delete: operation('Delete a saved reply', 'helpdesk', undefined, ['204', 'deleted'], [401, 403, 404], [idParameter]),
+      },
       '/api/v1/tickets/{id}': {
         get: operation('A helpdesk ticket with its conversation', 'read', undefined, ['200', 'the ticket'], [401, 403, 404], [idParameter]),
         patch: operation(
-          'Change a ticket (emits the matching webhook events once)',
+          'Change a ticket: subject, status, priority, assignee (a user id or email of the organization), tags (emits the matching webhook events once)',
           'helpdesk',
           ticketPatch,
           ['200', 'the ticket'],
           [400, 401, 403, 404],
           [idParameter],
+        ),
+      },
+      '/api/v1/tickets/{id}/replies': {
+        post: {
+          ...operation(
+            'Answer the customer: on the channel of their last message unless `channel` says otherwise; sent by workflow reply-<id>',
+            'helpdesk',
+            replyRequest,
+            ['202', 'the reply, queued'],
+            [400, 401, 403, 404, 409, 413, 422, 503],
+            [
+              idParameter,
+              {
+                ...idempotencyHeader,
+                description:
+                  'The same key with the same request returns the first reply and sends nothing new (kept with the reply); with another request, 409.',
+              },
+            ],
+          ),
+        },
+      },
+      '/api/v1/tickets/{id}/replies/{replyId}': {
+        get: operation(
+          "A reply's status: queued, sent, delivered (where the provider reports it) or failed with the reason",
+          'read',
+          undefined,
+          ['200', 'the reply'],
+          [401, 403, 404],
+          [idParameter, { name: 'replyId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
         ),
       },
       '/api/v1/customers/{id}': {
@@ -273,7 +353,23 @@ export function buildOpenApiDocument() {
       },
       '/api/v1/channels': {
         get: operation("The organization's messaging channels (no secrets)", 'admin', undefined, ['200', 'the list'], [401, 403]),
-        post: operation('Connect a messaging channel; its secret is sealed', 'admin', channelRequest, ['201', 'connected'], [400, 401, 403, 409]),
+        post: operation(
+          'Connect a messaging channel; its secret and sending credentials are sealed',
+          'admin',
+          channelRequest,
+          ['201', 'connected'],
+          [400, 401, 403, 409],
+        ),
+      },
+      '/api/v1/channels/{id}': {
+        patch: operation(
+          "Add or replace a channel's sending credentials (sealed, never returned)",
+          'admin',
+          channelCredentialsPatch,
+          ['200', 'the channel'],
+          [400, 401, 403, 404],
+          [idParameter],
+        ),
       },
       '/api/v1/api-keys': {
         get: operation(

@@ -18,6 +18,7 @@ import { domainRoutes } from '../domains/routes.js';
 import { emailAdminRoutes, emailRoutes } from '../emails/routes.js';
 import { sesWebhookRoutes } from '../emails/ses-webhook-routes.js';
 import { suppressionRoutes } from '../emails/suppression-routes.js';
+import { helpdeskFileRoutes } from '../helpdesk/file-routes.js';
 import { helpdeskRoutes } from '../helpdesk/routes.js';
 import { inboundAddressRoutes } from '../inbound/address-routes.js';
 import { inboundRoutes } from '../inbound/routes.js';
@@ -134,6 +135,13 @@ export async function startApiServer(deps: {
       inboundAddressRoutes({ db, apiKeys, workflows, checks: config.domains.checks }),
       helpdeskRoutes({ db, workflows, apiKeys, logger }),
       webhookRoutes(),
+      helpdeskFileRoutes({
+        db,
+        apiKeys,
+        sessions,
+        // Voicemail recordings are a few MB; their links come from Dialpad's signed webhooks and are still SSRF-checked.
+        recordingHttp: createHttpClient({ timeoutMs: 15_000, maxResponseBytes: 25 * 1024 * 1024, guard: urlPolicy }),
+      }),
       channelRoutes({ db, apiKeys, secretBox }),
       commerceRoutes({ db, apiKeys }),
       commerceConnectRoutes({
@@ -166,6 +174,7 @@ export async function startApiServer(deps: {
         inbound: { db, temporal, workflows, routeMaxAttempts, addressChecks: config.domains.checks },
         webhooks: { db, workflows, secretBox, urlPolicy, rotationOverlapMs: config.webhooks.rotationOverlapMs },
         domains,
+        helpdesk: { db, workflows, logger },
       }),
       createContext: (options) => createTrpcContext({ apiKeys, sessions }, options),
       csrfGuard: requireCsrfHeader,

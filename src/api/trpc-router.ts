@@ -10,6 +10,7 @@ import { createSuppressionsRouter } from '../emails/suppression-router.js';
 import { createInboundRouter, type InboundRouterDeps } from '../inbound/router.js';
 import { createPartnersRouter } from '../partners/router.js';
 import type { SecretBox } from '../security/encryption.js';
+import { createHelpdeskRouter, type HelpdeskRouterDeps } from '../helpdesk/router.js';
 import { createWebhooksRouter, type WebhookRouterDeps } from '../webhooks/router.js';
 
 export interface AppRouterDeps {
@@ -20,6 +21,7 @@ export interface AppRouterDeps {
   inbound: InboundRouterDeps;
   webhooks: WebhookRouterDeps;
   domains: DomainRouterDeps;
+  helpdesk: HelpdeskRouterDeps;
 }
 
 /** Every tRPC procedure Relay serves at /api/trpc, one router per capability. */
@@ -35,6 +37,7 @@ export function createAppRouter(deps: AppRouterDeps) {
     inbound: createInboundRouter(deps.inbound),
     partners: createPartnersRouter({ db }),
     domains: createDomainsRouter(deps.domains),
+    helpdesk: createHelpdeskRouter(deps.helpdesk),
   });
 }
 

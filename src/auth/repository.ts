@@ -98,6 +98,21 @@ export async function findUserInOrg(db: DbOrTrx, orgId: string, userId: string):
   return db.selectFrom('users').select('id').where('org_id', '=', orgId).where('id', '=', userId).executeTakeFirst();
 }
 
+/** A person of the organization (signed in through Hub at least once), by Relay user id or email. */
+export async function findOrgUser(db: DbOrTrx, orgId: string, idOrEmail: string) {
+  const query = db.selectFrom('users').select(['id', 'email', 'name']).where('org_id', '=', orgId);
+  if (isUuid(idOrEmail)) return query.where('id', '=', idOrEmail).executeTakeFirst();
+  return query
+    .where(sql<boolean>`lower(email) = ${idOrEmail.toLowerCase()}`)
+    .orderBy('created_at')
+    .executeTakeFirst();
+}
+
+/** The organization's people, by name: who tickets can be assigned to. */
+export async function listOrgUsers(db: DbOrTrx, orgId: string) {
+  return db.selectFrom('users').select(['id', 'email', 'name']).where('org_id', '=', orgId).orderBy('name').orderBy('email').execute();
+}
+
 export async function insertSession(
   db: DbOrTrx,
   session: { tokenHash: Buffer; userId: string; orgId: string; hubSessionId: string; role: HubRole; expiresAt: Date },

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
-import { findOpenThreadTicket, threadMessage } from '../helpdesk/index.js';
+import { applyReplyDeliveryReport, findOpenThreadTicket, threadMessage } from '../helpdesk/index.js';
 import { webhookEventIdsOf } from '../webhooks/index.js';
-import { THREADED_KINDS } from './parse.js';
+import { deliveryReportsOf, THREADED_KINDS } from './parse.js';
 import { lockChannelMessage, lockConversationThread, saveDialpadCall, setChannelMessageTicket, setDialpadCallTicket } from './repository.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -26,7 +26,13 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
         const message = await lockChannelMessage(trx, messageId);
         if (!message) throw ApplicationFailure.nonRetryable(`no channel message ${messageId}`, 'ChannelMessageNotFound');
         if (message.ticket_id) return { eventIds: await webhookEventIdsOf(trx, message.org_id, messageId), ticketId: message.ticket_id };
-        if (!THREADED_KINDS.has(message.kind)) return { eventIds: [], ticketId: null };
+        if (!THREADED_KINDS.has(message.kind)) {
+          // A delivery report moves the agent reply it names forward; other events thread nothing.
+          for (const report of deliveryReportsOf(message.kind, message.payload)) {
+            await applyReplyDeliveryReport(trx, { orgId: message.org_id, channel: message.type as 'twilio' | 'whatsapp' | 'messenger', ...report });
+          }
+          return { eventIds: [], ticketId: null };
+        }
         await lockConversationThread(trx, message.org_id, message.type, message.thread_key);
 
         const threaded = await threadMessage(trx, {
@@ -53,6 +59,7 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
             html: null,
             messageId: message.external_id,
             inboundId: null,
+            channelId: message.channel_id,
             createdAt: message.received_at,
           },
           sourceId: messageId,

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import { CHANNEL_TYPES, type Channel } from '../db/tables/channels.js';
 import type { SecretBox } from '../security/encryption.js';
 import { sha256 } from '../security/secrets.js';
+import { parseCredentials, sealCredentials, type ChannelCredentials } from './credentials.js';
 import { connectChannel } from './repository.js';
 
 export const channelRequest = z.strictObject({
@@ -13,18 +14,39 @@ export const channelRequest = z.strictObject({
   secret: z.string().min(8).max(512),
   verify_token: z.string().min(8).max(512).optional(),
   auto_reply: z.string().min(1).max(1600).optional(),
+  /** What replying needs (docs/integrations.md): checked per type. */
+  credentials: z.record(z.string(), z.unknown()).optional(),
 });
 export type ChannelRequest = z.infer<typeof channelRequest>;
 
-/** A request the channel's provider could never use; `path` names the field. */
+/** Sending credentials added (or replaced) on their own: channels connected before replies existed get them this way. */
+export const channelCredentialsPatch = z.strictObject({
+  /** twilio: account_sid (+ auth_token, default the secret); whatsapp, messenger: access_token; slack: bot_token. */
+  credentials: z.record(z.string(), z.unknown()),
+});
+
+/** A request the channel's provider could never use; `issues` name the fields. */
 export class ChannelRequestInvalid extends Error {
   override name = 'ChannelRequestInvalid';
-  constructor(
-    message: string,
-    readonly path: string,
-  ) {
+  readonly issues: { path: string; message: string }[];
+  constructor(message: string, path: string, issues?: { path: string; message: string }[]) {
     super(message);
+    this.issues = issues ?? [{ path, message }];
   }
+}
+
+/** A channel's sending credentials, validated for its type; ChannelRequestInvalid when they are wrong or the type takes none. */
+export function channelCredentialsOf(type: Channel['type'], raw: unknown, webhookSecret: () => string): ChannelCredentials {
+  const parsed = parseCredentials(type, raw, webhookSecret);
+  if (!parsed) throw new ChannelRequestInvalid(`Relay does not reply on ${type}: it takes no credentials`, 'credentials');
+  if (!parsed.success) {
+    throw new ChannelRequestInvalid(
+      'invalid credentials',
+      'credentials',
+      parsed.error.issues.map((issue) => ({ path: ['credentials', ...issue.path.map(String)].join('.'), message: issue.message })),
+    );
+  }
+  return parsed.data;
 }
 
 /** The address is connected already, by this or another organization. */
@@ -44,6 +66,7 @@ export async function connectOrgChannel(db: Db, secretBox: SecretBox, orgId: str
   if (request.type === 'slack' && !/^[A-Z0-9]+:[A-Z0-9]+$/.test(request.address)) {
     throw new ChannelRequestInvalid('a Slack address is TEAM_ID:CHANNEL_ID', 'address');
   }
+  const credentials = request.credentials === undefined ? undefined : channelCredentialsOf(request.type, request.credentials, () => request.secret);
   const channel = await connectChannel(db, orgId, {
     type: request.type,
     address: request.address,
@@ -51,6 +74,7 @@ export async function connectOrgChannel(db: Db, secretBox: SecretBox, orgId: str
     verifyTokenSealed: request.verify_token ? secretBox.seal(request.verify_token) : null,
     verifyTokenHash: request.verify_token ? sha256(request.verify_token) : null,
     autoReply: request.auto_reply ?? null,
+    credentialsSealed: credentials ? sealCredentials(secretBox, credentials) : null,
   });
   if (!channel) throw new ChannelTaken('this channel is already connected');
   return channel;

@@ -63,7 +63,35 @@ function whatsappBody(message: Json): string | null {
   }
 }
 
+/**
+ * Every message and delivery status of a WhatsApp batch, by the business number it names.
+ * Statuses (sent, delivered, read, failed) are stored like messages and thread nothing: they
+ * move the agent reply they name forward.
+ */
 export function whatsappMessages(body: Json): { phoneNumberId: string; draft: ChannelMessageDraft }[] {
+  return [...whatsappCustomerMessages(body), ...whatsappStatuses(body)];
+}
+
+function whatsappStatuses(body: Json): { phoneNumberId: string; draft: ChannelMessageDraft }[] {
+  return asArray(body.entry).flatMap((entry) =>
+    asArray(entry.changes).flatMap((change) =>
+      asArray(change.value?.statuses).map((status) => ({
+        phoneNumberId: String(change.value?.metadata?.phone_number_id ?? ''),
+        draft: {
+          externalId: `status:${String(status.id)}:${String(status.status)}`,
+          kind: 'status',
+          sender: String(status.recipient_id ?? ''),
+          senderName: null,
+          threadKey: String(status.recipient_id ?? ''),
+          body: null,
+          payload: status,
+        },
+      })),
+    ),
+  );
+}
+
+function whatsappCustomerMessages(body: Json): { phoneNumberId: string; draft: ChannelMessageDraft }[] {
   // Profile names may come in any entry of a batch; every message from that wa_id gets it.
   const names = new Map(
     asArray(body.entry).flatMap((entry) =>
@@ -145,6 +173,59 @@ export function twilioSms(params: Record<string, string>): ChannelMessageDraft {
     body: [params.Body ?? '', ...media.map((item) => `[${item.content_type}] ${item.url}`)].filter(Boolean).join('\n') || null,
     payload: { ...params, media },
   };
+}
+
+/** A Twilio status callback about a message Relay sent (StatusCallback of an agent reply). */
+export function twilioStatus(params: Record<string, string>): ChannelMessageDraft {
+  return {
+    externalId: `status:${params.MessageSid}:${params.MessageStatus}`,
+    kind: 'sms_status',
+    sender: params.To ?? '',
+    senderName: null,
+    threadKey: params.To ?? '',
+    body: null,
+    payload: params,
+  };
+}
+
+/** What a provider reported about messages Relay sent, by the provider's message id. */
+export interface DeliveryReport {
+  providerMessageId: string;
+  status: 'sent' | 'delivered' | 'failed';
+  reason: string | null;
+}
+
+/** The delivery reports a stored status event carries (Twilio, WhatsApp, Messenger); none for other kinds. */
+export function deliveryReportsOf(kind: string, payload: Json): DeliveryReport[] {
+  switch (kind) {
+    case 'sms_status': {
+      const status = String(payload.MessageStatus ?? '');
+      const sid = String(payload.MessageSid ?? '');
+      if (status === 'delivered') return [{ providerMessageId: sid, status: 'delivered', reason: null }];
+      if (status === 'sent') return [{ providerMessageId: sid, status: 'sent', reason: null }];
+      if (status === 'undelivered' || status === 'failed') {
+        const why = [payload.ErrorCode && `Twilio error ${payload.ErrorCode}`, payload.ErrorMessage].filter(Boolean).join(': ');
+        return [{ providerMessageId: sid, status: 'failed', reason: `Twilio reported the SMS ${status}${why ? ` (${why})` : ''}` }];
+      }
+      return [];
+    }
+    case 'status': {
+      const id = String(payload.id ?? '');
+      if (payload.status === 'sent') return [{ providerMessageId: id, status: 'sent', reason: null }];
+      if (payload.status === 'delivered' || payload.status === 'read') return [{ providerMessageId: id, status: 'delivered', reason: null }];
+      if (payload.status === 'failed') {
+        const error = asArray(payload.errors)[0];
+        const why = error ? `error ${error.code}: ${error.title ?? error.message ?? ''}`.trim() : 'no reason given';
+        return [{ providerMessageId: id, status: 'failed', reason: `WhatsApp reported the message failed (${why})` }];
+      }
+      return [];
+    }
+    case 'delivery':
+      // Messenger names every message the delivery covers.
+      return asArray(payload.delivery?.mids).map((mid) => ({ providerMessageId: String(mid), status: 'delivered' as const, reason: null }));
+    default:
+      return [];
+  }
 }
 
 /** One Dialpad call-state event: stored once per call and state, and handed to the call's workflow. */

@@ -3,7 +3,7 @@ import type { Channel, ChannelType } from '../db/tables/channels.js';
 import { jsonObjectOf, WebhookRejected, type ProviderRequest } from '../http/provider-webhook.js';
 import { isFreshTimestamp, verifyHmacSha256Hex } from '../security/signatures.js';
 import type { DialpadCallEvent } from '../temporal/signals.js';
-import { dialpadCallEvent, dialpadSms, messengerEvents, slackMessages, twilioSms, whatsappMessages, type ChannelMessageDraft } from './parse.js';
+import { dialpadCallEvent, dialpadSms, messengerEvents, slackMessages, twilioSms, twilioStatus, whatsappMessages, type ChannelMessageDraft } from './parse.js';
 
 export interface ChannelReceiveDeps {
   /** The channel a provider's address names: a number, phone_number_id, page id, or TEAM:CHANNEL. */
@@ -39,16 +39,30 @@ function twilioParams(request: ProviderRequest): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(request.raw.toString('utf8')));
 }
 
-/** POST /api/webhooks/sms: Twilio signs the full public URL plus the sorted form parameters with the number's auth token. */
-export async function receiveTwilioSms(request: ProviderRequest, deps: ChannelReceiveDeps): Promise<ReceivedMessages> {
+/** Twilio signs the full public URL plus the sorted form parameters with the number's auth token; `ours` names the channel's number. */
+async function verifiedTwilio(request: ProviderRequest, deps: ChannelReceiveDeps, ours: 'To' | 'From') {
   const params = twilioParams(request);
-  const channel = params.To ? await deps.findChannel('twilio', params.To) : undefined;
+  const number = params[ours];
+  const channel = number ? await deps.findChannel('twilio', number) : undefined;
   const signature = request.header('x-twilio-signature') ?? '';
   if (!channel || !signature || !twilio.validateRequest(deps.openSecret(channel.secret_sealed), signature, `${deps.publicUrl}${request.url}`, params)) {
     throw unauthorized('Twilio signature does not verify');
   }
+  return { channel, params };
+}
+
+/** POST /api/webhooks/sms: a message to one of the organization's numbers. */
+export async function receiveTwilioSms(request: ProviderRequest, deps: ChannelReceiveDeps): Promise<ReceivedMessages> {
+  const { channel, params } = await verifiedTwilio(request, deps, 'To');
   if (!params.MessageSid || !params.From) throw new WebhookRejected(400, 'MessageSid and From are required');
   return { channel, drafts: [twilioSms(params)] };
+}
+
+/** POST /api/webhooks/sms/status: Twilio's status callback for an SMS sent from one of the organization's numbers. */
+export async function receiveTwilioStatus(request: ProviderRequest, deps: ChannelReceiveDeps): Promise<ReceivedMessages> {
+  const { channel, params } = await verifiedTwilio(request, deps, 'From');
+  if (!params.MessageSid || !params.MessageStatus) throw new WebhookRejected(400, 'MessageSid and MessageStatus are required');
+  return { channel, drafts: [twilioStatus(params)] };
 }
 
 /** Meta's subscription handshake (GET): the challenge to echo when the verify token is one of a channel of this type. */

@@ -50,6 +50,7 @@ export async function connectChannel(
     verifyTokenSealed: Buffer | null;
     verifyTokenHash: Buffer | null;
     autoReply: string | null;
+    credentialsSealed: Buffer | null;
   },
 ): Promise<Channel | undefined> {
   return db
@@ -63,8 +64,29 @@ export async function connectChannel(
       verify_token_sealed: channel.verifyTokenSealed,
       verify_token_hash: channel.verifyTokenHash,
       auto_reply: channel.autoReply,
+      credentials_sealed: channel.credentialsSealed,
     })
     .onConflict((oc) => oc.columns(['type', 'address']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findOrgChannel(db: DbOrTrx, orgId: string, id: string): Promise<Channel | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db.selectFrom('channels').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+/** The organization's channels of one type, oldest first. */
+export async function listOrgChannelsOfType(db: DbOrTrx, orgId: string, type: ChannelType): Promise<Channel[]> {
+  return db.selectFrom('channels').selectAll().where('org_id', '=', orgId).where('type', '=', type).orderBy('created_at').execute();
+}
+
+export async function setChannelCredentials(db: DbOrTrx, orgId: string, id: string, credentialsSealed: Buffer): Promise<Channel | undefined> {
+  return db
+    .updateTable('channels')
+    .set({ credentials_sealed: credentialsSealed })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
 }
@@ -239,4 +261,26 @@ export async function listOrgChannelsPage(db: DbOrTrx, orgId: string, page: { li
   let query = db.selectFrom('channels').selectAll().where('org_id', '=', orgId);
   if (page.after) query = query.where(sql<boolean>`(created_at, id) < (${page.after.at}, ${page.after.id}::uuid)`);
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+}
+
+/** The voicemail a ticket was made from: its recording link and transcription. */
+export async function findVoicemailOfTicket(db: DbOrTrx, orgId: string, ticketId: string) {
+  if (!isUuid(ticketId)) return undefined;
+  return db
+    .selectFrom('dialpad_calls')
+    .select(['call_id', 'voicemail_url', 'transcription'])
+    .where('org_id', '=', orgId)
+    .where('ticket_id', '=', ticketId)
+    .executeTakeFirst();
+}
+
+/** The channel identities (numbers, wa_ids, PSIDs, Slack users) a customer wrote from. */
+export async function listIdentitiesOfCustomer(db: DbOrTrx, orgId: string, customerId: string) {
+  return db
+    .selectFrom('channel_identities')
+    .select(['channel_type', 'identity'])
+    .where('org_id', '=', orgId)
+    .where('customer_id', '=', customerId)
+    .orderBy('channel_type')
+    .execute();
 }

@@ -8,6 +8,7 @@ import {
   receiveMessenger,
   receiveSlack,
   receiveTwilioSms,
+  receiveTwilioStatus,
   receiveWhatsApp,
   verifyMetaHandshake,
   type ChannelReceiveDeps,
@@ -90,6 +91,12 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
       await accept('twilio', received);
       const reply = received.channel.auto_reply ? `<Message>${xmlEscape(received.channel.auto_reply)}</Message>` : '';
       res.type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?>\n<Response>${reply}</Response>`);
+    }),
+
+    // Delivery reports of agent replies sent by SMS; Twilio wants only a 2xx.
+    providerWebhookRoute(deps, { method: 'post', path: '/api/webhooks/sms/status', provider: 'twilio', limit: '64kb' }, async (request, res) => {
+      await accept('twilio', await receiveTwilioStatus(request, receiveDeps));
+      res.status(204).end();
     }),
 
     handshake('whatsapp'),

@@ -1,2 +1,3 @@
-// What other capabilities use of commerce: the sweep's view of events stored but never applied.
-export { listUnprocessedCommerceEvents } from './repository.js';
+// What other capabilities use of commerce: the sweep's view of events stored but never
+// applied, and a helpdesk customer's orders and Stripe subscription.
+export { findStripeSubscriptionOfEmail, listOrders, listUnprocessedCommerceEvents } from './repository.js';

@@ -268,13 +268,14 @@ export async function upsertOrder(
     .execute();
 }
 
-export async function listOrders(db: DbOrTrx, orgId: string, filter: { customerId?: string; limit: number }) {
+export async function listOrders(db: DbOrTrx, orgId: string, filter: { customerId?: string; limit: number; after?: { updatedAt: Date; id: string } }) {
   let query = db
     .selectFrom('orders')
     .select(['id', 'provider', 'account', 'kind', 'external_id', 'customer_id', 'status', 'total', 'currency', 'updated_at'])
     .where('org_id', '=', orgId);
   if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
-  return query.orderBy('updated_at', 'desc').limit(filter.limit).execute();
+  if (filter.after) query = query.where(sql<boolean>`(updated_at, id) < (${filter.after.updatedAt}, ${filter.after.id}::uuid)`);
+  return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
 export async function findSubscription(db: DbOrTrx, orgId: string): Promise<Subscription | undefined> {
@@ -328,4 +329,32 @@ export async function listUnprocessedCommerceEvents(db: DbOrTrx, before: Date, l
     .orderBy('received_at')
     .limit(limit)
     .execute();
+}
+
+/**
+ * A customer's newest Stripe subscription among the events of the organization's connected
+ * Stripe account: the Stripe customers with this email (customer, checkout and invoice
+ * events name it), then their newest customer.subscription.* event.
+ */
+export async function findStripeSubscriptionOfEmail(db: DbOrTrx, orgId: string, email: string) {
+  const address = email.toLowerCase();
+  const row = await sql<{ topic: string; subscription: Record<string, any> }>`
+    with stripe_customers as (
+      select coalesce(payload->'data'->'object'->>'customer', payload->'data'->'object'->>'id') as id
+      from commerce_events
+      where org_id = ${orgId} and provider = 'stripe_connect'
+        and (
+          (topic in ('customer.created', 'customer.updated') and lower(payload->'data'->'object'->>'email') = ${address})
+          or lower(payload->'data'->'object'->'customer_details'->>'email') = ${address}
+          or lower(payload->'data'->'object'->>'customer_email') = ${address}
+        )
+    )
+    select topic, payload->'data'->'object' as subscription
+    from commerce_events
+    where org_id = ${orgId} and provider = 'stripe_connect' and topic like 'customer.subscription.%'
+      and payload->'data'->'object'->>'customer' in (select id from stripe_customers where id is not null)
+    order by (payload->>'created')::bigint desc nulls last, received_at desc
+    limit 1
+  `.execute(db);
+  return row.rows[0];
 }

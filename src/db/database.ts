@@ -4,7 +4,7 @@ import type { ApiKeysTable } from './tables/api-keys.js';
 import type { EmailEventsTable } from './tables/email-events.js';
 import type { BounceRateAlertsTable, EmailsTable } from './tables/emails.js';
 import type { IdempotencyKeysTable } from './tables/idempotency-keys.js';
-import type { ConversationMessagesTable, CustomersTable, TicketCountersTable, TicketsTable } from './tables/helpdesk.js';
+import type { ConversationMessagesTable, CustomersTable, SavedRepliesTable, TicketCountersTable, TicketRepliesTable, TicketsTable } from './tables/helpdesk.js';
 import type {
   InboundAddressesTable,
   InboundAttachmentsTable,
@@ -60,6 +60,8 @@ export interface Database {
   ticket_counters: TicketCountersTable;
   tickets: TicketsTable;
   conversation_messages: ConversationMessagesTable;
+  ticket_replies: TicketRepliesTable;
+  saved_replies: SavedRepliesTable;
   webhooks: WebhooksTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;

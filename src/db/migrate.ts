@@ -26,6 +26,8 @@ import * as emailSearch from './migrations/2026-11-29T1310-email-search.js';
 import * as dashboardLists from './migrations/2026-11-29T1320-dashboard-lists.js';
 import * as partnerTokenLifetime from './migrations/2026-11-29T1400-partner-token-lifetime.js';
 import * as inboundPerOrganization from './migrations/2026-11-29T1410-inbound-per-organization.js';
+import * as ticketReplies from './migrations/2026-11-29T1500-ticket-replies.js';
+import * as helpdeskWorkspace from './migrations/2026-11-29T1510-helpdesk-workspace.js';
 import type { Db } from './database.js';
 
 /**
@@ -61,6 +63,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T1320-dashboard-lists': dashboardLists,
   '2026-11-29T1400-partner-token-lifetime': partnerTokenLifetime,
   '2026-11-29T1410-inbound-per-organization': inboundPerOrganization,
+  '2026-11-29T1500-ticket-replies': ticketReplies,
+  '2026-11-29T1510-helpdesk-workspace': helpdeskWorkspace,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -3,10 +3,10 @@ import type { Db } from './database.js';
 
 /** Every column holding a value sealed under RELAY_ENCRYPTION_KEY, by table and primary key. */
 const SEALED_COLUMNS = [
-  { table: 'webhooks', key: 'id', columns: ['secret_sealed'] },
+  { table: 'webhooks', key: 'id', columns: ['secret_sealed', 'previous_secret_sealed'] },
   { table: 'partners', key: 'id', columns: ['signing_secret_sealed'] },
-  { table: 'channels', key: 'id', columns: ['secret_sealed', 'verify_token_sealed'] },
-  { table: 'commerce_accounts', key: 'id', columns: ['secret_sealed'] },
+  { table: 'channels', key: 'id', columns: ['secret_sealed', 'verify_token_sealed', 'credentials_sealed'] },
+  { table: 'commerce_accounts', key: 'id', columns: ['secret_sealed', 'access_token_sealed'] },
 ] as const;
 
 /** Rows resealed per transaction. */

@@ -1,11 +1,15 @@
 // What other capabilities use of outbound email: recognising mail Relay sent, recording
-// provider events about it on its timeline, and the sweep's view of emails never started.
+// provider events about it on its timeline, the sweep's view of emails never started, and
+// queueing a message for its email-<id> workflow (helpdesk replies go out through the same
+// pipeline as the send API).
 export {
   advanceEmailStatus,
   findEmail,
   findEmailOwnerBySesMessageId,
   findTicketNumberOfSentEmail,
+  insertEmail,
   insertEmailEvents,
+  listEmailStatuses,
   listQueuedEmailsOlderThan,
 } from './repository.js';
 export { statusesBelow } from './ses-events.js';

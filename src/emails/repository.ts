@@ -316,3 +316,19 @@ export async function claimBounceRateAlert(db: DbOrTrx, orgId: string, rate: num
     .returning('alerted_at')
     .executeTakeFirst();
 }
+
+/** Status and SES id of each of these emails of the organization (a conversation shows its replies' progress). */
+export async function listEmailStatuses(
+  db: DbOrTrx,
+  orgId: string,
+  ids: string[],
+): Promise<Map<string, { status: EmailStatus; sesMessageId: string | null; failureReason: string | null }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('emails')
+    .select(['id', 'status', 'ses_message_id', 'failure_reason'])
+    .where('org_id', '=', orgId)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((row) => [row.id, { status: row.status, sesMessageId: row.ses_message_id, failureReason: row.failure_reason }]));
+}

@@ -23,6 +23,9 @@ export function conversationData(message: ConversationMessage, ticket: Ticket): 
     ticketId: ticket.id,
     ticketNumber: ticket.number,
     direction: message.direction,
+    /** A private note: for the team, never sent to the customer. */
+    private: message.direction === 'note',
+    authorUserId: message.author_user_id,
     channel: message.channel,
     from: message.from_address,
     subject: message.subject,

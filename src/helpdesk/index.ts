@@ -1,6 +1,7 @@
 // What other capabilities use of the helpdesk.
 export { threadMessage, type CustomerRef, type Threaded, type ThreadRequest } from './thread.js';
 export { customerData } from './events.js';
+export { applyReplyDeliveryReport } from './reply-repository.js';
 export {
   createCustomer,
   findCustomerByEmail,
@@ -9,6 +10,7 @@ export {
   findTicketByMessageIds,
   findTicketByNumber,
   findTicketOfInbound,
+  isTicketParticipant,
   linkChannelIdentity,
   updateCustomer,
 } from './repository.js';

@@ -20,6 +20,16 @@ export async function findOrCreateCustomerByEmail(
     .executeTakeFirst();
   if (inserted) return { customer: inserted, created: true };
   const customer = await db.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('email', '=', email.toLowerCase()).executeTakeFirstOrThrow();
+  // A name learned later (the sender's display name on a later mail) fills in one not known before.
+  if (!customer.name && name) {
+    const named = await db
+      .updateTable('customers')
+      .set({ name, updated_at: sql`now()` })
+      .where('id', '=', customer.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { customer: named, created: false };
+  }
   return { customer, created: false };
 }
 
@@ -50,8 +60,50 @@ export async function createTicket(
     .executeTakeFirstOrThrow();
 }
 
+/** How many merges are followed from a ticket to the one that holds its conversation now. */
+const MAX_MERGE_HOPS = 5;
+
+/** The ticket a merged one went into (itself when not merged). */
+export async function followMerges(db: DbOrTrx, orgId: string, ticket: Ticket | undefined): Promise<Ticket | undefined> {
+  let current = ticket;
+  for (let hop = 0; current?.merged_into && hop < MAX_MERGE_HOPS; hop += 1) {
+    current = await db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('id', '=', current.merged_into).executeTakeFirst();
+  }
+  return current;
+}
+
+/** The ticket numbered `number`, or the one it was merged into. */
 export async function findTicketByNumber(db: DbOrTrx, orgId: string, number: number): Promise<Ticket | undefined> {
-  return db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('number', '=', number).executeTakeFirst();
+  return followMerges(db, orgId, await db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('number', '=', number).executeTakeFirst());
+}
+
+/**
+ * Whether `address` takes part in the ticket: its customer's email, the sender of one of its
+ * messages, or the recipient of one of its replies. Anyone can type "[Ticket #n]".
+ */
+export async function isTicketParticipant(db: DbOrTrx, orgId: string, ticket: Pick<Ticket, 'id' | 'customer_id'>, address: string): Promise<boolean> {
+  const lower = address.toLowerCase();
+  const customer = ticket.customer_id
+    ? await db.selectFrom('customers').select('email').where('org_id', '=', orgId).where('id', '=', ticket.customer_id).executeTakeFirst()
+    : undefined;
+  if (customer?.email === lower) return true;
+  const wrote = await db
+    .selectFrom('conversation_messages')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('ticket_id', '=', ticket.id)
+    .where('direction', '=', 'inbound')
+    .where(sql<boolean>`lower(from_address) = ${lower}`)
+    .executeTakeFirst();
+  if (wrote) return true;
+  const answered = await db
+    .selectFrom('ticket_replies')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('ticket_id', '=', ticket.id)
+    .where(sql<boolean>`lower(recipient) = ${lower}`)
+    .executeTakeFirst();
+  return answered !== undefined;
 }
 
 /** How many of a reply's newest References are looked up. */
@@ -75,9 +127,11 @@ export async function findTicketByMessageIds(db: DbOrTrx, orgId: string, message
 }
 
 export interface NewConversationMessage {
+  /** Chosen by the caller when something else is keyed by it (a reply); random otherwise. */
+  id?: string;
   orgId: string;
   ticketId: string;
-  direction: 'inbound' | 'outbound';
+  direction: 'inbound' | 'outbound' | 'note';
   channel: string;
   fromAddress: string | null;
   subject: string | null;
@@ -85,6 +139,10 @@ export interface NewConversationMessage {
   html: string | null;
   messageId: string | null;
   inboundId: string | null;
+  /** The connected channel it came in or goes out on. */
+  channelId?: string | null;
+  /** The agent who wrote it. */
+  authorUserId?: string | null;
   /** When the message was received, if not now: a conversation reads in the order it arrived. */
   createdAt?: Date;
 }
@@ -93,7 +151,7 @@ export async function addConversationMessage(db: DbOrTrx, message: NewConversati
   const row = await db
     .insertInto('conversation_messages')
     .values({
-      id: randomUUID(),
+      id: message.id ?? randomUUID(),
       org_id: message.orgId,
       ticket_id: message.ticketId,
       direction: message.direction,
@@ -104,6 +162,8 @@ export async function addConversationMessage(db: DbOrTrx, message: NewConversati
       body_html: message.html,
       message_id: message.messageId,
       inbound_id: message.inboundId,
+      channel_id: message.channelId ?? null,
+      author_user_id: message.authorUserId ?? null,
       ...(message.createdAt ? { created_at: message.createdAt } : {}),
     })
     .returningAll()
@@ -149,17 +209,13 @@ export async function findOrCreateCustomerByIdentity(
   return { customer, created: true };
 }
 
-/** The open (or pending) ticket of a channel conversation. */
+/** The open (or pending) ticket of a channel conversation: its own, or the one its newest ticket was merged into. */
 export async function findOpenThreadTicket(db: DbOrTrx, orgId: string, channel: string, threadKey: string): Promise<Ticket | undefined> {
-  return db
-    .selectFrom('tickets')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('channel', '=', channel)
-    .where('thread_key', '=', threadKey)
-    .where('status', 'in', ['open', 'pending'])
-    .orderBy('number', 'desc')
-    .executeTakeFirst();
+  const thread = db.selectFrom('tickets').selectAll().where('org_id', '=', orgId).where('channel', '=', channel).where('thread_key', '=', threadKey);
+  const open = await thread.where('status', 'in', ['open', 'pending']).orderBy('number', 'desc').executeTakeFirst();
+  if (open) return open;
+  const merged = await followMerges(db, orgId, await thread.where('merged_into', 'is not', null).orderBy('number', 'desc').executeTakeFirst());
+  return merged && (merged.status === 'open' || merged.status === 'pending') ? merged : undefined;
 }
 
 /** The organization's ticket an inbound email was already threaded into (a retried activity threads once). */
@@ -179,34 +235,161 @@ export async function findTicket(db: DbOrTrx, orgId: string, id: string, options
   return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
 
-export async function listTickets(db: DbOrTrx, orgId: string, filter: { status?: TicketStatus; limit: number }): Promise<Ticket[]> {
-  let query = db.selectFrom('tickets').selectAll().where('org_id', '=', orgId);
-  if (filter.status) query = query.where('status', '=', filter.status);
-  return query.orderBy('number', 'desc').limit(filter.limit).execute();
+export interface InboxFilter {
+  status?: TicketStatus | 'active';
+  /** A user id, or null for unassigned tickets. */
+  assignee?: string | null;
+  tag?: string;
+  /** Tickets with a message on this channel (the conversation may have moved between channels). */
+  channel?: string;
+  customerId?: string;
+  /** Left out of the list (the ticket the customer panel is shown beside). */
+  exceptTicketId?: string;
+  /** Words to find in the customer's name, email or phone, the subject, or the conversation. */
+  search?: string;
+  limit: number;
+  /** Exclusive keyset position: tickets with older activity than this one. */
+  after?: { updatedAt: Date; id: string };
+}
+
+/** Search words as a prefix query ("print" finds "printer"); only letters and digits reach to_tsquery. */
+function prefixQuery(search: string): string | undefined {
+  const words = search.match(/[\p{L}\p{N}]+/gu)?.slice(0, 8) ?? [];
+  return words.length > 0 ? words.map((word) => `${word.toLowerCase()}:*`).join(' & ') : undefined;
+}
+
+const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, '\\$&')}%`;
+
+/**
+ * The inbox: an organization's tickets (merged ones left out), newest activity first, with
+ * the customer and the last message's first words; one keyset page at a time.
+ */
+export async function listInboxTickets(db: DbOrTrx, orgId: string, filter: InboxFilter) {
+  let query = db
+    .selectFrom('tickets')
+    .leftJoin('customers', 'customers.id', 'tickets.customer_id')
+    .selectAll('tickets')
+    .select(['customers.name as customer_name', 'customers.email as customer_email', 'customers.phone as customer_phone'])
+    .select(
+      sql<string | null>`(select left(body_text, 200) from conversation_messages m
+        where m.ticket_id = tickets.id and m.direction <> 'note' order by m.created_at desc limit 1)`.as('preview'),
+    )
+    .where('tickets.org_id', '=', orgId)
+    .where('tickets.merged_into', 'is', null);
+  if (filter.status === 'active') query = query.where('tickets.status', 'in', ['open', 'pending']);
+  else if (filter.status) query = query.where('tickets.status', '=', filter.status);
+  if (filter.assignee === null) query = query.where('tickets.assignee', 'is', null);
+  else if (filter.assignee !== undefined) query = query.where('tickets.assignee', '=', filter.assignee);
+  if (filter.tag) query = query.where(sql<boolean>`tickets.tags @> array[${filter.tag}]::text[]`);
+  if (filter.channel) {
+    const channel = filter.channel;
+    query = query.where((eb) =>
+      eb.or([
+        eb('tickets.channel', '=', channel),
+        sql<boolean>`exists (select 1 from conversation_messages m where m.org_id = ${orgId} and m.ticket_id = tickets.id and m.channel = ${channel})`,
+      ]),
+    );
+  }
+  if (filter.customerId) query = query.where('tickets.customer_id', '=', filter.customerId);
+  if (filter.exceptTicketId) query = query.where('tickets.id', '!=', filter.exceptTicketId);
+  const search = filter.search?.trim();
+  if (search) {
+    const words = prefixQuery(search);
+    const like = likePattern(search);
+    query = query.where((eb) =>
+      eb.or([
+        eb('tickets.subject', 'ilike', like),
+        eb('customers.name', 'ilike', like),
+        eb('customers.email', 'ilike', like),
+        eb('customers.phone', 'ilike', like),
+        ...(words
+          ? [
+              sql<boolean>`exists (select 1 from conversation_messages m where m.org_id = ${orgId} and m.ticket_id = tickets.id
+                and to_tsvector('simple', coalesce(m.subject, '') || ' ' || coalesce(m.body_text, '')) @@ to_tsquery('simple', ${words}))`,
+            ]
+          : []),
+      ]),
+    );
+  }
+  if (filter.after) query = query.where(sql<boolean>`(tickets.updated_at, tickets.id) < (${filter.after.updatedAt}, ${filter.after.id}::uuid)`);
+  return query.orderBy('tickets.updated_at', 'desc').orderBy('tickets.id', 'desc').limit(filter.limit).execute();
+}
+
+/** The tags the organization's tickets carry, alphabetically: what the inbox filters by. */
+export async function listTicketTags(db: DbOrTrx, orgId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('tickets')
+    .select(sql<string>`unnest(tags)`.as('tag'))
+    .distinct()
+    .where('org_id', '=', orgId)
+    .where('merged_into', 'is', null)
+    .orderBy('tag')
+    .limit(500)
+    .execute();
+  return rows.map((row) => row.tag);
+}
+
+/** How many tickets each inbox view holds for this person. */
+export async function countInboxViews(db: DbOrTrx, orgId: string, userId: string | null) {
+  const counts = await db
+    .selectFrom('tickets')
+    .select([
+      sql<string>`count(*) filter (where assignee = ${userId ?? ''} and status in ('open','pending'))`.as('mine'),
+      sql<string>`count(*) filter (where assignee is null and status in ('open','pending'))`.as('unassigned'),
+      sql<string>`count(*) filter (where status = 'open')`.as('open'),
+      sql<string>`count(*) filter (where status = 'pending')`.as('pending'),
+      sql<string>`count(*)`.as('all'),
+    ])
+    .where('org_id', '=', orgId)
+    .where('merged_into', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Object.fromEntries(Object.entries(counts).map(([view, count]) => [view, Number(count)])) as Record<keyof typeof counts, number>;
+}
+
+export async function findConversationMessage(db: DbOrTrx, orgId: string, id: string): Promise<ConversationMessage | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db.selectFrom('conversation_messages').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 }
 
 /** A ticket's conversation in the order it happened. */
 export async function listConversation(db: DbOrTrx, orgId: string, ticketId: string) {
   return db
     .selectFrom('conversation_messages')
-    .select(['id', 'direction', 'channel', 'from_address', 'subject', 'body_text', 'created_at'])
+    .select(['id', 'direction', 'channel', 'from_address', 'subject', 'body_text', 'author_user_id', 'inbound_id', 'created_at'])
     .where('org_id', '=', orgId)
     .where('ticket_id', '=', ticketId)
     .orderBy('created_at')
     .execute();
 }
 
-export async function updateTicket(
-  db: DbOrTrx,
-  id: string,
-  change: { subject?: string; status?: TicketStatus; priority?: TicketPriority; assignee?: string | null },
-): Promise<Ticket> {
+export interface TicketChange {
+  subject?: string;
+  status?: TicketStatus;
+  priority?: TicketPriority;
+  assignee?: string | null;
+  tags?: string[];
+  mergedInto?: string;
+}
+
+export async function updateTicket(db: DbOrTrx, id: string, { mergedInto, ...change }: TicketChange): Promise<Ticket> {
   return db
     .updateTable('tickets')
-    .set({ ...change, updated_at: sql`now()` })
+    .set({ ...change, ...(mergedInto ? { merged_into: mergedInto } : {}), updated_at: sql`now()` })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** Moves a ticket's whole conversation (and its replies) into another ticket of the organization; returns how many messages moved. */
+export async function moveConversation(db: DbOrTrx, orgId: string, fromTicketId: string, toTicketId: string): Promise<number> {
+  const moved = await db
+    .updateTable('conversation_messages')
+    .set({ ticket_id: toTicketId })
+    .where('org_id', '=', orgId)
+    .where('ticket_id', '=', fromTicketId)
+    .executeTakeFirst();
+  await db.updateTable('ticket_replies').set({ ticket_id: toTicketId }).where('org_id', '=', orgId).where('ticket_id', '=', fromTicketId).execute();
+  return Number(moved.numUpdatedRows);
 }
 
 export async function findCustomer(db: DbOrTrx, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<Customer | undefined> {

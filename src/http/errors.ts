@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   idempotency_key_conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  reply_window_closed: 422,
+  reply_channel_unavailable: 422,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,

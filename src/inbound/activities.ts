@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Db, DbOrTrx } from '../db/database.js';
 import type { Ticket } from '../db/tables/helpdesk.js';
 import { findEmail, findEmailOwnerBySesMessageId, findTicketNumberOfSentEmail, insertEmailEvents } from '../emails/index.js';
-import { findTicketByMessageIds, findTicketByNumber, findTicketOfInbound, threadMessage } from '../helpdesk/index.js';
+import { findTicketByMessageIds, findTicketByNumber, findTicketOfInbound, isTicketParticipant, threadMessage } from '../helpdesk/index.js';
 import { confirmAddressByMail } from './address-activities.js';
 import {
   addRoutingAttempt,
@@ -64,8 +64,9 @@ function messageHash(message: InboundMessage, attachments: { filename: string; c
 }
 
 /**
- * The ticket a reply continues: by In-Reply-To, References, "[Ticket #n]" in the subject,
- * or a Message-ID of mail Relay sent for a ticket, in that order.
+ * The ticket a reply continues: by In-Reply-To, References, "[Ticket #n]" in the subject
+ * (only when the sender takes part in that ticket), or a Message-ID of mail Relay sent for
+ * a ticket, in that order.
  */
 async function findTicketForReply(trx: DbOrTrx, orgId: string, message: InboundMessage): Promise<{ ticket: Ticket | undefined; threadedBy: string }> {
   if (message.inReplyTo) {
@@ -79,7 +80,7 @@ async function findTicketForReply(trx: DbOrTrx, orgId: string, message: InboundM
   const subjectNumber = TICKET_SUBJECT.exec(message.subject)?.[1];
   if (subjectNumber) {
     const ticket = await findTicketByNumber(trx, orgId, Number(subjectNumber));
-    if (ticket) return { ticket, threadedBy: 'subject' };
+    if (ticket && (await isTicketParticipant(trx, orgId, ticket, message.from.address))) return { ticket, threadedBy: 'subject' };
   }
   // In-Reply-To first, then the newest references.
   const sesIds = sesMessageIdsIn([message.inReplyTo ?? '', ...message.references.slice(-MAX_THREADING_SES_IDS).reverse()].join(' '));
@@ -115,8 +116,10 @@ export function createInboundActivities({ db, products, logger, inboundDomain }:
       // Relay's own confirmation mail, forwarded back by the address it was sent to.
       const addressConfirmed = await confirmAddressByMail(db, message);
       if (addressConfirmed) return { addressConfirmed };
-      // Routing looks at the first recipients only: a header of 100,000 addresses is one query, not a day of retries.
-      const recipients = [...message.to, ...message.cc].slice(0, MAX_ROUTED_RECIPIENTS);
+      // Where the provider really delivered it comes first: mail forwarded from the customer's
+      // own address, or a BCC, names the support address in the envelope only. Routing looks at
+      // the first recipients only: a header of 100,000 addresses is one query, not a day of retries.
+      const recipients = [...new Set([...(message.envelopeTo ?? []), ...message.to, ...message.cc])].slice(0, MAX_ROUTED_RECIPIENTS);
       const owners = await findSupportAddressOwner(db, recipients);
       const route = routeInbound(recipients, inboundDomain, (address) => owners.get(address));
       const ownAddresses = [...owners.keys()];

@@ -27,6 +27,21 @@ const parseAddressList = (value: string | undefined) => (value ? mailboxes(addre
 
 const messageIds = (value: string | undefined | null): string[] => (value ? (value.match(/<[^<>\s]+>/g) ?? []) : []);
 
+/** Envelope recipients as providers list them: a list, or one string of comma-separated addresses. */
+function envelopeAddresses(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+  return list
+    .flatMap((entry) => (typeof entry === 'string' ? parseAddressList(entry) : []))
+    .map((mailbox) => mailbox.address.toLowerCase())
+    .filter((address) => address.includes('@'));
+}
+
+/** The message with the envelope recipients the provider reported beside it (forwarded and BCC'd mail). */
+function withEnvelope(normalized: Normalized, recipients: unknown): Normalized {
+  const envelopeTo = [...new Set(envelopeAddresses(recipients))];
+  return envelopeTo.length > 0 ? { ...normalized, message: { ...normalized.message, envelopeTo } } : normalized;
+}
+
 /** The reply above the quoted history: cut at the first "On ... wrote:" line or a run of quoted lines. */
 export function stripQuotedReply(text: string | null): string | null {
   if (!text) return text;
@@ -120,13 +135,24 @@ function parseHeaderBlock(block: string | undefined): { name: string; value: str
     .map((match) => ({ name: match[1]!, value: match[2]! }));
 }
 
+/** SendGrid's `envelope` field: JSON with the SMTP `to` list. */
+function sendgridEnvelope(value: string | undefined): unknown {
+  try {
+    return value ? (JSON.parse(value) as { to?: unknown }).to : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const fileAttachments = (form: FormData, field: RegExp): ParsedAttachment[] =>
   form.files.filter((file) => field.test(file.field)).map((file) => ({ filename: file.filename, contentType: file.contentType, content: file.content }));
 
 const postmarkSchema = z
   .object({
     From: z.string().optional(),
+    FromName: z.string().optional(),
     FromFull: z.object({ Email: z.string(), Name: z.string().optional() }).loose().optional(),
+    OriginalRecipient: z.string().optional(),
     To: z.string().optional(),
     Cc: z.string().optional(),
     Subject: z.string().optional(),
@@ -175,7 +201,7 @@ export const sesReceivedSchema = z
     notificationType: z.literal('Received'),
     mail: z.object({ messageId: z.string() }).loose(),
     receipt: z
-      .object({ action: z.object({ encoding: z.string().optional() }).loose().optional() })
+      .object({ action: z.object({ encoding: z.string().optional() }).loose().optional(), recipients: z.array(z.string()).optional() })
       .loose()
       .optional(),
     content: z.string(),
@@ -199,8 +225,8 @@ export async function normalizeInbound(provider: InboundProvider, contentType: s
       const m = body.data;
       const headers = (m.Headers ?? []).map((entry) => ({ name: entry.Name, value: entry.Value }));
       if (!headers.some((entry) => entry.name.toLowerCase() === 'message-id')) headers.push({ name: 'Message-ID', value: `<${m.MessageID}>` });
-      return fromFields({
-        from: m.FromFull ? `${m.FromFull.Name ? `"${m.FromFull.Name}" ` : ''}<${m.FromFull.Email}>` : m.From,
+      const normalized = fromFields({
+        from: m.From,
         to: m.To,
         cc: m.Cc,
         subject: m.Subject,
@@ -214,6 +240,11 @@ export async function normalizeInbound(provider: InboundProvider, contentType: s
           content: Buffer.from(file.Content, 'base64'),
         })),
       });
+      // Postmark's parsed sender, taken as it is: a display name with a comma or quotes
+      // ("Doe, Jane") survives, and FromName is the customer's name.
+      const sender = m.FromFull?.Email ?? normalized.message.from.address;
+      const name = m.FromName?.trim() || m.FromFull?.Name?.trim() || normalized.message.from.name;
+      return withEnvelope({ ...normalized, message: { ...normalized.message, from: { address: sender, name: name || null } } }, m.OriginalRecipient);
     }
     case 'cloudmailin': {
       if (isJson) {
@@ -223,75 +254,91 @@ export async function normalizeInbound(provider: InboundProvider, contentType: s
         const headers = Object.entries(m.headers).flatMap(([name, value]) =>
           (Array.isArray(value) ? value : [value]).map((v) => ({ name: name.replace(/_/g, '-'), value: v })),
         );
-        return fromFields({
-          from: undefined,
-          to: undefined,
-          cc: undefined,
-          subject: undefined,
-          text: m.plain ?? undefined,
-          html: m.html ?? undefined,
-          strippedText: m.reply_plain ?? undefined,
-          headers,
-          attachments: (m.attachments ?? []).map((file) => ({
-            filename: file.file_name,
-            contentType: file.content_type ?? 'application/octet-stream',
-            content: Buffer.from(file.content ?? '', 'base64'),
-          })),
-        });
+        const envelope = m.envelope as { to?: unknown; recipients?: unknown } | undefined;
+        return withEnvelope(
+          fromFields({
+            from: undefined,
+            to: undefined,
+            cc: undefined,
+            subject: undefined,
+            text: m.plain ?? undefined,
+            html: m.html ?? undefined,
+            strippedText: m.reply_plain ?? undefined,
+            headers,
+            attachments: (m.attachments ?? []).map((file) => ({
+              filename: file.file_name,
+              contentType: file.content_type ?? 'application/octet-stream',
+              content: Buffer.from(file.content ?? '', 'base64'),
+            })),
+          }),
+          envelope?.recipients ?? envelope?.to,
+        );
       }
       const form = await parseForm(raw, contentType);
       const headers = [...form.fields]
         .filter(([name]) => name.startsWith('headers['))
         .map(([name, value]) => ({ name: name.slice(8, -1).replace(/_/g, '-'), value }));
-      return fromFields({
-        from: undefined,
-        to: undefined,
-        cc: undefined,
-        subject: undefined,
-        text: form.fields.get('plain'),
-        html: form.fields.get('html'),
-        strippedText: form.fields.get('reply_plain'),
-        headers,
-        attachments: fileAttachments(form, /^attachments/),
-      });
+      return withEnvelope(
+        fromFields({
+          from: undefined,
+          to: undefined,
+          cc: undefined,
+          subject: undefined,
+          text: form.fields.get('plain'),
+          html: form.fields.get('html'),
+          strippedText: form.fields.get('reply_plain'),
+          headers,
+          attachments: fileAttachments(form, /^attachments/),
+        }),
+        form.fields.get('envelope[to]'),
+      );
     }
     case 'mailgun': {
       const form = await parseForm(raw, contentType);
+      // `recipient`: where Mailgun's route received it (the envelope), whatever To says.
+      const recipient = form.fields.get('recipient');
       const mime = form.fields.get('body-mime');
-      if (mime) return parseMime(mime);
+      if (mime) return withEnvelope(await parseMime(mime), recipient);
       let headerPairs: [string, string][];
       try {
         headerPairs = JSON.parse(form.fields.get('message-headers') ?? '[]') as [string, string][];
       } catch {
         throw new UnreadableInbound('message-headers is not JSON');
       }
-      return fromFields({
-        from: form.fields.get('from'),
-        to: form.fields.get('To') ?? form.fields.get('recipient'),
-        cc: form.fields.get('Cc'),
-        subject: form.fields.get('subject'),
-        text: form.fields.get('body-plain'),
-        html: form.fields.get('body-html'),
-        strippedText: form.fields.get('stripped-text'),
-        headers: headerPairs.map(([name, value]) => ({ name, value })),
-        attachments: fileAttachments(form, /^attachment-\d+$/),
-      });
+      return withEnvelope(
+        fromFields({
+          from: form.fields.get('from'),
+          to: form.fields.get('To') ?? form.fields.get('recipient'),
+          cc: form.fields.get('Cc'),
+          subject: form.fields.get('subject'),
+          text: form.fields.get('body-plain'),
+          html: form.fields.get('body-html'),
+          strippedText: form.fields.get('stripped-text'),
+          headers: headerPairs.map(([name, value]) => ({ name, value })),
+          attachments: fileAttachments(form, /^attachment-\d+$/),
+        }),
+        recipient,
+      );
     }
     case 'sendgrid': {
       const form = await parseForm(raw, contentType);
+      const envelope = sendgridEnvelope(form.fields.get('envelope'));
       const mime = form.fields.get('email');
-      if (mime) return parseMime(mime);
-      return fromFields({
-        from: form.fields.get('from'),
-        to: form.fields.get('to'),
-        cc: form.fields.get('cc'),
-        subject: form.fields.get('subject'),
-        text: form.fields.get('text'),
-        html: form.fields.get('html'),
-        strippedText: undefined,
-        headers: parseHeaderBlock(form.fields.get('headers')),
-        attachments: fileAttachments(form, /^attachment\d+$/),
-      });
+      if (mime) return withEnvelope(await parseMime(mime), envelope);
+      return withEnvelope(
+        fromFields({
+          from: form.fields.get('from'),
+          to: form.fields.get('to'),
+          cc: form.fields.get('cc'),
+          subject: form.fields.get('subject'),
+          text: form.fields.get('text'),
+          html: form.fields.get('html'),
+          strippedText: undefined,
+          headers: parseHeaderBlock(form.fields.get('headers')),
+          attachments: fileAttachments(form, /^attachment\d+$/),
+        }),
+        envelope,
+      );
     }
     case 'resend': {
       // Resend's email.received event (Svix-signed at the edge): the message in `data`.
@@ -325,7 +372,10 @@ export async function normalizeInbound(provider: InboundProvider, contentType: s
       const received = sesReceivedSchema.safeParse(typeof sns.Message === 'string' ? JSON.parse(sns.Message) : undefined);
       if (!received.success) throw new UnreadableInbound('not an SES receipt notification with content');
       const encoding = received.data.receipt?.action?.encoding?.toUpperCase();
-      return parseMime(encoding === 'BASE64' ? Buffer.from(received.data.content, 'base64') : received.data.content);
+      return withEnvelope(
+        await parseMime(encoding === 'BASE64' ? Buffer.from(received.data.content, 'base64') : received.data.content),
+        received.data.receipt?.recipients,
+      );
     }
   }
 }

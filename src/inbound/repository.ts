@@ -452,3 +452,43 @@ export async function redactInboundData(db: DbOrTrx, subject: DataSubject): Prom
     .where('id', 'in', ids)
     .execute();
 }
+
+/** The addresses an inbound message was sent to (envelope, To and Cc), lower-cased; empty for one not parsed. */
+export async function findInboundRecipients(db: DbOrTrx, orgId: string, id: string): Promise<string[]> {
+  if (!isUuid(id)) return [];
+  const row = await db.selectFrom('inbound_messages').select('parsed').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  const parsed = row?.parsed;
+  if (!parsed) return [];
+  return [...new Set([...(parsed.envelopeTo ?? []), ...parsed.to, ...parsed.cc].map((address) => address.toLowerCase()))];
+}
+
+/** The attachments (no contents) of several inbound messages of one organization. */
+export async function listAttachmentsOfInbound(db: DbOrTrx, orgId: string, inboundIds: string[]) {
+  if (inboundIds.length === 0) return [];
+  return db
+    .selectFrom('inbound_attachments')
+    .innerJoin('inbound_messages', 'inbound_messages.id', 'inbound_attachments.inbound_id')
+    .select([
+      'inbound_attachments.id',
+      'inbound_attachments.inbound_id',
+      'inbound_attachments.filename',
+      'inbound_attachments.content_type',
+      'inbound_attachments.size',
+    ])
+    .where('inbound_messages.org_id', '=', orgId)
+    .where('inbound_attachments.inbound_id', 'in', inboundIds)
+    .orderBy('inbound_attachments.filename')
+    .execute();
+}
+
+/** One attachment with its content, if it belongs to a message of the organization. */
+export async function findAttachmentOfOrg(db: DbOrTrx, orgId: string, id: string) {
+  if (!isUuid(id)) return undefined;
+  return db
+    .selectFrom('inbound_attachments')
+    .innerJoin('inbound_messages', 'inbound_messages.id', 'inbound_attachments.inbound_id')
+    .select(['inbound_attachments.filename', 'inbound_attachments.content_type', 'inbound_attachments.content'])
+    .where('inbound_messages.org_id', '=', orgId)
+    .where('inbound_attachments.id', '=', id)
+    .executeTakeFirst();
+}

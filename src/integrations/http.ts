@@ -19,6 +19,8 @@ export interface HttpResponse {
   headers: Headers;
   /** The body, cut at the client's size cap. */
   body: string;
+  /** The same bytes undecoded (binary answers: a voicemail recording); set by the real client. */
+  bytes?: Buffer;
   durationMs: number;
 }
 
@@ -101,17 +103,17 @@ export function createHttpClient(
         signal: AbortSignal.timeout(request.timeoutMs ?? timeoutMs),
         ...(dispatcher ? { dispatcher } : {}),
       });
-      const body = await readCapped(response.body, maxResponseBytes);
+      const bytes = await readCapped(response.body, maxResponseBytes);
       const headers = new Headers();
       for (const [name, value] of Object.entries(response.headers)) {
         for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
       }
-      return { status: response.statusCode, headers, body, durationMs: performance.now() - started };
+      return { status: response.statusCode, headers, body: bytes.toString('utf8'), bytes, durationMs: performance.now() - started };
     },
   };
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number): Promise<string> {
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -121,7 +123,7 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max
   }
   // What is past the cap is not read (breaking out of the loop destroys the stream).
   body.destroy();
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+  return Buffer.concat(chunks).subarray(0, maxBytes);
 }
 
 /**

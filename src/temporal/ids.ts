@@ -45,3 +45,6 @@ export const domainWorkflowId = (domainId: string): string => `domain-${domainId
 export const supportAddressWorkflowId = (claimId: string): string => `support-address-${claimId}`;
 /** One Shopify shop's webhook registration after its OAuth install. */
 export const shopifyWebhooksWorkflowId = (accountId: string): string => `shopify-webhooks-${accountId}`;
+
+/** One agent reply, sent once on its channel. */
+export const replyWorkflowId = (replyId: string): string => `reply-${replyId}`;

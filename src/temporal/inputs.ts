@@ -110,3 +110,12 @@ export interface VerifySupportAddressInput {
 export interface RegisterShopifyWebhooksInput {
   accountId: string;
 }
+
+export interface SendReplyInput {
+  orgId: string;
+  replyId: string;
+  /** email, twilio, whatsapp, messenger or slack: how the workflow sends it. */
+  channel: string;
+}
+
+export type SendReplyResult = { status: 'sent'; providerMessageId: string } | { status: 'failed'; reason: string };

@@ -11,6 +11,7 @@ import {
   supportAddressWorkflowId,
   inboundWorkflowId,
   partnerDeliveryWorkflowId,
+  replyWorkflowId,
   sesEventWorkflowId,
   snsSubscriptionWorkflowId,
   webhookEventWorkflowId,
@@ -23,6 +24,7 @@ import type {
   ProcessInboundInput,
   RegisterShopifyWebhooksInput,
   SendEmailInput,
+  SendReplyInput,
   SesEventInput,
   VerifyDomainInput,
   VerifySupportAddressInput,
@@ -59,6 +61,8 @@ export interface WorkflowStarter {
   signalDialpadCall(input: DialpadCallInput, event: DialpadCallEvent, options?: { duplicate?: boolean }): Promise<void>;
   /** Starts the call's workflow with its stored events when it never ran; false when it runs or ran. */
   resumeDialpadCall(input: DialpadCallInput, events: readonly DialpadCallEvent[]): Promise<boolean>;
+  /** Starts `reply-<id>`: sends one agent reply, once. */
+  startReply(input: SendReplyInput): Promise<boolean>;
   /** Starts `partner-delivery-<idempotency key>`, once per key. */
   startPartnerDelivery(input: PartnerDeliveryInput, orgId: string): Promise<boolean>;
   /** Starts `webhook-replay-<id>`: the deliveries reopened under that replay, in event order, each on a fresh schedule. */
@@ -245,6 +249,11 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
     startShopifyWebhookRegistration: (input) =>
       startOnce('shopify-webhooks', 'registerShopifyWebhooksWorkflow', shopifyWebhooksWorkflowId(input.accountId), input, [
         { key: RelayMessageId, value: input.accountId },
+      ]),
+    startReply: (input) =>
+      startOnce('reply', 'sendReplyWorkflow', replyWorkflowId(input.replyId), input, [
+        { key: RelayOrgId, value: input.orgId },
+        { key: RelayMessageId, value: input.replyId },
       ]),
     stopDomainVerification: async (domainId) => {
       try {

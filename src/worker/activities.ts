@@ -3,6 +3,7 @@ import { createChannelActivities, type ChannelActivityDeps } from '../channels/a
 import { createCommerceActivities, type CommerceActivityDeps } from '../commerce/activities.js';
 import { createDomainActivities, type DomainActivityDeps } from '../domains/activities.js';
 import { createEmailActivities, type EmailActivityDeps } from '../emails/activities.js';
+import { createHelpdeskActivities, type HelpdeskActivityDeps } from '../helpdesk/activities.js';
 import { createInboundActivities, type InboundActivityDeps } from '../inbound/activities.js';
 import { createSupportAddressActivities, type SupportAddressActivityDeps } from '../inbound/address-activities.js';
 import { createPartnerActivities, type PartnerActivityDeps } from '../partners/activities.js';
@@ -22,7 +23,8 @@ export type ActivityDeps = EmailActivityDeps &
   CommerceActivityDeps &
   DomainActivityDeps &
   SupportAddressActivityDeps &
-  SweepActivityDeps;
+  SweepActivityDeps &
+  HelpdeskActivityDeps;
 
 /** Every activity of every capability, built from injected dependencies; only the worker builds the real ones. */
 export function createActivities(deps: ActivityDeps) {
@@ -39,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDomainActivities(deps),
     ...createSupportAddressActivities(deps),
     ...createSweepActivities(deps),
+    ...createHelpdeskActivities(deps),
   };
 }
 

@@ -4,6 +4,9 @@ import { createActivities, type ActivityDeps } from './activities.js';
 import { createBooksClient } from '../integrations/books.js';
 import { createBusClient } from '../integrations/bus.js';
 import { createHttpClient } from '../integrations/http.js';
+import { createMetaMessagingClient } from '../integrations/meta.js';
+import { createSlackClient } from '../integrations/slack.js';
+import { createTwilioSmsClient } from '../integrations/twilio.js';
 import { createProductsClient } from '../integrations/products.js';
 import { createSecretBox } from '../security/encryption.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
@@ -64,6 +67,11 @@ export async function startWorker(deps: {
     routeMaxAttempts: config.inbound.routeMaxAttempts,
     partnerRetry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs },
     dialpad: config.dialpad,
+    replySenders: {
+      twilio: createTwilioSmsClient(http, { baseUrl: config.replyProviders.twilioUrl }),
+      meta: createMetaMessagingClient(http, { baseUrl: config.replyProviders.metaGraphUrl }),
+      slack: createSlackClient(http, { baseUrl: config.replyProviders.slackUrl }),
+    },
     logger,
     metrics: deps.metrics,
     workflows: createWorkflowStarter(deps.client, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics }),

@@ -4,6 +4,7 @@ export * from '../channels/workflows.js';
 export * from '../commerce/workflows.js';
 export * from '../domains/workflows.js';
 export * from '../emails/workflows.js';
+export * from '../helpdesk/workflows.js';
 export * from '../inbound/workflows.js';
 export * from '../partners/workflows.js';
 export * from '../sns/workflows.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { apiKey, expect, test, webhookCount } from './support/fixtures.js';
 
-const PAGES = ['Overview', 'Emails', 'Suppressions', 'Webhooks', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners'];
+const PAGES = ['Overview', 'Inbox', 'Emails', 'Suppressions', 'Webhooks', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners'];
 
 test('an Admin signs in through the development Hub and sees the dashboard shell', async ({ page, signIn, organization }) => {
   await signIn('Admin');

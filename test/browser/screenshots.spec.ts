@@ -11,6 +11,7 @@ import { addRoutingAttempt, saveParsedInbound, storeInbound, updateInbound } fro
 import type { Db } from '../../src/db/database.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { apiKey, expect, test } from './support/fixtures.js';
+import { helpdeskOf, hex, stored } from './support/helpdesk.js';
 
 // Transitions finished: a dialog fading in would be caught half-way.
 const shot = (name: string) => ({ path: resolve(import.meta.dirname, '../../docs/screenshots', `${name}.png`), animations: 'disabled' as const });
@@ -254,4 +255,58 @@ test('screenshots of every page', async ({ page, signIn, organization, db }) => 
   } finally {
     await receiver.stop();
   }
+});
+
+test('screenshots of the helpdesk: the inbox and a ticket across channels', async ({ page, signIn, organization, db }) => {
+  const { support, customers } = await helpdeskOf(db, organization);
+  const customer = `cleo-${hex(3)}@client.example`;
+  await customers.email({ from: customer, fromName: 'Cleo Client', to: support, subject: 'My invoice is wrong', text: 'I was charged twice for March.' });
+  const phone = `+1555${String(Date.now()).slice(-7)}`;
+  await customers.sms(phone, 'Also: is my repair done?');
+  await customers.email({
+    from: `dan-${hex(3)}@client.example`,
+    fromName: 'Dan Doe',
+    to: support,
+    subject: 'Password reset link expired',
+    text: 'The link says it expired.',
+  });
+  await stored(db, organization.id, 'The link says it expired.');
+  await stored(db, organization.id, 'Also: is my repair done?');
+
+  await signIn('Member');
+  await page.goto('/inbox');
+  await expect(page.getByRole('link', { name: 'My invoice is wrong' })).toBeVisible();
+  await page.screenshot(shot('helpdesk-inbox'));
+
+  // Cleo also texted: that SMS ticket merged into her email one gives a conversation across channels.
+  const invoice = await db
+    .selectFrom('tickets')
+    .select('number')
+    .where('org_id', '=', organization.id)
+    .where('subject', '=', 'My invoice is wrong')
+    .executeTakeFirstOrThrow();
+  await page.getByRole('link', { name: `SMS from ${phone}` }).click();
+  await page.getByRole('button', { name: 'Merge…' }).click();
+  await page.getByRole('textbox', { name: 'Merge into ticket number' }).fill(String(invoice.number));
+  await page.getByRole('dialog').getByRole('button', { name: 'Merge' }).click();
+  await expect(page.getByRole('heading', { name: /My invoice is wrong/, level: 1 })).toBeVisible();
+  await page.getByRole('combobox', { name: 'Send on' }).click();
+  await page.getByRole('option', { name: /^email to/ }).click();
+  await page.getByRole('textbox', { name: 'Your reply' }).fill('Sorry about that: the second charge is refunded.');
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  await expect(page.getByRole('article', { name: /reply/ }).getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
+  await page.getByRole('radio', { name: 'Reply to customer' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await page.getByRole('textbox', { name: 'Note for the team' }).fill('Refund issued in Stripe.');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await expect(page.getByRole('article', { name: /private note/ })).toBeVisible();
+  // Back to replying, the channel picker shown; from the top, where the page starts.
+  await page.getByRole('radio', { name: 'Private note' }).focus();
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByRole('combobox', { name: 'Send on' })).toBeVisible();
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ ...shot('helpdesk-ticket'), fullPage: true });
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ ...shot('helpdesk-ticket-390px'), fullPage: true });
 });

@@ -29,7 +29,8 @@ export class RecordingServer {
     return `http://127.0.0.1:${address.port}`;
   }
 
-  async start(): Promise<this> {
+  /** Listens on loopback, on `port` when given (a port another process was told about), else any free one. */
+  async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -45,7 +46,7 @@ export class RecordingServer {
         this.respond(request, res);
       });
     });
-    await new Promise<void>((listening) => this.server!.listen(0, '127.0.0.1', () => listening()));
+    await new Promise<void>((listening) => this.server!.listen(port, '127.0.0.1', () => listening()));
     return this;
   }
 

@@ -1,6 +1,7 @@
 /** The dashboard's pages, in the order the top navigation shows them. */
 export const PAGES = [
   { path: '/', label: 'Overview' },
+  { path: '/inbox', label: 'Inbox' },
   { path: '/emails', label: 'Emails' },
   { path: '/suppressions', label: 'Suppressions' },
   { path: '/webhooks', label: 'Webhooks' },

@@ -16,6 +16,8 @@ export const router = createBrowserRouter([
         Component: AppLayout,
         children: [
           { index: true, lazy: page(() => import('./pages/overview/overview-page.js')) },
+          { path: 'inbox', lazy: page(() => import('./pages/inbox/inbox-page.js')) },
+          { path: 'tickets/:id', lazy: page(() => import('./pages/ticket/ticket-page.js')) },
           { path: 'emails', lazy: page(() => import('./pages/emails/emails-page.js')) },
           { path: 'emails/:id', lazy: page(() => import('./pages/emails/email-page.js')) },
           { path: 'suppressions', lazy: page(() => import('./pages/suppressions/suppressions-page.js')) },

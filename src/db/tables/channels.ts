@@ -13,6 +13,8 @@ export interface ChannelsTable {
   /** SHA-256 of the verify token: Meta's handshake finds its channel by it. Null for channels connected before it was kept. */
   verify_token_hash: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
   auto_reply: string | null;
+  /** Sending credentials, sealed JSON (ChannelCredentials); null until the organization adds them. */
+  credentials_sealed: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
   created_at: Generated<Date>;
 }
 export type Channel = Selectable<ChannelsTable>;

@@ -5,6 +5,12 @@ export interface InboundMessage {
   from: { address: string; name: string | null };
   to: string[];
   cc: string[];
+  /**
+   * The envelope recipients the provider reports (Mailgun `recipient`, SendGrid `envelope`,
+   * SES `receipt.recipients`, Postmark `OriginalRecipient`, Cloudmailin `envelope.to`): where
+   * forwarded and BCC'd mail was really delivered. Absent on messages parsed before it was kept.
+   */
+  envelopeTo?: string[];
   subject: string;
   text: string | null;
   html: string | null;

@@ -1,15 +1,26 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { freePort } from '../../support/free-port.js';
 
 /**
  * Starts the real stack (support/stack-process.ts) once for the run and hands its addresses
  * to the test workers through the environment; the returned function stops it.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
+  // The helpdesk tests post customers' mail with this token and answer SMS and WhatsApp replies on these ports.
+  process.env.POSTMARK_INBOUND_TOKEN = randomBytes(12).toString('hex');
+  process.env.TWILIO_FAKE_PORT = String(await freePort());
+  process.env.GRAPH_FAKE_PORT = String(await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'stack-process.ts')], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TWILIO_API_URL: `http://127.0.0.1:${process.env.TWILIO_FAKE_PORT}`,
+      META_GRAPH_API_URL: `http://127.0.0.1:${process.env.GRAPH_FAKE_PORT}`,
+    },
   });
   const ready = await new Promise<Record<string, string>>((resolveReady, fail) => {
     const timer = setTimeout(() => fail(new Error('the stack did not start within 5 minutes')), 300_000);
@@ -29,6 +40,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.DEV_HUB_SECRET = ready.hubSecret;
   process.env.DATABASE_URL = ready.databaseUrl;
   process.env.RELAY_ADMIN_KEY = ready.adminKey;
+  process.env.SES_URL = ready.sesUrl;
 
   return async () => {
     const exited = new Promise((done) => child.once('exit', done));

@@ -30,6 +30,10 @@ const config = loadConfig({
   TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
   // The tests' webhook receiver listens on loopback over http.
   RELAY_ALLOW_INSECURE_WEBHOOKS: 'true',
+  // Customers' mail arrives through Postmark's webhook; SMS and WhatsApp replies go to the tests' fakes.
+  POSTMARK_INBOUND_TOKEN: process.env.POSTMARK_INBOUND_TOKEN ?? '',
+  TWILIO_API_URL: process.env.TWILIO_API_URL ?? 'https://api.twilio.com',
+  META_GRAPH_API_URL: process.env.META_GRAPH_API_URL ?? 'https://graph.facebook.com/v23.0',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 const logger = createLogger({ level: config.logLevel });
@@ -55,5 +59,5 @@ process.once('SIGTERM', () => void stop());
 process.once('SIGINT', () => void stop());
 
 process.stdout.write(
-  `RELAY_BROWSER_STACK ${JSON.stringify({ apiUrl: stack.api.url, hubUrl: stack.hub!.url, hubSecret: stack.hub!.ssoSecret, databaseUrl: stack.databaseUrl, adminKey })}\n`,
+  `RELAY_BROWSER_STACK ${JSON.stringify({ apiUrl: stack.api.url, hubUrl: stack.hub!.url, hubSecret: stack.hub!.ssoSecret, databaseUrl: stack.databaseUrl, adminKey, sesUrl: stack.sesViewer })}\n`,
 );
