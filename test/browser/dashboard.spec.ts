@@ -2,9 +2,9 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
-import { apiKey, expect, test, webhookCount } from './support/fixtures.js';
+import { apiKey, expect, test, verifiedDomain, webhookCount } from './support/fixtures.js';
 
-const PAGES = ['Overview', 'Emails', 'Suppressions', 'Webhooks', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners'];
+const PAGES = ['Overview', 'Emails', 'Suppressions', 'Domains', 'Webhooks', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners'];
 
 test('an Admin signs in through the development Hub and sees the dashboard shell', async ({ page, signIn, organization }) => {
   await signIn('Admin');
@@ -128,9 +128,10 @@ test('a Viewer sees no create button, and a mutation forged from their session i
 
 test('sends an email through the API and finds it in Emails with its timeline', async ({ page, signIn, organization, db }) => {
   const key = await apiKey(db, organization.id, ['send', 'read']);
+  const domain = await verifiedDomain(page.request, db, organization.id);
   const sent = await page.request.post('/api/v1/emails', {
     headers: { authorization: `Bearer ${key}` },
-    data: { from: 'Acme <hello@acme.test>', to: 'client@example.org', subject: 'Welcome to Acme', text: 'Hello!', tags: { product: 'psa' } },
+    data: { from: `Acme <hello@${domain}>`, to: 'client@example.org', subject: 'Welcome to Acme', text: 'Hello!', tags: { product: 'psa' } },
   });
   expect(sent.status()).toBe(202);
   const { id } = (await sent.json()) as { id: string };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
 import { createApiKey, createOrganization } from '../../../src/auth/repository.js';
 import type { ApiKeyScope } from '../../../src/db/tables/api-keys.js';
 import type { HubRole } from '../../../src/auth/roles.js';
@@ -86,4 +86,22 @@ export async function apiKey(db: Db, orgId: string, scopes: ApiKeyScope[]): Prom
 /** Counts the organization's webhooks in the database: what a refused call must leave unchanged. */
 export async function webhookCount(db: Db, orgId: string): Promise<number> {
   return (await db.selectFrom('webhooks').select('id').where('org_id', '=', orgId).execute()).length;
+}
+
+/** A domain name nobody holds yet: names are unique across organizations, and the stack lives for the whole run. */
+export function uniqueDomain(): string {
+  return `acme-${randomUUID().slice(0, 8)}.test`;
+}
+
+/**
+ * A verified sending domain of the organization, which every send needs (`sender_not_verified`
+ * otherwise): added through the REST API, verified by `relay dev`'s SES identity stand-in.
+ */
+export async function verifiedDomain(request: APIRequestContext, db: Db, orgId: string, name = uniqueDomain()): Promise<string> {
+  const added = await request.post('/api/v1/domains', { headers: { authorization: `Bearer ${await apiKey(db, orgId, ['admin'])}` }, data: { name } });
+  expect(added.status()).toBe(201);
+  await expect
+    .poll(async () => (await db.selectFrom('domains').select('status').where('org_id', '=', orgId).where('name', '=', name).executeTakeFirst())?.status)
+    .toBe('verified');
+  return name;
 }
