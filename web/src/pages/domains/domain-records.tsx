@@ -1,4 +1,5 @@
-import { ActionIcon, Badge, Button, Code, CopyButton, Group, Paper, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, Button, Code, CopyButton, Group, Paper, Stack, Text, Title, Tooltip, useMantineTheme } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { DataTable } from 'mantine-datatable';
 import type { Outputs } from '../../trpc.js';
 
@@ -28,6 +29,24 @@ function RecordStatus({ record }: { record: DnsRecord }) {
   }
 }
 
+// Drawn here: the system fonts the app relies on lack reliable copy and check glyphs.
+function CopyIcon() {
+  return (
+    <svg width={14} height={14} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2} aria-hidden>
+      <rect x={9} y={9} width={12} height={12} rx={2} />
+      <path d="M5 15V5a2 2 0 0 1 2-2h8" />
+    </svg>
+  );
+}
+
+function CheckIcon() {
+  return (
+    <svg width={14} height={14} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2.5} aria-hidden>
+      <path d="M4 12l5 5L20 6" />
+    </svg>
+  );
+}
+
 /** A value to paste into a DNS provider, with a button that copies it exactly. */
 function Copyable({ value, label }: { value: string; label: string }) {
   return (
@@ -37,7 +56,7 @@ function Copyable({ value, label }: { value: string; label: string }) {
         {({ copied, copy }) => (
           <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
             <ActionIcon variant="subtle" size="sm" aria-label={copied ? `Copied ${label}` : `Copy ${label}`} onClick={copy}>
-              <span aria-hidden>{copied ? '✓' : '⧉'}</span>
+              {copied ? <CheckIcon /> : <CopyIcon />}
             </ActionIcon>
           </Tooltip>
         )}
@@ -83,6 +102,8 @@ function RecordValue({ record }: { record: Row }) {
  */
 export function DomainRecords({ domain, onClose }: { domain: Domain; onClose: () => void }) {
   const title = `DNS records for ${domain.name}`;
+  // Narrow screens get one column per record (type, name, value, status stacked): four side by side leave no room for the values.
+  const wide = useMediaQuery(`(min-width: ${useMantineTheme().breakpoints.sm})`);
   return (
     <Paper withBorder p="md" radius="md" component="section" aria-label={title}>
       <Stack gap="sm">
@@ -109,7 +130,7 @@ export function DomainRecords({ domain, onClose }: { domain: Domain; onClose: ()
               accessor: 'type',
               title: 'Type',
               width: 130,
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+              hidden: !wide,
               render: (record) => (
                 <Stack gap={2}>
                   <Text size="sm" fw={500}>
@@ -121,33 +142,34 @@ export function DomainRecords({ domain, onClose }: { domain: Domain; onClose: ()
             },
             {
               accessor: 'name',
-              title: 'Name',
-              render: (record) => (
-                <Stack gap={4}>
-                  {/* Narrow screens have no Type and Value columns: both go here. */}
-                  <Group gap={6} hiddenFrom="sm">
-                    <Text size="sm" fw={500}>
-                      {record.type}
-                    </Text>
-                    <RecordKind record={record} />
-                  </Group>
+              title: wide ? 'Name' : 'Record',
+              render: (record) =>
+                wide ? (
                   <Copyable value={record.name} label={`the name of ${record.label}`} />
-                  <Stack gap={2} hiddenFrom="sm">
+                ) : (
+                  <Stack gap={4}>
+                    <Group gap={6} justify="space-between">
+                      <Group gap={6}>
+                        <Text size="sm" fw={500}>
+                          {record.type}
+                        </Text>
+                        <RecordKind record={record} />
+                      </Group>
+                      <RecordStatus record={record} />
+                    </Group>
+                    <Text size="xs" c="dimmed">
+                      Name
+                    </Text>
+                    <Copyable value={record.name} label={`the name of ${record.label}`} />
                     <Text size="xs" c="dimmed">
                       Value
                     </Text>
                     <RecordValue record={record} />
                   </Stack>
-                </Stack>
-              ),
+                ),
             },
-            {
-              accessor: 'value',
-              title: 'Value',
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
-              render: (record) => <RecordValue record={record} />,
-            },
-            { accessor: 'status', title: 'Status', width: 100, render: (record) => <RecordStatus record={record} /> },
+            { accessor: 'value', title: 'Value', hidden: !wide, render: (record) => <RecordValue record={record} /> },
+            { accessor: 'status', title: 'Status', hidden: !wide, render: (record) => <RecordStatus record={record} /> },
           ]}
         />
       </Stack>
