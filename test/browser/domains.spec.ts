@@ -109,6 +109,7 @@ test('a Viewer sees the domains and their records but no add, check or delete co
   const records = page.getByRole('table', { name: `DNS records for ${name}` });
   await expect(records.getByRole('row')).toHaveCount(1 + 4);
   await expect(records.getByRole('button', { name: 'Copy the value of DMARC record' })).toBeVisible();
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
 
   // The Viewer's own cookie and the CSRF header: the server still says no, and nothing changes.
   const forged = await page.request.post('/api/trpc/domains.create', { headers: { 'x-relay-csrf': '1' }, data: { json: { name: uniqueDomain() } } });
