@@ -13,6 +13,7 @@ import { startSesEmulator } from '../dev/ses-emulator.js';
 import { startSesIdentityStandIn } from '../dev/ses-identity-stand-in.js';
 import { ensureTemporalCli, startTemporalDevServer, type ToolEnv } from '../dev/temporal-server.js';
 import { ensureWebBuild } from '../dev/web-build.js';
+import type { DnsResolver } from '../integrations/dns.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { generateEncryptionKey } from '../security/encryption.js';
@@ -43,6 +44,8 @@ export interface DevStackOptions {
   say: (line: string) => void;
   /** Build the dashboard when stale (default true); the fuzz run needs only the API. */
   buildWebApp?: boolean;
+  /** Where the worker looks up DMARC records (default: the system's DNS); the browser tests answer from memory so nothing leaves loopback. */
+  dns?: DnsResolver;
 }
 
 export interface DevStack {
@@ -157,7 +160,7 @@ export async function startDevStack(baseConfig: Config, logger: Logger, options:
     const connection = await connectWorker(temporalConfig);
     stops.unshift(() => connection.close());
 
-    const worker = await startWorker({ config, db, client, connection, logger, metrics });
+    const worker = await startWorker({ config, db, client, connection, logger, metrics, overrides: options.dns && { dns: options.dns } });
     stops.unshift(() => worker.shutdown());
     const api = await startApiServer({ config, db, temporal: client, logger, metrics });
     stops.unshift(() => api.close());

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { apiKey, expect, test, webhookCount } from './support/fixtures.js';
 
-const PAGES = ['Overview', 'Inbox', 'Emails', 'Suppressions', 'Webhooks', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners'];
+const PAGES = ['Overview', 'Inbox', 'Emails', 'Suppressions', 'Domains', 'Webhooks', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners'];
 
 test('an Admin signs in through the development Hub and sees the dashboard shell', async ({ page, signIn, organization }) => {
   await signIn('Admin');
@@ -298,7 +298,7 @@ test('works from the keyboard and at 390 px wide', async ({ page, signIn }) => {
   await expect(page.getByRole('button', { name: 'Open navigation' })).toBeVisible();
   // Nothing wider than the screen but the tables' own scroll areas, on any page.
   expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-  for (const link of ['Emails', 'Suppressions', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners']) {
+  for (const link of ['Emails', 'Suppressions', 'Domains', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners']) {
     await page.getByRole('button', { name: 'Open navigation' }).click();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click();
     await expect(page.getByRole('heading', { name: link, level: 1 })).toBeVisible();

@@ -183,6 +183,17 @@ test('screenshots of every page', async ({ page, signIn, organization, db }) => 
     await expect(page.getByRole('row', { name: /billing@bounce\.example/ })).toBeVisible();
     await page.screenshot({ ...shot('suppressions'), fullPage: true });
 
+    await go(page, 'Domains');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    const addDomain = page.getByRole('dialog', { name: 'Add a sending domain' });
+    await addDomain.getByRole('textbox', { name: 'Domain', exact: true }).fill('news.acme.test');
+    await addDomain.getByRole('textbox', { name: 'MAIL FROM subdomain (optional)' }).fill('bounce');
+    await page.screenshot(shot('domains-add'));
+    await addDomain.getByRole('button', { name: 'Add domain' }).click();
+    await expect(page.getByRole('table', { name: 'DNS records for news.acme.test' }).getByText('verified', { exact: true })).toHaveCount(5);
+    await expect(page.getByRole('table', { name: 'Domains' }).getByText('verified', { exact: true })).toHaveCount(2);
+    await page.screenshot({ ...shot('domains'), fullPage: true });
+
     await go(page, 'Webhooks');
     await page.getByRole('button', { name: 'Add webhook' }).click();
     const form = page.getByRole('dialog', { name: 'Add a webhook' });
@@ -250,6 +261,13 @@ test('screenshots of every page', async ({ page, signIn, organization, db }) => 
     await page.goto('/webhooks');
     await expect(page.getByRole('row', { name: /relay-events/ })).toBeVisible();
     await page.screenshot({ ...shot('webhooks-390px'), fullPage: true });
+    await page.goto('/domains');
+    await page
+      .getByRole('row', { name: /news\.acme\.test/ })
+      .getByRole('button', { name: 'DNS records' })
+      .click();
+    await expect(page.getByRole('table', { name: 'DNS records for news.acme.test' }).getByText('verified', { exact: true })).toHaveCount(5);
+    await page.screenshot({ ...shot('domains-390px'), fullPage: true });
     await page.getByRole('button', { name: 'Open navigation' }).click();
     await page.screenshot(shot('navigation-390px'));
   } finally {

@@ -4,6 +4,7 @@ export const PAGES = [
   { path: '/inbox', label: 'Inbox' },
   { path: '/emails', label: 'Emails' },
   { path: '/suppressions', label: 'Suppressions' },
+  { path: '/domains', label: 'Domains' },
   { path: '/webhooks', label: 'Webhooks' },
   { path: '/api-keys', label: 'API keys' },
   { path: '/channels', label: 'Channels & inbound addresses' },

@@ -21,6 +21,7 @@ export const router = createBrowserRouter([
           { path: 'emails', lazy: page(() => import('./pages/emails/emails-page.js')) },
           { path: 'emails/:id', lazy: page(() => import('./pages/emails/email-page.js')) },
           { path: 'suppressions', lazy: page(() => import('./pages/suppressions/suppressions-page.js')) },
+          { path: 'domains', lazy: page(() => import('./pages/domains/domains-page.js')) },
           { path: 'webhooks', lazy: page(() => import('./pages/webhooks/webhooks-page.js')) },
           { path: 'api-keys', lazy: page(() => import('./pages/api-keys/api-keys-page.js')) },
           { path: 'channels', lazy: page(() => import('./pages/channels/channels-page.js')) },

@@ -92,3 +92,8 @@ export async function apiKey(db: Db, orgId: string, scopes: ApiKeyScope[]): Prom
 export async function webhookCount(db: Db, orgId: string): Promise<number> {
   return (await db.selectFrom('webhooks').select('id').where('org_id', '=', orgId).execute()).length;
 }
+
+/** A domain name nobody holds yet: names are unique across organizations, and the stack lives for the whole run. */
+export function uniqueDomain(): string {
+  return `acme-${randomUUID().slice(0, 8)}.test`;
+}

@@ -41,7 +41,9 @@ function AccountMenu({ me }: { me: Me }) {
               <Text size="sm" fw={500} visibleFrom="sm" truncate maw={180}>
                 {name}
               </Text>
-              <Badge variant="light">{me.role}</Badge>
+              <Badge variant="light" style={{ flexShrink: 0 }}>
+                {me.role}
+              </Badge>
             </Group>
           </UnstyledButton>
         </Menu.Target>
