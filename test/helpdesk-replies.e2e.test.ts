@@ -21,7 +21,7 @@ const twilio = new FakeTwilio(TWILIO);
 const graph = new FakeGraph({ [WHATSAPP.phoneNumberId]: WHATSAPP.accessToken, [MESSENGER.pageId]: MESSENGER.accessToken });
 const slack = new FakeSlack(SLACK.botToken);
 let stack: Stack;
-let org: { orgId: string; key: string };
+let org: Awaited<ReturnType<typeof createOrgWithKey>>;
 let support: string;
 let customers: ReturnType<typeof customerChannels>;
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
     },
   });
   org = await createOrgWithKey(stack.db, ['read', 'helpdesk', 'admin']);
-  support = `help-${hex(3)}@acme.example`;
+  support = `help-${hex(3)}@${org.domain}`;
   expect((await call(stack.api.url, '/api/v1/inbound-addresses', { key: org.key, body: { address: support } })).status).toBe(201);
   for (const body of [
     { type: 'twilio', address: TWILIO.number, secret: TWILIO.authToken, credentials: { account_sid: TWILIO.accountSid } },

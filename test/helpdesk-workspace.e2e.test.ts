@@ -8,6 +8,7 @@ import { FakeHub } from './fakes/fake-hub.js';
 import { FakeSes } from './fakes/fake-ses.js';
 import { FakeTwilio } from './fakes/reply-providers.js';
 import { customerChannels } from './support/customer-messages.js';
+import { insertVerifiedDomain } from '../src/domains/repository.js';
 import { call, eventually } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 
@@ -20,7 +21,7 @@ const ses = new FakeSes();
 const twilio = new FakeTwilio(TWILIO);
 const hub = new FakeHub(SSO_SECRET);
 let stack: Stack;
-let org: { orgId: string; key: string };
+let org: { orgId: string; key: string; domain: string };
 let support: string;
 let customers: ReturnType<typeof customerChannels>;
 
@@ -37,8 +38,11 @@ beforeAll(async () => {
     },
   });
   const organization = await createOrganization(stack.db, `acme-${hex(4)}`, randomUUID());
-  org = { orgId: organization.id, key: (await createApiKey(stack.db, { orgId: organization.id, scopes: ['read', 'helpdesk', 'admin'] })).key };
-  support = `help-${hex(3)}@acme.example`;
+  const domain = `${organization.name}.example`;
+  // Its verified sending domain: replies go out From it, and the support address under it is proven at once.
+  await insertVerifiedDomain(stack.db, organization.id, domain);
+  org = { orgId: organization.id, key: (await createApiKey(stack.db, { orgId: organization.id, scopes: ['read', 'helpdesk', 'admin'] })).key, domain };
+  support = `help-${hex(3)}@${org.domain}`;
   expect((await call(stack.api.url, '/api/v1/inbound-addresses', { key: org.key, body: { address: support } })).status).toBe(201);
   const sms = await call(stack.api.url, '/api/v1/channels', {
     key: org.key,

@@ -38,8 +38,8 @@ beforeAll(async () => {
   });
   const organization = async (name: string) => {
     const org = await createOrgWithKey(stack.db, ['read', 'admin', 'helpdesk']);
-    // The address a tenant forwards its own support mailbox to, on Relay's inbound domain.
-    const support = `${name}-${hex(3)}@${DOMAIN}`;
+    // The address a tenant forwards its own support mailbox to, under its verified sending domain (so the claim is proven at once).
+    const support = `${name}-${hex(3)}@${org.domain}`;
     expect((await call(stack.api.url, '/api/v1/inbound-addresses', { key: org.key, body: { address: support } })).status).toBe(201);
     return { ...org, support };
   };

@@ -614,22 +614,24 @@ describe('secret rotation', () => {
 
 describe('the shape of a delivery', () => {
   it('one workflow per event, an activity per endpoint on the deliveries queue, and a child past the fan-out cap', async () => {
+    // An organization of its own: webhooks other tests left subscribed would move the page boundary.
+    const own = await createOrgWithKey(stack.db, ['webhooks', 'helpdesk']);
     const receiver = await new WebhookReceiver(SECRET).start();
     const webhookIds: string[] = [];
     for (let index = 0; index <= WEBHOOK_FAN_OUT_CAP; index += 1) {
-      const created = await trpc(stack.api.url, org.key, 'webhooks.create', {
+      const created = await trpc(stack.api.url, own.key, 'webhooks.create', {
         url: `${receiver.url}/hook/${index}`,
         events: ['ticket.priority_changed'],
         secret: SECRET,
       });
       webhookIds.push(created.data.id);
     }
-    const ticket = await createTicket(stack.db, { orgId: org.orgId, subject: 'fan-out', customerId: null, channel: 'email' });
-    expect((await call(stack.api.url, `/api/v1/tickets/${ticket.id}`, { key: org.key, method: 'PATCH', body: { priority: 'urgent' } })).status).toBe(200);
+    const ticket = await createTicket(stack.db, { orgId: own.orgId, subject: 'fan-out', customerId: null, channel: 'email' });
+    expect((await call(stack.api.url, `/api/v1/tickets/${ticket.id}`, { key: own.key, method: 'PATCH', body: { priority: 'urgent' } })).status).toBe(200);
     const { id: eventId } = await stack.db
       .selectFrom('webhook_events')
       .select('id')
-      .where('org_id', '=', org.orgId)
+      .where('org_id', '=', own.orgId)
       .where('type', '=', 'ticket.priority_changed')
       .orderBy('seq', 'desc')
       .limit(1)
@@ -653,7 +655,7 @@ describe('the shape of a delivery', () => {
     // Each endpoint got the event once.
     expect(new Set(receiver.received.map((entry) => entry.request.path)).size).toBe(WEBHOOK_FAN_OUT_CAP + 1);
     expect(receiver.received).toHaveLength(WEBHOOK_FAN_OUT_CAP + 1);
-    for (const webhookId of webhookIds) await trpc(stack.api.url, org.key, 'webhooks.delete', { id: webhookId });
+    for (const webhookId of webhookIds) await trpc(stack.api.url, own.key, 'webhooks.delete', { id: webhookId });
     await receiver.stop();
   });
 });

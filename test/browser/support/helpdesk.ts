@@ -16,7 +16,7 @@ export async function helpdeskOf(db: Db, organization: Organization) {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-  const support = `help-${hex(3)}@acme.example`;
+  const support = `help-${hex(3)}@${organization.domain}`;
   expect((await api('/api/v1/inbound-addresses', { address: support })).status).toBe(201);
   const twilio = { accountSid: `AC${hex(16)}`, authToken: `token-${hex(8)}`, number: `+1777${String(Date.now()).slice(-7)}` };
   expect(

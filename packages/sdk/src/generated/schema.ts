@@ -6130,6 +6130,8 @@ export interface operations {
          *         "ticketId": "6f1c2a4e-8b1d-4c3e-9a57-2d4f6b8e0c11",
          *         "ticketNumber": 1234,
          *         "direction": "inbound",
+         *         "private": false,
+         *         "authorUserId": null,
          *         "channel": "email",
          *         "from": "customer@example.com",
          *         "subject": "Need help with the VPN",
@@ -6153,7 +6155,11 @@ export interface operations {
             ticketId: string;
             ticketNumber: number;
             /** @enum {string} */
-            direction: 'inbound' | 'outbound';
+            direction: 'inbound' | 'outbound' | 'note';
+            /** @description a private note: for the team, never sent to the customer */
+            private: boolean;
+            /** @description the agent who wrote it, for replies and notes */
+            authorUserId: string | null;
             /** @description email, sms, whatsapp, messenger, dialpad, slack, … */
             channel: string;
             from: string | null;
