@@ -5,6 +5,7 @@ import { DataTable } from 'mantine-datatable';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ApiErrorAlert } from '../../components/api-error.js';
+import { LIVE_REFRESH_MS } from '../../components/live-refresh.js';
 import { formatDateTime } from '../../components/format.js';
 import { useCan } from '../../components/session.js';
 import { TICKET_CHANNELS, TICKET_STATUSES } from '../../../../src/db/tables/helpdesk.js';
@@ -22,13 +23,6 @@ const VIEWS = [
   { value: 'all', label: 'All' },
 ] as const;
 type View = (typeof VIEWS)[number]['value'];
-
-/**
- * New customer messages must show within 5 s without a reload: the inbox asks again every
- * 4 s (TanStack Query's refetchInterval). Polling keeps the API stateless across processes;
- * server-sent events would need a cross-process notification channel for a 5 s target.
- */
-export const LIVE_REFRESH_MS = 4000;
 
 /**
  * The helpdesk inbox: the organization's tickets by view (mine, unassigned, open, pending,

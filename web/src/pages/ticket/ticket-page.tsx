@@ -1,4 +1,4 @@
-import { Anchor, Button, Grid, Group, Modal, NumberInput, Select, Stack, TagsInput, Text, Title } from '@mantine/core';
+import { Anchor, Button, Grid, Group, Modal, Select, Stack, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -8,7 +8,7 @@ import { PageLoader } from '../../components/page-loader.js';
 import { useCan } from '../../components/session.js';
 import { ChannelBadge, PriorityBadge, StatusBadge } from '../../components/ticket-badges.js';
 import { queryClient, trpc, type Inputs } from '../../trpc.js';
-import { LIVE_REFRESH_MS } from '../inbox/inbox-page.js';
+import { LIVE_REFRESH_MS } from '../../components/live-refresh.js';
 import { CustomerPanel } from './customer-panel.js';
 import { ReplyBox } from './reply-box.js';
 import { Timeline, type Ticket } from './timeline.js';
@@ -17,18 +17,30 @@ type Change = Inputs['helpdesk']['update']['change'];
 
 function MergeTicket({ ticket, onClose }: { ticket: Ticket; onClose: () => void }) {
   const navigate = useNavigate();
-  const [into, setInto] = useState<number | string>('');
+  const [into, setInto] = useState('');
   const merge = useMutation(trpc.helpdesk.merge.mutationOptions({ onSuccess: (merged) => void navigate(`/tickets/${merged.id}`) }));
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (typeof into === 'number') merge.mutate({ id: ticket.id, intoNumber: into });
+    const number = Number(into);
+    if (Number.isInteger(number) && number > 0) merge.mutate({ id: ticket.id, intoNumber: number });
   };
   return (
     <Modal opened onClose={onClose} title={`Merge #${ticket.number} into another ticket`}>
       <form onSubmit={submit}>
         <Stack gap="md">
           <Text size="sm">The whole conversation moves to the other ticket; this one is closed and points there.</Text>
-          <NumberInput label="Merge into ticket number" min={1} required value={into} onChange={setInto} data-autofocus />
+          {/* A plain numeric field: Mantine's NumberInput brings react-number-format, past the first-load budget for one field. */}
+          <TextInput
+            label="Merge into ticket number"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            step={1}
+            required
+            value={into}
+            onChange={(event) => setInto(event.currentTarget.value)}
+            data-autofocus
+          />
           {merge.isError && <ApiErrorAlert error={merge.error} title="Not merged" />}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
