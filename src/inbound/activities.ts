@@ -16,7 +16,7 @@ import {
 } from './repository.js';
 import { webhookEventIdsOf } from '../webhooks/index.js';
 import type { InboundClassification } from '../db/tables/inbound.js';
-import { classifyInbound, SES_MESSAGE_ID, sesMessageIdsIn } from './classify.js';
+import { classifyInbound, SES_MESSAGE_ID, sesMessageIdsIn, sesMessageIdsOf } from './classify.js';
 import type { InboundMessage } from './message.js';
 import { normalizeInbound, UnreadableInbound } from './normalize.js';
 import { routeInbound, type InboundRoute, type ProductRoute } from './route.js';
@@ -83,7 +83,7 @@ async function findTicketForReply(trx: DbOrTrx, orgId: string, message: InboundM
     if (ticket && (await isTicketParticipant(trx, orgId, ticket, message.from.address))) return { ticket, threadedBy: 'subject' };
   }
   // In-Reply-To first, then the newest references.
-  const sesIds = sesMessageIdsIn([message.inReplyTo ?? '', ...message.references.slice(-MAX_THREADING_SES_IDS).reverse()].join(' '));
+  const sesIds = sesMessageIdsOf([...(message.inReplyTo ? [message.inReplyTo] : []), ...message.references.slice(-MAX_THREADING_SES_IDS).reverse()]);
   for (const sesId of sesIds.slice(0, MAX_THREADING_SES_IDS)) {
     const number = await findTicketNumberOfSentEmail(trx, orgId, sesId);
     const ticket = number === undefined ? undefined : await findTicketByNumber(trx, orgId, number);

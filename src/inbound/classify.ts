@@ -49,3 +49,13 @@ export function classifyInbound(
 export function sesMessageIdsIn(text: string): string[] {
   return [...new Set([...text.matchAll(SES_MESSAGE_ID)].map((match) => match[1]!.toLowerCase()))];
 }
+
+/**
+ * The SES message ids behind Message-IDs an answer names (In-Reply-To, References). SES gives
+ * every message it sends `<id@region.amazonses.com>` and overwrites any Message-ID Relay sets,
+ * so this is how an answer to an agent's reply finds the email (and its ticket). Unlike a
+ * bounce report's text, a header holds exactly one id per entry, whatever form the id takes.
+ */
+export function sesMessageIdsOf(messageIds: readonly string[]): string[] {
+  return [...new Set(messageIds.flatMap((id) => /^<([^<>@\s]+)@(?:[a-z0-9-]+\.)*amazonses\.com>$/i.exec(id.trim())?.[1] ?? []))];
+}
