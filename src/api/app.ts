@@ -71,6 +71,23 @@ function methodNotAllowed(routers: Router[]): RequestHandler {
   };
 }
 
+/**
+ * tRPC serves a query on GET and a mutation on POST; any other method on a procedure is a
+ * 405 naming the one it serves (tRPC itself answers TRACE with a 500).
+ */
+function trpcMethodNotAllowed(router: AnyTRPCRouter): RequestHandler {
+  const procedures = router._def.procedures as Record<string, { _def: { type: string } } | undefined>;
+  return (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'POST') return next();
+    const procedure = procedures[req.path.slice(1)];
+    if (!procedure) return next();
+    const list = procedure._def.type === 'mutation' ? 'POST' : 'GET, HEAD';
+    if (list.includes(req.method)) return next();
+    res.set('allow', list);
+    next(new ApiError('method_not_allowed', `${req.method} is not served on ${req.baseUrl}${req.path}; ${list} ${list === 'POST' ? 'is' : 'are'}`));
+  };
+}
+
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
 /**
@@ -141,6 +158,7 @@ export function createApp(parts: AppParts): Express {
   app.use(methodNotAllowed([...parts.providerWebhooks, ...parts.routes]));
   app.use(
     '/api/trpc',
+    trpcMethodNotAllowed(parts.trpc.router),
     parts.trpc.csrfGuard,
     authenticatedTrpcBody(parts.trpc.authenticatesBody),
     createExpressMiddleware({ router: parts.trpc.router, createContext: parts.trpc.createContext, maxBodySize: TRPC_BODY_LIMIT }),

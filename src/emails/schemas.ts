@@ -1,12 +1,11 @@
 import { z } from 'zod';
+import { emailAddress } from '../http/email-address.js';
 import { EMAIL_EVENT_TYPES } from '../db/tables/email-events.js';
 import { EMAIL_STATUSES, SEND_PRIORITIES } from '../db/tables/emails.js';
 
 export const MAX_RECIPIENTS = 50;
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 export const MAX_BATCH_SIZE = 100;
-
-const bareAddress = z.email({ pattern: z.regexes.html5Email });
 
 /** `addr@host` or `Display Name <addr@host>`, with no line breaks anywhere (header injection). */
 const mailbox = z
@@ -18,7 +17,7 @@ const mailbox = z
   .refine((value) => {
     const match = /^(?:[^<>]*<([^<>]+)>|([^<>\s]+))$/.exec(value);
     const address = match?.[1] ?? match?.[2];
-    return address !== undefined && bareAddress.safeParse(address).success;
+    return address !== undefined && emailAddress.safeParse(address).success;
   }, 'must be an email address, optionally as "Name <address>"');
 
 const mailboxes = z.union([mailbox, z.array(mailbox).min(1)]).transform((value) => (Array.isArray(value) ? value : [value]));

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { emailAddress } from '../http/email-address.js';
 import { SUPPRESSION_REASONS } from '../db/tables/suppressions.js';
 
 export const addSuppressionRequest = z.strictObject({
-  address: z.email({ pattern: z.regexes.html5Email }).max(320),
+  address: emailAddress,
   /** Added by hand; bounces and complaints add their own. */
   reason: z.literal('manual').default('manual'),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddress } from '../http/email-address.js';
 import { INBOUND_CLASSIFICATIONS, INBOUND_PROVIDERS, INBOUND_STATUSES } from '../db/tables/inbound.js';
 
 export const listInboundQuery = z.strictObject({
@@ -11,5 +12,5 @@ export const listInboundQuery = z.strictObject({
 });
 
 export const inboundAddressRequest = z.strictObject({
-  address: z.email({ pattern: z.regexes.html5Email }).max(320),
+  address: emailAddress,
 });
