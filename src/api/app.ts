@@ -72,21 +72,28 @@ function methodNotAllowed(routers: Router[]): RequestHandler {
 }
 
 /**
- * tRPC serves a query on GET and a mutation on POST; any other method on a procedure is a
- * 405 naming the one it serves (tRPC itself answers TRACE with a 500).
+ * tRPC serves a query on GET and a mutation on POST: any other method on a procedure is a
+ * 405 naming the one it serves (tRPC itself answers TRACE with a 500, and a POST to a
+ * query with a 415).
  */
 function trpcMethodNotAllowed(router: AnyTRPCRouter): RequestHandler {
   const procedures = router._def.procedures as Record<string, { _def: { type: string } } | undefined>;
   return (req, res, next) => {
-    if (req.method === 'GET' || req.method === 'POST') return next();
     const procedure = procedures[req.path.slice(1)];
     if (!procedure) return next();
-    const list = procedure._def.type === 'mutation' ? 'POST' : 'GET, HEAD';
-    if (list.includes(req.method)) return next();
+    const allowed = procedure._def.type === 'mutation' ? ['POST'] : ['GET', 'HEAD'];
+    if (allowed.includes(req.method)) return next();
+    const list = allowed.join(', ');
     res.set('allow', list);
-    next(new ApiError('method_not_allowed', `${req.method} is not served on ${req.baseUrl}${req.path}; ${list} ${list === 'POST' ? 'is' : 'are'}`));
+    next(new ApiError('method_not_allowed', `${req.method} is not served on ${req.baseUrl}${req.path}; only ${list}`));
   };
 }
+
+/** A mutation is JSON: without that Content-Type, a 415 in JSON (tRPC's own says so in text/plain). */
+const trpcJsonOnly: RequestHandler = (req, _res, next) => {
+  if (req.method !== 'POST' || req.is('application/json')) return next();
+  next(new ApiError('unsupported_media_type', 'a tRPC mutation is a JSON body (Content-Type: application/json)'));
+};
 
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
@@ -161,6 +168,7 @@ export function createApp(parts: AppParts): Express {
     trpcMethodNotAllowed(parts.trpc.router),
     parts.trpc.csrfGuard,
     authenticatedTrpcBody(parts.trpc.authenticatesBody),
+    trpcJsonOnly,
     createExpressMiddleware({ router: parts.trpc.router, createContext: parts.trpc.createContext, maxBodySize: TRPC_BODY_LIMIT }),
   );
   if (parts.webApp) app.use(parts.webApp);

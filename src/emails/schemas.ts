@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { emailAddress } from '../http/email-address.js';
+import { cursorParameter } from '../http/pagination.js';
+import { emailAddress, MAILBOX_PATTERN } from '../http/email-address.js';
 import { EMAIL_EVENT_TYPES } from '../db/tables/email-events.js';
 import { EMAIL_STATUSES, SEND_PRIORITIES } from '../db/tables/emails.js';
 
 export const MAX_RECIPIENTS = 50;
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 export const MAX_BATCH_SIZE = 100;
+
+const MAILBOX = MAILBOX_PATTERN.source.slice(1, -1);
 
 /** `addr@host` or `Display Name <addr@host>`, with no line breaks anywhere (header injection). */
 const mailbox = z
@@ -18,7 +21,8 @@ const mailbox = z
     const match = /^(?:[^<>]*<([^<>]+)>|([^<>\s]+))$/.exec(value);
     const address = match?.[1] ?? match?.[2];
     return address !== undefined && emailAddress.safeParse(address).success;
-  }, 'must be an email address, optionally as "Name <address>"');
+  }, 'must be an email address, optionally as "Name <address>"')
+  .meta({ pattern: `^\\s*(?:[^<>\\r\\n]*<${MAILBOX}>|${MAILBOX})\\s*$` });
 
 const mailboxes = z.union([mailbox, z.array(mailbox).min(1)]).transform((value) => (Array.isArray(value) ? value : [value]));
 
@@ -63,8 +67,7 @@ const tagPart = z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'may hold only letter
 const base64 = z
   .string()
   .min(1)
-  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
-  .refine((value) => value.length % 4 === 0, 'must be base64 (length a multiple of 4)');
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64 (length a multiple of 4)');
 
 const attachment = z.strictObject({
   filename: z
@@ -137,7 +140,7 @@ export const listEmailsQuery = z.strictObject({
   to: z.string().min(1).max(320).optional(),
   tag: z.string().min(1).max(513).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorParameter(200).optional(),
 });
 
 export const emailEvent = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cursorParameter } from '../http/pagination.js';
 import { emailAddress } from '../http/email-address.js';
 import { SUPPRESSION_REASONS } from '../db/tables/suppressions.js';
 
@@ -12,7 +13,7 @@ export const listSuppressionsQuery = z.strictObject({
   search: z.string().min(1).max(320).optional(),
   reason: z.enum(SUPPRESSION_REASONS).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(400).optional(),
+  cursor: cursorParameter(400).optional(),
 });
 
 export const suppressionView = z.object({

@@ -19,7 +19,8 @@ export const ticketPatch = z
     priority: z.enum(TICKET_PRIORITIES).optional(),
     assignee: z.string().trim().min(1).max(320).nullable().optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field');
+  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field')
+  .meta({ minProperties: 1 });
 
 export const customerPatch = z
   .strictObject({
@@ -32,7 +33,8 @@ export const customerPatch = z
       .optional(),
     email: emailAddress.nullable().optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field');
+  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field')
+  .meta({ minProperties: 1 });
 
 /**
  * Relay's own helpdesk objects, read and changed over REST. Every change records its
