@@ -84,3 +84,22 @@ describe('a tRPC procedure asked with a method tRPC does not serve', () => {
     expect(await methodCall('/api/trpc/webhooks.create', 'PUT')).toEqual([405, 'POST']);
   });
 });
+
+describe('the methods a path advertises', () => {
+  it('are those of its own route, not of a parameter route it also matches', async () => {
+    // /api/v1/emails/batch also matches GET /api/v1/emails/{id}; "batch" is no email.
+    expect(await methodCall('/api/v1/emails/batch', 'OPTIONS')).toEqual([204, 'POST']);
+    expect(await methodCall('/api/v1/emails/batch', 'PUT')).toEqual([405, 'POST']);
+    expect(await methodCall('/api/v1/emails', 'OPTIONS')).toEqual([204, 'GET, HEAD, POST']);
+  });
+
+  it('a tRPC query posted to, or a mutation without JSON, is refused in JSON', async () => {
+    expect(await methodCall('/api/trpc/webhooks.list', 'POST')).toEqual([405, 'GET, HEAD']);
+    const notJson = await fetch(`${stack.api.url}/api/trpc/webhooks.delete`, { method: 'POST', headers: { authorization: `Bearer ${org.key}` } });
+    expect([notJson.status, notJson.headers.get('content-type'), ((await notJson.json()) as { error: { code: string } }).error.code]).toEqual([
+      415,
+      'application/json; charset=utf-8',
+      'unsupported_media_type',
+    ]);
+  });
+});

@@ -45,7 +45,7 @@ const TRPC_BODY_LIMIT = 1024 * 1024;
 /** What Express's router keeps of a route; not in its public types. */
 interface RouteLayer {
   slash?: boolean;
-  route?: { methods: Record<string, boolean> };
+  route?: { path: string; methods: Record<string, boolean> };
   handle?: { stack?: RouteLayer[] };
   match(path: string): boolean;
 }
@@ -55,16 +55,44 @@ function routeLayers(stack: RouteLayer[]): RouteLayer[] {
 }
 
 /**
+ * The methods Relay serves on a path. A literal route wins over a parameter, as it does
+ * when a request is routed: /api/v1/emails/batch is not GET /api/v1/emails/{id}.
+ */
+function allowedMethods(routers: Router[]): (path: string) => Set<string> {
+  const layers = routeLayers(routers.flatMap((router) => (router as unknown as { stack: RouteLayer[] }).stack));
+  return (path) => {
+    const matching = layers.filter((layer) => layer.match(path));
+    const literal = matching.filter((layer) => !layer.route!.path.includes(':'));
+    const allowed = new Set<string>();
+    for (const layer of literal.length > 0 ? literal : matching) for (const method of Object.keys(layer.route!.methods)) allowed.add(method.toUpperCase());
+    if (allowed.has('GET')) allowed.add('HEAD');
+    return allowed;
+  };
+}
+
+/** OPTIONS on a path Relay serves: 204 with the methods it serves there (Express's own would count parameter routes too). */
+function optionsAnswer(routers: Router[]): RequestHandler {
+  const allowedOn = allowedMethods(routers);
+  return (req, res, next) => {
+    if (req.method !== 'OPTIONS') return next();
+    const allowed = allowedOn(req.path);
+    if (allowed.size === 0) return next();
+    res
+      .set('allow', [...allowed].sort().join(', '))
+      .status(204)
+      .end();
+  };
+}
+
+/**
  * A path Relay serves, asked with a method it does not serve there: 405 with the methods
  * it does serve (RFC 9110 §15.5.6), rather than a 404 that says the path does not exist.
  */
 function methodNotAllowed(routers: Router[]): RequestHandler {
-  const layers = routeLayers(routers.flatMap((router) => (router as unknown as { stack: RouteLayer[] }).stack));
+  const allowedOn = allowedMethods(routers);
   return (req, res, next) => {
-    const allowed = new Set<string>();
-    for (const layer of layers) if (layer.match(req.path)) for (const method of Object.keys(layer.route!.methods)) allowed.add(method.toUpperCase());
+    const allowed = allowedOn(req.path);
     if (allowed.size === 0 || allowed.has(req.method)) return next();
-    if (allowed.has('GET')) allowed.add('HEAD');
     const list = [...allowed].sort().join(', ');
     res.set('allow', list);
     next(new ApiError('method_not_allowed', `${req.method} is not served on ${req.path}; ${list} are`));
@@ -158,6 +186,7 @@ export function createApp(parts: AppParts): Express {
     next();
   });
   for (const guard of parts.guards) app.use(guard);
+  app.use(optionsAnswer([...parts.providerWebhooks, ...parts.routes]));
   for (const router of parts.providerWebhooks) app.use(router);
 
   app.use(JSON_PREFIXES, authenticatedJsonBody(parts.authenticatesBody));

@@ -113,6 +113,7 @@ export const sendEmailRequest = z
     message: 'an email needs html or text',
     path: ['html'],
   })
+  .meta({ anyOf: [{ required: ['html'] }, { required: ['text'] }] })
   .refine((email) => email.to.length + (email.cc?.length ?? 0) + (email.bcc?.length ?? 0) <= MAX_RECIPIENTS, {
     message: `at most ${MAX_RECIPIENTS} recipients across to, cc and bcc`,
     path: ['to'],
