@@ -90,6 +90,7 @@ describe('the methods a path advertises', () => {
     // /api/v1/emails/batch also matches GET /api/v1/emails/{id}; "batch" is no email.
     expect(await methodCall('/api/v1/emails/batch', 'OPTIONS')).toEqual([204, 'POST']);
     expect(await methodCall('/api/v1/emails/batch', 'PUT')).toEqual([405, 'POST']);
+    expect(await methodCall('/api/v1/emails/batch', 'GET')).toEqual([405, 'POST']);
     expect(await methodCall('/api/v1/emails', 'OPTIONS')).toEqual([204, 'GET, HEAD, POST']);
   });
 

@@ -186,12 +186,13 @@ export function createApp(parts: AppParts): Express {
     next();
   });
   for (const guard of parts.guards) app.use(guard);
+  // Before the routers: GET /api/v1/emails/batch is a 405, not GET /api/v1/emails/{id} with id "batch".
   app.use(optionsAnswer([...parts.providerWebhooks, ...parts.routes]));
+  app.use(methodNotAllowed([...parts.providerWebhooks, ...parts.routes]));
   for (const router of parts.providerWebhooks) app.use(router);
 
   app.use(JSON_PREFIXES, authenticatedJsonBody(parts.authenticatesBody));
   for (const router of parts.routes) app.use(router);
-  app.use(methodNotAllowed([...parts.providerWebhooks, ...parts.routes]));
   app.use(
     '/api/trpc',
     trpcMethodNotAllowed(parts.trpc.router),

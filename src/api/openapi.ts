@@ -56,7 +56,7 @@ const idempotencyHeader = {
   in: 'header',
   required: false,
   description: 'The same key with the same body within 24 h returns the first answer and sends nothing new; with another body, 409.',
-  schema: { type: 'string', maxLength: 255 },
+  schema: { type: 'string', pattern: '^[!-~]{1,255}$' },
 };
 
 function queryParameters(schema: z.ZodObject) {
