@@ -177,6 +177,15 @@ export interface paths {
           };
           content?: never;
         };
+        /** @description an unknown client_id or unregistered redirect_uri: an error page, never a redirect (RFC 6749 §4.1.2.1) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/html': string;
+          };
+        };
       };
     };
     put?: never;
@@ -232,6 +241,15 @@ export interface paths {
             [name: string]: unknown;
           };
           content?: never;
+        };
+        /** @description an unknown client_id or unregistered redirect_uri: an error page, never a redirect */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/html': string;
+          };
         };
       };
     };
@@ -603,33 +621,36 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            from: string;
-            to: string | string[];
-            cc?: string | string[];
-            bcc?: string | string[];
-            reply_to?: string | string[];
-            subject: string;
-            html?: string;
-            text?: string;
-            headers?: {
-              [key: string]: string;
-            };
-            tags?: {
-              [key: string]: string;
-            };
-            attachments?: {
-              filename: string;
-              content: string;
-              /** @default application/octet-stream */
-              content_type?: string;
-            }[];
-            metadata?: {
-              [key: string]: string;
-            };
-            /** @enum {string} */
-            priority?: 'high' | 'normal' | 'bulk';
-          };
+          'application/json':
+            | {
+                from: string;
+                to: string | string[];
+                cc?: string | string[];
+                bcc?: string | string[];
+                reply_to?: string | string[];
+                subject: string;
+                html?: string;
+                text?: string;
+                headers?: {
+                  [key: string]: string;
+                };
+                tags?: {
+                  [key: string]: string;
+                };
+                attachments?: {
+                  filename: string;
+                  content: string;
+                  /** @default application/octet-stream */
+                  content_type?: string;
+                }[];
+                metadata?: {
+                  [key: string]: string;
+                };
+                /** @enum {string} */
+                priority?: 'high' | 'normal' | 'bulk';
+              }
+            | unknown
+            | unknown;
         };
       };
       responses: {
@@ -2337,7 +2358,7 @@ export interface paths {
             secret: string;
             verify_token?: string;
             auto_reply?: string;
-          };
+          } & (unknown & unknown);
         };
       };
       responses: {
@@ -2688,7 +2709,7 @@ export interface paths {
         content: {
           'application/json': {
             /** @enum {string} */
-            provider: 'shopify' | 'stripe_connect' | 'amazon';
+            provider: 'amazon';
             account: string;
           };
         };
@@ -2866,6 +2887,13 @@ export interface paths {
           };
           content?: never;
         };
+        /** @description Shopify is not configured on this Relay */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
       };
     };
     put?: never;
@@ -2979,6 +3007,13 @@ export interface paths {
         };
         /** @description held by another organization */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Stripe Connect is not configured on this Relay */
+        503: {
           headers: {
             [name: string]: unknown;
           };
@@ -3230,7 +3265,9 @@ export interface paths {
           'application/json': {
             name: string;
             redirect_uris: string[];
+            /** Format: uri */
             webhook_url: string;
+            /** Format: uri */
             error_url?: string;
             /** Format: uri */
             logo_url?: string;
@@ -3516,7 +3553,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Prometheus metrics */
+    /** Prometheus metrics: only with METRICS_TOKEN set on this Relay, and only for that token */
     get: {
       parameters: {
         query?: never;
@@ -3532,6 +3569,24 @@ export interface paths {
             [name: string]: unknown;
           };
           content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
         };
       };
     };
@@ -3768,6 +3823,27 @@ export interface components {
             code: string;
             httpStatus: number;
             path?: string;
+            /** @description the REST API's code and message for the same failure */
+            error: {
+              /** @enum {string} */
+              code:
+                | 'invalid_json'
+                | 'validation_failed'
+                | 'unauthorized'
+                | 'forbidden'
+                | 'sender_not_verified'
+                | 'not_found'
+                | 'method_not_allowed'
+                | 'conflict'
+                | 'idempotency_key_conflict'
+                | 'payload_too_large'
+                | 'unsupported_media_type'
+                | 'rate_limited'
+                | 'internal_error'
+                | 'service_unavailable';
+              message: string;
+              details?: unknown;
+            };
           };
         };
       };
@@ -3801,6 +3877,7 @@ export interface components {
       updatedAt: string;
     }[];
     'webhooks.create.input': {
+      /** Format: uri */
       url: string;
       events: (
         | 'ticket.created'
@@ -3851,6 +3928,7 @@ export interface components {
     'webhooks.update.input': {
       /** Format: uuid */
       id: string;
+      /** Format: uri */
       url?: string;
       events?: (
         | 'ticket.created'
@@ -4034,22 +4112,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -4077,6 +4155,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -4120,22 +4216,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -4163,6 +4259,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -4206,22 +4320,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -4249,6 +4363,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -4292,22 +4424,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -4335,6 +4467,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -4378,22 +4528,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -4421,6 +4571,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -4464,22 +4632,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -4507,6 +4675,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -4546,22 +4732,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -4589,6 +4775,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -4632,22 +4836,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -4675,6 +4879,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
