@@ -45,7 +45,7 @@ const TRPC_BODY_LIMIT = 1024 * 1024;
 /** What Express's router keeps of a route; not in its public types. */
 interface RouteLayer {
   slash?: boolean;
-  route?: { methods: Record<string, boolean> };
+  route?: { path: string; methods: Record<string, boolean> };
   handle?: { stack?: RouteLayer[] };
   match(path: string): boolean;
 }
@@ -55,21 +55,73 @@ function routeLayers(stack: RouteLayer[]): RouteLayer[] {
 }
 
 /**
+ * The methods Relay serves on a path. A literal route wins over a parameter, as it does
+ * when a request is routed: /api/v1/emails/batch is not GET /api/v1/emails/{id}.
+ */
+function allowedMethods(routers: Router[]): (path: string) => Set<string> {
+  const layers = routeLayers(routers.flatMap((router) => (router as unknown as { stack: RouteLayer[] }).stack));
+  return (path) => {
+    const matching = layers.filter((layer) => layer.match(path));
+    const literal = matching.filter((layer) => !layer.route!.path.includes(':'));
+    const allowed = new Set<string>();
+    for (const layer of literal.length > 0 ? literal : matching) for (const method of Object.keys(layer.route!.methods)) allowed.add(method.toUpperCase());
+    if (allowed.has('GET')) allowed.add('HEAD');
+    return allowed;
+  };
+}
+
+/** OPTIONS on a path Relay serves: 204 with the methods it serves there (Express's own would count parameter routes too). */
+function optionsAnswer(routers: Router[]): RequestHandler {
+  const allowedOn = allowedMethods(routers);
+  return (req, res, next) => {
+    if (req.method !== 'OPTIONS') return next();
+    const allowed = allowedOn(req.path);
+    if (allowed.size === 0) return next();
+    res
+      .set('allow', [...allowed].sort().join(', '))
+      .status(204)
+      .end();
+  };
+}
+
+/**
  * A path Relay serves, asked with a method it does not serve there: 405 with the methods
  * it does serve (RFC 9110 §15.5.6), rather than a 404 that says the path does not exist.
  */
 function methodNotAllowed(routers: Router[]): RequestHandler {
-  const layers = routeLayers(routers.flatMap((router) => (router as unknown as { stack: RouteLayer[] }).stack));
+  const allowedOn = allowedMethods(routers);
   return (req, res, next) => {
-    const allowed = new Set<string>();
-    for (const layer of layers) if (layer.match(req.path)) for (const method of Object.keys(layer.route!.methods)) allowed.add(method.toUpperCase());
+    const allowed = allowedOn(req.path);
     if (allowed.size === 0 || allowed.has(req.method)) return next();
-    if (allowed.has('GET')) allowed.add('HEAD');
     const list = [...allowed].sort().join(', ');
     res.set('allow', list);
     next(new ApiError('method_not_allowed', `${req.method} is not served on ${req.path}; ${list} are`));
   };
 }
+
+/**
+ * tRPC serves a query on GET and a mutation on POST: any other method on a procedure is a
+ * 405 naming the one it serves (tRPC itself answers TRACE with a 500, and a POST to a
+ * query with a 415).
+ */
+function trpcMethodNotAllowed(router: AnyTRPCRouter): RequestHandler {
+  const procedures = router._def.procedures as Record<string, { _def: { type: string } } | undefined>;
+  return (req, res, next) => {
+    const procedure = procedures[req.path.slice(1)];
+    if (!procedure) return next();
+    const allowed = procedure._def.type === 'mutation' ? ['POST'] : ['GET', 'HEAD'];
+    if (allowed.includes(req.method)) return next();
+    const list = allowed.join(', ');
+    res.set('allow', list);
+    next(new ApiError('method_not_allowed', `${req.method} is not served on ${req.baseUrl}${req.path}; only ${list}`));
+  };
+}
+
+/** A mutation is JSON: without that Content-Type, a 415 in JSON (tRPC's own says so in text/plain). */
+const trpcJsonOnly: RequestHandler = (req, _res, next) => {
+  if (req.method !== 'POST' || req.is('application/json')) return next();
+  next(new ApiError('unsupported_media_type', 'a tRPC mutation is a JSON body (Content-Type: application/json)'));
+};
 
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
@@ -134,15 +186,19 @@ export function createApp(parts: AppParts): Express {
     next();
   });
   for (const guard of parts.guards) app.use(guard);
+  // Before the routers: GET /api/v1/emails/batch is a 405, not GET /api/v1/emails/{id} with id "batch".
+  app.use(optionsAnswer([...parts.providerWebhooks, ...parts.routes]));
+  app.use(methodNotAllowed([...parts.providerWebhooks, ...parts.routes]));
   for (const router of parts.providerWebhooks) app.use(router);
 
   app.use(JSON_PREFIXES, authenticatedJsonBody(parts.authenticatesBody));
   for (const router of parts.routes) app.use(router);
-  app.use(methodNotAllowed([...parts.providerWebhooks, ...parts.routes]));
   app.use(
     '/api/trpc',
+    trpcMethodNotAllowed(parts.trpc.router),
     parts.trpc.csrfGuard,
     authenticatedTrpcBody(parts.trpc.authenticatesBody),
+    trpcJsonOnly,
     createExpressMiddleware({ router: parts.trpc.router, createContext: parts.trpc.createContext, maxBodySize: TRPC_BODY_LIMIT }),
   );
   if (parts.webApp) app.use(parts.webApp);

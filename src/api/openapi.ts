@@ -58,7 +58,7 @@ const idempotencyHeader = {
   in: 'header',
   required: false,
   description: 'The same key with the same body within 24 h returns the first answer and sends nothing new; with another body, 409.',
-  schema: { type: 'string', maxLength: 255 },
+  schema: { type: 'string', pattern: '^[!-~]{1,255}$' },
 };
 
 function queryParameters(schema: z.ZodObject) {
@@ -77,6 +77,7 @@ export function buildOpenApiDocument() {
         adminKey: { type: 'http', scheme: 'bearer', description: 'RELAY_ADMIN_KEY' },
         sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'A dashboard session from Hub sign-in' },
         partnerToken: { type: 'http', scheme: 'bearer', description: "A RelayIt partner's token for one user (ptok_...)" },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN' },
       },
       schemas: { Error: schemaOf(errorBody), TrpcError: schemaOf(trpcErrorBody), ...webhookProcedureSchemas() },
     },
@@ -429,6 +430,7 @@ export function buildOpenApiDocument() {
             '400': { description: 'unknown, used or mismatched state' },
             '401': { description: 'not signed by Shopify' },
             '409': { description: 'held by another organization' },
+            '503': { description: 'Shopify is not configured on this Relay' },
           },
         },
       },
@@ -448,6 +450,7 @@ export function buildOpenApiDocument() {
             '200': { description: 'connected' },
             '400': { description: 'unknown state or refused' },
             '409': { description: 'held by another organization' },
+            '503': { description: 'Stripe Connect is not configured on this Relay' },
           },
         },
       },
@@ -525,7 +528,13 @@ export function buildOpenApiDocument() {
       '/readyz': {
         get: { summary: 'PostgreSQL and Temporal are reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } },
       },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics: only with METRICS_TOKEN set on this Relay, and only for that token',
+          security: [{ metricsToken: [] }],
+          responses: { '200': { description: 'text exposition format' }, ...errors(401, 404) },
+        },
+      },
     },
     webhooks: outgoingWebhooks(),
   };
@@ -547,17 +556,24 @@ const trpcErrorBody = z.object({
         code: z.string().describe('BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, PRECONDITION_FAILED, …'),
         httpStatus: z.int(),
         path: z.string().optional(),
+        error: errorBody.shape.error.describe("the REST API's code and message for the same failure"),
       }),
     }),
   }),
 });
 
-const trpcErrors = Object.fromEntries(
-  [400, 401, 403, 404, 409, 412].map((status) => [
-    String(status),
-    { description: 'a tRPC error', content: { 'application/json': { schema: ref('TrpcError') } } },
-  ]),
+const trpcErrors: Record<string, object> = Object.fromEntries(
+  [400, 404, 409, 412, 413].map((status) => [String(status), { description: 'a tRPC error', content: { 'application/json': { schema: ref('TrpcError') } } }]),
 );
+// Refused before tRPC reads the request, in the REST API's shape: a body without a credential
+// (401), a session's mutation without the CSRF header (403), a mutation that is not JSON (415).
+for (const status of ['401', '403']) {
+  trpcErrors[status] = {
+    description: 'a tRPC error, or the REST error when refused before tRPC reads the request',
+    content: { 'application/json': { schema: { oneOf: [ref('TrpcError'), ref('Error')] } } },
+  };
+}
+trpcErrors['415'] = { description: 'a mutation without Content-Type: application/json', content: { 'application/json': { schema: ref('Error') } } };
 
 /** Component names of a procedure's input and output (`webhooks.create.input`), so clients can name their types. */
 const procedureSchemaName = (name: string, part: 'input' | 'output') => `webhooks.${name}.${part}`;
@@ -620,6 +636,10 @@ function oauthPaths() {
         responses: {
           '200': { description: 'the consent page, or a page saying why the request is refused', content: { 'text/html': { schema: { type: 'string' } } } },
           '302': { description: 'to Hub sign-in first' },
+          '400': {
+            description: 'an unknown client_id or unregistered redirect_uri: an error page, never a redirect (RFC 6749 §4.1.2.1)',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
         },
       },
     },
@@ -641,7 +661,14 @@ function oauthPaths() {
             }),
           ),
         },
-        responses: { '302': { description: "to the partner's redirect_uri" }, '200': { description: 'a page saying why the form is refused' } },
+        responses: {
+          '302': { description: "to the partner's redirect_uri" },
+          '200': { description: 'a page saying why the form is refused' },
+          '400': {
+            description: 'an unknown client_id or unregistered redirect_uri: an error page, never a redirect',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+        },
       },
     },
     '/api/oauth/token': {

@@ -6,17 +6,27 @@ import { sha256 } from '../security/secrets.js';
 import { parseCredentials, sealCredentials, type ChannelCredentials } from './credentials.js';
 import { connectChannel } from './repository.js';
 
-export const channelRequest = z.strictObject({
-  type: z.enum(CHANNEL_TYPES),
-  /** twilio, dialpad: the E.164 number; whatsapp: phone_number_id; messenger: page id; slack: "TEAM:CHANNEL". */
-  address: z.string().trim().min(1).max(200),
-  /** twilio: auth token; whatsapp, messenger: app secret; dialpad: webhook secret; slack: signing secret. */
-  secret: z.string().min(8).max(512),
-  verify_token: z.string().min(8).max(512).optional(),
-  auto_reply: z.string().min(1).max(1600).optional(),
-  /** What replying needs (docs/integrations.md): checked per type. */
-  credentials: z.record(z.string(), z.unknown()).optional(),
-});
+const SLACK_ADDRESS = /^[A-Z0-9]+:[A-Z0-9]+$/;
+
+export const channelRequest = z
+  .strictObject({
+    type: z.enum(CHANNEL_TYPES),
+    /** twilio, dialpad: the E.164 number; whatsapp: phone_number_id; messenger: page id; slack: "TEAM:CHANNEL". */
+    address: z.string().trim().min(1).max(200),
+    /** twilio: auth token; whatsapp, messenger: app secret; dialpad: webhook secret; slack: signing secret. */
+    secret: z.string().min(8).max(512),
+    verify_token: z.string().min(8).max(512).optional(),
+    auto_reply: z.string().min(1).max(1600).optional(),
+    /** What replying needs (docs/integrations.md): checked per type. */
+    credentials: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({
+    // What connectOrgChannel checks per type, so the document says it too.
+    allOf: [
+      { if: { properties: { type: { const: 'slack' } } }, then: { properties: { address: { pattern: SLACK_ADDRESS.source } } } },
+      { if: { properties: { type: { enum: ['whatsapp', 'messenger'] } } }, then: { required: ['verify_token'] } },
+    ],
+  });
 export type ChannelRequest = z.infer<typeof channelRequest>;
 
 /** Sending credentials added (or replaced) on their own: channels connected before replies existed get them this way. */
@@ -63,7 +73,7 @@ export async function connectOrgChannel(db: Db, secretBox: SecretBox, orgId: str
   if ((request.type === 'whatsapp' || request.type === 'messenger') && !request.verify_token) {
     throw new ChannelRequestInvalid(`${request.type} needs a verify_token for Meta's handshake`, 'verify_token');
   }
-  if (request.type === 'slack' && !/^[A-Z0-9]+:[A-Z0-9]+$/.test(request.address)) {
+  if (request.type === 'slack' && !SLACK_ADDRESS.test(request.address)) {
     throw new ChannelRequestInvalid('a Slack address is TEAM_ID:CHANNEL_ID', 'address');
   }
   const credentials = request.credentials === undefined ? undefined : channelCredentialsOf(request.type, request.credentials, () => request.secret);

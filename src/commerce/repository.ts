@@ -114,6 +114,7 @@ export async function claimPendingAccount(
  * pending claims end. 'taken' when another organization holds the account proven.
  */
 export async function activatePendingAccount(db: Db, id: string): Promise<CommerceAccount | 'taken' | undefined> {
+  if (!isUuid(id)) return undefined;
   try {
     return await db.transaction().execute(async (trx) => {
       const activated = await trx

@@ -8,17 +8,18 @@ import { parseOr400 } from '../http/validate.js';
 import { listGdprRequests } from './gdpr-repository.js';
 import { claimPendingAccount, findCommerceAccount, findSubscription, listCommerceAccounts, listCommerceEvents, listOrders } from './repository.js';
 
-export const accountRequest = z.strictObject({
-  provider: z.enum(COMMERCE_ACCOUNT_PROVIDERS),
-  /** amazon: the seller id. Shopify shops and Stripe Connect accounts connect through their OAuth instead. */
-  account: z.string().trim().min(3).max(255),
-});
-
 /** How each provider's accounts are proven: Shopify and Stripe through their OAuth, Amazon by an operator. */
 const CONNECT_THROUGH: Record<string, string> = {
   shopify: 'POST /api/v1/commerce/shopify/connect (Shopify OAuth install)',
   stripe_connect: 'POST /api/v1/commerce/stripe/connect (Stripe Connect OAuth)',
 };
+
+export const accountRequest = z.strictObject({
+  // Every provider parses (the others get a 400 naming their OAuth); the document lists the one this route takes.
+  provider: z.enum(COMMERCE_ACCOUNT_PROVIDERS).meta({ enum: COMMERCE_ACCOUNT_PROVIDERS.filter((provider) => !(provider in CONNECT_THROUGH)) }),
+  /** amazon: the seller id. Shopify shops and Stripe Connect accounts connect through their OAuth instead. */
+  account: z.string().trim().min(3).max(255),
+});
 
 /** Connected stores and accounts, the subscription Stripe reports, orders, and GDPR requests. */
 export function commerceRoutes(deps: { db: Db; apiKeys: ApiKeyLookup }): Router {

@@ -11,7 +11,11 @@ export const domainName = z
   .trim()
   .toLowerCase()
   .transform((name) => name.replace(/\.$/, ''))
-  .refine((name) => HOST_NAME.test(name), 'must be a domain name such as example.com');
+  .refine((name) => HOST_NAME.test(name), 'must be a domain name such as example.com')
+  // HOST_NAME as typed: any case, a trailing dot, spaces around.
+  .meta({
+    pattern: '^\\s*(?=\\S{3,252}[^\\s.]\\.?\\s*$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?\\s*$',
+  });
 
 /** One label: the custom MAIL FROM domain is `<label>.<domain>`. */
 export const mailFromLabel = z

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { cursorParameter } from '../http/pagination.js';
+import { emailAddress } from '../http/email-address.js';
 import { SUPPRESSION_REASONS } from '../db/tables/suppressions.js';
 
 export const addSuppressionRequest = z.strictObject({
-  address: z.email({ pattern: z.regexes.html5Email }).max(320),
+  address: emailAddress,
   /** Added by hand; bounces and complaints add their own. */
   reason: z.literal('manual').default('manual'),
 });
@@ -11,7 +13,7 @@ export const listSuppressionsQuery = z.strictObject({
   search: z.string().min(1).max(320).optional(),
   reason: z.enum(SUPPRESSION_REASONS).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(400).optional(),
+  cursor: cursorParameter(400).optional(),
 });
 
 export const suppressionView = z.object({

@@ -54,7 +54,8 @@ export const ticketPatch = z
       .transform((tags) => [...new Set(tags)].sort())
       .optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field');
+  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field')
+  .meta({ minProperties: 1 });
 export type TicketPatch = z.infer<typeof ticketPatch>;
 
 export const noteRequest = z.strictObject({ body: z.string().trim().min(1, 'write something').max(100_000) });

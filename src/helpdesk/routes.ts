@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import { emailAddress } from '../http/email-address.js';
 import type { Db } from '../db/database.js';
 import { recordWebhookEvents } from '../webhooks/index.js';
 import { customerEmailTaken, findCustomer, findTicket, listInboxTickets, updateCustomer } from './repository.js';
@@ -41,9 +42,10 @@ export const customerPatch = z
       .regex(/^\+?[0-9 ().-]{3,32}$/, 'must be a phone number')
       .nullable()
       .optional(),
-    email: z.email({ pattern: z.regexes.html5Email }).max(320).nullable().optional(),
+    email: emailAddress.nullable().optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field');
+  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field')
+  .meta({ minProperties: 1 });
 
 export const listTicketsQuery = z.strictObject({
   status: z.enum(TICKET_STATUSES).optional(),

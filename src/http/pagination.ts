@@ -7,6 +7,14 @@ export interface KeysetPosition {
   id: string;
 }
 
+/** Every cursor Relay answers is base64url; the REST list queries refuse anything else. */
+export const cursorParameter = (maxLength: number) =>
+  z
+    .string()
+    .max(maxLength)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a next_cursor from an earlier page')
+    .describe('the next_cursor of the previous page');
+
 /** Opaque page cursors over (time, key), newest first. */
 export function encodeKeysetCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { cursorParameter } from '../http/pagination.js';
+import { emailAddress } from '../http/email-address.js';
 import { INBOUND_CLASSIFICATIONS, INBOUND_PROVIDERS, INBOUND_STATUSES } from '../db/tables/inbound.js';
 
 export const listInboundQuery = z.strictObject({
@@ -7,9 +9,9 @@ export const listInboundQuery = z.strictObject({
   provider: z.enum(INBOUND_PROVIDERS).optional(),
   reason: z.string().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorParameter(200).optional(),
 });
 
 export const inboundAddressRequest = z.strictObject({
-  address: z.email({ pattern: z.regexes.html5Email }).max(320),
+  address: emailAddress,
 });

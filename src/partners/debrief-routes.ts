@@ -13,7 +13,10 @@ import { insertPartnerDeliveries } from './delivery-repository.js';
 import { listActiveConnectionsOfUser } from './oauth-repository.js';
 
 const recordId = z.string().min(1).max(255);
-const fields = z.record(z.string().min(1).max(255), z.unknown()).refine((value) => Object.keys(value).length > 0, 'at least one field');
+const fields = z
+  .record(z.string().min(1).max(255), z.unknown())
+  .refine((value) => Object.keys(value).length > 0, 'at least one field')
+  .meta({ minProperties: 1 });
 
 /** The seed's three payloads, exactly: nothing more is ever sent to a partner. */
 export const debriefAction = z.discriminatedUnion('action', [

@@ -14,8 +14,8 @@ export const partnerRequest = z.strictObject({
     .array(z.url({ protocol: /^https?$/ }).max(2048))
     .min(1)
     .max(20),
-  webhook_url: z.string().max(2048),
-  error_url: z.string().max(2048).optional(),
+  webhook_url: z.url().max(2048),
+  error_url: z.url().max(2048).optional(),
   logo_url: z
     .url({ protocol: /^https$/ })
     .max(2048)

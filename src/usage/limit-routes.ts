@@ -7,11 +7,15 @@ import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
 import { acceptedToday, findOrganizationLimits, updateOrganizationLimits, type StoredLimits } from './limits-repository.js';
 
+/** The largest value of the integer column daily_send_quota. */
+const MAX_POSTGRES_INTEGER = 2_147_483_647;
+
 export const organizationLimitsChange = z.strictObject({
   /** Emails accepted per UTC day; null returns to the deployment's default. */
-  daily_send_quota: z.number().int().positive().nullable().optional(),
+  daily_send_quota: z.number().int().positive().max(MAX_POSTGRES_INTEGER).nullable().optional(),
   /** API requests per second, bursts of a second's worth; null returns to the default. */
-  api_requests_per_second: z.number().positive().max(100_000).nullable().optional(),
+  // At least one request in 1000 s: smaller values are noise, and PostgreSQL's real refuses denormals like 5e-324.
+  api_requests_per_second: z.number().min(0.001).max(100_000).nullable().optional(),
 });
 
 export function limitsView(orgId: string, own: StoredLimits, defaults: Config['orgLimits'], sentToday: number) {

@@ -47,7 +47,7 @@ export const webhookProcedures = {
   create: {
     kind: 'mutation',
     summary: 'Subscribe an endpoint to events; without a secret Relay generates a whsec_ one, returned once',
-    input: z.strictObject({ url: z.string().max(2048), events, secret: secret.optional(), enabled: z.boolean().default(true) }),
+    input: z.strictObject({ url: z.url().max(2048), events, secret: secret.optional(), enabled: z.boolean().default(true) }),
     output: webhookView.extend({ secret: shownOnce.optional() }),
   },
   update: {
@@ -55,7 +55,7 @@ export const webhookProcedures = {
     summary: 'Change a webhook; enabled: false skips its pending deliveries, secret: null replaces the secret with a generated one',
     input: z.strictObject({
       id,
-      url: z.string().max(2048).optional(),
+      url: z.url().max(2048).optional(),
       events: events.optional(),
       secret: secret.nullable().optional(),
       enabled: z.boolean().optional(),

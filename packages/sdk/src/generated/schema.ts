@@ -177,6 +177,15 @@ export interface paths {
           };
           content?: never;
         };
+        /** @description an unknown client_id or unregistered redirect_uri: an error page, never a redirect (RFC 6749 §4.1.2.1) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/html': string;
+          };
+        };
       };
     };
     put?: never;
@@ -232,6 +241,15 @@ export interface paths {
             [name: string]: unknown;
           };
           content?: never;
+        };
+        /** @description an unknown client_id or unregistered redirect_uri: an error page, never a redirect */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/html': string;
+          };
         };
       };
     };
@@ -603,33 +621,36 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            from: string;
-            to: string | string[];
-            cc?: string | string[];
-            bcc?: string | string[];
-            reply_to?: string | string[];
-            subject: string;
-            html?: string;
-            text?: string;
-            headers?: {
-              [key: string]: string;
-            };
-            tags?: {
-              [key: string]: string;
-            };
-            attachments?: {
-              filename: string;
-              content: string;
-              /** @default application/octet-stream */
-              content_type?: string;
-            }[];
-            metadata?: {
-              [key: string]: string;
-            };
-            /** @enum {string} */
-            priority?: 'high' | 'normal' | 'bulk';
-          };
+          'application/json':
+            | {
+                from: string;
+                to: string | string[];
+                cc?: string | string[];
+                bcc?: string | string[];
+                reply_to?: string | string[];
+                subject: string;
+                html?: string;
+                text?: string;
+                headers?: {
+                  [key: string]: string;
+                };
+                tags?: {
+                  [key: string]: string;
+                };
+                attachments?: {
+                  filename: string;
+                  content: string;
+                  /** @default application/octet-stream */
+                  content_type?: string;
+                }[];
+                metadata?: {
+                  [key: string]: string;
+                };
+                /** @enum {string} */
+                priority?: 'high' | 'normal' | 'bulk';
+              }
+            | unknown
+            | unknown;
         };
       };
       responses: {
@@ -3109,7 +3130,7 @@ export interface paths {
             credentials?: {
               [key: string]: unknown;
             };
-          };
+          } & (unknown & unknown);
         };
       };
       responses: {
@@ -3540,7 +3561,7 @@ export interface paths {
         content: {
           'application/json': {
             /** @enum {string} */
-            provider: 'shopify' | 'stripe_connect' | 'amazon';
+            provider: 'amazon';
             account: string;
           };
         };
@@ -3718,6 +3739,13 @@ export interface paths {
           };
           content?: never;
         };
+        /** @description Shopify is not configured on this Relay */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
       };
     };
     put?: never;
@@ -3831,6 +3859,13 @@ export interface paths {
         };
         /** @description held by another organization */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Stripe Connect is not configured on this Relay */
+        503: {
           headers: {
             [name: string]: unknown;
           };
@@ -4082,7 +4117,9 @@ export interface paths {
           'application/json': {
             name: string;
             redirect_uris: string[];
+            /** Format: uri */
             webhook_url: string;
+            /** Format: uri */
             error_url?: string;
             /** Format: uri */
             logo_url?: string;
@@ -4368,7 +4405,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Prometheus metrics */
+    /** Prometheus metrics: only with METRICS_TOKEN set on this Relay, and only for that token */
     get: {
       parameters: {
         query?: never;
@@ -4384,6 +4421,24 @@ export interface paths {
             [name: string]: unknown;
           };
           content?: never;
+        };
+        /** @description error */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description error */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
         };
       };
     };
@@ -4622,6 +4677,29 @@ export interface components {
             code: string;
             httpStatus: number;
             path?: string;
+            /** @description the REST API's code and message for the same failure */
+            error: {
+              /** @enum {string} */
+              code:
+                | 'invalid_json'
+                | 'validation_failed'
+                | 'unauthorized'
+                | 'forbidden'
+                | 'sender_not_verified'
+                | 'not_found'
+                | 'method_not_allowed'
+                | 'conflict'
+                | 'idempotency_key_conflict'
+                | 'payload_too_large'
+                | 'unsupported_media_type'
+                | 'reply_window_closed'
+                | 'reply_channel_unavailable'
+                | 'rate_limited'
+                | 'internal_error'
+                | 'service_unavailable';
+              message: string;
+              details?: unknown;
+            };
           };
         };
       };
@@ -4655,6 +4733,7 @@ export interface components {
       updatedAt: string;
     }[];
     'webhooks.create.input': {
+      /** Format: uri */
       url: string;
       events: (
         | 'ticket.created'
@@ -4705,6 +4784,7 @@ export interface components {
     'webhooks.update.input': {
       /** Format: uuid */
       id: string;
+      /** Format: uri */
       url?: string;
       events?: (
         | 'ticket.created'
@@ -4888,22 +4968,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -4931,6 +5011,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -4974,22 +5072,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -5017,6 +5115,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -5060,22 +5176,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -5103,6 +5219,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -5146,22 +5280,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -5189,6 +5323,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -5232,22 +5384,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -5275,6 +5427,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -5318,22 +5488,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -5361,6 +5531,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -5400,22 +5588,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -5443,6 +5631,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -5486,22 +5692,22 @@ export interface operations {
           'application/json': components['schemas']['TrpcError'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
-      /** @description a tRPC error */
+      /** @description a tRPC error, or the REST error when refused before tRPC reads the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TrpcError'];
+          'application/json': components['schemas']['TrpcError'] | components['schemas']['Error'];
         };
       };
       /** @description a tRPC error */
@@ -5529,6 +5735,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a tRPC error */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrpcError'];
+        };
+      };
+      /** @description a mutation without Content-Type: application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
