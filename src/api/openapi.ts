@@ -371,6 +371,7 @@ export function buildOpenApiDocument() {
           [400, 401, 403, 404],
           [idParameter],
         ),
+        delete: operation('Disconnect a channel; its secrets are deleted', 'admin', undefined, ['204', 'disconnected'], [401, 403, 404], [idParameter]),
       },
       '/api/v1/api-keys': {
         get: operation(

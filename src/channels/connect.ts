@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js';
 import { CHANNEL_TYPES, type Channel } from '../db/tables/channels.js';
 import type { SecretBox } from '../security/encryption.js';
 import { sha256 } from '../security/secrets.js';
-import { parseCredentials, sealCredentials, type ChannelCredentials } from './credentials.js';
+import { credentialsRequest, parseCredentials, sealCredentials, type ChannelCredentials } from './credentials.js';
 import { connectChannel } from './repository.js';
 
 const SLACK_ADDRESS = /^[A-Z0-9]+:[A-Z0-9]+$/;
@@ -25,6 +25,12 @@ export const channelRequest = z
     allOf: [
       { if: { properties: { type: { const: 'slack' } } }, then: { properties: { address: { pattern: SLACK_ADDRESS.source } } } },
       { if: { properties: { type: { enum: ['whatsapp', 'messenger'] } } }, then: { required: ['verify_token'] } },
+      // Sending credentials, per type (credentials.ts); Dialpad takes none.
+      ...(['twilio', 'whatsapp', 'messenger', 'slack'] as const).map((type) => ({
+        if: { properties: { type: { const: type } } },
+        then: { properties: { credentials: z.toJSONSchema(credentialsRequest[type], { io: 'input' }) } },
+      })),
+      { if: { properties: { type: { const: 'dialpad' } } }, then: { not: { required: ['credentials'] } } },
     ],
   });
 export type ChannelRequest = z.infer<typeof channelRequest>;

@@ -13,5 +13,6 @@ export {
   listQueuedEmailsOlderThan,
 } from './repository.js';
 export { statusesBelow } from './ses-events.js';
+export { base64Content } from './schemas.js';
 // Privacy requests: the outbound-mail part of an export or a redaction.
 export { exportEmailData, redactEmailData } from './privacy-repository.js';

@@ -64,7 +64,8 @@ const headerValue = z
 // SES message tag rules: ASCII letters, digits, underscore and dash, up to 256 characters.
 const tagPart = z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'may hold only letters, digits, "_" and "-" (1-256)');
 
-const base64 = z
+/** An attachment's content: base64, checked by code and described by one pattern in the document. */
+export const base64Content = z
   .string()
   .min(1)
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
@@ -78,7 +79,7 @@ const attachment = z.strictObject({
     .min(1)
     .max(255)
     .refine((value) => !/[\r\n"\\/]/.test(value), 'must be a plain file name'),
-  content: base64,
+  content: base64Content,
   content_type: z
     .string()
     .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type')

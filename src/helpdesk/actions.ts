@@ -87,7 +87,10 @@ export const startTicketRequest = z.discriminatedUnion('channel', [
 export type StartTicketRequest = z.infer<typeof startTicketRequest>;
 
 export const savedReplyRequest = z.strictObject({ name: z.string().trim().min(1).max(100), body: z.string().trim().min(1).max(20_000) });
-export const savedReplyPatch = savedReplyRequest.partial().refine((patch) => Object.keys(patch).length > 0, 'change at least one field');
+export const savedReplyPatch = savedReplyRequest
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field')
+  .meta({ minProperties: 1 });
 
 async function assigneeId(db: DbOrTrx, orgId: string, value: string | null | undefined): Promise<string | null | undefined> {
   if (value === undefined || value === null) return value;

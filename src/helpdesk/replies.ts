@@ -6,6 +6,7 @@ import type { Db, DbOrTrx } from '../db/database.js';
 import type { Channel } from '../db/tables/channels.js';
 import { REPLY_CHANNELS, type ReplyChannel, type Ticket, type TicketReply } from '../db/tables/helpdesk.js';
 import { ApiError } from '../http/errors.js';
+import { base64Content } from '../emails/index.js';
 import { findInboundRecipients, listInboundAddresses } from '../inbound/index.js';
 import { sha256 } from '../security/secrets.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
@@ -33,12 +34,6 @@ export const CHANNEL_LABELS: Record<string, string> = {
 
 const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
-const base64 = z
-  .string()
-  .min(1)
-  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
-  .refine((value) => value.length % 4 === 0, 'must be base64 (length a multiple of 4)');
-
 export const replyRequest = z.strictObject({
   body: z.string().trim().min(1, 'write something').max(REPLY_BODY_LIMITS.email),
   /** The channel to answer on; by default the one the customer last wrote on. `sms` is Twilio. */
@@ -55,7 +50,7 @@ export const replyRequest = z.strictObject({
           .min(1)
           .max(255)
           .refine((value) => !/[\r\n"\\/]/.test(value), 'must be a plain file name'),
-        content: base64,
+        content: base64Content,
         content_type: z
           .string()
           .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type')
