@@ -16,7 +16,8 @@
 //   (h) channel webhooks (WhatsApp) acknowledged per second, p50/p99,
 //   (k) fair sharing of the SES queue: organization A queues FAIR_BACKLOG emails, then
 //       organization B sends FAIR_PROBES; B's time from accept to its SES call (p50, max)
-//       and A's drain rate against SES_MAX_SEND_RATE. BENCH_ONLY=fairness runs (i) alone.
+//       and A's drain rate against SES_MAX_SEND_RATE. BENCH_ONLY=fairness runs (k) alone,
+//       BENCH_ONLY=drain runs (c) alone.
 // Every loop is bounded by a request count.
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -143,6 +144,25 @@ async function measurePartnerDeliveries({ db, apiUrl, key, orgId }: { db: Db; ap
 
 /** Events per second over a run of timestamps, first to last (n events span n-1 intervals). */
 const steadyRate = (times: number[]) => (times.length - 1) / ((Math.max(...times) - Math.min(...times)) / 1000);
+
+/** The most of `times` (ascending) inside any one-second window. */
+function busiestSecond(times: number[]): number {
+  let peak = 0;
+  for (let i = 0, j = 0; i < times.length; i += 1) {
+    while (times[i]! - times[j]! >= 1000) j += 1;
+    peak = Math.max(peak, i - j + 1);
+  }
+  return peak;
+}
+
+/** (c) printed: the drain rate against SES_MAX_SEND_RATE and the busiest second against it. */
+function printDrain(arrivals: number[]) {
+  const rate = steadyRate(arrivals);
+  const peak = busiestSecond(arrivals);
+  console.log(
+    `(c) SES sends draining ${arrivals.length}       ${rate.toFixed(1)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * rate) / SES_RATE).toFixed(0)} % (target 90-100 %)   busiest 1 s window: ${peak} sends = ${((100 * peak) / SES_RATE).toFixed(0)} % (target <= 105 %)`,
+  );
+}
 
 /**
  * CPU time used so far (ms) by the processes that share the machine's cores during (f): this
@@ -584,6 +604,18 @@ async function main() {
     await rm(scratch, { recursive: true, force: true });
   };
 
+  const startNoop = (index: number) =>
+    client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);
+  const postEmail = async (index: number) => {
+    const response = await fetch(`${apiUrl}/api/v1/emails`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: 'bench@example.com', to: `r${index}@example.org`, subject: `bench ${index}`, text: 'hello' }),
+    });
+    if (response.status !== 202) throw new Error(`send answered ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+
   if (ONLY === 'fairness') {
     const connection = await connectWorker(temporalConfig);
     const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
@@ -596,17 +628,19 @@ async function main() {
     return;
   }
 
-  const startNoop = (index: number) =>
-    client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);
-  const postEmail = async (index: number) => {
-    const response = await fetch(`${apiUrl}/api/v1/emails`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ from: 'bench@example.com', to: `r${index}@example.org`, subject: `bench ${index}`, text: 'hello' }),
-    });
-    if (response.status !== 202) throw new Error(`send answered ${response.status}: ${await response.text()}`);
-    await response.arrayBuffer();
-  };
+  if (ONLY === 'drain') {
+    // (c) alone: BACKLOG emails accepted while no worker runs, then the worker drains them.
+    await drive(BACKLOG, CONCURRENCY, postEmail);
+    const connection = await connectWorker(temporalConfig);
+    const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
+    for (let waited = 0; waited < 1200 && ses.sendCalls.length < BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 250));
+    console.log(`\nRelay benchmark — SES drain only, ${BACKLOG} emails, loopback, one Temporal dev server`);
+    printDrain(ses.requests.map((request) => request.receivedAt));
+    await worker.shutdown();
+    await connection.close();
+    await stopServices();
+    return;
+  }
 
   // Warm both paths (connections, JIT) before measuring; the warm-up emails join the backlog.
   await drive(WARMUP, CONCURRENCY, (i) => startNoop(1_000_000 + i));
@@ -700,14 +734,6 @@ async function main() {
     await new Promise((wake) => setTimeout(wake, 250));
   }
   const arrivals = ses.requests.map((request) => request.receivedAt).slice(0, target);
-  // n sends span n-1 intervals.
-  const sesRate = (arrivals.length - 1) / ((arrivals.at(-1)! - arrivals[0]!) / 1000);
-  // The most sends SES received inside any one-second window.
-  let peak = 0;
-  for (let i = 0, j = 0; i < arrivals.length; i += 1) {
-    while (arrivals[i]! - arrivals[j]! >= 1000) j += 1;
-    peak = Math.max(peak, i - j + 1);
-  }
 
   // (f) Ticket changes fanned out to WEBHOOK_ENDPOINTS local webhooks, once the worker has
   // finished the work (d) and (e) queued, so it measures webhooks alone; beside it, the
@@ -760,9 +786,7 @@ async function main() {
     `(b) POST /api/v1/emails accepted     ${fmt(sendRate)}/s   p50 ${fmt(mean(sends.map((r) => r.p50)))} ms   p99 ${fmt(mean(sends.map((r) => r.p99)))} ms`,
   );
   console.log(`    ratio (b)/(a)                    ${(sendRate / rawRate).toFixed(2)}   (target >= 0.8)`);
-  console.log(
-    `(c) SES sends draining ${arrivals.length}       ${fmt(sesRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * sesRate) / SES_RATE).toFixed(0)} %   busiest 1 s window: ${peak} sends   (target 90-100 %)`,
-  );
+  printDrain(arrivals);
   console.log(
     `(d) SNS events acknowledged          ${fmt(sns.perSecond)}/s   p50 ${fmt(sns.p50)} ms   p99 ${fmt(sns.p99)} ms   (verified, stored, workflow started)`,
   );

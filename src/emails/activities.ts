@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config.js';
 import type { Db, DbOrTrx } from '../db/database.js';
@@ -17,6 +18,7 @@ import {
   findEmailOwnerBySesMessageId,
   listQueuedEmailsOlderThan,
 } from './repository.js';
+import { reserveSendSlot } from './send-schedule-repository.js';
 import { findSnsMessage, markSnsMessageProcessed } from '../sns/index.js';
 import type { SnsMessage } from '../security/sns.js';
 import { findSuppressed, suppressAddress } from './suppression-repository.js';
@@ -37,6 +39,8 @@ export interface EmailActivityDeps {
   workflows: Pick<WorkflowStarter, 'startSendEmail'>;
   /** An email still queued this long after it was stored, with no workflow, was never started (STRANDED_EMAIL_AFTER_SECONDS). */
   strandedAfterMs: number;
+  /** The account's send rate (SES_MAX_SEND_RATE) and the schedule every worker's sends share. */
+  sesPacing: { queue: string; maxSendRate: number };
 }
 
 const SWEEP_BATCH = 500;
@@ -86,7 +90,7 @@ function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recip
   };
 }
 
-export function createEmailActivities({ db, ses, logger, metrics, workflows, bounceAlert, strandedAfterMs }: EmailActivityDeps) {
+export function createEmailActivities({ db, ses, logger, metrics, workflows, bounceAlert, strandedAfterMs, sesPacing }: EmailActivityDeps) {
   return {
     /**
      * Starts `email-<id>` for queued emails older than strandedAfterMs. An email whose
@@ -141,6 +145,11 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows, bou
         // SES needs a To address: the first remaining Cc (or Bcc) takes its place.
         content.to = content.cc.length > 0 ? content.cc.splice(0, 1) : content.bcc.splice(0, 1);
       }
+
+      // Temporal's task-queue limiter hands out a second's worth of sends at once when a
+      // backlog starts; the shared schedule spaces them evenly, so no second passes the rate.
+      const waitMs = await reserveSendSlot(db, sesPacing.queue, 1 / sesPacing.maxSendRate);
+      if (waitMs > 0) await sleep(waitMs);
 
       let sesMessageId: string;
       try {

@@ -17,6 +17,7 @@ import { createSesIdentities } from '../integrations/ses-identities.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
+import { sesTaskQueueFor } from '../temporal/ids.js';
 import { startWorkerHttp } from './http.js';
 import { createRelayWorkers, runWorkers } from './worker.js';
 
@@ -59,6 +60,7 @@ export async function startWorker(deps: {
     secretBox: createSecretBox(config.encryptionKey),
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
     strandedAfterMs: config.strandedEmailAfterMs,
+    sesPacing: { queue: sesTaskQueueFor(config.temporal.taskQueue), maxSendRate: config.ses.maxSendRate },
     logger,
     metrics: deps.metrics,
     workflows: createWorkflowStarter(deps.client, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics }),

@@ -57,3 +57,9 @@ export interface BounceRateAlertsTable {
   alerted_at: Date;
   bounce_rate: number;
 }
+
+/** When the next SES send of a queue is due: every worker's send reserves its slot here. */
+export interface SesSendSchedulesTable {
+  queue: string;
+  theoretical_arrival: Date;
+}
