@@ -20,6 +20,7 @@ import * as sessionRoles from './migrations/2026-11-29T1200-session-roles.js';
 import * as ownershipProof from './migrations/2026-11-29T1300-ownership-proof.js';
 import * as webhooksV2 from './migrations/2026-11-29T2000-webhooks-v2.js';
 import * as sesSendSchedule from './migrations/2026-11-29T2100-ses-send-schedule.js';
+import * as retention from './migrations/2026-11-29T2200-retention.js';
 import type { Db } from './database.js';
 
 /**
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T1300-ownership-proof': ownershipProof,
   '2026-11-29T2000-webhooks-v2': webhooksV2,
   '2026-11-29T2100-ses-send-schedule': sesSendSchedule,
+  '2026-11-29T2200-retention': retention,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -120,6 +120,9 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows, bou
       if (email.status !== 'queued') {
         throw ApplicationFailure.nonRetryable(`email ${emailId} is ${email.status}, not queued`, 'EmailNotQueued');
       }
+      // A failed email replayed after its retention period has no body left to send.
+      if (email.content_purged_at)
+        throw ApplicationFailure.nonRetryable(`email ${emailId} is past its retention period: its content was purged`, 'EmailContentPurged');
 
       // Suppressions are read at send time, so one added a second ago already applies.
       const suppressed = await findSuppressed(db, orgId, email.recipients);

@@ -34,6 +34,8 @@ export const channelMessageWorkflowId = (messageId: string): string => `channel-
 export const dialpadCallWorkflowId = (channelId: string, callId: string): string => `dialpad-call-${channelId}-${callId}`;
 export const commerceEventWorkflowId = (eventId: string): string => `commerce-event-${eventId}`;
 export const strandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;
+/** The hourly retention schedule of one deployment (its task queue). */
+export const retentionScheduleId = (taskQueue: string): string => `retention-schedule-${taskQueue}`;
 
 /** One verification per sending domain, polled until SES verifies it or it times out. */
 export const domainWorkflowId = (domainId: string): string => `domain-${domainId}`;

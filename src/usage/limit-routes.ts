@@ -12,6 +12,8 @@ export const organizationLimitsChange = z.strictObject({
   daily_send_quota: z.number().int().positive().nullable().optional(),
   /** API requests per second, bursts of a second's worth; null returns to the default. */
   api_requests_per_second: z.number().positive().max(100_000).nullable().optional(),
+  /** Days bodies, attachments, raw requests and delivery logs are kept; null returns to RETENTION_DAYS. */
+  retention_days: z.number().int().positive().max(36_500).nullable().optional(),
 });
 
 export function limitsView(orgId: string, own: StoredLimits, defaults: Config['orgLimits'], sentToday: number) {
@@ -19,16 +21,18 @@ export function limitsView(orgId: string, own: StoredLimits, defaults: Config['o
     org_id: orgId,
     daily_send_quota: own.daily_send_quota,
     api_requests_per_second: own.api_requests_per_second,
+    retention_days: own.retention_days,
     // What applies (own, else the deployment's default); null is unlimited.
     effective: {
       daily_send_quota: own.daily_send_quota ?? defaults.dailySendQuota ?? null,
       api_requests_per_second: own.api_requests_per_second ?? defaults.apiRequestsPerSecond ?? null,
+      retention_days: own.retention_days ?? defaults.retentionDays,
     },
     accepted_today: sentToday,
   };
 }
 
-/** Operators set each organization's daily send quota and API request rate (RELAY_ADMIN_KEY). */
+/** Operators set each organization's daily send quota, API request rate and retention period (RELAY_ADMIN_KEY). */
 export function organizationLimitRoutes(deps: { db: Db; adminKey: string | undefined; defaults: Config['orgLimits'] }): Router {
   const { db } = deps;
   const router = Router();

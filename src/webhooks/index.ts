@@ -2,3 +2,5 @@
 // raised them (their workflows then fan them out with fanOutWebhookEvents from workflows.ts).
 export { insertWebhookEvents as recordWebhookEvents, findWebhookEventIdsBySource as webhookEventIdsOf } from './repository.js';
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../db/tables/webhooks.js';
+// Retention (usage's schedule orchestrates): delivery logs past their period.
+export { deleteExpiredWebhookAttempts } from './retention-repository.js';

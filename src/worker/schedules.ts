@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { dailyUsageScheduleId, strandedEmailsScheduleId } from '../temporal/ids.js';
+import { dailyUsageScheduleId, retentionScheduleId, strandedEmailsScheduleId } from '../temporal/ids.js';
 import { RelayKind } from '../temporal/search-attributes.js';
 
 /**
@@ -40,6 +40,27 @@ export async function ensureStrandedEmailsSchedule(client: Client, taskQueue: st
         taskQueue,
         args: [],
         typedSearchAttributes: [{ key: RelayKind, value: 'stranded-emails' }],
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+}
+
+/** Every hour, content past each organization's retention period is purged in batches. */
+export async function ensureRetentionSchedule(client: Client, taskQueue: string): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId: retentionScheduleId(taskQueue),
+      spec: { intervals: [{ every: '1 hour' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'purgeExpiredContentWorkflow',
+        workflowId: `retention-${taskQueue}`,
+        taskQueue,
+        args: [],
+        typedSearchAttributes: [{ key: RelayKind, value: 'retention' }],
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });

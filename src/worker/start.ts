@@ -7,7 +7,7 @@ import { createHttpClient } from '../integrations/http.js';
 import { createProductsClient } from '../integrations/products.js';
 import { createSecretBox } from '../security/encryption.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
-import { ensureDailyUsageSchedule, ensureStrandedEmailsSchedule } from './schedules.js';
+import { ensureDailyUsageSchedule, ensureRetentionSchedule, ensureStrandedEmailsSchedule } from './schedules.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createDnsResolver } from '../integrations/dns.js';
@@ -60,6 +60,7 @@ export async function startWorker(deps: {
     secretBox: createSecretBox(config.encryptionKey),
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
     strandedAfterMs: config.strandedEmailAfterMs,
+    retentionDays: config.orgLimits.retentionDays,
     sesPacing: { queue: sesTaskQueueFor(config.temporal.taskQueue), maxSendRate: config.ses.maxSendRate },
     logger,
     metrics: deps.metrics,
@@ -67,6 +68,7 @@ export async function startWorker(deps: {
     ...deps.overrides,
   });
   await ensureStrandedEmailsSchedule(deps.client, config.temporal.taskQueue);
+  await ensureRetentionSchedule(deps.client, config.temporal.taskQueue);
   if (config.booksUrl) await ensureDailyUsageSchedule(deps.client, config.temporal.taskQueue);
   const workers: Worker[] = await createRelayWorkers({
     connection: deps.connection,
