@@ -17,7 +17,12 @@
 //   (k) fair sharing of the SES queue: organization A queues FAIR_BACKLOG emails, then
 //       organization B sends FAIR_PROBES; B's time from accept to its SES call (p50, max)
 //       and A's drain rate against SES_MAX_SEND_RATE. BENCH_ONLY=fairness runs (k) alone,
-//       BENCH_ONLY=drain runs (c) alone.
+//       BENCH_ONLY=drain runs (c) alone,
+//   (l) the API's and `relay worker`'s RSS peaks over a backlog of MEMORY_BACKLOG emails, and
+//       PostgreSQL bytes per stored email (with events) and per inbound message;
+//       BENCH_ONLY=memory runs (l) alone.
+// Beside (a) and (b): CPU-ms per raw start and per accepted email by process, and the p50/p99
+// of (b), (d), (e) and (h) offered at half the rate each reached.
 // Every loop is bounded by a request count.
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -30,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { spawn } from 'node:child_process';
+import { sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
 import { createCustomer, createTicket } from '../src/helpdesk/repository.js';
@@ -62,6 +68,10 @@ const WEBHOOK_SINGLES = 30;
 const DRAIN_EMAILS = 250;
 
 const FAIR_BACKLOG = Number(process.env.BENCH_FAIR_BACKLOG ?? 2000);
+/** Requests per side offered at half the measured capacity (latency at a realistic load). */
+const HALF_LOAD_REQUESTS = 200;
+/** (l) The backlog whose drain the worker's and the API's memory is watched over. */
+const MEMORY_BACKLOG = Number(process.env.BENCH_MEMORY_BACKLOG ?? 3000);
 const FAIR_PROBES = 10;
 const ONLY = process.env.BENCH_ONLY;
 
@@ -517,6 +527,111 @@ async function measureFairSharing({ db, apiUrl, ses }: { db: Db; apiUrl: string;
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
+/**
+ * Open loop: starts `total` calls of `task` at `perSecond`, each on schedule whether or not
+ * earlier ones have answered (as independent clients would), and returns their p50/p99.
+ */
+async function offer(total: number, perSecond: number, task: (index: number) => Promise<void>) {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const calls: Promise<void>[] = [];
+  for (let index = 0; index < total; index += 1) {
+    const due = started + (index * 1000) / perSecond;
+    if (due > performance.now()) await new Promise((wake) => setTimeout(wake, due - performance.now()));
+    const t0 = performance.now();
+    calls.push(task(index).then(() => void latencies.push(performance.now() - t0)));
+  }
+  await Promise.all(calls);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { perSecond, p50: at(0.5), p99: at(0.99) };
+}
+
+/** A process's resident memory now, in MB (0 once it has ended). */
+function rssMb(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((entry) => entry.startsWith('VmRSS:'));
+    return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * (l) MEMORY_BACKLOG emails accepted by the API while no worker runs, then drained by
+ * `relay worker` in its own process (as production runs it): the API's RSS peak while it
+ * accepts, the worker's while it drains (sampled every 100 ms from its first send; its
+ * start, which bundles the workflow code, is reported apart) and the drain's duration.
+ */
+async function measureMemory({
+  apiPid,
+  ses,
+  env,
+  projectDir,
+  postEmail,
+}: {
+  apiPid: number;
+  ses: FakeSes;
+  env: Record<string, string>;
+  projectDir: string;
+  postEmail: (index: number) => Promise<void>;
+}) {
+  const sample = (pid: number, peak: { mb: number }) => setInterval(() => (peak.mb = Math.max(peak.mb, rssMb(pid))), 100);
+  const apiPeak = { mb: rssMb(apiPid) };
+  const apiBefore = apiPeak.mb;
+  const apiSampler = sample(apiPid, apiPeak);
+  await drive(MEMORY_BACKLOG, CONCURRENCY, (index) => postEmail(5_000_000 + index));
+  clearInterval(apiSampler);
+
+  const before = ses.sendCalls.length;
+  const worker = spawn(process.execPath, ['--import', 'tsx', resolve(projectDir, 'src/cli/main.ts'), 'worker'], {
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
+  const startPeak = { mb: 0 };
+  let sampler = sample(worker.pid!, startPeak);
+  for (let waited = 0; waited < 1200 && ses.sendCalls.length === before; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+  clearInterval(sampler);
+  const drainPeak = { mb: rssMb(worker.pid!) };
+  sampler = sample(worker.pid!, drainPeak);
+  const started = performance.now();
+  for (let waited = 0; waited < 12_000 && ses.sendCalls.length < before + MEMORY_BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const drained = ses.sendCalls.length - before;
+  await stopChild(worker);
+  return { apiBefore, apiPeak: apiPeak.mb, workerStart: startPeak.mb, workerPeak: drainPeak.mb, drained, seconds };
+}
+
+/** PostgreSQL bytes (tables, indexes, TOAST) per stored email with its events, and per inbound message with its attachments and routing. */
+async function measureStorage(db: Db) {
+  const perRow = async (tables: string[], counted: string) => {
+    const size = await sql<{ bytes: string }>`select ${sql.join(
+      tables.map((table) => sql`pg_total_relation_size(${table})`),
+      sql` + `,
+    )} as bytes`.execute(db);
+    const rows = await sql<{ n: string }>`select count(*) as n from ${sql.table(counted)}`.execute(db);
+    const count = Number(rows.rows[0]!.n);
+    return { bytes: Number(size.rows[0]!.bytes) / Math.max(1, count), count };
+  };
+  return {
+    email: await perRow(['emails', 'email_events'], 'emails'),
+    inbound: await perRow(['inbound_messages', 'inbound_attachments', 'inbound_routing_attempts'], 'inbound_messages'),
+  };
+}
+
+function printMemory(memory: Awaited<ReturnType<typeof measureMemory>>, storage: Awaited<ReturnType<typeof measureStorage>>) {
+  const fmt = (n: number) => n.toFixed(0);
+  console.log(
+    `(l) backlog of ${MEMORY_BACKLOG}: API RSS ${fmt(memory.apiBefore)} → peak ${fmt(memory.apiPeak)} MB accepting (target < 200)   relay worker RSS peak ${fmt(memory.workerPeak)} MB draining ${memory.drained} in ${memory.seconds.toFixed(0)} s (target < 400; ${fmt(memory.workerStart)} MB at start, bundling workflows)`,
+  );
+  console.log(
+    `    PostgreSQL bytes per stored email with its events ${fmt(storage.email.bytes)} (${storage.email.count} emails)   per inbound message ${fmt(storage.inbound.bytes)} (${storage.inbound.count} messages)`,
+  );
+}
+
 /** Runs `total` calls of `task` with `concurrency` in flight; returns wall time and each call's latency. */
 async function drive(total: number, concurrency: number, task: (index: number) => Promise<void>) {
   const latencies: number[] = [];
@@ -628,6 +743,14 @@ async function main() {
     return;
   }
 
+  if (ONLY === 'memory') {
+    const memory = await measureMemory({ apiPid: api.pid!, ses, env: benchEnv, projectDir, postEmail });
+    console.log(`\nRelay benchmark — memory and storage only, loopback, one Temporal dev server`);
+    printMemory(memory, await measureStorage(db));
+    await stopServices();
+    return;
+  }
+
   if (ONLY === 'drain') {
     // (c) alone: BACKLOG emails accepted while no worker runs, then the worker drains them.
     await drive(BACKLOG, CONCURRENCY, postEmail);
@@ -646,17 +769,37 @@ async function main() {
   await drive(WARMUP, CONCURRENCY, (i) => startNoop(1_000_000 + i));
   await drive(WARMUP, CONCURRENCY, (i) => postEmail(1_000_000 + i));
 
+  // CPU is counted for: this process (the load generator, the bench's Temporal client and,
+  // from (c) on, the workers and loopback receivers), the API, the Temporal server, PostgreSQL.
+  const processes = {
+    'bench+workers': process.pid,
+    api: api.pid!,
+    temporal: findPid(`--port ${temporalPort}`),
+    postgres: Number(readFileSync(join(scratch, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]),
+  };
   // (a) and (b) alternate in two rounds so neither gets a quieter server.
   const raw: Awaited<ReturnType<typeof drive>>[] = [];
   const sends: Awaited<ReturnType<typeof drive>>[] = [];
+  const rawCpu: Record<string, number>[] = [];
+  const sendCpu: Record<string, number>[] = [];
   for (let round = 0; round < 2; round += 1) {
+    let before = cpuMs(processes);
     raw.push(await drive(REQUESTS / 2, CONCURRENCY, (i) => startNoop(round * REQUESTS + i)));
+    rawCpu.push(cpuPer(before, cpuMs(processes), REQUESTS / 2));
+    before = cpuMs(processes);
     sends.push(await drive(REQUESTS / 2, CONCURRENCY, (i) => postEmail(round * REQUESTS + i)));
+    sendCpu.push(cpuPer(before, cpuMs(processes), REQUESTS / 2));
   }
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const cpuSummary = (rounds: Record<string, number>[]) => {
+    const names = Object.keys(processes);
+    const each = names.map((name) => `${name} ${mean(rounds.map((round) => round[name]!)).toFixed(2)}`).join(', ');
+    const total = mean(rounds.map((round) => names.reduce((sum, name) => sum + round[name]!, 0)));
+    return `${total.toFixed(2)} (${each})`;
+  };
 
   // (d) Signed SNS notifications (SES Delivery events) acknowledged by /api/webhooks/ses.
-  const notifications = Array.from({ length: REQUESTS }, (_, index) =>
+  const notifications = Array.from({ length: REQUESTS + HALF_LOAD_REQUESTS }, (_, index) =>
     JSON.stringify(sesNotification(snsKey, sesEvents.delivery(sesEvents.mail(`bench-${index}`, ['r@example.org']), ['r@example.org']))),
   );
   const postSns = async (index: number) => {
@@ -719,6 +862,14 @@ async function main() {
     await response.arrayBuffer();
   };
   const channels = await drive(REQUESTS, CONCURRENCY, postWhatsapp);
+
+  // Latency at a realistic load: each of (b), (d), (e), (h) offered at half the rate it reached.
+  const halfLoad = {
+    'POST /api/v1/emails': await offer(HALF_LOAD_REQUESTS, mean(sends.map((r) => r.perSecond)) / 2, (i) => postEmail(2_000_000 + i)),
+    'SNS (SES events)': await offer(HALF_LOAD_REQUESTS, sns.perSecond / 2, (i) => postSns(REQUESTS + i)),
+    'inbound email': await offer(HALF_LOAD_REQUESTS, inbound.perSecond / 2, (i) => postInbound(2_000_000 + i)),
+    WhatsApp: await offer(HALF_LOAD_REQUESTS, channels.perSecond / 2, (i) => postWhatsapp(2_000_000 + i)),
+  };
   const rawRate = mean(raw.map((r) => r.perSecond));
   const sendRate = mean(sends.map((r) => r.perSecond));
 
@@ -743,12 +894,6 @@ async function main() {
     if (count === 0) break;
     await new Promise((wake) => setTimeout(wake, 500));
   }
-  const processes = {
-    'worker+receivers': process.pid,
-    api: api.pid!,
-    temporal: findPid(`--port ${temporalPort}`),
-    postgres: Number(readFileSync(join(scratch, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]),
-  };
   const ceilingRig = await createActivityCeiling({ connection, client, namespace: config.temporal.namespace, concurrency: config.deliveries.concurrency });
   const fanOutRig = await createWebhookFanOut({ db, apiUrl, key, orgId: org.id });
   // Two rounds, alternating, so neither side gets a quieter machine.
@@ -786,6 +931,13 @@ async function main() {
     `(b) POST /api/v1/emails accepted     ${fmt(sendRate)}/s   p50 ${fmt(mean(sends.map((r) => r.p50)))} ms   p99 ${fmt(mean(sends.map((r) => r.p99)))} ms`,
   );
   console.log(`    ratio (b)/(a)                    ${(sendRate / rawRate).toFixed(2)}   (target >= 0.8)`);
+  console.log(`    CPU-ms per raw start:       ${cpuSummary(rawCpu)}`);
+  console.log(`    CPU-ms per accepted email:  ${cpuSummary(sendCpu)}`);
+  for (const [name, result] of Object.entries(halfLoad)) {
+    console.log(
+      `    at half load, ${name.padEnd(20)} offered ${result.perSecond.toFixed(1)}/s   p50 ${result.p50.toFixed(1)} ms   p99 ${result.p99.toFixed(1)} ms   (target p99 <= 50)`,
+    );
+  }
   printDrain(arrivals);
   console.log(
     `(d) SNS events acknowledged          ${fmt(sns.perSecond)}/s   p50 ${fmt(sns.p50)} ms   p99 ${fmt(sns.p99)} ms   (verified, stored, workflow started)`,
@@ -821,6 +973,9 @@ async function main() {
   printFairness(await measureFairSharing({ db, apiUrl, ses }));
   await worker.shutdown();
   await connection.close();
+
+  // (l) Memory over a backlog drained by `relay worker` in its own process, then storage.
+  printMemory(await measureMemory({ apiPid: api.pid!, ses, env: benchEnv, projectDir, postEmail }), await measureStorage(db));
   await stopServices();
 }
 
