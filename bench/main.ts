@@ -24,7 +24,7 @@
 // Beside (a) and (b): CPU-ms per raw start and per accepted email by process, and the p50/p99
 // of (b), (d), (e) and (h) offered at half the rate each reached.
 // Every loop is bounded by a request count.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
@@ -586,7 +586,9 @@ async function measureMemory({
   clearInterval(apiSampler);
 
   const before = ses.sendCalls.length;
-  const worker = spawn(process.execPath, ['--import', 'tsx', resolve(projectDir, 'src/cli/main.ts'), 'worker'], {
+  // bin/relay.mjs runs the compiled build when `npm run build` made one (as production does), else tsx.
+  const compiled = existsSync(resolve(projectDir, 'dist/cli/main.js'));
+  const worker = spawn(process.execPath, [resolve(projectDir, 'bin/relay.mjs'), 'worker'], {
     env: { ...process.env, ...env },
     stdio: 'ignore',
   });
@@ -602,7 +604,7 @@ async function measureMemory({
   clearInterval(sampler);
   const drained = ses.sendCalls.length - before;
   await stopChild(worker);
-  return { apiBefore, apiPeak: apiPeak.mb, workerStart: startPeak.mb, workerPeak: drainPeak.mb, drained, seconds };
+  return { apiBefore, apiPeak: apiPeak.mb, workerStart: startPeak.mb, workerPeak: drainPeak.mb, drained, seconds, compiled };
 }
 
 /** PostgreSQL bytes (tables, indexes, TOAST) per stored email with its events, and per inbound message with its attachments and routing. */
@@ -625,7 +627,7 @@ async function measureStorage(db: Db) {
 function printMemory(memory: Awaited<ReturnType<typeof measureMemory>>, storage: Awaited<ReturnType<typeof measureStorage>>) {
   const fmt = (n: number) => n.toFixed(0);
   console.log(
-    `(l) backlog of ${MEMORY_BACKLOG}: API RSS ${fmt(memory.apiBefore)} → peak ${fmt(memory.apiPeak)} MB accepting (target < 200)   relay worker RSS peak ${fmt(memory.workerPeak)} MB draining ${memory.drained} in ${memory.seconds.toFixed(0)} s (target < 400; ${fmt(memory.workerStart)} MB at start, bundling workflows)`,
+    `(l) backlog of ${MEMORY_BACKLOG}: API RSS ${fmt(memory.apiBefore)} → peak ${fmt(memory.apiPeak)} MB accepting (target < 200)   relay worker (${memory.compiled ? 'compiled build' : 'under tsx: npm run build first for the production figure'}) RSS peak ${fmt(memory.workerPeak)} MB draining ${memory.drained} in ${memory.seconds.toFixed(0)} s (target < 400; ${fmt(memory.workerStart)} MB at start, bundling workflows)`,
   );
   console.log(
     `    PostgreSQL bytes per stored email with its events ${fmt(storage.email.bytes)} (${storage.email.count} emails)   per inbound message ${fmt(storage.inbound.bytes)} (${storage.inbound.count} messages)`,
