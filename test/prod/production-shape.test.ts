@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/database.js';
+import { insertVerifiedDomain } from '../../src/domains/repository.js';
 import { ensureTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../src/dev/temporal-server.js';
 import { generateEncryptionKey } from '../../src/security/encryption.js';
 import { FakeHub } from '../fakes/fake-hub.js';
@@ -207,6 +208,8 @@ beforeAll(async () => {
 
   const org = JSON.parse(await relay('orgs', 'create', '--name', 'production-shape', '--json')) as { id: string };
   orgId = org.id;
+  // The load's sender (load@acme.example) must be on a domain the organization verified.
+  await insertVerifiedDomain(db, org.id, 'acme.example');
   apiKey = (JSON.parse(await relay('keys', 'create', '--org', org.id, '--scopes', 'send,read,webhooks,admin,debriefs', '--json')) as { key: string }).key;
 }, 300_000);
 
