@@ -709,7 +709,7 @@ async function main() {
     await new Promise((wake) => setTimeout(wake, 200));
   }
   const org = await createOrganization(db, 'bench');
-  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs', 'admin'] });
+  const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs', 'admin', 'helpdesk'] });
   await insertVerifiedDomain(db, org.id, 'example.com');
   const stopServices = async () => {
     await stopChild(api);
@@ -984,7 +984,7 @@ async function main() {
 function printFairness(fair: Awaited<ReturnType<typeof measureFairSharing>>) {
   const fmt = (n: number) => n.toFixed(1);
   console.log(
-    `(i) fair sharing: org B's ${fair.probes} sends behind org A's backlog of ${fair.backlogWhenBSent}   accept → SES call p50 ${fmt(fair.p50)} ms   max ${fmt(fair.max)} ms   (target max <= 2000 ms)`,
+    `(k) fair sharing: org B's ${fair.probes} sends behind org A's backlog of ${fair.backlogWhenBSent}   accept → SES call p50 ${fmt(fair.p50)} ms   max ${fmt(fair.max)} ms   (target max <= 2000 ms)`,
   );
   console.log(
     `    org A drained ${fair.drained} at ${fmt(fair.drainRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * fair.drainRate) / SES_RATE).toFixed(0)} %   (target >= 90 %)`,
