@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config.js';
 import type { Db, DbOrTrx } from '../db/database.js';
@@ -152,7 +152,8 @@ export function createEmailActivities({ db, ses, logger, metrics, workflows, bou
       // Temporal's task-queue limiter hands out a second's worth of sends at once when a
       // backlog starts; the shared schedule spaces them evenly, so no second passes the rate.
       const waitMs = await reserveSendSlot(db, sesPacing.queue, 1 / sesPacing.maxSendRate);
-      if (waitMs > 0) await sleep(waitMs);
+      // Cancellable: a worker shutting down gives the send back to Temporal before it happens.
+      if (waitMs > 0) await Context.current().sleep(waitMs);
 
       let sesMessageId: string;
       try {
