@@ -16,11 +16,17 @@
 //   (h) channel webhooks (WhatsApp) acknowledged per second, p50/p99,
 //   (k) fair sharing of the SES queue: organization A queues FAIR_BACKLOG emails, then
 //       organization B sends FAIR_PROBES; B's time from accept to its SES call (p50, max)
-//       and A's drain rate against SES_MAX_SEND_RATE. BENCH_ONLY=fairness runs (k) alone.
+//       and A's drain rate against SES_MAX_SEND_RATE. BENCH_ONLY=fairness runs (k) alone,
+//       BENCH_ONLY=drain runs (c) alone,
 //   (l)-(n) the dashboard's: activity-log search over 100,000 emails, the API-key
 //       revocation window's cost on the send path, first-load JS (bench/dashboard.ts).
+//   (o) the API's and `relay worker`'s RSS peaks over a backlog of MEMORY_BACKLOG emails, and
+//       PostgreSQL bytes per stored email (with events) and per inbound message;
+//       BENCH_ONLY=memory runs (o) alone.
+// Beside (a) and (b): CPU-ms per raw start and per accepted email by process, and the p50/p99
+// of (b), (d), (e) and (h) offered at half the rate each reached.
 // Every loop is bounded by a request count.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
@@ -31,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { spawn } from 'node:child_process';
+import { sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
 import { createCustomer, createTicket } from '../src/helpdesk/repository.js';
@@ -64,6 +71,10 @@ const WEBHOOK_SINGLES = 30;
 const DRAIN_EMAILS = 250;
 
 const FAIR_BACKLOG = Number(process.env.BENCH_FAIR_BACKLOG ?? 2000);
+/** Requests per side offered at half the measured capacity (latency at a realistic load). */
+const HALF_LOAD_REQUESTS = 200;
+/** (o) The backlog whose drain the worker's and the API's memory is watched over. */
+const MEMORY_BACKLOG = Number(process.env.BENCH_MEMORY_BACKLOG ?? 3000);
 const FAIR_PROBES = 10;
 const ONLY = process.env.BENCH_ONLY;
 
@@ -146,6 +157,25 @@ async function measurePartnerDeliveries({ db, apiUrl, key, orgId }: { db: Db; ap
 
 /** Events per second over a run of timestamps, first to last (n events span n-1 intervals). */
 const steadyRate = (times: number[]) => (times.length - 1) / ((Math.max(...times) - Math.min(...times)) / 1000);
+
+/** The most of `times` (ascending) inside any one-second window. */
+function busiestSecond(times: number[]): number {
+  let peak = 0;
+  for (let i = 0, j = 0; i < times.length; i += 1) {
+    while (times[i]! - times[j]! >= 1000) j += 1;
+    peak = Math.max(peak, i - j + 1);
+  }
+  return peak;
+}
+
+/** (c) printed: the drain rate against SES_MAX_SEND_RATE and the busiest second against it. */
+function printDrain(arrivals: number[]) {
+  const rate = steadyRate(arrivals);
+  const peak = busiestSecond(arrivals);
+  console.log(
+    `(c) SES sends draining ${arrivals.length}       ${rate.toFixed(1)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * rate) / SES_RATE).toFixed(0)} % (target 90-100 %)   busiest 1 s window: ${peak} sends = ${((100 * peak) / SES_RATE).toFixed(0)} % (target <= 105 %)`,
+  );
+}
 
 /**
  * CPU time used so far (ms) by the processes that share the machine's cores during (f): this
@@ -500,6 +530,113 @@ async function measureFairSharing({ db, apiUrl, ses }: { db: Db; apiUrl: string;
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
+/**
+ * Open loop: starts `total` calls of `task` at `perSecond`, each on schedule whether or not
+ * earlier ones have answered (as independent clients would), and returns their p50/p99.
+ */
+async function offer(total: number, perSecond: number, task: (index: number) => Promise<void>) {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const calls: Promise<void>[] = [];
+  for (let index = 0; index < total; index += 1) {
+    const due = started + (index * 1000) / perSecond;
+    if (due > performance.now()) await new Promise((wake) => setTimeout(wake, due - performance.now()));
+    const t0 = performance.now();
+    calls.push(task(index).then(() => void latencies.push(performance.now() - t0)));
+  }
+  await Promise.all(calls);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { perSecond, p50: at(0.5), p99: at(0.99) };
+}
+
+/** A process's resident memory now, in MB (0 once it has ended). */
+function rssMb(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((entry) => entry.startsWith('VmRSS:'));
+    return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * (o) MEMORY_BACKLOG emails accepted by the API while no worker runs, then drained by
+ * `relay worker` in its own process (as production runs it): the API's RSS peak while it
+ * accepts, the worker's while it drains (sampled every 100 ms from its first send; its
+ * start, which bundles the workflow code, is reported apart) and the drain's duration.
+ */
+async function measureMemory({
+  apiPid,
+  ses,
+  env,
+  projectDir,
+  postEmail,
+}: {
+  apiPid: number;
+  ses: FakeSes;
+  env: Record<string, string>;
+  projectDir: string;
+  postEmail: (index: number) => Promise<void>;
+}) {
+  const sample = (pid: number, peak: { mb: number }) => setInterval(() => (peak.mb = Math.max(peak.mb, rssMb(pid))), 100);
+  const apiPeak = { mb: rssMb(apiPid) };
+  const apiBefore = apiPeak.mb;
+  const apiSampler = sample(apiPid, apiPeak);
+  await drive(MEMORY_BACKLOG, CONCURRENCY, (index) => postEmail(5_000_000 + index));
+  clearInterval(apiSampler);
+
+  const before = ses.sendCalls.length;
+  // bin/relay.mjs runs the compiled build when `npm run build` made one (as production does), else tsx.
+  const compiled = existsSync(resolve(projectDir, 'dist/cli/main.js'));
+  const worker = spawn(process.execPath, [resolve(projectDir, 'bin/relay.mjs'), 'worker'], {
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
+  const startPeak = { mb: 0 };
+  let sampler = sample(worker.pid!, startPeak);
+  for (let waited = 0; waited < 1200 && ses.sendCalls.length === before; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+  clearInterval(sampler);
+  const drainPeak = { mb: rssMb(worker.pid!) };
+  sampler = sample(worker.pid!, drainPeak);
+  const started = performance.now();
+  for (let waited = 0; waited < 12_000 && ses.sendCalls.length < before + MEMORY_BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const drained = ses.sendCalls.length - before;
+  await stopChild(worker);
+  return { apiBefore, apiPeak: apiPeak.mb, workerStart: startPeak.mb, workerPeak: drainPeak.mb, drained, seconds, compiled };
+}
+
+/** PostgreSQL bytes (tables, indexes, TOAST) per stored email with its events, and per inbound message with its attachments and routing. */
+async function measureStorage(db: Db) {
+  const perRow = async (tables: string[], counted: string) => {
+    const size = await sql<{ bytes: string }>`select ${sql.join(
+      tables.map((table) => sql`pg_total_relation_size(${table})`),
+      sql` + `,
+    )} as bytes`.execute(db);
+    const rows = await sql<{ n: string }>`select count(*) as n from ${sql.table(counted)}`.execute(db);
+    const count = Number(rows.rows[0]!.n);
+    return { bytes: Number(size.rows[0]!.bytes) / Math.max(1, count), count };
+  };
+  return {
+    email: await perRow(['emails', 'email_events'], 'emails'),
+    inbound: await perRow(['inbound_messages', 'inbound_attachments', 'inbound_routing_attempts'], 'inbound_messages'),
+  };
+}
+
+function printMemory(memory: Awaited<ReturnType<typeof measureMemory>>, storage: Awaited<ReturnType<typeof measureStorage>>) {
+  const fmt = (n: number) => n.toFixed(0);
+  console.log(
+    `(o) backlog of ${MEMORY_BACKLOG}: API RSS ${fmt(memory.apiBefore)} → peak ${fmt(memory.apiPeak)} MB accepting (target < 200)   relay worker (${memory.compiled ? 'compiled build' : 'under tsx: npm run build first for the production figure'}) RSS peak ${fmt(memory.workerPeak)} MB draining ${memory.drained} in ${memory.seconds.toFixed(0)} s (target < 400; ${fmt(memory.workerStart)} MB at start, bundling workflows)`,
+  );
+  console.log(
+    `    PostgreSQL bytes per stored email with its events ${fmt(storage.email.bytes)} (${storage.email.count} emails)   per inbound message ${fmt(storage.inbound.bytes)} (${storage.inbound.count} messages)`,
+  );
+}
+
 /** Runs `total` calls of `task` with `concurrency` in flight; returns wall time and each call's latency. */
 async function drive(total: number, concurrency: number, task: (index: number) => Promise<void>) {
   const latencies: number[] = [];
@@ -587,18 +724,6 @@ async function main() {
     await rm(scratch, { recursive: true, force: true });
   };
 
-  if (ONLY === 'fairness') {
-    const connection = await connectWorker(temporalConfig);
-    const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
-    const fair = await measureFairSharing({ db, apiUrl, ses });
-    console.log(`\nRelay benchmark — fair sharing only, SES_MAX_SEND_RATE ${SES_RATE}/s, loopback, one Temporal dev server`);
-    printFairness(fair);
-    await worker.shutdown();
-    await connection.close();
-    await stopServices();
-    return;
-  }
-
   const startNoop = (index: number) =>
     client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);
   const postEmail = async (index: number) => {
@@ -611,21 +736,75 @@ async function main() {
     await response.arrayBuffer();
   };
 
+  if (ONLY === 'fairness') {
+    const connection = await connectWorker(temporalConfig);
+    const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
+    const fair = await measureFairSharing({ db, apiUrl, ses });
+    console.log(`\nRelay benchmark — fair sharing only, SES_MAX_SEND_RATE ${SES_RATE}/s, loopback, one Temporal dev server`);
+    printFairness(fair);
+    await worker.shutdown();
+    await connection.close();
+    await stopServices();
+    return;
+  }
+
+  if (ONLY === 'memory') {
+    const memory = await measureMemory({ apiPid: api.pid!, ses, env: benchEnv, projectDir, postEmail });
+    console.log(`\nRelay benchmark — memory and storage only, loopback, one Temporal dev server`);
+    printMemory(memory, await measureStorage(db));
+    await stopServices();
+    return;
+  }
+
+  if (ONLY === 'drain') {
+    // (c) alone: BACKLOG emails accepted while no worker runs, then the worker drains them.
+    await drive(BACKLOG, CONCURRENCY, postEmail);
+    const connection = await connectWorker(temporalConfig);
+    const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
+    for (let waited = 0; waited < 1200 && ses.sendCalls.length < BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 250));
+    console.log(`\nRelay benchmark — SES drain only, ${BACKLOG} emails, loopback, one Temporal dev server`);
+    printDrain(ses.requests.map((request) => request.receivedAt));
+    await worker.shutdown();
+    await connection.close();
+    await stopServices();
+    return;
+  }
+
   // Warm both paths (connections, JIT) before measuring; the warm-up emails join the backlog.
   await drive(WARMUP, CONCURRENCY, (i) => startNoop(1_000_000 + i));
   await drive(WARMUP, CONCURRENCY, (i) => postEmail(1_000_000 + i));
 
+  // CPU is counted for: this process (the load generator, the bench's Temporal client and,
+  // from (c) on, the workers and loopback receivers), the API, the Temporal server, PostgreSQL.
+  const processes = {
+    'bench+workers': process.pid,
+    api: api.pid!,
+    temporal: findPid(`--port ${temporalPort}`),
+    postgres: Number(readFileSync(join(scratch, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]),
+  };
   // (a) and (b) alternate in two rounds so neither gets a quieter server.
   const raw: Awaited<ReturnType<typeof drive>>[] = [];
   const sends: Awaited<ReturnType<typeof drive>>[] = [];
+  const rawCpu: Record<string, number>[] = [];
+  const sendCpu: Record<string, number>[] = [];
   for (let round = 0; round < 2; round += 1) {
+    let before = cpuMs(processes);
     raw.push(await drive(REQUESTS / 2, CONCURRENCY, (i) => startNoop(round * REQUESTS + i)));
+    rawCpu.push(cpuPer(before, cpuMs(processes), REQUESTS / 2));
+    before = cpuMs(processes);
     sends.push(await drive(REQUESTS / 2, CONCURRENCY, (i) => postEmail(round * REQUESTS + i)));
+    sendCpu.push(cpuPer(before, cpuMs(processes), REQUESTS / 2));
   }
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const cpuSummary = (rounds: Record<string, number>[]) => {
+    const names = Object.keys(processes);
+    const each = names.map((name) => `${name} ${mean(rounds.map((round) => round[name]!)).toFixed(2)}`).join(', ');
+    const total = mean(rounds.map((round) => names.reduce((sum, name) => sum + round[name]!, 0)));
+    return `${total.toFixed(2)} (${each})`;
+  };
 
   // (d) Signed SNS notifications (SES Delivery events) acknowledged by /api/webhooks/ses.
-  const notifications = Array.from({ length: REQUESTS }, (_, index) =>
+  const notifications = Array.from({ length: REQUESTS + HALF_LOAD_REQUESTS }, (_, index) =>
     JSON.stringify(sesNotification(snsKey, sesEvents.delivery(sesEvents.mail(`bench-${index}`, ['r@example.org']), ['r@example.org']))),
   );
   const postSns = async (index: number) => {
@@ -688,6 +867,14 @@ async function main() {
     await response.arrayBuffer();
   };
   const channels = await drive(REQUESTS, CONCURRENCY, postWhatsapp);
+
+  // Latency at a realistic load: each of (b), (d), (e), (h) offered at half the rate it reached.
+  const halfLoad = {
+    'POST /api/v1/emails': await offer(HALF_LOAD_REQUESTS, mean(sends.map((r) => r.perSecond)) / 2, (i) => postEmail(2_000_000 + i)),
+    'SNS (SES events)': await offer(HALF_LOAD_REQUESTS, sns.perSecond / 2, (i) => postSns(REQUESTS + i)),
+    'inbound email': await offer(HALF_LOAD_REQUESTS, inbound.perSecond / 2, (i) => postInbound(2_000_000 + i)),
+    WhatsApp: await offer(HALF_LOAD_REQUESTS, channels.perSecond / 2, (i) => postWhatsapp(2_000_000 + i)),
+  };
   const rawRate = mean(raw.map((r) => r.perSecond));
   const sendRate = mean(sends.map((r) => r.perSecond));
 
@@ -703,14 +890,6 @@ async function main() {
     await new Promise((wake) => setTimeout(wake, 250));
   }
   const arrivals = ses.requests.map((request) => request.receivedAt).slice(0, target);
-  // n sends span n-1 intervals.
-  const sesRate = (arrivals.length - 1) / ((arrivals.at(-1)! - arrivals[0]!) / 1000);
-  // The most sends SES received inside any one-second window.
-  let peak = 0;
-  for (let i = 0, j = 0; i < arrivals.length; i += 1) {
-    while (arrivals[i]! - arrivals[j]! >= 1000) j += 1;
-    peak = Math.max(peak, i - j + 1);
-  }
 
   // (f) Ticket changes fanned out to WEBHOOK_ENDPOINTS local webhooks, once the worker has
   // finished the work (d) and (e) queued, so it measures webhooks alone; beside it, the
@@ -720,12 +899,6 @@ async function main() {
     if (count === 0) break;
     await new Promise((wake) => setTimeout(wake, 500));
   }
-  const processes = {
-    'worker+receivers': process.pid,
-    api: api.pid!,
-    temporal: findPid(`--port ${temporalPort}`),
-    postgres: Number(readFileSync(join(scratch, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]),
-  };
   const ceilingRig = await createActivityCeiling({ connection, client, namespace: config.temporal.namespace, concurrency: config.deliveries.concurrency });
   const fanOutRig = await createWebhookFanOut({ db, apiUrl, key, orgId: org.id });
   // Two rounds, alternating, so neither side gets a quieter machine.
@@ -768,9 +941,14 @@ async function main() {
     `(b) POST /api/v1/emails accepted     ${fmt(sendRate)}/s   p50 ${fmt(mean(sends.map((r) => r.p50)))} ms   p99 ${fmt(mean(sends.map((r) => r.p99)))} ms`,
   );
   console.log(`    ratio (b)/(a)                    ${(sendRate / rawRate).toFixed(2)}   (target >= 0.8)`);
-  console.log(
-    `(c) SES sends draining ${arrivals.length}       ${fmt(sesRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * sesRate) / SES_RATE).toFixed(0)} %   busiest 1 s window: ${peak} sends   (target 90-100 %)`,
-  );
+  console.log(`    CPU-ms per raw start:       ${cpuSummary(rawCpu)}`);
+  console.log(`    CPU-ms per accepted email:  ${cpuSummary(sendCpu)}`);
+  for (const [name, result] of Object.entries(halfLoad)) {
+    console.log(
+      `    at half load, ${name.padEnd(20)} offered ${result.perSecond.toFixed(1)}/s   p50 ${result.p50.toFixed(1)} ms   p99 ${result.p99.toFixed(1)} ms   (target p99 <= 50)`,
+    );
+  }
+  printDrain(arrivals);
   console.log(
     `(d) SNS events acknowledged          ${fmt(sns.perSecond)}/s   p50 ${fmt(sns.p50)} ms   p99 ${fmt(sns.p99)} ms   (verified, stored, workflow started)`,
   );
@@ -825,13 +1003,16 @@ async function main() {
   printFairness(await measureFairSharing({ db, apiUrl, ses }));
   await worker.shutdown();
   await connection.close();
+
+  // (o) Memory over a backlog drained by `relay worker` in its own process, then storage.
+  printMemory(await measureMemory({ apiPid: api.pid!, ses, env: benchEnv, projectDir, postEmail }), await measureStorage(db));
   await stopServices();
 }
 
 function printFairness(fair: Awaited<ReturnType<typeof measureFairSharing>>) {
   const fmt = (n: number) => n.toFixed(1);
   console.log(
-    `(i) fair sharing: org B's ${fair.probes} sends behind org A's backlog of ${fair.backlogWhenBSent}   accept → SES call p50 ${fmt(fair.p50)} ms   max ${fmt(fair.max)} ms   (target max <= 2000 ms)`,
+    `(k) fair sharing: org B's ${fair.probes} sends behind org A's backlog of ${fair.backlogWhenBSent}   accept → SES call p50 ${fmt(fair.p50)} ms   max ${fmt(fair.max)} ms   (target max <= 2000 ms)`,
   );
   console.log(
     `    org A drained ${fair.drained} at ${fmt(fair.drainRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * fair.drainRate) / SES_RATE).toFixed(0)} %   (target >= 90 %)`,

@@ -198,6 +198,9 @@ const configSchema = z.object({
   // own, set with the admin API or `relay orgs limits`); unset means unlimited.
   ORG_DAILY_SEND_QUOTA: z.coerce.number().int().positive().optional(),
   ORG_API_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
+  // Days message bodies, attachments, raw inbound requests and delivery logs are kept, for
+  // organizations without their own period; the metadata billing and audit need stays.
+  RETENTION_DAYS: z.coerce.number().int().positive().default(30),
 
   BOUNCE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
@@ -290,7 +293,7 @@ export interface Config {
   readonly deliveries: { readonly concurrency: number };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
   /** Defaults for organizations without limits of their own; undefined: unlimited. */
-  readonly orgLimits: { readonly dailySendQuota: number | undefined; readonly apiRequestsPerSecond: number | undefined };
+  readonly orgLimits: { readonly dailySendQuota: number | undefined; readonly apiRequestsPerSecond: number | undefined; readonly retentionDays: number };
   readonly domains: { readonly checks: { readonly firstIntervalMs: number; readonly maxIntervalMs: number; readonly giveUpAfterMs: number } };
   readonly ses: {
     readonly region: string;
@@ -404,7 +407,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     deliveries: { concurrency: raw.OUTGOING_DELIVERY_CONCURRENCY },
     bounceAlert: { threshold: raw.BOUNCE_ALERT_THRESHOLD, windowHours: raw.BOUNCE_ALERT_WINDOW_HOURS, minSends: raw.BOUNCE_ALERT_MIN_SENDS },
-    orgLimits: { dailySendQuota: raw.ORG_DAILY_SEND_QUOTA, apiRequestsPerSecond: raw.ORG_API_REQUESTS_PER_SECOND },
+    orgLimits: { dailySendQuota: raw.ORG_DAILY_SEND_QUOTA, apiRequestsPerSecond: raw.ORG_API_REQUESTS_PER_SECOND, retentionDays: raw.RETENTION_DAYS },
     domains: {
       checks: {
         firstIntervalMs: raw.DOMAIN_CHECK_FIRST_SECONDS * 1000,

@@ -203,11 +203,14 @@ function buildProgram(logger: Logger): Command {
       }),
     );
 
-  /** A positive number, or `default` for the deployment's default (null). */
+  /**
+   * A positive number, or `default` for the deployment's default. Kept as the word here:
+   * commander turns a parser's null into an empty string.
+   */
   const limitValue =
     (integer: boolean) =>
-    (value: string): number | null => {
-      if (value === 'default') return null;
+    (value: string): number | 'default' => {
+      if (value === 'default') return value;
       const number = Number(value);
       if (!(number > 0) || (integer && !Number.isInteger(number)))
         throw new InvalidArgumentError(`expected a positive ${integer ? 'integer' : 'number'} or "default"`);
@@ -215,29 +218,34 @@ function buildProgram(logger: Logger): Command {
     };
   orgs
     .command('limits')
-    .description("show or set an organization's daily send quota and API request rate")
+    .description("show or set an organization's daily send quota, API request rate and retention period")
     .requiredOption('--org <org>', 'organization id or name')
     .option('--daily-send-quota <n>', 'emails accepted per UTC day, or "default"', limitValue(true))
     .option('--api-rate <n>', 'API requests per second, or "default"', limitValue(false))
+    .option('--retention-days <n>', 'days bodies, attachments, raw requests and delivery logs are kept, or "default"', limitValue(true))
     .option('--json', 'print JSON')
-    .action((options: { org: string; dailySendQuota?: number | null; apiRate?: number | null; json?: boolean }) => {
-      const config = operatorConfig();
-      return withDb(config, logger, async (db) => {
-        const org = await findOrganization(db, options.org);
-        if (!org) throw new InvalidArgumentError(`no organization ${options.org}`);
-        const own = await updateOrganizationLimits(db, org.id, {
-          ...(options.dailySendQuota !== undefined ? { daily_send_quota: options.dailySendQuota } : {}),
-          ...(options.apiRate !== undefined ? { api_requests_per_second: options.apiRate } : {}),
+    .action(
+      (options: { org: string; dailySendQuota?: number | 'default'; apiRate?: number | 'default'; retentionDays?: number | 'default'; json?: boolean }) => {
+        const own = (value: number | 'default') => (value === 'default' ? null : value);
+        const config = operatorConfig();
+        return withDb(config, logger, async (db) => {
+          const org = await findOrganization(db, options.org);
+          if (!org) throw new InvalidArgumentError(`no organization ${options.org}`);
+          const stored = await updateOrganizationLimits(db, org.id, {
+            ...(options.dailySendQuota !== undefined ? { daily_send_quota: own(options.dailySendQuota) } : {}),
+            ...(options.apiRate !== undefined ? { api_requests_per_second: own(options.apiRate) } : {}),
+            ...(options.retentionDays !== undefined ? { retention_days: own(options.retentionDays) } : {}),
+          });
+          const view = limitsView(org.id, stored!, config.orgLimits, await acceptedToday(db, org.id));
+          const shown = (value: number | null) => (value === null ? 'unlimited' : String(value));
+          print(
+            Boolean(options.json),
+            view,
+            `${org.name}: ${shown(view.effective.daily_send_quota)} emails per UTC day (${view.accepted_today} accepted today), ${shown(view.effective.api_requests_per_second)} API requests per second, content kept ${view.effective.retention_days} days`,
+          );
         });
-        const view = limitsView(org.id, own!, config.orgLimits, await acceptedToday(db, org.id));
-        const shown = (value: number | null) => (value === null ? 'unlimited' : String(value));
-        print(
-          Boolean(options.json),
-          view,
-          `${org.name}: ${shown(view.effective.daily_send_quota)} emails per UTC day (${view.accepted_today} accepted today), ${shown(view.effective.api_requests_per_second)} API requests per second`,
-        );
-      });
-    });
+      },
+    );
 
   const keys = program.command('keys').description('API keys');
   keys

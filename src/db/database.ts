@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { ApiKeysTable } from './tables/api-keys.js';
 import type { EmailEventsTable } from './tables/email-events.js';
-import type { BounceRateAlertsTable, EmailsTable } from './tables/emails.js';
+import type { BounceRateAlertsTable, EmailsTable, SesSendSchedulesTable } from './tables/emails.js';
 import type { IdempotencyKeysTable } from './tables/idempotency-keys.js';
 import type { ConversationMessagesTable, CustomersTable, SavedRepliesTable, TicketCountersTable, TicketRepliesTable, TicketsTable } from './tables/helpdesk.js';
 import type {
@@ -88,6 +88,7 @@ export interface Database {
   domains: DomainsTable;
   daily_send_counts: DailySendCountsTable;
   api_request_schedules: ApiRequestSchedulesTable;
+  ses_send_schedules: SesSendSchedulesTable;
   commerce_oauth_states: CommerceOauthStatesTable;
 }
 

@@ -28,6 +28,8 @@ import * as partnerTokenLifetime from './migrations/2026-11-29T1400-partner-toke
 import * as inboundPerOrganization from './migrations/2026-11-29T1410-inbound-per-organization.js';
 import * as ticketReplies from './migrations/2026-11-29T1500-ticket-replies.js';
 import * as helpdeskWorkspace from './migrations/2026-11-29T1510-helpdesk-workspace.js';
+import * as sesSendSchedule from './migrations/2026-11-29T2100-ses-send-schedule.js';
+import * as retention from './migrations/2026-11-29T2200-retention.js';
 import type { Db } from './database.js';
 
 /**
@@ -65,6 +67,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T1410-inbound-per-organization': inboundPerOrganization,
   '2026-11-29T1500-ticket-replies': ticketReplies,
   '2026-11-29T1510-helpdesk-workspace': helpdeskWorkspace,
+  '2026-11-29T2100-ses-send-schedule': sesSendSchedule,
+  '2026-11-29T2200-retention': retention,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config.js';
 import type { Db, DbOrTrx } from '../db/database.js';
@@ -16,6 +17,7 @@ import {
   fillSesMessageId,
   findEmailOwnerBySesMessageId,
 } from './repository.js';
+import { reserveSendSlot } from './send-schedule-repository.js';
 import { findSnsMessage, markSnsMessageProcessed } from '../sns/index.js';
 import type { SnsMessage } from '../security/sns.js';
 import { findSuppressed, suppressAddress } from './suppression-repository.js';
@@ -31,6 +33,8 @@ export interface EmailActivityDeps {
   bounceAlert: Config['bounceAlert'];
   logger: Logger;
   metrics: Metrics;
+  /** The account's send rate (SES_MAX_SEND_RATE) and the schedule every worker's sends share. */
+  sesPacing: { queue: string; maxSendRate: number };
 }
 
 /** How long a sent email's record waits for the database: well inside the SES activity's 1-minute timeout. */
@@ -79,7 +83,7 @@ function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recip
   };
 }
 
-export function createEmailActivities({ db, ses, logger, metrics, bounceAlert }: EmailActivityDeps) {
+export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, sesPacing }: EmailActivityDeps) {
   return {
     /**
      * Loads the stored message, sends it through SES and records `sent` with SES's
@@ -94,6 +98,9 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert }:
       if (email.status !== 'queued') {
         throw ApplicationFailure.nonRetryable(`email ${emailId} is ${email.status}, not queued`, 'EmailNotQueued');
       }
+      // A failed email replayed after its retention period has no body left to send.
+      if (email.content_purged_at)
+        throw ApplicationFailure.nonRetryable(`email ${emailId} is past its retention period: its content was purged`, 'EmailContentPurged');
 
       // Suppressions are read at send time, so one added a second ago already applies.
       const suppressed = await findSuppressed(db, orgId, email.recipients);
@@ -119,6 +126,12 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert }:
         // SES needs a To address: the first remaining Cc (or Bcc) takes its place.
         content.to = content.cc.length > 0 ? content.cc.splice(0, 1) : content.bcc.splice(0, 1);
       }
+
+      // Temporal's task-queue limiter hands out a second's worth of sends at once when a
+      // backlog starts; the shared schedule spaces them evenly, so no second passes the rate.
+      const waitMs = await reserveSendSlot(db, sesPacing.queue, 1 / sesPacing.maxSendRate);
+      // Cancellable: a worker shutting down gives the send back to Temporal before it happens.
+      if (waitMs > 0) await Context.current().sleep(waitMs);
 
       let sesMessageId: string;
       try {

@@ -16,3 +16,5 @@ export { statusesBelow } from './ses-events.js';
 export { base64Content } from './schemas.js';
 // Privacy requests: the outbound-mail part of an export or a redaction.
 export { exportEmailData, redactEmailData } from './privacy-repository.js';
+// Retention (usage's schedule orchestrates): bodies and attachments of emails past their period.
+export { purgeExpiredEmailContent } from './retention-repository.js';

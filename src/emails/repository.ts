@@ -87,6 +87,7 @@ export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFi
       'metadata',
       'ses_message_id',
       'failure_reason',
+      'content_purged_at',
       'created_at',
       'updated_at',
     ])

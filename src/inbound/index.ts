@@ -12,3 +12,5 @@ export {
 } from './repository.js';
 // Privacy requests: the inbound part of an export or a redaction.
 export { exportInboundData, redactInboundData } from './repository.js';
+// Retention (usage's schedule orchestrates): raw requests, bodies, attachments and routing logs past their period.
+export { deleteExpiredRoutingAttempts, purgeExpiredInboundContent } from './retention-repository.js';

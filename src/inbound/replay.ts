@@ -12,9 +12,10 @@ import { inboundWorkflowId } from '../temporal/ids.js';
  */
 export async function replayArchivedInbound(
   deps: { db: Db; client: Client; workflows: WorkflowStarter; routeMaxAttempts: number },
-  inbound: Pick<InboundMessageRow, 'id' | 'status'>,
+  inbound: Pick<InboundMessageRow, 'id' | 'status' | 'content_purged_at'>,
 ): Promise<void> {
   if (inbound.status !== 'archived') throw new ReplayRefused(`inbound ${inbound.id} is ${inbound.status}; only archived messages are replayed`);
+  if (inbound.content_purged_at) throw new ReplayRefused(`inbound ${inbound.id} is past its retention period: its content was purged`);
   const previous = await deps.client.workflow
     .getHandle(inboundWorkflowId(inbound.id))
     .describe()

@@ -6,3 +6,5 @@ export { createPartner, type NewPartner, type PartnerCredentials } from './crede
 export { listPendingPartnerDeliveries } from './delivery-repository.js';
 export { partnerView, suspendRequest } from './operator.js';
 export { findPartner, liftPartnerSuspension, suspendPartner } from './repository.js';
+// Retention (usage's schedule orchestrates): delivery logs past their period.
+export { deleteExpiredPartnerAttempts } from './retention-repository.js';

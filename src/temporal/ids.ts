@@ -39,6 +39,8 @@ export const commerceEventWorkflowId = (eventId: string): string => `commerce-ev
 export const sweepScheduleId = (taskQueue: string): string => `sweep-schedule-${taskQueue}`;
 /** The email-only sweep the general one replaced; removed where it is still found. */
 export const legacyStrandedEmailsScheduleId = (taskQueue: string): string => `stranded-emails-schedule-${taskQueue}`;
+/** The hourly retention schedule of one deployment (its task queue). */
+export const retentionScheduleId = (taskQueue: string): string => `retention-schedule-${taskQueue}`;
 /** One verification per sending domain, polled until SES verifies it or it times out. */
 export const domainWorkflowId = (domainId: string): string => `domain-${domainId}`;
 /** One proof of a support address claim: the confirmation mail, then DNS checks until proven or expired. */

@@ -4,16 +4,48 @@ import type { BooksClient } from '../integrations/books.js';
 import { busEventId, type BusEvent } from '../integrations/bus.js';
 import type { Logger } from '../observability/logger.js';
 import { countUnreportedDailyUsage, recordUsageReport, type DailyUsage } from './repository.js';
+import { purgeExpiredEmailContent } from '../emails/index.js';
+import { deleteExpiredRoutingAttempts, purgeExpiredInboundContent } from '../inbound/index.js';
+import { deleteExpiredPartnerAttempts } from '../partners/index.js';
+import { deleteExpiredWebhookAttempts } from '../webhooks/index.js';
+
+/** Rows one retention pass purged or deleted, by what they held. */
+export interface RetentionCounts {
+  emails: number;
+  inboundMessages: number;
+  inboundRoutingAttempts: number;
+  webhookAttempts: number;
+  partnerAttempts: number;
+}
 
 export interface UsageActivityDeps {
   db: Db;
   /** Undefined when HUB_BILLING_API_URL is not set: usage is not reported. */
   books: BooksClient | undefined;
   logger: Logger;
+  /** RETENTION_DAYS: the retention period of organizations without their own. */
+  retentionDays: number;
 }
 
-export function createUsageActivities({ db, books, logger }: UsageActivityDeps) {
+export function createUsageActivities({ db, books, logger, retentionDays }: UsageActivityDeps) {
   return {
+    /**
+     * One bounded pass of retention: each capability purges at most `limit` of its rows past
+     * their organization's period (bodies, attachments, raw requests; delivery logs deleted).
+     */
+    async purgeExpiredContent({ limit }: { limit: number }): Promise<RetentionCounts> {
+      const batch = { defaultDays: retentionDays, limit };
+      const counts = {
+        emails: await purgeExpiredEmailContent(db, batch),
+        inboundMessages: await purgeExpiredInboundContent(db, batch),
+        inboundRoutingAttempts: await deleteExpiredRoutingAttempts(db, batch),
+        webhookAttempts: await deleteExpiredWebhookAttempts(db, batch),
+        partnerAttempts: await deleteExpiredPartnerAttempts(db, batch),
+      };
+      if (Object.values(counts).some((count) => count > 0)) logger.info(counts, 'expired content purged');
+      return counts;
+    },
+
     /** One page of the day's usage per organization (emails sent and their recipients), for organizations not yet reported for it. */
     async countDailyUsage({ date, afterOrgId, limit }: { date: string; afterOrgId?: string; limit: number }): Promise<DailyUsage[]> {
       return countUnreportedDailyUsage(db, date, { afterOrgId, limit });

@@ -16,6 +16,8 @@ export const organizationLimitsChange = z.strictObject({
   /** API requests per second, bursts of a second's worth; null returns to the default. */
   // At least one request in 1000 s: smaller values are noise, and PostgreSQL's real refuses denormals like 5e-324.
   api_requests_per_second: z.number().min(0.001).max(100_000).nullable().optional(),
+  /** Days bodies, attachments, raw requests and delivery logs are kept; null returns to RETENTION_DAYS. */
+  retention_days: z.number().int().positive().max(36_500).nullable().optional(),
 });
 
 export function limitsView(orgId: string, own: StoredLimits, defaults: Config['orgLimits'], sentToday: number) {
@@ -23,16 +25,18 @@ export function limitsView(orgId: string, own: StoredLimits, defaults: Config['o
     org_id: orgId,
     daily_send_quota: own.daily_send_quota,
     api_requests_per_second: own.api_requests_per_second,
+    retention_days: own.retention_days,
     // What applies (own, else the deployment's default); null is unlimited.
     effective: {
       daily_send_quota: own.daily_send_quota ?? defaults.dailySendQuota ?? null,
       api_requests_per_second: own.api_requests_per_second ?? defaults.apiRequestsPerSecond ?? null,
+      retention_days: own.retention_days ?? defaults.retentionDays,
     },
     accepted_today: sentToday,
   };
 }
 
-/** Operators set each organization's daily send quota and API request rate (RELAY_ADMIN_KEY). */
+/** Operators set each organization's daily send quota, API request rate and retention period (RELAY_ADMIN_KEY). */
 export function organizationLimitRoutes(deps: { db: Db; adminKey: string | undefined; defaults: Config['orgLimits'] }): Router {
   const { db } = deps;
   const router = Router();

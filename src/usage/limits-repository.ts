@@ -5,18 +5,24 @@ import { isUuid } from '../db/uuid.js';
 export interface StoredLimits {
   daily_send_quota: number | null;
   api_requests_per_second: number | null;
+  retention_days: number | null;
 }
 
 /** The organization's own limits (null: the deployment's default); undefined when there is no such organization. */
 export async function findOrganizationLimits(db: DbOrTrx, orgId: string): Promise<StoredLimits | undefined> {
   if (!isUuid(orgId)) return undefined;
-  return db.selectFrom('organizations').select(['daily_send_quota', 'api_requests_per_second']).where('id', '=', orgId).executeTakeFirst();
+  return db.selectFrom('organizations').select(['daily_send_quota', 'api_requests_per_second', 'retention_days']).where('id', '=', orgId).executeTakeFirst();
 }
 
 export async function updateOrganizationLimits(db: DbOrTrx, orgId: string, change: Partial<StoredLimits>): Promise<StoredLimits | undefined> {
   if (!isUuid(orgId)) return undefined;
   if (Object.keys(change).length === 0) return findOrganizationLimits(db, orgId);
-  return db.updateTable('organizations').set(change).where('id', '=', orgId).returning(['daily_send_quota', 'api_requests_per_second']).executeTakeFirst();
+  return db
+    .updateTable('organizations')
+    .set(change)
+    .where('id', '=', orgId)
+    .returning(['daily_send_quota', 'api_requests_per_second', 'retention_days'])
+    .executeTakeFirst();
 }
 
 /**

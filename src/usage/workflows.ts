@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, continueAsNew, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { UsageActivities } from './activities.js';
+import type { RetentionCounts, UsageActivities } from './activities.js';
 import { emitToBus } from '../bus/workflows.js';
 import { usageReportWorkflowId } from '../temporal/ids.js';
 import type { DailyUsageInput, OrgUsageReportInput } from '../temporal/inputs.js';
@@ -84,4 +84,30 @@ export async function reportOrgUsageWorkflow(input: OrgUsageReportInput): Promis
     await emitToBus(await billingReportFailed({ ...usage, reason: error.cause?.message ?? error.message }));
     return { reported: false };
   }
+}
+
+const { purgeExpiredContent } = proxyActivities<UsageActivities>({
+  // One batch per table, each a bounded statement.
+  startToCloseTimeout: '5 minutes',
+  // The next scheduled run picks up whatever a failed one left.
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
+/** Rows each table gives up per batch: short statements, short row locks. */
+export const RETENTION_BATCH = 1000;
+/** Batches per run at most (50,000 rows a table an hour); the next run goes on from there. */
+const RETENTION_MAX_BATCHES = 50;
+
+/**
+ * Run hourly by a Schedule: purges what is past each organization's retention period in
+ * batches until a batch comes back short on every table (or the run's cap is reached).
+ */
+export async function purgeExpiredContentWorkflow(): Promise<RetentionCounts> {
+  const totals: RetentionCounts = { emails: 0, inboundMessages: 0, inboundRoutingAttempts: 0, webhookAttempts: 0, partnerAttempts: 0 };
+  for (let batch = 0; batch < RETENTION_MAX_BATCHES; batch += 1) {
+    const counts = await purgeExpiredContent({ limit: RETENTION_BATCH });
+    for (const key of Object.keys(totals) as (keyof RetentionCounts)[]) totals[key] += counts[key];
+    if (Object.values(counts).every((count) => count < RETENTION_BATCH)) break;
+  }
+  return totals;
 }

@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { dailyUsageScheduleId, legacyStrandedEmailsScheduleId, sweepScheduleId } from '../temporal/ids.js';
+import { dailyUsageScheduleId, legacyStrandedEmailsScheduleId, retentionScheduleId, sweepScheduleId } from '../temporal/ids.js';
 import { RelayKind } from '../temporal/search-attributes.js';
 
 /**
@@ -51,6 +51,27 @@ export async function ensureSweepSchedule(client: Client, taskQueue: string): Pr
         taskQueue,
         args: [],
         typedSearchAttributes: [{ key: RelayKind, value: 'sweep' }],
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+}
+
+/** Every hour, content past each organization's retention period is purged in batches. */
+export async function ensureRetentionSchedule(client: Client, taskQueue: string): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId: retentionScheduleId(taskQueue),
+      spec: { intervals: [{ every: '1 hour' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'purgeExpiredContentWorkflow',
+        workflowId: `retention-${taskQueue}`,
+        taskQueue,
+        args: [],
+        typedSearchAttributes: [{ key: RelayKind, value: 'retention' }],
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });

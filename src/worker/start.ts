@@ -10,7 +10,7 @@ import { createTwilioSmsClient } from '../integrations/twilio.js';
 import { createProductsClient } from '../integrations/products.js';
 import { createSecretBox } from '../security/encryption.js';
 import { createWorkflowStarter } from '../temporal/workflow-starter.js';
-import { ensureDailyUsageSchedule, ensureSweepSchedule } from './schedules.js';
+import { ensureDailyUsageSchedule, ensureRetentionSchedule, ensureSweepSchedule } from './schedules.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createDnsResolver } from '../integrations/dns.js';
@@ -20,6 +20,7 @@ import { createSesIdentities } from '../integrations/ses-identities.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
+import { sesTaskQueueFor } from '../temporal/ids.js';
 import { startWorkerHttp } from './http.js';
 import { createRelayWorkers, runWorkers } from './worker.js';
 
@@ -72,12 +73,15 @@ export async function startWorker(deps: {
       meta: createMetaMessagingClient(http, { baseUrl: config.replyProviders.metaGraphUrl }),
       slack: createSlackClient(http, { baseUrl: config.replyProviders.slackUrl }),
     },
+    retentionDays: config.orgLimits.retentionDays,
+    sesPacing: { queue: sesTaskQueueFor(config.temporal.taskQueue), maxSendRate: config.ses.maxSendRate },
     logger,
     metrics: deps.metrics,
     workflows: createWorkflowStarter(deps.client, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics }),
     ...deps.overrides,
   });
   await ensureSweepSchedule(deps.client, config.temporal.taskQueue);
+  await ensureRetentionSchedule(deps.client, config.temporal.taskQueue);
   if (config.booksUrl) await ensureDailyUsageSchedule(deps.client, config.temporal.taskQueue, { deliverWithinMs: config.billingReportDeadlineMs });
   const workers: Worker[] = await createRelayWorkers({
     connection: deps.connection,

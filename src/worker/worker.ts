@@ -29,8 +29,8 @@ export function workflowsPath(): string {
 /**
  * Three workers: the main queue runs workflows and every activity but SES's and the
  * outgoing deliveries'; the SES queue runs only SES calls, with a task-queue-wide rate
- * limit so that all workers together stay at or under the account's send rate and run at
- * it under a backlog; the deliveries queue runs the webhook and partner POSTs with their
+ * limit and a send schedule in PostgreSQL so that all workers together stay at or under
+ * the account's send rate and run at it under a backlog; the deliveries queue runs the webhook and partner POSTs with their
  * own slots, so receivers that hang for their 30 s (or whose DNS never answers) take
  * nothing from email sends.
  */
@@ -52,10 +52,10 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<W
     namespace,
     taskQueue: sesTaskQueueFor(taskQueue),
     activities: pick((name) => sesActivityNames.has(name)),
+    // The queue-wide limit keeps the queue's order (priorities, fairness) and its long-run
+    // rate; the burst it lets through when a backlog starts is spaced out by the send
+    // schedule every worker shares (sendEmailViaSes), which a per-worker limit could not do.
     maxTaskQueueActivitiesPerSecond: options.sesMaxSendRate,
-    // The queue-wide limit lets a burst through when a backlog starts; the per-worker
-    // limit spreads this worker's sends evenly within the second.
-    maxActivitiesPerSecond: options.sesMaxSendRate,
   });
   const deliveries = await Worker.create({
     connection,

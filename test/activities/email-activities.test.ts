@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmailActivities, type SendOutcome } from '../../src/emails/activities.js';
 import { createDb, type Db } from '../../src/db/database.js';
 import { findEmail, insertEmail, listEmailEvents } from '../../src/emails/repository.js';
+import { reserveSendSlot } from '../../src/emails/send-schedule-repository.js';
 import { suppressAddress } from '../../src/emails/suppression-repository.js';
 import type { SesMessage, SesSender } from '../../src/integrations/ses.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -53,6 +54,7 @@ function activitiesWith(ses: SesSender) {
     logger: createLogger({ level: 'silent' }),
     metrics: createMetrics(),
     bounceAlert: { threshold: 0.05, windowHours: 24, minSends: 100 },
+    sesPacing: { queue: 'test-ses', maxSendRate: 1000 },
   });
 }
 
@@ -162,5 +164,23 @@ describe('sendEmailViaSes', () => {
     const emailId = await storedEmail();
     await expect(quietEnvironment().run(activitiesWith(ses).sendEmailViaSes, { orgId, emailId })).rejects.toBe(ses.failWith);
     expect((await findEmail(db, orgId, emailId))?.status).toBe('queued');
+  });
+});
+
+describe('the SES send schedule', () => {
+  it('gives sends reserved at once, from any worker, slots one interval apart, and forgets idle time', async () => {
+    const queue = `ses-${randomUUID()}`;
+    // Three workers reserving at the same moment at one send per 10 s: no burst, one slot each.
+    const waits = (await Promise.all([0, 1, 2].map(() => reserveSendSlot(db, queue, 10)))).sort((a, b) => a - b);
+    expect(waits[0]).toBeLessThan(1000);
+    expect(waits[1]! - waits[0]!).toBeGreaterThan(9000);
+    expect(waits[1]! - waits[0]!).toBeLessThanOrEqual(10_000);
+    expect(waits[2]! - waits[1]!).toBeGreaterThan(9000);
+    // A queue idle past its schedule sends at once again: the idle time is not saved up as a burst.
+    const idle = `ses-${randomUUID()}`;
+    expect(await reserveSendSlot(db, idle, 0.001)).toBeLessThan(1000);
+    const [first, second] = await Promise.all([reserveSendSlot(db, idle, 1), reserveSendSlot(db, idle, 1)]);
+    expect(Math.min(first!, second!)).toBeLessThan(500);
+    expect(Math.max(first!, second!)).toBeGreaterThan(500);
   });
 });

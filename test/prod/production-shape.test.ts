@@ -10,9 +10,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/database.js';
+import { insertVerifiedDomain } from '../../src/domains/repository.js';
 import { ensureTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../src/dev/temporal-server.js';
 import { generateEncryptionKey } from '../../src/security/encryption.js';
-import { insertVerifiedDomain } from '../../src/domains/repository.js';
 import { FakeHub } from '../fakes/fake-hub.js';
 import { FakeShopify } from '../fakes/fake-shopify.js';
 import { installOnShop } from '../support/commerce-connect.js';
@@ -286,16 +286,19 @@ describe('the production shape', () => {
     expect(ids).toHaveLength(2000);
     expect(new Set(ids).size).toBe(2000);
     expect(counts).toMatchObject({ sends: 2000, duplicated: 0, missing: 0 });
-    // Both workers sent, and together they kept to the account's rate. Temporal's task-queue
-    // limiter lets up to a second's sends through at once as a backlog starts, and a process
-    // starved of CPU delivers what it was given a moment late, in a clump (SES itself accepts
-    // short bursts over the rate); so a second may see a burst, ten seconds only the rate
-    // plus those two. Two workers each keeping the rate alone would sustain twice it.
+    // Both workers sent, and together they kept to the account's rate: every send waits for
+    // its slot on the schedule both workers share, evenly spaced with no burst. A process
+    // starved of CPU on this shared 2-core machine still makes a send late after its slot,
+    // so sends a stall held back arrive together with the next ones: half a second's stall
+    // is allowed in the busiest second, one second's in ten. (Without the shared schedule,
+    // Temporal's limiter let a second's worth through at once as the backlog started, and two
+    // workers each keeping the rate alone would sustain twice it.)
     expect(perWorker.every((sent) => sent > 0)).toBe(true);
     expect(perWorker[0]! + perWorker[1]!).toBe(2000);
     expect(completedBySdk).toBeGreaterThanOrEqual(2000);
-    expect(busiestSecond).toBeLessThanOrEqual(3 * SES_RATE);
-    expect(busiestTenSeconds).toBeLessThanOrEqual(10 * SES_RATE + 2 * SES_RATE);
+    // Sends are spaced by the shared schedule; a CPU-starved worker can still land a late few in one second.
+    expect(busiestSecond).toBeLessThanOrEqual(2 * SES_RATE);
+    expect(busiestTenSeconds).toBeLessThanOrEqual(11 * SES_RATE);
   });
 
   it('(2) kill -9 of a worker every 5 s during a 1,000-email backlog: every email sent, duplicates within the window', async () => {

@@ -43,6 +43,8 @@ export interface EmailsTable {
   ses_message_id: string | null;
   failure_reason: string | null;
   priority: Generated<SendPriority>;
+  /** When retention emptied the bodies, headers and attachments; null while they are kept. */
+  content_purged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -56,4 +58,10 @@ export interface BounceRateAlertsTable {
   org_id: string;
   alerted_at: Date;
   bounce_rate: number;
+}
+
+/** When the next SES send of a queue is due: every worker's send reserves its slot here. */
+export interface SesSendSchedulesTable {
+  queue: string;
+  theoretical_arrival: Date;
 }

@@ -67,6 +67,8 @@ export interface InboundMessagesTable {
   parsed: ColumnType<InboundMessage | null, string | null, string | null>;
   received_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** When retention emptied the raw request, the bodies, headers and attachments; null while they are kept. */
+  content_purged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 export type InboundMessageRow = Selectable<InboundMessagesTable>;
 

@@ -7,6 +7,8 @@ export interface OrganizationsTable {
   daily_send_quota: ColumnType<number | null, number | null | undefined, number | null>;
   /** API requests per second (bursts of a second's worth); null: ORG_API_REQUESTS_PER_SECOND. */
   api_requests_per_second: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Days bodies, attachments, raw requests and delivery logs are kept; null: RETENTION_DAYS. */
+  retention_days: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Generated<Date>;
 }
 

@@ -4276,6 +4276,7 @@ export interface paths {
           'application/json': {
             daily_send_quota?: number | null;
             api_requests_per_second?: number | null;
+            retention_days?: number | null;
           };
         };
       };
