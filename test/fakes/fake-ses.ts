@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { RecordingServer } from './recording-server.js';
+import { RecordingServer, type RecordedRequest } from './recording-server.js';
 
 /**
  * A stand-in for the SES v2 API's SendEmail that can throttle or reject on command,
@@ -11,6 +11,8 @@ export class FakeSes extends RecordingServer {
   throttleNext = 0;
   /** When set, every SendEmail is rejected with this SES error name (HTTP 400). */
   rejectWith: string | undefined;
+  /** The MessageId answered to each accepted SendEmail call. */
+  readonly answeredMessageIds = new Map<RecordedRequest, string>();
 
   constructor() {
     super((request, res) => {
@@ -20,7 +22,9 @@ export class FakeSes extends RecordingServer {
         return this.fail(res, 429, 'TooManyRequestsException', 'Maximum sending rate exceeded.');
       }
       if (this.rejectWith) return this.fail(res, 400, this.rejectWith, 'Email address is not verified.');
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ MessageId: `fake-${randomUUID()}` }));
+      const messageId = `fake-${randomUUID()}`;
+      this.answeredMessageIds.set(request, messageId);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ MessageId: messageId }));
     });
   }
 

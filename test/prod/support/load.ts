@@ -52,14 +52,26 @@ export async function inParallel<T, R>(items: T[], concurrency: number, work: (i
 }
 
 /** When each SendEmail reached the SES stand-in (performance.now()), by Relay's email id tag. */
-export function sesSendsByEmailId(ses: FakeSes): Map<string, number[]> {
-  const sends = new Map<string, number[]>();
+/** One SendEmail call the SES stand-in accepted. */
+export interface SesSend {
+  /** performance.now() when it arrived. */
+  at: number;
+  /** The process that made it, from the `app/<id>` its SDK puts in User-Agent (AWS_SDK_UA_APP_ID). */
+  sender: string | undefined;
+  /** The MessageId the stand-in answered. */
+  messageId: string | undefined;
+}
+
+/** The SendEmail calls the SES stand-in received, by the relay_email_id tag Relay puts on every send, in arrival order. */
+export function sesSendsByEmailId(ses: FakeSes): Map<string, SesSend[]> {
+  const sends = new Map<string, SesSend[]>();
   for (const request of ses.requests) {
     if (request.path !== '/v2/email/outbound-emails') continue;
     const tags = (JSON.parse(request.body) as { EmailTags?: { Name: string; Value: string }[] }).EmailTags ?? [];
     const emailId = tags.find((tag) => tag.Name === 'relay_email_id')?.Value;
     if (!emailId) continue;
-    sends.set(emailId, [...(sends.get(emailId) ?? []), request.receivedAt]);
+    const sender = /(?:^| )app\/(\S+)/.exec(String(request.headers['user-agent'] ?? ''))?.[1];
+    sends.set(emailId, [...(sends.get(emailId) ?? []), { at: request.receivedAt, sender, messageId: ses.answeredMessageIds.get(request) }]);
   }
   return sends;
 }
