@@ -379,6 +379,8 @@ describe('a provider retry of a delivery whose start failed', () => {
     );
     expect(finished.states).toEqual(['ringing', 'connected', 'hangup']);
     const handle = stack.client.workflow.getHandle(dialpadCallWorkflowId(channels.dialpad!.id, callId));
+    // The row says finished a moment before the workflow returns: wait for the workflow itself.
+    await handle.result();
     const ended = await handle.describe();
     await dialpad('hangup');
     const after = await handle.describe();
