@@ -1,9 +1,14 @@
 import type { Db } from '../../src/db/database.js';
 import { apiKey, expect, test, uniqueDomain } from './support/fixtures.js';
 
-const domainsOf = (db: Db, orgId: string) => db.selectFrom('domains').select(['name', 'dkim_tokens']).where('org_id', '=', orgId).execute();
+const domainsOf = (db: Db, organization: { id: string }) =>
+  db.selectFrom('domains').select(['name', 'dkim_tokens']).where('org_id', '=', organization.id).execute();
+
+/** These tests start from an organization without domains: the fixture's verified one goes. */
+const withoutDomains = (db: Db, organization: { id: string }) => db.deleteFrom('domains').where('org_id', '=', organization.id).execute();
 
 test('an Admin adds a domain, copies its DNS records and sees it verified, then deletes it', async ({ page, signIn, organization, db }) => {
+  await withoutDomains(db, organization);
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await signIn('Admin');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Domains' }).click();
@@ -16,7 +21,7 @@ test('an Admin adds a domain, copies its DNS records and sees it verified, then 
   await form.getByRole('textbox', { name: 'Domain', exact: true }).fill('not a domain');
   await form.getByRole('button', { name: 'Add domain' }).click();
   await expect(form.getByRole('alert')).toContainText('must be a domain name such as example.com');
-  expect(await domainsOf(db, organization.id)).toEqual([]);
+  expect(await domainsOf(db, organization)).toEqual([]);
 
   // From the keyboard: the domain field has the focus, Tab reaches MAIL FROM, Enter submits.
   const name = uniqueDomain();
@@ -30,7 +35,7 @@ test('an Admin adds a domain, copies its DNS records and sees it verified, then 
   await expect(form).toHaveCount(0);
 
   // The records to publish: three DKIM CNAMEs from SES's tokens, MAIL FROM's MX and SPF, DMARC.
-  const [stored] = await domainsOf(db, organization.id);
+  const [stored] = await domainsOf(db, organization);
   expect(stored?.name).toBe(name);
   expect(stored!.dkim_tokens).toHaveLength(3);
   const records = page.getByRole('table', { name: `DNS records for ${name}` });
@@ -74,7 +79,7 @@ test('an Admin adds a domain, copies its DNS records and sees it verified, then 
   await confirm.getByRole('button', { name: 'Delete domain' }).click();
   await expect(page.getByText('No domains yet. Add the domain your emails come from.')).toBeVisible();
   await expect(records).toHaveCount(0);
-  expect(await domainsOf(db, organization.id)).toEqual([]);
+  expect(await domainsOf(db, organization)).toEqual([]);
   const refused = await send();
   expect(refused.status()).toBe(403);
   expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('sender_not_verified');
@@ -86,6 +91,7 @@ test('a Viewer sees the domains and their records but no add, check or delete co
   organization,
   db,
 }) => {
+  await withoutDomains(db, organization);
   const name = uniqueDomain();
   const added = await page.request.post('/api/v1/domains', {
     headers: { authorization: `Bearer ${await apiKey(db, organization.id, ['admin'])}` },
@@ -114,5 +120,5 @@ test('a Viewer sees the domains and their records but no add, check or delete co
   // The Viewer's own cookie and the CSRF header: the server still says no, and nothing changes.
   const forged = await page.request.post('/api/trpc/domains.create', { headers: { 'x-relay-csrf': '1' }, data: { json: { name: uniqueDomain() } } });
   expect(forged.status()).toBe(403);
-  expect((await domainsOf(db, organization.id)).map((domain) => domain.name)).toEqual([name]);
+  expect((await domainsOf(db, organization)).map((domain) => domain.name)).toEqual([name]);
 });

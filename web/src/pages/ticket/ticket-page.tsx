@@ -32,10 +32,8 @@ function MergeTicket({ ticket, onClose }: { ticket: Ticket; onClose: () => void 
           {/* A plain numeric field: Mantine's NumberInput brings react-number-format, past the first-load budget for one field. */}
           <TextInput
             label="Merge into ticket number"
-            type="number"
             inputMode="numeric"
-            min={1}
-            step={1}
+            pattern="[0-9]*"
             required
             value={into}
             onChange={(event) => setInto(event.currentTarget.value)}
