@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
-import type { Db, DbOrTrx } from '../db/database.js';
+import { type Db, type DbOrTrx, isUniqueViolation } from '../db/database.js';
 import { isUuid } from '../db/uuid.js';
 import type { CommerceAccountProvider, CommerceAccountsTable, CommerceEventsTable, SubscriptionsTable } from '../db/tables/commerce.js';
 
@@ -135,7 +135,7 @@ export async function activatePendingAccount(db: Db, id: string): Promise<Commer
     });
   } catch (error) {
     // The unique index on proven accounts.
-    if ((error as { code?: string }).code === '23505') return 'taken';
+    if (isUniqueViolation(error)) return 'taken';
     throw error;
   }
 }

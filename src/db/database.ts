@@ -105,3 +105,6 @@ export function createDb(connectionString: string, options: { maxConnections?: n
   pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
+
+/** PostgreSQL refused a row because a unique index already holds its key (SQLSTATE 23505). */
+export const isUniqueViolation = (error: unknown): boolean => (error as { code?: string } | null)?.code === '23505';

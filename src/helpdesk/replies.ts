@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { findOrganization } from '../auth/repository.js';
 import { findOrgChannel, listOrgChannelsOfType } from '../channels/index.js';
-import type { Db, DbOrTrx } from '../db/database.js';
+import { type Db, type DbOrTrx, isUniqueViolation } from '../db/database.js';
 import type { Channel } from '../db/tables/channels.js';
 import { REPLY_CHANNELS, type ReplyChannel, type Ticket, type TicketReply } from '../db/tables/helpdesk.js';
 import { ApiError } from '../http/errors.js';
@@ -271,7 +271,8 @@ export async function dispatchReply(
 }
 
 /** A unique violation: two requests with one Idempotency-Key at once. */
-export const isKeyRace = (error: unknown) => (error as { code?: string }).code === '23505';
+/** Another request stored a reply under the same Idempotency-Key first. */
+export const isKeyRace = isUniqueViolation;
 
 /**
  * Writes a reply into the ticket's conversation and starts `reply-<id>` to send it. With an

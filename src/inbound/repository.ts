@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { InboundMessage, ParsedAttachment } from './message.js';
-import type { Db, DbOrTrx } from '../db/database.js';
+import { type Db, type DbOrTrx, isUniqueViolation } from '../db/database.js';
 import type { AddressProof, InboundAddressesTable, InboundClassification, InboundMessageRow, InboundProvider, InboundStatus } from '../db/tables/inbound.js';
 import type { DataSubject } from '../db/data-subject.js';
 import { isUuid } from '../db/uuid.js';
@@ -275,7 +275,7 @@ export async function insertAddressClaim(
       return row;
     });
   } catch (error) {
-    if ((error as { code?: string }).code === '23505') return 'taken';
+    if (isUniqueViolation(error)) return 'taken';
     throw error;
   }
   if (inserted) return { claim: inserted, created: true };
@@ -346,7 +346,7 @@ export async function activateAddressClaim(db: Db, id: string, proof: AddressPro
     });
   } catch (error) {
     // The unique index on proven addresses: another organization was faster.
-    if ((error as { code?: string }).code === '23505') return false;
+    if (isUniqueViolation(error)) return false;
     throw error;
   }
 }
