@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Activities } from '../../src/worker/activities.js';
 import { emailWorkflowId, sesTaskQueueFor } from '../../src/temporal/ids.js';
-import type { SendEmailInput } from '../../src/temporal/inputs.js';
+import type { SendEmailInput, SendEmailResult } from '../../src/temporal/inputs.js';
 import '../support/stack.js';
+
+const { EventType } = temporal.api.enums.v1;
+type EventType = temporal.api.enums.v1.EventType;
 
 const sentEvent = { id: 'evt-1', type: 'relay.email.sent' as const, occurred_at: '2026-01-01T00:00:00.000Z', org_id: 'org-1', data: {} };
 
@@ -29,7 +34,7 @@ async function runWorkflow(activities: Partial<Activities>, input: Partial<SendE
   const ses = await Worker.create({ connection: native, taskQueue: sesTaskQueueFor(taskQueue), activities });
   const emailId = randomUUID();
   try {
-    return await main.runUntil(
+    const result = await main.runUntil(
       ses.runUntil(
         client.workflow.execute('sendEmailWorkflow', {
           taskQueue,
@@ -38,6 +43,8 @@ async function runWorkflow(activities: Partial<Activities>, input: Partial<SendE
         }),
       ),
     );
+    const { events } = await client.workflow.getHandle(emailWorkflowId(emailId)).fetchHistory();
+    return { ...(result as SendEmailResult), history: events ?? [] };
   } finally {
     await native.close();
   }
@@ -59,8 +66,19 @@ describe('sendEmailWorkflow', () => {
         calls.push('failed');
       },
     });
-    expect(result).toEqual({ status: 'sent', sesMessageId: 'ses-1' });
+    expect(result).toMatchObject({ status: 'sent', sesMessageId: 'ses-1' });
     expect(calls).toEqual(['ses', 'bus:relay.email.sent']);
+    // The Bus event is a local activity: one activity task (SES's) and two workflow tasks a send.
+    const count = (type: EventType) => result.history.filter((event) => event.eventType === type).length;
+    expect(count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(1);
+    expect(count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(2);
+  });
+
+  it('replays a run recorded while Bus events were an activity of their own, as a worker upgraded mid-run must', async () => {
+    // Recorded from sendEmailWorkflow before the change (fetchHistory, encoded as protobuf).
+    const history = temporal.api.history.v1.History.decode(await readFile(new URL('./histories/send-email-with-bus-activity.binpb', import.meta.url)));
+    expect(history.events?.filter((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toHaveLength(2);
+    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history)).resolves.toBeUndefined();
   });
 
   it('ends a fully suppressed email without a Bus event', async () => {
@@ -75,7 +93,7 @@ describe('sendEmailWorkflow', () => {
         return { published: true };
       },
     });
-    expect(result).toEqual({ status: 'suppressed' });
+    expect(result).toMatchObject({ status: 'suppressed' });
     expect(calls).toEqual(['ses']);
   });
 
