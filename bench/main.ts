@@ -569,32 +569,46 @@ function rssMb(pid: number): number {
  * start, which bundles the workflow code, is reported apart) and the drain's duration.
  */
 async function measureMemory({
-  apiPid,
   ses,
   env,
   projectDir,
   postEmail,
 }: {
-  apiPid: number;
   ses: FakeSes;
   env: Record<string, string>;
   projectDir: string;
-  postEmail: (index: number) => Promise<void>;
+  postEmail: (index: number, baseUrl: string) => Promise<void>;
 }) {
   const sample = (pid: number, peak: { mb: number }) => setInterval(() => (peak.mb = Math.max(peak.mb, rssMb(pid))), 100);
-  const apiPeak = { mb: rssMb(apiPid) };
-  const apiBefore = apiPeak.mb;
-  const apiSampler = sample(apiPid, apiPeak);
-  await drive(MEMORY_BACKLOG, CONCURRENCY, (index) => postEmail(5_000_000 + index));
-  clearInterval(apiSampler);
-
-  const before = ses.sendCalls.length;
   // bin/relay.mjs runs the compiled build when `npm run build` made one (as production does), else tsx.
   const compiled = existsSync(resolve(projectDir, 'dist/cli/main.js'));
-  const worker = spawn(process.execPath, [resolve(projectDir, 'bin/relay.mjs'), 'worker'], {
-    env: { ...process.env, ...env },
-    stdio: 'ignore',
-  });
+  const relay = (command: string, extraEnv: Record<string, string> = {}) =>
+    spawn(process.execPath, [resolve(projectDir, 'bin/relay.mjs'), command], { env: { ...process.env, ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
+
+  // `relay api` of its own, as production runs it (the bench's API runs under tsx for its SNS certificate knob).
+  const apiPort = await freePort();
+  const api = relay('api', { PORT: String(apiPort) });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  for (
+    let attempt = 0;
+    !(await fetch(`${apiUrl}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    attempt += 1
+  ) {
+    if (attempt > 300) throw new Error('relay api did not become ready');
+    await new Promise((wake) => setTimeout(wake, 200));
+  }
+  const apiPeak = { mb: rssMb(api.pid!) };
+  const apiBefore = apiPeak.mb;
+  const apiSampler = sample(api.pid!, apiPeak);
+  await drive(MEMORY_BACKLOG, CONCURRENCY, (index) => postEmail(5_000_000 + index, apiUrl));
+  clearInterval(apiSampler);
+  await stopChild(api);
+
+  const before = ses.sendCalls.length;
+  const worker = relay('worker');
   const startPeak = { mb: 0 };
   let sampler = sample(worker.pid!, startPeak);
   for (let waited = 0; waited < 1200 && ses.sendCalls.length === before; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
@@ -630,7 +644,7 @@ async function measureStorage(db: Db) {
 function printMemory(memory: Awaited<ReturnType<typeof measureMemory>>, storage: Awaited<ReturnType<typeof measureStorage>>) {
   const fmt = (n: number) => n.toFixed(0);
   console.log(
-    `(o) backlog of ${MEMORY_BACKLOG}: API RSS ${fmt(memory.apiBefore)} → peak ${fmt(memory.apiPeak)} MB accepting (target < 200)   relay worker (${memory.compiled ? 'compiled build' : 'under tsx: npm run build first for the production figure'}) RSS peak ${fmt(memory.workerPeak)} MB draining ${memory.drained} in ${memory.seconds.toFixed(0)} s (target < 400; ${fmt(memory.workerStart)} MB at start, bundling workflows)`,
+    `(o) backlog of ${MEMORY_BACKLOG} (${memory.compiled ? 'compiled build' : 'under tsx: npm run build first for the production figures'}): relay api RSS ${fmt(memory.apiBefore)} → peak ${fmt(memory.apiPeak)} MB accepting (target < 200)   relay worker RSS peak ${fmt(memory.workerPeak)} MB draining ${memory.drained} in ${memory.seconds.toFixed(0)} s (target < 400; ${fmt(memory.workerStart)} MB at start, bundling workflows)`,
   );
   console.log(
     `    PostgreSQL bytes per stored email with its events ${fmt(storage.email.bytes)} (${storage.email.count} emails)   per inbound message ${fmt(storage.inbound.bytes)} (${storage.inbound.count} messages)`,
@@ -726,8 +740,8 @@ async function main() {
 
   const startNoop = (index: number) =>
     client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);
-  const postEmail = async (index: number) => {
-    const response = await fetch(`${apiUrl}/api/v1/emails`, {
+  const postEmail = async (index: number, baseUrl = apiUrl) => {
+    const response = await fetch(`${baseUrl}/api/v1/emails`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ from: 'bench@example.com', to: `r${index}@example.org`, subject: `bench ${index}`, text: 'hello' }),
@@ -749,7 +763,7 @@ async function main() {
   }
 
   if (ONLY === 'memory') {
-    const memory = await measureMemory({ apiPid: api.pid!, ses, env: benchEnv, projectDir, postEmail });
+    const memory = await measureMemory({ ses, env: benchEnv, projectDir, postEmail });
     console.log(`\nRelay benchmark — memory and storage only, loopback, one Temporal dev server`);
     printMemory(memory, await measureStorage(db));
     await stopServices();
@@ -1005,7 +1019,7 @@ async function main() {
   await connection.close();
 
   // (o) Memory over a backlog drained by `relay worker` in its own process, then storage.
-  printMemory(await measureMemory({ apiPid: api.pid!, ses, env: benchEnv, projectDir, postEmail }), await measureStorage(db));
+  printMemory(await measureMemory({ ses, env: benchEnv, projectDir, postEmail }), await measureStorage(db));
   await stopServices();
 }
 

@@ -208,6 +208,8 @@ const configSchema = z.object({
 
   // The worker's /healthz and /metrics listener (on HOST); unset: none.
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // Workflow runs a worker keeps cached between their tasks: memory against replays (docs/operations.md).
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
   // Work received this long ago and still not started (an email queued, an inbound message
   // still received, a channel message not threaded, ...) is started by the sweep.
   STRANDED_AFTER_SECONDS: z.coerce.number().positive().default(120),
@@ -305,7 +307,7 @@ export interface Config {
     /** Explicit keys, placeholder keys for a local emulator, or undefined for the SDK's default chain (roles). */
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   };
-  readonly worker: { readonly httpPort: number | undefined };
+  readonly worker: { readonly httpPort: number | undefined; readonly maxCachedWorkflows: number };
   /** Received work still not started this long after it was stored is started by the sweep. */
   readonly strandedAfterMs: number;
   /** How long one organization's day of usage is retried against Books before the alert. */
@@ -428,7 +430,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             ? { accessKeyId: 'local', secretAccessKey: 'local' }
             : undefined,
     },
-    worker: { httpPort: raw.WORKER_HTTP_PORT },
+    worker: { httpPort: raw.WORKER_HTTP_PORT, maxCachedWorkflows: raw.WORKER_MAX_CACHED_WORKFLOWS },
     strandedAfterMs: raw.STRANDED_AFTER_SECONDS * 1000,
     billingReportDeadlineMs: raw.BILLING_REPORT_DEADLINE_HOURS * 3600_000,
   });

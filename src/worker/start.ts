@@ -91,6 +91,7 @@ export async function startWorker(deps: {
     sesMaxSendRate: config.ses.maxSendRate,
     deliveryConcurrency: config.deliveries.concurrency,
     workflowBundlePath: deps.workflowBundlePath,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
   });
   const done = runWorkers(workers);
   const healthServer =

@@ -16,9 +16,24 @@ export interface RelayWorkerOptions {
   sesMaxSendRate: number;
   /** Outgoing HTTP deliveries (webhooks, partners) this worker runs at once. */
   deliveryConcurrency: number;
-  /** A prebuilt workflow bundle (tests and benchmarks build it once); otherwise bundled at start. */
+  /** A prebuilt workflow bundle (tests and benchmarks build it once); otherwise the build's, or bundled at start. */
   workflowBundlePath?: string;
+  /** Workflow runs the main worker keeps in memory between their tasks (WORKER_MAX_CACHED_WORKFLOWS). */
+  maxCachedWorkflows: number;
 }
+
+/**
+ * The workflow bundle `npm run build` writes beside the compiled code (dist/workflow-bundle.js).
+ * A compiled worker starts from it instead of bundling the workflow code itself at start,
+ * which costs seconds of CPU and leaves the bundler's memory in the process.
+ */
+export function prebuiltWorkflowBundlePath(): string | undefined {
+  const bundle = fileURLToPath(new URL(`../${WORKFLOW_BUNDLE_FILE}`, import.meta.url));
+  return import.meta.url.endsWith('.js') && existsSync(bundle) ? bundle : undefined;
+}
+
+/** The name of the prebuilt bundle, at the root of the compiled output. */
+export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
 
 /** The workflow source, as .ts under tsx and as .js in the compiled build. */
 export function workflowsPath(): string {
@@ -40,11 +55,16 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<W
   const deliveryActivityNames = new Set<string>([...WEBHOOK_DELIVERY_ACTIVITY_NAMES, ...PARTNER_DELIVERY_ACTIVITY_NAMES]);
   const pick = (keep: (name: string) => boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => keep(name)));
 
+  const bundlePath = options.workflowBundlePath ?? prebuiltWorkflowBundlePath();
   const main = await Worker.create({
     connection,
     namespace,
     taskQueue,
-    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: workflowsPath() }),
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: workflowsPath() }),
+    // Each run waiting on an SES slot stays cached until it completes; under a large backlog
+    // the SDK's default (scaled to the heap, thousands) is what fills the worker's memory.
+    // Past the cap, the least recently used runs are evicted and replayed from history.
+    maxCachedWorkflows: options.maxCachedWorkflows,
     activities: pick((name) => !sesActivityNames.has(name) && !deliveryActivityNames.has(name)),
   });
   const ses = await Worker.create({
