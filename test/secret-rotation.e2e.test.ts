@@ -85,7 +85,14 @@ describe('relay secrets', () => {
       secretSealed: sealV1(oldKey, 'webhook-secret'),
       enabled: true,
     });
-    const unsigned = await createWebhook(db, { id: randomUUID(), orgId: org.id, url: 'https://hooks.example/b', events: ['ticket.created'], secretSealed: null, enabled: true });
+    const unsigned = await createWebhook(db, {
+      id: randomUUID(),
+      orgId: org.id,
+      url: 'https://hooks.example/b',
+      events: ['ticket.created'],
+      secretSealed: null,
+      enabled: true,
+    });
     const channelId = randomUUID();
     const old = createSecretBox(oldKey);
     await connectChannel(db, org.id, {
