@@ -438,7 +438,8 @@ function measureSigning() {
   const body = JSON.stringify(example);
   const box = createSecretBox(generateEncryptionKey());
   const secrets = [generateStandardWebhookSecret(), 'your-signing-secret-of-the-seed'];
-  const sealed = secrets.map((secret) => box.seal(secret));
+  const field = { table: 'webhooks', column: 'secret_sealed', rowId: randomUUID() } as const;
+  const sealed = secrets.map((secret) => box.seal(secret, field));
   const perDelivery = (count: number, unseal: boolean) => {
     const sign = () =>
       deliveryHeaders({
@@ -447,7 +448,7 @@ function measureSigning() {
         eventType: 'ticket.updated',
         timestamp: Math.floor(Date.now() / 1000),
         body,
-        secrets: unseal ? sealed.slice(0, count).map((secret) => box.open(secret)) : secrets.slice(0, count),
+        secrets: unseal ? sealed.slice(0, count).map((secret) => box.open(secret, field)) : secrets.slice(0, count),
       });
     for (let index = 0; index < 2000; index += 1) sign();
     const rounds = 20_000;

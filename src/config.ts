@@ -110,14 +110,18 @@ const configSchema = z.object({
         .filter(Boolean),
     ),
 
-  // 32 bytes, base64: encrypts secrets Relay must use later (webhook signing secrets).
+  // 32 bytes, base64: seals secrets Relay must use later (webhook, partner, channel and shop secrets).
   RELAY_ENCRYPTION_KEY: optionalString.refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, '32 bytes, base64-encoded'),
-  // During a key rotation: the key secrets were sealed with before; opened with it until
-  // `relay secrets reseal` has sealed them all with RELAY_ENCRYPTION_KEY.
-  RELAY_ENCRYPTION_KEY_PREVIOUS: optionalString.refine(
-    (value) => value === undefined || Buffer.from(value, 'base64').length === 32,
-    '32 bytes, base64-encoded',
-  ),
+  // During a key rotation (`relay secrets rotate-key`): comma-separated keys that open what
+  // they sealed, never seal; kept until `relay secrets status` says nothing needs them.
+  RELAY_ENCRYPTION_KEY_PREVIOUS: optionalString
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+    )
+    .refine((keys) => keys.every((key) => Buffer.from(key, 'base64').length === 32), 'comma-separated keys of 32 bytes, base64-encoded'),
   // Lets webhooks use http and loopback addresses: for local development and tests only.
   RELAY_ALLOW_INSECURE_WEBHOOKS: booleanFlag,
   // The outgoing webhook retry schedule, seconds after each failed attempt (the seed's 1m, 5m, 30m, 2h, 24h).
@@ -288,8 +292,8 @@ export interface Config {
     readonly amazonTopicArns: readonly string[];
   };
   readonly encryptionKey: string | undefined;
-  /** The key being rotated away from (RELAY_ENCRYPTION_KEY_PREVIOUS): still opens what it sealed. */
-  readonly previousEncryptionKey: string | undefined;
+  /** The keys being rotated away from, or to (RELAY_ENCRYPTION_KEY_PREVIOUS): they open what they sealed, never seal. */
+  readonly previousEncryptionKeys: readonly string[];
   readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[]; readonly rotationOverlapMs: number };
   /** Outgoing HTTP deliveries (webhooks and partners) in flight per worker. */
   readonly deliveries: { readonly concurrency: number };
@@ -401,7 +405,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       amazonTopicArns: raw.AMAZON_SNS_TOPIC_ARNS,
     },
     encryptionKey: raw.RELAY_ENCRYPTION_KEY,
-    previousEncryptionKey: raw.RELAY_ENCRYPTION_KEY_PREVIOUS,
+    previousEncryptionKeys: raw.RELAY_ENCRYPTION_KEY_PREVIOUS,
     webhooks: {
       allowInsecure: raw.RELAY_ALLOW_INSECURE_WEBHOOKS,
       retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE_SECONDS.map((seconds) => seconds * 1000),

@@ -458,6 +458,23 @@ describe('Dialpad', () => {
     expect((await dialpad({ ...sms, text: 'forged' }, 'wrong-secret')).status).toBe(401);
     expect(await stored()).toBe(before);
   });
+
+  it("a channel's sealed secret copied onto another channel does not verify there: its requests are refused and nothing is stored", async () => {
+    const number = phone();
+    const other = await call(stack.api.url, '/api/v1/channels', { key: org.key, body: { type: 'dialpad', address: number, secret: 'other-line-secret' } });
+    expect(other.status).toBe(201);
+    const { secret_sealed } = await stack.db.selectFrom('channels').select('secret_sealed').where('id', '=', channelIds.dialpad!).executeTakeFirstOrThrow();
+    await stack.db.updateTable('channels').set({ secret_sealed }).where('id', '=', other.body.id).execute();
+
+    const before = await stored();
+    const sms = { event_type: 'sms', direction: 'inbound', from_number: phone(), to_number: number, text: 'signed with the other line', timestamp: 1714000000 };
+    const refused = await dialpad(sms, DIALPAD_SECRET);
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toMatchObject({ code: 'service_unavailable', message: expect.stringContaining('cannot be opened') });
+    expect((await dialpad(sms, 'other-line-secret')).status).toBe(503);
+    expect(await stored()).toBe(before);
+    expect((await call(stack.api.url, `/api/v1/channels/${other.body.id}`, { key: org.key, method: 'DELETE' })).status).toBe(204);
+  });
 });
 
 describe('Slack', () => {

@@ -23,7 +23,7 @@ describe('production configuration', () => {
     expect(migrate.stderr).toContain('DATABASE_URL: required');
   });
 
-  it('refuses a malformed encryption key, and http or insecure webhooks in production', () => {
+  it('refuses a malformed encryption key (current or previous), and http or insecure webhooks in production', () => {
     const problems = (env: Record<string, string>) => {
       try {
         loadConfig(env);
@@ -33,6 +33,11 @@ describe('production configuration', () => {
       }
     };
     expect(problems({ RELAY_ENCRYPTION_KEY: 'too-short' })).toEqual(['RELAY_ENCRYPTION_KEY: 32 bytes, base64-encoded']);
+    expect(problems({ RELAY_ENCRYPTION_KEY: KEY, RELAY_ENCRYPTION_KEY_PREVIOUS: `${KEY},too-short` })).toEqual([
+      'RELAY_ENCRYPTION_KEY_PREVIOUS: comma-separated keys of 32 bytes, base64-encoded',
+    ]);
+    const other = Buffer.alloc(32, 9).toString('base64');
+    expect(loadConfig({ RELAY_ENCRYPTION_KEY: KEY, RELAY_ENCRYPTION_KEY_PREVIOUS: ` ${other} , ${KEY}` }).previousEncryptionKeys).toEqual([other, KEY]);
     expect(
       problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://relay.example.com', RELAY_ALLOW_INSECURE_WEBHOOKS: 'true', RELAY_ENCRYPTION_KEY: KEY }),
     ).toEqual(['PUBLIC_URL: must be an https URL when NODE_ENV=production', 'RELAY_ALLOW_INSECURE_WEBHOOKS: must be off when NODE_ENV=production']);

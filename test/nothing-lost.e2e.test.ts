@@ -219,6 +219,7 @@ describe('the sweep of received work never started', () => {
 
   it('a commerce event not applied, and the webhook event it raises: applied once, delivered once', async () => {
     const webhook = await createWebhook(stack.db, {
+      id: randomUUID(),
       orgId: org.orgId,
       url: `${webhookReceiver.url}/commerce`,
       events: ['customer.created'],
@@ -247,7 +248,14 @@ describe('the sweep of received work never started', () => {
   });
 
   it('a webhook event never fanned out (the helpdesk change committed, its start failed): delivered once', async () => {
-    await createWebhook(stack.db, { orgId: org.orgId, url: `${webhookReceiver.url}/tickets`, events: ['ticket.updated'], secretSealed: null, enabled: true });
+    await createWebhook(stack.db, {
+      id: randomUUID(),
+      orgId: org.orgId,
+      url: `${webhookReceiver.url}/tickets`,
+      events: ['ticket.updated'],
+      secretSealed: null,
+      enabled: true,
+    });
     const marker = randomUUID();
     const [eventId] = await insertWebhookEvents(stack.db, org.orgId, [{ type: 'ticket.updated', data: { marker } }]);
     await backdate('webhook_events', 'created_at');

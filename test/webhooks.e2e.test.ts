@@ -600,6 +600,27 @@ describe('secret rotation', () => {
     await finished(receiver, webhookId);
   });
 
+  it("a webhook's sealed secret copied onto another webhook does not sign there: its deliveries fail saying why, and nothing is sent", async () => {
+    const a = await receiverFor(['ticket.created'], 'secret-of-webhook-a');
+    const b = await receiverFor(['ticket.created'], SECRET);
+    const { secret_sealed } = await stack.db.selectFrom('webhooks').select('secret_sealed').where('id', '=', a.webhookId).executeTakeFirstOrThrow();
+    await stack.db.updateTable('webhooks').set({ secret_sealed }).where('id', '=', b.webhookId).execute();
+
+    const tested = await trpc(stack.api.url, org.key, 'webhooks.test', { id: b.webhookId });
+    expect(tested.data).toMatchObject({ success: false, status: null, error: expect.stringContaining('secret cannot be opened') });
+    await newTicketByEmail();
+    const deliveries = await deliveriesOfNewest('ticket.created');
+    expect(deliveries.find((delivery) => delivery.webhook_id === b.webhookId)).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('secret cannot be opened'),
+    });
+    expect(deliveries.find((delivery) => delivery.webhook_id === a.webhookId)).toMatchObject({ status: 'succeeded' });
+    expect(a.receiver.received.at(-1)).toMatchObject({ signatureValid: true, standardValid: true });
+    expect(b.receiver.received).toEqual([]);
+    await finished(a.receiver, a.webhookId);
+    await finished(b.receiver, b.webhookId);
+  });
+
   it('a rotation to a secret of the caller refuses a malformed one and changes nothing', async () => {
     const { receiver, webhookId } = await receiverFor(['ticket.created'], SECRET);
     const refused = await trpc(stack.api.url, org.key, 'webhooks.rotateSecret', { id: webhookId, secret: 'short' });

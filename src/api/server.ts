@@ -76,7 +76,7 @@ export async function startApiServer(deps: {
   const fetchCertificate =
     deps.fetchSnsCertificate ?? (async (url: string) => ensureSuccess(await http.request({ method: 'GET', url }), 'SNS certificate host').body);
   const snsVerifier = (allowedTopicArns: readonly string[]) => createSnsVerifier({ allowedTopicArns, fetchCertificate });
-  const secretBox = createSecretBox(config.encryptionKey, config.previousEncryptionKey);
+  const secretBox = createSecretBox(config.encryptionKey, config.previousEncryptionKeys);
   const urlPolicy = { allowInsecure: config.webhooks.allowInsecure };
   const hub = config.hub ? createHubClient(http, config.hub) : undefined;
   const apiKeys = cachedApiKeyLookup(db, { onError: (error) => logger.warn({ err: error }, 'recording an API key use failed') });

@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { CHANNEL_TYPES, type Channel } from '../db/tables/channels.js';
 import type { SecretBox } from '../security/encryption.js';
 import { sha256 } from '../security/secrets.js';
-import { credentialsRequest, parseCredentials, sealCredentials, type ChannelCredentials } from './credentials.js';
+import { channelField, credentialsRequest, parseCredentials, sealCredentials, type ChannelCredentials } from './credentials.js';
 import { connectChannel } from './repository.js';
 
 const SLACK_ADDRESS = /^[A-Z0-9]+:[A-Z0-9]+$/;
@@ -83,14 +84,16 @@ export async function connectOrgChannel(db: Db, secretBox: SecretBox, orgId: str
     throw new ChannelRequestInvalid('a Slack address is TEAM_ID:CHANNEL_ID', 'address');
   }
   const credentials = request.credentials === undefined ? undefined : channelCredentialsOf(request.type, request.credentials, () => request.secret);
+  const id = randomUUID();
   const channel = await connectChannel(db, orgId, {
+    id,
     type: request.type,
     address: request.address,
-    secretSealed: secretBox.seal(request.secret),
-    verifyTokenSealed: request.verify_token ? secretBox.seal(request.verify_token) : null,
+    secretSealed: secretBox.seal(request.secret, channelField(id, 'secret_sealed')),
+    verifyTokenSealed: request.verify_token ? secretBox.seal(request.verify_token, channelField(id, 'verify_token_sealed')) : null,
     verifyTokenHash: request.verify_token ? sha256(request.verify_token) : null,
     autoReply: request.auto_reply ?? null,
-    credentialsSealed: credentials ? sealCredentials(secretBox, credentials) : null,
+    credentialsSealed: credentials ? sealCredentials(secretBox, id, credentials) : null,
   });
   if (!channel) throw new ChannelTaken('this channel is already connected');
   return channel;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Channel, ChannelType } from '../db/tables/channels.js';
-import type { SecretBox } from '../security/encryption.js';
+import type { SealedField, SecretBox } from '../security/encryption.js';
 
 /** What replying on a channel needs, by type; kept sealed beside the channel's webhook secret. */
 export type ChannelCredentials =
@@ -50,11 +50,18 @@ export function parseCredentials(type: ChannelType, raw: unknown, webhookSecret:
   }
 }
 
-export function sealCredentials(box: SecretBox, credentials: ChannelCredentials): Buffer {
-  return box.seal(JSON.stringify(credentials));
+/** Where one of a channel's sealed values is stored. */
+export function channelField(channelId: string, column: 'secret_sealed' | 'verify_token_sealed' | 'credentials_sealed'): SealedField {
+  return { table: 'channels', column, rowId: channelId };
+}
+
+export function sealCredentials(box: SecretBox, channelId: string, credentials: ChannelCredentials): Buffer {
+  return box.seal(JSON.stringify(credentials), channelField(channelId, 'credentials_sealed'));
 }
 
 /** The channel's sending credentials, or undefined when none were added. */
-export function openCredentials(box: SecretBox, channel: Pick<Channel, 'credentials_sealed'>): ChannelCredentials | undefined {
-  return channel.credentials_sealed ? (JSON.parse(box.open(channel.credentials_sealed)) as ChannelCredentials) : undefined;
+export function openCredentials(box: SecretBox, channel: Pick<Channel, 'id' | 'credentials_sealed'>): ChannelCredentials | undefined {
+  return channel.credentials_sealed
+    ? (JSON.parse(box.open(channel.credentials_sealed, channelField(channel.id, 'credentials_sealed'))) as ChannelCredentials)
+    : undefined;
 }

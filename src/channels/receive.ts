@@ -12,8 +12,8 @@ export interface ChannelReceiveDeps {
   listChannels(type: ChannelType): Promise<Channel[]>;
   /** The channel a Meta verify token belongs to. */
   findChannelByVerifyToken(type: ChannelType, token: string): Promise<Channel | undefined>;
-  /** Opens a channel's sealed secret or verify token. */
-  openSecret(sealed: Buffer): string;
+  /** Opens the channel's sealed webhook secret. */
+  openSecret(channel: Channel): string;
   /** Relay's public base URL: Twilio signs the full URL it called. */
   publicUrl: string;
   now(): number;
@@ -45,7 +45,7 @@ async function verifiedTwilio(request: ProviderRequest, deps: ChannelReceiveDeps
   const number = params[ours];
   const channel = number ? await deps.findChannel('twilio', number) : undefined;
   const signature = request.header('x-twilio-signature') ?? '';
-  if (!channel || !signature || !twilio.validateRequest(deps.openSecret(channel.secret_sealed), signature, `${deps.publicUrl}${request.url}`, params)) {
+  if (!channel || !signature || !twilio.validateRequest(deps.openSecret(channel), signature, `${deps.publicUrl}${request.url}`, params)) {
     throw unauthorized('Twilio signature does not verify');
   }
   return { channel, params };
@@ -99,7 +99,7 @@ async function receiveMetaBatch<T extends { draft: ChannelMessageDraft }>(
   const received: ReceivedMessages[] = [];
   for (const [address, group] of byAddress) {
     const channel = await deps.findChannel(type, address);
-    if (!channel || !header.startsWith('sha256=') || !verifyHmacSha256Hex(deps.openSecret(channel.secret_sealed), request.raw, header.slice(7))) continue;
+    if (!channel || !header.startsWith('sha256=') || !verifyHmacSha256Hex(deps.openSecret(channel), request.raw, header.slice(7))) continue;
     received.push({ channel, drafts: group.map((entry) => entry.draft) });
   }
   if (received.length === 0) throw unauthorized('x-hub-signature-256 does not verify for any channel the batch names');
@@ -120,7 +120,7 @@ export async function receiveDialpad(request: ProviderRequest, deps: ChannelRece
   const isSms = body.event_type === 'sms';
   const number = isSms ? body.to_number : body.target?.phone_number;
   const channel = typeof number === 'string' ? await deps.findChannel('dialpad', number) : undefined;
-  if (!channel || !verifyHmacSha256Hex(deps.openSecret(channel.secret_sealed), request.raw, request.header('x-dialpad-signature') ?? '')) {
+  if (!channel || !verifyHmacSha256Hex(deps.openSecret(channel), request.raw, request.header('x-dialpad-signature') ?? '')) {
     throw unauthorized('x-dialpad-signature does not verify');
   }
   if (isSms) return { kind: 'sms', channel, drafts: [dialpadSms(body)] };
@@ -142,7 +142,7 @@ export async function receiveSlack(request: ProviderRequest, deps: ChannelReceiv
   // A linked channel is "team:channel"; the handshake names no channel, so any linked app's secret may sign it.
   const address = body.event?.channel ? `${body.team_id}:${body.event.channel}` : undefined;
   const candidates = address ? [await deps.findChannel('slack', address)].filter((c): c is Channel => c !== undefined) : await deps.listChannels('slack');
-  const channel = candidates.find((candidate) => verifyHmacSha256Hex(deps.openSecret(candidate.secret_sealed), base, signature.slice(3)));
+  const channel = candidates.find((candidate) => verifyHmacSha256Hex(deps.openSecret(candidate), base, signature.slice(3)));
   if (!channel) throw unauthorized('X-Slack-Signature does not verify');
   if (body.type === 'url_verification') return { kind: 'url-verification', challenge: body.challenge };
   return { kind: 'messages', channel, drafts: slackMessages(body) };

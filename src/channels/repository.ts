@@ -39,11 +39,15 @@ export async function listOrgChannels(db: DbOrTrx, orgId: string): Promise<Chann
   return db.selectFrom('channels').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute();
 }
 
-/** Connects a channel with its sealed secrets; undefined when its address is already connected (by any organization). */
+/**
+ * Connects a channel with its sealed secrets (sealed for `id`, which the caller chooses);
+ * undefined when its address is already connected (by any organization).
+ */
 export async function connectChannel(
   db: DbOrTrx,
   orgId: string,
   channel: {
+    id: string;
     type: ChannelType;
     address: string;
     secretSealed: Buffer;
@@ -56,7 +60,7 @@ export async function connectChannel(
   return db
     .insertInto('channels')
     .values({
-      id: randomUUID(),
+      id: channel.id,
       org_id: orgId,
       type: channel.type,
       address: channel.address,

@@ -6,7 +6,7 @@ import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
 import { channelCredentialsOf, channelCredentialsPatch, channelRequest, ChannelRequestInvalid, ChannelTaken, connectOrgChannel } from './connect.js';
-import { sealCredentials } from './credentials.js';
+import { channelField, sealCredentials } from './credentials.js';
 import { deleteChannel, findOrgChannel, listOrgChannels, setChannelCredentials } from './repository.js';
 
 const view = (channel: Channel) => ({
@@ -61,7 +61,7 @@ export function channelRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox: 
     if (!channel) throw new ApiError('not_found', 'no such channel');
     let parsed;
     try {
-      parsed = channelCredentialsOf(channel.type, credentials, () => deps.secretBox.open(channel.secret_sealed));
+      parsed = channelCredentialsOf(channel.type, credentials, () => deps.secretBox.open(channel.secret_sealed, channelField(channel.id, 'secret_sealed')));
     } catch (error) {
       if (error instanceof ChannelRequestInvalid) throw new ApiError('validation_failed', error.message, error.issues);
       throw error;
@@ -70,7 +70,7 @@ export function channelRoutes(deps: { db: Db; apiKeys: ApiKeyLookup; secretBox: 
       deps.db,
       orgId,
       channel.id,
-      sealing(() => sealCredentials(deps.secretBox, parsed)),
+      sealing(() => sealCredentials(deps.secretBox, channel.id, parsed)),
     );
     if (!updated) throw new ApiError('not_found', 'no such channel');
     res.json(view(updated));

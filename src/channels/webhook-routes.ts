@@ -24,6 +24,7 @@ import {
   setVerifyTokenHash,
   storeChannelMessages,
 } from './repository.js';
+import { channelField } from './credentials.js';
 import { dialpadCallInput } from './dialpad.js';
 
 export interface ChannelWebhookDeps extends ProviderWebhookDeps {
@@ -55,13 +56,13 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
       if (found) return found;
       // Channels connected before tokens were kept hashed get their hash now, a bounded batch per handshake.
       for (const channel of await listChannelsWithUnhashedVerifyToken(deps.db, type, UNNAMED_CHANNEL_CANDIDATES)) {
-        const own = sha256(deps.secretBox.open(channel.verify_token_sealed!));
+        const own = sha256(deps.secretBox.open(channel.verify_token_sealed!, channelField(channel.id, 'verify_token_sealed')));
         await setVerifyTokenHash(deps.db, channel.id, own);
         if (constantTimeEqual(own, tokenHash)) return channel;
       }
       return undefined;
     },
-    openSecret: (sealed) => deps.secretBox.open(sealed),
+    openSecret: (channel) => deps.secretBox.open(channel.secret_sealed, channelField(channel.id, 'secret_sealed')),
     publicUrl: deps.publicUrl,
     now: Date.now,
   };

@@ -5,7 +5,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { startApiServer } from '../api/server.js';
 import { ConfigError, describeDegradedModes, loadConfig, type Config } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { resealAllSecrets } from '../db/sealed-secrets-repository.js';
+import { listSealedHeads, resealAllSecrets } from '../db/sealed-secrets-repository.js';
 import { createApiKey, listApiKeys } from '../auth/repository.js';
 import { describeCreator, isApiKeyId, revokeKey, rotateKey } from '../auth/api-key-management.js';
 import { restApiKeyView } from '../auth/api-key-routes.js';
@@ -16,7 +16,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { getInbound, listInbound } from '../inbound/repository.js';
 import { replayArchivedInbound } from '../inbound/replay.js';
-import { createSecretBox } from '../security/encryption.js';
+import { createSecretBox, generateEncryptionKey, keyIdOf, sealedKeyId, type SecretBox } from '../security/encryption.js';
 import {
   checkPartnerUrls,
   createPartner,
@@ -122,6 +122,51 @@ function describeDomain(domain: Domain, region: string): string {
       `  ${record.type.padEnd(5)} ${record.name}  ${record.priority ? `${record.priority} ` : ''}${record.value}  (${record.required ? '' : 'recommended, '}${record.status})`,
   );
   return [`${domain.name}: ${domain.status} (${domain.id})`, ...records].join('\n');
+}
+
+/** The secret box of the operator commands: the keys of the environment (or of `relay dev` on this checkout). */
+function secretBoxOf(config: Config): SecretBox {
+  return createSecretBox(config.encryptionKey, config.previousEncryptionKeys);
+}
+
+type SecretsStatus = { key_id: string | null; previous_key_ids: readonly string[]; sealed_with: Record<string, number>; previous_keys_needed: boolean };
+
+/** How many stored secrets each key seals (`v1`: sealed before key ids, by no key named), read from their heads alone. */
+async function secretsStatus(db: ReturnType<typeof openDb>, box: SecretBox): Promise<SecretsStatus> {
+  const sealedWith: Record<string, number> = {};
+  for (const head of await listSealedHeads(db)) {
+    const keyId = sealedKeyId(head) ?? 'v1';
+    sealedWith[keyId] = (sealedWith[keyId] ?? 0) + 1;
+  }
+  return {
+    key_id: box.keyId ?? null,
+    previous_key_ids: box.previousKeyIds,
+    sealed_with: sealedWith,
+    previous_keys_needed: Object.keys(sealedWith).some((keyId) => keyId !== box.keyId),
+  };
+}
+
+function describeSecretsStatus(status: SecretsStatus): string {
+  const role = (keyId: string) =>
+    keyId === status.key_id
+      ? 'RELAY_ENCRYPTION_KEY'
+      : status.previous_key_ids.includes(keyId)
+        ? 'RELAY_ENCRYPTION_KEY_PREVIOUS'
+        : keyId === 'v1'
+          ? 'sealed before key ids, by whichever key opens it'
+          : 'a key this process does not hold';
+  const lines = Object.entries(status.sealed_with).map(([keyId, count]) => `  ${keyId.padEnd(16)}  ${String(count).padStart(6)}  ${role(keyId)}`);
+  const needed = Object.entries(status.sealed_with)
+    .filter(([keyId]) => keyId !== status.key_id)
+    .reduce((sum, [, count]) => sum + count, 0);
+  return [
+    `RELAY_ENCRYPTION_KEY is key ${status.key_id ?? '(not set)'}; RELAY_ENCRYPTION_KEY_PREVIOUS holds ${status.previous_key_ids.join(', ') || 'no key'}`,
+    'stored secrets by the key that sealed them:',
+    ...(lines.length ? lines : ['  none']),
+    needed
+      ? `${needed} secret(s) are not sealed with RELAY_ENCRYPTION_KEY yet: run relay secrets reseal`
+      : 'every secret is sealed with RELAY_ENCRYPTION_KEY: RELAY_ENCRYPTION_KEY_PREVIOUS can be removed',
+  ].join('\n');
 }
 
 /** Resolves when SIGINT or SIGTERM arrives. */
@@ -341,7 +386,7 @@ function buildProgram(logger: Logger): Command {
         await checkPartnerUrls(request.data, { allowInsecure: operatorConfig().webhooks.allowInsecure }).catch((error: unknown) => {
           throw new InvalidArgumentError((error as Error).message);
         });
-        const { partner, credentials } = await createPartner(db, createSecretBox(operatorConfig().encryptionKey, operatorConfig().previousEncryptionKey), {
+        const { partner, credentials } = await createPartner(db, secretBoxOf(operatorConfig()), {
           name: request.data.name,
           redirectUris: request.data.redirect_uris,
           webhookUrl: request.data.webhook_url,
@@ -422,25 +467,75 @@ function buildProgram(logger: Logger): Command {
     });
   const secrets = program.command('secrets').description('secrets Relay keeps sealed (webhook, partner, channel and shop secrets)');
   secrets
-    .command('reseal')
-    .description('seal every stored secret again with RELAY_ENCRYPTION_KEY (after a rotation, with the old key in RELAY_ENCRYPTION_KEY_PREVIOUS)')
+    .command('status')
+    .description('how many stored secrets each key seals, and whether RELAY_ENCRYPTION_KEY_PREVIOUS is still needed')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       withDb(operatorConfig(), logger, async (db) => {
-        const config = operatorConfig();
-        if (!config.encryptionKey) throw new InvalidArgumentError('RELAY_ENCRYPTION_KEY is not set');
-        const box = createSecretBox(config.encryptionKey, config.previousEncryptionKey);
-        const counts = await resealAllSecrets(db, (sealed) => box.seal(box.open(sealed)));
-        const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+        const status = await secretsStatus(db, secretBoxOf(operatorConfig()));
+        print(Boolean(options.json), status, describeSecretsStatus(status));
+      }),
+    );
+  secrets
+    .command('reseal')
+    .description(
+      'seal every stored secret not yet sealed with RELAY_ENCRYPTION_KEY again with it, bound to its row (after a rotation, with the old key in RELAY_ENCRYPTION_KEY_PREVIOUS)',
+    )
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) =>
+      withDb(operatorConfig(), logger, async (db) => {
+        const box = secretBoxOf(operatorConfig());
+        if (!box.keyId) throw new InvalidArgumentError('RELAY_ENCRYPTION_KEY is not set');
+        // Values sealed with the current key in format v2 are bound to their row already.
+        const resealed = await resealAllSecrets(db, (sealed, field) =>
+          sealedKeyId(sealed) === box.keyId ? undefined : box.seal(box.open(sealed, field), field),
+        );
+        const status = await secretsStatus(db, box);
+        const total = Object.values(resealed).reduce((sum, count) => sum + count, 0);
+        const byTable = Object.entries(resealed).map(([table, count]) => `${table}: ${count}`);
         print(
           Boolean(options.json),
-          counts,
-          `resealed ${total} secret(s) with RELAY_ENCRYPTION_KEY (${Object.entries(counts)
-            .map(([table, count]) => `${table}: ${count}`)
-            .join(', ')}); RELAY_ENCRYPTION_KEY_PREVIOUS can be removed`,
+          { resealed, ...status },
+          `resealed ${total} secret(s) with key ${box.keyId} (${byTable.join(', ')})\n${describeSecretsStatus(status)}`,
         );
       }),
     );
+  secrets
+    .command('rotate-key')
+    .description('generate a new RELAY_ENCRYPTION_KEY and print the environment to deploy, step by step')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => {
+      const config = operatorConfig();
+      if (!config.encryptionKey)
+        throw new InvalidArgumentError('RELAY_ENCRYPTION_KEY is not set: there is no key to rotate (set one with `openssl rand -base64 32`)');
+      const fresh = generateEncryptionKey();
+      const plan = {
+        key_id: keyIdOf(fresh),
+        prepare: { RELAY_ENCRYPTION_KEY: config.encryptionKey, RELAY_ENCRYPTION_KEY_PREVIOUS: [fresh, ...config.previousEncryptionKeys].join(',') },
+        environment: { RELAY_ENCRYPTION_KEY: fresh, RELAY_ENCRYPTION_KEY_PREVIOUS: [config.encryptionKey, ...config.previousEncryptionKeys].join(',') },
+      };
+      const env = (settings: Record<string, string>) =>
+        Object.entries(settings)
+          .map(([name, value]) => `${name}=${value}`)
+          .join('\n');
+      print(
+        Boolean(options.json),
+        plan,
+        [
+          `New key ${plan.key_id}, replacing key ${keyIdOf(config.encryptionKey)}. Keep this output secret.`,
+          '',
+          '1. Deploy to every API and worker (they learn the new key and still seal with the current one, so no process meets a',
+          '   secret it cannot open while the next step rolls out; skip it if you stop every process before starting any):',
+          env(plan.prepare),
+          '',
+          '2. Then deploy to every API and worker (new secrets are sealed with the new key; the old one still opens):',
+          env(plan.environment),
+          '',
+          '3. With the environment of step 2, run `relay secrets reseal`: every stored secret is sealed with the new key.',
+          '4. `relay secrets status` says when nothing needs RELAY_ENCRYPTION_KEY_PREVIOUS; then remove it and deploy again.',
+        ].join('\n'),
+      );
+    });
   partners
     .command('suspend <id>')
     .description('stop a partner: its tokens are refused, no user can connect, no code is exchanged, no debrief is delivered')

@@ -34,7 +34,7 @@ export function createCommerceActivities({ db, logger, shopify, secretBox, publi
       const account = await findCommerceAccountById(db, accountId);
       if (!account || account.status !== 'active' || !account.access_token_sealed) return { topics: [] };
       if (!shopify) throw ApplicationFailure.nonRetryable('Shopify is not configured on this Relay', 'ShopifyNotConfigured');
-      const token = secretBox.open(account.access_token_sealed);
+      const token = secretBox.open(account.access_token_sealed, { table: 'commerce_accounts', column: 'access_token_sealed', rowId: account.id });
       for (const topic of account.expected_topics) await shopify.subscribeWebhook(account.account, token, topic, `${publicUrl}/api/webhooks/shopify`);
       await recordRegisteredTopics(db, accountId, account.expected_topics);
       logger.info({ orgId: account.org_id, shop: account.account, topics: account.expected_topics }, 'Shopify webhooks registered');

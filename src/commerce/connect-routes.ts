@@ -10,7 +10,7 @@ import { describeFailure } from '../integrations/http.js';
 import type { ShopifyClient } from '../integrations/shopify.js';
 import type { StripeConnectClient } from '../integrations/stripe-connect.js';
 import type { Logger } from '../observability/logger.js';
-import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
+import type { SecretBox } from '../security/encryption.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { newOauthState, OAUTH_STATE_TTL_MS, oauthStateHash, shopDomain, shopifyQuerySigned } from './oauth.js';
 import { consumeOauthState, insertOauthState } from './oauth-repository.js';
@@ -71,18 +71,18 @@ export function commerceConnectRoutes(deps: ConnectRouteDeps): Router {
     const started = await consumeOauthState(db, oauthStateHash(query.state), 'shopify');
     if (!started || started.shop !== shop.data)
       return sendMessagePage(res, 400, 'This install link is not valid (any more): start connecting the shop again from Relay.');
-    let accessTokenSealed: Buffer;
+    if (deps.secretBox.keyId === undefined) return sendMessagePage(res, 503, 'This Relay cannot keep the shop’s token: RELAY_ENCRYPTION_KEY is not set.');
+    let accessToken: string;
     try {
-      accessTokenSealed = deps.secretBox.seal((await deps.shopify.client.exchangeCode(shop.data, query.code)).accessToken);
+      ({ accessToken } = await deps.shopify.client.exchangeCode(shop.data, query.code));
     } catch (error) {
-      if (error instanceof EncryptionUnavailable) return sendMessagePage(res, 503, 'This Relay cannot keep the shop’s token: RELAY_ENCRYPTION_KEY is not set.');
       logger.warn({ orgId: started.orgId, shop: shop.data, err: error }, 'Shopify OAuth code exchange failed');
       return sendMessagePage(res, 502, `Shopify did not complete the install: ${describeFailure(error)}`);
     }
     const connected = await connectProvenAccount(db, started.orgId, {
       provider: 'shopify',
       account: shop.data,
-      accessTokenSealed,
+      sealAccessToken: (accountId) => deps.secretBox.seal(accessToken, { table: 'commerce_accounts', column: 'access_token_sealed', rowId: accountId }),
       expectedTopics: SHOPIFY_TOPICS,
     });
     if (!connected) return sendMessagePage(res, 409, `${shop.data} is connected to another Relay organization.`);
@@ -118,7 +118,7 @@ export function commerceConnectRoutes(deps: ConnectRouteDeps): Router {
     const connected = await connectProvenAccount(db, started.orgId, {
       provider: 'stripe_connect',
       account: accountId,
-      accessTokenSealed: null,
+      sealAccessToken: null,
       expectedTopics: [],
     });
     if (!connected) return sendMessagePage(res, 409, `${accountId} is connected to another Relay organization.`);

@@ -21,8 +21,8 @@ export interface CommerceReceiveDeps {
   secrets: CommerceSecrets;
   /** The connected store or account a request names. */
   findAccount(provider: CommerceAccountProvider, account: string): Promise<CommerceAccount | undefined>;
-  /** Opens a shop's sealed webhook secret. */
-  openSecret(sealed: Buffer): string;
+  /** Opens a shop's sealed webhook secret (`secret_sealed`). */
+  openSecret(account: CommerceAccount): string;
   /** Verifies SNS messages from the Amazon seller topics. */
   amazonSns: SnsVerifier;
 }
@@ -69,7 +69,7 @@ export async function receiveShopifyGdpr(request: ProviderRequest, deps: Commerc
 export async function receiveShopify(request: ProviderRequest, deps: CommerceReceiveDeps): Promise<ReceivedShopify> {
   const shop = request.header('x-shopify-shop-domain') ?? '';
   const connected = shop ? await deps.findAccount('shopify', shop) : undefined;
-  const secret = connected?.secret_sealed ? deps.openSecret(connected.secret_sealed) : deps.secrets.shopifyApiSecret;
+  const secret = connected?.secret_sealed ? deps.openSecret(connected) : deps.secrets.shopifyApiSecret;
   if (!connected || !secret || !shopifySigned(secret, request)) {
     throw unauthorized('x-shopify-hmac-sha256 does not verify');
   }

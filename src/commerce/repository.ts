@@ -40,12 +40,13 @@ export async function findCommerceAccountById(db: DbOrTrx, id: string): Promise<
  * Connects a store or account its owner proved through the provider's OAuth: the
  * organization's claim becomes active, other organizations' pending claims end, and a
  * claim kept from before proofs existed gives way. Undefined when another organization
- * holds it proven already.
+ * holds it proven already. The access token is sealed for the row the claim ends up in
+ * (an existing claim keeps its id), in the same transaction.
  */
 export async function connectProvenAccount(
   db: Db,
   orgId: string,
-  account: { provider: CommerceAccountProvider; account: string; accessTokenSealed: Buffer | null; expectedTopics: string[] },
+  account: { provider: CommerceAccountProvider; account: string; sealAccessToken: ((accountId: string) => Buffer) | null; expectedTopics: string[] },
 ): Promise<CommerceAccount | undefined> {
   return db.transaction().execute(async (trx) => {
     const holder = await findCommerceAccount(trx, account.provider, account.account);
@@ -56,30 +57,25 @@ export async function connectProvenAccount(
       .where('account', '=', account.account)
       .where('org_id', '<>', orgId)
       .execute();
-    return trx
+    const proven = {
+      secret_sealed: null,
+      expected_topics: account.expectedTopics,
+      status: 'active' as const,
+      verified_by: 'oauth' as const,
+      verified_at: sql<Date>`now()`,
+      access_token_sealed: null,
+    };
+    const connected = await trx
       .insertInto('commerce_accounts')
-      .values({
-        id: randomUUID(),
-        org_id: orgId,
-        provider: account.provider,
-        account: account.account,
-        secret_sealed: null,
-        expected_topics: account.expectedTopics,
-        status: 'active',
-        verified_by: 'oauth',
-        verified_at: sql<Date>`now()`,
-        access_token_sealed: account.accessTokenSealed,
-      })
-      .onConflict((oc) =>
-        oc.columns(['provider', 'account', 'org_id']).doUpdateSet({
-          secret_sealed: null,
-          expected_topics: account.expectedTopics,
-          status: 'active',
-          verified_by: 'oauth',
-          verified_at: sql<Date>`now()`,
-          access_token_sealed: account.accessTokenSealed,
-        }),
-      )
+      .values({ id: randomUUID(), org_id: orgId, provider: account.provider, account: account.account, ...proven })
+      .onConflict((oc) => oc.columns(['provider', 'account', 'org_id']).doUpdateSet(proven))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (!account.sealAccessToken) return connected;
+    return trx
+      .updateTable('commerce_accounts')
+      .set({ access_token_sealed: account.sealAccessToken(connected.id) })
+      .where('id', '=', connected.id)
       .returningAll()
       .executeTakeFirstOrThrow();
   });

@@ -27,7 +27,7 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
   const receiveDeps: CommerceReceiveDeps = {
     secrets: deps.commerce,
     findAccount: (provider, account) => findCommerceAccount(deps.db, provider, account),
-    openSecret: (sealed) => deps.secretBox.open(sealed),
+    openSecret: (account) => deps.secretBox.open(account.secret_sealed!, { table: 'commerce_accounts', column: 'secret_sealed', rowId: account.id }),
     amazonSns: deps.amazonSns,
   };
   const route = (path: string, provider: string, limit: string, handle: (request: ProviderRequest, res: Response) => Promise<void>) =>

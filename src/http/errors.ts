@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { isTemporalUnavailable } from '../temporal/unavailable.js';
+import { EncryptionUnavailable, UnopenableSecret } from '../security/encryption.js';
 import type { Logger } from '../observability/logger.js';
 
 /** The closed set of error codes the API answers with, and the HTTP status of each. */
@@ -74,5 +75,9 @@ function toApiError(error: unknown): ApiError {
   if (isDatabaseUnavailable(error)) return new ApiError('service_unavailable', 'Relay cannot reach its database right now; retry shortly');
   // What the request stored stands; a retry (or the sweep) starts its work.
   if (isTemporalUnavailable(error)) return new ApiError('service_unavailable', 'Relay cannot reach Temporal right now; retry shortly');
+  // The operator's to fix (keys, or a value altered in the database); logged above as an error.
+  if (error instanceof EncryptionUnavailable || error instanceof UnopenableSecret) {
+    return new ApiError('service_unavailable', 'a secret Relay keeps sealed cannot be opened on this server; retry later');
+  }
   return new ApiError('internal_error', 'internal error');
 }

@@ -3,7 +3,8 @@ import type { Db } from '../db/database.js';
 import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { SecretBox } from '../security/encryption.js';
+import { EncryptionUnavailable, UnopenableSecret, type SecretBox } from '../security/encryption.js';
+import { partnerSigningSecret } from './credentials.js';
 import { hmacSha256 } from '../security/signatures.js';
 import { findPartnerDeliveryTarget, insertPartnerDeliveryAttempt, listPartnerDeliveryAttempts, updatePartnerDeliveryStatus } from './delivery-repository.js';
 
@@ -40,9 +41,24 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger, me
   }
 
   /** One signed POST; its time, status and error are logged whatever happens. */
-  async function post(kind: 'delivery' | 'error_event', idempotencyKey: string, url: string, body: string, key: string, secretSealed: Buffer) {
+  async function post(
+    kind: 'delivery' | 'error_event',
+    idempotencyKey: string,
+    url: string,
+    body: string,
+    key: string,
+    partner: { partner_id: string; signing_secret_sealed: Buffer },
+  ) {
     const attempt = Context.current().info.attempt;
-    const headers = relayItHeaders(secretBox.open(secretSealed), body, key);
+    let secret: string;
+    try {
+      secret = secretBox.open(partner.signing_secret_sealed, partnerSigningSecret(partner.partner_id));
+    } catch (error) {
+      if (!(error instanceof EncryptionUnavailable || error instanceof UnopenableSecret)) throw error;
+      // Nothing goes out unsigned or signed with another partner's secret.
+      throw ApplicationFailure.nonRetryable(`the partner's signing secret cannot be opened: ${error.message}`, 'SecretUnavailable');
+    }
+    const headers = relayItHeaders(secret, body, key);
     const started = performance.now();
     let status: number | null = null;
     let responseBody = '';
@@ -66,14 +82,7 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger, me
     /** Delivers one debrief action to the partner's webhook_url. Any 2xx succeeds; the `id` it returns is kept. */
     async deliverToPartner({ idempotencyKey }: { idempotencyKey: string }): Promise<{ partnerRecordId: string | null }> {
       const delivery = await load(idempotencyKey);
-      const { responseBody } = await post(
-        'delivery',
-        idempotencyKey,
-        delivery.webhook_url,
-        JSON.stringify(delivery.payload),
-        idempotencyKey,
-        delivery.signing_secret_sealed,
-      );
+      const { responseBody } = await post('delivery', idempotencyKey, delivery.webhook_url, JSON.stringify(delivery.payload), idempotencyKey, delivery);
       let partnerRecordId: string | null = null;
       try {
         const parsed = JSON.parse(responseBody) as { id?: unknown };
@@ -106,7 +115,7 @@ export function createPartnerActivities({ db, webhookHttp, secretBox, logger, me
         fields_written: payload.fields ?? (payload.content !== undefined ? { content: payload.content } : {}),
         failed_at: (last?.at ?? new Date()).toISOString(),
       });
-      await post('error_event', idempotencyKey, delivery.error_url, body, `${idempotencyKey}:err`, delivery.signing_secret_sealed);
+      await post('error_event', idempotencyKey, delivery.error_url, body, `${idempotencyKey}:err`, delivery);
       return { sent: true };
     },
 

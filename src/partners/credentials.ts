@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Db, DbOrTrx } from '../db/database.js';
 import type { Partner } from '../db/tables/partners.js';
-import type { SecretBox } from '../security/encryption.js';
+import type { SealedField, SecretBox } from '../security/encryption.js';
 import { prefixedSecret, randomSecret, sha256 } from '../security/secrets.js';
 import { revokePartnerAccessTokens } from './oauth-repository.js';
 import { insertPartner, replacePartnerSecrets } from './repository.js';
@@ -23,18 +24,25 @@ export interface NewPartner {
   accessTokenTtlSeconds?: number | null | undefined;
 }
 
+/** Where a partner's signing secret is stored sealed. */
+export function partnerSigningSecret(partnerId: string): SealedField {
+  return { table: 'partners', column: 'signing_secret_sealed', rowId: partnerId };
+}
+
 export async function createPartner(db: DbOrTrx, box: SecretBox, partner: NewPartner): Promise<{ partner: Partner; credentials: PartnerCredentials }> {
   const credentials = {
     client_id: prefixedSecret('pcli_', 18),
     client_secret: prefixedSecret('psec_', 32),
     webhook_signing_secret: randomSecret(32),
   };
+  const id = randomUUID();
   const row = await insertPartner(db, {
+    id,
     name: partner.name,
     logoUrl: partner.logoUrl ?? null,
     clientId: credentials.client_id,
     clientSecretHash: sha256(credentials.client_secret),
-    signingSecretSealed: box.seal(credentials.webhook_signing_secret),
+    signingSecretSealed: box.seal(credentials.webhook_signing_secret, partnerSigningSecret(id)),
     redirectUris: partner.redirectUris,
     webhookUrl: partner.webhookUrl,
     errorUrl: partner.errorUrl ?? null,
@@ -62,7 +70,7 @@ export async function rotatePartner(
   return db.transaction().execute(async (trx) => {
     const clientId = await replacePartnerSecrets(trx, partnerId, {
       clientSecretHash: sha256(client_secret),
-      signingSecretSealed: box.seal(webhook_signing_secret),
+      signingSecretSealed: box.seal(webhook_signing_secret, partnerSigningSecret(partnerId)),
     });
     if (clientId === undefined) return undefined;
     const revoked = options.revokeAccessTokens ? await revokePartnerAccessTokens(trx, partnerId) : 0;

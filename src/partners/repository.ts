@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
 import type { Partner } from '../db/tables/partners.js';
@@ -9,6 +8,8 @@ import { isUuid } from '../db/uuid.js';
 export async function insertPartner(
   db: DbOrTrx,
   partner: {
+    /** Chosen by the caller: the signing secret is sealed for its row before the row exists. */
+    id: string;
     name: string;
     logoUrl: string | null;
     clientId: string;
@@ -25,7 +26,7 @@ export async function insertPartner(
   return db
     .insertInto('partners')
     .values({
-      id: randomUUID(),
+      id: partner.id,
       name: partner.name,
       logo_url: partner.logoUrl,
       client_id: partner.clientId,

@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
 import {
   disableFailedWebhook,
@@ -13,7 +12,7 @@ import {
 import { describeFailure, type HttpClient } from '../integrations/http.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { SecretBox } from '../security/encryption.js';
+import { EncryptionUnavailable, UnopenableSecret, type SecretBox } from '../security/encryption.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import { nextWaitMs, parseRetryAfter } from './retry.js';
 
@@ -96,12 +95,29 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, me
       try {
         // Newest first; the secret before a rotation signs too until its overlap ends.
         const sealed = [
-          delivery.secret_sealed,
-          delivery.previous_secret_expires_at && delivery.previous_secret_expires_at > new Date() ? delivery.previous_secret_sealed : null,
-        ];
-        secrets = sealed.flatMap((secret) => (secret ? [secretBox.open(secret)] : []));
+          { column: 'secret_sealed', value: delivery.secret_sealed },
+          {
+            column: 'previous_secret_sealed',
+            value: delivery.previous_secret_expires_at && delivery.previous_secret_expires_at > new Date() ? delivery.previous_secret_sealed : null,
+          },
+        ] as const;
+        secrets = sealed.flatMap(({ column, value }) => (value ? [secretBox.open(value, { table: 'webhooks', column, rowId: delivery.webhook_id })] : []));
       } catch (error) {
-        throw ApplicationFailure.nonRetryable(`cannot open the webhook secret: ${(error as Error).message}`, 'SecretUnavailable');
+        if (!(error instanceof EncryptionUnavailable || error instanceof UnopenableSecret)) throw error;
+        // Nothing is sent unsigned or signed with a secret that is not this webhook's; the
+        // delivery fails saying why (a replay sends it once the operator has fixed the keys).
+        const reason = `the webhook's secret cannot be opened: ${error.message}`;
+        logger.error({ orgId: delivery.org_id, deliveryId, webhookId: delivery.webhook_id, err: error }, 'webhook secret cannot be opened');
+        await recordDeliveryAttempt(db, {
+          deliveryId,
+          httpStatus: null,
+          durationMs: 0,
+          responseExcerpt: null,
+          error: reason,
+          result: { outcome: 'failed', reason },
+        });
+        metrics.deliveries.inc({ target: 'webhook', outcome: 'failed' });
+        return { outcome: 'failed', status: null, error: reason };
       }
       const headers = deliveryHeaders({
         deliveryId,

@@ -4,14 +4,15 @@ import type { DbOrTrx } from '../db/database.js';
 import { TEST_EVENT_TYPE, type Webhook, type WebhookEventType, type WebhookPayload } from '../db/tables/webhooks.js';
 import { isUuid } from '../db/uuid.js';
 
+/** `id` is chosen by the caller: the secret is sealed for its row before the row exists. */
 export async function createWebhook(
   db: DbOrTrx,
-  webhook: { orgId: string; url: string; events: WebhookEventType[]; secretSealed: Buffer | null; enabled: boolean },
+  webhook: { id: string; orgId: string; url: string; events: WebhookEventType[]; secretSealed: Buffer | null; enabled: boolean },
 ): Promise<Webhook> {
   return db
     .insertInto('webhooks')
     .values({
-      id: randomUUID(),
+      id: webhook.id,
       org_id: webhook.orgId,
       url: webhook.url,
       events: webhook.events,
@@ -59,19 +60,22 @@ export async function updateWebhook(
     .executeTakeFirst();
 }
 
-/** The new secret signs from now on; the current one keeps signing beside it until `previousExpiresAt`. */
+/**
+ * The new secret signs from now on; the current one keeps signing beside it until
+ * `previousExpiresAt`, sealed again for its new column (the caller read it locked, `forUpdate`).
+ */
 export async function rotateWebhookSecret(
   db: DbOrTrx,
   orgId: string,
   id: string,
-  rotation: { secretSealed: Buffer; previousExpiresAt: Date },
+  rotation: { secretSealed: Buffer; previousSecretSealed: Buffer | null; previousExpiresAt: Date },
 ): Promise<Webhook | undefined> {
   if (!isUuid(id)) return undefined;
   return db
     .updateTable('webhooks')
     .set({
-      previous_secret_sealed: sql<Buffer | null>`secret_sealed`,
-      previous_secret_expires_at: sql<Date | null>`case when secret_sealed is null then null else ${rotation.previousExpiresAt}::timestamptz end`,
+      previous_secret_sealed: rotation.previousSecretSealed,
+      previous_secret_expires_at: rotation.previousSecretSealed === null ? null : rotation.previousExpiresAt,
       secret_sealed: rotation.secretSealed,
       updated_at: sql`now()`,
     })

@@ -18,7 +18,7 @@ import {
   updateWebhook,
 } from './repository.js';
 import { TEST_EVENT_TYPE, type Webhook } from '../db/tables/webhooks.js';
-import { EncryptionUnavailable, type SecretBox } from '../security/encryption.js';
+import { EncryptionUnavailable, UnopenableSecret, type SealedField, type SecretBox } from '../security/encryption.js';
 import { generateStandardWebhookSecret } from '../security/signatures.js';
 import { webhookProcedures as wire, type webhookView } from './schemas.js';
 import { checkTargetUrl, SsrfRefused, type UrlPolicy } from '../security/ssrf.js';
@@ -64,14 +64,28 @@ async function safeUrl(url: string, policy: UrlPolicy): Promise<string> {
   }
 }
 
-function seal(box: SecretBox, value: string): Buffer {
+function seal(box: SecretBox, value: string, field: SealedField): Buffer {
   try {
-    return box.seal(value);
+    return box.seal(value, field);
   } catch (error) {
     if (error instanceof EncryptionUnavailable)
       throw new TRPCError({
         code: 'PRECONDITION_FAILED',
         message: 'webhooks need RELAY_ENCRYPTION_KEY on the server (every webhook signs with a sealed secret)',
+      });
+    throw error;
+  }
+}
+
+/** A stored secret, opened; one this server cannot open is the operator's to fix, and the caller's to replace. */
+function opened(box: SecretBox, sealed: Buffer, field: SealedField): string {
+  try {
+    return box.open(sealed, field);
+  } catch (error) {
+    if (error instanceof EncryptionUnavailable || error instanceof UnopenableSecret)
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: `the webhook's current secret cannot be opened on this server (${error.message}); set a new one with webhooks.update`,
       });
     throw error;
   }
@@ -90,11 +104,13 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
         const url = await safeUrl(input.url, deps.urlPolicy);
         // Every webhook signs: without a secret of the caller's, Relay makes a whsec_ one and shows it this once.
         const generated = input.secret === undefined ? generateStandardWebhookSecret() : undefined;
+        const id = randomUUID();
         const webhook = await createWebhook(deps.db, {
+          id,
           orgId: ctx.orgId,
           url,
           events: input.events,
-          secretSealed: seal(deps.secretBox, input.secret ?? generated!),
+          secretSealed: seal(deps.secretBox, input.secret ?? generated!, { table: 'webhooks', column: 'secret_sealed', rowId: id }),
           enabled: input.enabled,
         });
         return { ...view(webhook), ...(generated ? { secret: generated } : {}) };
@@ -104,12 +120,14 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
       .input(wire.update.input)
       .output(wire.update.output)
       .mutation(async ({ ctx, input }) => {
-        if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
+        const existing = await findWebhook(deps.db, ctx.orgId, input.id);
+        if (!existing) throw notFound();
         const url = input.url === undefined ? undefined : await safeUrl(input.url, deps.urlPolicy);
         // `secret: null` no longer leaves a webhook unsigned: it gets a new whsec_ secret, shown this once.
         const generated = input.secret === null ? generateStandardWebhookSecret() : undefined;
         const newSecret = input.secret ?? generated;
-        const secretSealed = newSecret === undefined ? undefined : seal(deps.secretBox, newSecret);
+        const secretSealed =
+          newSecret === undefined ? undefined : seal(deps.secretBox, newSecret, { table: 'webhooks', column: 'secret_sealed', rowId: existing.id });
         const webhook = await deps.db.transaction().execute(async (trx) => {
           const updated = await updateWebhook(trx, ctx.orgId, input.id, { url, events: input.events, secretSealed, enabled: input.enabled });
           // Nothing is left pending behind a disabled webhook: what waited for a retry ends skipped.
@@ -136,10 +154,25 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
       .input(wire.rotateSecret.input)
       .output(wire.rotateSecret.output)
       .mutation(async ({ ctx, input }) => {
-        if (!(await findWebhook(deps.db, ctx.orgId, input.id))) throw notFound();
         const newSecret = input.secret ?? generateStandardWebhookSecret();
         const previousExpiresAt = new Date(Date.now() + deps.rotationOverlapMs);
-        const webhook = await rotateWebhookSecret(deps.db, ctx.orgId, input.id, { secretSealed: seal(deps.secretBox, newSecret), previousExpiresAt });
+        const webhook = await deps.db.transaction().execute(async (trx) => {
+          const current = await findWebhook(trx, ctx.orgId, input.id, { forUpdate: true });
+          if (!current) throw notFound();
+          const field = { table: 'webhooks', rowId: current.id } as const;
+          // The current secret moves to the previous column: sealed again for it.
+          const previousSecretSealed =
+            current.secret_sealed &&
+            seal(deps.secretBox, opened(deps.secretBox, current.secret_sealed, { ...field, column: 'secret_sealed' }), {
+              ...field,
+              column: 'previous_secret_sealed',
+            });
+          return rotateWebhookSecret(trx, ctx.orgId, input.id, {
+            secretSealed: seal(deps.secretBox, newSecret, { ...field, column: 'secret_sealed' }),
+            previousSecretSealed,
+            previousExpiresAt,
+          });
+        });
         if (!webhook) throw notFound();
         return { id: webhook.id, secret: newSecret, previousSecretExpiresAt: webhook.previous_secret_expires_at?.toISOString() ?? null };
       }),

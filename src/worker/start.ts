@@ -62,7 +62,7 @@ export async function startWorker(deps: {
     publicUrl: config.publicUrl,
     addressConfirmation: { publicUrl: config.publicUrl, from: config.inbound.systemFrom },
     webhookHttp: deps.overrides?.webhookHttp ?? createHttpClient({ guard: { allowInsecure: config.webhooks.allowInsecure }, maxResponseBytes: 16 * 1024 }),
-    secretBox: createSecretBox(config.encryptionKey, config.previousEncryptionKey),
+    secretBox: createSecretBox(config.encryptionKey, config.previousEncryptionKeys),
     webhookRetryScheduleMs: config.webhooks.retryScheduleMs,
     strandedAfterMs: config.strandedAfterMs,
     routeMaxAttempts: config.inbound.routeMaxAttempts,
