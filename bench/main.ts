@@ -584,12 +584,15 @@ async function measureMemory({
   // bin/relay.mjs runs the compiled build when `npm run build` made one (as production does), else tsx.
   const compiled = existsSync(resolve(projectDir, 'dist/cli/main.js'));
   const relay = (command: string, extraEnv: Record<string, string> = {}) =>
-    spawn(process.execPath, [resolve(projectDir, 'bin/relay.mjs'), command], { env: { ...process.env, ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
+    spawn(process.execPath, [resolve(projectDir, 'bin/relay.mjs'), command], {
+      env: { ...process.env, ...env, ...extraEnv },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
 
   // `relay api` of its own, as production runs it (the bench's API runs under tsx for its SNS certificate knob).
   const apiPort = await freePort();
-  const api = relay('api', { PORT: String(apiPort) });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const api = relay('api', { PORT: String(apiPort), PUBLIC_URL: apiUrl });
   for (
     let attempt = 0;
     !(await fetch(`${apiUrl}/readyz`).then(
@@ -645,7 +648,7 @@ async function measureStorage(db: Db) {
 function printMemory(memory: Awaited<ReturnType<typeof measureMemory>>, storage: Awaited<ReturnType<typeof measureStorage>>) {
   const fmt = (n: number) => n.toFixed(0);
   console.log(
-    `(o) backlog of ${MEMORY_BACKLOG} (${memory.compiled ? 'compiled build' : 'under tsx: npm run build first for the production figures'}): relay api RSS ${fmt(memory.apiBefore)} → peak ${fmt(memory.apiPeak)} MB accepting (target < 200)   relay worker RSS peak ${fmt(memory.workerPeak)} MB draining ${memory.drained} in ${memory.seconds.toFixed(0)} s (target < 400; ${fmt(memory.workerStart)} MB at start, bundling workflows)`,
+    `(o) backlog of ${MEMORY_BACKLOG} (${memory.compiled ? 'compiled build' : 'under tsx: npm run build first for the production figures'}): relay api RSS ${fmt(memory.apiBefore)} → peak ${fmt(memory.apiPeak)} MB accepting (target < 200)   relay worker RSS peak ${fmt(memory.workerPeak)} MB draining ${memory.drained} in ${memory.seconds.toFixed(0)} s (target < 400; ${fmt(memory.workerStart)} MB once started)`,
   );
   console.log(
     `    PostgreSQL bytes per stored email with its events ${fmt(storage.email.bytes)} (${storage.email.count} emails)   per inbound message ${fmt(storage.inbound.bytes)} (${storage.inbound.count} messages)`,
