@@ -169,11 +169,11 @@ function busiestSecond(times: number[]): number {
 }
 
 /** (c) printed: the drain rate against SES_MAX_SEND_RATE and the busiest second against it. */
-function printDrain(arrivals: number[]) {
+function printDrain(arrivals: number[], compiled: boolean) {
   const rate = steadyRate(arrivals);
   const peak = busiestSecond(arrivals);
   console.log(
-    `(c) SES sends draining ${arrivals.length}       ${rate.toFixed(1)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * rate) / SES_RATE).toFixed(0)} % (target 90-100 %)   busiest 1 s window: ${peak} sends = ${((100 * peak) / SES_RATE).toFixed(0)} % (target <= 105 %)`,
+    `(c) SES sends draining ${arrivals.length}       ${rate.toFixed(1)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * rate) / SES_RATE).toFixed(0)} % (target 90-100 %)   busiest 1 s window: ${peak} sends = ${((100 * peak) / SES_RATE).toFixed(0)} % (target <= 105 %)   ${workerLabel(compiled)}`,
   );
 }
 
@@ -563,6 +563,18 @@ function rssMb(pid: number): number {
   }
 }
 
+/** Whether `npm run build` made a compiled build, which bin/relay.mjs then runs (as production does); else tsx. */
+const isCompiled = (projectDir: string) => existsSync(resolve(projectDir, 'dist/cli/main.js'));
+
+/**
+ * `relay api` or `relay worker` in a process of its own, as production runs them: the SES
+ * drains are measured on a worker that shares its event loop with neither the load
+ * generator nor the loopback SES stand-in.
+ */
+function spawnRelay(projectDir: string, command: 'api' | 'worker', env: Record<string, string>) {
+  return spawn(process.execPath, [resolve(projectDir, 'bin/relay.mjs'), command], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 /**
  * (o) MEMORY_BACKLOG emails accepted by the API while no worker runs, then drained by
  * `relay worker` in its own process (as production runs it): the API's RSS peak while it
@@ -581,13 +593,8 @@ async function measureMemory({
   postEmail: (index: number, baseUrl: string) => Promise<void>;
 }) {
   const sample = (pid: number, peak: { mb: number }) => setInterval(() => (peak.mb = Math.max(peak.mb, rssMb(pid))), 100);
-  // bin/relay.mjs runs the compiled build when `npm run build` made one (as production does), else tsx.
-  const compiled = existsSync(resolve(projectDir, 'dist/cli/main.js'));
-  const relay = (command: string, extraEnv: Record<string, string> = {}) =>
-    spawn(process.execPath, [resolve(projectDir, 'bin/relay.mjs'), command], {
-      env: { ...process.env, ...env, ...extraEnv },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+  const compiled = isCompiled(projectDir);
+  const relay = (command: 'api' | 'worker', extraEnv: Record<string, string> = {}) => spawnRelay(projectDir, command, { ...env, ...extraEnv });
 
   // `relay api` of its own, as production runs it (the bench's API runs under tsx for its SNS certificate knob).
   const apiPort = await freePort();
@@ -755,13 +762,11 @@ async function main() {
   };
 
   if (ONLY === 'fairness') {
-    const connection = await connectWorker(temporalConfig);
-    const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
+    const worker = spawnRelay(projectDir, 'worker', benchEnv);
     const fair = await measureFairSharing({ db, apiUrl, ses });
     console.log(`\nRelay benchmark — fair sharing only, SES_MAX_SEND_RATE ${SES_RATE}/s, loopback, one Temporal dev server`);
-    printFairness(fair);
-    await worker.shutdown();
-    await connection.close();
+    printFairness(fair, isCompiled(projectDir));
+    await stopChild(worker);
     await stopServices();
     return;
   }
@@ -777,13 +782,14 @@ async function main() {
   if (ONLY === 'drain') {
     // (c) alone: BACKLOG emails accepted while no worker runs, then the worker drains them.
     await drive(BACKLOG, CONCURRENCY, postEmail);
-    const connection = await connectWorker(temporalConfig);
-    const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
+    const worker = spawnRelay(projectDir, 'worker', benchEnv);
     for (let waited = 0; waited < 1200 && ses.sendCalls.length < BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 250));
     console.log(`\nRelay benchmark — SES drain only, ${BACKLOG} emails, loopback, one Temporal dev server`);
-    printDrain(ses.requests.map((request) => request.receivedAt));
-    await worker.shutdown();
-    await connection.close();
+    printDrain(
+      ses.requests.map((request) => request.receivedAt),
+      isCompiled(projectDir),
+    );
+    await stopChild(worker);
     await stopServices();
     return;
   }
@@ -901,22 +907,26 @@ async function main() {
     .selectFrom('emails')
     .select(({ fn }) => fn.countAll<string>().as('n'))
     .executeTakeFirstOrThrow();
-  const connection = await connectWorker(temporalConfig);
-  const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
+  // `relay worker` drains it in its own process, behind what (d), (e) and (h) queued.
+  const drainWorker = spawnRelay(projectDir, 'worker', benchEnv);
   const target = Math.min(BACKLOG, Number(backlog.n));
   for (let waited = 0; waited < 1200 && ses.sendCalls.length < target; waited += 1) {
     await new Promise((wake) => setTimeout(wake, 250));
   }
   const arrivals = ses.requests.map((request) => request.receivedAt).slice(0, target);
 
-  // (f) Ticket changes fanned out to WEBHOOK_ENDPOINTS local webhooks, once the worker has
-  // finished the work (d) and (e) queued, so it measures webhooks alone; beside it, the
-  // ceiling of no-op activities in the same shape.
+  // (f) Ticket changes fanned out to WEBHOOK_ENDPOINTS local webhooks, once the work (d) and
+  // (e) queued is done, so it measures webhooks alone; beside it, the ceiling of no-op
+  // activities in the same shape. From here the worker runs in this process, whose CPU is
+  // counted with the load generator's.
   for (let waited = 0; waited < 600; waited += 1) {
     const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND TaskQueue = "${config.temporal.taskQueue}"`);
     if (count === 0) break;
     await new Promise((wake) => setTimeout(wake, 500));
   }
+  await stopChild(drainWorker);
+  const connection = await connectWorker(temporalConfig);
+  const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
   const ceilingRig = await createActivityCeiling({ connection, client, namespace: config.temporal.namespace, concurrency: config.deliveries.concurrency });
   const fanOutRig = await createWebhookFanOut({ db, apiUrl, key, orgId: org.id });
   // Two rounds, alternating, so neither side gets a quieter machine.
@@ -966,7 +976,7 @@ async function main() {
       `    at half load, ${name.padEnd(20)} offered ${result.perSecond.toFixed(1)}/s   p50 ${result.p50.toFixed(1)} ms   p99 ${result.p99.toFixed(1)} ms   (target p99 <= 50)`,
     );
   }
-  printDrain(arrivals);
+  printDrain(arrivals, isCompiled(projectDir));
   console.log(
     `(d) SNS events acknowledged          ${fmt(sns.perSecond)}/s   p50 ${fmt(sns.p50)} ms   p99 ${fmt(sns.p99)} ms   (verified, stored, workflow started)`,
   );
@@ -1017,23 +1027,29 @@ async function main() {
   await fanOutRig.stop();
   await partners.stop();
 
-  // (i) Fair sharing, on queues the earlier parts have left idle.
-  printFairness(await measureFairSharing({ db, apiUrl, ses }));
   await worker.shutdown();
   await connection.close();
+
+  // (k) Fair sharing, on queues the earlier parts have left idle, drained by `relay worker`.
+  const fairWorker = spawnRelay(projectDir, 'worker', benchEnv);
+  printFairness(await measureFairSharing({ db, apiUrl, ses }), isCompiled(projectDir));
+  await stopChild(fairWorker);
 
   // (o) Memory over a backlog drained by `relay worker` in its own process, then storage.
   printMemory(await measureMemory({ ses, env: benchEnv, projectDir, postEmail }), await measureStorage(db));
   await stopServices();
 }
 
-function printFairness(fair: Awaited<ReturnType<typeof measureFairSharing>>) {
+/** Which `relay worker` a drain was measured on. */
+const workerLabel = (compiled: boolean) => `(relay worker, ${compiled ? 'compiled' : 'under tsx: npm run build first for the production figure'})`;
+
+function printFairness(fair: Awaited<ReturnType<typeof measureFairSharing>>, compiled: boolean) {
   const fmt = (n: number) => n.toFixed(1);
   console.log(
     `(k) fair sharing: org B's ${fair.probes} sends behind org A's backlog of ${fair.backlogWhenBSent}   accept → SES call p50 ${fmt(fair.p50)} ms   max ${fmt(fair.max)} ms   (target max <= 2000 ms)`,
   );
   console.log(
-    `    org A drained ${fair.drained} at ${fmt(fair.drainRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * fair.drainRate) / SES_RATE).toFixed(0)} %   (target >= 90 %)`,
+    `    org A drained ${fair.drained} at ${fmt(fair.drainRate)}/s of SES_MAX_SEND_RATE ${SES_RATE}/s = ${((100 * fair.drainRate) / SES_RATE).toFixed(0)} %   (target >= 90 %)   ${workerLabel(compiled)}`,
   );
 }
 
