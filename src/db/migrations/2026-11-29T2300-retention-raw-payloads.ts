@@ -13,12 +13,7 @@ const PURGED_TABLES = [
 export async function up(db: Kysely<any>): Promise<void> {
   for (const { table, column } of PURGED_TABLES) {
     await db.schema.alterTable(table).addColumn('content_purged_at', 'timestamptz').execute();
-    await db.schema
-      .createIndex(`${table}_content_to_purge`)
-      .on(table)
-      .column(column)
-      .where(sql.ref('content_purged_at'), 'is', null)
-      .execute();
+    await db.schema.createIndex(`${table}_content_to_purge`).on(table).column(column).where(sql.ref('content_purged_at'), 'is', null).execute();
   }
 }
 
