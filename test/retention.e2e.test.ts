@@ -459,7 +459,15 @@ describe('retention', () => {
     const payload = { event: 'ticket.created', timestamp: new Date().toISOString(), data: { subject: 'still to send' } };
     await stack.db
       .insertInto('webhook_events')
-      .values({ id: eventId, org_id: org.orgId, type: 'ticket.created', payload: JSON.stringify(payload), source_id: null, fanned_out_at: daysAgo(40) })
+      .values({
+        id: eventId,
+        org_id: org.orgId,
+        type: 'ticket.created',
+        payload: JSON.stringify(payload),
+        source_id: null,
+        fanned_out_at: daysAgo(40),
+        created_at: daysAgo(40),
+      })
       .execute();
     await stack.db.insertInto('webhook_deliveries').values({ id: randomUUID(), org_id: org.orgId, webhook_id: hook.data.id, event_id: eventId }).execute();
 
