@@ -361,7 +361,16 @@ export async function reopenDeliveries(db: DbOrTrx, orgId: string, selection: Re
     .set({ status: 'pending', reason: null, generation: sql`generation + 1`, replay_id: replayId, updated_at: sql`now()` })
     .where('org_id', '=', orgId)
     .where('status', 'in', ['failed', 'skipped'])
-    .where('event_id', 'not in', (eb) => eb.selectFrom('webhook_events').select('id').where('org_id', '=', orgId).where('content_purged_at', 'is not', null));
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('webhook_events')
+            .select('webhook_events.id')
+            .whereRef('webhook_events.id', '=', 'webhook_deliveries.event_id')
+            .where('webhook_events.content_purged_at', 'is not', null),
+        ),
+      ),
+    );
   if ('deliveryId' in selection) {
     if (!isUuid(selection.deliveryId)) return 0;
     query = query.where('id', '=', selection.deliveryId);
