@@ -6,3 +6,5 @@ export { findOrgChannel, findVoicemailOfTicket, listIdentitiesOfCustomer, listOr
 export { listUnfinishedCalls } from './dialpad.js';
 export { exportChannelData, redactChannelData } from './privacy-repository.js';
 export { openCredentials, type ChannelCredentials } from './credentials.js';
+// Retention (usage's schedule orchestrates): raw payloads of messages past their period.
+export { purgeExpiredChannelPayloads } from './retention-repository.js';

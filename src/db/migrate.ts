@@ -30,6 +30,7 @@ import * as ticketReplies from './migrations/2026-11-29T1500-ticket-replies.js';
 import * as helpdeskWorkspace from './migrations/2026-11-29T1510-helpdesk-workspace.js';
 import * as sesSendSchedule from './migrations/2026-11-29T2100-ses-send-schedule.js';
 import * as retention from './migrations/2026-11-29T2200-retention.js';
+import * as retentionRawPayloads from './migrations/2026-11-29T2300-retention-raw-payloads.js';
 import type { Db } from './database.js';
 
 /**
@@ -69,6 +70,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T1510-helpdesk-workspace': helpdeskWorkspace,
   '2026-11-29T2100-ses-send-schedule': sesSendSchedule,
   '2026-11-29T2200-retention': retention,
+  '2026-11-29T2300-retention-raw-payloads': retentionRawPayloads,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -202,6 +202,12 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, s
         // Locked: a concurrent retry waits and then sees processed_at.
         const notification = await findSnsMessage(trx, snsMessageId, { forUpdate: true });
         if (!notification) throw ApplicationFailure.nonRetryable(`no SNS notification ${snsMessageId}`, 'NotificationNotFound');
+        // A redelivery after retention emptied the payload: the event was applied long ago
+        // and its row keeps the match (parsing the empty payload would erase it).
+        if (notification.processed_at && notification.content_purged_at) {
+          const { org_id: orgId, email_id: emailId } = notification;
+          return { matched: orgId && emailId ? { orgId, emailId } : null, eventType: notification.event_type, busEvents: [] };
+        }
         const sns = notification.payload as unknown as SnsMessage;
         const record = parseSesEvent(sns.Message);
         if (!record) {

@@ -9,3 +9,5 @@ export {
   markSnsMessageProcessed,
   redactSnsMessagesOfEmails,
 } from './repository.js';
+// Retention (usage's schedule orchestrates): payloads of processed messages past their period.
+export { purgeExpiredSnsPayloads } from './retention-repository.js';

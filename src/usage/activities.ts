@@ -7,7 +7,10 @@ import { countUnreportedDailyUsage, recordUsageReport, type DailyUsage } from '.
 import { purgeExpiredEmailContent } from '../emails/index.js';
 import { deleteExpiredRoutingAttempts, purgeExpiredInboundContent } from '../inbound/index.js';
 import { deleteExpiredPartnerAttempts } from '../partners/index.js';
-import { deleteExpiredWebhookAttempts } from '../webhooks/index.js';
+import { deleteExpiredWebhookAttempts, purgeExpiredWebhookEventPayloads } from '../webhooks/index.js';
+import { purgeExpiredSnsPayloads } from '../sns/index.js';
+import { purgeExpiredChannelPayloads } from '../channels/index.js';
+import { purgeExpiredCommercePayloads } from '../commerce/index.js';
 
 /** Rows one retention pass purged or deleted, by what they held. */
 export interface RetentionCounts {
@@ -16,6 +19,10 @@ export interface RetentionCounts {
   inboundRoutingAttempts: number;
   webhookAttempts: number;
   partnerAttempts: number;
+  snsMessages: number;
+  channelMessages: number;
+  commerceEvents: number;
+  webhookEvents: number;
 }
 
 export interface UsageActivityDeps {
@@ -31,7 +38,7 @@ export function createUsageActivities({ db, books, logger, retentionDays }: Usag
   return {
     /**
      * One bounded pass of retention: each capability purges at most `limit` of its rows past
-     * their organization's period (bodies, attachments, raw requests; delivery logs deleted).
+     * their organization's period (bodies, attachments, raw requests and payloads; delivery logs deleted).
      */
     async purgeExpiredContent({ limit }: { limit: number }): Promise<RetentionCounts> {
       const batch = { defaultDays: retentionDays, limit };
@@ -41,6 +48,10 @@ export function createUsageActivities({ db, books, logger, retentionDays }: Usag
         inboundRoutingAttempts: await deleteExpiredRoutingAttempts(db, batch),
         webhookAttempts: await deleteExpiredWebhookAttempts(db, batch),
         partnerAttempts: await deleteExpiredPartnerAttempts(db, batch),
+        snsMessages: await purgeExpiredSnsPayloads(db, batch),
+        channelMessages: await purgeExpiredChannelPayloads(db, batch),
+        commerceEvents: await purgeExpiredCommercePayloads(db, batch),
+        webhookEvents: await purgeExpiredWebhookEventPayloads(db, batch),
       };
       if (Object.values(counts).some((count) => count > 0)) logger.info(counts, 'expired content purged');
       return counts;

@@ -103,7 +103,17 @@ const RETENTION_MAX_BATCHES = 50;
  * batches until a batch comes back short on every table (or the run's cap is reached).
  */
 export async function purgeExpiredContentWorkflow(): Promise<RetentionCounts> {
-  const totals: RetentionCounts = { emails: 0, inboundMessages: 0, inboundRoutingAttempts: 0, webhookAttempts: 0, partnerAttempts: 0 };
+  const totals: RetentionCounts = {
+    emails: 0,
+    inboundMessages: 0,
+    inboundRoutingAttempts: 0,
+    webhookAttempts: 0,
+    partnerAttempts: 0,
+    snsMessages: 0,
+    channelMessages: 0,
+    commerceEvents: 0,
+    webhookEvents: 0,
+  };
   for (let batch = 0; batch < RETENTION_MAX_BATCHES; batch += 1) {
     const counts = await purgeExpiredContent({ limit: RETENTION_BATCH });
     for (const key of Object.keys(totals) as (keyof RetentionCounts)[]) totals[key] += counts[key];

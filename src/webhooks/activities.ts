@@ -84,6 +84,12 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, me
       if (!delivery) return { outcome: 'skipped', reason: 'the webhook or delivery no longer exists' };
       if (delivery.generation !== input.generation) return { outcome: 'skipped', reason: 'a replay superseded this run' };
       if (delivery.status !== 'pending') return { outcome: 'skipped', reason: `the delivery is ${delivery.status}` };
+      // A replay that raced retention: the event's data is gone, and an empty body is not the event.
+      if (delivery.event_content_purged_at) {
+        const reason = 'the event is past its retention period: its content was purged';
+        await skipDelivery(db, deliveryId, reason);
+        return { outcome: 'skipped', reason };
+      }
       if (!delivery.enabled && !input.replay) {
         const reason = 'the webhook is disabled';
         if (!input.test) await skipDelivery(db, deliveryId, reason);

@@ -4,5 +4,5 @@ export { insertWebhookEvents as recordWebhookEvents, findWebhookEventIdsBySource
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../db/tables/webhooks.js';
 // Privacy requests: the webhook part of an export or a redaction.
 export { exportWebhookData, redactWebhookData } from './privacy-repository.js';
-// Retention (usage's schedule orchestrates): delivery logs past their period.
-export { deleteExpiredWebhookAttempts } from './retention-repository.js';
+// Retention (usage's schedule orchestrates): delivery logs and event payloads past their period.
+export { deleteExpiredWebhookAttempts, purgeExpiredWebhookEventPayloads } from './retention-repository.js';

@@ -192,6 +192,7 @@ export async function findDeliveryToAttempt(db: DbOrTrx, deliveryId: string) {
       'webhooks.previous_secret_expires_at',
       'webhook_events.type as event_type',
       'webhook_events.payload',
+      'webhook_events.content_purged_at as event_content_purged_at',
     ])
     .where('webhook_deliveries.id', '=', deliveryId)
     .executeTakeFirst();
@@ -321,9 +322,17 @@ export async function listDeliveries(db: DbOrTrx, orgId: string, webhookId: stri
   return deliveries.map((delivery) => ({ ...delivery, attempts_log: attempts.filter((attempt) => attempt.delivery_id === delivery.id) }));
 }
 
+/** One of the organization's deliveries, with when retention emptied its event's data (null while kept). */
 export async function findDeliveryForOrg(db: DbOrTrx, orgId: string, deliveryId: string) {
   if (!isUuid(deliveryId)) return undefined;
-  return db.selectFrom('webhook_deliveries').selectAll().where('org_id', '=', orgId).where('id', '=', deliveryId).executeTakeFirst();
+  return db
+    .selectFrom('webhook_deliveries')
+    .innerJoin('webhook_events', 'webhook_events.id', 'webhook_deliveries.event_id')
+    .selectAll('webhook_deliveries')
+    .select('webhook_events.content_purged_at as event_content_purged_at')
+    .where('webhook_deliveries.org_id', '=', orgId)
+    .where('webhook_deliveries.id', '=', deliveryId)
+    .executeTakeFirst();
 }
 
 /** The first attempt at one of the organization's deliveries, if it was attempted. */
@@ -344,13 +353,24 @@ export type ReplaySelection = { deliveryId: string } | { webhookId: string; sinc
  * Reopens the failed and skipped deliveries a replay asks for (one delivery, or the
  * webhook's deliveries of events raised in [since, until)) under `replayId`: pending
  * again, a new generation (so an earlier run still waiting on a timer sends nothing).
+ * Deliveries of events past their retention period have no data left to send: never reopened.
  */
 export async function reopenDeliveries(db: DbOrTrx, orgId: string, selection: ReplaySelection, replayId: string): Promise<number> {
   let query = db
     .updateTable('webhook_deliveries')
     .set({ status: 'pending', reason: null, generation: sql`generation + 1`, replay_id: replayId, updated_at: sql`now()` })
     .where('org_id', '=', orgId)
-    .where('status', 'in', ['failed', 'skipped']);
+    .where('status', 'in', ['failed', 'skipped'])
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('webhook_events')
+            .select('webhook_events.id')
+            .whereRef('webhook_events.id', '=', 'webhook_deliveries.event_id')
+            .where('webhook_events.content_purged_at', 'is not', null),
+        ),
+      ),
+    );
   if ('deliveryId' in selection) {
     if (!isUuid(selection.deliveryId)) return 0;
     query = query.where('id', '=', selection.deliveryId);

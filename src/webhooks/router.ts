@@ -232,6 +232,7 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
      * fresh schedule: one delivery, or a webhook's deliveries of the events raised in
      * [since, until) (all of them since `since` without `until`), in the order the events
      * were raised. They are sent even while the webhook is disabled: replay is an explicit ask.
+     * Events past their retention period have no data left: one is refused (409), a range leaves them out.
      */
     replay: manage
       .input(wire.replay.input)
@@ -241,6 +242,8 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
         if ('deliveryId' in input) {
           const delivery = await findDeliveryForOrg(deps.db, ctx.orgId, input.deliveryId);
           if (!delivery) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such delivery' });
+          if (delivery.event_content_purged_at)
+            throw new TRPCError({ code: 'CONFLICT', message: `event ${delivery.event_id} is past its retention period: its content was purged` });
           if ((await reopenDeliveries(deps.db, ctx.orgId, { deliveryId: delivery.id }, replayId)) === 0)
             throw new TRPCError({ code: 'CONFLICT', message: `the delivery is ${delivery.status}; only failed and skipped deliveries are replayed` });
           await deps.workflows.startWebhookReplay({ replayId, orgId: ctx.orgId });

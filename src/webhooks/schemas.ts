@@ -117,7 +117,7 @@ export const webhookProcedures = {
   replay: {
     kind: 'mutation',
     summary:
-      "Send failed and skipped deliveries again: one delivery, or a webhook's deliveries of the events raised in [since, until) (all since `since` without until), in the order raised",
+      "Send failed and skipped deliveries again: one delivery, or a webhook's deliveries of the events raised in [since, until) (all since `since` without until), in the order raised. Events past their retention period have no data left: one is refused (409), a range leaves them out",
     input: z.union([
       z.strictObject({ deliveryId: id }),
       z.strictObject({ id, since: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }).optional() }),

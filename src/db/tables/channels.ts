@@ -35,6 +35,8 @@ export interface ChannelMessagesTable {
   payload: ColumnType<Record<string, unknown>, string, string>;
   ticket_id: string | null;
   received_at: Generated<Date>;
+  /** When retention emptied its raw payload; null while it is kept. */
+  content_purged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface ChannelIdentitiesTable {

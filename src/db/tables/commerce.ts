@@ -41,6 +41,8 @@ export interface CommerceEventsTable {
   body_sha256: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
   received_at: Generated<Date>;
   processed_at: Date | null;
+  /** When retention emptied its raw payload; null while it is kept. */
+  content_purged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface OrdersTable {

@@ -14,5 +14,7 @@ export interface SnsMessagesTable {
   payload: ColumnType<Record<string, unknown>, string, string>;
   received_at: Generated<Date>;
   processed_at: Date | null;
+  /** When retention emptied its payload; null while it is kept. */
+  content_purged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 export type SnsMessageRow = Selectable<SnsMessagesTable>;

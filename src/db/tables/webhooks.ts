@@ -51,6 +51,8 @@ export interface WebhookEventsTable {
   source_id: string | null;
   /** When its deliveries were planned (the fan-out ran); null: the sweep starts its fan-out. */
   fanned_out_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** When retention emptied its payload's data; null while it is kept. */
+  content_purged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: Generated<Date>;
   /** The order events were raised in (replays follow it). */
   seq: ColumnType<string, never, never>;

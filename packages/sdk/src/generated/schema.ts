@@ -128,7 +128,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send failed and skipped deliveries again: one delivery, or a webhook's deliveries of the events raised in [since, until) (all since `since` without until), in the order raised (scope webhooks) */
+    /** Send failed and skipped deliveries again: one delivery, or a webhook's deliveries of the events raised in [since, until) (all since `since` without until), in the order raised. Events past their retention period have no data left: one is refused (409), a range leaves them out (scope webhooks) */
     post: operations['webhooks.replay'];
     delete?: never;
     options?: never;
