@@ -158,6 +158,27 @@ describe('emails in the dashboard', () => {
     expect(after.events.map((event: { type: string }) => event.type)).toEqual(['queued', 'failed', 'replayed', 'sent']);
   });
 
+  it('refuses to replay a failed send whose content retention purged, and starts nothing', async () => {
+    const { key, as } = await organization();
+    ses.rejectWith = 'MessageRejected';
+    const failed = await send(key, { to: 'x@client.example', subject: 'Rejected long ago' });
+    expect((await settled(key, failed)).status).toBe('failed');
+    ses.rejectWith = undefined;
+    // What the retention Schedule leaves of it (test/retention.e2e.test.ts purges it for real).
+    await stack.db.updateTable('emails').set({ content_purged_at: new Date() }).where('id', '=', failed).execute();
+    const sendsBefore = ses.sendCalls.length;
+
+    const member = await as('Member');
+    expect((await query('emails.get', member, { id: failed })).data.canReplay).toBe(false);
+    const refused = await mutate('emails.replay', member, { id: failed });
+    expect(refused.status).toBe(409);
+    expect(refused.error?.message).toMatch(/retention period/);
+    const { body } = await call(stack.api.url, `/api/v1/emails/${failed}`, { key });
+    expect(body.status).toBe('failed');
+    expect(body.events.map((event: { type: string }) => event.type)).toEqual(['queued', 'failed']);
+    expect(ses.sendCalls.length).toBe(sendsBefore);
+  });
+
   it("counts today's and the week's sends and rates, and sends per hour", async () => {
     const { key, as } = await organization();
     for (const to of ['p@client.example', 'q@client.example']) await settled(key, await send(key, { to, subject: 'Stats' }));

@@ -114,7 +114,11 @@ export function createEmailsRouter(deps: EmailRouterDeps) {
           temporalUi && ctx.caller.kind === 'user'
             ? `${temporalUi.url}/namespaces/${encodeURIComponent(temporalUi.namespace)}/workflows/${encodeURIComponent(workflowId)}`
             : null,
-        canReplay: email.status === 'failed' && (ctx.caller.kind === 'api-key' ? ctx.caller.scopes.includes('send') : roleAtLeast(ctx.caller.role, 'Member')),
+        // A failed send past its retention period has no body left to send again.
+        canReplay:
+          email.status === 'failed' &&
+          !email.content_purged_at &&
+          (ctx.caller.kind === 'api-key' ? ctx.caller.scopes.includes('send') : roleAtLeast(ctx.caller.role, 'Member')),
       };
     }),
 
@@ -123,6 +127,8 @@ export function createEmailsRouter(deps: EmailRouterDeps) {
       const email = await findEmail(db, ctx.orgId, input.id);
       if (!email) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such email' });
       if (email.status !== 'failed') throw new TRPCError({ code: 'CONFLICT', message: `the email is ${email.status}; only failed sends are replayed` });
+      if (email.content_purged_at)
+        throw new TRPCError({ code: 'CONFLICT', message: 'the email is past its retention period: its content was purged, so it cannot be sent again' });
       try {
         const run = await replayWorkflow(deps.temporal, emailWorkflowId(email.id));
         return { id: email.id, runId: run.runId, replayOfRunId: run.replayOfRunId };
