@@ -78,7 +78,16 @@ const sweep = (): Promise<Record<StrandedKind, number>> =>
 
 /** Ten minutes ago: well past STRANDED_AFTER_SECONDS, as a row left behind by a failed start would be. */
 async function backdate(
-  table: 'emails' | 'inbound_messages' | 'sns_messages' | 'channel_messages' | 'dialpad_calls' | 'commerce_events' | 'webhook_events' | 'partner_deliveries',
+  table:
+    | 'emails'
+    | 'inbound_messages'
+    | 'sns_messages'
+    | 'channel_messages'
+    | 'dialpad_calls'
+    | 'commerce_events'
+    | 'webhook_events'
+    | 'webhooks'
+    | 'partner_deliveries',
   column: string,
 ) {
   await sql`update ${sql.table(table)} set ${sql.ref(column)} = now() - interval '10 minutes'`.execute(stack.db);
@@ -256,6 +265,8 @@ describe('the sweep of received work never started', () => {
       secretSealed: null,
       enabled: true,
     });
+    // The webhook was there before the event was raised, ten minutes ago.
+    await backdate('webhooks', 'created_at');
     const marker = randomUUID();
     const [eventId] = await insertWebhookEvents(stack.db, org.orgId, [{ type: 'ticket.updated', data: { marker } }]);
     await backdate('webhook_events', 'created_at');
@@ -266,6 +277,34 @@ describe('the sweep of received work never started', () => {
     expect(delivered()).toHaveLength(1);
     const planned = await stack.db.selectFrom('webhook_events').select('fanned_out_at').where('id', '=', eventId!).executeTakeFirstOrThrow();
     expect(planned.fanned_out_at).not.toBeNull();
+  });
+
+  it('a webhook event fanned out late reaches the webhooks there when it was raised, not one created since', async () => {
+    const webhookFor = (path: string) =>
+      createWebhook(stack.db, {
+        id: randomUUID(),
+        orgId: org.orgId,
+        url: `${webhookReceiver.url}/${path}`,
+        events: ['ticket.assigned'],
+        secretSealed: null,
+        enabled: true,
+      });
+    const before = await webhookFor('there-before');
+    await backdate('webhooks', 'created_at');
+    const marker = randomUUID();
+    const [eventId] = await insertWebhookEvents(stack.db, org.orgId, [{ type: 'ticket.assigned', data: { marker } }]);
+    // Raised five minutes ago; its fan-out did not start (an outage), and a webhook was created since.
+    await sql`update webhook_events set created_at = now() - interval '5 minutes' where id = ${eventId}`.execute(stack.db);
+    const since = await webhookFor('created-since');
+    expect((await sweep())['webhook-event']).toBe(1);
+    const deliveredTo = (path: string) =>
+      webhookReceiver.received.filter((entry) => entry.request.path === `/${path}` && JSON.parse(entry.request.body).data?.marker === marker);
+    await eventually(async () => (deliveredTo('there-before').length > 0 ? true : undefined), 'ticket.assigned delivered to the webhook there before');
+    const deliveries = await stack.db.selectFrom('webhook_deliveries').select('webhook_id').where('event_id', '=', eventId!).execute();
+    expect(deliveries.map((delivery) => delivery.webhook_id)).toContain(before.id);
+    expect(deliveries.map((delivery) => delivery.webhook_id)).not.toContain(since.id);
+    expect(deliveredTo('created-since')).toEqual([]);
+    await stack.db.updateTable('webhooks').set({ enabled: false }).where('id', 'in', [before.id, since.id]).execute();
   });
 
   it('a partner delivery pending with no run: delivered once', async () => {

@@ -118,6 +118,8 @@ export interface PlannedDelivery {
  * One delivery row per webhook of the org subscribed to the event's type, once per pair,
  * in one statement: `pending` for an enabled webhook, `skipped` (with the reason) for a
  * disabled one, so an event raised while a webhook is disabled is still on its record.
+ * Only webhooks that existed when the event was raised: one fanned out late (after an
+ * outage, by the sweep) never reaches an endpoint created since, as with Stripe and Svix.
  */
 export async function insertDeliveriesForEvent(db: DbOrTrx, eventId: string): Promise<void> {
   // The event is fanned out from now on, with or without subscribers: the sweep leaves it.
@@ -144,7 +146,8 @@ export async function insertDeliveriesForEvent(db: DbOrTrx, eventId: string): Pr
           ),
         ])
         .where('webhook_events.id', '=', eventId)
-        .where(sql<boolean>`webhook_events.type = any(webhooks.events)`),
+        .where(sql<boolean>`webhook_events.type = any(webhooks.events)`)
+        .whereRef('webhooks.created_at', '<=', 'webhook_events.created_at'),
     )
     .onConflict((oc) => oc.columns(['event_id', 'webhook_id']).doNothing())
     .execute();
