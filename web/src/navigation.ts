@@ -1,13 +1,23 @@
-/** The dashboard's pages, in the order the top navigation shows them. */
-export const PAGES = [
-  { path: '/', label: 'Overview' },
-  { path: '/inbox', label: 'Inbox' },
-  { path: '/emails', label: 'Emails' },
-  { path: '/suppressions', label: 'Suppressions' },
-  { path: '/domains', label: 'Domains' },
-  { path: '/webhooks', label: 'Webhooks' },
-  { path: '/api-keys', label: 'API keys' },
-  { path: '/channels', label: 'Channels & inbound addresses' },
-  { path: '/inbound-archive', label: 'Inbound archive' },
-  { path: '/partners', label: 'Partners' },
+/** The dashboard's pages, by section, in the order the navigation shows them. */
+export const NAV_SECTIONS = [
+  {
+    label: 'Messages',
+    pages: [
+      { path: '/', label: 'Overview' },
+      { path: '/inbox', label: 'Inbox' },
+      { path: '/emails', label: 'Emails' },
+      { path: '/inbound-archive', label: 'Inbound archive' },
+    ],
+  },
+  {
+    label: 'Settings',
+    pages: [
+      { path: '/domains', label: 'Domains' },
+      { path: '/api-keys', label: 'API keys' },
+      { path: '/webhooks', label: 'Webhooks' },
+      { path: '/channels', label: 'Channels & inbound addresses' },
+      { path: '/partners', label: 'Partners' },
+      { path: '/suppressions', label: 'Suppressions' },
+    ],
+  },
 ] as const;

@@ -1,20 +1,32 @@
 import { AppShell, Badge, Burger, Center, Group, Menu, Stack, Text, UnstyledButton } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Suspense } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
-import { PAGES } from '../navigation.js';
+import { NAV_SECTIONS } from '../navigation.js';
 import { CSRF_HEADER, isUnauthorized, queryClient, trpc } from '../trpc.js';
 import { ApiErrorAlert } from './api-error.js';
 import classes from './app-layout.module.css';
 import { PageLoader } from './page-loader.js';
 import { SessionContext, type Me } from './session.js';
 
+/** The pages, a labelled list per section (messages, then settings). */
 function PageLinks({ onNavigate }: { onNavigate?: () => void }) {
-  return PAGES.map((page) => (
-    <NavLink key={page.path} to={page.path} end={page.path === '/'} className={classes.link} onClick={onNavigate}>
-      {page.label}
-    </NavLink>
+  return NAV_SECTIONS.map((section) => (
+    <div key={section.label}>
+      <Text id={`nav-${section.label}`} size="xs" fw={700} c="dimmed" tt="uppercase" px={10} pb={4}>
+        {section.label}
+      </Text>
+      <Stack component="ul" aria-labelledby={`nav-${section.label}`} gap={2} className={classes.list}>
+        {section.pages.map((page) => (
+          <li key={page.path}>
+            <NavLink to={page.path} end={page.path === '/'} className={classes.link} onClick={onNavigate}>
+              {page.label}
+            </NavLink>
+          </li>
+        ))}
+      </Stack>
+    </div>
   ));
 }
 
@@ -66,9 +78,10 @@ function AccountMenu({ me }: { me: Me }) {
   );
 }
 
-/** The signed-in dashboard: top navigation (a menu under 1200 px wide), the account menu, then the page. */
+/** The signed-in dashboard: a sidebar of pages by section (behind a menu button under 768 px), the account menu, then the page. */
 export function AppLayout() {
   const [menuOpen, menu] = useDisclosure(false);
+  const wide = useMediaQuery('(min-width: 48em)', true, { getInitialValueInEffect: false });
   const me = useQuery(trpc.session.me.queryOptions());
 
   // A 401 sends the browser to sign-in (router.tsx); until then, nothing of the app shows.
@@ -83,29 +96,26 @@ export function AppLayout() {
 
   return (
     <SessionContext value={me.data}>
-      <AppShell header={{ height: 56 }} navbar={{ width: 280, breakpoint: 'lg', collapsed: { desktop: true, mobile: !menuOpen } }} padding="md">
+      <AppShell header={{ height: 56 }} navbar={{ width: 260, breakpoint: 'sm', collapsed: { mobile: !menuOpen } }} padding="md">
         <a href="#main" className={classes.skipLink}>
           Skip to content
         </a>
         <AppShell.Header>
           <Group h="100%" px="md" gap="md" wrap="nowrap" justify="space-between">
             <Group gap="md" wrap="nowrap">
-              <Burger opened={menuOpen} onClick={menu.toggle} hiddenFrom="lg" size="sm" aria-label={menuOpen ? 'Close navigation' : 'Open navigation'} />
+              <Burger opened={menuOpen} onClick={menu.toggle} hiddenFrom="sm" size="sm" aria-label={menuOpen ? 'Close navigation' : 'Open navigation'} />
               <Text fw={700} size="lg">
                 Relay
               </Text>
-              <Group component="nav" aria-label="Main" gap={2} visibleFrom="lg" wrap="nowrap">
-                <PageLinks />
-              </Group>
             </Group>
             <AccountMenu me={me.data} />
           </Group>
         </AppShell.Header>
-        {/* Rendered only while open: a collapsed navbar would leave a second, invisible set of links to tab through. */}
-        {menuOpen && (
+        {/* On a narrow screen, rendered only while open: a collapsed navbar would leave its links to tab through off screen. */}
+        {(wide || menuOpen) && (
           <AppShell.Navbar p="sm" aria-label="Main">
-            <Stack gap={2}>
-              <PageLinks onNavigate={menu.close} />
+            <Stack gap="md">
+              <PageLinks onNavigate={wide ? undefined : menu.close} />
             </Stack>
           </AppShell.Navbar>
         )}
