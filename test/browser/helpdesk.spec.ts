@@ -30,6 +30,8 @@ test('an inbound email becomes a ticket; the agent replies by email, threaded; t
 
   await link.click();
   await expect(page.getByRole('heading', { name: /My invoice is wrong/, level: 1 })).toBeVisible();
+  // A ticket is in the inbox: the navigation says where the reader is.
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' })).toHaveAttribute('aria-current', 'page');
   await expect(page.getByRole('article', { name: new RegExp(`${customer}, from the customer`) })).toContainText('I was charged twice.');
   const panel = page.getByRole('complementary', { name: 'Customer' });
   await expect(panel.getByText('Cleo Client')).toBeVisible();

@@ -1,10 +1,10 @@
-/** The dashboard's pages, by section, in the order the navigation shows them. */
+/** The dashboard's pages, by section, in the order the navigation shows them; `within`: other paths under the page (a ticket is in the inbox). */
 export const NAV_SECTIONS = [
   {
     label: 'Messages',
     pages: [
       { path: '/', label: 'Overview' },
-      { path: '/inbox', label: 'Inbox' },
+      { path: '/inbox', label: 'Inbox', within: ['/tickets'] },
       { path: '/emails', label: 'Emails' },
       { path: '/inbound-archive', label: 'Inbound archive' },
     ],

@@ -2,7 +2,7 @@ import { AppShell, Badge, Burger, Center, Group, Menu, Stack, Text, UnstyledButt
 import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Suspense } from 'react';
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { NAV_SECTIONS } from '../navigation.js';
 import { CSRF_HEADER, isUnauthorized, queryClient, trpc } from '../trpc.js';
 import { ApiErrorAlert } from './api-error.js';
@@ -12,6 +12,9 @@ import { SessionContext, type Me } from './session.js';
 
 /** The pages, a labelled list per section (messages, then settings). */
 function PageLinks({ onNavigate }: { onNavigate?: () => void }) {
+  const { pathname } = useLocation();
+  const isCurrent = (page: { path: string; within?: readonly string[] }) =>
+    page.path === '/' ? pathname === '/' : [page.path, ...(page.within ?? [])].some((path) => pathname === path || pathname.startsWith(`${path}/`));
   return NAV_SECTIONS.map((section) => (
     <div key={section.label}>
       <Text id={`nav-${section.label}`} size="xs" fw={700} c="dimmed" tt="uppercase" px={10} pb={4}>
@@ -20,9 +23,9 @@ function PageLinks({ onNavigate }: { onNavigate?: () => void }) {
       <Stack component="ul" aria-labelledby={`nav-${section.label}`} gap={2} className={classes.list}>
         {section.pages.map((page) => (
           <li key={page.path}>
-            <NavLink to={page.path} end={page.path === '/'} className={classes.link} onClick={onNavigate}>
+            <Link to={page.path} aria-current={isCurrent(page) ? 'page' : undefined} className={classes.link} onClick={onNavigate}>
               {page.label}
-            </NavLink>
+            </Link>
           </li>
         ))}
       </Stack>
