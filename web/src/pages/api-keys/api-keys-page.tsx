@@ -8,6 +8,7 @@ import { formatShortDateTime } from '../../components/format.js';
 import { LoadMore } from '../../components/load-more.js';
 import { SecretOnce } from '../../components/secret-once.js';
 import { useCan } from '../../components/session.js';
+import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { queryClient, trpc, type Outputs } from '../../trpc.js';
 
 type ApiKey = Outputs['apiKeys']['list']['items'][number];
@@ -106,24 +107,20 @@ function ConfirmKeyChange({
   const mutation = change?.kind === 'rotate' ? rotate : revoke;
   const label = change?.key.name ? `${change.key.name} (${change.key.id})` : change?.key.id;
   return (
-    <Modal opened={change !== undefined} onClose={onClose} title={change?.kind === 'rotate' ? 'Rotate this key?' : 'Revoke this key?'}>
-      <Stack gap="md">
-        <Text size="sm">
-          {change?.kind === 'rotate'
-            ? `${label} is replaced by a new key with the same name and scopes, shown once. The old key is refused within a second: update the programs that use it first, or right after.`
-            : `${label} is refused by every Relay API process within a second. This cannot be undone.`}
-        </Text>
-        {mutation.isError && <ApiErrorAlert error={mutation.error} title={change?.kind === 'rotate' ? 'Not rotated' : 'Not revoked'} />}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Keep it
-          </Button>
-          <Button color="red" loading={mutation.isPending} onClick={() => change && mutation.mutate({ id: change.key.id })}>
-            {change?.kind === 'rotate' ? 'Rotate key' : 'Revoke key'}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      opened={change !== undefined}
+      title={change?.kind === 'rotate' ? 'Rotate this key?' : 'Revoke this key?'}
+      action={change?.kind === 'rotate' ? 'Rotate key' : 'Revoke key'}
+      pending={mutation.isPending}
+      error={mutation.error}
+      errorTitle={change?.kind === 'rotate' ? 'Not rotated' : 'Not revoked'}
+      onConfirm={() => change && mutation.mutate({ id: change.key.id })}
+      onClose={onClose}
+    >
+      {change?.kind === 'rotate'
+        ? `${label} is replaced by a new key with the same name and scopes, shown once. The old key is refused within a second: update the programs that use it first, or right after.`
+        : `${label} is refused by every Relay API process within a second. This cannot be undone.`}
+    </ConfirmDialog>
   );
 }
 

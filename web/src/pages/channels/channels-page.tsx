@@ -7,6 +7,7 @@ import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatShortDateTime } from '../../components/format.js';
 import { LoadMore } from '../../components/load-more.js';
 import { useCan } from '../../components/session.js';
+import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { queryClient, trpc, type Outputs } from '../../trpc.js';
 
 type Channel = Outputs['channels']['list']['items'][number];
@@ -123,20 +124,18 @@ function ConfirmRemove({
   onClose: () => void;
 }) {
   return (
-    <Modal opened={what !== undefined} onClose={onClose} title={`Remove ${what}?`}>
-      <Stack gap="md">
-        <Text size="sm">{consequence}</Text>
-        {error ? <ApiErrorAlert error={error} title="Not removed" /> : null}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Keep it
-          </Button>
-          <Button color="red" loading={pending} onClick={onConfirm}>
-            Remove
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      opened={what !== undefined}
+      title={`Remove ${what}?`}
+      action="Remove"
+      pending={pending}
+      error={error}
+      errorTitle="Not removed"
+      onConfirm={onConfirm}
+      onClose={onClose}
+    >
+      {consequence}
+    </ConfirmDialog>
   );
 }
 

@@ -6,6 +6,7 @@ import { useSearchParams } from 'react-router';
 import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatShortDateTime } from '../../components/format.js';
 import { useCan } from '../../components/session.js';
+import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { queryClient, trpc } from '../../trpc.js';
 import { DomainRecords, type Domain } from './domain-records.js';
 
@@ -99,22 +100,18 @@ function DeleteDomain({ domain, onClose, onDeleted }: { domain: Domain | undefin
     }),
   );
   return (
-    <Modal opened={domain !== undefined} onClose={onClose} title="Delete this domain?">
-      <Stack gap="md">
-        <Text size="sm" style={{ wordBreak: 'break-all' }}>
-          Emails from {domain?.name} and its subdomains are refused at once, and its SES identity is deleted. Adding it again means verifying it again.
-        </Text>
-        {remove.isError && <ApiErrorAlert error={remove.error} title="Not deleted" />}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Keep it
-          </Button>
-          <Button color="red" loading={remove.isPending} onClick={() => domain && remove.mutate({ id: domain.id })}>
-            Delete domain
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      opened={domain !== undefined}
+      title="Delete this domain?"
+      action="Delete domain"
+      pending={remove.isPending}
+      error={remove.error}
+      errorTitle="Not deleted"
+      onConfirm={() => domain && remove.mutate({ id: domain.id })}
+      onClose={onClose}
+    >
+      Emails from {domain?.name} and its subdomains are refused at once, and its SES identity is deleted. Adding it again means verifying it again.
+    </ConfirmDialog>
   );
 }
 

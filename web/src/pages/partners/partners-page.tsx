@@ -1,10 +1,11 @@
-import { Badge, Button, Group, Modal, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Stack, Text, Title } from '@mantine/core';
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { DataTable } from 'mantine-datatable';
 import { useState } from 'react';
 import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatShortDateTime } from '../../components/format.js';
 import { LoadMore } from '../../components/load-more.js';
+import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { queryClient, trpc, type Outputs } from '../../trpc.js';
 
 type Connection = Outputs['partners']['connections']['items'][number];
@@ -21,20 +22,18 @@ function Disconnect({ connection, onClose }: { connection: Connection | undefine
     }),
   );
   return (
-    <Modal opened={connection !== undefined} onClose={onClose} title={`Disconnect ${connection?.partner.name}?`}>
-      <Stack gap="md">
-        <Text size="sm">{connection?.partner.name} loses access at once and receives no more of your debriefs. You can connect it again from the app.</Text>
-        {disconnect.isError && <ApiErrorAlert error={disconnect.error} title="Not disconnected" />}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Keep it
-          </Button>
-          <Button color="red" loading={disconnect.isPending} onClick={() => connection && disconnect.mutate({ id: connection.id })}>
-            Disconnect
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      opened={connection !== undefined}
+      title={`Disconnect ${connection?.partner.name}?`}
+      action="Disconnect"
+      pending={disconnect.isPending}
+      error={disconnect.error}
+      errorTitle="Not disconnected"
+      onConfirm={() => connection && disconnect.mutate({ id: connection.id })}
+      onClose={onClose}
+    >
+      {connection?.partner.name} loses access at once and receives no more of your debriefs. You can connect it again from the app.
+    </ConfirmDialog>
   );
 }
 

@@ -8,6 +8,7 @@ import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatShortDateTime } from '../../components/format.js';
 import { LoadMore } from '../../components/load-more.js';
 import { useCan } from '../../components/session.js';
+import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { queryClient, trpc, type Outputs } from '../../trpc.js';
 
 type Suppression = Outputs['suppressions']['list']['items'][number];
@@ -89,24 +90,20 @@ function LiftSuppression({ entry, onClose }: { entry: Suppression | undefined; o
     }),
   );
   return (
-    <Modal opened={entry !== undefined} onClose={onClose} title="Lift this suppression?">
-      <Stack gap="md">
-        <Text size="sm" style={{ wordBreak: 'break-all' }}>
-          The next email to {entry?.address} goes out.{' '}
-          {entry?.reason === 'complaint' && 'This person marked your mail as spam: sending again risks your sending reputation.'}
-          {entry?.reason === 'hard_bounce' && 'The address bounced for good: sending again is likely to bounce again.'}
-        </Text>
-        {lift.isError && <ApiErrorAlert error={lift.error} title="Not lifted" />}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Keep it
-          </Button>
-          <Button color="red" loading={lift.isPending} onClick={() => entry && lift.mutate({ address: entry.address })}>
-            Lift suppression
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      opened={entry !== undefined}
+      title="Lift this suppression?"
+      action="Lift suppression"
+      pending={lift.isPending}
+      error={lift.error}
+      errorTitle="Not lifted"
+      onConfirm={() => entry && lift.mutate({ address: entry.address })}
+      onClose={onClose}
+    >
+      The next email to {entry?.address} goes out.{' '}
+      {entry?.reason === 'complaint' && 'This person marked your mail as spam: sending again risks your sending reputation.'}
+      {entry?.reason === 'hard_bounce' && 'The address bounced for good: sending again is likely to bounce again.'}
+    </ConfirmDialog>
   );
 }
 

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, Modal, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { DataTable } from 'mantine-datatable';
 import { useState } from 'react';
@@ -7,6 +7,7 @@ import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatDateTime } from '../../components/format.js';
 import { SecretOnce } from '../../components/secret-once.js';
 import { useCan } from '../../components/session.js';
+import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { queryClient, trpc } from '../../trpc.js';
 import { DeliveryLog } from './delivery-log.js';
 import { WebhookForm, type Webhook } from './webhook-form.js';
@@ -26,22 +27,18 @@ function DeleteWebhook({ webhook, onClose }: { webhook: Webhook | undefined; onC
     }),
   );
   return (
-    <Modal opened={webhook !== undefined} onClose={onClose} title="Delete this webhook?">
-      <Stack gap="md">
-        <Text size="sm" style={{ wordBreak: 'break-all' }}>
-          {webhook?.url} stops receiving events at once, and its delivery log goes with it.
-        </Text>
-        {remove.isError && <ApiErrorAlert error={remove.error} title="Not deleted" />}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Keep it
-          </Button>
-          <Button color="red" loading={remove.isPending} onClick={() => webhook && remove.mutate({ id: webhook.id })}>
-            Delete webhook
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      opened={webhook !== undefined}
+      title="Delete this webhook?"
+      action="Delete webhook"
+      pending={remove.isPending}
+      error={remove.error}
+      errorTitle="Not deleted"
+      onConfirm={() => webhook && remove.mutate({ id: webhook.id })}
+      onClose={onClose}
+    >
+      {webhook?.url} stops receiving events at once, and its delivery log goes with it.
+    </ConfirmDialog>
   );
 }
 
