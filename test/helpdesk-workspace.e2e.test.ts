@@ -307,6 +307,15 @@ describe('the dashboard procedures', () => {
     expect(ids(await trpcAs(viewer, 'helpdesk.inbox', { view: 'all', tag }, false))).toEqual([email.id]);
     expect((await trpcAs(viewer, 'helpdesk.tags', undefined, false)).data).toContain(tag);
     expect((await trpcAs(viewer, 'helpdesk.inbox', { view: 'all', channel: 'fax' }, false)).status).toBe(400);
+    // Each tab's count is under the same search, tag and channel as the list it heads.
+    const countsOf = async (match: Record<string, string>) => (await trpcAs(viewer, 'helpdesk.counts', match, false)).data;
+    expect(await countsOf({ tag })).toEqual({ mine: 0, unassigned: 1, open: 1, pending: 0, all: 1 });
+    expect((await countsOf({ channel: 'twilio' })).all).toBe(
+      ids(await trpcAs(viewer, 'helpdesk.inbox', { view: 'all', channel: 'twilio', limit: 100 }, false)).length,
+    );
+    expect((await countsOf({ search: email.subject, tag })).all).toBe(1);
+    expect((await countsOf({ search: `nothing-${hex(4)}` })).all).toBe(0);
+    expect((await trpcAs(viewer, 'helpdesk.counts', { channel: 'fax' }, false)).status).toBe(400);
 
     // A status or a person picked beside the view takes the place of the view's own.
     const me = await trpcAs(viewer, 'session.me', undefined, false);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import type { DbOrTrx } from '../db/database.js';
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { Database, DbOrTrx } from '../db/database.js';
 import type { ConversationMessage, Customer, Ticket, TicketPriority, TicketStatus } from '../db/tables/helpdesk.js';
 import { REDACTED, type DataSubject } from '../db/data-subject.js';
 import { isUuid } from '../db/uuid.js';
@@ -264,6 +264,48 @@ const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, '\\$&')}%`;
  * The inbox: an organization's tickets (merged ones left out), newest activity first, with
  * the customer and the last message's first words; one keyset page at a time.
  */
+/** The filters the inbox applies across its views: a tag, a channel, words to find. */
+export type TicketMatch = Pick<InboxFilter, 'tag' | 'channel' | 'search'>;
+
+/** Narrows a query over tickets (joined with their customers) to the tickets `match` finds. */
+function whereTicketMatches<O>(
+  query: SelectQueryBuilder<Database, 'tickets' | 'customers', O>,
+  orgId: string,
+  match: TicketMatch,
+): SelectQueryBuilder<Database, 'tickets' | 'customers', O> {
+  let narrowed = query;
+  if (match.tag) narrowed = narrowed.where(sql<boolean>`tickets.tags @> array[${match.tag}]::text[]`);
+  if (match.channel) {
+    const channel = match.channel;
+    narrowed = narrowed.where((eb) =>
+      eb.or([
+        eb('tickets.channel', '=', channel),
+        sql<boolean>`exists (select 1 from conversation_messages m where m.org_id = ${orgId} and m.ticket_id = tickets.id and m.channel = ${channel})`,
+      ]),
+    );
+  }
+  const search = match.search?.trim();
+  if (search) {
+    const words = prefixQuery(search);
+    const like = likePattern(search);
+    narrowed = narrowed.where((eb) =>
+      eb.or([
+        eb('tickets.subject', 'ilike', like),
+        eb('customers.name', 'ilike', like),
+        eb('customers.email', 'ilike', like),
+        eb('customers.phone', 'ilike', like),
+        ...(words
+          ? [
+              sql<boolean>`exists (select 1 from conversation_messages m where m.org_id = ${orgId} and m.ticket_id = tickets.id
+                and to_tsvector('simple', coalesce(m.subject, '') || ' ' || coalesce(m.body_text, '')) @@ to_tsquery('simple', ${words}))`,
+            ]
+          : []),
+      ]),
+    );
+  }
+  return narrowed;
+}
+
 export async function listInboxTickets(db: DbOrTrx, orgId: string, filter: InboxFilter) {
   let query = db
     .selectFrom('tickets')
@@ -280,37 +322,9 @@ export async function listInboxTickets(db: DbOrTrx, orgId: string, filter: Inbox
   else if (filter.status) query = query.where('tickets.status', '=', filter.status);
   if (filter.assignee === null) query = query.where('tickets.assignee', 'is', null);
   else if (filter.assignee !== undefined) query = query.where('tickets.assignee', '=', filter.assignee);
-  if (filter.tag) query = query.where(sql<boolean>`tickets.tags @> array[${filter.tag}]::text[]`);
-  if (filter.channel) {
-    const channel = filter.channel;
-    query = query.where((eb) =>
-      eb.or([
-        eb('tickets.channel', '=', channel),
-        sql<boolean>`exists (select 1 from conversation_messages m where m.org_id = ${orgId} and m.ticket_id = tickets.id and m.channel = ${channel})`,
-      ]),
-    );
-  }
+  query = whereTicketMatches(query, orgId, filter);
   if (filter.customerId) query = query.where('tickets.customer_id', '=', filter.customerId);
   if (filter.exceptTicketId) query = query.where('tickets.id', '!=', filter.exceptTicketId);
-  const search = filter.search?.trim();
-  if (search) {
-    const words = prefixQuery(search);
-    const like = likePattern(search);
-    query = query.where((eb) =>
-      eb.or([
-        eb('tickets.subject', 'ilike', like),
-        eb('customers.name', 'ilike', like),
-        eb('customers.email', 'ilike', like),
-        eb('customers.phone', 'ilike', like),
-        ...(words
-          ? [
-              sql<boolean>`exists (select 1 from conversation_messages m where m.org_id = ${orgId} and m.ticket_id = tickets.id
-                and to_tsvector('simple', coalesce(m.subject, '') || ' ' || coalesce(m.body_text, '')) @@ to_tsquery('simple', ${words}))`,
-            ]
-          : []),
-      ]),
-    );
-  }
   if (filter.after) query = query.where(sql<boolean>`(tickets.updated_at, tickets.id) < (${filter.after.updatedAt}, ${filter.after.id}::uuid)`);
   return query.orderBy('tickets.updated_at', 'desc').orderBy('tickets.id', 'desc').limit(filter.limit).execute();
 }
@@ -330,19 +344,20 @@ export async function listTicketTags(db: DbOrTrx, orgId: string): Promise<string
 }
 
 /** How many tickets each inbox view holds for this person. */
-export async function countInboxViews(db: DbOrTrx, orgId: string, userId: string | null) {
-  const counts = await db
+export async function countInboxViews(db: DbOrTrx, orgId: string, userId: string | null, match: TicketMatch = {}) {
+  const query = db
     .selectFrom('tickets')
+    .leftJoin('customers', 'customers.id', 'tickets.customer_id')
     .select([
-      sql<string>`count(*) filter (where assignee = ${userId ?? ''} and status in ('open','pending'))`.as('mine'),
-      sql<string>`count(*) filter (where assignee is null and status in ('open','pending'))`.as('unassigned'),
-      sql<string>`count(*) filter (where status = 'open')`.as('open'),
-      sql<string>`count(*) filter (where status = 'pending')`.as('pending'),
+      sql<string>`count(*) filter (where tickets.assignee = ${userId ?? ''} and tickets.status in ('open','pending'))`.as('mine'),
+      sql<string>`count(*) filter (where tickets.assignee is null and tickets.status in ('open','pending'))`.as('unassigned'),
+      sql<string>`count(*) filter (where tickets.status = 'open')`.as('open'),
+      sql<string>`count(*) filter (where tickets.status = 'pending')`.as('pending'),
       sql<string>`count(*)`.as('all'),
     ])
-    .where('org_id', '=', orgId)
-    .where('merged_into', 'is', null)
-    .executeTakeFirstOrThrow();
+    .where('tickets.org_id', '=', orgId)
+    .where('tickets.merged_into', 'is', null);
+  const counts = await whereTicketMatches(query, orgId, match).executeTakeFirstOrThrow();
   return Object.fromEntries(Object.entries(counts).map(([view, count]) => [view, Number(count)])) as Record<keyof typeof counts, number>;
 }
 

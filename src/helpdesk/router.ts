@@ -84,15 +84,20 @@ export function createHelpdeskRouter(deps: HelpdeskRouterDeps) {
     return ticketDetail(db, orgId, ticket, Date.now());
   };
 
+  /** The inbox's filters across its views, shared by the list and its counts. */
+  const inboxMatch = {
+    search: z.string().trim().max(200).optional(),
+    tag: z.string().trim().toLowerCase().max(50).optional(),
+    channel: z.enum(TICKET_CHANNELS).optional(),
+  };
+
   return t.router({
     /** One view of the inbox (mine, unassigned, open, pending, all), searched and filtered by status, assignee, tag and channel, a keyset page at a time. */
     inbox: read
       .input(
         z.strictObject({
           view: z.enum(INBOX_VIEWS).default('all'),
-          search: z.string().trim().max(200).optional(),
-          tag: z.string().trim().toLowerCase().max(50).optional(),
-          channel: z.enum(TICKET_CHANNELS).optional(),
+          ...inboxMatch,
           /** A status or an agent picked beside the view: they take the place of the view's own. */
           status: z.enum(TICKET_STATUSES).optional(),
           assignee: z.uuid().optional(),
@@ -120,8 +125,12 @@ export function createHelpdeskRouter(deps: HelpdeskRouterDeps) {
     /** The tags in use, for the inbox's tag filter. */
     tags: read.query(({ ctx }) => listTicketTags(db, ctx.orgId)),
 
-    /** How many tickets each view holds. */
-    counts: read.query(({ ctx }) => countInboxViews(db, ctx.orgId, userIdOf(ctx.caller))),
+    /** How many tickets each view holds, under the inbox's search, tag and channel filters. */
+    counts: read
+      .input(z.strictObject(inboxMatch).optional())
+      .query(({ ctx, input }) =>
+        countInboxViews(db, ctx.orgId, userIdOf(ctx.caller), { search: input?.search || undefined, tag: input?.tag || undefined, channel: input?.channel }),
+      ),
 
     ticket: read.input(z.strictObject({ id })).query(({ ctx, input }) => detail(ctx.orgId, input.id)),
 

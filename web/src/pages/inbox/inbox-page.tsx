@@ -41,7 +41,13 @@ export function Page() {
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
   const [starting, setStarting] = useState(false);
 
-  const counts = useQuery({ ...trpc.helpdesk.counts.queryOptions(), refetchInterval: LIVE_REFRESH_MS });
+  // The counts follow the search, tag and channel, so each tab says what it would show.
+  const counts = useQuery({
+    ...trpc.helpdesk.counts.queryOptions({ search: debouncedSearch || undefined, channel, tag }),
+    refetchInterval: LIVE_REFRESH_MS,
+    // The previous filter's counts stay until the new ones arrive, rather than the badges blinking out.
+    placeholderData: (previous) => previous,
+  });
   const tags = useQuery(trpc.helpdesk.tags.queryOptions());
   const agents = useQuery(trpc.helpdesk.agents.queryOptions());
   const tickets = useInfiniteQuery({
