@@ -8,6 +8,7 @@ import { generateEncryptionKey } from '../src/security/encryption.js';
 import { FakeHub } from './fakes/fake-hub.js';
 import { FakeSes } from './fakes/fake-ses.js';
 import { signInAs, trpcCall } from './support/dashboard.js';
+import { seedPartnerConnection } from './support/partner-connections.js';
 import { call, eventually } from './support/http.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -284,45 +285,11 @@ describe('partner connections in the dashboard', () => {
     const { orgId, as } = await organization();
     const cookie = await as('Viewer');
     const me = await query('session.me', cookie);
-    const partnerId = randomUUID();
-    await stack.db
-      .insertInto('partners')
-      .values({
-        id: partnerId,
-        name: 'MyCRM',
-        logo_url: null,
-        client_id: `pcli_${randomUUID()}`,
-        client_secret_hash: randomBytes(32),
-        signing_secret_sealed: randomBytes(32),
-        redirect_uris: ['https://mycrm.example/cb'],
-        webhook_url: 'https://mycrm.example/hook',
-        error_url: null,
-        suspended_at: null,
-        suspended_reason: null,
-        suspension_lifted_at: null,
-      })
-      .execute();
-    const tokenId = randomUUID();
-    const connectionId = randomUUID();
-    await stack.db
-      .insertInto('partner_tokens')
-      .values({ id: tokenId, token_hash: randomBytes(32), partner_id: partnerId, user_id: me.data.user.id, scope: 'default', revoked_at: null })
-      .execute();
-    await stack.db.insertInto('crm_connections').values({ id: connectionId, partner_id: partnerId, user_id: me.data.user.id, token_id: tokenId }).execute();
-    await stack.db
-      .insertInto('partner_deliveries')
-      .values({
-        idempotency_key: randomUUID(),
-        partner_id: partnerId,
-        connection_id: connectionId,
-        user_id: me.data.user.id,
-        org_id: orgId,
-        action: 'create_note',
-        payload: '{}',
-        partner_record_id: null,
-        error_event: null,
-      })
-      .execute();
+    const { connectionId, tokenId } = await seedPartnerConnection(stack.db, {
+      orgId,
+      userId: me.data.user.id,
+      delivery: { status: 'pending', partnerRecordId: null },
+    });
 
     const listed = await query('partners.connections', cookie, {});
     expect(listed.data.items).toEqual([

@@ -10,6 +10,7 @@ import { suppressAddress } from '../../src/emails/suppression-repository.js';
 import { addRoutingAttempt, saveParsedInbound, storeInbound, updateInbound } from '../../src/inbound/repository.js';
 import type { Db } from '../../src/db/database.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { seedPartnerConnection } from '../support/partner-connections.js';
 import { apiKey, expect, test } from './support/fixtures.js';
 import { helpdeskOf, hex, stored } from './support/helpdesk.js';
 
@@ -106,49 +107,6 @@ async function seedInbound(db: Db, orgId: string): Promise<void> {
   }
 }
 
-async function seedPartnerConnection(db: Db, orgId: string, userId: string): Promise<void> {
-  const partnerId = randomUUID();
-  await db
-    .insertInto('partners')
-    .values({
-      id: partnerId,
-      name: 'MyCRM',
-      logo_url: null,
-      client_id: `pcli_${randomUUID()}`,
-      client_secret_hash: randomBytes(32),
-      signing_secret_sealed: randomBytes(32),
-      redirect_uris: ['https://mycrm.example/cb'],
-      webhook_url: 'https://mycrm.example/hook',
-      error_url: null,
-      suspended_at: null,
-      suspended_reason: null,
-      suspension_lifted_at: null,
-    })
-    .execute();
-  const tokenId = randomUUID();
-  const connectionId = randomUUID();
-  await db
-    .insertInto('partner_tokens')
-    .values({ id: tokenId, token_hash: randomBytes(32), partner_id: partnerId, user_id: userId, scope: 'default', revoked_at: null })
-    .execute();
-  await db.insertInto('crm_connections').values({ id: connectionId, partner_id: partnerId, user_id: userId, token_id: tokenId }).execute();
-  await db
-    .insertInto('partner_deliveries')
-    .values({
-      idempotency_key: randomUUID(),
-      partner_id: partnerId,
-      connection_id: connectionId,
-      user_id: userId,
-      org_id: orgId,
-      action: 'create_note',
-      payload: '{}',
-      status: 'succeeded',
-      partner_record_id: 'crm-1',
-      error_event: null,
-    })
-    .execute();
-}
-
 test('screenshots of every page', async ({ page, signIn, organization, db }) => {
   test.setTimeout(180_000);
   const receiver = await new WebhookReceiver().start();
@@ -164,7 +122,11 @@ test('screenshots of every page', async ({ page, signIn, organization, db }) => 
     await seedInbound(db, organization.id);
     await signIn('Admin');
     const me = (await (await page.request.get('/api/trpc/session.me')).json()) as { result: { data: { json: { user: { id: string } } } } };
-    await seedPartnerConnection(db, organization.id, me.result.data.json.user.id);
+    await seedPartnerConnection(db, {
+      orgId: organization.id,
+      userId: me.result.data.json.user.id,
+      delivery: { status: 'succeeded', partnerRecordId: 'crm-1' },
+    });
 
     await page.reload();
     await expect(page.getByRole('region', { name: 'Needs action' })).toContainText('archived inbound');
