@@ -22,6 +22,7 @@ afterAll(async () => {
 beforeEach(() => {
   ses.throttleNext = 0;
   ses.rejectWith = undefined;
+  ses.answerAfterMs = 0;
   ses.requests.length = 0;
 });
 
@@ -46,6 +47,15 @@ describe('SES failures', () => {
     const handle = stack.client.workflow.getHandle(emailWorkflowId(body.id));
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('FAILED');
+    expect(ses.sendCalls).toHaveLength(1);
+  });
+
+  it('waits for an SES answer slower than the heartbeat timeout and sends once: the attempt heartbeats while it waits', async () => {
+    ses.answerAfterMs = 12_000;
+    const { body } = await send('slow-answer@example.org');
+    const email = await finalEmail(body.id);
+
+    expect(email.status).toBe('sent');
     expect(ses.sendCalls).toHaveLength(1);
   });
 

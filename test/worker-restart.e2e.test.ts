@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEmail } from '../src/emails/repository.js';
+import { generateEncryptionKey } from '../src/security/encryption.js';
 import { sweepScheduleId } from '../src/temporal/ids.js';
 import { call, eventually } from './support/http.js';
+import { RecordingServer } from './fakes/recording-server.js';
 import { sesEmailsTo } from './support/ses-store.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 
@@ -70,4 +74,44 @@ describe('an email stored but never started (the API died between the two)', () 
     }, 'the stranded email to be sent');
     expect(await sesEmailsTo(stack.sesUrl, to)).toHaveLength(1);
   });
+});
+
+describe('a worker killed in the middle of a send', () => {
+  it('leaves an attempt another worker takes over after the heartbeat timeout, not the minute-long start-to-close, and sends once', async () => {
+    await stack.stopWorker();
+    // An SES that takes the call and never answers: the send is in flight when the worker dies.
+    const silentSes = await new RecordingServer(() => {}).start();
+    const worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+      cwd: resolve(import.meta.dirname, '..'),
+      env: { ...process.env, ...stack.cliEnv, RELAY_ENCRYPTION_KEY: generateEncryptionKey(), SES_ENDPOINT: silentSes.url },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let complaints = '';
+    worker.stderr.on('data', (chunk: Buffer) => (complaints += chunk.toString()));
+    const exited = new Promise((done) => worker.once('exit', done));
+    try {
+      const to = `killed-${orgId.slice(0, 8)}@example.org`;
+      const response = await call(stack.api.url, '/api/v1/emails', { key, body: { from: `a@${domain}`, to, subject: 'killed', text: 't' } });
+      expect(response.status).toBe(202);
+      // The worker process bundles its workflows first: give it time to reach SES.
+      await Promise.race([
+        eventually(async () => silentSes.requests.length > 0 || undefined, 'the send to reach SES', 120_000),
+        exited.then(() => Promise.reject(new Error(`relay worker exited before sending: ${complaints}`))),
+      ]);
+      worker.kill('SIGKILL');
+      await exited;
+
+      await stack.startWorker();
+      // Well inside the 1-minute start-to-close timeout, which is all there was before heartbeats.
+      await eventually(
+        async () => ((await call(stack.api.url, `/api/v1/emails/${response.body.id}`, { key })).body.status === 'sent' ? true : undefined),
+        'the send retried',
+        40_000,
+      );
+      expect(await sesEmailsTo(stack.sesUrl, to)).toHaveLength(1);
+    } finally {
+      worker.kill('SIGKILL');
+      await silentSes.stop();
+    }
+  }, 240_000);
 });

@@ -23,6 +23,9 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
     priority: sendPriority(orgId, input.priority),
     // One SES API call answers in well under a minute; longer means a lost connection.
     startToCloseTimeout: '1 minute',
+    // The attempt heartbeats while it runs: one a dead or stopping worker left behind is
+    // retried after 10 s instead of the minute above.
+    heartbeatTimeout: '10 seconds',
     // Throttling and SES outages are retried with backoff for up to a day; permanent
     // rejections are thrown non-retryable by the SES client and end the message at once.
     scheduleToCloseTimeout: '24 hours',

@@ -11,21 +11,25 @@ export class FakeSes extends RecordingServer {
   throttleNext = 0;
   /** When set, every SendEmail is rejected with this SES error name (HTTP 400). */
   rejectWith: string | undefined;
+  /** How long each SendEmail takes to answer. */
+  answerAfterMs = 0;
   /** The MessageId answered to each accepted SendEmail call. */
   readonly answeredMessageIds = new Map<RecordedRequest, string>();
 
   constructor() {
-    super((request, res) => {
-      if (request.method !== 'POST' || request.path !== '/v2/email/outbound-emails') return this.fail(res, 404, 'NotFoundException', 'unknown operation');
-      if (this.throttleNext > 0) {
-        this.throttleNext -= 1;
-        return this.fail(res, 429, 'TooManyRequestsException', 'Maximum sending rate exceeded.');
-      }
-      if (this.rejectWith) return this.fail(res, 400, this.rejectWith, 'Email address is not verified.');
-      const messageId = `fake-${randomUUID()}`;
-      this.answeredMessageIds.set(request, messageId);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ MessageId: messageId }));
-    });
+    super((request, res) => setTimeout(() => this.answer(request, res), this.answerAfterMs));
+  }
+
+  private answer(request: RecordedRequest, res: ServerResponse): void {
+    if (request.method !== 'POST' || request.path !== '/v2/email/outbound-emails') return this.fail(res, 404, 'NotFoundException', 'unknown operation');
+    if (this.throttleNext > 0) {
+      this.throttleNext -= 1;
+      return this.fail(res, 429, 'TooManyRequestsException', 'Maximum sending rate exceeded.');
+    }
+    if (this.rejectWith) return this.fail(res, 400, this.rejectWith, 'Email address is not verified.');
+    const messageId = `fake-${randomUUID()}`;
+    this.answeredMessageIds.set(request, messageId);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ MessageId: messageId }));
   }
 
   /** The SendEmail calls received, parsed. */

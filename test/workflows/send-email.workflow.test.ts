@@ -72,6 +72,10 @@ describe('sendEmailWorkflow', () => {
     const count = (type: EventType) => result.history.filter((event) => event.eventType === type).length;
     expect(count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(1);
     expect(count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(2);
+    // Production timeouts: an attempt a dead worker left behind is retried after 10 s of silence.
+    const scheduled = result.history.find((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)?.activityTaskScheduledEventAttributes;
+    expect(Number(scheduled?.heartbeatTimeout?.seconds)).toBe(10);
+    expect(Number(scheduled?.startToCloseTimeout?.seconds)).toBe(60);
   });
 
   it('replays a run recorded while Bus events were an activity of their own, as a worker upgraded mid-run must', async () => {
