@@ -22,7 +22,8 @@
 //       revocation window's cost on the send path, first-load JS (bench/dashboard.ts).
 //   (o) the API's and `relay worker`'s RSS peaks over a backlog of MEMORY_BACKLOG emails, and
 //       PostgreSQL bytes per stored email (with events) and per inbound message;
-//       BENCH_ONLY=memory runs (o) alone.
+//       BENCH_ONLY=memory runs (o) alone; BENCH_ONLY=webhooks runs (f)'s deliveries and
+//       latency alone, on `relay worker`.
 // Beside (a) and (b): CPU-ms per raw start and per accepted email by process, and the p50/p99
 // of (b), (d), (e) and (h) offered at half the rate each reached.
 // Every loop is bounded by a request count.
@@ -35,7 +36,8 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import protos from '@temporalio/proto';
 import { spawn } from 'node:child_process';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
@@ -255,24 +257,76 @@ async function createActivityCeiling({
     maxConcurrentActivityTaskExecutions: concurrency,
   });
   const running = Promise.all([workflows.run(), activities.run()]);
+  const rig = ceilingRounds(client, async (run) => {
+    completed = [];
+    await run();
+    return completed;
+  });
+  await rig.warmUp();
+  return {
+    measure: rig.measure,
+    async stop() {
+      workflows.shutdown();
+      activities.shutdown();
+      await running;
+    },
+  };
+}
+
+/**
+ * The same ceiling with its workers in a process of their own (bench/ceiling-worker.ts),
+ * beside a `relay worker` process: completions are timed by the Temporal server
+ * (ActivityTaskCompleted events), as the process that runs them cannot tell this one.
+ */
+async function createActivityCeilingProcess({
+  client,
+  address,
+  namespace,
+  concurrency,
+}: {
+  client: Client;
+  address: string;
+  namespace: string;
+  concurrency: number;
+}) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./ceiling-worker.ts', import.meta.url)), address, namespace, String(concurrency)],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const completedEvent = protos.temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED;
+  const rig = ceilingRounds(client, async (run) => {
+    const handles = await run();
+    const histories = await Promise.all(handles.map((handle) => handle.fetchHistory()));
+    return histories.flatMap((history) =>
+      (history.events ?? [])
+        .filter((event) => event.eventType === completedEvent && event.eventTime)
+        .map((event) => Number(event.eventTime!.seconds) * 1000 + Number(event.eventTime!.nanos) / 1e6),
+    );
+  });
+  await rig.warmUp();
+  return { measure: rig.measure, stop: () => stopChild(child) };
+}
+
+/** WEBHOOK_BURST no-op fan-outs at once, the rate their activities completed at (first to last), by `timed`'s clock. */
+function ceilingRounds(client: Client, timed: (run: () => Promise<WorkflowHandle[]>) => Promise<number[]>) {
   const fanOut = (id: string) =>
     client.workflow.start('noopFanOutWorkflow', {
       taskQueue: 'bench-ceiling',
       workflowId: `ceiling-${id}-${randomUUID()}`,
       args: [{ count: WEBHOOK_ENDPOINTS, activityTaskQueue: 'bench-ceiling-activities' }],
     });
-  await (await fanOut('warm-up')).result();
   return {
+    warmUp: async () => void (await (await fanOut('warm-up')).result()),
     async measure() {
-      completed = [];
-      const handles = await Promise.all(Array.from({ length: WEBHOOK_BURST }, (_, index) => fanOut(String(index))));
-      await Promise.all(handles.map((handle) => handle.result()));
+      const completed = await timed(async () => {
+        const handles = await Promise.all(Array.from({ length: WEBHOOK_BURST }, (_, index) => fanOut(String(index))));
+        await Promise.all(handles.map((handle) => handle.result()));
+        return handles;
+      });
       return { perSecond: steadyRate(completed), count: completed.length };
-    },
-    async stop() {
-      workflows.shutdown();
-      activities.shutdown();
-      await running;
     },
   };
 }
@@ -775,6 +829,40 @@ async function main() {
     const memory = await measureMemory({ ses, env: benchEnv, projectDir, postEmail });
     console.log(`\nRelay benchmark — memory and storage only, loopback, one Temporal dev server`);
     printMemory(memory, await measureStorage(db));
+    await stopServices();
+    return;
+  }
+
+  if (ONLY === 'webhooks') {
+    // (f)'s deliveries and change → first attempt alone, on `relay worker` in its own process.
+    const worker = spawnRelay(projectDir, 'worker', benchEnv);
+    const ceilingRig = await createActivityCeilingProcess({
+      client,
+      address: temporal.address,
+      namespace: config.temporal.namespace,
+      concurrency: config.deliveries.concurrency,
+    });
+    const fanOutRig = await createWebhookFanOut({ db, apiUrl, key, orgId: org.id });
+    await fanOutRig.burst(); // the worker's start, connections and JIT
+    // Alternating, so neither side gets a quieter machine.
+    const ceilings: number[] = [];
+    const rounds: number[] = [];
+    for (let round = 0; round < 2; round += 1) {
+      ceilings.push((await ceilingRig.measure()).perSecond);
+      rounds.push((await fanOutRig.burst()).perSecond);
+    }
+    const latency = await fanOutRig.latency();
+    const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+    const ceiling = average(ceilings);
+    const perSecond = average(rounds);
+    console.log(`\nRelay benchmark — webhook fan-out only, ${WEBHOOK_ENDPOINTS} endpoints, loopback, one Temporal dev server`);
+    console.log(
+      `(f) no-op activity ceiling           ${ceiling.toFixed(1)}/s   (rounds ${ceilings.map((round) => round.toFixed(1)).join(', ')}; its workers in a process of their own)\n` +
+        `    webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${perSecond.toFixed(1)}/s = ${(perSecond / ceiling).toFixed(2)} x ceiling (target >= 0.8; rounds ${rounds.map((round) => round.toFixed(1)).join(', ')})   ticket change → first attempt p50 ${latency.p50.toFixed(1)} ms   p99 ${latency.p99.toFixed(1)} ms (target <= 200)   (relay worker${isCompiled(projectDir) ? ', compiled' : ', under tsx'})`,
+    );
+    await fanOutRig.stop();
+    await ceilingRig.stop();
+    await stopChild(worker);
     await stopServices();
     return;
   }

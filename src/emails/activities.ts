@@ -38,6 +38,15 @@ export interface EmailActivityDeps {
   sesPacing: { queue: string; maxSendRate: number };
 }
 
+/**
+ * The share of SES_MAX_SEND_RATE the shared schedule spaces sends at. A send is never
+ * early, but one woken a few milliseconds late (a busy event loop, a slow connection)
+ * reaches SES next to the following one; at the full rate that tips a second over the
+ * account's limit, which SES answers with throttling. 5 % leaves room for 50 ms of that
+ * jitter at 50 sends a second.
+ */
+const SES_PACING_SHARE = 0.95;
+
 /** How long a sent email's record waits for the database: well inside the SES activity's 1-minute timeout. */
 const RECORD_SENT_PATIENCE_MS = 40_000;
 
@@ -129,7 +138,7 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, s
 
     // Temporal's task-queue limiter hands out a second's worth of sends at once when a
     // backlog starts; the shared schedule spaces them evenly, so no second passes the rate.
-    const waitMs = await reserveSendSlot(db, sesPacing.queue, 1 / sesPacing.maxSendRate);
+    const waitMs = await reserveSendSlot(db, sesPacing.queue, 1 / (sesPacing.maxSendRate * SES_PACING_SHARE));
     // Cancellable: a worker shutting down gives the send back to Temporal before it happens.
     if (waitMs > 0) await Context.current().sleep(waitMs);
 
