@@ -319,6 +319,23 @@ describe('events and their delivery', () => {
   });
 });
 
+describe('a slow receiver', () => {
+  it('is waited for and sent the event once: the attempt heartbeats while the receiver takes longer than the heartbeat timeout', async () => {
+    const { receiver, webhookId } = await receiverFor(['ticket.created']);
+    const answer = receiver.respond;
+    receiver.respond = (request, res) => void setTimeout(() => answer(request, res), 12_000);
+    await newTicketByEmail();
+    const log = await eventually(async () => {
+      const deliveries = await trpc(stack.api.url, org.key, 'webhooks.deliveries', { id: webhookId });
+      return deliveries.data[0]?.status === 'succeeded' ? deliveries : undefined;
+    }, 'the slow answer recorded');
+    expect(log.data[0].attempts).toHaveLength(1);
+    // Counted as they arrive: a second attempt would have come a second after the 10 s timeout, before the first answer.
+    expect(receiver.requests).toHaveLength(1);
+    await finished(receiver, webhookId);
+  });
+});
+
 describe('retries that respect the receiver', () => {
   it('Retry-After on 429 and 503 postpones the next attempt, in seconds or as a date, capped at twice the step', async () => {
     const { receiver, webhookId } = await receiverFor(['ticket.created']);

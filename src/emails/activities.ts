@@ -3,7 +3,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config.js';
 import type { Db, DbOrTrx } from '../db/database.js';
 import { retryWhileDatabaseUnavailable } from '../db/unavailable.js';
-import { withHeartbeats } from '../temporal/heartbeat.js';
 import {
   addressOf,
   advanceEmailStatus,
@@ -94,98 +93,96 @@ function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recip
 }
 
 export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, sesPacing }: EmailActivityDeps) {
-  /**
-   * Loads the stored message, sends it through SES and records `sent` with SES's
-   * message id. A message that already has one is not sent again, so a retried
-   * activity or a replayed workflow never sends twice.
-   */
-  async function sendEmailViaSes({ orgId, emailId }: EmailRef): Promise<SendOutcome> {
-    const email = await findEmail(db, orgId, emailId);
-    if (!email) throw ApplicationFailure.nonRetryable(`email ${emailId} does not exist`, 'EmailNotFound');
-    if (email.ses_message_id) return sentOutcome(orgId, emailId, email.ses_message_id, email.recipients);
-    if (email.status === 'suppressed') return { outcome: 'suppressed' };
-    if (email.status !== 'queued') {
-      throw ApplicationFailure.nonRetryable(`email ${emailId} is ${email.status}, not queued`, 'EmailNotQueued');
-    }
-    // A failed email replayed after its retention period has no body left to send.
-    if (email.content_purged_at)
-      throw ApplicationFailure.nonRetryable(`email ${emailId} is past its retention period: its content was purged`, 'EmailContentPurged');
-
-    // Suppressions are read at send time, so one added a second ago already applies.
-    const suppressed = await findSuppressed(db, orgId, email.recipients);
-    const skipped = new Map(suppressed.map((entry) => [entry.address, entry]));
-    const skippedEntries = suppressed.map((entry) => ({
-      orgId,
-      emailId,
-      type: 'suppressed' as const,
-      recipient: entry.address,
-      detail: { reason: entry.reason, suppressed_at: entry.created_at.toISOString(), source_email_id: entry.source_email_id },
-    }));
-    const keep = (list: string[]) => list.filter((mailbox) => !skipped.has(addressOf(mailbox)));
-    const content = { ...email.content, to: keep(email.content.to), cc: keep(email.content.cc), bcc: keep(email.content.bcc) };
-    if (content.to.length + content.cc.length + content.bcc.length === 0) {
-      await db.transaction().execute(async (trx) => {
-        if (await advanceEmailStatus(trx, orgId, emailId, 'suppressed', ['queued'])) await insertEmailEvents(trx, skippedEntries);
-      });
-      metrics.sesSends.inc({ outcome: 'suppressed' });
-      logger.info({ orgId, emailId }, 'email suppressed: every recipient is on the suppression list');
-      return { outcome: 'suppressed' };
-    }
-    if (content.to.length === 0) {
-      // SES needs a To address: the first remaining Cc (or Bcc) takes its place.
-      content.to = content.cc.length > 0 ? content.cc.splice(0, 1) : content.bcc.splice(0, 1);
-    }
-
-    // Temporal's task-queue limiter hands out a second's worth of sends at once when a
-    // backlog starts; the shared schedule spaces them evenly, so no second passes the rate.
-    const waitMs = await reserveSendSlot(db, sesPacing.queue, 1 / (sesPacing.maxSendRate * SES_PACING_SHARE));
-    // Cancellable: a worker shutting down gives the send back to Temporal before it happens.
-    if (waitMs > 0) await Context.current().sleep(waitMs);
-
-    let sesMessageId: string;
-    try {
-      sesMessageId = await ses.send({
-        content,
-        tags: { ...email.tags, relay_org_id: orgId, relay_email_id: emailId },
-      });
-    } catch (error) {
-      const outcome = error instanceof ApplicationFailure && error.nonRetryable ? 'rejected' : 'retryable_error';
-      metrics.sesSends.inc({ outcome });
-      logger.warn({ orgId, emailId, err: error, outcome }, 'SES send failed');
-      throw error;
-    }
-    metrics.sesSends.inc({ outcome: 'sent' });
-
-    // SES has the message: ride out a database blip here, since a retried activity would send it again.
-    await retryWhileDatabaseUnavailable(
-      () =>
-        db.transaction().execute(async (trx) => {
-          if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
-            await insertEmailEvents(trx, [
-              ...skippedEntries,
-              // The recipients SES took (suppressed ones left out): what it bills, and Books is told.
-              {
-                orgId,
-                emailId,
-                type: 'sent',
-                detail: { ses_message_id: sesMessageId, recipients: content.to.length + content.cc.length + content.bcc.length },
-              },
-            ]);
-          }
-        }),
-      RECORD_SENT_PATIENCE_MS,
-    );
-    logger.info({ orgId, emailId, sesMessageId, suppressedRecipients: skipped.size }, 'email sent');
-    return sentOutcome(
-      orgId,
-      emailId,
-      sesMessageId,
-      email.recipients.filter((address) => !skipped.has(address)),
-    );
-  }
-
   return {
-    sendEmailViaSes: (ref: EmailRef): Promise<SendOutcome> => withHeartbeats(() => sendEmailViaSes(ref)),
+    /**
+     * Loads the stored message, sends it through SES and records `sent` with SES's
+     * message id. A message that already has one is not sent again, so a retried
+     * activity or a replayed workflow never sends twice.
+     */
+    async sendEmailViaSes({ orgId, emailId }: EmailRef): Promise<SendOutcome> {
+      const email = await findEmail(db, orgId, emailId);
+      if (!email) throw ApplicationFailure.nonRetryable(`email ${emailId} does not exist`, 'EmailNotFound');
+      if (email.ses_message_id) return sentOutcome(orgId, emailId, email.ses_message_id, email.recipients);
+      if (email.status === 'suppressed') return { outcome: 'suppressed' };
+      if (email.status !== 'queued') {
+        throw ApplicationFailure.nonRetryable(`email ${emailId} is ${email.status}, not queued`, 'EmailNotQueued');
+      }
+      // A failed email replayed after its retention period has no body left to send.
+      if (email.content_purged_at)
+        throw ApplicationFailure.nonRetryable(`email ${emailId} is past its retention period: its content was purged`, 'EmailContentPurged');
+
+      // Suppressions are read at send time, so one added a second ago already applies.
+      const suppressed = await findSuppressed(db, orgId, email.recipients);
+      const skipped = new Map(suppressed.map((entry) => [entry.address, entry]));
+      const skippedEntries = suppressed.map((entry) => ({
+        orgId,
+        emailId,
+        type: 'suppressed' as const,
+        recipient: entry.address,
+        detail: { reason: entry.reason, suppressed_at: entry.created_at.toISOString(), source_email_id: entry.source_email_id },
+      }));
+      const keep = (list: string[]) => list.filter((mailbox) => !skipped.has(addressOf(mailbox)));
+      const content = { ...email.content, to: keep(email.content.to), cc: keep(email.content.cc), bcc: keep(email.content.bcc) };
+      if (content.to.length + content.cc.length + content.bcc.length === 0) {
+        await db.transaction().execute(async (trx) => {
+          if (await advanceEmailStatus(trx, orgId, emailId, 'suppressed', ['queued'])) await insertEmailEvents(trx, skippedEntries);
+        });
+        metrics.sesSends.inc({ outcome: 'suppressed' });
+        logger.info({ orgId, emailId }, 'email suppressed: every recipient is on the suppression list');
+        return { outcome: 'suppressed' };
+      }
+      if (content.to.length === 0) {
+        // SES needs a To address: the first remaining Cc (or Bcc) takes its place.
+        content.to = content.cc.length > 0 ? content.cc.splice(0, 1) : content.bcc.splice(0, 1);
+      }
+
+      // Temporal's task-queue limiter hands out a second's worth of sends at once when a
+      // backlog starts; the shared schedule spaces them evenly, so no second passes the rate.
+      const waitMs = await reserveSendSlot(db, sesPacing.queue, 1 / (sesPacing.maxSendRate * SES_PACING_SHARE));
+      // Cancellable: a worker shutting down gives the send back to Temporal before it happens.
+      if (waitMs > 0) await Context.current().sleep(waitMs);
+
+      let sesMessageId: string;
+      try {
+        sesMessageId = await ses.send({
+          content,
+          tags: { ...email.tags, relay_org_id: orgId, relay_email_id: emailId },
+        });
+      } catch (error) {
+        const outcome = error instanceof ApplicationFailure && error.nonRetryable ? 'rejected' : 'retryable_error';
+        metrics.sesSends.inc({ outcome });
+        logger.warn({ orgId, emailId, err: error, outcome }, 'SES send failed');
+        throw error;
+      }
+      metrics.sesSends.inc({ outcome: 'sent' });
+
+      // SES has the message: ride out a database blip here, since a retried activity would send it again.
+      await retryWhileDatabaseUnavailable(
+        () =>
+          db.transaction().execute(async (trx) => {
+            if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
+              await insertEmailEvents(trx, [
+                ...skippedEntries,
+                // The recipients SES took (suppressed ones left out): what it bills, and Books is told.
+                {
+                  orgId,
+                  emailId,
+                  type: 'sent',
+                  detail: { ses_message_id: sesMessageId, recipients: content.to.length + content.cc.length + content.bcc.length },
+                },
+              ]);
+            }
+          }),
+        RECORD_SENT_PATIENCE_MS,
+      );
+      logger.info({ orgId, emailId, sesMessageId, suppressedRecipients: skipped.size }, 'email sent');
+      return sentOutcome(
+        orgId,
+        emailId,
+        sesMessageId,
+        email.recipients.filter((address) => !skipped.has(address)),
+      );
+    },
 
     async recordEmailFailed({ orgId, emailId, reason }: EmailRef & { reason: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {

@@ -34,6 +34,9 @@ export async function partnerDeliveryWorkflow(input: PartnerDeliveryInput): Prom
     taskQueue: deliveriesTaskQueueFor(workflowInfo().taskQueue),
     // The partner has 30 s to answer.
     startToCloseTimeout: '45 seconds',
+    // The attempt heartbeats while it runs: one a dead or stopping worker left behind counts
+    // as failed after 10 s instead of the 45 above.
+    heartbeatTimeout: '10 seconds',
     retry: partnerRetryPolicy(input.retry),
   });
   if (input.replayOf) await recordPartnerDeliveryReplay({ idempotencyKey });

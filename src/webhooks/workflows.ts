@@ -33,6 +33,9 @@ function deliveryActivities() {
     taskQueue: deliveriesTaskQueueFor(workflowInfo().taskQueue),
     // The receiver has 30 s; the rest is database work.
     startToCloseTimeout: '45 seconds',
+    // The attempt heartbeats while it runs: one a dead or stopping worker left behind is
+    // retried after 10 s instead of the 45 above.
+    heartbeatTimeout: '10 seconds',
     // Only Relay's own trouble (database, a lost worker) is retried here; the receiver's
     // failures are outcomes, retried on the seed's schedule by the workflow's timers.
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },

@@ -5,6 +5,7 @@ import { SES_ACTIVITY_NAMES } from '../emails/activities.js';
 import { PARTNER_DELIVERY_ACTIVITY_NAMES } from '../partners/activities.js';
 import { WEBHOOK_DELIVERY_ACTIVITY_NAMES } from '../webhooks/activities.js';
 import type { Activities } from './activities.js';
+import { heartbeatWhileRunning } from './heartbeats.js';
 import { deliveriesTaskQueueFor, sesTaskQueueFor } from '../temporal/ids.js';
 
 export interface RelayWorkerOptions {
@@ -56,6 +57,8 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<W
   const pick = (keep: (name: string) => boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => keep(name)));
 
   const bundlePath = options.workflowBundlePath ?? prebuiltWorkflowBundlePath();
+  // Activities scheduled with a heartbeat timeout (SES sends, deliveries) heartbeat while they run.
+  const interceptors = { activity: [heartbeatWhileRunning] };
   const main = await Worker.create({
     connection,
     namespace,
@@ -66,6 +69,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<W
     // Past the cap, the least recently used runs are evicted and replayed from history.
     maxCachedWorkflows: options.maxCachedWorkflows,
     activities: pick((name) => !sesActivityNames.has(name) && !deliveryActivityNames.has(name)),
+    interceptors,
   });
   const ses = await Worker.create({
     connection,
@@ -76,6 +80,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<W
     // rate; the burst it lets through when a backlog starts is spaced out by the send
     // schedule every worker shares (sendEmailViaSes), which a per-worker limit could not do.
     maxTaskQueueActivitiesPerSecond: options.sesMaxSendRate,
+    interceptors,
   });
   const deliveries = await Worker.create({
     connection,
@@ -83,6 +88,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<W
     taskQueue: deliveriesTaskQueueFor(taskQueue),
     activities: pick((name) => deliveryActivityNames.has(name)),
     maxConcurrentActivityTaskExecutions: options.deliveryConcurrency,
+    interceptors,
   });
   return [main, ses, deliveries];
 }
