@@ -158,6 +158,7 @@ async function measurePartnerDeliveries({ db, apiUrl, key, orgId }: { db: Db; ap
 }
 
 /** Events per second over a run of timestamps, first to last (n events span n-1 intervals). */
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const steadyRate = (times: number[]) => (times.length - 1) / ((Math.max(...times) - Math.min(...times)) / 1000);
 
 /** The most of `times` (ascending) inside any one-second window. */
@@ -706,6 +707,29 @@ async function measureStorage(db: Db) {
   };
 }
 
+/** (f)'s two lines: the ceiling, then the deliveries against it and change → first attempt; each note says how it ran. */
+function printFanOut({
+  ceilings,
+  deliveries,
+  latency,
+  ceilingNote,
+  deliveriesNote = '',
+}: {
+  ceilings: number[];
+  deliveries: number[];
+  latency: { p50: number; p99: number };
+  ceilingNote: string;
+  deliveriesNote?: string;
+}) {
+  const rounds = (values: number[]) => values.map((value) => value.toFixed(1)).join(', ');
+  const ceiling = mean(ceilings);
+  const perSecond = mean(deliveries);
+  console.log(`(f) no-op activity ceiling           ${ceiling.toFixed(1)}/s   (${ceilingNote}; rounds ${rounds(ceilings)})`);
+  console.log(
+    `    webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${perSecond.toFixed(1)}/s = ${(perSecond / ceiling).toFixed(2)} x ceiling (target >= 0.8; rounds ${rounds(deliveries)})   ticket change → first attempt p50 ${latency.p50.toFixed(1)} ms   p99 ${latency.p99.toFixed(1)} ms (target <= 200)${deliveriesNote}`,
+  );
+}
+
 function printMemory(memory: Awaited<ReturnType<typeof measureMemory>>, storage: Awaited<ReturnType<typeof measureStorage>>) {
   const fmt = (n: number) => n.toFixed(0);
   console.log(
@@ -852,14 +876,14 @@ async function main() {
       rounds.push((await fanOutRig.burst()).perSecond);
     }
     const latency = await fanOutRig.latency();
-    const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
-    const ceiling = average(ceilings);
-    const perSecond = average(rounds);
     console.log(`\nRelay benchmark — webhook fan-out only, ${WEBHOOK_ENDPOINTS} endpoints, loopback, one Temporal dev server`);
-    console.log(
-      `(f) no-op activity ceiling           ${ceiling.toFixed(1)}/s   (rounds ${ceilings.map((round) => round.toFixed(1)).join(', ')}; its workers in a process of their own)\n` +
-        `    webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${perSecond.toFixed(1)}/s = ${(perSecond / ceiling).toFixed(2)} x ceiling (target >= 0.8; rounds ${rounds.map((round) => round.toFixed(1)).join(', ')})   ticket change → first attempt p50 ${latency.p50.toFixed(1)} ms   p99 ${latency.p99.toFixed(1)} ms (target <= 200)   (relay worker${isCompiled(projectDir) ? ', compiled' : ', under tsx'})`,
-    );
+    printFanOut({
+      ceilings,
+      deliveries: rounds,
+      latency,
+      ceilingNote: 'its workers in a process of their own',
+      deliveriesNote: `   (relay worker${isCompiled(projectDir) ? ', compiled' : ', under tsx'})`,
+    });
     await fanOutRig.stop();
     await ceilingRig.stop();
     await stopChild(worker);
@@ -907,7 +931,6 @@ async function main() {
     sends.push(await drive(REQUESTS / 2, CONCURRENCY, (i) => postEmail(round * REQUESTS + i)));
     sendCpu.push(cpuPer(before, cpuMs(processes), REQUESTS / 2));
   }
-  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const cpuSummary = (rounds: Record<string, number>[]) => {
     const names = Object.keys(processes);
     const each = names.map((name) => `${name} ${mean(rounds.map((round) => round[name]!)).toFixed(2)}`).join(', ');
@@ -1030,8 +1053,6 @@ async function main() {
   }
   const latency = await fanOutRig.latency();
   await ceilingRig.stop();
-  const ceiling = mean(ceilings.map((round) => round.perSecond));
-  const deliveries = mean(bursts.map((round) => round.perSecond));
   const cpuLine = (rounds: { cpu: Record<string, number> }[]) =>
     Object.keys(processes)
       .map((name) => `${name} ${mean(rounds.map((round) => round.cpu[name]!)).toFixed(2)}`)
@@ -1072,12 +1093,12 @@ async function main() {
     `(e) inbound email acknowledged       ${fmt(inbound.perSecond)}/s   p50 ${fmt(inbound.p50)} ms   p99 ${fmt(inbound.p99)} ms   (verified, stored, workflow started)`,
   );
 
-  console.log(
-    `(f) no-op activity ceiling           ${fmt(ceiling)}/s   (${WEBHOOK_BURST} workflows x ${WEBHOOK_ENDPOINTS} no-op activities at once, deliveries-queue concurrency; rounds ${ceilings.map((round) => fmt(round.perSecond)).join(', ')})`,
-  );
-  console.log(
-    `    webhook deliveries to ${WEBHOOK_ENDPOINTS} endpoints ${fmt(deliveries)}/s = ${(deliveries / ceiling).toFixed(2)} x ceiling (target >= 0.8; rounds ${bursts.map((round) => fmt(round.perSecond)).join(', ')})   ticket change → first attempt p50 ${fmt(latency.p50)} ms   p99 ${fmt(latency.p99)} ms (target <= 200)`,
-  );
+  printFanOut({
+    ceilings: ceilings.map((round) => round.perSecond),
+    deliveries: bursts.map((round) => round.perSecond),
+    latency,
+    ceilingNote: `${WEBHOOK_BURST} workflows x ${WEBHOOK_ENDPOINTS} no-op activities at once, deliveries-queue concurrency`,
+  });
   console.log(`    CPU-ms per no-op activity: ${cpuLine(ceilings)}`);
   console.log(`    CPU-ms per delivery:       ${cpuLine(bursts)}`);
   console.log(
