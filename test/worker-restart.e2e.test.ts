@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEmail } from '../src/emails/repository.js';
 import { generateEncryptionKey } from '../src/security/encryption.js';
 import { sweepScheduleId } from '../src/temporal/ids.js';
+import { spawnCli } from './support/cli.js';
 import { call, eventually } from './support/http.js';
 import { RecordingServer } from './fakes/recording-server.js';
 import { sesEmailsTo } from './support/ses-store.js';
@@ -81,13 +80,9 @@ describe('a worker killed in the middle of a send', () => {
     await stack.stopWorker();
     // An SES that takes the call and never answers: the send is in flight when the worker dies.
     const silentSes = await new RecordingServer(() => {}).start();
-    const worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
-      cwd: resolve(import.meta.dirname, '..'),
-      env: { ...process.env, ...stack.cliEnv, RELAY_ENCRYPTION_KEY: generateEncryptionKey(), SES_ENDPOINT: silentSes.url },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const worker = spawnCli(['worker'], { ...stack.cliEnv, RELAY_ENCRYPTION_KEY: generateEncryptionKey(), SES_ENDPOINT: silentSes.url });
     let complaints = '';
-    worker.stderr.on('data', (chunk: Buffer) => (complaints += chunk.toString()));
+    worker.stderr!.on('data', (chunk: Buffer) => (complaints += chunk.toString()));
     const exited = new Promise((done) => worker.once('exit', done));
     try {
       const to = `killed-${orgId.slice(0, 8)}@example.org`;

@@ -5,6 +5,7 @@ import { sesTaskQueueFor } from '../temporal/ids.js';
 import { sendPriority } from '../temporal/priority.js';
 import type { SendEmailInput, SendEmailResult, SesEventInput } from '../temporal/inputs.js';
 import { tagOrganization } from '../temporal/workflow-attributes.js';
+import { ABANDONED_ATTEMPT_HEARTBEAT_TIMEOUT } from '../temporal/heartbeat.js';
 
 const { recordEmailFailed, recordEmailReplayed } = proxyActivities<EmailActivities>({
   // Single-row PostgreSQL writes; anything slower is a stuck connection worth retrying.
@@ -23,9 +24,7 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
     priority: sendPriority(orgId, input.priority),
     // One SES API call answers in well under a minute; longer means a lost connection.
     startToCloseTimeout: '1 minute',
-    // The attempt heartbeats while it runs: one a dead or stopping worker left behind is
-    // retried after 10 s instead of the minute above.
-    heartbeatTimeout: '10 seconds',
+    heartbeatTimeout: ABANDONED_ATTEMPT_HEARTBEAT_TIMEOUT,
     // Throttling and SES outages are retried with backoff for up to a day; permanent
     // rejections are thrown non-retryable by the SES client and end the message at once.
     scheduleToCloseTimeout: '24 hours',

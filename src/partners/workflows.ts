@@ -2,6 +2,7 @@ import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo, typ
 import type { PartnerActivities } from './activities.js';
 import { deliveriesTaskQueueFor } from '../temporal/ids.js';
 import type { PartnerDeliveryInput } from '../temporal/inputs.js';
+import { ABANDONED_ATTEMPT_HEARTBEAT_TIMEOUT } from '../temporal/heartbeat.js';
 
 const { recordPartnerDeliveryFailed, recordPartnerDeliveryReplay } = proxyActivities<PartnerActivities>({
   // Single-row writes.
@@ -34,9 +35,7 @@ export async function partnerDeliveryWorkflow(input: PartnerDeliveryInput): Prom
     taskQueue: deliveriesTaskQueueFor(workflowInfo().taskQueue),
     // The partner has 30 s to answer.
     startToCloseTimeout: '45 seconds',
-    // The attempt heartbeats while it runs: one a dead or stopping worker left behind counts
-    // as failed after 10 s instead of the 45 above.
-    heartbeatTimeout: '10 seconds',
+    heartbeatTimeout: ABANDONED_ATTEMPT_HEARTBEAT_TIMEOUT,
     retry: partnerRetryPolicy(input.retry),
   });
   if (input.replayOf) await recordPartnerDeliveryReplay({ idempotencyKey });

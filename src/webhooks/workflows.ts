@@ -4,6 +4,7 @@ import type { AttemptOutcome, WebhookActivities } from './activities.js';
 import { deliveriesTaskQueueFor, webhookEventPageWorkflowId, webhookEventWorkflowId } from '../temporal/ids.js';
 import type { WebhookEventInput, WebhookReplayInput, WebhookTestInput } from '../temporal/inputs.js';
 import { childAttributes } from '../temporal/workflow-attributes.js';
+import { ABANDONED_ATTEMPT_HEARTBEAT_TIMEOUT } from '../temporal/heartbeat.js';
 
 /**
  * The most endpoints one event workflow delivers to itself; past it, the next page of
@@ -33,9 +34,7 @@ function deliveryActivities() {
     taskQueue: deliveriesTaskQueueFor(workflowInfo().taskQueue),
     // The receiver has 30 s; the rest is database work.
     startToCloseTimeout: '45 seconds',
-    // The attempt heartbeats while it runs: one a dead or stopping worker left behind is
-    // retried after 10 s instead of the 45 above.
-    heartbeatTimeout: '10 seconds',
+    heartbeatTimeout: ABANDONED_ATTEMPT_HEARTBEAT_TIMEOUT,
     // Only Relay's own trouble (database, a lost worker) is retried here; the receiver's
     // failures are outcomes, retried on the seed's schedule by the workflow's timers.
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },

@@ -57,7 +57,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<W
   const pick = (keep: (name: string) => boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => keep(name)));
 
   const bundlePath = options.workflowBundlePath ?? prebuiltWorkflowBundlePath();
-  // Activities scheduled with a heartbeat timeout (SES sends, deliveries) heartbeat while they run.
+  // Activities scheduled with a heartbeat timeout (ABANDONED_ATTEMPT_HEARTBEAT_TIMEOUT) heartbeat while they run.
   const interceptors = { activity: [heartbeatWhileRunning] };
   const main = await Worker.create({
     connection,
