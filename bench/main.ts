@@ -20,8 +20,10 @@
 //       BENCH_ONLY=drain runs (c) alone,
 //   (l)-(n) the dashboard's: activity-log search over 100,000 emails, the API-key
 //       revocation window's cost on the send path, first-load JS (bench/dashboard.ts).
-//   (o) the API's and `relay worker`'s RSS peaks over a backlog of MEMORY_BACKLOG emails, and
-//       PostgreSQL bytes per stored email (with events) and per inbound message;
+//   (o) the API's and `relay worker`'s RSS peaks (each run with deploy/<command>.env's heap
+//       settings) over a backlog of MEMORY_BACKLOG emails and over LARGE_SENDS emails with a
+//       9.5 MB attachment posted at once, three times; PostgreSQL bytes per stored email
+//       (with events) and per inbound message;
 //       BENCH_ONLY=memory runs (o) alone; BENCH_ONLY=webhooks runs (f)'s deliveries and
 //       latency alone, on `relay worker`.
 // Beside (a) and (b): CPU-ms per raw start and per accepted email by process, and the p50/p99
@@ -35,6 +37,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import protos from '@temporalio/proto';
@@ -77,6 +80,8 @@ const FAIR_BACKLOG = Number(process.env.BENCH_FAIR_BACKLOG ?? 2000);
 const HALF_LOAD_REQUESTS = 200;
 /** (o) The backlog whose drain the worker's and the API's memory is watched over. */
 const MEMORY_BACKLOG = Number(process.env.BENCH_MEMORY_BACKLOG ?? 3000);
+/** (o) Emails with a 9.5 MB attachment posted at once, in each of three rounds. */
+const LARGE_SENDS = Number(process.env.BENCH_LARGE_SENDS ?? 16);
 const FAIR_PROBES = 10;
 const ONLY = process.env.BENCH_ONLY;
 
@@ -621,13 +626,96 @@ function rssMb(pid: number): number {
 /** Whether `npm run build` made a compiled build, which bin/relay.mjs then runs (as production does); else tsx. */
 const isCompiled = (projectDir: string) => existsSync(resolve(projectDir, 'dist/cli/main.js'));
 
+/** The settings a deployment runs `relay api` or `relay worker` with: its heap (deploy/<command>.env, as docker-compose.yml reads it). */
+const deployedEnv = (projectDir: string, command: 'api' | 'worker') => parseEnv(readFileSync(resolve(projectDir, `deploy/${command}.env`), 'utf8'));
+
 /**
- * `relay api` or `relay worker` in a process of its own, as production runs them: the SES
+ * `relay api` or `relay worker` in a process of its own, as production runs them (with
+ * deploy/<command>.env's heap settings): the SES
  * drains are measured on a worker that shares its event loop with neither the load
  * generator nor the loopback SES stand-in.
  */
 function spawnRelay(projectDir: string, command: 'api' | 'worker', env: Record<string, string>) {
-  return spawn(process.execPath, [resolve(projectDir, 'bin/relay.mjs'), command], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [resolve(projectDir, 'bin/relay.mjs'), command], {
+    env: { ...process.env, ...deployedEnv(projectDir, command), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** `relay api` of its own, as production runs it (the bench's API runs under tsx for its SNS certificate knob), once it is ready. */
+async function startRelayApi(projectDir: string, env: Record<string, string>) {
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const api = spawnRelay(projectDir, 'api', { ...env, PORT: String(apiPort), PUBLIC_URL: apiUrl });
+  for (
+    let attempt = 0;
+    !(await fetch(`${apiUrl}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    attempt += 1
+  ) {
+    if (attempt > 300) throw new Error('relay api did not become ready');
+    await new Promise((wake) => setTimeout(wake, 200));
+  }
+  return { api, apiUrl };
+}
+
+/** SendEmail calls SES has received, counted without parsing their (possibly large) bodies. */
+const sesSendCount = (ses: FakeSes) => ses.requests.filter((request) => request.path === '/v2/email/outbound-emails').length;
+
+/**
+ * (o) large sends: LARGE_SENDS emails with a 9.5 MB attachment each (12.7 MB of JSON) posted
+ * at once, three times, to a `relay api` of its own, then sent by a `relay worker` of its own:
+ * what each answered and their RSS peaks. API_BODY_BUDGET_MB and WORKER_SEND_BUDGET_MB
+ * (32 MB each by default) are what keep those peaks bounded under deploy/*.env's heap caps.
+ */
+async function measureLargeSends({
+  ses,
+  env,
+  projectDir,
+  postLargeEmail,
+}: {
+  ses: FakeSes;
+  env: Record<string, string>;
+  projectDir: string;
+  postLargeEmail: (baseUrl: string) => Promise<number>;
+}) {
+  const sample = (pid: number, peak: { mb: number }) => setInterval(() => (peak.mb = Math.max(peak.mb, rssMb(pid))), 50);
+  const { api, apiUrl } = await startRelayApi(projectDir, env);
+  const apiPeak = { mb: rssMb(api.pid!) };
+  let sampler = sample(api.pid!, apiPeak);
+  const statuses: number[] = [];
+  for (let round = 0; round < 3; round += 1) statuses.push(...(await Promise.all(Array.from({ length: LARGE_SENDS }, () => postLargeEmail(apiUrl)))));
+  clearInterval(sampler);
+  const apiAlive = api.exitCode === null;
+  await stopChild(api);
+
+  const accepted = statuses.filter((status) => status === 202).length;
+  const before = sesSendCount(ses);
+  const worker = spawnRelay(projectDir, 'worker', env);
+  const workerPeak = { mb: 0 };
+  sampler = sample(worker.pid!, workerPeak);
+  const started = performance.now();
+  for (let waited = 0; waited < 3000 && sesSendCount(ses) < before + accepted && worker.exitCode === null; waited += 1) {
+    await new Promise((wake) => setTimeout(wake, 100));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const sent = sesSendCount(ses) - before;
+  const workerAlive = worker.exitCode === null;
+  await stopChild(worker);
+  return {
+    posted: statuses.length,
+    accepted,
+    refused: statuses.filter((status) => status === 503).length,
+    apiPeak: apiPeak.mb,
+    apiAlive,
+    sent,
+    seconds,
+    workerPeak: workerPeak.mb,
+    workerAlive,
+  };
 }
 
 /**
@@ -649,23 +737,8 @@ async function measureMemory({
 }) {
   const sample = (pid: number, peak: { mb: number }) => setInterval(() => (peak.mb = Math.max(peak.mb, rssMb(pid))), 100);
   const compiled = isCompiled(projectDir);
-  const relay = (command: 'api' | 'worker', extraEnv: Record<string, string> = {}) => spawnRelay(projectDir, command, { ...env, ...extraEnv });
 
-  // `relay api` of its own, as production runs it (the bench's API runs under tsx for its SNS certificate knob).
-  const apiPort = await freePort();
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const api = relay('api', { PORT: String(apiPort), PUBLIC_URL: apiUrl });
-  for (
-    let attempt = 0;
-    !(await fetch(`${apiUrl}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ));
-    attempt += 1
-  ) {
-    if (attempt > 300) throw new Error('relay api did not become ready');
-    await new Promise((wake) => setTimeout(wake, 200));
-  }
+  const { api, apiUrl } = await startRelayApi(projectDir, env);
   const apiPeak = { mb: rssMb(api.pid!) };
   const apiBefore = apiPeak.mb;
   const apiSampler = sample(api.pid!, apiPeak);
@@ -673,19 +746,19 @@ async function measureMemory({
   clearInterval(apiSampler);
   await stopChild(api);
 
-  const before = ses.sendCalls.length;
-  const worker = relay('worker');
+  const before = sesSendCount(ses);
+  const worker = spawnRelay(projectDir, 'worker', env);
   const startPeak = { mb: 0 };
   let sampler = sample(worker.pid!, startPeak);
-  for (let waited = 0; waited < 1200 && ses.sendCalls.length === before; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+  for (let waited = 0; waited < 1200 && sesSendCount(ses) === before; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
   clearInterval(sampler);
   const drainPeak = { mb: rssMb(worker.pid!) };
   sampler = sample(worker.pid!, drainPeak);
   const started = performance.now();
-  for (let waited = 0; waited < 12_000 && ses.sendCalls.length < before + MEMORY_BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+  for (let waited = 0; waited < 12_000 && sesSendCount(ses) < before + MEMORY_BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  const drained = ses.sendCalls.length - before;
+  const drained = sesSendCount(ses) - before;
   await stopChild(worker);
   return { apiBefore, apiPeak: apiPeak.mb, workerStart: startPeak.mb, workerPeak: drainPeak.mb, drained, seconds, compiled };
 }
@@ -730,10 +803,17 @@ function printFanOut({
   );
 }
 
-function printMemory(memory: Awaited<ReturnType<typeof measureMemory>>, storage: Awaited<ReturnType<typeof measureStorage>>) {
+function printMemory(
+  memory: Awaited<ReturnType<typeof measureMemory>>,
+  large: Awaited<ReturnType<typeof measureLargeSends>>,
+  storage: Awaited<ReturnType<typeof measureStorage>>,
+) {
   const fmt = (n: number) => n.toFixed(0);
   console.log(
     `(o) backlog of ${MEMORY_BACKLOG} (${memory.compiled ? 'compiled build' : 'under tsx: npm run build first for the production figures'}): relay api RSS ${fmt(memory.apiBefore)} → peak ${fmt(memory.apiPeak)} MB accepting (target < 200)   relay worker RSS peak ${fmt(memory.workerPeak)} MB draining ${memory.drained} in ${memory.seconds.toFixed(0)} s (target < 400; ${fmt(memory.workerStart)} MB once started)`,
+  );
+  console.log(
+    `    large sends, ${LARGE_SENDS} at once x 3 (9.5 MB attachment each): relay api answered ${large.accepted} 202, ${large.refused} 503 of ${large.posted}, RSS peak ${fmt(large.apiPeak)} MB${large.apiAlive ? '' : ' (IT EXITED)'}   relay worker sent ${large.sent} in ${large.seconds.toFixed(1)} s, RSS peak ${fmt(large.workerPeak)} MB${large.workerAlive ? '' : ' (IT EXITED)'}   (heap caps: deploy/api.env, deploy/worker.env)`,
   );
   console.log(
     `    PostgreSQL bytes per stored email with its events ${fmt(storage.email.bytes)} (${storage.email.count} emails)   per inbound message ${fmt(storage.inbound.bytes)} (${storage.inbound.count} messages)`,
@@ -801,7 +881,7 @@ async function main() {
   await writeFile(certificateFile, certificate);
   const apiPort = await freePort();
   const api = spawn(process.execPath, ['--import', 'tsx', resolve(projectDir, 'bench/api-process.ts'), certificateFile], {
-    env: { ...process.env, ...benchEnv, PORT: String(apiPort) },
+    env: { ...process.env, ...deployedEnv(projectDir, 'api'), ...benchEnv, PORT: String(apiPort) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -839,6 +919,24 @@ async function main() {
     await response.arrayBuffer();
   };
 
+  // 9.5 MB of attachment (12.7 MB of base64), random so PostgreSQL cannot compress it away.
+  const largeBody = JSON.stringify({
+    from: 'bench@example.com',
+    to: 'large@example.org',
+    subject: 'large',
+    text: 'see attached',
+    attachments: [{ filename: 'large.bin', content: randomBytes(9.5 * 1024 * 1024).toString('base64'), content_type: 'application/octet-stream' }],
+  });
+  const postLargeEmail = async (baseUrl: string) => {
+    const response = await fetch(`${baseUrl}/api/v1/emails`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: largeBody,
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+
   if (ONLY === 'fairness') {
     const worker = spawnRelay(projectDir, 'worker', benchEnv);
     const fair = await measureFairSharing({ db, apiUrl, ses });
@@ -851,8 +949,11 @@ async function main() {
 
   if (ONLY === 'memory') {
     const memory = await measureMemory({ ses, env: benchEnv, projectDir, postEmail });
+    // Storage before the large sends, whose attachments would swamp the bytes per email.
+    const storage = await measureStorage(db);
+    const large = await measureLargeSends({ ses, env: benchEnv, projectDir, postLargeEmail });
     console.log(`\nRelay benchmark — memory and storage only, loopback, one Temporal dev server`);
-    printMemory(memory, await measureStorage(db));
+    printMemory(memory, large, storage);
     await stopServices();
     return;
   }
@@ -1145,7 +1246,10 @@ async function main() {
   await stopChild(fairWorker);
 
   // (o) Memory over a backlog drained by `relay worker` in its own process, then storage.
-  printMemory(await measureMemory({ ses, env: benchEnv, projectDir, postEmail }), await measureStorage(db));
+  const memory = await measureMemory({ ses, env: benchEnv, projectDir, postEmail });
+  // Storage before the large sends, whose attachments would swamp the bytes per email.
+  const storage = await measureStorage(db);
+  printMemory(memory, await measureLargeSends({ ses, env: benchEnv, projectDir, postLargeEmail }), storage);
   await stopServices();
 }
 

@@ -210,6 +210,14 @@ const configSchema = z.object({
   BOUNCE_ALERT_WINDOW_HOURS: z.coerce.number().positive().default(24),
   BOUNCE_ALERT_MIN_SENDS: z.coerce.number().int().min(1).default(100),
 
+  // Request bodies one API process reads and handles at once (declared MB): bounds the heap a
+  // burst of large sends takes; a request finding no room waits up to 5 s, then gets a 503.
+  // Size the API's heap with it (docs/operations.md, deploy/api.env).
+  API_BODY_BUDGET_MB: z.coerce.number().int().min(1).max(4096).default(32),
+  // Stored message bytes one worker loads, builds and hands to SES at once (MB): bounds the heap
+  // a backlog of large emails takes; a send past it waits its turn. Size the worker's heap
+  // with it (docs/operations.md, deploy/worker.env).
+  WORKER_SEND_BUDGET_MB: z.coerce.number().int().min(1).max(4096).default(32),
   // The worker's /healthz and /metrics listener (on HOST); unset: none.
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   // Workflow runs a worker keeps cached between their tasks: memory against replays (docs/operations.md).
@@ -236,7 +244,7 @@ const productionRules = configSchema.superRefine((raw, ctx) => {
 export interface Config {
   readonly env: RawConfig['NODE_ENV'];
   readonly logLevel: RawConfig['LOG_LEVEL'];
-  readonly http: { readonly host: string; readonly port: number };
+  readonly http: { readonly host: string; readonly port: number; readonly bodyBudgetBytes: number };
   readonly databaseUrl: string | undefined;
   readonly temporal: {
     readonly address: string | undefined;
@@ -311,7 +319,7 @@ export interface Config {
     /** Explicit keys, placeholder keys for a local emulator, or undefined for the SDK's default chain (roles). */
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   };
-  readonly worker: { readonly httpPort: number | undefined; readonly maxCachedWorkflows: number };
+  readonly worker: { readonly httpPort: number | undefined; readonly maxCachedWorkflows: number; readonly sendBudgetBytes: number };
   /** Received work still not started this long after it was stored is started by the sweep. */
   readonly strandedAfterMs: number;
   /** How long one organization's day of usage is retried against Books before the alert. */
@@ -334,7 +342,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze({
     env: raw.NODE_ENV,
     logLevel: raw.LOG_LEVEL,
-    http: { host: raw.HOST, port: raw.PORT },
+    http: { host: raw.HOST, port: raw.PORT, bodyBudgetBytes: raw.API_BODY_BUDGET_MB * 1024 * 1024 },
     databaseUrl: raw.DATABASE_URL,
     temporal: {
       address: raw.TEMPORAL_ADDRESS,
@@ -434,7 +442,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             ? { accessKeyId: 'local', secretAccessKey: 'local' }
             : undefined,
     },
-    worker: { httpPort: raw.WORKER_HTTP_PORT, maxCachedWorkflows: raw.WORKER_MAX_CACHED_WORKFLOWS },
+    worker: { httpPort: raw.WORKER_HTTP_PORT, maxCachedWorkflows: raw.WORKER_MAX_CACHED_WORKFLOWS, sendBudgetBytes: raw.WORKER_SEND_BUDGET_MB * 1024 * 1024 },
     strandedAfterMs: raw.STRANDED_AFTER_SECONDS * 1000,
     billingReportDeadlineMs: raw.BILLING_REPORT_DEADLINE_HOURS * 3600_000,
   });

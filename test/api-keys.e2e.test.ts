@@ -148,7 +148,7 @@ describe('revocation reaches every API process', () => {
     let other: ApiServer | undefined;
     try {
       other = await startApiServer({
-        config: { ...stack.config, http: { host: '127.0.0.1', port: 0 } },
+        config: { ...stack.config, http: { ...stack.config.http, host: '127.0.0.1', port: 0 } },
         db: stack.db,
         temporal: stack.client,
         logger: createLogger({ level: 'silent' }),

@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import { createExpressMiddleware, type CreateExpressContextOptions } from '@trpc/server/adapters/express';
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { TrpcContext } from '../auth/trpc.js';
+import { BODY_BUDGET_WAIT_MS, bodyBudget } from '../http/body-budget.js';
 import { ApiError, errorHandler, notFoundHandler } from '../http/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -15,6 +16,8 @@ export interface AppParts {
   metrics: Metrics;
   /** Runs before everything else (the partner token fence audits every request carrying a token). */
   guards: RequestHandler[];
+  /** Declared bytes of request bodies read at once (bodyBudget). */
+  bodyBudgetBytes: number;
   /** Provider webhooks: they read their raw body themselves (signatures cover the exact bytes). */
   providerWebhooks: Router[];
   /** JSON API routes; bodies under /api/v1 and /api/admin are parsed only for authenticated callers. */
@@ -186,6 +189,14 @@ export function createApp(parts: AppParts): Express {
     next();
   });
   for (const guard of parts.guards) app.use(guard);
+  app.use(
+    bodyBudget({
+      bytes: parts.bodyBudgetBytes,
+      waitMs: BODY_BUDGET_WAIT_MS,
+      inFlight: parts.metrics.httpBodyBytesInFlight,
+      waiting: parts.metrics.httpBodyBytesWaiting,
+    }),
+  );
   // Before the routers: GET /api/v1/emails/batch is a 405, not GET /api/v1/emails/{id} with id "batch".
   app.use(optionsAnswer([...parts.providerWebhooks, ...parts.routes]));
   app.use(methodNotAllowed([...parts.providerWebhooks, ...parts.routes]));

@@ -109,6 +109,7 @@ export async function startApiServer(deps: {
     metrics,
     authenticatesBody: async (req) => isAdminKey(req.get('authorization')) || (await hasApiKey(req)),
     guards: [partnerTokenFence(oauth), orgRequestRateGuard({ db, apiKeys, limits })],
+    bodyBudgetBytes: config.http.bodyBudgetBytes,
     providerWebhooks: [
       sesWebhookRoutes({ db, workflows, sns: snsVerifier(config.snsTopicArns), logger, metrics }),
       inboundWebhookRoutes({ db, workflows, inboundSns: snsVerifier(config.inbound.sesTopicArns), secrets: config.inbound, routeMaxAttempts, logger, metrics }),

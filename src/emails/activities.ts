@@ -7,6 +7,7 @@ import {
   addressOf,
   advanceEmailStatus,
   findEmail,
+  storedContentBytes,
   insertEmailEvent,
   insertEmailEvents,
   markEmailFailed,
@@ -18,6 +19,7 @@ import {
   findEmailOwnerBySesMessageId,
 } from './repository.js';
 import { reserveSendSlot } from './send-schedule-repository.js';
+import { ByteBudget } from '../http/byte-budget.js';
 import { findSnsMessage, markSnsMessageProcessed } from '../sns/index.js';
 import type { SnsMessage } from '../security/sns.js';
 import { findSuppressed, suppressAddress } from './suppression-repository.js';
@@ -35,6 +37,8 @@ export interface EmailActivityDeps {
   metrics: Metrics;
   /** The account's send rate (SES_MAX_SEND_RATE) and the schedule every worker's sends share. */
   sesPacing: { queue: string; maxSendRate: number };
+  /** Stored message bytes this worker sends at once (WORKER_SEND_BUDGET_MB). */
+  sendBudgetBytes: number;
 }
 
 /**
@@ -92,96 +96,111 @@ function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recip
   };
 }
 
-export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, sesPacing }: EmailActivityDeps) {
+export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, sesPacing, sendBudgetBytes }: EmailActivityDeps) {
+  // A message takes several times its stored size in heap while it is loaded, built and handed
+  // to SES; the task queue's rate lets a second's worth start at once, so a backlog of 10 MB
+  // attachments would otherwise take gigabytes. Larger messages wait their turn, in order.
+  const sendBudget = new ByteBudget(sendBudgetBytes);
+  /** The send itself: the checks, suppressions, the paced SES call and its record. */
+  async function sendStoredEmail({ orgId, emailId }: EmailRef): Promise<SendOutcome> {
+    const email = await findEmail(db, orgId, emailId);
+    if (!email) throw ApplicationFailure.nonRetryable(`email ${emailId} does not exist`, 'EmailNotFound');
+    if (email.ses_message_id) return sentOutcome(orgId, emailId, email.ses_message_id, email.recipients);
+    if (email.status === 'suppressed') return { outcome: 'suppressed' };
+    if (email.status !== 'queued') {
+      throw ApplicationFailure.nonRetryable(`email ${emailId} is ${email.status}, not queued`, 'EmailNotQueued');
+    }
+    // A failed email replayed after its retention period has no body left to send.
+    if (email.content_purged_at)
+      throw ApplicationFailure.nonRetryable(`email ${emailId} is past its retention period: its content was purged`, 'EmailContentPurged');
+
+    // Suppressions are read at send time, so one added a second ago already applies.
+    const suppressed = await findSuppressed(db, orgId, email.recipients);
+    const skipped = new Map(suppressed.map((entry) => [entry.address, entry]));
+    const skippedEntries = suppressed.map((entry) => ({
+      orgId,
+      emailId,
+      type: 'suppressed' as const,
+      recipient: entry.address,
+      detail: { reason: entry.reason, suppressed_at: entry.created_at.toISOString(), source_email_id: entry.source_email_id },
+    }));
+    const keep = (list: string[]) => list.filter((mailbox) => !skipped.has(addressOf(mailbox)));
+    const content = { ...email.content, to: keep(email.content.to), cc: keep(email.content.cc), bcc: keep(email.content.bcc) };
+    if (content.to.length + content.cc.length + content.bcc.length === 0) {
+      await db.transaction().execute(async (trx) => {
+        if (await advanceEmailStatus(trx, orgId, emailId, 'suppressed', ['queued'])) await insertEmailEvents(trx, skippedEntries);
+      });
+      metrics.sesSends.inc({ outcome: 'suppressed' });
+      logger.info({ orgId, emailId }, 'email suppressed: every recipient is on the suppression list');
+      return { outcome: 'suppressed' };
+    }
+    if (content.to.length === 0) {
+      // SES needs a To address: the first remaining Cc (or Bcc) takes its place.
+      content.to = content.cc.length > 0 ? content.cc.splice(0, 1) : content.bcc.splice(0, 1);
+    }
+
+    // Temporal's task-queue limiter hands out a second's worth of sends at once when a
+    // backlog starts; the shared schedule spaces them evenly, so no second passes the rate.
+    const waitMs = await reserveSendSlot(db, sesPacing.queue, 1 / (sesPacing.maxSendRate * SES_PACING_SHARE));
+    // Cancellable: a worker shutting down gives the send back to Temporal before it happens.
+    if (waitMs > 0) await Context.current().sleep(waitMs);
+
+    let sesMessageId: string;
+    try {
+      sesMessageId = await ses.send({
+        content,
+        tags: { ...email.tags, relay_org_id: orgId, relay_email_id: emailId },
+      });
+    } catch (error) {
+      const outcome = error instanceof ApplicationFailure && error.nonRetryable ? 'rejected' : 'retryable_error';
+      metrics.sesSends.inc({ outcome });
+      logger.warn({ orgId, emailId, err: error, outcome }, 'SES send failed');
+      throw error;
+    }
+    metrics.sesSends.inc({ outcome: 'sent' });
+
+    // SES has the message: ride out a database blip here, since a retried activity would send it again.
+    await retryWhileDatabaseUnavailable(
+      () =>
+        db.transaction().execute(async (trx) => {
+          if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
+            await insertEmailEvents(trx, [
+              ...skippedEntries,
+              // The recipients SES took (suppressed ones left out): what it bills, and Books is told.
+              {
+                orgId,
+                emailId,
+                type: 'sent',
+                detail: { ses_message_id: sesMessageId, recipients: content.to.length + content.cc.length + content.bcc.length },
+              },
+            ]);
+          }
+        }),
+      RECORD_SENT_PATIENCE_MS,
+    );
+    logger.info({ orgId, emailId, sesMessageId, suppressedRecipients: skipped.size }, 'email sent');
+    return sentOutcome(
+      orgId,
+      emailId,
+      sesMessageId,
+      email.recipients.filter((address) => !skipped.has(address)),
+    );
+  }
+
   return {
     /**
      * Loads the stored message, sends it through SES and records `sent` with SES's
      * message id. A message that already has one is not sent again, so a retried
-     * activity or a replayed workflow never sends twice.
+     * activity or a replayed workflow never sends twice. It is loaded once the worker's
+     * send budget has room for its stored size.
      */
-    async sendEmailViaSes({ orgId, emailId }: EmailRef): Promise<SendOutcome> {
-      const email = await findEmail(db, orgId, emailId);
-      if (!email) throw ApplicationFailure.nonRetryable(`email ${emailId} does not exist`, 'EmailNotFound');
-      if (email.ses_message_id) return sentOutcome(orgId, emailId, email.ses_message_id, email.recipients);
-      if (email.status === 'suppressed') return { outcome: 'suppressed' };
-      if (email.status !== 'queued') {
-        throw ApplicationFailure.nonRetryable(`email ${emailId} is ${email.status}, not queued`, 'EmailNotQueued');
-      }
-      // A failed email replayed after its retention period has no body left to send.
-      if (email.content_purged_at)
-        throw ApplicationFailure.nonRetryable(`email ${emailId} is past its retention period: its content was purged`, 'EmailContentPurged');
-
-      // Suppressions are read at send time, so one added a second ago already applies.
-      const suppressed = await findSuppressed(db, orgId, email.recipients);
-      const skipped = new Map(suppressed.map((entry) => [entry.address, entry]));
-      const skippedEntries = suppressed.map((entry) => ({
-        orgId,
-        emailId,
-        type: 'suppressed' as const,
-        recipient: entry.address,
-        detail: { reason: entry.reason, suppressed_at: entry.created_at.toISOString(), source_email_id: entry.source_email_id },
-      }));
-      const keep = (list: string[]) => list.filter((mailbox) => !skipped.has(addressOf(mailbox)));
-      const content = { ...email.content, to: keep(email.content.to), cc: keep(email.content.cc), bcc: keep(email.content.bcc) };
-      if (content.to.length + content.cc.length + content.bcc.length === 0) {
-        await db.transaction().execute(async (trx) => {
-          if (await advanceEmailStatus(trx, orgId, emailId, 'suppressed', ['queued'])) await insertEmailEvents(trx, skippedEntries);
-        });
-        metrics.sesSends.inc({ outcome: 'suppressed' });
-        logger.info({ orgId, emailId }, 'email suppressed: every recipient is on the suppression list');
-        return { outcome: 'suppressed' };
-      }
-      if (content.to.length === 0) {
-        // SES needs a To address: the first remaining Cc (or Bcc) takes its place.
-        content.to = content.cc.length > 0 ? content.cc.splice(0, 1) : content.bcc.splice(0, 1);
-      }
-
-      // Temporal's task-queue limiter hands out a second's worth of sends at once when a
-      // backlog starts; the shared schedule spaces them evenly, so no second passes the rate.
-      const waitMs = await reserveSendSlot(db, sesPacing.queue, 1 / (sesPacing.maxSendRate * SES_PACING_SHARE));
-      // Cancellable: a worker shutting down gives the send back to Temporal before it happens.
-      if (waitMs > 0) await Context.current().sleep(waitMs);
-
-      let sesMessageId: string;
+    async sendEmailViaSes(ref: EmailRef): Promise<SendOutcome> {
+      const release = await sendBudget.take((await storedContentBytes(db, ref.orgId, ref.emailId)) ?? 0);
       try {
-        sesMessageId = await ses.send({
-          content,
-          tags: { ...email.tags, relay_org_id: orgId, relay_email_id: emailId },
-        });
-      } catch (error) {
-        const outcome = error instanceof ApplicationFailure && error.nonRetryable ? 'rejected' : 'retryable_error';
-        metrics.sesSends.inc({ outcome });
-        logger.warn({ orgId, emailId, err: error, outcome }, 'SES send failed');
-        throw error;
+        return await sendStoredEmail(ref);
+      } finally {
+        release();
       }
-      metrics.sesSends.inc({ outcome: 'sent' });
-
-      // SES has the message: ride out a database blip here, since a retried activity would send it again.
-      await retryWhileDatabaseUnavailable(
-        () =>
-          db.transaction().execute(async (trx) => {
-            if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
-              await insertEmailEvents(trx, [
-                ...skippedEntries,
-                // The recipients SES took (suppressed ones left out): what it bills, and Books is told.
-                {
-                  orgId,
-                  emailId,
-                  type: 'sent',
-                  detail: { ses_message_id: sesMessageId, recipients: content.to.length + content.cc.length + content.bcc.length },
-                },
-              ]);
-            }
-          }),
-        RECORD_SENT_PATIENCE_MS,
-      );
-      logger.info({ orgId, emailId, sesMessageId, suppressedRecipients: skipped.size }, 'email sent');
-      return sentOutcome(
-        orgId,
-        emailId,
-        sesMessageId,
-        email.recipients.filter((address) => !skipped.has(address)),
-      );
     },
 
     async recordEmailFailed({ orgId, emailId, reason }: EmailRef & { reason: string }): Promise<void> {

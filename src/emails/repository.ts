@@ -46,6 +46,18 @@ export async function findEmail(db: DbOrTrx, orgId: string, id: string): Promise
   return db.selectFrom('emails').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 }
 
+/** The stored message's size as JSON text, read without loading it (what a send will hold in memory scales with it). */
+export async function storedContentBytes(db: DbOrTrx, orgId: string, id: string): Promise<number | undefined> {
+  if (!isUuid(id)) return undefined;
+  const row = await db
+    .selectFrom('emails')
+    .select(sql<number>`octet_length(content::text)`.as('bytes'))
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? Number(row.bytes) : undefined;
+}
+
 export interface EmailListFilter {
   status?: EmailStatus;
   to?: string;

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics for one process. A registry per process object (not the global
@@ -20,6 +20,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'HTTP request latency, by route',
       labelNames: ['method', 'route'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    httpBodyBytesInFlight: new Gauge({
+      name: 'relay_http_body_bytes_in_flight',
+      help: 'Declared bytes of the request bodies being read or handled now, against API_BODY_BUDGET_MB',
+      registers: [registry],
+    }),
+    httpBodyBytesWaiting: new Gauge({
+      name: 'relay_http_body_bytes_waiting',
+      help: 'Declared bytes of the request bodies waiting for room in API_BODY_BUDGET_MB (answered 503 after 5 s)',
       registers: [registry],
     }),
     workflowsStarted: new Counter({

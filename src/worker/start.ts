@@ -75,6 +75,7 @@ export async function startWorker(deps: {
     },
     retentionDays: config.orgLimits.retentionDays,
     sesPacing: { queue: sesTaskQueueFor(config.temporal.taskQueue), maxSendRate: config.ses.maxSendRate },
+    sendBudgetBytes: config.worker.sendBudgetBytes,
     logger,
     metrics: deps.metrics,
     workflows: createWorkflowStarter(deps.client, { taskQueue: config.temporal.taskQueue, metrics: deps.metrics }),

@@ -55,6 +55,7 @@ function activitiesWith(ses: SesSender) {
     metrics: createMetrics(),
     bounceAlert: { threshold: 0.05, windowHours: 24, minSends: 100 },
     sesPacing: { queue: 'test-ses', maxSendRate: 1000 },
+    sendBudgetBytes: 32 * 1024 * 1024,
   });
 }
 

@@ -15,9 +15,19 @@ export class FakeSes extends RecordingServer {
   answerAfterMs = 0;
   /** The MessageId answered to each accepted SendEmail call. */
   readonly answeredMessageIds = new Map<RecordedRequest, string>();
+  /** Calls received and not yet answered, and the most there were at once (reset it with the recorded requests). */
+  inFlight = 0;
+  mostInFlight = 0;
 
   constructor() {
-    super((request, res) => setTimeout(() => this.answer(request, res), this.answerAfterMs));
+    super((request, res) => {
+      this.inFlight += 1;
+      this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+      setTimeout(() => {
+        this.inFlight -= 1;
+        this.answer(request, res);
+      }, this.answerAfterMs);
+    });
   }
 
   private answer(request: RecordedRequest, res: ServerResponse): void {

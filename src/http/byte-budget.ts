@@ -1,0 +1,64 @@
+/** A wait for room in a ByteBudget ran out before its turn came. */
+export class ByteBudgetTimeout extends Error {
+  override name = 'ByteBudgetTimeout';
+}
+
+/**
+ * Bytes of memory-hungry work a process runs at once (request bodies in the API, stored
+ * messages in the worker's SES sends): work that fits starts now; the rest waits in arrival
+ * order, so a large piece is not overtaken forever by small ones. A piece larger than the
+ * whole budget counts as the whole budget (it runs alone).
+ *
+ * Written here rather than taken from async-mutex: its weighted Semaphore walks every unit
+ * of its free value on each release, 33 million steps for a budget of 32 MB counted in bytes.
+ */
+export class ByteBudget {
+  private free: number;
+  private readonly waiting: { bytes: number; start: () => void }[] = [];
+
+  constructor(readonly capacity: number) {
+    this.free = capacity;
+  }
+
+  /**
+   * Resolves with the release (call it once the work's memory is let go) when `bytes` fit
+   * and nobody asked before; rejects with ByteBudgetTimeout after `waitMs` without a turn.
+   */
+  take(bytes: number, waitMs = Number.POSITIVE_INFINITY): Promise<() => void> {
+    const weight = Math.min(Math.max(bytes, 0), this.capacity);
+    return new Promise((resolve, reject) => {
+      const waiter = { bytes: weight, start: () => resolve(this.releaser(weight)) };
+      this.waiting.push(waiter);
+      this.startWhatFits();
+      if (!this.waiting.includes(waiter) || !Number.isFinite(waitMs)) return;
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        // Whoever it held up may fit now.
+        this.startWhatFits();
+        reject(new ByteBudgetTimeout(`no room for ${weight} bytes within ${waitMs} ms`));
+      }, waitMs);
+      waiter.start = () => {
+        clearTimeout(timer);
+        resolve(this.releaser(weight));
+      };
+    });
+  }
+
+  private releaser(weight: number): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.free += weight;
+      this.startWhatFits();
+    };
+  }
+
+  private startWhatFits(): void {
+    while (this.waiting.length > 0 && this.waiting[0]!.bytes <= this.free) {
+      const next = this.waiting.shift()!;
+      this.free -= next.bytes;
+      next.start();
+    }
+  }
+}
