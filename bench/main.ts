@@ -26,6 +26,9 @@
 //       (with events) and per inbound message;
 //       BENCH_ONLY=memory runs (o) alone; BENCH_ONLY=webhooks runs (f)'s deliveries and
 //       latency alone, on `relay worker`.
+//   (p) end to end: emails accepted by the API and sent through SES by `relay worker` per
+//       second (no send rate binding), against a no-op workflow that runs one no-op
+//       activity, started by the bench's client (BENCH_ONLY=e2e runs it alone).
 // Beside (a) and (b): CPU-ms per raw start and per accepted email by process, and the p50/p99
 // of (b), (d), (e) and (h) offered at half the rate each reached.
 // Every loop is bounded by a request count.
@@ -82,8 +85,11 @@ const HALF_LOAD_REQUESTS = 200;
 const MEMORY_BACKLOG = Number(process.env.BENCH_MEMORY_BACKLOG ?? 3000);
 /** (o) Emails with a 9.5 MB attachment posted at once, in each of three rounds. */
 const LARGE_SENDS = Number(process.env.BENCH_LARGE_SENDS ?? 16);
+/** (p) Emails sent end to end, and no-op workflows run, per side. */
+const END_TO_END = Number(process.env.BENCH_END_TO_END ?? 1000);
 const FAIR_PROBES = 10;
 const ONLY = process.env.BENCH_ONLY;
+const TEMPORAL_DB = process.env.BENCH_TEMPORAL_DB ?? 'memory';
 
 const PARTNER_DEBRIEFS = 10;
 const PARTNER_ACTIONS = 50;
@@ -763,6 +769,78 @@ async function measureMemory({
   return { apiBefore, apiPeak: apiPeak.mb, workerStart: startPeak.mb, workerPeak: drainPeak.mb, drained, seconds, compiled };
 }
 
+/**
+ * (p) End to end against its ceiling, at the same concurrency (CONCURRENCY callers):
+ * - the ceiling: END_TO_END workflows that each run one no-op activity, started by the
+ *   bench's client, their workers in a process of their own (bench/ceiling-worker.ts):
+ *   completions per second, from the first start to the last workflow's close;
+ * - Relay: END_TO_END emails accepted by `POST /api/v1/emails` and sent through SES by
+ *   `relay worker` in its own process, the SES stand-in answering at once and no send rate
+ *   binding: emails per second, from the first POST to SES's last SendEmail.
+ * Both after a warm-up through the same path, on queues nothing else uses.
+ */
+async function measureEndToEnd({
+  client,
+  address,
+  namespace,
+  ses,
+  projectDir,
+  env,
+  postEmail,
+}: {
+  client: Client;
+  address: string;
+  namespace: string;
+  ses: FakeSes;
+  projectDir: string;
+  env: Record<string, string>;
+  postEmail: (index: number) => Promise<void>;
+}) {
+  const ceilingWorker = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./ceiling-worker.ts', import.meta.url)), address, namespace, '100'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const startNoopWithActivity = (id: string) =>
+    client.workflow.start('noopFanOutWorkflow', {
+      taskQueue: 'bench-ceiling',
+      workflowId: `end-to-end-ceiling-${id}-${randomUUID()}`,
+      args: [{ count: 1, activityTaskQueue: 'bench-ceiling-activities' }],
+    });
+  await drive(WARMUP, CONCURRENCY, async (index) => void (await (await startNoopWithActivity(`warm-up-${index}`)).result()));
+  const ceilingStarted = Date.now();
+  const handles: WorkflowHandle[] = [];
+  await drive(END_TO_END, CONCURRENCY, async (index) => void handles.push(await startNoopWithActivity(String(index))));
+  for (const handle of handles) await handle.result();
+  const closed = await Promise.all(handles.map(async (handle) => (await handle.describe()).closeTime!.getTime()));
+  const ceiling = END_TO_END / ((Math.max(...closed) - ceilingStarted) / 1000);
+  await stopChild(ceilingWorker);
+
+  const worker = spawnRelay(projectDir, 'worker', { ...env, SES_MAX_SEND_RATE: '100000' });
+  const sendsReached = async (count: number) => {
+    for (let waited = 0; waited < 6000 && sesSendCount(ses) < count; waited += 1) await new Promise((wake) => setTimeout(wake, 50));
+  };
+  const warmUpFrom = sesSendCount(ses);
+  await drive(WARMUP, CONCURRENCY, (index) => postEmail(8_000_000 + index));
+  await sendsReached(warmUpFrom + WARMUP);
+  const from = ses.requests.length;
+  const started = performance.now();
+  await drive(END_TO_END, CONCURRENCY, (index) => postEmail(8_100_000 + index));
+  await sendsReached(warmUpFrom + WARMUP + END_TO_END);
+  const sends = ses.requests.slice(from).filter((request) => request.path === '/v2/email/outbound-emails');
+  const relay = sends.length / ((Math.max(...sends.map((request) => request.receivedAt)) - started) / 1000);
+  await stopChild(worker);
+  return { ceiling, relay, sent: sends.length };
+}
+
+function printEndToEnd(result: Awaited<ReturnType<typeof measureEndToEnd>>, compiled: boolean) {
+  console.log(
+    `(p) end to end: ${result.sent} emails accepted and sent through SES ${result.relay.toFixed(1)}/s   ceiling (no-op workflow + one no-op activity) ${result.ceiling.toFixed(1)}/s   ratio ${(result.relay / result.ceiling).toFixed(2)} (target >= 0.8)   ${workerLabel(compiled)}`,
+  );
+}
+
 /** PostgreSQL bytes (tables, indexes, TOAST) per stored email with its events, and per inbound message with its attachments and routing. */
 async function measureStorage(db: Db) {
   const perRow = async (tables: string[], counted: string) => {
@@ -849,7 +927,9 @@ async function main() {
   await chmod(scratch, 0o755);
   const [binary, pgPort, temporalPort] = await Promise.all([ensureTemporalCli(projectDir, process.env, console.log), freePort(), freePort()]);
   const postgres = await startEmbeddedPostgres({ dir: join(scratch, 'pg'), port: pgPort });
-  const temporal = await startTemporalDevServer({ binary, port: temporalPort });
+  // In memory by default; BENCH_TEMPORAL_DB=file for long runs: the in-memory server kept a
+  // 100,000-email backlog's histories in 22 GB of RSS before this machine ran out.
+  const temporal = await startTemporalDevServer({ binary, port: temporalPort, dbFile: TEMPORAL_DB === 'file' ? join(scratch, 'temporal.db') : undefined });
   // SES is played by a recording fake so arrival times are measured where SES would see them.
   const ses = await new FakeSes().start();
   await postgres.ensureDatabase('relay');
@@ -988,6 +1068,22 @@ async function main() {
     await fanOutRig.stop();
     await ceilingRig.stop();
     await stopChild(worker);
+    await stopServices();
+    return;
+  }
+
+  if (ONLY === 'e2e') {
+    const endToEnd = await measureEndToEnd({
+      client,
+      address: temporal.address,
+      namespace: config.temporal.namespace,
+      ses,
+      projectDir,
+      env: benchEnv,
+      postEmail,
+    });
+    console.log(`\nRelay benchmark — end to end only, concurrency ${CONCURRENCY}, loopback, one Temporal dev server`);
+    printEndToEnd(endToEnd, isCompiled(projectDir));
     await stopServices();
     return;
   }
@@ -1250,6 +1346,12 @@ async function main() {
   // Storage before the large sends, whose attachments would swamp the bytes per email.
   const storage = await measureStorage(db);
   printMemory(memory, await measureLargeSends({ ses, env: benchEnv, projectDir, postLargeEmail }), storage);
+
+  // (p) End to end against its ceiling, once everything before has drained.
+  printEndToEnd(
+    await measureEndToEnd({ client, address: temporal.address, namespace: config.temporal.namespace, ses, projectDir, env: benchEnv, postEmail }),
+    isCompiled(projectDir),
+  );
   await stopServices();
 }
 
