@@ -894,7 +894,7 @@ function printMemory(
     `    large sends, ${LARGE_SENDS} at once x 3 (9.5 MB attachment each): relay api answered ${large.accepted} 202, ${large.refused} 503 of ${large.posted}, RSS peak ${fmt(large.apiPeak)} MB${large.apiAlive ? '' : ' (IT EXITED)'}   relay worker sent ${large.sent} in ${large.seconds.toFixed(1)} s, RSS peak ${fmt(large.workerPeak)} MB${large.workerAlive ? '' : ' (IT EXITED)'}   (heap caps: deploy/api.env, deploy/worker.env)`,
   );
   console.log(
-    `    PostgreSQL bytes per stored email with its events ${fmt(storage.email.bytes)} (${storage.email.count} emails)   per inbound message ${fmt(storage.inbound.bytes)} (${storage.inbound.count} messages)`,
+    `    PostgreSQL bytes per stored email with its events ${fmt(storage.email.bytes)} (${storage.email.count} emails)   per inbound message ${storage.inbound.count > 0 ? `${fmt(storage.inbound.bytes)} (${storage.inbound.count} messages)` : '- (none stored in this run)'}`,
   );
 }
 

@@ -433,6 +433,18 @@ describe('debrief deliveries', () => {
     );
   });
 
+  it('waits for a partner slower than the heartbeat timeout and delivers once: the attempt heartbeats while it waits', async () => {
+    const { receiver, userId } = await connectedPartner();
+    const answer = receiver.respond;
+    receiver.respond = (request, res) => void setTimeout(() => answer(request, res), 12_000);
+    const accepted = await debrief(userId, [{ action: 'create_note', record_id: 'r', content: 'take your time' }]);
+    const key = accepted.body.deliveries[0].idempotency_key;
+    await eventually(() => stack.client.workflow.getHandle(partnerDeliveryWorkflowId(key)).result(), 'the delivery');
+    // Counted as they arrive: a second attempt would have come a second after the 10 s timeout, before the first answer.
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.received.map((entry) => entry.status)).toEqual([200]);
+  });
+
   it('succeeds on the 4th attempt with the same idempotency key, every attempt signed and verified', async () => {
     const { receiver, userId } = await connectedPartner();
     receiver.failNext = 3;
