@@ -22,10 +22,10 @@ export const BODY_BUDGET_WAIT_MS = 5_000;
 export function bodyBudget({ bytes, waitMs, inFlight, waiting }: { bytes: number; waitMs: number; inFlight: Gauge; waiting: Gauge }): RequestHandler {
   const budget = new ByteBudget(bytes);
   return (req, res, next) => {
-    const declared = req.headers['content-length'];
     const chunked = req.headers['transfer-encoding'] !== undefined;
-    if (!chunked && (declared === undefined || Number(declared) === 0)) return next();
-    const weight = chunked || !Number.isFinite(Number(declared)) ? bytes : Math.min(Number(declared), bytes);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (!chunked && declared === 0) return next();
+    const weight = chunked || !Number.isFinite(declared) ? bytes : Math.min(declared, bytes);
     waiting.inc(weight);
     budget.take(weight, waitMs).then(
       (release) => {

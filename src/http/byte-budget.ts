@@ -26,21 +26,27 @@ export class ByteBudget {
    */
   take(bytes: number, waitMs = Number.POSITIVE_INFINITY): Promise<() => void> {
     const weight = Math.min(Math.max(bytes, 0), this.capacity);
+    if (this.waiting.length === 0 && weight <= this.free) {
+      this.free -= weight;
+      return Promise.resolve(this.releaser(weight));
+    }
     return new Promise((resolve, reject) => {
-      const waiter = { bytes: weight, start: () => resolve(this.releaser(weight)) };
-      this.waiting.push(waiter);
-      this.startWhatFits();
-      if (!this.waiting.includes(waiter) || !Number.isFinite(waitMs)) return;
-      const timer = setTimeout(() => {
-        this.waiting.splice(this.waiting.indexOf(waiter), 1);
-        // Whoever it held up may fit now.
-        this.startWhatFits();
-        reject(new ByteBudgetTimeout(`no room for ${weight} bytes within ${waitMs} ms`));
-      }, waitMs);
-      waiter.start = () => {
-        clearTimeout(timer);
-        resolve(this.releaser(weight));
+      const timer = Number.isFinite(waitMs)
+        ? setTimeout(() => {
+            this.waiting.splice(this.waiting.indexOf(waiter), 1);
+            // Whoever it held up may fit now.
+            this.startWhatFits();
+            reject(new ByteBudgetTimeout(`no room for ${weight} bytes within ${waitMs} ms`));
+          }, waitMs)
+        : undefined;
+      const waiter = {
+        bytes: weight,
+        start: () => {
+          clearTimeout(timer);
+          resolve(this.releaser(weight));
+        },
       };
+      this.waiting.push(waiter);
     });
   }
 
