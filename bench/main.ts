@@ -285,6 +285,12 @@ async function createActivityCeiling({
   };
 }
 
+/** bench/ceiling-worker.ts in a process of its own: the no-op workflows and their no-op activities at `concurrency`. */
+const spawnCeilingWorker = (address: string, namespace: string, concurrency: number) =>
+  spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ceiling-worker.ts', import.meta.url)), address, namespace, String(concurrency)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+
 /**
  * The same ceiling with its workers in a process of their own (bench/ceiling-worker.ts),
  * beside a `relay worker` process: completions are timed by the Temporal server
@@ -301,13 +307,7 @@ async function createActivityCeilingProcess({
   namespace: string;
   concurrency: number;
 }) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./ceiling-worker.ts', import.meta.url)), address, namespace, String(concurrency)],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  const child = spawnCeilingWorker(address, namespace, concurrency);
   const completedEvent = protos.temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED;
   const rig = ceilingRounds(client, async (run) => {
     const handles = await run();
@@ -629,6 +629,9 @@ function rssMb(pid: number): number {
   }
 }
 
+/** Keeps `peak.mb` at the most resident memory `pid` has had, sampled every `everyMs`; stop it with clearInterval. */
+const sampleRss = (pid: number, peak: { mb: number }, everyMs: number) => setInterval(() => (peak.mb = Math.max(peak.mb, rssMb(pid))), everyMs);
+
 /** Whether `npm run build` made a compiled build, which bin/relay.mjs then runs (as production does); else tsx. */
 const isCompiled = (projectDir: string) => existsSync(resolve(projectDir, 'dist/cli/main.js'));
 
@@ -648,22 +651,25 @@ function spawnRelay(projectDir: string, command: 'api' | 'worker', env: Record<s
   });
 }
 
+/** Polls the API's /readyz every 200 ms until it answers 200, at most `attempts` times. */
+async function waitUntilReady(apiUrl: string, what: string, attempts: number): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    const ready = await fetch(`${apiUrl}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return;
+    if (attempt > attempts) throw new Error(`${what} did not become ready`);
+    await new Promise((wake) => setTimeout(wake, 200));
+  }
+}
+
 /** `relay api` of its own, as production runs it (the bench's API runs under tsx for its SNS certificate knob), once it is ready. */
 async function startRelayApi(projectDir: string, env: Record<string, string>) {
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const api = spawnRelay(projectDir, 'api', { ...env, PORT: String(apiPort), PUBLIC_URL: apiUrl });
-  for (
-    let attempt = 0;
-    !(await fetch(`${apiUrl}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ));
-    attempt += 1
-  ) {
-    if (attempt > 300) throw new Error('relay api did not become ready');
-    await new Promise((wake) => setTimeout(wake, 200));
-  }
+  await waitUntilReady(apiUrl, 'relay api', 300);
   return { api, apiUrl };
 }
 
@@ -687,10 +693,9 @@ async function measureLargeSends({
   projectDir: string;
   postLargeEmail: (baseUrl: string) => Promise<number>;
 }) {
-  const sample = (pid: number, peak: { mb: number }) => setInterval(() => (peak.mb = Math.max(peak.mb, rssMb(pid))), 50);
   const { api, apiUrl } = await startRelayApi(projectDir, env);
   const apiPeak = { mb: rssMb(api.pid!) };
-  let sampler = sample(api.pid!, apiPeak);
+  let sampler = sampleRss(api.pid!, apiPeak, 50);
   const statuses: number[] = [];
   for (let round = 0; round < 3; round += 1) statuses.push(...(await Promise.all(Array.from({ length: LARGE_SENDS }, () => postLargeEmail(apiUrl)))));
   clearInterval(sampler);
@@ -701,7 +706,7 @@ async function measureLargeSends({
   const before = sesSendCount(ses);
   const worker = spawnRelay(projectDir, 'worker', env);
   const workerPeak = { mb: 0 };
-  sampler = sample(worker.pid!, workerPeak);
+  sampler = sampleRss(worker.pid!, workerPeak, 50);
   const started = performance.now();
   for (let waited = 0; waited < 3000 && sesSendCount(ses) < before + accepted && worker.exitCode === null; waited += 1) {
     await new Promise((wake) => setTimeout(wake, 100));
@@ -741,13 +746,12 @@ async function measureMemory({
   projectDir: string;
   postEmail: (index: number, baseUrl: string) => Promise<void>;
 }) {
-  const sample = (pid: number, peak: { mb: number }) => setInterval(() => (peak.mb = Math.max(peak.mb, rssMb(pid))), 100);
   const compiled = isCompiled(projectDir);
 
   const { api, apiUrl } = await startRelayApi(projectDir, env);
   const apiPeak = { mb: rssMb(api.pid!) };
   const apiBefore = apiPeak.mb;
-  const apiSampler = sample(api.pid!, apiPeak);
+  const apiSampler = sampleRss(api.pid!, apiPeak, 100);
   await drive(MEMORY_BACKLOG, CONCURRENCY, (index) => postEmail(5_000_000 + index, apiUrl));
   clearInterval(apiSampler);
   await stopChild(api);
@@ -755,11 +759,11 @@ async function measureMemory({
   const before = sesSendCount(ses);
   const worker = spawnRelay(projectDir, 'worker', env);
   const startPeak = { mb: 0 };
-  let sampler = sample(worker.pid!, startPeak);
+  let sampler = sampleRss(worker.pid!, startPeak, 100);
   for (let waited = 0; waited < 1200 && sesSendCount(ses) === before; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
   clearInterval(sampler);
   const drainPeak = { mb: rssMb(worker.pid!) };
-  sampler = sample(worker.pid!, drainPeak);
+  sampler = sampleRss(worker.pid!, drainPeak, 100);
   const started = performance.now();
   for (let waited = 0; waited < 12_000 && sesSendCount(ses) < before + MEMORY_BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
   const seconds = (performance.now() - started) / 1000;
@@ -796,13 +800,7 @@ async function measureEndToEnd({
   env: Record<string, string>;
   postEmail: (index: number) => Promise<void>;
 }) {
-  const ceilingWorker = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./ceiling-worker.ts', import.meta.url)), address, namespace, '100'],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  const ceilingWorker = spawnCeilingWorker(address, namespace, 100);
   const startNoopWithActivity = (id: string) =>
     client.workflow.start('noopFanOutWorkflow', {
       taskQueue: 'bench-ceiling',
@@ -881,11 +879,14 @@ function printFanOut({
   );
 }
 
-function printMemory(
-  memory: Awaited<ReturnType<typeof measureMemory>>,
-  large: Awaited<ReturnType<typeof measureLargeSends>>,
-  storage: Awaited<ReturnType<typeof measureStorage>>,
-) {
+/** (o) whole: the backlog's memory, then storage (before the large sends, whose attachments would swamp the bytes per email), then the large sends. */
+async function measureMemoryAndStorage(deps: Parameters<typeof measureMemory>[0] & Parameters<typeof measureLargeSends>[0] & { db: Db }) {
+  const memory = await measureMemory(deps);
+  const storage = await measureStorage(deps.db);
+  return { memory, storage, large: await measureLargeSends(deps) };
+}
+
+function printMemory({ memory, large, storage }: Awaited<ReturnType<typeof measureMemoryAndStorage>>) {
   const fmt = (n: number) => n.toFixed(0);
   console.log(
     `(o) backlog of ${MEMORY_BACKLOG} (${memory.compiled ? 'compiled build' : 'under tsx: npm run build first for the production figures'}): relay api RSS ${fmt(memory.apiBefore)} → peak ${fmt(memory.apiPeak)} MB accepting (target < 200)   relay worker RSS peak ${fmt(memory.workerPeak)} MB draining ${memory.drained} in ${memory.seconds.toFixed(0)} s (target < 400; ${fmt(memory.workerStart)} MB once started)`,
@@ -965,15 +966,7 @@ async function main() {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  for (let attempt = 0; ; attempt += 1) {
-    const ready = await fetch(`${apiUrl}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (attempt > 100) throw new Error('the API did not become ready');
-    await new Promise((wake) => setTimeout(wake, 200));
-  }
+  await waitUntilReady(apiUrl, 'the API', 100);
   const org = await createOrganization(db, 'bench');
   const { key } = await createApiKey(db, { orgId: org.id, scopes: ['send', 'read', 'webhooks', 'debriefs', 'admin', 'helpdesk'] });
   await insertVerifiedDomain(db, org.id, 'example.com');
@@ -1028,12 +1021,9 @@ async function main() {
   }
 
   if (ONLY === 'memory') {
-    const memory = await measureMemory({ ses, env: benchEnv, projectDir, postEmail });
-    // Storage before the large sends, whose attachments would swamp the bytes per email.
-    const storage = await measureStorage(db);
-    const large = await measureLargeSends({ ses, env: benchEnv, projectDir, postLargeEmail });
+    const memory = await measureMemoryAndStorage({ ses, env: benchEnv, projectDir, postEmail, postLargeEmail, db });
     console.log(`\nRelay benchmark — memory and storage only, loopback, one Temporal dev server`);
-    printMemory(memory, large, storage);
+    printMemory(memory);
     await stopServices();
     return;
   }
@@ -1342,10 +1332,7 @@ async function main() {
   await stopChild(fairWorker);
 
   // (o) Memory over a backlog drained by `relay worker` in its own process, then storage.
-  const memory = await measureMemory({ ses, env: benchEnv, projectDir, postEmail });
-  // Storage before the large sends, whose attachments would swamp the bytes per email.
-  const storage = await measureStorage(db);
-  printMemory(memory, await measureLargeSends({ ses, env: benchEnv, projectDir, postLargeEmail }), storage);
+  printMemory(await measureMemoryAndStorage({ ses, env: benchEnv, projectDir, postEmail, postLargeEmail, db }));
 
   // (p) End to end against its ceiling, once everything before has drained.
   printEndToEnd(
