@@ -765,7 +765,9 @@ async function measureMemory({
   const drainPeak = { mb: rssMb(worker.pid!) };
   sampler = sampleRss(worker.pid!, drainPeak, 100);
   const started = performance.now();
-  for (let waited = 0; waited < 12_000 && sesSendCount(ses) < before + MEMORY_BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+  // Bounded at 20 minutes, or 20 sends a second for larger backlogs (100,000: 83 minutes).
+  const drainPolls = Math.max(12_000, MEMORY_BACKLOG / 2);
+  for (let waited = 0; waited < drainPolls && sesSendCount(ses) < before + MEMORY_BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   const drained = sesSendCount(ses) - before;

@@ -41,8 +41,9 @@ export async function acceptEmails(
     // Counted with the emails, in their transaction: a repeat of a stored answer counts nothing.
     if (options.dailySendQuota !== null) await claimDailySends(trx, orgId, emails.length, options.dailySendQuota);
     const ids = emails.map(() => randomUUID());
+    const sizes: number[] = [];
     for (const [index, email] of emails.entries()) {
-      await insertEmail(trx, {
+      const { contentBytes } = await insertEmail(trx, {
         id: ids[index]!,
         orgId,
         content: toContent(email),
@@ -50,10 +51,11 @@ export async function acceptEmails(
         metadata: email.metadata ?? {},
         priority: priorities[index],
       });
+      sizes.push(contentBytes);
     }
     const response = respond(ids);
     if (idempotency) await storeIdempotentResponse(trx, { orgId, key: idempotency.key }, { ...response, emailIds: ids });
-    return { kind: 'new' as const, ids, response };
+    return { kind: 'new' as const, ids, sizes, response };
   };
   // One email without a key or a quota is a single atomic statement; anything more needs a transaction.
   const single = !idempotency && emails.length === 1 && options.dailySendQuota === null;
@@ -73,12 +75,12 @@ export async function acceptEmails(
   await startAll(
     deps.workflows,
     orgId,
-    outcome.ids.map((emailId, index) => ({ emailId, priority: priorities[index] })),
+    outcome.ids.map((emailId, index) => ({ emailId, priority: priorities[index], contentBytes: outcome.sizes[index] })),
   );
   return outcome.response;
 }
 
-async function startAll(workflows: WorkflowStarter, orgId: string, sends: { emailId: string; priority?: SendPriority }[]): Promise<void> {
+async function startAll(workflows: WorkflowStarter, orgId: string, sends: { emailId: string; priority?: SendPriority; contentBytes?: number }[]): Promise<void> {
   try {
     await Promise.all(sends.map((send) => workflows.startSendEmail({ orgId, ...send })));
   } catch (error) {

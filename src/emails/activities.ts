@@ -7,11 +7,12 @@ import {
   addressOf,
   advanceEmailStatus,
   findEmail,
+  findEmailToSend,
   storedContentBytes,
   insertEmailEvent,
   insertEmailEvents,
   markEmailFailed,
-  markEmailSent,
+  recordEmailSent,
   requeueFailedEmail,
   claimBounceRateAlert,
   countRecentSendsAndBounces,
@@ -22,7 +23,7 @@ import { reserveSendSlot } from './send-schedule-repository.js';
 import { ByteBudget } from '../http/byte-budget.js';
 import { findSnsMessage, markSnsMessageProcessed } from '../sns/index.js';
 import type { SnsMessage } from '../security/sns.js';
-import { findSuppressed, suppressAddress } from './suppression-repository.js';
+import { suppressAddress } from './suppression-repository.js';
 import { interpretSesEvent, parseSesEvent, statusesBelow, type SesEventEffects } from './ses-events.js';
 import { busEventId, type BusEvent } from '../integrations/bus.js';
 import type { SesSender } from '../integrations/ses.js';
@@ -80,6 +81,11 @@ export interface EmailRef {
   emailId: string;
 }
 
+export interface SendEmailRef extends EmailRef {
+  /** The stored content's size as JSON, known since it was accepted (absent in runs started before it was passed): read from the database then. */
+  contentBytes?: number;
+}
+
 export type SendOutcome = { outcome: 'sent'; sesMessageId: string; busEvent: BusEvent } | { outcome: 'suppressed' };
 
 function sentOutcome(orgId: string, emailId: string, sesMessageId: string, recipients: string[]): SendOutcome {
@@ -103,7 +109,7 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, s
   const sendBudget = new ByteBudget(sendBudgetBytes);
   /** The send itself: the checks, suppressions, the paced SES call and its record. */
   async function sendStoredEmail({ orgId, emailId }: EmailRef): Promise<SendOutcome> {
-    const email = await findEmail(db, orgId, emailId);
+    const email = await findEmailToSend(db, orgId, emailId);
     if (!email) throw ApplicationFailure.nonRetryable(`email ${emailId} does not exist`, 'EmailNotFound');
     if (email.ses_message_id) return sentOutcome(orgId, emailId, email.ses_message_id, email.recipients);
     if (email.status === 'suppressed') return { outcome: 'suppressed' };
@@ -114,8 +120,8 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, s
     if (email.content_purged_at)
       throw ApplicationFailure.nonRetryable(`email ${emailId} is past its retention period: its content was purged`, 'EmailContentPurged');
 
-    // Suppressions are read at send time, so one added a second ago already applies.
-    const suppressed = await findSuppressed(db, orgId, email.recipients);
+    // Suppressions are read with the email at send time, so one added a second ago already applies.
+    const { suppressed } = email;
     const skipped = new Map(suppressed.map((entry) => [entry.address, entry]));
     const skippedEntries = suppressed.map((entry) => ({
       orgId,
@@ -162,20 +168,11 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, s
     // SES has the message: ride out a database blip here, since a retried activity would send it again.
     await retryWhileDatabaseUnavailable(
       () =>
-        db.transaction().execute(async (trx) => {
-          if (await markEmailSent(trx, orgId, emailId, sesMessageId)) {
-            await insertEmailEvents(trx, [
-              ...skippedEntries,
-              // The recipients SES took (suppressed ones left out): what it bills, and Books is told.
-              {
-                orgId,
-                emailId,
-                type: 'sent',
-                detail: { ses_message_id: sesMessageId, recipients: content.to.length + content.cc.length + content.bcc.length },
-              },
-            ]);
-          }
-        }),
+        recordEmailSent(db, orgId, emailId, sesMessageId, [
+          ...skippedEntries,
+          // The recipients SES took (suppressed ones left out): what it bills, and Books is told.
+          { type: 'sent', detail: { ses_message_id: sesMessageId, recipients: content.to.length + content.cc.length + content.bcc.length } },
+        ]),
       RECORD_SENT_PATIENCE_MS,
     );
     logger.info({ orgId, emailId, sesMessageId, suppressedRecipients: skipped.size }, 'email sent');
@@ -194,8 +191,8 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, s
      * activity or a replayed workflow never sends twice. It is loaded once the worker's
      * send budget has room for its stored size.
      */
-    async sendEmailViaSes(ref: EmailRef): Promise<SendOutcome> {
-      const release = await sendBudget.take((await storedContentBytes(db, ref.orgId, ref.emailId)) ?? 0);
+    async sendEmailViaSes(ref: SendEmailRef): Promise<SendOutcome> {
+      const release = await sendBudget.take(ref.contentBytes ?? (await storedContentBytes(db, ref.orgId, ref.emailId)) ?? 0);
       try {
         return await sendStoredEmail(ref);
       } finally {

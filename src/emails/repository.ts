@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { DbOrTrx } from '../db/database.js';
 import type { EmailEvent, EmailEventType } from '../db/tables/email-events.js';
 import type { Email, EmailContent, EmailStatus, SendPriority } from '../db/tables/emails.js';
+import type { Suppression } from '../db/tables/suppressions.js';
 import { isUuid } from '../db/uuid.js';
 
 export interface NewEmailRecord {
@@ -13,10 +15,14 @@ export interface NewEmailRecord {
   priority?: SendPriority;
 }
 
-/** Stores the email and its `queued` timeline entry in one statement (one round trip, atomic). */
-export async function insertEmail(db: DbOrTrx, email: NewEmailRecord): Promise<void> {
+/**
+ * Stores the email and its `queued` timeline entry in one statement (one round trip,
+ * atomic). Returns the stored content's size as JSON, which its send budgets memory by.
+ */
+export async function insertEmail(db: DbOrTrx, email: NewEmailRecord): Promise<{ contentBytes: number }> {
   const { content } = email;
   const recipients = [...content.to, ...content.cc, ...content.bcc].map(addressOf);
+  const contentJson = JSON.stringify(content);
   await db
     .with('inserted', (qb) =>
       qb
@@ -26,7 +32,7 @@ export async function insertEmail(db: DbOrTrx, email: NewEmailRecord): Promise<v
           org_id: email.orgId,
           recipients,
           subject: content.subject,
-          content: JSON.stringify(content),
+          content: contentJson,
           tags: JSON.stringify(email.tags),
           metadata: JSON.stringify(email.metadata),
           ses_message_id: null,
@@ -39,11 +45,38 @@ export async function insertEmail(db: DbOrTrx, email: NewEmailRecord): Promise<v
     .columns(['org_id', 'email_id', 'type'])
     .expression((qb) => qb.selectFrom('inserted').select(['org_id', 'id', sql.lit('queued').as('type')]))
     .execute();
+  return { contentBytes: Buffer.byteLength(contentJson) };
 }
 
 export async function findEmail(db: DbOrTrx, orgId: string, id: string): Promise<Email | undefined> {
   if (!isUuid(id)) return undefined;
   return db.selectFrom('emails').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+/** A stored email with the suppression-list entries of its recipients, as a send reads them. */
+export type EmailToSend = Email & { suppressed: Pick<Suppression, 'address' | 'reason' | 'source_email_id' | 'created_at'>[] };
+
+/** The email and which of its recipients are suppressed, in one round trip. */
+export async function findEmailToSend(db: DbOrTrx, orgId: string, id: string): Promise<EmailToSend | undefined> {
+  if (!isUuid(id)) return undefined;
+  const row = await db
+    .selectFrom('emails')
+    .selectAll('emails')
+    .select((eb) =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('suppressions')
+          .select(['address', 'reason', 'source_email_id', 'created_at'])
+          .whereRef('suppressions.org_id', '=', 'emails.org_id')
+          // Recipients are stored as bare lower-case addresses, as suppressions are.
+          .where(sql<boolean>`suppressions.address = any(emails.recipients)`),
+      ).as('suppressed'),
+    )
+    .where('emails.org_id', '=', orgId)
+    .where('emails.id', '=', id)
+    .executeTakeFirst();
+  // JSON carries the timestamps as text.
+  return row && { ...row, suppressed: row.suppressed.map((entry) => ({ ...entry, created_at: new Date(entry.created_at) })) };
 }
 
 /** The stored message's size as JSON text, read without loading it (what a send will hold in memory scales with it). */
@@ -221,18 +254,45 @@ export async function findEmailOwnerBySesMessageId(db: DbOrTrx, sesMessageId: st
 }
 
 /**
- * Records SES's acceptance. Only a queued message moves to sent, so a retried
- * activity or a late duplicate never rewinds a status the Lifecycle events set.
+ * Records SES's acceptance with its timeline entries, in one statement (one round trip,
+ * atomic). Only a queued message moves to sent, and only then are the entries added, so
+ * a retried activity or a late duplicate never rewinds a status the Lifecycle events set
+ * nor repeats an entry. True when it moved.
  */
-export async function markEmailSent(db: DbOrTrx, orgId: string, id: string, sesMessageId: string): Promise<boolean> {
-  const result = await db
-    .updateTable('emails')
-    .set({ status: 'sent', ses_message_id: sesMessageId, failure_reason: null, updated_at: sql`now()` })
-    .where('org_id', '=', orgId)
-    .where('id', '=', id)
-    .where('status', '=', 'queued')
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+export async function recordEmailSent(
+  db: DbOrTrx,
+  orgId: string,
+  id: string,
+  sesMessageId: string,
+  entries: Pick<NewTimelineEntry, 'type' | 'recipient' | 'detail'>[],
+): Promise<boolean> {
+  const timeline = entries.map((entry) => ({ type: entry.type, recipient: entry.recipient ?? null, detail: entry.detail ?? {} }));
+  const inserted = await db
+    .with('marked', (qb) =>
+      qb
+        .updateTable('emails')
+        .set({ status: 'sent', ses_message_id: sesMessageId, failure_reason: null, updated_at: sql`now()` })
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .returning(['org_id', 'id']),
+    )
+    .insertInto('email_events')
+    .columns(['org_id', 'email_id', 'type', 'recipient', 'detail'])
+    .expression((qb) =>
+      qb
+        .selectFrom(['marked', sql<{ entry: unknown }>`jsonb_array_elements(${JSON.stringify(timeline)}::jsonb)`.as('entry')])
+        .select([
+          'marked.org_id',
+          'marked.id',
+          sql<EmailEventType>`entry->>'type'`.as('type'),
+          sql<string | null>`entry->>'recipient'`.as('recipient'),
+          sql<string>`entry->'detail'`.as('detail'),
+        ]),
+    )
+    .returning('email_events.id')
+    .execute();
+  return inserted.length > 0;
 }
 
 export async function markEmailFailed(db: DbOrTrx, orgId: string, id: string, reason: string): Promise<boolean> {

@@ -35,7 +35,7 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
 
   let outcome;
   try {
-    outcome = await ses.sendEmailViaSes({ orgId, emailId });
+    outcome = await ses.sendEmailViaSes({ orgId, emailId, contentBytes: input.contentBytes });
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     const reason = error.cause?.message ?? error.message;

@@ -13,6 +13,8 @@ export interface SendEmailInput extends ReplayMarker {
   emailId: string;
   /** Its place on the shared queues (normal when absent: runs started before priorities existed). */
   priority?: SendPriority;
+  /** The stored content's size as JSON, so the worker budgets its memory without a query (absent: read from the database). */
+  contentBytes?: number;
 }
 
 export type SendEmailResult = { status: 'sent'; sesMessageId: string } | { status: 'suppressed' };
