@@ -45,6 +45,7 @@ import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporal
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import protos from '@temporalio/proto';
 import { spawn } from 'node:child_process';
+import { request } from 'undici';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
@@ -137,7 +138,7 @@ async function measurePartnerDeliveries({ db, apiUrl, key, orgId }: { db: Db; ap
   await db.insertInto('crm_connections').values({ id: randomUUID(), partner_id: partner.id, user_id: userId, token_id: tokenId }).execute();
 
   const debrief = async (actions: number) => {
-    const response = await fetch(`${apiUrl}/api/v1/debriefs`, {
+    const response = await send(`${apiUrl}/api/v1/debriefs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -145,8 +146,8 @@ async function measurePartnerDeliveries({ db, apiUrl, key, orgId }: { db: Db; ap
         actions: Array.from({ length: actions }, (_, index) => ({ action: 'create_note', record_id: `r${index}`, content: 'bench' })),
       }),
     });
-    if (response.status !== 202) throw new Error(`debriefs answered ${response.status}: ${await response.text()}`);
-    return ((await response.json()) as { deliveries: { idempotency_key: string }[] }).deliveries;
+    if (response.status !== 202) throw new Error(`debriefs answered ${response.status}: ${response.text}`);
+    return (JSON.parse(response.text) as { deliveries: { idempotency_key: string }[] }).deliveries;
   };
 
   const started = performance.now();
@@ -393,13 +394,12 @@ async function createWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl:
   const patch = async (ticketId: string) => {
     const flip = (flips.get(ticketId) ?? 0) + 1;
     flips.set(ticketId, flip);
-    const response = await fetch(`${apiUrl}/api/v1/tickets/${ticketId}`, {
+    const response = await send(`${apiUrl}/api/v1/tickets/${ticketId}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ priority: flip % 2 === 0 ? 'high' : 'low' }),
     });
     if (response.status !== 200) throw new Error(`PATCH answered ${response.status}`);
-    await response.arrayBuffer();
   };
   const deliveredFor = (eventIds: string[]) => eventIds.reduce((total, id) => total + (arrivals.get(id)?.length ?? 0), 0);
   const waitFor = async (eventIds: string[]) => {
@@ -547,13 +547,12 @@ async function measureFairSharing({ db, apiUrl, ses }: { db: Db; apiUrl: string;
   const a = await orgWithDomain(`fair-a-${randomUUID().slice(0, 8)}`);
   const b = await orgWithDomain(`fair-b-${randomUUID().slice(0, 8)}`);
   const post = async (key: string, path: string, body: unknown) => {
-    const response = await fetch(`${apiUrl}${path}`, {
+    const response = await send(`${apiUrl}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    if (response.status !== 202) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
-    await response.arrayBuffer();
+    if (response.status !== 202) throw new Error(`${path} answered ${response.status}: ${response.text}`);
   };
   const sesCallsFrom = (from: string) =>
     ses.requests
@@ -902,6 +901,16 @@ function printMemory({ memory, large, storage }: Awaited<ReturnType<typeof measu
 }
 
 /** Runs `total` calls of `task` with `concurrency` in flight; returns wall time and each call's latency. */
+/**
+ * The load generators' HTTP call: undici's request, as Relay's own client makes its calls,
+ * at about a fifth of fetch's CPU per call on this machine (57–117 µs against 297–602 µs),
+ * so the bench takes less of the two cores from what it measures. The body is read whole.
+ */
+async function send(url: string, init: { method: 'POST' | 'PATCH'; headers: Record<string, string>; body: string }): Promise<{ status: number; text: string }> {
+  const response = await request(url, init);
+  return { status: response.statusCode, text: await response.body.text() };
+}
+
 async function drive(total: number, concurrency: number, task: (index: number) => Promise<void>) {
   const latencies: number[] = [];
   let next = 0;
@@ -985,13 +994,12 @@ async function main() {
   const startNoop = (index: number) =>
     client.workflow.start('noopWorkflow', { taskQueue: 'bench-noop', workflowId: `noop-${index}-${Date.now()}` }).then(() => undefined);
   const postEmail = async (index: number, baseUrl = apiUrl) => {
-    const response = await fetch(`${baseUrl}/api/v1/emails`, {
+    const response = await send(`${baseUrl}/api/v1/emails`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ from: 'bench@example.com', to: `r${index}@example.org`, subject: `bench ${index}`, text: 'hello' }),
     });
-    if (response.status !== 202) throw new Error(`send answered ${response.status}: ${await response.text()}`);
-    await response.arrayBuffer();
+    if (response.status !== 202) throw new Error(`send answered ${response.status}: ${response.text}`);
   };
 
   // 9.5 MB of attachment (12.7 MB of base64), random so PostgreSQL cannot compress it away.
@@ -1003,12 +1011,11 @@ async function main() {
     attachments: [{ filename: 'large.bin', content: randomBytes(9.5 * 1024 * 1024).toString('base64'), content_type: 'application/octet-stream' }],
   });
   const postLargeEmail = async (baseUrl: string) => {
-    const response = await fetch(`${baseUrl}/api/v1/emails`, {
+    const response = await send(`${baseUrl}/api/v1/emails`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: largeBody,
     });
-    await response.arrayBuffer();
     return response.status;
   };
 
@@ -1081,16 +1088,8 @@ async function main() {
   }
 
   if (ONLY === 'drain') {
-    // (c) alone: BACKLOG emails accepted while no worker runs, then the worker drains them.
-    await drive(BACKLOG, CONCURRENCY, postEmail);
-    const worker = spawnRelay(projectDir, 'worker', benchEnv);
-    for (let waited = 0; waited < 1200 && ses.sendCalls.length < BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 250));
     console.log(`\nRelay benchmark — SES drain only, ${BACKLOG} emails, loopback, one Temporal dev server`);
-    printDrain(
-      ses.requests.map((request) => request.receivedAt),
-      isCompiled(projectDir),
-    );
-    await stopChild(worker);
+    printDrain(await measureDrain({ ses, projectDir, env: benchEnv, postEmail }), isCompiled(projectDir));
     await stopServices();
     return;
   }
@@ -1132,15 +1131,14 @@ async function main() {
     JSON.stringify(sesNotification(snsKey, sesEvents.delivery(sesEvents.mail(`bench-${index}`, ['r@example.org']), ['r@example.org']))),
   );
   const postSns = async (index: number) => {
-    const response = await fetch(`${apiUrl}/api/webhooks/ses`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: notifications[index] });
-    if (response.status !== 200) throw new Error(`SNS answered ${response.status}: ${await response.text()}`);
-    await response.arrayBuffer();
+    const response = await send(`${apiUrl}/api/webhooks/ses`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: notifications[index]! });
+    if (response.status !== 200) throw new Error(`SNS answered ${response.status}: ${response.text}`);
   };
   const sns = await drive(REQUESTS, CONCURRENCY, postSns);
 
   // (e) Inbound email webhooks (Postmark's JSON format) acknowledged: verified, stored, workflow started.
   const postInbound = async (index: number) => {
-    const response = await fetch(`${apiUrl}/api/webhooks/inbound-email`, {
+    const response = await send(`${apiUrl}/api/webhooks/inbound-email`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-postmark-token': 'bench-token' },
       body: JSON.stringify({
@@ -1151,8 +1149,7 @@ async function main() {
         MessageID: `bench-${index}-${Date.now()}`,
       }),
     });
-    if (response.status !== 200) throw new Error(`inbound answered ${response.status}: ${await response.text()}`);
-    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`inbound answered ${response.status}: ${response.text}`);
   };
   const inbound = await drive(REQUESTS, CONCURRENCY, postInbound);
 
@@ -1182,13 +1179,12 @@ async function main() {
       ],
     });
     const signature = `sha256=${createHmac('sha256', 'bench-app-secret').update(body).digest('hex')}`;
-    const response = await fetch(`${apiUrl}/api/webhooks/whatsapp`, {
+    const response = await send(`${apiUrl}/api/webhooks/whatsapp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
       body,
     });
-    if (response.status !== 200) throw new Error(`whatsapp answered ${response.status}: ${await response.text()}`);
-    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`whatsapp answered ${response.status}: ${response.text}`);
   };
   const channels = await drive(REQUESTS, CONCURRENCY, postWhatsapp);
 
@@ -1202,29 +1198,23 @@ async function main() {
   const rawRate = mean(raw.map((r) => r.perSecond));
   const sendRate = mean(sends.map((r) => r.perSecond));
 
-  // (c) Every email so far is queued (no worker ran): start the worker and measure the drain.
-  const backlog = await db
-    .selectFrom('emails')
-    .select(({ fn }) => fn.countAll<string>().as('n'))
-    .executeTakeFirstOrThrow();
-  // `relay worker` drains it in its own process, behind what (d), (e) and (h) queued.
-  const drainWorker = spawnRelay(projectDir, 'worker', benchEnv);
-  const target = Math.min(BACKLOG, Number(backlog.n));
-  for (let waited = 0; waited < 1200 && ses.sendCalls.length < target; waited += 1) {
-    await new Promise((wake) => setTimeout(wake, 250));
-  }
-  const arrivals = ses.requests.map((request) => request.receivedAt).slice(0, target);
-
-  // (f) Ticket changes fanned out to WEBHOOK_ENDPOINTS local webhooks, once the work (d) and
-  // (e) queued is done, so it measures webhooks alone; beside it, the ceiling of no-op
-  // activities in the same shape. From here the worker runs in this process, whose CPU is
-  // counted with the load generator's.
+  // Everything (a) to (h) queued (no worker ran yet) is done by `relay worker` before the
+  // drain, so (c) measures the SES path at its limit, not a worker busy with thousands of
+  // other runs on the same two cores (before the fifth pass it drained behind them: 49 %).
+  const backlogWorker = spawnRelay(projectDir, 'worker', benchEnv);
   for (let waited = 0; waited < 600; waited += 1) {
     const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND TaskQueue = "${config.temporal.taskQueue}"`);
     if (count === 0) break;
     await new Promise((wake) => setTimeout(wake, 500));
   }
-  await stopChild(drainWorker);
+  await stopChild(backlogWorker);
+  // (c) A fresh backlog accepted while no worker runs, drained by `relay worker`.
+  const arrivals = await measureDrain({ ses, projectDir, env: benchEnv, postEmail });
+
+  // (f) Ticket changes fanned out to WEBHOOK_ENDPOINTS local webhooks, with nothing else
+  // queued, so it measures webhooks alone; beside it, the ceiling of no-op activities in the
+  // same shape. From here the worker runs in this process, whose CPU is counted with the
+  // load generator's.
   const connection = await connectWorker(temporalConfig);
   const worker = await startWorker({ config: { ...config, temporal: temporalConfig }, db, client, connection, logger, metrics });
   const ceilingRig = await createActivityCeiling({ connection, client, namespace: config.temporal.namespace, concurrency: config.deliveries.concurrency });
@@ -1342,6 +1332,30 @@ async function main() {
     isCompiled(projectDir),
   );
   await stopServices();
+}
+
+/**
+ * (c) BACKLOG emails accepted while no worker runs, then drained by `relay worker` in its
+ * own process: the times SES received them (bounded: 5 minutes).
+ */
+async function measureDrain({
+  ses,
+  projectDir,
+  env,
+  postEmail,
+}: {
+  ses: FakeSes;
+  projectDir: string;
+  env: Record<string, string>;
+  postEmail: (index: number) => Promise<void>;
+}): Promise<number[]> {
+  const from = ses.requests.length;
+  await drive(BACKLOG, CONCURRENCY, (index) => postEmail(3_000_000 + index));
+  const worker = spawnRelay(projectDir, 'worker', env);
+  const sends = () => ses.requests.slice(from).filter((request) => request.path === '/v2/email/outbound-emails');
+  for (let waited = 0; waited < 1200 && sends().length < BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 250));
+  await stopChild(worker);
+  return sends().map((request) => request.receivedAt);
 }
 
 /** Which `relay worker` a drain was measured on. */
