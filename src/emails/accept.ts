@@ -80,7 +80,11 @@ export async function acceptEmails(
   return outcome.response;
 }
 
-async function startAll(workflows: WorkflowStarter, orgId: string, sends: { emailId: string; priority?: SendPriority; contentBytes?: number }[]): Promise<void> {
+async function startAll(
+  workflows: WorkflowStarter,
+  orgId: string,
+  sends: { emailId: string; priority?: SendPriority; contentBytes?: number }[],
+): Promise<void> {
   try {
     await Promise.all(sends.map((send) => workflows.startSendEmail({ orgId, ...send })));
   } catch (error) {
