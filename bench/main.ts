@@ -3,7 +3,8 @@
 // Temporal server:
 //   (a) raw client.workflow.start of a no-op workflow per second,
 //   (b) accepted POST /api/v1/emails per second with p50/p99 latency, and (b)/(a),
-//   (c) the SES send rate reached draining a backlog, against SES_MAX_SEND_RATE,
+//   (c) the SES send rate reached draining a fresh backlog (once what (a) to (h) queued is
+//       done), against SES_MAX_SEND_RATE,
 //   (d) signed SNS notifications (SES events) acknowledged per second, p50/p99,
 //   (e) inbound email webhooks (Postmark format) acknowledged per second, p50/p99,
 //   (f) webhook deliveries per second fanned out to 100 local endpoints, against the
