@@ -460,10 +460,7 @@ async function measureDrainBesideHangingWebhooks({
     const before = ses.sendCalls.length;
     await drive(DRAIN_EMAILS, CONCURRENCY, (index) => postEmail(offset + index));
     for (let waited = 0; waited < 2400 && ses.sendCalls.length < before + DRAIN_EMAILS; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
-    const arrivals = ses.requests
-      .filter((request) => request.path === '/v2/email/outbound-emails')
-      .slice(before, before + DRAIN_EMAILS)
-      .map((request) => request.receivedAt);
+    const arrivals = ses.sendRequests.slice(before, before + DRAIN_EMAILS).map((request) => request.receivedAt);
     return (arrivals.length - 1) / ((arrivals.at(-1)! - arrivals[0]!) / 1000);
   };
   const alone = await drain(3_000_000);
@@ -556,8 +553,7 @@ async function measureFairSharing({ db, apiUrl, ses }: { db: Db; apiUrl: string;
     if (response.status !== 202) throw new Error(`${path} answered ${response.status}: ${response.text}`);
   };
   const sesCallsFrom = (from: string) =>
-    ses.requests
-      .filter((request) => request.path === '/v2/email/outbound-emails')
+    ses.sendRequests
       .map((request) => ({ at: request.receivedAt, body: JSON.parse(request.body) as { FromEmailAddress: string; Destination: { ToAddresses: string[] } } }))
       .filter((call) => call.body.FromEmailAddress === from);
 
@@ -674,7 +670,7 @@ async function startRelayApi(projectDir: string, env: Record<string, string>) {
 }
 
 /** SendEmail calls SES has received, counted without parsing their (possibly large) bodies. */
-const sesSendCount = (ses: FakeSes) => ses.requests.filter((request) => request.path === '/v2/email/outbound-emails').length;
+const sesSendCount = (ses: FakeSes) => ses.sendRequests.length;
 
 /**
  * (o) large sends: LARGE_SENDS emails with a 9.5 MB attachment each (12.7 MB of JSON) posted
@@ -825,11 +821,11 @@ async function measureEndToEnd({
   const warmUpFrom = sesSendCount(ses);
   await drive(WARMUP, CONCURRENCY, (index) => postEmail(8_000_000 + index));
   await sendsReached(warmUpFrom + WARMUP);
-  const from = ses.requests.length;
+  const from = sesSendCount(ses);
   const started = performance.now();
   await drive(END_TO_END, CONCURRENCY, (index) => postEmail(8_100_000 + index));
   await sendsReached(warmUpFrom + WARMUP + END_TO_END);
-  const sends = ses.requests.slice(from).filter((request) => request.path === '/v2/email/outbound-emails');
+  const sends = ses.sendRequests.slice(from);
   const relay = sends.length / ((Math.max(...sends.map((request) => request.receivedAt)) - started) / 1000);
   await stopChild(worker);
   return { ceiling, relay, sent: sends.length };
@@ -1350,13 +1346,12 @@ async function measureDrain({
   env: Record<string, string>;
   postEmail: (index: number) => Promise<void>;
 }): Promise<number[]> {
-  const from = ses.requests.length;
+  const from = sesSendCount(ses);
   await drive(BACKLOG, CONCURRENCY, (index) => postEmail(3_000_000 + index));
   const worker = spawnRelay(projectDir, 'worker', env);
-  const sends = () => ses.requests.slice(from).filter((request) => request.path === '/v2/email/outbound-emails');
-  for (let waited = 0; waited < 1200 && sends().length < BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 250));
+  for (let waited = 0; waited < 1200 && sesSendCount(ses) < from + BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 250));
   await stopChild(worker);
-  return sends().map((request) => request.receivedAt);
+  return ses.sendRequests.slice(from).map((request) => request.receivedAt);
 }
 
 /** Which `relay worker` a drain was measured on. */

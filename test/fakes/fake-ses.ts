@@ -42,9 +42,14 @@ export class FakeSes extends RecordingServer {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ MessageId: messageId }));
   }
 
+  /** The SendEmail calls received, as recorded, in arrival order. */
+  get sendRequests(): RecordedRequest[] {
+    return this.requests.filter((request) => request.path === '/v2/email/outbound-emails');
+  }
+
   /** The SendEmail calls received, parsed. */
   get sendCalls(): { Destination?: { ToAddresses?: string[] } }[] {
-    return this.requests.filter((request) => request.path === '/v2/email/outbound-emails').map((request) => JSON.parse(request.body));
+    return this.sendRequests.map((request) => JSON.parse(request.body));
   }
 
   private fail(res: ServerResponse, status: number, name: string, message: string): void {

@@ -65,8 +65,7 @@ export interface SesSend {
 /** The SendEmail calls the SES stand-in received, by the relay_email_id tag Relay puts on every send, in arrival order. */
 export function sesSendsByEmailId(ses: FakeSes): Map<string, SesSend[]> {
   const sends = new Map<string, SesSend[]>();
-  for (const request of ses.requests) {
-    if (request.path !== '/v2/email/outbound-emails') continue;
+  for (const request of ses.sendRequests) {
     const tags = (JSON.parse(request.body) as { EmailTags?: { Name: string; Value: string }[] }).EmailTags ?? [];
     const emailId = tags.find((tag) => tag.Name === 'relay_email_id')?.Value;
     if (!emailId) continue;
