@@ -457,9 +457,9 @@ async function measureDrainBesideHangingWebhooks({
   postEmail: (index: number) => Promise<void>;
 }) {
   const drain = async (offset: number) => {
-    const before = ses.sendCalls.length;
+    const before = sesSendCount(ses);
     await drive(DRAIN_EMAILS, CONCURRENCY, (index) => postEmail(offset + index));
-    for (let waited = 0; waited < 2400 && ses.sendCalls.length < before + DRAIN_EMAILS; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+    await sesSendsReach(ses, before + DRAIN_EMAILS, { polls: 2400, everyMs: 100 });
     const arrivals = ses.sendRequests.slice(before, before + DRAIN_EMAILS).map((request) => request.receivedAt);
     return (arrivals.length - 1) / ((arrivals.at(-1)! - arrivals[0]!) / 1000);
   };
@@ -672,6 +672,15 @@ async function startRelayApi(projectDir: string, env: Record<string, string>) {
 /** SendEmail calls SES has received, counted without parsing their (possibly large) bodies. */
 const sesSendCount = (ses: FakeSes) => ses.sendRequests.length;
 
+/** Waits until SES has received `count` SendEmail calls in all, checking every `everyMs` at most `polls` times, or until `gaveUp` says so. */
+async function sesSendsReach(
+  ses: FakeSes,
+  count: number,
+  { polls, everyMs, gaveUp = () => false }: { polls: number; everyMs: number; gaveUp?: () => boolean },
+) {
+  for (let waited = 0; waited < polls && sesSendCount(ses) < count && !gaveUp(); waited += 1) await new Promise((wake) => setTimeout(wake, everyMs));
+}
+
 /**
  * (o) large sends: LARGE_SENDS emails with a 9.5 MB attachment each (12.7 MB of JSON) posted
  * at once, three times, to a `relay api` of its own, then sent by a `relay worker` of its own:
@@ -704,9 +713,7 @@ async function measureLargeSends({
   const workerPeak = { mb: 0 };
   sampler = sampleRss(worker.pid!, workerPeak, 50);
   const started = performance.now();
-  for (let waited = 0; waited < 3000 && sesSendCount(ses) < before + accepted && worker.exitCode === null; waited += 1) {
-    await new Promise((wake) => setTimeout(wake, 100));
-  }
+  await sesSendsReach(ses, before + accepted, { polls: 3000, everyMs: 100, gaveUp: () => worker.exitCode !== null });
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   const sent = sesSendCount(ses) - before;
@@ -756,14 +763,13 @@ async function measureMemory({
   const worker = spawnRelay(projectDir, 'worker', env);
   const startPeak = { mb: 0 };
   let sampler = sampleRss(worker.pid!, startPeak, 100);
-  for (let waited = 0; waited < 1200 && sesSendCount(ses) === before; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+  await sesSendsReach(ses, before + 1, { polls: 1200, everyMs: 100 });
   clearInterval(sampler);
   const drainPeak = { mb: rssMb(worker.pid!) };
   sampler = sampleRss(worker.pid!, drainPeak, 100);
   const started = performance.now();
   // Bounded at 20 minutes, or 20 sends a second for larger backlogs (100,000: 83 minutes).
-  const drainPolls = Math.max(12_000, MEMORY_BACKLOG / 2);
-  for (let waited = 0; waited < drainPolls && sesSendCount(ses) < before + MEMORY_BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 100));
+  await sesSendsReach(ses, before + MEMORY_BACKLOG, { polls: Math.max(12_000, MEMORY_BACKLOG / 2), everyMs: 100 });
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   const drained = sesSendCount(ses) - before;
@@ -815,16 +821,13 @@ async function measureEndToEnd({
   await stopChild(ceilingWorker);
 
   const worker = spawnRelay(projectDir, 'worker', { ...env, SES_MAX_SEND_RATE: '100000' });
-  const sendsReached = async (count: number) => {
-    for (let waited = 0; waited < 6000 && sesSendCount(ses) < count; waited += 1) await new Promise((wake) => setTimeout(wake, 50));
-  };
   const warmUpFrom = sesSendCount(ses);
   await drive(WARMUP, CONCURRENCY, (index) => postEmail(8_000_000 + index));
-  await sendsReached(warmUpFrom + WARMUP);
+  await sesSendsReach(ses, warmUpFrom + WARMUP, { polls: 6000, everyMs: 50 });
   const from = sesSendCount(ses);
   const started = performance.now();
   await drive(END_TO_END, CONCURRENCY, (index) => postEmail(8_100_000 + index));
-  await sendsReached(warmUpFrom + WARMUP + END_TO_END);
+  await sesSendsReach(ses, warmUpFrom + WARMUP + END_TO_END, { polls: 6000, everyMs: 50 });
   const sends = ses.sendRequests.slice(from);
   const relay = sends.length / ((Math.max(...sends.map((request) => request.receivedAt)) - started) / 1000);
   await stopChild(worker);
@@ -897,7 +900,6 @@ function printMemory({ memory, large, storage }: Awaited<ReturnType<typeof measu
   );
 }
 
-/** Runs `total` calls of `task` with `concurrency` in flight; returns wall time and each call's latency. */
 /**
  * The load generators' HTTP call: undici's request, as Relay's own client makes its calls,
  * at about a fifth of fetch's CPU per call on this machine (57–117 µs against 297–602 µs),
@@ -908,6 +910,7 @@ async function send(url: string, init: { method: 'POST' | 'PATCH'; headers: Reco
   return { status: response.statusCode, text: await response.body.text() };
 }
 
+/** Runs `total` calls of `task` with `concurrency` in flight; returns wall time and each call's latency. */
 async function drive(total: number, concurrency: number, task: (index: number) => Promise<void>) {
   const latencies: number[] = [];
   let next = 0;
@@ -1349,7 +1352,7 @@ async function measureDrain({
   const from = sesSendCount(ses);
   await drive(BACKLOG, CONCURRENCY, (index) => postEmail(3_000_000 + index));
   const worker = spawnRelay(projectDir, 'worker', env);
-  for (let waited = 0; waited < 1200 && sesSendCount(ses) < from + BACKLOG; waited += 1) await new Promise((wake) => setTimeout(wake, 250));
+  await sesSendsReach(ses, from + BACKLOG, { polls: 1200, everyMs: 250 });
   await stopChild(worker);
   return ses.sendRequests.slice(from).map((request) => request.receivedAt);
 }
