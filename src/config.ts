@@ -214,6 +214,10 @@ const configSchema = z.object({
   // burst of large sends takes; a request finding no room waits up to 5 s, then gets a 503.
   // Size the API's heap with it (docs/operations.md, deploy/api.env).
   API_BODY_BUDGET_MB: z.coerce.number().int().min(1).max(4096).default(32),
+  // Seconds a body read before its sender is known (a provider webhook's, whose signature
+  // covers it) may take to arrive; past it, 408 and the connection is closed. Providers give
+  // up on an answer well before 30 s, so only a stalled or deliberately slow sender reaches it.
+  API_PROVIDER_BODY_TIMEOUT_S: z.coerce.number().int().min(1).max(600).default(30),
   // Stored message bytes one worker loads, builds and hands to SES at once (MB): bounds the heap
   // a backlog of large emails takes; a send past it waits its turn. Size the worker's heap
   // with it (docs/operations.md, deploy/worker.env).
@@ -244,7 +248,7 @@ const productionRules = configSchema.superRefine((raw, ctx) => {
 export interface Config {
   readonly env: RawConfig['NODE_ENV'];
   readonly logLevel: RawConfig['LOG_LEVEL'];
-  readonly http: { readonly host: string; readonly port: number; readonly bodyBudgetBytes: number };
+  readonly http: { readonly host: string; readonly port: number; readonly bodyBudgetBytes: number; readonly providerBodyTimeoutMs: number };
   readonly databaseUrl: string | undefined;
   readonly temporal: {
     readonly address: string | undefined;
@@ -342,7 +346,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze({
     env: raw.NODE_ENV,
     logLevel: raw.LOG_LEVEL,
-    http: { host: raw.HOST, port: raw.PORT, bodyBudgetBytes: raw.API_BODY_BUDGET_MB * 1024 * 1024 },
+    http: {
+      host: raw.HOST,
+      port: raw.PORT,
+      bodyBudgetBytes: raw.API_BODY_BUDGET_MB * 1024 * 1024,
+      providerBodyTimeoutMs: raw.API_PROVIDER_BODY_TIMEOUT_S * 1000,
+    },
     databaseUrl: raw.DATABASE_URL,
     temporal: {
       address: raw.TEMPORAL_ADDRESS,

@@ -1,4 +1,4 @@
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, eventually } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
@@ -8,8 +8,8 @@ let stack: Stack;
 let org: Awaited<ReturnType<typeof createOrgWithKey>>;
 
 beforeAll(async () => {
-  // A budget of 1 MB: two sends of 700 KB cannot be read at once.
-  stack = await startStack({ worker: false, env: { API_BODY_BUDGET_MB: '1', METRICS_TOKEN } });
+  // A budget of 1 MB: two sends of 700 KB cannot be read at once. A provider's body has 3 s to arrive.
+  stack = await startStack({ worker: false, env: { API_BODY_BUDGET_MB: '1', API_PROVIDER_BODY_TIMEOUT_S: '3', METRICS_TOKEN } });
   org = await createOrgWithKey(stack.db, ['send', 'read']);
 });
 afterAll(async () => {
@@ -18,30 +18,51 @@ afterAll(async () => {
 
 const sendBody = (subject: string) => JSON.stringify({ from: org.sender(), to: ['reader@example.com'], subject, text: 'x'.repeat(700 * 1024) });
 
-/** A send whose headers and first half are on the wire; the rest is written by `finish`. */
-function startSlowSend(subject: string): { answered: Promise<number>; finish: () => void; length: number } {
-  const body = Buffer.from(sendBody(subject));
+/** A request whose headers and first `sentBytes` are on the wire; `finish` writes the rest, `abort` hangs up. */
+function startSlowRequest(
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  sentBytes = body.length / 2,
+): { answered: Promise<{ status: number; headers: IncomingHttpHeaders }>; finish: () => void; abort: () => void; length: number } {
   let req!: ClientRequest;
-  const answered = new Promise<number>((resolve, reject) => {
-    const url = new URL(`${stack.api.url}/api/v1/emails`);
+  const answered = new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
+    const url = new URL(`${stack.api.url}${path}`);
     req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: { authorization: `Bearer ${org.key}`, 'content-type': 'application/json', 'content-length': String(body.length) },
-      },
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'content-length': String(body.length) } },
       (res) => {
         res.resume();
-        resolve(res.statusCode ?? 0);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers });
       },
     );
     req.on('error', reject);
-    req.write(body.subarray(0, body.length / 2));
+    req.write(body.subarray(0, sentBytes));
   });
-  return { answered, finish: () => req.end(body.subarray(body.length / 2)), length: body.length };
+  return { answered, finish: () => req.end(body.subarray(sentBytes)), abort: () => req.destroy(), length: body.length };
 }
+
+/** A send whose headers and first half are on the wire. */
+const startSlowSend = (subject: string) =>
+  startSlowRequest('/api/v1/emails', { authorization: `Bearer ${org.key}`, 'content-type': 'application/json' }, Buffer.from(sendBody(subject)));
+
+/** A Postmark-shaped inbound email of `bytes`, of which `sentBytes` have arrived. */
+const startSlowInbound = (bytes: number, sentBytes: number) =>
+  startSlowRequest(
+    '/api/webhooks/inbound-email',
+    { 'content-type': 'application/json', 'x-postmark-token': 'not-checked-before-the-body-arrives' },
+    Buffer.from(JSON.stringify({ MessageID: 'slow', From: 'someone@example.net', TextBody: 'x'.repeat(bytes) })),
+    sentBytes,
+  );
+
+const inboundCount = async () =>
+  Number(
+    (
+      await stack.db
+        .selectFrom('inbound_messages')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 async function gauge(name: string): Promise<number> {
   const text = await fetch(`${stack.api.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text());
@@ -67,7 +88,7 @@ describe('request bodies read at once stay within API_BODY_BUDGET_MB', () => {
       expect(await storedWithSubject('refused')).toBe(0);
 
       held.finish();
-      expect(await held.answered).toBe(202);
+      expect(await held.answered).toMatchObject({ status: 202 });
       await eventually(async () => ((await gauge('relay_http_body_bytes_in_flight')) === 0 ? true : undefined), 'the budget released');
       const retried = await call(stack.api.url, '/api/v1/emails', { key: org.key, rawBody: sendBody('refused') });
       expect(retried.status).toBe(202);
@@ -82,7 +103,7 @@ describe('request bodies read at once stay within API_BODY_BUDGET_MB', () => {
     await eventually(async () => ((await gauge('relay_http_body_bytes_waiting')) > 0 ? true : undefined), 'the second send waiting');
 
     held.finish();
-    expect(await held.answered).toBe(202);
+    expect(await held.answered).toMatchObject({ status: 202 });
     expect((await queued).status).toBe(202);
     expect(await storedWithSubject('queued')).toBe(1);
   });
@@ -94,5 +115,53 @@ describe('request bodies read at once stay within API_BODY_BUDGET_MB', () => {
       ),
     );
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(202));
+  });
+});
+
+describe('provider webhook bodies, read before their sender is known', () => {
+  it('a provider body trickling in holds only the bytes that arrived: sends are read meanwhile', { timeout: 30_000 }, async () => {
+    // It declares 900 KB of the 1 MB budget; reserved up front, that would refuse every 700 KB send.
+    const trickle = startSlowInbound(900 * 1024, 16 * 1024);
+    await eventually(async () => ((await gauge('relay_http_body_bytes_in_flight')) > 0 ? true : undefined), 'the first bytes charged');
+    expect(await gauge('relay_http_body_bytes_in_flight')).toBeLessThan(100 * 1024);
+
+    const send = await call(stack.api.url, '/api/v1/emails', { key: org.key, rawBody: sendBody('beside a trickle') });
+    expect(send.status).toBe(202);
+    expect(await storedWithSubject('beside a trickle')).toBe(1);
+    trickle.abort();
+    await trickle.answered.catch(() => undefined);
+    await eventually(async () => ((await gauge('relay_http_body_bytes_in_flight')) === 0 ? true : undefined), 'the trickle released');
+  });
+
+  it(
+    'a provider body not complete within API_PROVIDER_BODY_TIMEOUT_S gets a 408, its connection is closed, and nothing is stored',
+    { timeout: 30_000 },
+    async () => {
+      const before = await inboundCount();
+      const stalled = startSlowInbound(200 * 1024, 1024);
+      const answer = await stalled.answered;
+      expect(answer.status).toBe(408);
+      expect(answer.headers.connection).toBe('close');
+      await eventually(async () => ((await gauge('relay_http_body_bytes_in_flight')) === 0 ? true : undefined), 'the stalled body released');
+      expect(await inboundCount()).toBe(before);
+    },
+  );
+
+  it('provider bytes arriving when the budget is full get a 503 with Retry-After, and nothing is stored', { timeout: 30_000 }, async () => {
+    const held = startSlowSend('holding the budget');
+    await eventually(async () => ((await gauge('relay_http_body_bytes_in_flight')) === held.length ? true : undefined), 'the send admitted');
+    const before = await inboundCount();
+
+    // 500 KB arriving whole: more than the 300 KB the held send leaves.
+    const inbound = startSlowInbound(500 * 1024, 0);
+    inbound.finish();
+    const answer = await inbound.answered;
+    expect(answer.status).toBe(503);
+    expect(answer.headers['retry-after']).toBe('1');
+    expect(await inboundCount()).toBe(before);
+
+    held.finish();
+    expect(await held.answered).toMatchObject({ status: 202 });
+    await eventually(async () => ((await gauge('relay_http_body_bytes_in_flight')) === 0 ? true : undefined), 'the budget released');
   });
 });

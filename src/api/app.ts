@@ -4,7 +4,7 @@ import { pinoHttp } from 'pino-http';
 import { createExpressMiddleware, type CreateExpressContextOptions } from '@trpc/server/adapters/express';
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { TrpcContext } from '../auth/trpc.js';
-import { BODY_BUDGET_WAIT_MS, bodyBudget } from '../http/body-budget.js';
+import { hasBody, type BodyBudget } from '../http/body-budget.js';
 import { ApiError, errorHandler, notFoundHandler } from '../http/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -16,8 +16,8 @@ export interface AppParts {
   metrics: Metrics;
   /** Runs before everything else (the partner token fence audits every request carrying a token). */
   guards: RequestHandler[];
-  /** Declared bytes of request bodies read at once (bodyBudget). */
-  bodyBudgetBytes: number;
+  /** The request bodies read at once; the provider webhooks charge theirs to it too. */
+  bodies: BodyBudget;
   /** Provider webhooks: they read their raw body themselves (signatures cover the exact bytes). */
   providerWebhooks: Router[];
   /** JSON API routes; bodies under /api/v1 and /api/admin are parsed only for authenticated callers. */
@@ -37,12 +37,13 @@ export interface AppParts {
 }
 
 // A send may carry 10 MB of attachments: about 13.4 MB of base64, plus the bodies.
-const SEND_BODY_LIMIT = '20mb';
-const JSON_BODY_LIMIT = '1mb';
+const SEND_BODY_LIMIT = 20 * 1024 * 1024;
+const JSON_BODY_LIMIT = 1024 * 1024;
 /** The routes whose bodies may be large; every other JSON body stops at JSON_BODY_LIMIT. */
 const SEND_ROUTES = new Set(['POST /api/v1/emails', 'POST /api/v1/emails/batch']);
 /** Where JSON bodies are parsed (tRPC reads its own, within TRPC_BODY_LIMIT; provider webhooks theirs). */
 const JSON_PREFIXES = ['/api/v1', '/api/admin'];
+const TRPC_PREFIX = '/api/trpc';
 const TRPC_BODY_LIMIT = 1024 * 1024;
 
 /** What Express's router keeps of a route; not in its public types. */
@@ -126,31 +127,34 @@ const trpcJsonOnly: RequestHandler = (req, _res, next) => {
   next(new ApiError('unsupported_media_type', 'a tRPC mutation is a JSON body (Content-Type: application/json)'));
 };
 
-const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-
 /**
  * Reads a JSON body only after the caller has shown a credential a route accepts (the
  * route still checks its own scope), up to the route's limit: nobody makes Relay parse
  * 20 MB before knowing who is asking.
  */
-function authenticatedJsonBody(authenticates: (req: Request) => Promise<boolean>): RequestHandler {
-  const send = express.json({ limit: SEND_BODY_LIMIT });
-  const other = express.json({ limit: JSON_BODY_LIMIT });
+function authenticatedJsonBody(authenticates: (req: Request) => Promise<boolean>, bodies: BodyBudget): RequestHandler {
+  const send = { reserve: bodies.reserve(SEND_BODY_LIMIT), parse: express.json({ limit: SEND_BODY_LIMIT }) };
+  const other = { reserve: bodies.reserve(JSON_BODY_LIMIT), parse: express.json({ limit: JSON_BODY_LIMIT }) };
   return (req, res, next) => {
     if (!hasBody(req)) return next();
     authenticates(req).then((known) => {
       if (!known) return next(new ApiError('unauthorized', 'missing or invalid credentials'));
       const route = `${req.method} ${req.baseUrl}${req.path}`.replace(/\/$/, '');
-      (SEND_ROUTES.has(route) ? send : other)(req, res, next);
+      const { reserve, parse } = SEND_ROUTES.has(route) ? send : other;
+      reserve(req, res, (error?: unknown) => (error ? next(error) : parse(req, res, next)));
     }, next);
   };
 }
 
 /** tRPC mutations with a body: only from a caller with an API key or a session (tRPC then reads at most TRPC_BODY_LIMIT). */
-function authenticatedTrpcBody(authenticates: (req: Request) => Promise<boolean>): RequestHandler {
-  return (req, _res, next) => {
+function authenticatedTrpcBody(authenticates: (req: Request) => Promise<boolean>, bodies: BodyBudget): RequestHandler {
+  const reserve = bodies.reserve(TRPC_BODY_LIMIT);
+  return (req, res, next) => {
     if (!hasBody(req)) return next();
-    authenticates(req).then((known) => next(known ? undefined : new ApiError('unauthorized', 'missing or invalid API key, or no live session')), next);
+    authenticates(req).then(
+      (known) => (known ? reserve(req, res, next) : next(new ApiError('unauthorized', 'missing or invalid API key, or no live session'))),
+      next,
+    );
   };
 }
 
@@ -189,26 +193,18 @@ export function createApp(parts: AppParts): Express {
     next();
   });
   for (const guard of parts.guards) app.use(guard);
-  app.use(
-    bodyBudget({
-      bytes: parts.bodyBudgetBytes,
-      waitMs: BODY_BUDGET_WAIT_MS,
-      inFlight: parts.metrics.httpBodyBytesInFlight,
-      waiting: parts.metrics.httpBodyBytesWaiting,
-    }),
-  );
   // Before the routers: GET /api/v1/emails/batch is a 405, not GET /api/v1/emails/{id} with id "batch".
   app.use(optionsAnswer([...parts.providerWebhooks, ...parts.routes]));
   app.use(methodNotAllowed([...parts.providerWebhooks, ...parts.routes]));
   for (const router of parts.providerWebhooks) app.use(router);
 
-  app.use(JSON_PREFIXES, authenticatedJsonBody(parts.authenticatesBody));
+  app.use(JSON_PREFIXES, authenticatedJsonBody(parts.authenticatesBody, parts.bodies));
   for (const router of parts.routes) app.use(router);
   app.use(
-    '/api/trpc',
+    TRPC_PREFIX,
     trpcMethodNotAllowed(parts.trpc.router),
     parts.trpc.csrfGuard,
-    authenticatedTrpcBody(parts.trpc.authenticatesBody),
+    authenticatedTrpcBody(parts.trpc.authenticatesBody, parts.bodies),
     trpcJsonOnly,
     createExpressMiddleware({ router: parts.trpc.router, createContext: parts.trpc.createContext, maxBodySize: TRPC_BODY_LIMIT }),
   );

@@ -42,6 +42,7 @@ import { createWorkflowStarter } from '../temporal/workflow-starter.js';
 import { webhookRoutes } from '../webhooks/routes.js';
 import { cachedOrgLimits, orgRequestRateGuard } from '../usage/limits.js';
 import { organizationLimitRoutes } from '../usage/limit-routes.js';
+import { BODY_BUDGET_WAIT_MS, createBodyBudget } from '../http/body-budget.js';
 import { createApp } from './app.js';
 import { healthRoutes } from './health.js';
 import { WEB_APP_DIR, webAppRoutes } from './web-app.js';
@@ -102,6 +103,13 @@ export async function startApiServer(deps: {
   const webApp = webAppRoutes(deps.webAppDir ?? WEB_APP_DIR);
   if (!webApp) logger.warn({ dir: deps.webAppDir ?? WEB_APP_DIR }, 'the dashboard is not built (npm run build): / answers 404');
 
+  const bodies = createBodyBudget({
+    bytes: config.http.bodyBudgetBytes,
+    waitMs: BODY_BUDGET_WAIT_MS,
+    providerBodyTimeoutMs: config.http.providerBodyTimeoutMs,
+    inFlight: metrics.httpBodyBytesInFlight,
+    waiting: metrics.httpBodyBytesWaiting,
+  });
   const isAdminKey = adminKeyMatcher(config.adminKey);
   const hasApiKey = async (req: Request) => (await authenticateApiKey(apiKeys, req.get('authorization'))) !== undefined;
   const app = createApp({
@@ -109,11 +117,20 @@ export async function startApiServer(deps: {
     metrics,
     authenticatesBody: async (req) => isAdminKey(req.get('authorization')) || (await hasApiKey(req)),
     guards: [partnerTokenFence(oauth), orgRequestRateGuard({ db, apiKeys, limits })],
-    bodyBudgetBytes: config.http.bodyBudgetBytes,
+    bodies,
     providerWebhooks: [
-      sesWebhookRoutes({ db, workflows, sns: snsVerifier(config.snsTopicArns), logger, metrics }),
-      inboundWebhookRoutes({ db, workflows, inboundSns: snsVerifier(config.inbound.sesTopicArns), secrets: config.inbound, routeMaxAttempts, logger, metrics }),
-      channelWebhookRoutes({ db, workflows, secretBox, publicUrl: config.publicUrl, logger, metrics, dialpad: config.dialpad }),
+      sesWebhookRoutes({ db, workflows, sns: snsVerifier(config.snsTopicArns), logger, metrics, bodies }),
+      inboundWebhookRoutes({
+        db,
+        workflows,
+        inboundSns: snsVerifier(config.inbound.sesTopicArns),
+        secrets: config.inbound,
+        routeMaxAttempts,
+        logger,
+        metrics,
+        bodies,
+      }),
+      channelWebhookRoutes({ db, workflows, secretBox, publicUrl: config.publicUrl, logger, metrics, bodies, dialpad: config.dialpad }),
       commerceWebhookRoutes({
         db,
         workflows,
@@ -123,6 +140,7 @@ export async function startApiServer(deps: {
         routeMaxAttempts,
         logger,
         metrics,
+        bodies,
       }),
     ],
     routes: [

@@ -30,6 +30,7 @@ const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   sender_not_verified: 'FORBIDDEN',
   not_found: 'NOT_FOUND',
   method_not_allowed: 'METHOD_NOT_SUPPORTED',
+  request_timeout: 'TIMEOUT',
   conflict: 'CONFLICT',
   idempotency_key_conflict: 'CONFLICT',
   payload_too_large: 'PAYLOAD_TOO_LARGE',

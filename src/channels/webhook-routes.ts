@@ -68,7 +68,7 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
   };
   // The JSON providers batch several messages in one request.
   const route = (method: 'get' | 'post', path: string, provider: string, handle: (request: ProviderRequest, res: Response) => Promise<void>) =>
-    providerWebhookRoute(deps, { method, path, provider, limit: '2mb' }, handle);
+    providerWebhookRoute(deps, { method, path, provider, limitBytes: 2 * 1024 * 1024 }, handle);
 
   // Started on every delivery, duplicates included: a provider's retry after a failed start
   // gets the message threaded; the workflow id keeps it to one run.
@@ -87,7 +87,7 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
 
   return Router().use(
     // Twilio posts one small form per message.
-    providerWebhookRoute(deps, { method: 'post', path: '/api/webhooks/sms', provider: 'twilio', limit: '64kb' }, async (request, res) => {
+    providerWebhookRoute(deps, { method: 'post', path: '/api/webhooks/sms', provider: 'twilio', limitBytes: 64 * 1024 }, async (request, res) => {
       const received = await receiveTwilioSms(request, receiveDeps);
       await accept('twilio', received);
       const reply = received.channel.auto_reply ? `<Message>${xmlEscape(received.channel.auto_reply)}</Message>` : '';
@@ -95,7 +95,7 @@ export function channelWebhookRoutes(deps: ChannelWebhookDeps): Router {
     }),
 
     // Delivery reports of agent replies sent by SMS; Twilio wants only a 2xx.
-    providerWebhookRoute(deps, { method: 'post', path: '/api/webhooks/sms/status', provider: 'twilio', limit: '64kb' }, async (request, res) => {
+    providerWebhookRoute(deps, { method: 'post', path: '/api/webhooks/sms/status', provider: 'twilio', limitBytes: 64 * 1024 }, async (request, res) => {
       await accept('twilio', await receiveTwilioStatus(request, receiveDeps));
       res.status(204).end();
     }),

@@ -30,8 +30,8 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
     openSecret: (account) => deps.secretBox.open(account.secret_sealed!, { table: 'commerce_accounts', column: 'secret_sealed', rowId: account.id }),
     amazonSns: deps.amazonSns,
   };
-  const route = (path: string, provider: string, limit: string, handle: (request: ProviderRequest, res: Response) => Promise<void>) =>
-    providerWebhookRoute(deps, { method: 'post', path, provider, limit }, handle);
+  const route = (path: string, provider: string, limitBytes: number, handle: (request: ProviderRequest, res: Response) => Promise<void>) =>
+    providerWebhookRoute(deps, { method: 'post', path, provider, limitBytes }, handle);
 
   async function store(event: NewCommerceEvent) {
     const { id, stored } = await insertCommerceEvent(deps.db, event);
@@ -58,12 +58,12 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
   };
 
   return Router().use(
-    route('/api/webhooks/shopify/gdpr', 'shopify', '2mb', async (request, res) => {
+    route('/api/webhooks/shopify/gdpr', 'shopify', 2 * 1024 * 1024, async (request, res) => {
       await store(await receiveShopifyGdpr(request, receiveDeps));
       res.json({ received: true });
     }),
 
-    route('/api/webhooks/shopify', 'shopify', '2mb', async (request, res) => {
+    route('/api/webhooks/shopify', 'shopify', 2 * 1024 * 1024, async (request, res) => {
       const received = await receiveShopify(request, receiveDeps);
       if (received.kind === 'ignored') {
         deps.logger.warn({ shop: received.shop, topic: received.topic }, 'Shopify topic Relay did not subscribe to, ignored');
@@ -80,18 +80,18 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
         ['/api/webhooks/stripe-connect', 'stripe_connect'],
       ] as const
     ).map(([path, provider]) =>
-      route(path, provider, '2mb', async (request, res) => {
+      route(path, provider, 2 * 1024 * 1024, async (request, res) => {
         await store(await receiveStripe(request, provider, receiveDeps));
         res.json({ received: true });
       }),
     ),
 
-    route('/api/webhooks/resend', 'resend', '2mb', resend),
+    route('/api/webhooks/resend', 'resend', 2 * 1024 * 1024, resend),
     // The path Resend's webhooks were first configured with.
-    route('/api/webhooks/email', 'resend', '2mb', resend),
+    route('/api/webhooks/email', 'resend', 2 * 1024 * 1024, resend),
 
     // SNS messages are 256 KB at most; SNS posts JSON as text/plain.
-    route('/api/amazon/webhook', 'amazon', '300kb', async (request, res) => {
+    route('/api/amazon/webhook', 'amazon', 300 * 1024, async (request, res) => {
       const received = await receiveAmazon(request, receiveDeps);
       if (received.kind === 'sns-control') await acceptSnsControlMessage(deps, received.message);
       else await store(received.event);

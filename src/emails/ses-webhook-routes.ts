@@ -13,7 +13,7 @@ import { receiveSesMessage } from './receive.js';
  */
 export function sesWebhookRoutes(deps: ProviderWebhookDeps & { db: Db; workflows: WorkflowStarter; sns: SnsVerifier }): Router {
   // SNS messages are 256 KB at most; SNS posts JSON as text/plain.
-  return providerWebhookRoute(deps, { method: 'post', path: '/api/webhooks/ses', provider: 'sns', limit: '300kb' }, async (request, res) => {
+  return providerWebhookRoute(deps, { method: 'post', path: '/api/webhooks/ses', provider: 'sns', limitBytes: 300 * 1024 }, async (request, res) => {
     const received = await receiveSesMessage(request, deps.sns);
     if (received.kind === 'control') {
       if (received.message.Type === 'UnsubscribeConfirmation')

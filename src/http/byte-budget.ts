@@ -50,6 +50,17 @@ export class ByteBudget {
     });
   }
 
+  /**
+   * Takes `bytes` at once if they are free, ahead of anyone waiting, or answers undefined:
+   * for bytes that are already arriving and cannot be made to wait.
+   */
+  tryTake(bytes: number): (() => void) | undefined {
+    const weight = Math.max(bytes, 0);
+    if (weight > this.free) return undefined;
+    this.free -= weight;
+    return this.releaser(weight);
+  }
+
   private releaser(weight: number): () => void {
     let released = false;
     return () => {

@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   sender_not_verified: 403,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   idempotency_key_conflict: 409,
   payload_too_large: 413,
@@ -56,6 +57,12 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 /** Renders ApiErrors as they are, body-parser failures as 4xx, a database or Temporal outage as 503, and anything else as an opaque, logged 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    // An answer was already given (a provider body refused as it arrived): nothing more to
+    // say; one cut off mid-way can only be ended by closing its connection.
+    if (res.headersSent) {
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
     const apiError = toApiError(error);
     if (apiError.status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
     // RFC 9110 §15.5.2: a 401 names how to authenticate (API keys, admin and partner tokens are all Bearer).

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { SnsVerificationError, type SnsMessage, type SnsVerifier } from '../security/sns.js';
 import { ApiError } from './errors.js';
+import type { BodyBudget } from './body-budget.js';
 
 /**
  * A provider's webhook request as a capability's receive.ts sees it: the exact bytes the
@@ -33,20 +34,23 @@ const REJECTION_CODE = { 400: 'validation_failed', 401: 'unauthorized', 403: 'fo
 export interface ProviderWebhookDeps {
   logger: Logger;
   metrics: Metrics;
+  /** The API's request-body budget: a provider's body is charged as it arrives, and must arrive in time. */
+  bodies: BodyBudget;
 }
 
 /**
- * One shape for every provider webhook route: the raw body (up to `limit`) becomes a
+ * One shape for every provider webhook route: the raw body (up to `limitBytes`) becomes a
  * ProviderRequest for the handler; a WebhookRejected becomes the matching 4xx, counted
  * and logged, with nothing stored.
  */
 export function providerWebhookRoute(
   deps: ProviderWebhookDeps,
-  route: { method: 'get' | 'post'; path: string; provider: string; limit: string | number },
+  route: { method: 'get' | 'post'; path: string; provider: string; limitBytes: number },
   handle: (request: ProviderRequest, res: Response) => Promise<void>,
 ): Router {
   const router = Router();
-  router[route.method](route.path, express.raw({ type: () => true, limit: route.limit }), async (req: Request, res: Response) => {
+  const read = [deps.bodies.chargeArriving(route.limitBytes), express.raw({ type: () => true, limit: route.limitBytes })];
+  router[route.method](route.path, ...read, async (req: Request, res: Response) => {
     try {
       await handle(providerRequestOf(req), res);
     } catch (error) {

@@ -17,7 +17,7 @@ import { storeInbound } from './repository.js';
 export function inboundWebhookRoutes(
   deps: ProviderWebhookDeps & { db: Db; workflows: WorkflowStarter; inboundSns: SnsVerifier; secrets: InboundSecrets; routeMaxAttempts: number },
 ): Router {
-  const route = { method: 'post', path: '/api/webhooks/inbound-email', provider: 'inbound-email', limit: INBOUND_LIMITS.bodyBytes } as const;
+  const route = { method: 'post', path: '/api/webhooks/inbound-email', provider: 'inbound-email', limitBytes: INBOUND_LIMITS.bodyBytes } as const;
   return providerWebhookRoute(deps, route, async (request, res) => {
     const received = await receiveInbound(request, { secrets: deps.secrets, sns: deps.inboundSns, now: Date.now });
     if (received.kind === 'sns-control') {

@@ -24,7 +24,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     httpBodyBytesInFlight: new Gauge({
       name: 'relay_http_body_bytes_in_flight',
-      help: 'Declared bytes of the request bodies being read or handled now, against API_BODY_BUDGET_MB',
+      help: 'Bytes of the request bodies being read or handled now, against API_BODY_BUDGET_MB (declared for authenticated callers, as they arrive for provider webhooks)',
       registers: [registry],
     }),
     httpBodyBytesWaiting: new Gauge({
