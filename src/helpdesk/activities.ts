@@ -100,7 +100,7 @@ export function createHelpdeskActivities({ db, secretBox, replySenders, publicUr
      * customer's message with In-Reply-To and References, "[Ticket #n]" in the subject, and
      * the ticket number in the metadata so the answer threads back by SES's Message-ID.
      */
-    async prepareReplyEmail(ref: ReplyRef): Promise<{ emailId: string }> {
+    async prepareReplyEmail(ref: ReplyRef): Promise<{ emailId: string; contentBytes?: number }> {
       return db.transaction().execute(async (trx) => {
         const reply = await findReply(trx, ref.orgId, ref.replyId, { forUpdate: true });
         if (!reply) throw permanent(`no reply ${ref.replyId}`, 'ReplyNotFound');
@@ -109,7 +109,7 @@ export function createHelpdeskActivities({ db, secretBox, replySenders, publicUr
         if (!message || !ticket) throw permanent(`reply ${reply.id} has no conversation message or ticket`, 'ReplyNotFound');
         const references = (await listThreadMessageIds(trx, ref.orgId, ticket.id)).filter((id) => id !== reply.in_reply_to);
         if (reply.in_reply_to) references.push(reply.in_reply_to);
-        await insertEmail(trx, {
+        const { contentBytes } = await insertEmail(trx, {
           id: reply.id,
           orgId: ref.orgId,
           content: {
@@ -131,7 +131,8 @@ export function createHelpdeskActivities({ db, secretBox, replySenders, publicUr
           metadata: { ticket_id: ticket.id, ticket_number: String(ticket.number), reply_id: reply.id },
         });
         await setReplyEmail(trx, ref.orgId, reply.id, reply.id);
-        return { emailId: reply.id };
+        // The send's budget takes the size from here rather than reading it back.
+        return { emailId: reply.id, contentBytes };
       });
     },
 

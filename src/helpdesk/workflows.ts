@@ -49,12 +49,12 @@ export async function sendReplyWorkflow(input: SendReplyInput): Promise<SendRepl
 }
 
 async function sendEmailReply({ orgId, replyId }: SendReplyInput): Promise<SendReplyResult> {
-  const { emailId } = await local.prepareReplyEmail({ orgId, replyId });
+  const { emailId, contentBytes } = await local.prepareReplyEmail({ orgId, replyId });
   let result: EmailOutcome;
   try {
     result = await executeChild(sendEmailWorkflow, {
       workflowId: emailWorkflowId(emailId),
-      args: [{ orgId, emailId }],
+      args: [{ orgId, emailId, contentBytes }],
       // The email is the send pipeline's from here on: it finishes even if this run is cancelled.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [
