@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, eventually } from './support/http.js';
@@ -146,6 +147,19 @@ describe('provider webhook bodies, read before their sender is known', () => {
       expect(await inboundCount()).toBe(before);
     },
   );
+
+  it('a compressed provider body is refused with a 415, not unpacked', async () => {
+    const before = await inboundCount();
+    const packed = gzipSync(JSON.stringify({ MessageID: 'packed', From: 'someone@example.net', TextBody: 'x'.repeat(20 * 1024 * 1024) }));
+    const response = await fetch(`${stack.api.url}/api/webhooks/inbound-email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: packed,
+    });
+    expect(response.status).toBe(415);
+    expect((await response.json()).error.code).toBe('unsupported_media_type');
+    expect(await inboundCount()).toBe(before);
+  });
 
   it('provider bytes arriving when the budget is full get a 503 with Retry-After, and nothing is stored', { timeout: 30_000 }, async () => {
     const held = startSlowSend('holding the budget');

@@ -23,7 +23,8 @@ export interface BodyBudget {
    * declares 30 MB and trickles it holds only what it has sent. Arriving bytes that find no
    * room are answered 503 (the rest is read and dropped); a body not complete within the
    * deadline is answered 408 and its connection closed. Bytes past `limitBytes` are not
-   * charged: the route's parser discards them and answers 413.
+   * charged: the route's parser discards them and answers 413. The parser must not inflate
+   * compressed bodies (it refuses them), since only the bytes on the wire are counted.
    */
   chargeArriving(limitBytes: number): RequestHandler;
 }
@@ -85,8 +86,12 @@ export function createBodyBudget({
   const chargeArriving =
     (limitBytes: number): RequestHandler =>
     (req, res, next) => {
-      // A declared length over the limit is answered 413 by the parser without keeping a byte.
-      if (!hasBody(req) || (!isChunked(req) && Number(req.headers['content-length']) > limitBytes)) return next();
+      // Answered by the parser without keeping a byte: a declared length over the limit (413),
+      // and a compressed body (415: a few KB of gzip can unpack to the whole limit, past any
+      // count of the bytes that arrive).
+      const refusedUnread =
+        (!isChunked(req) && Number(req.headers['content-length']) > limitBytes) || (req.headers['content-encoding'] ?? 'identity').toLowerCase() !== 'identity';
+      if (!hasBody(req) || refusedUnread) return next();
       let held = 0;
       const releases: (() => void)[] = [];
       let refused = false;

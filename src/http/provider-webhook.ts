@@ -49,7 +49,9 @@ export function providerWebhookRoute(
   handle: (request: ProviderRequest, res: Response) => Promise<void>,
 ): Router {
   const router = Router();
-  const read = [deps.bodies.chargeArriving(route.limitBytes), express.raw({ type: () => true, limit: route.limitBytes })];
+  // The providers Relay serves send their webhooks uncompressed; a compressed body is refused
+  // (415) rather than unpacked, since only the bytes on the wire are charged to the budget.
+  const read = [deps.bodies.chargeArriving(route.limitBytes), express.raw({ type: () => true, limit: route.limitBytes, inflate: false })];
   router[route.method](route.path, ...read, async (req: Request, res: Response) => {
     try {
       await handle(providerRequestOf(req), res);
