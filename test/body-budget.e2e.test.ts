@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, eventually } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
@@ -148,6 +148,47 @@ describe('provider webhook bodies, read before their sender is known', () => {
     },
   );
 
+  it('provider requests one after another on a kept-alive connection leave nothing behind on it', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    // One socket for every request; Node warns past 10 listeners of one event on it.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    try {
+      for (let index = 0; index < 15; index += 1) {
+        const body = JSON.stringify({ MessageID: `kept-alive-${index}` });
+        const status = await new Promise<number>((resolve, reject) => {
+          const url = new URL(`${stack.api.url}/api/webhooks/inbound-email`);
+          const req = httpRequest(
+            {
+              agent,
+              host: url.hostname,
+              port: url.port,
+              path: url.pathname,
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
+          req.on('socket', (socket) => sockets.add(socket));
+          req.on('error', reject);
+          req.end(body);
+        });
+        expect(status).toBe(401);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      agent.destroy();
+      process.off('warning', onWarning);
+    }
+    expect(sockets.size).toBe(1);
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('a compressed provider body is refused with a 415, not unpacked', async () => {
     const before = await inboundCount();
     const packed = gzipSync(JSON.stringify({ MessageID: 'packed', From: 'someone@example.net', TextBody: 'x'.repeat(20 * 1024 * 1024) }));
@@ -157,7 +198,7 @@ describe('provider webhook bodies, read before their sender is known', () => {
       body: packed,
     });
     expect(response.status).toBe(415);
-    expect((await response.json()).error.code).toBe('unsupported_media_type');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
     expect(await inboundCount()).toBe(before);
   });
 

@@ -122,9 +122,15 @@ export function createBodyBudget({
       // The bytes are held until the answer is written and the body is over (read, or dropped
       // after a 503, or cut off): the deadline keeps watching a drain the 503 left running.
       // (Once answered, Node no longer tells the request that its socket closed: listen there too.)
-      const bodyOver = new Promise((resolve) => {
-        req.once('end', resolve).once('close', resolve);
-        req.socket.once('close', resolve);
+      const { socket } = req;
+      const bodyOver = new Promise<void>((resolve) => {
+        const over = () => {
+          // A kept-alive socket outlives this request: leave nothing on it.
+          socket.off('close', over);
+          resolve();
+        };
+        req.once('end', over).once('close', over);
+        socket.once('close', over);
       });
       const answered = new Promise((resolve) => res.once('close', resolve));
       void Promise.all([bodyOver, answered]).then(() => {
