@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { FakeGraph, FakeTwilio } from '../fakes/reply-providers.js';
+import { FakeGraph, FakeSlack, FakeTwilio } from '../fakes/reply-providers.js';
 import { RecordingServer } from '../fakes/recording-server.js';
 import { expect, test } from './support/fixtures.js';
 import { dialpadEvent, helpdeskOf, hex, sesStore, stored } from './support/helpdesk.js';
@@ -194,6 +194,43 @@ test("a WhatsApp ticket is answered within the 24-hour window; once it has close
     expect(fake.accepted).toHaveLength(1);
   } finally {
     await fake.stop();
+  }
+});
+
+test('a Messenger ticket is answered on Messenger, and a Slack message in its thread', async ({ page, signIn, organization, db }) => {
+  const { messenger, slack, customers } = await helpdeskOf(db, organization);
+  const graph = await new FakeGraph({ [messenger.pageId]: messenger.accessToken }).start(Number(process.env.GRAPH_FAKE_PORT));
+  const slackApi = await new FakeSlack(slack.botToken).start(Number(process.env.SLACK_FAKE_PORT));
+  try {
+    const psid = `2${String(Math.floor(Math.random() * 1e12)).padStart(12, '0')}`;
+    expect((await customers.messengerText(psid, 'Do you ship to Canada?')).status).toBe(200);
+    await stored(db, organization.id, 'Do you ship to Canada?');
+    const user = `U${hex(4).toUpperCase()}`;
+    const thread = await customers.slack(user, 'The VPN is down again');
+    expect(thread.status).toBe(200);
+    await stored(db, organization.id, 'The VPN is down again');
+
+    await signIn('Member');
+    await page.goto('/inbox');
+    await page.getByRole('link', { name: `Messenger from ${psid}` }).click();
+    await expect(page.getByRole('combobox', { name: 'Send on' })).toHaveValue(`Messenger to ${psid}`);
+    await page.getByRole('textbox', { name: 'Your reply' }).fill('Yes, we ship to Canada.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await expect(page.getByRole('article', { name: /reply/ }).getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
+    expect(graph.accepted).toMatchObject([
+      { path: `/${messenger.pageId}/messages`, fields: { recipient: { id: psid }, messaging_type: 'RESPONSE', message: { text: 'Yes, we ship to Canada.' } } },
+    ]);
+
+    await page.getByRole('link', { name: 'Back to the inbox' }).click();
+    await page.getByRole('link', { name: `Slack from ${user}` }).click();
+    await page.getByRole('textbox', { name: 'Your reply' }).fill('Restarting the gateway now.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await expect(page.getByRole('article', { name: /reply/ }).getByText('sent', { exact: true })).toBeVisible({ timeout: 15_000 });
+    // In the customer's thread, not as a new message in the channel.
+    expect(slackApi.accepted.map((send) => send.fields)).toEqual([{ channel: thread.channel, thread_ts: thread.ts, text: 'Restarting the gateway now.' }]);
+    expect([...graph.problems, ...slackApi.problems]).toEqual([]);
+  } finally {
+    await Promise.all([graph.stop(), slackApi.stop()]);
   }
 });
 

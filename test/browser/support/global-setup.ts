@@ -9,10 +9,11 @@ import { freePort } from '../../support/free-port.js';
  * to the test workers through the environment; the returned function stops it.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  // The helpdesk tests post customers' mail with this token and answer SMS and WhatsApp replies on these ports.
+  // The helpdesk tests post customers' mail with this token and answer SMS, WhatsApp, Messenger and Slack replies on these ports.
   process.env.POSTMARK_INBOUND_TOKEN = randomBytes(12).toString('hex');
   process.env.TWILIO_FAKE_PORT = String(await freePort());
   process.env.GRAPH_FAKE_PORT = String(await freePort());
+  process.env.SLACK_FAKE_PORT = String(await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'stack-process.ts')], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
@@ -20,6 +21,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TWILIO_API_URL: `http://127.0.0.1:${process.env.TWILIO_FAKE_PORT}`,
       META_GRAPH_API_URL: `http://127.0.0.1:${process.env.GRAPH_FAKE_PORT}`,
+      SLACK_API_URL: `http://127.0.0.1:${process.env.SLACK_FAKE_PORT}`,
     },
   });
   const ready = await new Promise<Record<string, string>>((resolveReady, fail) => {

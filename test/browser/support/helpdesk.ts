@@ -7,7 +7,7 @@ import { expect, type Organization } from './fixtures.js';
 
 export const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-/** What a helpdesk needs before customers write: a support address, an SMS and a WhatsApp number Relay can reply from, and a Dialpad line. */
+/** What a helpdesk needs before customers write: a support address, an SMS and a WhatsApp number, a Messenger page and a Slack channel Relay can reply on, and a Dialpad line. */
 export async function helpdeskOf(db: Db, organization: Organization) {
   const { key } = await createApiKey(db, { orgId: organization.id, scopes: ['admin'] });
   const api = (path: string, body: unknown) =>
@@ -35,6 +35,22 @@ export async function helpdeskOf(db: Db, organization: Organization) {
       })
     ).status,
   ).toBe(201);
+  const messenger = { pageId: `1${String(Date.now()).slice(-9)}${String(Math.floor(Math.random() * 1000))}`, appSecret: hex(16), accessToken: `EAA${hex(12)}` };
+  expect(
+    (
+      await api('/api/v1/channels', {
+        type: 'messenger',
+        address: messenger.pageId,
+        secret: messenger.appSecret,
+        verify_token: hex(8),
+        credentials: { access_token: messenger.accessToken },
+      })
+    ).status,
+  ).toBe(201);
+  const slack = { address: `T${hex(4).toUpperCase()}:C${hex(4).toUpperCase()}`, signingSecret: hex(16), botToken: `xoxb-${hex(10)}` };
+  expect(
+    (await api('/api/v1/channels', { type: 'slack', address: slack.address, secret: slack.signingSecret, credentials: { bot_token: slack.botToken } })).status,
+  ).toBe(201);
   const dialpad = { number: `+1888${String(Date.now()).slice(-7)}`, secret: hex(16) };
   expect((await api('/api/v1/channels', { type: 'dialpad', address: dialpad.number, secret: dialpad.secret })).status).toBe(201);
   const customers = customerChannels({
@@ -43,10 +59,10 @@ export async function helpdeskOf(db: Db, organization: Organization) {
     postmarkToken: process.env.POSTMARK_INBOUND_TOKEN!,
     twilio,
     whatsapp,
-    messenger: { pageId: '0', appSecret: '-' },
-    slack: { address: 'T:C', signingSecret: '-' },
+    messenger,
+    slack,
   });
-  return { support, twilio, whatsapp, dialpad, customers };
+  return { support, twilio, whatsapp, messenger, slack, dialpad, customers };
 }
 
 export async function sesStore(): Promise<StoredEmail[]> {

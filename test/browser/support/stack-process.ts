@@ -30,10 +30,11 @@ const config = loadConfig({
   TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
   // The tests' webhook receiver listens on loopback over http.
   RELAY_ALLOW_INSECURE_WEBHOOKS: 'true',
-  // Customers' mail arrives through Postmark's webhook; SMS and WhatsApp replies go to the tests' fakes.
+  // Customers' mail arrives through Postmark's webhook; SMS, WhatsApp, Messenger and Slack replies go to the tests' fakes.
   POSTMARK_INBOUND_TOKEN: process.env.POSTMARK_INBOUND_TOKEN ?? '',
   TWILIO_API_URL: process.env.TWILIO_API_URL ?? 'https://api.twilio.com',
   META_GRAPH_API_URL: process.env.META_GRAPH_API_URL ?? 'https://graph.facebook.com/v23.0',
+  SLACK_API_URL: process.env.SLACK_API_URL ?? 'https://slack.com/api',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 const logger = createLogger({ level: config.logLevel });
