@@ -88,9 +88,9 @@ export function createBodyBudget({
     (req, res, next) => {
       // Answered by the parser without keeping a byte: a declared length over the limit (413),
       // and a compressed body (415: a few KB of gzip can unpack to the whole limit, past any
-      // count of the bytes that arrive).
+      // count of the bytes that arrive). An empty Content-Encoding is identity, as it is to body-parser.
       const refusedUnread =
-        (!isChunked(req) && Number(req.headers['content-length']) > limitBytes) || (req.headers['content-encoding'] ?? 'identity').toLowerCase() !== 'identity';
+        (!isChunked(req) && Number(req.headers['content-length']) > limitBytes) || (req.headers['content-encoding'] || 'identity').toLowerCase() !== 'identity';
       if (!hasBody(req) || refusedUnread) return next();
       let held = 0;
       const releases: (() => void)[] = [];
