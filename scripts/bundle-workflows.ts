@@ -1,12 +1,14 @@
 // Bundles the workflow code the way the worker does. The bundler refuses Node built-ins
 // and other non-deterministic imports, so this fails when workflow code reaches for I/O.
-// With a path (npm run build: dist/workflow-bundle.js) it also writes the bundle there,
-// which a compiled worker then starts from instead of bundling at start.
+// With a directory (npm run build: dist) it also writes the bundle there, under the name a
+// compiled worker looks for, and the worker then starts from it instead of bundling at start.
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowsPath } from '../src/worker/worker.js';
+import { WORKFLOW_BUNDLE_FILE, workflowsPath } from '../src/worker/worker.js';
 
-const [outPath] = process.argv.slice(2);
+const [outDir] = process.argv.slice(2);
+const outPath = outDir && join(outDir, WORKFLOW_BUNDLE_FILE);
 const { code } = await bundleWorkflowCode({
   workflowsPath: workflowsPath(),
   logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
