@@ -18,41 +18,25 @@ export async function helpdeskOf(db: Db, organization: Organization) {
     });
   const support = `help-${hex(3)}@${organization.domain}`;
   expect((await api('/api/v1/inbound-addresses', { address: support })).status).toBe(201);
+  const connect = async (channel: Record<string, unknown>) => expect((await api('/api/v1/channels', channel)).status).toBe(201);
+  /** Connects a Meta channel (a WhatsApp number, a Messenger page): returns the app secret that signs its webhooks and the Graph token it replies with. */
+  const metaKeys = async (type: 'whatsapp' | 'messenger', id: string) => {
+    const keys = { appSecret: hex(16), accessToken: `EAA${hex(12)}` };
+    await connect({ type, address: id, secret: keys.appSecret, verify_token: hex(8), credentials: { access_token: keys.accessToken } });
+    return keys;
+  };
+  const uniqueDigits = () => String(Date.now()).slice(-9) + String(Math.floor(Math.random() * 1000));
+
   const twilio = { accountSid: `AC${hex(16)}`, authToken: `token-${hex(8)}`, number: `+1777${String(Date.now()).slice(-7)}` };
-  expect(
-    (await api('/api/v1/channels', { type: 'twilio', address: twilio.number, secret: twilio.authToken, credentials: { account_sid: twilio.accountSid } }))
-      .status,
-  ).toBe(201);
-  const whatsapp = { phoneNumberId: String(Date.now()).slice(-9) + String(Math.floor(Math.random() * 1000)), appSecret: hex(16), accessToken: `EAA${hex(12)}` };
-  expect(
-    (
-      await api('/api/v1/channels', {
-        type: 'whatsapp',
-        address: whatsapp.phoneNumberId,
-        secret: whatsapp.appSecret,
-        verify_token: hex(8),
-        credentials: { access_token: whatsapp.accessToken },
-      })
-    ).status,
-  ).toBe(201);
-  const messenger = { pageId: `1${String(Date.now()).slice(-9)}${String(Math.floor(Math.random() * 1000))}`, appSecret: hex(16), accessToken: `EAA${hex(12)}` };
-  expect(
-    (
-      await api('/api/v1/channels', {
-        type: 'messenger',
-        address: messenger.pageId,
-        secret: messenger.appSecret,
-        verify_token: hex(8),
-        credentials: { access_token: messenger.accessToken },
-      })
-    ).status,
-  ).toBe(201);
+  await connect({ type: 'twilio', address: twilio.number, secret: twilio.authToken, credentials: { account_sid: twilio.accountSid } });
+  const phoneNumberId = uniqueDigits();
+  const whatsapp = { phoneNumberId, ...(await metaKeys('whatsapp', phoneNumberId)) };
+  const pageId = `1${uniqueDigits()}`;
+  const messenger = { pageId, ...(await metaKeys('messenger', pageId)) };
   const slack = { address: `T${hex(4).toUpperCase()}:C${hex(4).toUpperCase()}`, signingSecret: hex(16), botToken: `xoxb-${hex(10)}` };
-  expect(
-    (await api('/api/v1/channels', { type: 'slack', address: slack.address, secret: slack.signingSecret, credentials: { bot_token: slack.botToken } })).status,
-  ).toBe(201);
+  await connect({ type: 'slack', address: slack.address, secret: slack.signingSecret, credentials: { bot_token: slack.botToken } });
   const dialpad = { number: `+1888${String(Date.now()).slice(-7)}`, secret: hex(16) };
-  expect((await api('/api/v1/channels', { type: 'dialpad', address: dialpad.number, secret: dialpad.secret })).status).toBe(201);
+  await connect({ type: 'dialpad', address: dialpad.number, secret: dialpad.secret });
   const customers = customerChannels({
     apiUrl: process.env.RELAY_URL!,
     publicUrl: process.env.RELAY_URL!,
