@@ -30,6 +30,8 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
     openSecret: (account) => deps.secretBox.open(account.secret_sealed!, { table: 'commerce_accounts', column: 'secret_sealed', rowId: account.id }),
     amazonSns: deps.amazonSns,
   };
+  // The limit of Shopify's, Stripe's and Resend's JSON events.
+  const JSON_LIMIT_BYTES = 2 * 1024 * 1024;
   const route = (path: string, provider: string, limitBytes: number, handle: (request: ProviderRequest, res: Response) => Promise<void>) =>
     providerWebhookRoute(deps, { method: 'post', path, provider, limitBytes }, handle);
 
@@ -58,12 +60,12 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
   };
 
   return Router().use(
-    route('/api/webhooks/shopify/gdpr', 'shopify', 2 * 1024 * 1024, async (request, res) => {
+    route('/api/webhooks/shopify/gdpr', 'shopify', JSON_LIMIT_BYTES, async (request, res) => {
       await store(await receiveShopifyGdpr(request, receiveDeps));
       res.json({ received: true });
     }),
 
-    route('/api/webhooks/shopify', 'shopify', 2 * 1024 * 1024, async (request, res) => {
+    route('/api/webhooks/shopify', 'shopify', JSON_LIMIT_BYTES, async (request, res) => {
       const received = await receiveShopify(request, receiveDeps);
       if (received.kind === 'ignored') {
         deps.logger.warn({ shop: received.shop, topic: received.topic }, 'Shopify topic Relay did not subscribe to, ignored');
@@ -80,15 +82,15 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
         ['/api/webhooks/stripe-connect', 'stripe_connect'],
       ] as const
     ).map(([path, provider]) =>
-      route(path, provider, 2 * 1024 * 1024, async (request, res) => {
+      route(path, provider, JSON_LIMIT_BYTES, async (request, res) => {
         await store(await receiveStripe(request, provider, receiveDeps));
         res.json({ received: true });
       }),
     ),
 
-    route('/api/webhooks/resend', 'resend', 2 * 1024 * 1024, resend),
+    route('/api/webhooks/resend', 'resend', JSON_LIMIT_BYTES, resend),
     // The path Resend's webhooks were first configured with.
-    route('/api/webhooks/email', 'resend', 2 * 1024 * 1024, resend),
+    route('/api/webhooks/email', 'resend', JSON_LIMIT_BYTES, resend),
 
     // SNS messages are 256 KB at most; SNS posts JSON as text/plain.
     route('/api/amazon/webhook', 'amazon', 300 * 1024, async (request, res) => {

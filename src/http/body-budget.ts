@@ -77,7 +77,7 @@ export function createBodyBudget({
           waiting.dec(weight);
           if (!(error instanceof ByteBudgetTimeout)) return next(error);
           res.set('retry-after', '1');
-          next(new ApiError('service_unavailable', 'Relay is reading as many request bodies as it can hold in memory; retry shortly'));
+          next(noRoom());
         },
       );
     };
@@ -108,7 +108,7 @@ export function createBodyBudget({
       const refuseRest = () => {
         refused = true;
         for (const listener of req.listeners('data')) if (listener !== onData) req.off('data', listener as (chunk: Buffer) => void);
-        const error = new ApiError('service_unavailable', 'Relay is reading as many request bodies as it can hold in memory; retry shortly');
+        const error = noRoom();
         res.set('retry-after', '1').status(error.status).json(error.toBody());
       };
       // Stalled, or still being drained: answer 408 if nothing was said yet, and close the connection.
@@ -143,6 +143,9 @@ export function createBodyBudget({
 
   return { reserve, chargeArriving };
 }
+
+/** The answer (with Retry-After: 1) to a body the budget has no room for, reserved or arriving. */
+const noRoom = () => new ApiError('service_unavailable', 'Relay is reading as many request bodies as it can hold in memory; retry shortly');
 
 const isChunked = (req: Request) => req.headers['transfer-encoding'] !== undefined;
 
