@@ -29,9 +29,11 @@
 //       latency alone, on `relay worker`.
 //   (p) end to end: emails accepted by the API and sent through SES by `relay worker` per
 //       second (no send rate binding), against a no-op workflow that runs one no-op
-//       activity, started by the bench's client (BENCH_ONLY=e2e runs it alone).
+//       activity, started by the bench's client (BENCH_ONLY=e2e runs it alone), with
+//       CPU-ms per email and per ceiling workflow by process.
 // Beside (a) and (b): CPU-ms per raw start and per accepted email by process, and the p50/p99
 // of (b), (d), (e) and (h) offered at half the rate each reached.
+// BENCH_PROFILE_DIR=<dir>: every process the bench starts writes a V8 CPU profile there.
 // Every loop is bounded by a request count.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -238,6 +240,13 @@ function findPid(text: string): number {
 const cpuPer = (before: Record<string, number>, after: Record<string, number>, units: number) =>
   Object.fromEntries(Object.keys(after).map((name) => [name, (after[name]! - before[name]!) / units]));
 
+/** "total (name ms, ...)": CPU-ms per unit of work, summed and by process. */
+function cpuTotalAndEach(cpu: Record<string, number>): string {
+  const total = Object.values(cpu).reduce((sum, ms) => sum + ms, 0);
+  const each = Object.entries(cpu).map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
+  return `${total.toFixed(2)} (${each.join(', ')})`;
+}
+
 /**
  * The ceiling (f) is measured against: WEBHOOK_BURST workflows started at once, each
  * running WEBHOOK_ENDPOINTS no-op activities on a second task queue whose worker has the
@@ -289,9 +298,13 @@ async function createActivityCeiling({
 
 /** bench/ceiling-worker.ts in a process of its own: the no-op workflows and their no-op activities at `concurrency`. */
 const spawnCeilingWorker = (address: string, namespace: string, concurrency: number) =>
-  spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ceiling-worker.ts', import.meta.url)), address, namespace, String(concurrency)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  spawn(
+    process.execPath,
+    [...profileFlags(), '--import', 'tsx', fileURLToPath(new URL('./ceiling-worker.ts', import.meta.url)), address, namespace, String(concurrency)],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 
 /**
  * The same ceiling with its workers in a process of their own (bench/ceiling-worker.ts),
@@ -628,6 +641,9 @@ function rssMb(pid: number): number {
 /** Keeps `peak.mb` at the most resident memory `pid` has had, sampled every `everyMs`; stop it with clearInterval. */
 const sampleRss = (pid: number, peak: { mb: number }, everyMs: number) => setInterval(() => (peak.mb = Math.max(peak.mb, rssMb(pid))), everyMs);
 
+/** With BENCH_PROFILE_DIR set, each process the bench starts writes a V8 CPU profile there when it exits. */
+const profileFlags = () => (process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []);
+
 /** Whether `npm run build` made a compiled build, which bin/relay.mjs then runs (as production does); else tsx. */
 const isCompiled = (projectDir: string) => existsSync(resolve(projectDir, 'dist/cli/main.js'));
 
@@ -641,7 +657,7 @@ const deployedEnv = (projectDir: string, command: 'api' | 'worker') => parseEnv(
  * generator nor the loopback SES stand-in.
  */
 function spawnRelay(projectDir: string, command: 'api' | 'worker', env: Record<string, string>) {
-  return spawn(process.execPath, [resolve(projectDir, 'bin/relay.mjs'), command], {
+  return spawn(process.execPath, [...profileFlags(), resolve(projectDir, 'bin/relay.mjs'), command], {
     env: { ...process.env, ...deployedEnv(projectDir, command), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -795,6 +811,7 @@ async function measureEndToEnd({
   projectDir,
   env,
   postEmail,
+  processes,
 }: {
   client: Client;
   address: string;
@@ -803,8 +820,10 @@ async function measureEndToEnd({
   projectDir: string;
   env: Record<string, string>;
   postEmail: (index: number) => Promise<void>;
+  processes: Record<string, number>;
 }) {
   const ceilingWorker = spawnCeilingWorker(address, namespace, 100);
+  const ceilingProcesses = { ...processes, worker: ceilingWorker.pid! };
   const startNoopWithActivity = (id: string) =>
     client.workflow.start('noopFanOutWorkflow', {
       taskQueue: 'bench-ceiling',
@@ -813,31 +832,38 @@ async function measureEndToEnd({
     });
   await drive(WARMUP, CONCURRENCY, async (index) => void (await (await startNoopWithActivity(`warm-up-${index}`)).result()));
   const ceilingStarted = Date.now();
+  let before = cpuMs(ceilingProcesses);
   const handles: WorkflowHandle[] = [];
   await drive(END_TO_END, CONCURRENCY, async (index) => void handles.push(await startNoopWithActivity(String(index))));
   for (const handle of handles) await handle.result();
+  const ceilingCpu = cpuPer(before, cpuMs(ceilingProcesses), END_TO_END);
   const closed = await Promise.all(handles.map(async (handle) => (await handle.describe()).closeTime!.getTime()));
   const ceiling = END_TO_END / ((Math.max(...closed) - ceilingStarted) / 1000);
   await stopChild(ceilingWorker);
 
   const worker = spawnRelay(projectDir, 'worker', { ...env, SES_MAX_SEND_RATE: '100000' });
+  const relayProcesses = { ...processes, worker: worker.pid! };
   const warmUpFrom = sesSendCount(ses);
   await drive(WARMUP, CONCURRENCY, (index) => postEmail(8_000_000 + index));
   await sesSendsReach(ses, warmUpFrom + WARMUP, { polls: 6000, everyMs: 50 });
   const from = sesSendCount(ses);
   const started = performance.now();
+  before = cpuMs(relayProcesses);
   await drive(END_TO_END, CONCURRENCY, (index) => postEmail(8_100_000 + index));
   await sesSendsReach(ses, warmUpFrom + WARMUP + END_TO_END, { polls: 6000, everyMs: 50 });
+  const relayCpu = cpuPer(before, cpuMs(relayProcesses), END_TO_END);
   const sends = ses.sendRequests.slice(from);
   const relay = sends.length / ((Math.max(...sends.map((request) => request.receivedAt)) - started) / 1000);
   await stopChild(worker);
-  return { ceiling, relay, sent: sends.length };
+  return { ceiling, relay, sent: sends.length, ceilingCpu, relayCpu };
 }
 
 function printEndToEnd(result: Awaited<ReturnType<typeof measureEndToEnd>>, compiled: boolean) {
   console.log(
     `(p) end to end: ${result.sent} emails accepted and sent through SES ${result.relay.toFixed(1)}/s   ceiling (no-op workflow + one no-op activity) ${result.ceiling.toFixed(1)}/s   ratio ${(result.relay / result.ceiling).toFixed(2)} (target >= 0.8)   ${workerLabel(compiled)}`,
   );
+  console.log(`    CPU-ms per ceiling workflow: ${cpuTotalAndEach(result.ceilingCpu)}`);
+  console.log(`    CPU-ms per email:            ${cpuTotalAndEach(result.relayCpu)}`);
 }
 
 /** PostgreSQL bytes (tables, indexes, TOAST) per stored email with its events, and per inbound message with its attachments and routing. */
@@ -972,7 +998,7 @@ async function main() {
   const certificateFile = join(scratch, 'sns-cert.pem');
   await writeFile(certificateFile, certificate);
   const apiPort = await freePort();
-  const api = spawn(process.execPath, ['--import', 'tsx', resolve(projectDir, 'bench/api-process.ts'), certificateFile], {
+  const api = spawn(process.execPath, [...profileFlags(), '--import', 'tsx', resolve(projectDir, 'bench/api-process.ts'), certificateFile], {
     env: { ...process.env, ...deployedEnv(projectDir, 'api'), ...benchEnv, PORT: String(apiPort) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -989,6 +1015,15 @@ async function main() {
     await temporal.stop();
     await postgres.stop();
     await rm(scratch, { recursive: true, force: true });
+  };
+
+  // CPU is counted for: this process (the load generator, the bench's Temporal client and,
+  // from (c) on, the workers and loopback receivers), the API, the Temporal server, PostgreSQL.
+  const processes = {
+    'bench+workers': process.pid,
+    api: api.pid!,
+    temporal: findPid(`--port ${temporalPort}`),
+    postgres: Number(readFileSync(join(scratch, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]),
   };
 
   const startNoop = (index: number) =>
@@ -1080,6 +1115,7 @@ async function main() {
       projectDir,
       env: benchEnv,
       postEmail,
+      processes,
     });
     console.log(`\nRelay benchmark — end to end only, concurrency ${CONCURRENCY}, loopback, one Temporal dev server`);
     printEndToEnd(endToEnd, isCompiled(projectDir));
@@ -1098,14 +1134,6 @@ async function main() {
   await drive(WARMUP, CONCURRENCY, (i) => startNoop(1_000_000 + i));
   await drive(WARMUP, CONCURRENCY, (i) => postEmail(1_000_000 + i));
 
-  // CPU is counted for: this process (the load generator, the bench's Temporal client and,
-  // from (c) on, the workers and loopback receivers), the API, the Temporal server, PostgreSQL.
-  const processes = {
-    'bench+workers': process.pid,
-    api: api.pid!,
-    temporal: findPid(`--port ${temporalPort}`),
-    postgres: Number(readFileSync(join(scratch, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]),
-  };
   // (a) and (b) alternate in two rounds so neither gets a quieter server.
   const raw: Awaited<ReturnType<typeof drive>>[] = [];
   const sends: Awaited<ReturnType<typeof drive>>[] = [];
@@ -1119,12 +1147,8 @@ async function main() {
     sends.push(await drive(REQUESTS / 2, CONCURRENCY, (i) => postEmail(round * REQUESTS + i)));
     sendCpu.push(cpuPer(before, cpuMs(processes), REQUESTS / 2));
   }
-  const cpuSummary = (rounds: Record<string, number>[]) => {
-    const names = Object.keys(processes);
-    const each = names.map((name) => `${name} ${mean(rounds.map((round) => round[name]!)).toFixed(2)}`).join(', ');
-    const total = mean(rounds.map((round) => names.reduce((sum, name) => sum + round[name]!, 0)));
-    return `${total.toFixed(2)} (${each})`;
-  };
+  const cpuSummary = (rounds: Record<string, number>[]) =>
+    cpuTotalAndEach(Object.fromEntries(Object.keys(processes).map((name) => [name, mean(rounds.map((round) => round[name]!))])));
 
   // (d) Signed SNS notifications (SES Delivery events) acknowledged by /api/webhooks/ses.
   const notifications = Array.from({ length: REQUESTS + HALF_LOAD_REQUESTS }, (_, index) =>
@@ -1328,7 +1352,7 @@ async function main() {
 
   // (p) End to end against its ceiling, once everything before has drained.
   printEndToEnd(
-    await measureEndToEnd({ client, address: temporal.address, namespace: config.temporal.namespace, ses, projectDir, env: benchEnv, postEmail }),
+    await measureEndToEnd({ client, address: temporal.address, namespace: config.temporal.namespace, ses, projectDir, env: benchEnv, postEmail, processes }),
     isCompiled(projectDir),
   );
   await stopServices();
