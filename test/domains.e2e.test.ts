@@ -257,12 +257,41 @@ describe('sending domains', () => {
     expect((await call(stack.api.url, '/api/v1/domains/not-a-uuid', { key: org.key })).status).toBe(404);
   });
 
+  it('pages the list newest first, over REST and tRPC, and refuses a page it cannot read', async () => {
+    const owner = await createOrgWithKey(stack.db, ['admin']);
+    const names = [newDomain(), newDomain(), newDomain()];
+    for (const name of names) expect((await add(name, owner.key)).status).toBe(201);
+    const namesOf = (domains: { name: string }[]) => domains.map((domain) => domain.name);
+
+    const first = await call(stack.api.url, '/api/v1/domains?limit=2', { key: owner.key });
+    expect(namesOf(first.body.data)).toEqual([names[2], names[1]]);
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const second = await call(stack.api.url, `/api/v1/domains?limit=2&cursor=${first.body.next_cursor}`, { key: owner.key });
+    // The organization's own verified domain (made with it) is the oldest.
+    expect(namesOf(second.body.data)).toEqual([names[0], owner.domain]);
+    expect(second.body.next_cursor).toBeNull();
+
+    const firstPage = await trpc(stack.api.url, owner.key, 'domains.list', { limit: 2 });
+    expect(namesOf(firstPage.data.items)).toEqual([names[2], names[1]]);
+    const secondPage = await trpc(stack.api.url, owner.key, 'domains.list', { limit: 2, cursor: firstPage.data.nextCursor });
+    expect(namesOf(secondPage.data.items)).toEqual([names[0], owner.domain]);
+    expect(secondPage.data.nextCursor).toBeNull();
+
+    const notOurs = Buffer.from(JSON.stringify(['yesterday', 'not-an-id'])).toString('base64url');
+    for (const query of ['limit=0', 'limit=101', 'limit=two', 'cursor=%21%21', `cursor=${notOurs}`, 'page=2']) {
+      const refused = await call(stack.api.url, `/api/v1/domains?${query}`, { key: owner.key });
+      expect(refused.status, query).toBe(400);
+      expect(refused.body.error.code).toBe('validation_failed');
+    }
+    expect((await trpc(stack.api.url, owner.key, 'domains.list', { cursor: notOurs })).error?.data.code).toBe('BAD_REQUEST');
+  });
+
   it('serves the same through tRPC for the dashboard', async () => {
     const name = newDomain();
     const created = await trpc(stack.api.url, org.key, 'domains.create', { name, mailFromSubdomain: 'mail' });
     expect(created.data).toMatchObject({ name, status: 'pending' });
     const listed = await trpc(stack.api.url, org.key, 'domains.list');
-    expect(listed.data.map((domain: { name: string }) => domain.name)).toContain(name);
+    expect(listed.data.items.map((domain: { name: string }) => domain.name)).toContain(name);
     const one = await trpc(stack.api.url, org.key, 'domains.get', { id: created.data.id });
     expect(one.data.records).toHaveLength(6);
     const taken = await trpc(stack.api.url, (await createOrgWithKey(stack.db, ['admin'])).key, 'domains.create', { name });

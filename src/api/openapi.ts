@@ -3,10 +3,10 @@ import { ERROR_STATUS } from '../http/errors.js';
 import { batchSendRequest, emailList, emailView, listEmailsQuery, queuedEmail, sendEmailRequest } from '../emails/schemas.js';
 import { partnerRequest } from '../partners/index.js';
 import { channelCredentialsPatch, channelRequest } from '../channels/connect.js';
-import { createApiKeyRequest } from '../auth/api-key-routes.js';
+import { createApiKeyRequest, listApiKeysQuery } from '../auth/api-key-routes.js';
 import { accountRequest } from '../commerce/routes.js';
 import { shopifyConnectRequest } from '../commerce/connect-routes.js';
-import { addDomainRequest } from '../domains/routes.js';
+import { addDomainRequest, listDomainsQuery } from '../domains/routes.js';
 import { organizationLimitsChange } from '../usage/limit-routes.js';
 import { debriefRequest } from '../partners/debrief-routes.js';
 import { customerPatch, listTicketsQuery } from '../helpdesk/routes.js';
@@ -136,7 +136,14 @@ export function buildOpenApiDocument() {
         },
       },
       '/api/v1/domains': {
-        get: operation("The organization's sending domains, each with its DNS records and their status", 'admin', undefined, ['200', 'the list'], [401, 403]),
+        get: operation(
+          "The organization's sending domains, newest first, each with its DNS records and their status",
+          'admin',
+          undefined,
+          ['200', 'a page of domains'],
+          [400, 401, 403],
+          queryParameters(listDomainsQuery),
+        ),
         post: operation(
           'Add a sending domain: creates its SES identity (Easy DKIM) and answers the DNS records to publish; 409 when any organization holds it',
           'admin',
@@ -380,6 +387,7 @@ export function buildOpenApiDocument() {
           undefined,
           ['200', 'a page of keys'],
           [400, 401, 403],
+          queryParameters(listApiKeysQuery),
         ),
         post: operation('Create an API key; the whole key is in this answer only', 'admin', createApiKeyRequest, ['201', 'the key'], [400, 401, 403]),
       },

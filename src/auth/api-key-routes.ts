@@ -3,15 +3,15 @@ import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import type { ApiKey } from '../db/tables/api-keys.js';
 import { ApiError } from '../http/errors.js';
-import { keysetCursorSchema, keysetPage } from '../http/pagination.js';
+import { keysetCursorSchema, keysetPage, pageLimitParameter } from '../http/pagination.js';
 import { parseOr400 } from '../http/validate.js';
 import { apiKeyName, apiKeyScopes, describeCreator, isApiKeyId, revokeKey, rotateKey } from './api-key-management.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from './api-keys.js';
 import { createApiKey, listApiKeys } from './repository.js';
 
 export const createApiKeyRequest = z.strictObject({ scopes: apiKeyScopes, name: apiKeyName.optional() });
-const listApiKeysQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+export const listApiKeysQuery = z.strictObject({
+  limit: pageLimitParameter,
   cursor: keysetCursorSchema(isApiKeyId).optional(),
 });
 

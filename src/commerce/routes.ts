@@ -7,6 +7,7 @@ import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
 import { listGdprRequests } from './gdpr-repository.js';
 import { claimPendingAccount, findCommerceAccount, findSubscription, listCommerceAccounts, listCommerceEvents, listOrders } from './repository.js';
+import { pageLimitParameter } from '../http/pagination.js';
 
 /** How each provider's accounts are proven: Shopify and Stripe through their OAuth, Amazon by an operator. */
 const CONNECT_THROUGH: Record<string, string> = {
@@ -62,11 +63,7 @@ export function commerceRoutes(deps: { db: Db; apiKeys: ApiKeyLookup }): Router 
 
   router.get('/api/v1/commerce/orders', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
-    const { customer_id: customerId, limit } = parseOr400(
-      z.strictObject({ customer_id: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(100).default(25) }),
-      req.query,
-      'query',
-    );
+    const { customer_id: customerId, limit } = parseOr400(z.strictObject({ customer_id: z.uuid().optional(), limit: pageLimitParameter }), req.query, 'query');
     res.json({ data: await listOrders(db, orgId, { customerId, limit }) });
   });
 

@@ -77,6 +77,13 @@ export async function listDomains(db: DbOrTrx, orgId: string | null): Promise<Do
   return query.orderBy('name').execute();
 }
 
+/** One page of the organization's domains, newest first, after `page.after` (the last one shown). */
+export async function listDomainsPage(db: DbOrTrx, orgId: string, page: { limit: number; after?: { at: Date; id: string } }): Promise<Domain[]> {
+  let query = db.selectFrom('domains').selectAll().where('org_id', '=', orgId);
+  if (page.after) query = query.where(sql<boolean>`(created_at, id) < (${page.after.at}, ${page.after.id})`);
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+}
+
 /** The names the organization may send from (with their subdomains). */
 export async function listVerifiedDomainNames(db: DbOrTrx, orgId: string): Promise<string[]> {
   const rows = await db.selectFrom('domains').select('name').where('org_id', '=', orgId).where('status', '=', 'verified').execute();

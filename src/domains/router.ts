@@ -2,10 +2,11 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { scopedProcedure, t } from '../auth/trpc.js';
 import { ApiError } from '../http/errors.js';
+import { keysetPage, keysetPageInput } from '../http/pagination.js';
 import { addDomain, checkDomainNow, DomainTaken, removeDomain, type DomainDeps } from './claim.js';
 import { domainName, mailFromLabel } from './records.js';
-import { findDomain, listDomains } from './repository.js';
-import { domainView, withSes } from './routes.js';
+import { findDomain, listDomainsPage } from './repository.js';
+import { domainPosition, domainView, withSes } from './routes.js';
 
 export type DomainRouterDeps = DomainDeps & { region: string };
 
@@ -35,7 +36,11 @@ export function createDomainsRouter(deps: DomainRouterDeps) {
   };
 
   return t.router({
-    list: read.query(async ({ ctx }) => (await listDomains(deps.db, ctx.orgId)).map((domain) => domainView(domain, deps.region))),
+    // Without input: the first page of 25, as the REST list answers.
+    list: read.input(z.strictObject(keysetPageInput()).prefault({})).query(async ({ ctx, input }) => {
+      const rows = await listDomainsPage(deps.db, ctx.orgId, { limit: input.limit + 1, after: input.cursor ?? undefined });
+      return keysetPage(rows, input.limit, domainPosition, (domain) => domainView(domain, deps.region));
+    }),
 
     get: read.input(z.strictObject({ id })).query(async ({ ctx, input }) => domainView(await owned(ctx.orgId, input.id), deps.region)),
 

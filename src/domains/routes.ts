@@ -4,16 +4,22 @@ import { z } from 'zod';
 import type { Domain } from '../db/tables/domains.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
+import { cursorParameter, decodeKeysetCursor, keysetPage, pageLimitParameter } from '../http/pagination.js';
 import { parseOr400 } from '../http/validate.js';
 import { addDomain, checkDomainNow, DomainTaken, removeDomain, type DomainDeps } from './claim.js';
 import { dnsRecordsOf, domainName, mailFromLabel } from './records.js';
-import { findDomain, listDomains } from './repository.js';
+import { findDomain, listDomainsPage } from './repository.js';
 
 export const addDomainRequest = z.strictObject({
   name: domainName,
   /** Bounces and complaints go through `<label>.<name>` (SPF alignment); SES's own domain when absent. */
   mail_from_subdomain: mailFromLabel.optional(),
 });
+
+export const listDomainsQuery = z.strictObject({ limit: pageLimitParameter, cursor: cursorParameter(200).optional() });
+
+/** Where a domain stands in its list (newest first): what its page's cursor names. */
+export const domainPosition = (domain: Domain) => ({ at: domain.created_at, id: domain.id });
 
 /** What the API answers about a domain: its state and the DNS records to publish, each with its status. */
 export function domainView(domain: Domain, region: string) {
@@ -66,7 +72,11 @@ export function domainRoutes(deps: DomainDeps & { apiKeys: ApiKeyLookup; region:
 
   router.get('/api/v1/domains', requireApiKey(apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
-    res.json({ data: (await listDomains(db, orgId)).map((domain) => domainView(domain, region)) });
+    const query = parseOr400(listDomainsQuery, req.query, 'query');
+    const after = query.cursor === undefined ? undefined : decodeKeysetCursor(query.cursor);
+    const rows = await listDomainsPage(db, orgId, { limit: query.limit + 1, after });
+    const page = keysetPage(rows, query.limit, domainPosition, (domain) => domainView(domain, region));
+    res.json({ data: page.items, next_cursor: page.nextCursor });
   });
 
   router.get('/api/v1/domains/:id', requireApiKey(apiKeys, 'admin'), async (req, res) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorParameter } from '../http/pagination.js';
+import { cursorParameter, pageLimitParameter } from '../http/pagination.js';
 import { emailAddress, MAILBOX_PATTERN } from '../http/email-address.js';
 import { EMAIL_EVENT_TYPES } from '../db/tables/email-events.js';
 import { EMAIL_STATUSES, SEND_PRIORITIES } from '../db/tables/emails.js';
@@ -144,7 +144,7 @@ export const listEmailsQuery = z.strictObject({
   status: z.enum(EMAIL_STATUSES).optional(),
   to: z.string().min(1).max(320).optional(),
   tag: z.string().min(1).max(513).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: pageLimitParameter,
   cursor: cursorParameter(200).optional(),
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorParameter } from '../http/pagination.js';
+import { cursorParameter, pageLimitParameter } from '../http/pagination.js';
 import { emailAddress } from '../http/email-address.js';
 import { SUPPRESSION_REASONS } from '../db/tables/suppressions.js';
 
@@ -12,7 +12,7 @@ export const addSuppressionRequest = z.strictObject({
 export const listSuppressionsQuery = z.strictObject({
   search: z.string().min(1).max(320).optional(),
   reason: z.enum(SUPPRESSION_REASONS).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: pageLimitParameter,
   cursor: cursorParameter(400).optional(),
 });
 

@@ -11,7 +11,7 @@ import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
 import type { Logger } from '../observability/logger.js';
-import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
+import { decodeKeysetCursor, encodeKeysetCursor, pageLimitParameter } from '../http/pagination.js';
 import { createReply, replyRequest } from './replies.js';
 import { findReply } from './reply-repository.js';
 import { replyView, ticketView } from './views.js';
@@ -59,7 +59,7 @@ export const listTicketsQuery = z.strictObject({
     .optional(),
   /** Words in the customer's name, email or phone, the subject or the conversation. */
   q: z.string().trim().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: pageLimitParameter,
   cursor: z.string().max(200).optional(),
 });
 

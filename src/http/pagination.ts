@@ -7,6 +7,9 @@ export interface KeysetPosition {
   id: string;
 }
 
+/** A REST list's page size: 25 unless asked, at most 100. */
+export const pageLimitParameter = z.coerce.number().int().min(1).max(100).default(25).describe('how many items the page holds, 1 to 100');
+
 /** Every cursor Relay answers is base64url; the REST list queries refuse anything else. */
 export const cursorParameter = (maxLength: number) =>
   z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorParameter } from '../http/pagination.js';
+import { cursorParameter, pageLimitParameter } from '../http/pagination.js';
 import { emailAddress } from '../http/email-address.js';
 import { INBOUND_CLASSIFICATIONS, INBOUND_PROVIDERS, INBOUND_STATUSES } from '../db/tables/inbound.js';
 
@@ -8,7 +8,7 @@ export const listInboundQuery = z.strictObject({
   classification: z.enum(INBOUND_CLASSIFICATIONS).optional(),
   provider: z.enum(INBOUND_PROVIDERS).optional(),
   reason: z.string().min(1).max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: pageLimitParameter,
   cursor: cursorParameter(200).optional(),
 });
 

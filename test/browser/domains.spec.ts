@@ -122,3 +122,26 @@ test('a Viewer sees the domains and their records but no add, check or delete co
   expect(forged.status()).toBe(403);
   expect((await domainsOf(db, organization)).map((domain) => domain.name)).toEqual([name]);
 });
+
+test('a long list shows 25 domains and the rest on request; a link to one past them opens its records', async ({ page, signIn, organization, db }) => {
+  await withoutDomains(db, organization);
+  const key = await apiKey(db, organization.id, ['admin']);
+  const added: { id: string; name: string }[] = [];
+  for (let index = 0; index < 26; index += 1) {
+    const response = await page.request.post('/api/v1/domains', { headers: { authorization: `Bearer ${key}` }, data: { name: uniqueDomain() } });
+    expect(response.status()).toBe(201);
+    added.push((await response.json()) as { id: string; name: string });
+  }
+  const [oldest, newest] = [added[0]!, added.at(-1)!];
+
+  await signIn('Viewer');
+  await page.goto(`/domains?records=${oldest.id}`);
+  await expect(page.getByRole('table', { name: `DNS records for ${oldest.name}` })).toBeVisible();
+  const domains = page.getByRole('table', { name: 'Domains' });
+  await expect(domains.getByRole('row', { name: new RegExp(newest.name) })).toBeVisible();
+  await expect(domains.getByRole('row', { name: new RegExp(oldest.name) })).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Show more domains' }).click();
+  await expect(domains.getByRole('row', { name: new RegExp(oldest.name) })).toBeVisible();
+  await expect(page.getByText('All 26 domains shown.')).toBeVisible();
+});

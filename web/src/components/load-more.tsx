@@ -1,24 +1,19 @@
 import { Button, Center, Text } from '@mantine/core';
 
-/** The foot of a keyset-paged list: the next page on request, or a note that this is all. */
-export function LoadMore({
-  hasNextPage,
-  isFetchingNextPage,
-  fetchNextPage,
-  shown,
-  noun,
-}: {
+/** What the foot of a list needs from its infinite query. */
+interface PagedList {
   hasNextPage: boolean;
   isFetchingNextPage: boolean;
   fetchNextPage: () => unknown;
-  shown: number;
-  noun: string;
-}) {
+}
+
+/** The foot of a keyset-paged list: the next page on request, or a note that this is all. */
+export function LoadMore({ list, shown, noun }: { list: PagedList; shown: number; noun: string }) {
   if (shown === 0) return null;
   return (
     <Center>
-      {hasNextPage ? (
-        <Button variant="default" onClick={() => void fetchNextPage()} loading={isFetchingNextPage}>
+      {list.hasNextPage ? (
+        <Button variant="default" onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage}>
           Show more {noun}
         </Button>
       ) : (

@@ -968,22 +968,34 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The organization's sending domains, each with its DNS records and their status (scope admin) */
+    /** The organization's sending domains, newest first, each with its DNS records and their status (scope admin) */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          limit?: number;
+          cursor?: string;
+        };
         header?: never;
         path?: never;
         cookie?: never;
       };
       requestBody?: never;
       responses: {
-        /** @description the list */
+        /** @description a page of domains */
         200: {
           headers: {
             [name: string]: unknown;
           };
           content?: never;
+        };
+        /** @description error */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
         };
         /** @description error */
         401: {
@@ -3322,7 +3334,10 @@ export interface paths {
     /** The organization's API keys, newest first, revoked ones too (never a secret) (scope admin) */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          limit?: number;
+          cursor?: string;
+        };
         header?: never;
         path?: never;
         cookie?: never;

@@ -245,13 +245,7 @@ export function Page() {
           ]}
         />
       )}
-      <LoadMore
-        hasNextPage={keys.hasNextPage}
-        isFetchingNextPage={keys.isFetchingNextPage}
-        fetchNextPage={keys.fetchNextPage}
-        shown={records.length}
-        noun="keys"
-      />
+      <LoadMore list={keys} shown={records.length} noun="keys" />
 
       {creating && <CreateKey opened onClose={() => setCreating(false)} onCreated={setSecret} />}
       <ConfirmKeyChange change={change} onClose={() => setChange(undefined)} onRotated={setSecret} />

@@ -213,13 +213,7 @@ function Channels({ canManage }: { canManage: boolean }) {
             ]}
           />
         )}
-        <LoadMore
-          hasNextPage={channels.hasNextPage}
-          isFetchingNextPage={channels.isFetchingNextPage}
-          fetchNextPage={channels.fetchNextPage}
-          shown={records.length}
-          noun="channels"
-        />
+        <LoadMore list={channels} shown={records.length} noun="channels" />
       </Stack>
       {connecting && <ConnectChannel opened onClose={() => setConnecting(false)} />}
       <ConfirmRemove
@@ -334,13 +328,7 @@ function InboundAddresses({ canManage }: { canManage: boolean }) {
             ]}
           />
         )}
-        <LoadMore
-          hasNextPage={addresses.hasNextPage}
-          isFetchingNextPage={addresses.isFetchingNextPage}
-          fetchNextPage={addresses.fetchNextPage}
-          shown={records.length}
-          noun="addresses"
-        />
+        <LoadMore list={addresses} shown={records.length} noun="addresses" />
       </Stack>
       <ConfirmRemove
         what={removing?.address}

@@ -3,7 +3,7 @@ import { useMediaQuery } from '@mantine/hooks';
 import { DataTable } from 'mantine-datatable';
 import type { Outputs } from '../../trpc.js';
 
-export type Domain = Outputs['domains']['list'][number];
+export type Domain = Outputs['domains']['get'];
 type DnsRecord = Domain['records'][number];
 type Row = DnsRecord & { key: string; label: string };
 

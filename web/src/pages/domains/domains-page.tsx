@@ -1,10 +1,11 @@
 import { Alert, Badge, Button, Group, Modal, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import { DataTable } from 'mantine-datatable';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatShortDateTime } from '../../components/format.js';
+import { LoadMore } from '../../components/load-more.js';
 import { useCan } from '../../components/session.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { queryClient, trpc } from '../../trpc.js';
@@ -13,7 +14,8 @@ import { DomainRecords, type Domain } from './domain-records.js';
 // While a domain is pending its verification workflow may finish at any moment: look again this often.
 const PENDING_REFRESH_MS = 3000;
 
-const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.domains.list.queryKey() });
+// The list's pages and any domain read alone.
+const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.domains.pathKey() });
 
 /** The domain's status and when it got there (pending: when Relay last asked SES). */
 function DomainStatus({ domain }: { domain: Domain }) {
@@ -121,18 +123,23 @@ function DeleteDomain({ domain, onClose, onDeleted }: { domain: Domain | undefin
  */
 export function Page() {
   const canManage = useCan('Admin');
-  const domains = useQuery({
-    ...trpc.domains.list.queryOptions(),
-    refetchInterval: (query) => (query.state.data?.some((domain) => domain.status === 'pending') ? PENDING_REFRESH_MS : false),
+  const domains = useInfiniteQuery({
+    ...trpc.domains.list.infiniteQueryOptions({ limit: 25 }, { getNextPageParam: (page) => page.nextCursor }),
+    refetchInterval: (query) => (query.state.data?.pages.some((page) => page.items.some((domain) => domain.status === 'pending')) ? PENDING_REFRESH_MS : false),
   });
+  const records = domains.data?.pages.flatMap((page) => page.items) ?? [];
   const [adding, setAdding] = useState(false);
   const [deleting, setDeleting] = useState<Domain>();
   const [params, setParams] = useSearchParams();
-  const recordsFor = domains.data?.find((domain) => domain.id === params.get('records'));
+  const recordsId = params.get('records');
+  const listed = records.find((domain) => domain.id === recordsId);
+  // A link to a domain past the pages shown so far reads that domain alone.
+  const single = useQuery({ ...trpc.domains.get.queryOptions({ id: recordsId ?? '' }), enabled: recordsId !== null && !listed && domains.isSuccess });
+  const recordsFor = listed ?? (single.data?.id === recordsId ? single.data : undefined);
   const showRecords = (id: string | undefined) => setParams(id ? { records: id } : {}, { replace: true });
 
   const verify = useMutation(trpc.domains.verify.mutationOptions({ onSuccess: refresh }));
-  const checked = domains.data?.find((domain) => domain.id === verify.variables?.id);
+  const checked = records.find((domain) => domain.id === verify.variables?.id) ?? verify.data;
 
   return (
     <Stack gap="md">
@@ -169,9 +176,9 @@ export function Page() {
           aria-label="Domains"
           withTableBorder
           borderRadius="md"
-          minHeight={domains.data?.length ? undefined : 180}
+          minHeight={records.length ? undefined : 180}
           fetching={domains.isPending}
-          records={domains.data ?? []}
+          records={records}
           noRecordsText={canManage ? 'No domains yet. Add the domain your emails come from.' : 'No domains yet.'}
           columns={[
             {
@@ -224,6 +231,7 @@ export function Page() {
           ]}
         />
       )}
+      <LoadMore list={domains} shown={records.length} noun="domains" />
 
       {recordsFor && <DomainRecords key={recordsFor.id} domain={recordsFor} onClose={() => showRecords(undefined)} />}
 

@@ -164,13 +164,7 @@ export function Page() {
           ]}
         />
       )}
-      <LoadMore
-        hasNextPage={emails.hasNextPage}
-        isFetchingNextPage={emails.isFetchingNextPage}
-        fetchNextPage={emails.fetchNextPage}
-        shown={records.length}
-        noun="emails"
-      />
+      <LoadMore list={emails} shown={records.length} noun="emails" />
     </Stack>
   );
 }

@@ -88,13 +88,7 @@ export function Page() {
           ]}
         />
       )}
-      <LoadMore
-        hasNextPage={archive.hasNextPage}
-        isFetchingNextPage={archive.isFetchingNextPage}
-        fetchNextPage={archive.fetchNextPage}
-        shown={records.length}
-        noun="messages"
-      />
+      <LoadMore list={archive} shown={records.length} noun="messages" />
     </Stack>
   );
 }

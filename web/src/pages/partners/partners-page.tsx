@@ -114,13 +114,7 @@ export function Page() {
           ]}
         />
       )}
-      <LoadMore
-        hasNextPage={connections.hasNextPage}
-        isFetchingNextPage={connections.isFetchingNextPage}
-        fetchNextPage={connections.fetchNextPage}
-        shown={records.length}
-        noun="connections"
-      />
+      <LoadMore list={connections} shown={records.length} noun="connections" />
       <Disconnect connection={disconnecting} onClose={() => setDisconnecting(undefined)} />
     </Stack>
   );

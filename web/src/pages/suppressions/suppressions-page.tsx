@@ -234,13 +234,7 @@ export function Page() {
           ]}
         />
       )}
-      <LoadMore
-        hasNextPage={list.hasNextPage}
-        isFetchingNextPage={list.isFetchingNextPage}
-        fetchNextPage={list.fetchNextPage}
-        shown={records.length}
-        noun="suppressions"
-      />
+      <LoadMore list={list} shown={records.length} noun="suppressions" />
       {adding && <AddSuppression opened onClose={() => setAdding(false)} />}
       <LiftSuppression entry={lifting} onClose={() => setLifting(undefined)} />
     </Stack>
