@@ -202,6 +202,18 @@ describe('provider webhook bodies, read before their sender is known', () => {
     expect(await inboundCount()).toBe(before);
   });
 
+  it('an OAuth form is charged as it arrives too: a stalled token request holds what it sent, then gets a 408', { timeout: 30_000 }, async () => {
+    // A client's secret is inside the form, so nothing about the sender is known before it arrives.
+    const form = Buffer.from(`grant_type=authorization_code&code=${'c'.repeat(8 * 1024)}`);
+    const stalled = startSlowRequest('/api/oauth/token', { 'content-type': 'application/x-www-form-urlencoded' }, form, 1024);
+    await eventually(async () => ((await gauge('relay_http_body_bytes_in_flight')) > 0 ? true : undefined), 'the form charged');
+    expect(await gauge('relay_http_body_bytes_in_flight')).toBeLessThanOrEqual(1024);
+    const answer = await stalled.answered;
+    expect(answer.status).toBe(408);
+    expect(answer.headers.connection).toBe('close');
+    await eventually(async () => ((await gauge('relay_http_body_bytes_in_flight')) === 0 ? true : undefined), 'the form released');
+  });
+
   it('provider bytes arriving when the budget is full get a 503 with Retry-After, and nothing is stored', { timeout: 30_000 }, async () => {
     const held = startSlowSend('holding the budget');
     await eventually(async () => ((await gauge('relay_http_body_bytes_in_flight')) === held.length ? true : undefined), 'the send admitted');

@@ -177,7 +177,7 @@ export async function startApiServer(deps: {
         stripeConnect: config.commerce.stripeConnectApp ? createStripeConnectClient(http, config.commerce.stripeConnectApp) : undefined,
       }),
       sessions.router,
-      oauthRoutes(oauth),
+      oauthRoutes({ ...oauth, bodies }),
       partnerTokenRoutes(oauth),
       debriefRoutes({ db, workflows, apiKeys, retry: { attempts: config.partners.deliveryAttempts, firstRetryMs: config.partners.firstRetryMs } }),
       emailAdminRoutes({ db, adminKey: config.adminKey }),

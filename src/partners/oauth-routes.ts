@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import express, { Router, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { Db } from '../db/database.js';
 import type { Partner } from '../db/tables/partners.js';
 import type { HubClient } from '../integrations/hub.js';
+import type { BodyBudget } from '../http/body-budget.js';
 import type { Logger } from '../observability/logger.js';
 import { constantTimeEqual, prefixedSecret, sha256 } from '../security/secrets.js';
 import { hmacSha256 } from '../security/signatures.js';
@@ -112,10 +113,16 @@ export interface OauthDeps {
   urlPolicy: UrlPolicy;
 }
 
+/** The consent and token forms are a few hundred bytes; anything near this is not one. */
+const FORM_LIMIT_BYTES = 16 * 1024;
+
 /** RelayIt's OAuth authorization-code flow (PKCE optional): authorize, the user's consent, and the token exchange. */
-export function oauthRoutes(deps: OauthDeps): Router {
+export function oauthRoutes(deps: OauthDeps & { bodies: BodyBudget }): Router {
   const { db } = deps;
   const router = Router();
+  // Both forms arrive before their sender is known (a session's CSRF token, a client's secret
+  // are in them), so their bytes are charged to the body budget as they arrive, as providers' are.
+  const readForm = [deps.bodies.chargeArriving(FORM_LIMIT_BYTES), express.urlencoded({ extended: false, limit: FORM_LIMIT_BYTES, inflate: false })];
 
   /** Validates the authorize parameters; an unknown client or inexact redirect never redirects. */
   async function checkAuthorize(query: Record<string, unknown>): Promise<{ partner: Partner; request: AuthorizeRequest } | { error: string }> {
@@ -155,7 +162,7 @@ export function oauthRoutes(deps: OauthDeps): Router {
     return sendConsentPage(res, partner, { ...request, code_challenge: request.code_challenge ?? '', csrf: csrfToken(session, request) });
   });
 
-  router.post('/api/oauth/consent', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+  router.post('/api/oauth/consent', ...readForm, async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const checked = await checkAuthorize({
       ...body,
@@ -185,7 +192,7 @@ export function oauthRoutes(deps: OauthDeps): Router {
     return res.redirect(302, withParams(request.redirect_uri, { code, state: request.state }));
   });
 
-  router.post('/api/oauth/token', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+  router.post('/api/oauth/token', ...readForm, async (req: Request, res: Response) => {
     // Credentials travel in a form body (or Basic auth), never JSON and never the query string.
     if (!req.is('application/x-www-form-urlencoded')) return oauthError(res, 400, 'invalid_request', 'use application/x-www-form-urlencoded');
     if (Object.keys(req.query).length > 0) return oauthError(res, 400, 'invalid_request', 'parameters must not be sent in the query string');
