@@ -4,7 +4,7 @@ import { providerWebhookRoute, type ProviderRequest, type ProviderWebhookDeps } 
 import { storeInbound } from '../inbound/index.js';
 import type { SecretBox } from '../security/encryption.js';
 import type { SnsVerifier } from '../security/sns.js';
-import { acceptSnsControlMessage } from '../sns/index.js';
+import { acceptSnsControlMessage, SNS_BODY_LIMIT_BYTES } from '../sns/index.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { receiveAmazon, receiveResend, receiveShopify, receiveShopifyGdpr, receiveStripe, type CommerceReceiveDeps, type CommerceSecrets } from './receive.js';
 import { findCommerceAccount, insertCommerceEvent, type NewCommerceEvent } from './repository.js';
@@ -92,8 +92,8 @@ export function commerceWebhookRoutes(deps: CommerceWebhookDeps): Router {
     // The path Resend's webhooks were first configured with.
     route('/api/webhooks/email', 'resend', JSON_LIMIT_BYTES, resend),
 
-    // SNS messages are 256 KB at most; SNS posts JSON as text/plain.
-    route('/api/amazon/webhook', 'amazon', 300 * 1024, async (request, res) => {
+    // SNS posts JSON as text/plain.
+    route('/api/amazon/webhook', 'amazon', SNS_BODY_LIMIT_BYTES, async (request, res) => {
       const received = await receiveAmazon(request, receiveDeps);
       if (received.kind === 'sns-control') await acceptSnsControlMessage(deps, received.message);
       else await store(received.event);

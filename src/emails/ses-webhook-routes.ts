@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { Db } from '../db/database.js';
 import { providerWebhookRoute, type ProviderWebhookDeps } from '../http/provider-webhook.js';
 import type { SnsVerifier } from '../security/sns.js';
-import { acceptSnsControlMessage, insertSnsMessage } from '../sns/index.js';
+import { acceptSnsControlMessage, insertSnsMessage, SNS_BODY_LIMIT_BYTES } from '../sns/index.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { receiveSesMessage } from './receive.js';
 
@@ -12,8 +12,8 @@ import { receiveSesMessage } from './receive.js';
  * workflow started, and answered; all processing happens in the workflow.
  */
 export function sesWebhookRoutes(deps: ProviderWebhookDeps & { db: Db; workflows: WorkflowStarter; sns: SnsVerifier }): Router {
-  // SNS messages are 256 KB at most; SNS posts JSON as text/plain.
-  return providerWebhookRoute(deps, { method: 'post', path: '/api/webhooks/ses', provider: 'sns', limitBytes: 300 * 1024 }, async (request, res) => {
+  // SNS posts JSON as text/plain.
+  return providerWebhookRoute(deps, { method: 'post', path: '/api/webhooks/ses', provider: 'sns', limitBytes: SNS_BODY_LIMIT_BYTES }, async (request, res) => {
     const received = await receiveSesMessage(request, deps.sns);
     if (received.kind === 'control') {
       if (received.message.Type === 'UnsubscribeConfirmation')

@@ -19,14 +19,16 @@ export interface BodyBudget {
   reserve(limitBytes: number): RequestHandler;
   /**
    * For a body read before its sender is known (a provider's webhook, whose signature covers
-   * the body): charges the bytes as they arrive, never ahead of them, so a sender that
+   * the body; an OAuth form, whose credential is inside it): the handlers that read it with
+   * `parser`, charging the bytes as they arrive, never ahead of them, so a sender that
    * declares 30 MB and trickles it holds only what it has sent. Arriving bytes that find no
    * room are answered 503 (the rest is read and dropped); a body not complete within the
    * deadline is answered 408 and its connection closed. Bytes past `limitBytes` are not
-   * charged: the route's parser discards them and answers 413. The parser must not inflate
-   * compressed bodies (it refuses them), since only the bytes on the wire are counted.
+   * charged: the parser discards them and answers 413. The parser is given `inflate: false`:
+   * only the bytes on the wire are counted, so a compressed body is refused (415), never
+   * unpacked.
    */
-  chargeArriving(limitBytes: number): RequestHandler;
+  readArriving(limitBytes: number, parser: (options: { limit: number; inflate: false }) => RequestHandler): RequestHandler[];
 }
 
 /**
@@ -141,7 +143,10 @@ export function createBodyBudget({
       next();
     };
 
-  return { reserve, chargeArriving };
+  return {
+    reserve,
+    readArriving: (limitBytes, parser) => [chargeArriving(limitBytes), parser({ limit: limitBytes, inflate: false })],
+  };
 }
 
 /** The answer (with Retry-After: 1) to a body the budget has no room for, reserved or arriving. */

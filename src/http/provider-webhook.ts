@@ -49,9 +49,8 @@ export function providerWebhookRoute(
   handle: (request: ProviderRequest, res: Response) => Promise<void>,
 ): Router {
   const router = Router();
-  // The providers Relay serves send their webhooks uncompressed; a compressed body is refused
-  // (415) rather than unpacked, since only the bytes on the wire are charged to the budget.
-  const read = [deps.bodies.chargeArriving(route.limitBytes), express.raw({ type: () => true, limit: route.limitBytes, inflate: false })];
+  // The providers Relay serves send their webhooks uncompressed; a compressed one gets 415.
+  const read = deps.bodies.readArriving(route.limitBytes, (options) => express.raw({ type: () => true, ...options }));
   router[route.method](route.path, ...read, async (req: Request, res: Response) => {
     try {
       await handle(providerRequestOf(req), res);

@@ -122,7 +122,7 @@ export function oauthRoutes(deps: OauthDeps & { bodies: BodyBudget }): Router {
   const router = Router();
   // Both forms arrive before their sender is known (a session's CSRF token, a client's secret
   // are in them), so their bytes are charged to the body budget as they arrive, as providers' are.
-  const readForm = [deps.bodies.chargeArriving(FORM_LIMIT_BYTES), express.urlencoded({ extended: false, limit: FORM_LIMIT_BYTES, inflate: false })];
+  const readForm = deps.bodies.readArriving(FORM_LIMIT_BYTES, (options) => express.urlencoded({ extended: false, ...options }));
 
   /** Validates the authorize parameters; an unknown client or inexact redirect never redirects. */
   async function checkAuthorize(query: Record<string, unknown>): Promise<{ partner: Partner; request: AuthorizeRequest } | { error: string }> {
