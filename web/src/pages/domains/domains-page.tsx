@@ -135,7 +135,7 @@ export function Page() {
   const listed = records.find((domain) => domain.id === recordsId);
   // A link to a domain past the pages shown so far reads that domain alone.
   const single = useQuery({ ...trpc.domains.get.queryOptions({ id: recordsId ?? '' }), enabled: recordsId !== null && !listed && domains.isSuccess });
-  const recordsFor = listed ?? (single.data?.id === recordsId ? single.data : undefined);
+  const recordsFor = listed ?? single.data;
   const showRecords = (id: string | undefined) => setParams(id ? { records: id } : {}, { replace: true });
 
   const verify = useMutation(trpc.domains.verify.mutationOptions({ onSuccess: refresh }));
