@@ -145,6 +145,7 @@ test('sends an email through the API and finds it in Emails with its timeline', 
   await search.getByLabel('Recipient').fill('client@');
   await search.getByRole('button', { name: 'Search' }).click();
   await expect(page).toHaveURL(/subject=welcome/);
+  await expect(page.getByText('This is the only email.')).toBeVisible();
   await page.getByRole('table', { name: 'Emails' }).getByRole('link', { name: 'Welcome to Acme' }).click();
 
   await expect(page.getByRole('heading', { name: 'Welcome to Acme', level: 1 })).toBeVisible();

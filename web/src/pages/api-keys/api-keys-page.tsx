@@ -1,11 +1,10 @@
 import { Badge, Button, Checkbox, Code, Group, Modal, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
-import { DataTable } from 'mantine-datatable';
 import { useState, type FormEvent } from 'react';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../../../src/db/tables/api-keys.js';
 import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatShortDateTime } from '../../components/format.js';
-import { LoadMore } from '../../components/load-more.js';
+import { PagedTable } from '../../components/paged-table.js';
 import { SecretOnce } from '../../components/secret-once.js';
 import { useCan } from '../../components/session.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
@@ -144,7 +143,6 @@ export function Page() {
   const [creating, setCreating] = useState(false);
   const [change, setChange] = useState<{ key: ApiKey; kind: 'revoke' | 'rotate' }>();
   const [secret, setSecret] = useState<string>();
-  const records = keys.data?.pages.flatMap((page) => page.items) ?? [];
 
   return (
     <Stack gap="md">
@@ -163,89 +161,82 @@ export function Page() {
         </Text>
       )}
 
-      {keys.isError ? (
-        <ApiErrorAlert error={keys.error} title="API keys did not load" onRetry={() => void keys.refetch()} />
-      ) : (
-        <DataTable<ApiKey>
-          aria-label="API keys"
-          withTableBorder
-          borderRadius="md"
-          minHeight={records.length ? undefined : 180}
-          fetching={keys.isPending}
-          records={records}
-          noRecordsText={canManage ? 'No API keys yet. Create one for each program that calls Relay.' : 'No API keys yet.'}
-          columns={[
-            {
-              accessor: 'id',
-              title: 'Key',
-              render: (apiKey) => (
-                <Stack gap={2}>
-                  <Text size="sm" fw={500}>
-                    {apiKey.name ?? 'Unnamed key'}
-                  </Text>
-                  <Code>{apiKey.id}_…</Code>
-                </Stack>
-              ),
-            },
-            {
-              accessor: 'scopes',
-              title: 'Scopes',
-              render: (apiKey) => (
-                <Group gap={4}>
-                  {apiKey.scopes.map((scope) => (
-                    <Badge key={scope} variant="outline" size="sm" tt="none">
-                      {scope}
-                    </Badge>
-                  ))}
+      <PagedTable<ApiKey>
+        list={keys}
+        label="API keys"
+        noun={{ one: 'key', other: 'keys' }}
+        errorTitle="API keys did not load"
+        emptyText={canManage ? 'No API keys yet. Create one for each program that calls Relay.' : 'No API keys yet.'}
+        columns={[
+          {
+            accessor: 'id',
+            title: 'Key',
+            render: (apiKey) => (
+              <Stack gap={2}>
+                <Text size="sm" fw={500}>
+                  {apiKey.name ?? 'Unnamed key'}
+                </Text>
+                <Code>{apiKey.id}_…</Code>
+              </Stack>
+            ),
+          },
+          {
+            accessor: 'scopes',
+            title: 'Scopes',
+            render: (apiKey) => (
+              <Group gap={4}>
+                {apiKey.scopes.map((scope) => (
+                  <Badge key={scope} variant="outline" size="sm" tt="none">
+                    {scope}
+                  </Badge>
+                ))}
+              </Group>
+            ),
+          },
+          {
+            accessor: 'createdBy',
+            title: 'Created',
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
+            render: (apiKey) => (
+              <Stack gap={2}>
+                <Text size="sm">{formatShortDateTime(apiKey.createdAt)}</Text>
+                <Text size="xs" c="dimmed">
+                  by {apiKey.createdBy ?? 'unknown'}
+                </Text>
+              </Stack>
+            ),
+          },
+          {
+            accessor: 'lastUsedAt',
+            title: 'Last used',
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+            render: (apiKey) => (apiKey.lastUsedAt ? formatShortDateTime(apiKey.lastUsedAt) : 'never'),
+          },
+          { accessor: 'revokedAt', title: 'State', render: (apiKey) => <KeyState apiKey={apiKey} /> },
+          {
+            accessor: 'actions',
+            title: 'Actions',
+            hidden: !canManage,
+            render: (apiKey) =>
+              apiKey.revokedAt ? null : (
+                <Group gap="xs" wrap="nowrap">
+                  <Button size="compact-sm" variant="subtle" aria-label={`Rotate ${apiKey.id}`} onClick={() => setChange({ key: apiKey, kind: 'rotate' })}>
+                    Rotate
+                  </Button>
+                  <Button
+                    size="compact-sm"
+                    variant="subtle"
+                    color="red"
+                    aria-label={`Revoke ${apiKey.id}`}
+                    onClick={() => setChange({ key: apiKey, kind: 'revoke' })}
+                  >
+                    Revoke
+                  </Button>
                 </Group>
               ),
-            },
-            {
-              accessor: 'createdBy',
-              title: 'Created',
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
-              render: (apiKey) => (
-                <Stack gap={2}>
-                  <Text size="sm">{formatShortDateTime(apiKey.createdAt)}</Text>
-                  <Text size="xs" c="dimmed">
-                    by {apiKey.createdBy ?? 'unknown'}
-                  </Text>
-                </Stack>
-              ),
-            },
-            {
-              accessor: 'lastUsedAt',
-              title: 'Last used',
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
-              render: (apiKey) => (apiKey.lastUsedAt ? formatShortDateTime(apiKey.lastUsedAt) : 'never'),
-            },
-            { accessor: 'revokedAt', title: 'State', render: (apiKey) => <KeyState apiKey={apiKey} /> },
-            {
-              accessor: 'actions',
-              title: 'Actions',
-              hidden: !canManage,
-              render: (apiKey) =>
-                apiKey.revokedAt ? null : (
-                  <Group gap="xs" wrap="nowrap">
-                    <Button size="compact-sm" variant="subtle" aria-label={`Rotate ${apiKey.id}`} onClick={() => setChange({ key: apiKey, kind: 'rotate' })}>
-                      Rotate
-                    </Button>
-                    <Button
-                      size="compact-sm"
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Revoke ${apiKey.id}`}
-                      onClick={() => setChange({ key: apiKey, kind: 'revoke' })}
-                    >
-                      Revoke
-                    </Button>
-                  </Group>
-                ),
-            },
-          ]}
-        />
-      )}
-      <LoadMore list={keys} shown={records.length} noun="keys" />
+          },
+        ]}
+      />
 
       {creating && <CreateKey opened onClose={() => setCreating(false)} onCreated={setSecret} />}
       <ConfirmKeyChange change={change} onClose={() => setChange(undefined)} onRotated={setSecret} />

@@ -1,11 +1,10 @@
 import { Badge, Button, Card, Group, Modal, PasswordInput, Select, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
-import { DataTable } from 'mantine-datatable';
 import { useState, type FormEvent } from 'react';
 import { CHANNEL_TYPES, type ChannelType } from '../../../../src/db/tables/channels.js';
 import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatShortDateTime } from '../../components/format.js';
-import { LoadMore } from '../../components/load-more.js';
+import { PagedTable } from '../../components/paged-table.js';
 import { useCan } from '../../components/session.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { queryClient, trpc, type Outputs } from '../../trpc.js';
@@ -151,7 +150,6 @@ function Channels({ canManage }: { canManage: boolean }) {
       },
     }),
   );
-  const records = channels.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <Card withBorder component="section" aria-labelledby="channels-title">
       <Stack gap="sm">
@@ -166,54 +164,48 @@ function Channels({ canManage }: { canManage: boolean }) {
           </div>
           {canManage && <Button onClick={() => setConnecting(true)}>Connect a channel</Button>}
         </Group>
-        {channels.isError ? (
-          <ApiErrorAlert error={channels.error} title="Channels did not load" onRetry={() => void channels.refetch()} />
-        ) : (
-          <DataTable<Channel>
-            aria-label="Channels"
-            withTableBorder
-            borderRadius="md"
-            minHeight={records.length ? undefined : 150}
-            fetching={channels.isPending}
-            records={records}
-            noRecordsText={canManage ? 'No channels yet. Connect one to take in its messages.' : 'No channels yet.'}
-            columns={[
-              { accessor: 'type', title: 'Provider', render: (channel) => <Badge variant="light">{CHANNEL_FIELDS[channel.type].name}</Badge> },
-              {
-                accessor: 'address',
-                title: 'Address',
-                render: (channel) => (
-                  <Text size="sm" style={{ wordBreak: 'break-all' }}>
-                    {channel.address}
-                  </Text>
-                ),
-              },
-              {
-                accessor: 'autoReply',
-                title: 'Auto-reply',
-                visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
-                render: (channel) => channel.autoReply ?? '—',
-              },
-              {
-                accessor: 'createdAt',
-                title: 'Connected',
-                visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
-                render: (channel) => formatShortDateTime(channel.createdAt),
-              },
-              {
-                accessor: 'actions',
-                title: 'Actions',
-                hidden: !canManage,
-                render: (channel) => (
-                  <Button size="compact-sm" variant="subtle" color="red" aria-label={`Remove ${channel.address}`} onClick={() => setRemoving(channel)}>
-                    Remove
-                  </Button>
-                ),
-              },
-            ]}
-          />
-        )}
-        <LoadMore list={channels} shown={records.length} noun="channels" />
+        <PagedTable<Channel>
+          list={channels}
+          label="Channels"
+          noun={{ one: 'channel', other: 'channels' }}
+          errorTitle="Channels did not load"
+          emptyText={canManage ? 'No channels yet. Connect one to take in its messages.' : 'No channels yet.'}
+          emptyHeight={150}
+          columns={[
+            { accessor: 'type', title: 'Provider', render: (channel) => <Badge variant="light">{CHANNEL_FIELDS[channel.type].name}</Badge> },
+            {
+              accessor: 'address',
+              title: 'Address',
+              render: (channel) => (
+                <Text size="sm" style={{ wordBreak: 'break-all' }}>
+                  {channel.address}
+                </Text>
+              ),
+            },
+            {
+              accessor: 'autoReply',
+              title: 'Auto-reply',
+              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
+              render: (channel) => channel.autoReply ?? '—',
+            },
+            {
+              accessor: 'createdAt',
+              title: 'Connected',
+              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+              render: (channel) => formatShortDateTime(channel.createdAt),
+            },
+            {
+              accessor: 'actions',
+              title: 'Actions',
+              hidden: !canManage,
+              render: (channel) => (
+                <Button size="compact-sm" variant="subtle" color="red" aria-label={`Remove ${channel.address}`} onClick={() => setRemoving(channel)}>
+                  Remove
+                </Button>
+              ),
+            },
+          ]}
+        />
       </Stack>
       {connecting && <ConnectChannel opened onClose={() => setConnecting(false)} />}
       <ConfirmRemove
@@ -252,7 +244,6 @@ function InboundAddresses({ canManage }: { canManage: boolean }) {
       },
     }),
   );
-  const records = addresses.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <Card withBorder component="section" aria-labelledby="addresses-title">
       <Stack gap="sm">
@@ -287,48 +278,42 @@ function InboundAddresses({ canManage }: { canManage: boolean }) {
           </form>
         )}
         {add.isError && <ApiErrorAlert error={add.error} title="Not added" />}
-        {addresses.isError ? (
-          <ApiErrorAlert error={addresses.error} title="Inbound addresses did not load" onRetry={() => void addresses.refetch()} />
-        ) : (
-          <DataTable<InboundAddress>
-            aria-label="Inbound addresses"
-            idAccessor="address"
-            withTableBorder
-            borderRadius="md"
-            minHeight={records.length ? undefined : 150}
-            fetching={addresses.isPending}
-            records={records}
-            noRecordsText="No inbound addresses yet."
-            columns={[
-              {
-                accessor: 'address',
-                title: 'Address',
-                render: (row) => (
-                  <Text size="sm" style={{ wordBreak: 'break-all' }}>
-                    {row.address}
-                  </Text>
-                ),
-              },
-              {
-                accessor: 'createdAt',
-                title: 'Added',
-                visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
-                render: (row) => formatShortDateTime(row.createdAt),
-              },
-              {
-                accessor: 'actions',
-                title: 'Actions',
-                hidden: !canManage,
-                render: (row) => (
-                  <Button size="compact-sm" variant="subtle" color="red" aria-label={`Remove ${row.address}`} onClick={() => setRemoving(row)}>
-                    Remove
-                  </Button>
-                ),
-              },
-            ]}
-          />
-        )}
-        <LoadMore list={addresses} shown={records.length} noun="addresses" />
+        <PagedTable<InboundAddress>
+          list={addresses}
+          label="Inbound addresses"
+          noun={{ one: 'address', other: 'addresses' }}
+          errorTitle="Inbound addresses did not load"
+          emptyText="No inbound addresses yet."
+          emptyHeight={150}
+          idAccessor="address"
+          columns={[
+            {
+              accessor: 'address',
+              title: 'Address',
+              render: (row) => (
+                <Text size="sm" style={{ wordBreak: 'break-all' }}>
+                  {row.address}
+                </Text>
+              ),
+            },
+            {
+              accessor: 'createdAt',
+              title: 'Added',
+              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+              render: (row) => formatShortDateTime(row.createdAt),
+            },
+            {
+              accessor: 'actions',
+              title: 'Actions',
+              hidden: !canManage,
+              render: (row) => (
+                <Button size="compact-sm" variant="subtle" color="red" aria-label={`Remove ${row.address}`} onClick={() => setRemoving(row)}>
+                  Remove
+                </Button>
+              ),
+            },
+          ]}
+        />
       </Stack>
       <ConfirmRemove
         what={removing?.address}

@@ -1,11 +1,10 @@
 import { Alert, Badge, Button, Group, Modal, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
-import { DataTable } from 'mantine-datatable';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatShortDateTime } from '../../components/format.js';
-import { LoadMore } from '../../components/load-more.js';
+import { loadedItems, PagedTable } from '../../components/paged-table.js';
 import { useCan } from '../../components/session.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { queryClient, trpc } from '../../trpc.js';
@@ -127,7 +126,7 @@ export function Page() {
     ...trpc.domains.list.infiniteQueryOptions({ limit: 25 }, { getNextPageParam: (page) => page.nextCursor }),
     refetchInterval: (query) => (query.state.data?.pages.some((page) => page.items.some((domain) => domain.status === 'pending')) ? PENDING_REFRESH_MS : false),
   });
-  const records = domains.data?.pages.flatMap((page) => page.items) ?? [];
+  const records = loadedItems(domains);
   const [adding, setAdding] = useState(false);
   const [deleting, setDeleting] = useState<Domain>();
   const [params, setParams] = useSearchParams();
@@ -169,69 +168,62 @@ export function Page() {
       )}
       {verify.isError && <ApiErrorAlert error={verify.error} title="Not checked" />}
 
-      {domains.isError ? (
-        <ApiErrorAlert error={domains.error} title="Domains did not load" onRetry={() => void domains.refetch()} />
-      ) : (
-        <DataTable<Domain>
-          aria-label="Domains"
-          withTableBorder
-          borderRadius="md"
-          minHeight={records.length ? undefined : 180}
-          fetching={domains.isPending}
-          records={records}
-          noRecordsText={canManage ? 'No domains yet. Add the domain your emails come from.' : 'No domains yet.'}
-          columns={[
-            {
-              accessor: 'name',
-              title: 'Domain',
-              render: (domain) => (
-                <Text size="sm" fw={500} style={{ wordBreak: 'break-all' }}>
-                  {domain.name}
-                </Text>
-              ),
-            },
-            { accessor: 'status', title: 'Status', render: (domain) => <DomainStatus domain={domain} /> },
-            {
-              accessor: 'created_at',
-              title: 'Added',
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
-              render: (domain) => formatShortDateTime(domain.created_at),
-            },
-            {
-              accessor: 'actions',
-              title: 'Actions',
-              render: (domain) => (
-                <Group gap="xs">
+      <PagedTable<Domain>
+        list={domains}
+        label="Domains"
+        noun={{ one: 'domain', other: 'domains' }}
+        errorTitle="Domains did not load"
+        emptyText={canManage ? 'No domains yet. Add the domain your emails come from.' : 'No domains yet.'}
+        columns={[
+          {
+            accessor: 'name',
+            title: 'Domain',
+            render: (domain) => (
+              <Text size="sm" fw={500} style={{ wordBreak: 'break-all' }}>
+                {domain.name}
+              </Text>
+            ),
+          },
+          { accessor: 'status', title: 'Status', render: (domain) => <DomainStatus domain={domain} /> },
+          {
+            accessor: 'created_at',
+            title: 'Added',
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
+            render: (domain) => formatShortDateTime(domain.created_at),
+          },
+          {
+            accessor: 'actions',
+            title: 'Actions',
+            render: (domain) => (
+              <Group gap="xs">
+                <Button
+                  size="compact-sm"
+                  variant="subtle"
+                  aria-pressed={recordsFor?.id === domain.id}
+                  onClick={() => showRecords(recordsFor?.id === domain.id ? undefined : domain.id)}
+                >
+                  DNS records
+                </Button>
+                {canManage && domain.status !== 'verified' && (
                   <Button
                     size="compact-sm"
-                    variant="subtle"
-                    aria-pressed={recordsFor?.id === domain.id}
-                    onClick={() => showRecords(recordsFor?.id === domain.id ? undefined : domain.id)}
+                    variant="light"
+                    loading={verify.isPending && verify.variables?.id === domain.id}
+                    onClick={() => verify.mutate({ id: domain.id })}
                   >
-                    DNS records
+                    Check now
                   </Button>
-                  {canManage && domain.status !== 'verified' && (
-                    <Button
-                      size="compact-sm"
-                      variant="light"
-                      loading={verify.isPending && verify.variables?.id === domain.id}
-                      onClick={() => verify.mutate({ id: domain.id })}
-                    >
-                      Check now
-                    </Button>
-                  )}
-                  {canManage && (
-                    <Button size="compact-sm" variant="subtle" color="red" onClick={() => setDeleting(domain)}>
-                      Delete
-                    </Button>
-                  )}
-                </Group>
-              ),
-            },
-          ]}
-        />
-      )}
-      <LoadMore list={domains} shown={records.length} noun="domains" />
+                )}
+                {canManage && (
+                  <Button size="compact-sm" variant="subtle" color="red" onClick={() => setDeleting(domain)}>
+                    Delete
+                  </Button>
+                )}
+              </Group>
+            ),
+          },
+        ]}
+      />
 
       {recordsFor && <DomainRecords key={recordsFor.id} domain={recordsFor} onClose={() => showRecords(undefined)} />}
 

@@ -1,14 +1,12 @@
 import { Anchor, Badge, Button, Group, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { DatePickerInput, type DatesRangeValue } from '@mantine/dates';
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
-import { DataTable } from 'mantine-datatable';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { EMAIL_STATUSES, type EmailStatus } from '../../../../src/db/tables/emails.js';
-import { ApiErrorAlert } from '../../components/api-error.js';
 import { EmailStatusBadge } from '../../components/email-status.js';
 import { formatShortDateTime } from '../../components/format.js';
-import { LoadMore } from '../../components/load-more.js';
+import { PagedTable } from '../../components/paged-table.js';
 import { trpc, type Outputs } from '../../trpc.js';
 
 type EmailRow = Outputs['emails']['list']['items'][number];
@@ -96,7 +94,6 @@ export function Page() {
     ...trpc.emails.list.infiniteQueryOptions(queryInput(filters), { getNextPageParam: (page) => page.nextCursor }),
     placeholderData: keepPreviousData,
   });
-  const records = emails.data?.pages.flatMap((page) => page.items) ?? [];
   const filtered = Object.keys(filters).length > 0;
 
   return (
@@ -113,58 +110,51 @@ export function Page() {
         onSearch={(next) => setParams(Object.fromEntries(Object.entries(next).filter(([, value]) => value)))}
       />
 
-      {emails.isError ? (
-        <ApiErrorAlert error={emails.error} title="Emails did not load" onRetry={() => void emails.refetch()} />
-      ) : (
-        <DataTable<EmailRow>
-          aria-label="Emails"
-          withTableBorder
-          borderRadius="md"
-          minHeight={records.length ? undefined : 180}
-          fetching={emails.isFetching && !emails.isFetchingNextPage}
-          records={records}
-          noRecordsText={filtered ? 'No email matches this search.' : 'No emails yet. Send one with POST /api/v1/emails.'}
-          columns={[
-            { accessor: 'status', title: 'Status', width: 130, render: (email) => <EmailStatusBadge status={email.status} /> },
-            {
-              accessor: 'subject',
-              title: 'Subject',
-              render: (email) => (
-                <Stack gap={2}>
-                  <Anchor component={Link} to={`/emails/${email.id}`} size="sm" fw={500} style={{ wordBreak: 'break-word' }}>
-                    {email.subject || '(no subject)'}
-                  </Anchor>
-                  <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
-                    to {email.recipients.join(', ')}
-                  </Text>
-                </Stack>
-              ),
-            },
-            {
-              accessor: 'tags',
-              title: 'Tags',
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
-              render: (email) => (
-                <Group gap={4}>
-                  {Object.entries(email.tags).map(([name, value]) => (
-                    <Badge key={name} variant="outline" size="sm" tt="none">
-                      {name}:{value}
-                    </Badge>
-                  ))}
-                </Group>
-              ),
-            },
-            {
-              accessor: 'createdAt',
-              title: 'Created',
-              width: 170,
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
-              render: (email) => formatShortDateTime(email.createdAt),
-            },
-          ]}
-        />
-      )}
-      <LoadMore list={emails} shown={records.length} noun="emails" />
+      <PagedTable<EmailRow>
+        list={emails}
+        label="Emails"
+        noun={{ one: 'email', other: 'emails' }}
+        errorTitle="Emails did not load"
+        emptyText={filtered ? 'No email matches this search.' : 'No emails yet. Send one with POST /api/v1/emails.'}
+        columns={[
+          { accessor: 'status', title: 'Status', width: 130, render: (email) => <EmailStatusBadge status={email.status} /> },
+          {
+            accessor: 'subject',
+            title: 'Subject',
+            render: (email) => (
+              <Stack gap={2}>
+                <Anchor component={Link} to={`/emails/${email.id}`} size="sm" fw={500} style={{ wordBreak: 'break-word' }}>
+                  {email.subject || '(no subject)'}
+                </Anchor>
+                <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
+                  to {email.recipients.join(', ')}
+                </Text>
+              </Stack>
+            ),
+          },
+          {
+            accessor: 'tags',
+            title: 'Tags',
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
+            render: (email) => (
+              <Group gap={4}>
+                {Object.entries(email.tags).map(([name, value]) => (
+                  <Badge key={name} variant="outline" size="sm" tt="none">
+                    {name}:{value}
+                  </Badge>
+                ))}
+              </Group>
+            ),
+          },
+          {
+            accessor: 'createdAt',
+            title: 'Created',
+            width: 170,
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+            render: (email) => formatShortDateTime(email.createdAt),
+          },
+        ]}
+      />
     </Stack>
   );
 }

@@ -1,10 +1,8 @@
 import { Anchor, Badge, Select, Stack, Text, Title } from '@mantine/core';
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { DataTable } from 'mantine-datatable';
 import { Link, useSearchParams } from 'react-router';
-import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatShortDateTime } from '../../components/format.js';
-import { LoadMore } from '../../components/load-more.js';
+import { PagedTable } from '../../components/paged-table.js';
 import { trpc, type Outputs } from '../../trpc.js';
 
 type Archived = Outputs['inbound']['archive']['items'][number];
@@ -18,7 +16,6 @@ export function Page() {
     ...trpc.inbound.archive.infiniteQueryOptions({ reason, limit: 50 }, { getNextPageParam: (page) => page.nextCursor }),
     placeholderData: keepPreviousData,
   });
-  const records = archive.data?.pages.flatMap((page) => page.items) ?? [];
 
   return (
     <Stack gap="md">
@@ -39,56 +36,49 @@ export function Page() {
         onChange={(value) => setParams(value ? { reason: value } : {})}
         error={reasons.isError ? 'The reasons did not load' : undefined}
       />
-      {archive.isError ? (
-        <ApiErrorAlert error={archive.error} title="The archive did not load" onRetry={() => void archive.refetch()} />
-      ) : (
-        <DataTable<Archived>
-          aria-label="Archived inbound mail"
-          withTableBorder
-          borderRadius="md"
-          minHeight={records.length ? undefined : 180}
-          fetching={archive.isFetching && !archive.isFetchingNextPage}
-          records={records}
-          noRecordsText={reason ? 'Nothing archived for this reason.' : 'The archive is empty: every inbound message found its way.'}
-          columns={[
-            {
-              accessor: 'subject',
-              title: 'Message',
-              render: (row) => (
-                <Stack gap={2}>
-                  <Anchor component={Link} to={`/inbound-archive/${row.id}`} size="sm" fw={500} style={{ wordBreak: 'break-word' }}>
-                    {row.subject || '(no subject)'}
-                  </Anchor>
-                  <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
-                    from {row.fromName ? `${row.fromName} <${row.from}>` : (row.from ?? 'unknown')}
-                  </Text>
-                </Stack>
-              ),
-            },
-            {
-              accessor: 'reason',
-              title: 'Reason',
-              render: (row) => (
-                <Badge variant="light" tt="none">
-                  {row.reason ?? 'unknown'}
-                </Badge>
-              ),
-            },
-            {
-              accessor: 'provider',
-              title: 'Provider',
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
-            },
-            {
-              accessor: 'receivedAt',
-              title: 'Received',
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
-              render: (row) => formatShortDateTime(row.receivedAt),
-            },
-          ]}
-        />
-      )}
-      <LoadMore list={archive} shown={records.length} noun="messages" />
+      <PagedTable<Archived>
+        list={archive}
+        label="Archived inbound mail"
+        noun={{ one: 'message', other: 'messages' }}
+        errorTitle="The archive did not load"
+        emptyText={reason ? 'Nothing archived for this reason.' : 'The archive is empty: every inbound message found its way.'}
+        columns={[
+          {
+            accessor: 'subject',
+            title: 'Message',
+            render: (row) => (
+              <Stack gap={2}>
+                <Anchor component={Link} to={`/inbound-archive/${row.id}`} size="sm" fw={500} style={{ wordBreak: 'break-word' }}>
+                  {row.subject || '(no subject)'}
+                </Anchor>
+                <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
+                  from {row.fromName ? `${row.fromName} <${row.from}>` : (row.from ?? 'unknown')}
+                </Text>
+              </Stack>
+            ),
+          },
+          {
+            accessor: 'reason',
+            title: 'Reason',
+            render: (row) => (
+              <Badge variant="light" tt="none">
+                {row.reason ?? 'unknown'}
+              </Badge>
+            ),
+          },
+          {
+            accessor: 'provider',
+            title: 'Provider',
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
+          },
+          {
+            accessor: 'receivedAt',
+            title: 'Received',
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+            render: (row) => formatShortDateTime(row.receivedAt),
+          },
+        ]}
+      />
     </Stack>
   );
 }

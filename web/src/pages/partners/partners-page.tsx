@@ -1,10 +1,8 @@
 import { Badge, Button, Group, Stack, Text, Title } from '@mantine/core';
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
-import { DataTable } from 'mantine-datatable';
 import { useState } from 'react';
-import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatShortDateTime } from '../../components/format.js';
-import { LoadMore } from '../../components/load-more.js';
+import { PagedTable } from '../../components/paged-table.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { queryClient, trpc, type Outputs } from '../../trpc.js';
 
@@ -41,7 +39,6 @@ function Disconnect({ connection, onClose }: { connection: Connection | undefine
 export function Page() {
   const connections = useInfiniteQuery(trpc.partners.connections.infiniteQueryOptions({ limit: 25 }, { getNextPageParam: (page) => page.nextCursor }));
   const [disconnecting, setDisconnecting] = useState<Connection>();
-  const records = connections.data?.pages.flatMap((page) => page.items) ?? [];
 
   return (
     <Stack gap="md">
@@ -51,70 +48,63 @@ export function Page() {
           RelayIt apps you allowed to receive your debriefs. Only you see and manage your own connections.
         </Text>
       </div>
-      {connections.isError ? (
-        <ApiErrorAlert error={connections.error} title="Your connections did not load" onRetry={() => void connections.refetch()} />
-      ) : (
-        <DataTable<Connection>
-          aria-label="Connected apps"
-          withTableBorder
-          borderRadius="md"
-          minHeight={records.length ? undefined : 180}
-          fetching={connections.isPending}
-          records={records}
-          noRecordsText="You have not connected any RelayIt app. Apps ask you to connect from their own settings."
-          columns={[
-            {
-              accessor: 'partner',
-              title: 'App',
-              render: (connection) => (
+      <PagedTable<Connection>
+        list={connections}
+        label="Connected apps"
+        noun={{ one: 'connection', other: 'connections' }}
+        errorTitle="Your connections did not load"
+        emptyText="You have not connected any RelayIt app. Apps ask you to connect from their own settings."
+        columns={[
+          {
+            accessor: 'partner',
+            title: 'App',
+            render: (connection) => (
+              <Group gap="xs">
+                <Text size="sm" fw={500}>
+                  {connection.partner.name}
+                </Text>
+                {connection.partner.suspended && <Badge color="red">suspended</Badge>}
+              </Group>
+            ),
+          },
+          {
+            accessor: 'connectedAt',
+            title: 'Connected',
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+            render: (connection) => formatShortDateTime(connection.connectedAt),
+          },
+          {
+            accessor: 'lastDelivery',
+            title: 'Last delivery',
+            render: (connection) =>
+              connection.lastDelivery ? (
                 <Group gap="xs">
-                  <Text size="sm" fw={500}>
-                    {connection.partner.name}
+                  <Badge color={DELIVERY_COLOR[connection.lastDelivery.status] ?? 'gray'}>{connection.lastDelivery.status}</Badge>
+                  <Text size="xs" c="dimmed">
+                    {formatShortDateTime(connection.lastDelivery.at)}
                   </Text>
-                  {connection.partner.suspended && <Badge color="red">suspended</Badge>}
                 </Group>
+              ) : (
+                'none yet'
               ),
-            },
-            {
-              accessor: 'connectedAt',
-              title: 'Connected',
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
-              render: (connection) => formatShortDateTime(connection.connectedAt),
-            },
-            {
-              accessor: 'lastDelivery',
-              title: 'Last delivery',
-              render: (connection) =>
-                connection.lastDelivery ? (
-                  <Group gap="xs">
-                    <Badge color={DELIVERY_COLOR[connection.lastDelivery.status] ?? 'gray'}>{connection.lastDelivery.status}</Badge>
-                    <Text size="xs" c="dimmed">
-                      {formatShortDateTime(connection.lastDelivery.at)}
-                    </Text>
-                  </Group>
-                ) : (
-                  'none yet'
-                ),
-            },
-            {
-              accessor: 'actions',
-              title: 'Actions',
-              render: (connection) => (
-                <Button
-                  size="compact-sm"
-                  variant="subtle"
-                  color="red"
-                  aria-label={`Disconnect ${connection.partner.name}`}
-                  onClick={() => setDisconnecting(connection)}
-                >
-                  Disconnect
-                </Button>
-              ),
-            },
-          ]}
-        />
-      )}
-      <LoadMore list={connections} shown={records.length} noun="connections" />
+          },
+          {
+            accessor: 'actions',
+            title: 'Actions',
+            render: (connection) => (
+              <Button
+                size="compact-sm"
+                variant="subtle"
+                color="red"
+                aria-label={`Disconnect ${connection.partner.name}`}
+                onClick={() => setDisconnecting(connection)}
+              >
+                Disconnect
+              </Button>
+            ),
+          },
+        ]}
+      />
       <Disconnect connection={disconnecting} onClose={() => setDisconnecting(undefined)} />
     </Stack>
   );

@@ -1,12 +1,11 @@
 import { Anchor, Badge, Button, Group, Modal, Select, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { keepPreviousData, useInfiniteQuery, useMutation } from '@tanstack/react-query';
-import { DataTable } from 'mantine-datatable';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { SUPPRESSION_REASONS, type SuppressionReason } from '../../../../src/db/tables/suppressions.js';
 import { ApiErrorAlert } from '../../components/api-error.js';
 import { formatShortDateTime } from '../../components/format.js';
-import { LoadMore } from '../../components/load-more.js';
+import { PagedTable } from '../../components/paged-table.js';
 import { useCan } from '../../components/session.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { queryClient, trpc, type Outputs } from '../../trpc.js';
@@ -120,7 +119,6 @@ export function Page() {
     ...trpc.suppressions.list.infiniteQueryOptions({ search, reason, limit: 50 }, { getNextPageParam: (page) => page.nextCursor }),
     placeholderData: keepPreviousData,
   });
-  const records = list.data?.pages.flatMap((page) => page.items) ?? [];
   const filter = (next: { search?: string; reason?: string }) => {
     const merged = { search, reason, ...next };
     setParams(Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => Boolean(entry[1]))));
@@ -166,75 +164,68 @@ export function Page() {
         </Group>
       </form>
 
-      {list.isError ? (
-        <ApiErrorAlert error={list.error} title="Suppressions did not load" onRetry={() => void list.refetch()} />
-      ) : (
-        <DataTable<Suppression>
-          aria-label="Suppressions"
-          idAccessor="address"
-          withTableBorder
-          borderRadius="md"
-          minHeight={records.length ? undefined : 180}
-          fetching={list.isFetching && !list.isFetchingNextPage}
-          records={records}
-          noRecordsText={search || reason ? 'No suppression matches.' : 'No suppressed addresses. Relay adds hard bounces and complaints here by itself.'}
-          columns={[
-            {
-              accessor: 'address',
-              title: 'Address',
-              render: (entry) => (
-                <Text size="sm" style={{ wordBreak: 'break-all' }}>
-                  {entry.address}
-                </Text>
+      <PagedTable<Suppression>
+        list={list}
+        label="Suppressions"
+        noun={{ one: 'suppression', other: 'suppressions' }}
+        errorTitle="Suppressions did not load"
+        emptyText={search || reason ? 'No suppression matches.' : 'No suppressed addresses. Relay adds hard bounces and complaints here by itself.'}
+        idAccessor="address"
+        columns={[
+          {
+            accessor: 'address',
+            title: 'Address',
+            render: (entry) => (
+              <Text size="sm" style={{ wordBreak: 'break-all' }}>
+                {entry.address}
+              </Text>
+            ),
+          },
+          {
+            accessor: 'reason',
+            title: 'Reason',
+            render: (entry) => (
+              <Stack gap={2}>
+                <Badge color={REASON[entry.reason].color}>{REASON[entry.reason].label}</Badge>
+                {cause(entry) && (
+                  <Text size="xs" c="dimmed" style={{ wordBreak: 'break-word' }}>
+                    {cause(entry)}
+                  </Text>
+                )}
+              </Stack>
+            ),
+          },
+          {
+            accessor: 'sourceEmailId',
+            title: 'Caused by',
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+            render: (entry) =>
+              entry.sourceEmailId ? (
+                <Anchor component={Link} to={`/emails/${entry.sourceEmailId}`} size="sm">
+                  the email it came from
+                </Anchor>
+              ) : (
+                '—'
               ),
-            },
-            {
-              accessor: 'reason',
-              title: 'Reason',
-              render: (entry) => (
-                <Stack gap={2}>
-                  <Badge color={REASON[entry.reason].color}>{REASON[entry.reason].label}</Badge>
-                  {cause(entry) && (
-                    <Text size="xs" c="dimmed" style={{ wordBreak: 'break-word' }}>
-                      {cause(entry)}
-                    </Text>
-                  )}
-                </Stack>
-              ),
-            },
-            {
-              accessor: 'sourceEmailId',
-              title: 'Caused by',
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
-              render: (entry) =>
-                entry.sourceEmailId ? (
-                  <Anchor component={Link} to={`/emails/${entry.sourceEmailId}`} size="sm">
-                    the email it came from
-                  </Anchor>
-                ) : (
-                  '—'
-                ),
-            },
-            {
-              accessor: 'createdAt',
-              title: 'Since',
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
-              render: (entry) => formatShortDateTime(entry.createdAt),
-            },
-            {
-              accessor: 'actions',
-              title: 'Actions',
-              hidden: !canAct,
-              render: (entry) => (
-                <Button size="compact-sm" variant="subtle" color="red" aria-label={`Lift ${entry.address}`} onClick={() => setLifting(entry)}>
-                  Lift
-                </Button>
-              ),
-            },
-          ]}
-        />
-      )}
-      <LoadMore list={list} shown={records.length} noun="suppressions" />
+          },
+          {
+            accessor: 'createdAt',
+            title: 'Since',
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
+            render: (entry) => formatShortDateTime(entry.createdAt),
+          },
+          {
+            accessor: 'actions',
+            title: 'Actions',
+            hidden: !canAct,
+            render: (entry) => (
+              <Button size="compact-sm" variant="subtle" color="red" aria-label={`Lift ${entry.address}`} onClick={() => setLifting(entry)}>
+                Lift
+              </Button>
+            ),
+          },
+        ]}
+      />
       {adding && <AddSuppression opened onClose={() => setAdding(false)} />}
       <LiftSuppression entry={lifting} onClose={() => setLifting(undefined)} />
     </Stack>
