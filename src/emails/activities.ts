@@ -148,8 +148,9 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, s
 
     // Temporal's task-queue limiter hands out a second's worth of sends at once when a
     // backlog starts; the shared schedule spaces them evenly, so no second passes the rate.
-    const waitMs = await reserveSendSlot(db, sesPacing.queue, 1 / (sesPacing.maxSendRate * SES_PACING_SHARE));
+    const slotStartsAt = await reserveSendSlot(db, sesPacing.queue, 1 / (sesPacing.maxSendRate * SES_PACING_SHARE));
     // Cancellable: a worker shutting down gives the send back to Temporal before it happens.
+    const waitMs = slotStartsAt - Date.now();
     if (waitMs > 0) await Context.current().sleep(waitMs);
 
     let sesMessageId: string;

@@ -5,17 +5,31 @@ import type { DbOrTrx } from '../db/database.js';
  * Reserves the next send slot of `queue` at one send per `intervalSeconds`, as a generic
  * cell rate algorithm with no burst, in one statement on the database's clock (shared by
  * every worker): the slot is the later of now and the queue's schedule, and the schedule
- * moves one interval past it. Returns how long to wait for the slot, in milliseconds.
+ * moves one interval past it. Returns when the slot starts, in this process's `Date.now()`
+ * terms.
+ *
+ * The slot is placed where the database put it, not a wait counted from when its answer
+ * arrived: on a busy machine that answer takes from under 1 to over 50 ms, and waits counted
+ * from it would move each send by that much, putting a slow answer's send next to the
+ * following one. A clock that disagrees with the database's (another host) is trusted only
+ * within what the round trip allows: the slot started its wait between the query's sending
+ * and its answer.
  */
 export async function reserveSendSlot(db: DbOrTrx, queue: string, intervalSeconds: number): Promise<number> {
   const interval = sql`make_interval(secs => ${intervalSeconds}::double precision)`;
+  const asked = Date.now();
   const reserved = await db
     .insertInto('ses_send_schedules')
-    .values({ queue, theoretical_arrival: sql<Date>`now() + ${interval}` })
+    .values({ queue, theoretical_arrival: sql<Date>`clock_timestamp() + ${interval}` })
     .onConflict((oc) =>
-      oc.column('queue').doUpdateSet({ theoretical_arrival: sql<Date>`greatest(ses_send_schedules.theoretical_arrival, now()) + ${interval}` }),
+      oc.column('queue').doUpdateSet({ theoretical_arrival: sql<Date>`greatest(ses_send_schedules.theoretical_arrival, clock_timestamp()) + ${interval}` }),
     )
-    .returning(sql<number>`extract(epoch from theoretical_arrival - ${interval} - now()) * 1000`.as('wait_ms'))
+    .returning([
+      sql<number>`extract(epoch from theoretical_arrival - ${interval}) * 1000`.as('starts_at_ms'),
+      sql<number>`extract(epoch from theoretical_arrival - ${interval} - clock_timestamp()) * 1000`.as('wait_ms'),
+    ])
     .executeTakeFirstOrThrow();
-  return Math.max(0, Number(reserved.wait_ms));
+  const answered = Date.now();
+  const waitMs = Number(reserved.wait_ms);
+  return Math.min(Math.max(Number(reserved.starts_at_ms), asked + waitMs), answered + waitMs);
 }
