@@ -31,5 +31,6 @@ export async function reserveSendSlot(db: DbOrTrx, queue: string, intervalSecond
     .executeTakeFirstOrThrow();
   const answered = Date.now();
   const waitMs = Number(reserved.wait_ms);
-  return Math.min(Math.max(Number(reserved.starts_at_ms), asked + waitMs), answered + waitMs);
+  // Widened by a millisecond each way: Date.now() counts whole ones, the database microseconds.
+  return Math.min(Math.max(Number(reserved.starts_at_ms), asked - 1 + waitMs), answered + 1 + waitMs);
 }

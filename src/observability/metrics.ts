@@ -74,6 +74,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    sesSlotsRetaken: new Counter({
+      name: 'relay_ses_send_slots_retaken_total',
+      help: 'SES sends that woke too late for their paced slot (a stalled worker) and took a later one',
+      registers: [registry],
+    }),
   };
 }
 
