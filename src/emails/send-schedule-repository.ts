@@ -1,12 +1,19 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
 
+/** A reserved send slot. */
+export interface SendSlot {
+  /** When the slot starts, in this process's `Date.now()` terms. */
+  startsAt: number;
+  /** Whether other sends held the slots before it (the queue has a backlog); false when it started at once. */
+  queued: boolean;
+}
+
 /**
  * Reserves the next send slot of `queue` at one send per `intervalSeconds`, as a generic
  * cell rate algorithm with no burst, in one statement on the database's clock (shared by
  * every worker): the slot is the later of now and the queue's schedule, and the schedule
- * moves one interval past it. Returns when the slot starts, in this process's `Date.now()`
- * terms.
+ * moves one interval past it.
  *
  * The slot is placed where the database put it, not a wait counted from when its answer
  * arrived: on a busy machine that answer takes from under 1 to over 50 ms, and waits counted
@@ -15,7 +22,7 @@ import type { DbOrTrx } from '../db/database.js';
  * within what the round trip allows: the slot started its wait between the query's sending
  * and its answer.
  */
-export async function reserveSendSlot(db: DbOrTrx, queue: string, intervalSeconds: number): Promise<number> {
+export async function reserveSendSlot(db: DbOrTrx, queue: string, intervalSeconds: number): Promise<SendSlot> {
   const interval = sql`make_interval(secs => ${intervalSeconds}::double precision)`;
   const asked = Date.now();
   const reserved = await db
@@ -32,5 +39,6 @@ export async function reserveSendSlot(db: DbOrTrx, queue: string, intervalSecond
   const answered = Date.now();
   const waitMs = Number(reserved.wait_ms);
   // Widened by a millisecond each way: Date.now() counts whole ones, the database microseconds.
-  return Math.min(Math.max(Number(reserved.starts_at_ms), asked - 1 + waitMs), answered + 1 + waitMs);
+  const startsAt = Math.min(Math.max(Number(reserved.starts_at_ms), asked - 1 + waitMs), answered + 1 + waitMs);
+  return { startsAt, queued: waitMs > 0 };
 }

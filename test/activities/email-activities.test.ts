@@ -160,32 +160,54 @@ describe('sendEmailViaSes', () => {
     expect(ses.sent).toHaveLength(0);
   });
 
-  it('takes a later slot when it wakes too late for its own, as on a stalled worker', async () => {
-    const ses = new RecordingSes();
-    const emailId = await storedEmail();
-    // The slot's reservation reaches the activity 200 ms after the database made it, as when
-    // the worker stalls: every send due in those 200 ms would go at once. The next one at once.
+  /** The database, with the first send slot reservation's answer reaching the activity `stallMs` late, as when the worker stalls. */
+  function stallingFirstReservation(stallMs: number) {
     const reservations = new Set<unknown>();
-    let answered = 0;
-    const stalledOnce = db.withPlugin({
+    const counted = { answered: 0 };
+    const through = db.withPlugin({
       transformQuery: ({ node, queryId }) => {
         if (InsertQueryNode.is(node) && node.into?.table.identifier.name === 'ses_send_schedules') reservations.add(queryId);
         return node;
       },
       transformResult: async ({ queryId, result }) => {
-        if (reservations.has(queryId) && ++answered === 1) await new Promise((arrive) => setTimeout(arrive, 200));
+        if (reservations.has(queryId) && ++counted.answered === 1) await new Promise((arrive) => setTimeout(arrive, stallMs));
         return result;
       },
     });
-    const metrics = createMetrics();
-    const activities = activitiesWith(ses, { through: stalledOnce, metrics, sesPacing: { queue: `ses-${randomUUID()}`, maxSendRate: 10 } });
+    return { through, counted };
+  }
 
-    await quietEnvironment().run(activities.sendEmailViaSes, { orgId, emailId });
+  it('takes a later slot when it wakes too late for its own in a backlog, as on a stalled worker', async () => {
+    const ses = new RecordingSes();
+    const emailId = await storedEmail();
+    // Another send holds the queue's next slot, so this one's starts about 105 ms later; its
+    // answer comes 200 ms late: every send due in those 200 ms would go at once.
+    const sesPacing = { queue: `ses-${randomUUID()}`, maxSendRate: 10 };
+    await reserveSendSlot(db, sesPacing.queue, 1 / (sesPacing.maxSendRate * 0.95));
+    const { through, counted } = stallingFirstReservation(200);
+    const metrics = createMetrics();
+
+    await quietEnvironment().run(activitiesWith(ses, { through, metrics, sesPacing }).sendEmailViaSes, { orgId, emailId });
     // At least the stalled slot is given up (a busy test machine may stall the next one too).
-    expect(answered).toBeGreaterThanOrEqual(2);
-    expect((await metrics.sesSlotsRetaken.get()).values[0]?.value).toBe(answered - 1);
+    expect(counted.answered).toBeGreaterThanOrEqual(2);
+    expect((await metrics.sesSlotsRetaken.get()).values[0]?.value).toBe(counted.answered - 1);
     expect(ses.sent).toHaveLength(1);
     expect((await findEmail(db, orgId, emailId))?.status).toBe('sent');
+  });
+
+  it('keeps a slot that started at once, however late its answer came: no send was due behind it', async () => {
+    const ses = new RecordingSes();
+    const emailId = await storedEmail();
+    const { through, counted } = stallingFirstReservation(200);
+    const metrics = createMetrics();
+
+    await quietEnvironment().run(activitiesWith(ses, { through, metrics, sesPacing: { queue: `ses-${randomUUID()}`, maxSendRate: 10 } }).sendEmailViaSes, {
+      orgId,
+      emailId,
+    });
+    expect(counted.answered).toBe(1);
+    expect((await metrics.sesSlotsRetaken.get()).values[0]?.value).toBe(0);
+    expect(ses.sent).toHaveLength(1);
   });
 
   it('passes SES failures through unchanged so Temporal retries or stops as they say', async () => {
@@ -202,15 +224,17 @@ describe('the SES send schedule', () => {
     const queue = `ses-${randomUUID()}`;
     // Three workers reserving at the same moment at one send per 10 s: no burst, one slot each.
     const asked = Date.now();
-    const slots = (await Promise.all([0, 1, 2].map(() => reserveSendSlot(db, queue, 10)))).sort((a, b) => a - b);
-    expect(slots[0]! - asked).toBeLessThan(1000);
-    expect(slots[1]! - slots[0]!).toBeCloseTo(10_000, -1);
-    expect(slots[2]! - slots[1]!).toBeCloseTo(10_000, -1);
+    const slots = (await Promise.all([0, 1, 2].map(() => reserveSendSlot(db, queue, 10)))).sort((a, b) => a.startsAt - b.startsAt);
+    expect(slots[0]!.startsAt - asked).toBeLessThan(1000);
+    expect(slots[1]!.startsAt - slots[0]!.startsAt).toBeCloseTo(10_000, -1);
+    expect(slots[2]!.startsAt - slots[1]!.startsAt).toBeCloseTo(10_000, -1);
+    expect(slots.map((slot) => slot.queued)).toEqual([false, true, true]);
     // A queue idle past its schedule sends at once again: the idle time is not saved up as a burst.
     const idle = `ses-${randomUUID()}`;
-    expect((await reserveSendSlot(db, idle, 0.001)) - Date.now()).toBeLessThan(1000);
+    expect((await reserveSendSlot(db, idle, 0.001)).startsAt - Date.now()).toBeLessThan(1000);
     const [first, second] = await Promise.all([reserveSendSlot(db, idle, 1), reserveSendSlot(db, idle, 1)]);
-    expect(Math.abs(second! - first!)).toBeCloseTo(1000, -1);
+    expect(Math.abs(second!.startsAt - first!.startsAt)).toBeCloseTo(1000, -1);
+    expect([first!.queued, second!.queued].sort()).toEqual([false, true]);
   });
 
   it('starts a slot where the database placed it, however late its answer arrives', async () => {
@@ -225,9 +249,9 @@ describe('the SES send schedule', () => {
         return result;
       },
     });
-    const first = await reserveSendSlot(unevenAnswers, queue, 1);
+    const { startsAt: first } = await reserveSendSlot(unevenAnswers, queue, 1);
     const answered = Date.now();
-    const second = await reserveSendSlot(unevenAnswers, queue, 1);
+    const { startsAt: second } = await reserveSendSlot(unevenAnswers, queue, 1);
     // Well before the answer arrived (timers and Date.now() are only good to the millisecond).
     expect(answered - first).toBeGreaterThan(250);
     // One interval apart, as the database placed them. Counted from each answer's arrival,
