@@ -56,12 +56,35 @@ const SES_PACING_SHARE = 0.97;
  * How late after its slot a send in a backlog may wake and still use it. A stall of the
  * worker (GC, a busy core) wakes every send due during it at once, and together they tip a
  * second over the rate (the busiest second held 100–110 % in twelve drains without this); a
- * send woken later than this takes a later slot instead, at most MAX_SLOT_RETAKES times. A
- * send whose slot started at once (no backlog) keeps it: only the database's answer delayed
- * it, and nothing was due right behind it. 25 ms is about one slot at 50 a second.
+ * send woken later than this takes a later slot instead, at most MAX_SLOT_RETAKES times and
+ * within RETAKE_SHARE. A send whose slot started at once (no backlog) keeps it: only the
+ * database's answer delayed it, and nothing was due right behind it. 25 ms is about one slot
+ * at 50 a second.
  */
 const LATE_WAKE_MS = 25;
 const MAX_SLOT_RETAKES = 3;
+
+/**
+ * The most of the send rate one worker may retake, in slots a second (with a second's worth
+ * at once). Retakes are for stalls: a worker whose sends are late all the time is short of
+ * CPU, and giving up their slots would only slow it further.
+ */
+const RETAKE_SHARE = 0.05;
+
+/** A token bucket of `perSecond` tokens a second holding a second's worth (at least one): true when a token was taken. */
+function allowance(perSecond: number): () => boolean {
+  const capacity = Math.max(1, perSecond);
+  let tokens = capacity;
+  let filledAt = Date.now();
+  return () => {
+    const now = Date.now();
+    tokens = Math.min(capacity, tokens + ((now - filledAt) / 1000) * perSecond);
+    filledAt = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
 
 /** How long a sent email's record waits for the database: well inside the SES activity's 1-minute timeout. */
 const RECORD_SENT_PATIENCE_MS = 40_000;
@@ -119,6 +142,7 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, s
   // to SES; the task queue's rate lets a second's worth start at once, so a backlog of 10 MB
   // attachments would otherwise take gigabytes. Larger messages wait their turn, in order.
   const sendBudget = new ByteBudget(sendBudgetBytes);
+  const mayRetakeSlot = allowance(sesPacing.maxSendRate * RETAKE_SHARE);
   /** The send itself: the checks, suppressions, the paced SES call and its record. */
   async function sendStoredEmail({ orgId, emailId }: EmailRef): Promise<SendOutcome> {
     const email = await findEmailToSend(db, orgId, emailId);
@@ -167,7 +191,7 @@ export function createEmailActivities({ db, ses, logger, metrics, bounceAlert, s
       if (waitMs > 0) await Context.current().sleep(waitMs);
       // A slot that started at once had no send due right behind it; only a late one in a backlog bunches.
       const late = slot.queued && Date.now() - slot.startsAt > LATE_WAKE_MS;
-      if (!late || retaken === MAX_SLOT_RETAKES) break;
+      if (!late || retaken === MAX_SLOT_RETAKES || !mayRetakeSlot()) break;
       metrics.sesSlotsRetaken.inc();
       slot = await reserveSlot();
     }

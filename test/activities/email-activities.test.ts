@@ -195,6 +195,34 @@ describe('sendEmailViaSes', () => {
     expect((await findEmail(db, orgId, emailId))?.status).toBe('sent');
   });
 
+  it('stops giving up late slots on a worker whose sends are late all the time: it is short of CPU, not stalled', async () => {
+    const ses = new RecordingSes();
+    const sesPacing = { queue: `ses-${randomUUID()}`, maxSendRate: 10 };
+    // Every reservation answers 350 ms late, so of four sends reserved at once behind another
+    // (slots about 100, 200, 300 and 400 ms on) at least three wake after their slots. At 10
+    // sends a second a worker may retake one slot at once, then half a slot a second.
+    const reservations = new Set<unknown>();
+    const alwaysLate = db.withPlugin({
+      transformQuery: ({ node, queryId }) => {
+        if (InsertQueryNode.is(node) && node.into?.table.identifier.name === 'ses_send_schedules') reservations.add(queryId);
+        return node;
+      },
+      transformResult: async ({ queryId, result }) => {
+        if (reservations.has(queryId)) await new Promise((arrive) => setTimeout(arrive, 350));
+        return result;
+      },
+    });
+    const metrics = createMetrics();
+    const activities = activitiesWith(ses, { through: alwaysLate, metrics, sesPacing });
+    const emailIds = [await storedEmail(), await storedEmail(), await storedEmail(), await storedEmail()];
+    await reserveSendSlot(db, sesPacing.queue, 1 / sesPacing.maxSendRate);
+
+    await Promise.all(emailIds.map((emailId) => quietEnvironment().run(activities.sendEmailViaSes, { orgId, emailId })));
+    // One retake; the other late sends go in their late slots (each would retake otherwise).
+    expect((await metrics.sesSlotsRetaken.get()).values[0]?.value).toBe(1);
+    expect(ses.sent).toHaveLength(4);
+  });
+
   it('keeps a slot that started at once, however late its answer came: no send was due behind it', async () => {
     const ses = new RecordingSes();
     const emailId = await storedEmail();
