@@ -240,11 +240,20 @@ function findPid(text: string): number {
 const cpuPer = (before: Record<string, number>, after: Record<string, number>, units: number) =>
   Object.fromEntries(Object.keys(after).map((name) => [name, (after[name]! - before[name]!) / units]));
 
+/** Each process's mean CPU-ms per unit over measured rounds. */
+const meanCpu = (rounds: Record<string, number>[]) =>
+  Object.fromEntries(Object.keys(rounds[0] ?? {}).map((name) => [name, mean(rounds.map((round) => round[name]!))]));
+
+/** "name ms, ...": CPU-ms per unit of work by process. */
+const cpuEach = (cpu: Record<string, number>) =>
+  Object.entries(cpu)
+    .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+    .join(', ');
+
 /** "total (name ms, ...)": CPU-ms per unit of work, summed and by process. */
 function cpuTotalAndEach(cpu: Record<string, number>): string {
   const total = Object.values(cpu).reduce((sum, ms) => sum + ms, 0);
-  const each = Object.entries(cpu).map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
-  return `${total.toFixed(2)} (${each.join(', ')})`;
+  return `${total.toFixed(2)} (${cpuEach(cpu)})`;
 }
 
 /**
@@ -1147,8 +1156,6 @@ async function main() {
     sends.push(await drive(REQUESTS / 2, CONCURRENCY, (i) => postEmail(round * REQUESTS + i)));
     sendCpu.push(cpuPer(before, cpuMs(processes), REQUESTS / 2));
   }
-  const cpuSummary = (rounds: Record<string, number>[]) =>
-    cpuTotalAndEach(Object.fromEntries(Object.keys(processes).map((name) => [name, mean(rounds.map((round) => round[name]!))])));
 
   // (d) Signed SNS notifications (SES Delivery events) acknowledged by /api/webhooks/ses.
   const notifications = Array.from({ length: REQUESTS + HALF_LOAD_REQUESTS }, (_, index) =>
@@ -1256,11 +1263,6 @@ async function main() {
   }
   const latency = await fanOutRig.latency();
   await ceilingRig.stop();
-  const cpuLine = (rounds: { cpu: Record<string, number> }[]) =>
-    Object.keys(processes)
-      .map((name) => `${name} ${mean(rounds.map((round) => round.cpu[name]!)).toFixed(2)}`)
-      .join(', ');
-
   // (i) The SES drain alone, then beside 100 endpoints that never answer.
   const isolation = await measureDrainBesideHangingWebhooks({ db, apiUrl, key, orgId: org.id, ses, postEmail });
 
@@ -1281,8 +1283,8 @@ async function main() {
     `(b) POST /api/v1/emails accepted     ${fmt(sendRate)}/s   p50 ${fmt(mean(sends.map((r) => r.p50)))} ms   p99 ${fmt(mean(sends.map((r) => r.p99)))} ms`,
   );
   console.log(`    ratio (b)/(a)                    ${(sendRate / rawRate).toFixed(2)}   (target >= 0.8)`);
-  console.log(`    CPU-ms per raw start:       ${cpuSummary(rawCpu)}`);
-  console.log(`    CPU-ms per accepted email:  ${cpuSummary(sendCpu)}`);
+  console.log(`    CPU-ms per raw start:       ${cpuTotalAndEach(meanCpu(rawCpu))}`);
+  console.log(`    CPU-ms per accepted email:  ${cpuTotalAndEach(meanCpu(sendCpu))}`);
   for (const [name, result] of Object.entries(halfLoad)) {
     console.log(
       `    at half load, ${name.padEnd(20)} offered ${result.perSecond.toFixed(1)}/s   p50 ${result.p50.toFixed(1)} ms   p99 ${result.p99.toFixed(1)} ms   (target p99 <= 50)`,
@@ -1302,8 +1304,8 @@ async function main() {
     latency,
     ceilingNote: `${WEBHOOK_BURST} workflows x ${WEBHOOK_ENDPOINTS} no-op activities at once, deliveries-queue concurrency`,
   });
-  console.log(`    CPU-ms per no-op activity: ${cpuLine(ceilings)}`);
-  console.log(`    CPU-ms per delivery:       ${cpuLine(bursts)}`);
+  console.log(`    CPU-ms per no-op activity: ${cpuEach(meanCpu(ceilings.map((round) => round.cpu)))}`);
+  console.log(`    CPU-ms per delivery:       ${cpuEach(meanCpu(bursts.map((round) => round.cpu)))}`);
   console.log(
     `(g) partner deliveries ${fmt(partners.perSecond)}/s (${partners.deliveries} to one receiver)   retry gaps of a failing delivery: ${partners.gaps.map((gap) => `${(gap / 1000).toFixed(2)} s`).join(', ')}   (policy 1, 2, 4, 8 s)`,
   );
