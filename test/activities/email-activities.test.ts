@@ -60,6 +60,26 @@ function activitiesWith(ses: SesSender, { through = db, metrics = createMetrics(
   });
 }
 
+/**
+ * The database, with the n-th send slot reservation's answer (from 1) reaching the caller
+ * `lateMs(n)` late, as when the worker stalls; `counted.answered` counts the reservations.
+ */
+function lateReservationAnswers(lateMs: (answer: number) => number) {
+  const reservations = new Set<unknown>();
+  const counted = { answered: 0 };
+  const through = db.withPlugin({
+    transformQuery: ({ node, queryId }) => {
+      if (InsertQueryNode.is(node) && node.into?.table.identifier.name === 'ses_send_schedules') reservations.add(queryId);
+      return node;
+    },
+    transformResult: async ({ queryId, result }) => {
+      if (reservations.has(queryId)) await new Promise((arrive) => setTimeout(arrive, lateMs(++counted.answered)));
+      return result;
+    },
+  });
+  return { through, counted };
+}
+
 describe('sendEmailViaSes with suppressed recipients', () => {
   it('skips suppressed recipients, sends to the rest and says who was skipped', async () => {
     const ses = new RecordingSes();
@@ -160,23 +180,6 @@ describe('sendEmailViaSes', () => {
     expect(ses.sent).toHaveLength(0);
   });
 
-  /** The database, with the first send slot reservation's answer reaching the activity `stallMs` late, as when the worker stalls. */
-  function stallingFirstReservation(stallMs: number) {
-    const reservations = new Set<unknown>();
-    const counted = { answered: 0 };
-    const through = db.withPlugin({
-      transformQuery: ({ node, queryId }) => {
-        if (InsertQueryNode.is(node) && node.into?.table.identifier.name === 'ses_send_schedules') reservations.add(queryId);
-        return node;
-      },
-      transformResult: async ({ queryId, result }) => {
-        if (reservations.has(queryId) && ++counted.answered === 1) await new Promise((arrive) => setTimeout(arrive, stallMs));
-        return result;
-      },
-    });
-    return { through, counted };
-  }
-
   it('takes a later slot when it wakes too late for its own in a backlog, as on a stalled worker', async () => {
     const ses = new RecordingSes();
     const emailId = await storedEmail();
@@ -184,7 +187,7 @@ describe('sendEmailViaSes', () => {
     // answer comes 200 ms late: every send due in those 200 ms would go at once.
     const sesPacing = { queue: `ses-${randomUUID()}`, maxSendRate: 10 };
     await reserveSendSlot(db, sesPacing.queue, 1 / sesPacing.maxSendRate);
-    const { through, counted } = stallingFirstReservation(200);
+    const { through, counted } = lateReservationAnswers((answer) => (answer === 1 ? 200 : 0));
     const metrics = createMetrics();
 
     await quietEnvironment().run(activitiesWith(ses, { through, metrics, sesPacing }).sendEmailViaSes, { orgId, emailId });
@@ -201,17 +204,7 @@ describe('sendEmailViaSes', () => {
     // Every reservation answers 350 ms late, so of four sends reserved at once behind another
     // (slots about 100, 200, 300 and 400 ms on) at least three wake after their slots. At 10
     // sends a second a worker may retake one slot at once, then half a slot a second.
-    const reservations = new Set<unknown>();
-    const alwaysLate = db.withPlugin({
-      transformQuery: ({ node, queryId }) => {
-        if (InsertQueryNode.is(node) && node.into?.table.identifier.name === 'ses_send_schedules') reservations.add(queryId);
-        return node;
-      },
-      transformResult: async ({ queryId, result }) => {
-        if (reservations.has(queryId)) await new Promise((arrive) => setTimeout(arrive, 350));
-        return result;
-      },
-    });
+    const { through: alwaysLate } = lateReservationAnswers(() => 350);
     const metrics = createMetrics();
     const activities = activitiesWith(ses, { through: alwaysLate, metrics, sesPacing });
     const emailIds = [await storedEmail(), await storedEmail(), await storedEmail(), await storedEmail()];
@@ -226,7 +219,7 @@ describe('sendEmailViaSes', () => {
   it('keeps a slot that started at once, however late its answer came: no send was due behind it', async () => {
     const ses = new RecordingSes();
     const emailId = await storedEmail();
-    const { through, counted } = stallingFirstReservation(200);
+    const { through, counted } = lateReservationAnswers((answer) => (answer === 1 ? 200 : 0));
     const metrics = createMetrics();
 
     await quietEnvironment().run(activitiesWith(ses, { through, metrics, sesPacing: { queue: `ses-${randomUUID()}`, maxSendRate: 10 } }).sendEmailViaSes, {
@@ -269,14 +262,7 @@ describe('the SES send schedule', () => {
     const queue = `ses-${randomUUID()}`;
     // The first answer reaches the worker 300 ms after the database gave it, as on a busy
     // machine; the second at once.
-    const answerLatenciesMs = [300, 0];
-    const unevenAnswers = db.withPlugin({
-      transformQuery: ({ node }) => node,
-      transformResult: async ({ result }) => {
-        await new Promise((arrive) => setTimeout(arrive, answerLatenciesMs.shift() ?? 0));
-        return result;
-      },
-    });
+    const { through: unevenAnswers } = lateReservationAnswers((answer) => (answer === 1 ? 300 : 0));
     const { startsAt: first } = await reserveSendSlot(unevenAnswers, queue, 1);
     const answered = Date.now();
     const { startsAt: second } = await reserveSendSlot(unevenAnswers, queue, 1);
