@@ -15,7 +15,7 @@ import { KEY_CACHE_TTL_MS } from '../src/auth/api-keys.js';
 import { createApiKey, createOrganization, findActiveApiKey } from '../src/auth/repository.js';
 import type { Db } from '../src/db/database.js';
 import { listEmails, type EmailListFilter } from '../src/emails/repository.js';
-import { decodeKeysetCursor } from '../src/http/pagination.js';
+import { keysetCursorSchema } from '../src/http/pagination.js';
 import { parseApiKey } from '../src/security/secrets.js';
 
 const EMAILS = Number(process.env.BENCH_DASHBOARD_EMAILS ?? 100_000);
@@ -47,7 +47,7 @@ async function seedEmails(db: Db, orgId: string): Promise<void> {
 
 /** What emails.list hands the repository for `input`. */
 function repositoryFilter(input: Record<string, unknown>): EmailListFilter {
-  const cursor = typeof input.cursor === 'string' ? decodeKeysetCursor(input.cursor) : undefined;
+  const cursor = typeof input.cursor === 'string' ? keysetCursorSchema().parse(input.cursor) : undefined;
   return {
     recipientContains: input.recipient as string | undefined,
     subjectContains: input.subject as string | undefined,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Domain } from '../db/tables/domains.js';
 import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.js';
 import { ApiError } from '../http/errors.js';
-import { cursorParameter, decodeKeysetCursor, keysetPage, pageLimitParameter } from '../http/pagination.js';
+import { keysetCursorSchema, keysetPage, pageLimitParameter } from '../http/pagination.js';
 import { parseOr400 } from '../http/validate.js';
 import { addDomain, checkDomainNow, DomainTaken, removeDomain, type DomainDeps } from './claim.js';
 import { dnsRecordsOf, domainName, mailFromLabel } from './records.js';
@@ -16,7 +16,7 @@ export const addDomainRequest = z.strictObject({
   mail_from_subdomain: mailFromLabel.optional(),
 });
 
-export const listDomainsQuery = z.strictObject({ limit: pageLimitParameter, cursor: cursorParameter(200).optional() });
+export const listDomainsQuery = z.strictObject({ limit: pageLimitParameter, cursor: keysetCursorSchema().optional() });
 
 /** Where a domain stands in its list (newest first): what its page's cursor names. */
 export const domainPosition = (domain: Domain) => ({ at: domain.created_at, id: domain.id });
@@ -73,8 +73,7 @@ export function domainRoutes(deps: DomainDeps & { apiKeys: ApiKeyLookup; region:
   router.get('/api/v1/domains', requireApiKey(apiKeys, 'admin'), async (req, res) => {
     const { orgId } = principalOf(req);
     const query = parseOr400(listDomainsQuery, req.query, 'query');
-    const after = query.cursor === undefined ? undefined : decodeKeysetCursor(query.cursor);
-    const rows = await listDomainsPage(db, orgId, { limit: query.limit + 1, after });
+    const rows = await listDomainsPage(db, orgId, { limit: query.limit + 1, after: query.cursor });
     const page = keysetPage(rows, query.limit, domainPosition, (domain) => domainView(domain, region));
     res.json({ data: page.items, next_cursor: page.nextCursor });
   });

@@ -11,7 +11,7 @@ import { listUnmatchedSnsMessages } from '../sns/index.js';
 import { z } from 'zod';
 import { MAX_ATTACHMENT_BYTES, attachmentBytes, batchSendRequest, listEmailsQuery, sendEmailRequest, type SendEmailRequest } from './schemas.js';
 import { issuesOf, parseOr400 } from '../http/validate.js';
-import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
+import { keysetPage } from '../http/pagination.js';
 import { senderNotVerifiedMessage, unverifiedSenderDomains } from './sender.js';
 import { domainOfMailbox } from '../domains/index.js';
 import { DailyQuotaExceeded, type OrgLimits } from '../usage/index.js';
@@ -102,15 +102,10 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
   router.get('/api/v1/emails', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
     const query = parseOr400(listEmailsQuery, req.query, 'query');
-    const cursor = query.cursor === undefined ? undefined : decodeKeysetCursor(query.cursor);
-    const after = cursor && { createdAt: cursor.at, id: cursor.id };
+    const after = query.cursor && { createdAt: query.cursor.at, id: query.cursor.id };
     const rows = await listEmails(db, orgId, { ...query, limit: query.limit + 1, after });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    res.json({
-      data: page.map(emailSummary),
-      next_cursor: rows.length > query.limit && last ? encodeKeysetCursor(last.created_at, last.id) : null,
-    });
+    const page = keysetPage(rows, query.limit, (email) => ({ at: email.created_at, id: email.id }), emailSummary);
+    res.json({ data: page.items, next_cursor: page.nextCursor });
   });
 
   return router;

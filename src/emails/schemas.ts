@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorParameter, pageLimitParameter } from '../http/pagination.js';
+import { keysetCursorSchema, pageLimitParameter } from '../http/pagination.js';
 import { emailAddress, MAILBOX_PATTERN } from '../http/email-address.js';
 import { EMAIL_EVENT_TYPES } from '../db/tables/email-events.js';
 import { EMAIL_STATUSES, SEND_PRIORITIES } from '../db/tables/emails.js';
@@ -145,7 +145,7 @@ export const listEmailsQuery = z.strictObject({
   to: z.string().min(1).max(320).optional(),
   tag: z.string().min(1).max(513).optional(),
   limit: pageLimitParameter,
-  cursor: cursorParameter(200).optional(),
+  cursor: keysetCursorSchema().optional(),
 });
 
 export const emailEvent = z.object({

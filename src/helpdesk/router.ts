@@ -4,6 +4,7 @@ import { scopedProcedure, t, type Caller } from '../auth/trpc.js';
 import type { Db } from '../db/database.js';
 import { TICKET_CHANNELS, TICKET_STATUSES } from '../db/tables/helpdesk.js';
 import { ApiError } from '../http/errors.js';
+import { keysetPageInput } from '../http/pagination.js';
 import type { Logger } from '../observability/logger.js';
 import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 import { listOrgUsers } from '../auth/repository.js';
@@ -61,12 +62,7 @@ const work = scopedProcedure('helpdesk', 'Member');
 
 const id = z.uuid();
 const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/);
-/** Keyset paging; tRPC's infinite queries also send `direction`, which is only ever forward here. */
-const page = {
-  cursor: z.string().max(200).optional(),
-  limit: z.number().int().min(1).max(100).default(25),
-  direction: z.enum(['forward', 'backward']).optional(),
-};
+const page = keysetPageInput();
 const userIdOf = (caller: Caller) => (caller.kind === 'user' ? caller.userId : null);
 const notFound = (what: string) => new TRPCError({ code: 'NOT_FOUND', message: `no such ${what}` });
 const savedReplyView = (reply: { id: string; name: string; body: string; updated_at: Date }) => ({

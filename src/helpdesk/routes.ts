@@ -11,7 +11,7 @@ import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.
 import { ApiError } from '../http/errors.js';
 import { parseOr400 } from '../http/validate.js';
 import type { Logger } from '../observability/logger.js';
-import { decodeKeysetCursor, encodeKeysetCursor, pageLimitParameter } from '../http/pagination.js';
+import { keysetCursorSchema, keysetPage, pageLimitParameter } from '../http/pagination.js';
 import { createReply, replyRequest } from './replies.js';
 import { findReply } from './reply-repository.js';
 import { replyView, ticketView } from './views.js';
@@ -60,7 +60,7 @@ export const listTicketsQuery = z.strictObject({
   /** Words in the customer's name, email or phone, the subject or the conversation. */
   q: z.string().trim().min(1).max(200).optional(),
   limit: pageLimitParameter,
-  cursor: z.string().max(200).optional(),
+  cursor: keysetCursorSchema().optional(),
 });
 
 /** The Idempotency-Key header, when given: 1-255 visible ASCII characters. */
@@ -85,7 +85,6 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
   router.get('/api/v1/tickets', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
     const query = parseOr400(listTicketsQuery, req.query, 'query');
-    const cursor = query.cursor === undefined ? undefined : decodeKeysetCursor(query.cursor);
     const rows = await listInboxTickets(db, orgId, {
       status: query.status,
       assignee: query.assignee === 'none' ? null : query.assignee,
@@ -93,12 +92,13 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
       channel: query.channel,
       search: query.q,
       limit: query.limit + 1,
-      after: cursor && { updatedAt: cursor.at, id: cursor.id },
+      after: query.cursor && { updatedAt: query.cursor.at, id: query.cursor.id },
     });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    res.json({
-      data: page.map((ticket) => ({
+    const page = keysetPage(
+      rows,
+      query.limit,
+      (ticket) => ({ at: ticket.updated_at, id: ticket.id }),
+      (ticket) => ({
         id: ticket.id,
         number: ticket.number,
         subject: ticket.subject,
@@ -111,9 +111,9 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
           ? { id: ticket.customer_id, name: ticket.customer_name, email: ticket.customer_email, phone: ticket.customer_phone }
           : null,
         updated_at: ticket.updated_at.toISOString(),
-      })),
-      next_cursor: rows.length > query.limit && last ? encodeKeysetCursor(last.updated_at, last.id) : null,
-    });
+      }),
+    );
+    res.json({ data: page.items, next_cursor: page.nextCursor });
   });
 
   // A conversation an agent starts: the first message goes out by email or SMS.

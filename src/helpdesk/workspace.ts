@@ -4,7 +4,7 @@ import { findStripeSubscriptionOfEmail, listOrders } from '../commerce/index.js'
 import type { DbOrTrx } from '../db/database.js';
 import { REPLY_CHANNELS, type Ticket } from '../db/tables/helpdesk.js';
 import { ApiError } from '../http/errors.js';
-import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
+import { keysetPage, type KeysetPosition } from '../http/pagination.js';
 import { listAttachmentsOfInbound } from '../inbound/index.js';
 import { CHANNEL_LABELS, planDestination, replyWindowClosesAt } from './replies.js';
 import { listTicketReplies } from './reply-repository.js';
@@ -42,33 +42,38 @@ async function userNames(db: DbOrTrx, orgId: string): Promise<UserNames> {
 
 const person = (users: UserNames, id: string | null) => (id ? (users.get(id) ?? { id, name: null, email: null }) : null);
 
-const cursorOf = (value: string | undefined) => {
-  const cursor = value === undefined ? undefined : decodeKeysetCursor(value);
-  return cursor && { updatedAt: cursor.at, id: cursor.id };
-};
+/** What the inbox and the ticket page both show of a ticket. */
+const ticketHeadline = (ticket: Pick<Ticket, 'id' | 'number' | 'subject' | 'status' | 'priority' | 'channel' | 'tags' | 'assignee'>, users: UserNames) => ({
+  id: ticket.id,
+  number: ticket.number,
+  subject: ticket.subject,
+  status: ticket.status,
+  priority: ticket.priority,
+  channel: ticket.channel,
+  tags: ticket.tags,
+  assignee: person(users, ticket.assignee),
+});
+
+/** A page of a list newest activity first: its size, and the position of the previous page's last row. */
+interface PageRequest {
+  limit: number;
+  cursor?: KeysetPosition | null;
+}
+
+const afterOf = (page: PageRequest) => (page.cursor ? { updatedAt: page.cursor.at, id: page.cursor.id } : undefined);
+const byActivity = (row: { updated_at: Date; id: string }) => ({ at: row.updated_at, id: row.id });
 
 /** One page of tickets (the inbox, or a customer's other tickets) and the cursor of the next. */
-export async function ticketPage(db: DbOrTrx, orgId: string, filter: Omit<InboxFilter, 'after' | 'limit'>, page: { cursor?: string; limit: number }) {
-  const rows = await listInboxTickets(db, orgId, { ...filter, limit: page.limit + 1, after: cursorOf(page.cursor) });
+export async function ticketPage(db: DbOrTrx, orgId: string, filter: Omit<InboxFilter, 'after' | 'limit'>, page: PageRequest) {
+  const rows = await listInboxTickets(db, orgId, { ...filter, limit: page.limit + 1, after: afterOf(page) });
   const users = await userNames(db, orgId);
-  const shown = rows.slice(0, page.limit);
-  const last = shown.at(-1);
-  return {
-    tickets: shown.map((ticket) => ({
-      id: ticket.id,
-      number: ticket.number,
-      subject: ticket.subject,
-      status: ticket.status,
-      priority: ticket.priority,
-      channel: ticket.channel,
-      tags: ticket.tags,
-      assignee: person(users, ticket.assignee),
-      customer: ticket.customer_id ? { id: ticket.customer_id, name: ticket.customer_name, email: ticket.customer_email, phone: ticket.customer_phone } : null,
-      preview: ticket.preview,
-      updatedAt: ticket.updated_at.toISOString(),
-    })),
-    nextCursor: rows.length > page.limit && last ? encodeKeysetCursor(last.updated_at, last.id) : null,
-  };
+  const { items, nextCursor } = keysetPage(rows, page.limit, byActivity, (ticket) => ({
+    ...ticketHeadline(ticket, users),
+    customer: ticket.customer_id ? { id: ticket.customer_id, name: ticket.customer_name, email: ticket.customer_email, phone: ticket.customer_phone } : null,
+    preview: ticket.preview,
+    updatedAt: ticket.updated_at.toISOString(),
+  }));
+  return { tickets: items, nextCursor };
 }
 
 /**
@@ -116,14 +121,7 @@ export async function ticketDetail(db: DbOrTrx, orgId: string, ticket: Ticket, n
   const attachments = await listAttachmentsOfInbound(db, orgId, inboundIds);
   const { options, preferred } = await replyOptions(db, orgId, ticket, now);
   return {
-    id: ticket.id,
-    number: ticket.number,
-    subject: ticket.subject,
-    status: ticket.status,
-    priority: ticket.priority,
-    channel: ticket.channel,
-    tags: ticket.tags,
-    assignee: person(users, ticket.assignee),
+    ...ticketHeadline(ticket, users),
     mergedInto: ticket.merged_into,
     createdAt: ticket.created_at.toISOString(),
     updatedAt: ticket.updated_at.toISOString(),
@@ -195,21 +193,17 @@ export async function customerPanel(db: DbOrTrx, orgId: string, customerId: stri
 }
 
 /** One page of the customer's orders (Shopify, Amazon), newest first. */
-export async function customerOrders(db: DbOrTrx, orgId: string, customerId: string, page: { cursor?: string; limit: number }) {
-  const rows = await listOrders(db, orgId, { customerId, limit: page.limit + 1, after: cursorOf(page.cursor) });
-  const shown = rows.slice(0, page.limit);
-  const last = shown.at(-1);
-  return {
-    orders: shown.map((order) => ({
-      id: order.id,
-      provider: order.provider,
-      kind: order.kind,
-      number: order.external_id,
-      status: order.status,
-      total: order.total,
-      currency: order.currency,
-      updatedAt: order.updated_at.toISOString(),
-    })),
-    nextCursor: rows.length > page.limit && last ? encodeKeysetCursor(last.updated_at, last.id) : null,
-  };
+export async function customerOrders(db: DbOrTrx, orgId: string, customerId: string, page: PageRequest) {
+  const rows = await listOrders(db, orgId, { customerId, limit: page.limit + 1, after: afterOf(page) });
+  const { items, nextCursor } = keysetPage(rows, page.limit, byActivity, (order) => ({
+    id: order.id,
+    provider: order.provider,
+    kind: order.kind,
+    number: order.external_id,
+    status: order.status,
+    total: order.total,
+    currency: order.currency,
+    updatedAt: order.updated_at.toISOString(),
+  }));
+  return { orders: items, nextCursor };
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { isUuid } from '../db/uuid.js';
-import { ApiError } from './errors.js';
 
 export interface KeysetPosition {
   at: Date;
@@ -23,7 +22,7 @@ export function encodeKeysetCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
 }
 
-/** The position a cursor names, or undefined when it is not one Relay made; `isKey` checks the key part (a uuid unless said otherwise). */
+/** The position a cursor names, or undefined when it is not one Relay made; `isKey` checks the key part. */
 function readKeysetCursor(cursor: string, isKey: (key: string) => boolean): KeysetPosition | undefined {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
@@ -35,25 +34,20 @@ function readKeysetCursor(cursor: string, isKey: (key: string) => boolean): Keys
   }
 }
 
-export function decodeKeysetCursor(cursor: string, isKey: (key: string) => boolean = isUuid): KeysetPosition {
-  const position = readKeysetCursor(cursor, isKey);
-  if (!position) throw new ApiError('validation_failed', 'invalid cursor');
-  return position;
-}
-
-/** A cursor input (tRPC or REST query) decoded to its position; one Relay did not make is a validation error. */
+/**
+ * A keyset list's cursor (tRPC input or REST query), decoded to the position it names; one
+ * Relay did not make is a validation error. Its key part is a uuid unless `isKey` says otherwise;
+ * 1,000 characters hold a cursor whose key is an email address.
+ */
 export function keysetCursorSchema(isKey: (key: string) => boolean = isUuid) {
-  return z
-    .string()
-    .max(1000)
-    .transform((cursor, ctx) => {
-      const position = readKeysetCursor(cursor, isKey);
-      if (!position) {
-        ctx.addIssue({ code: 'custom', message: 'invalid cursor' });
-        return z.NEVER;
-      }
-      return position;
-    });
+  return cursorParameter(1000).transform((cursor, ctx) => {
+    const position = readKeysetCursor(cursor, isKey);
+    if (!position) {
+      ctx.addIssue({ code: 'custom', message: 'invalid cursor' });
+      return z.NEVER;
+    }
+    return position;
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import { principalOf, requireApiKey, type ApiKeyLookup } from '../auth/api-keys.
 import { ApiError } from '../http/errors.js';
 import { listInboundQuery } from './schemas.js';
 import { parseOr400 } from '../http/validate.js';
-import { decodeKeysetCursor, encodeKeysetCursor } from '../http/pagination.js';
+import { keysetPage } from '../http/pagination.js';
 
 /** The organization's inbound messages (archive included) and their replay. */
 export function inboundRoutes(deps: { db: Db; temporal: Client; workflows: WorkflowStarter; apiKeys: ApiKeyLookup; routeMaxAttempts: number }): Router {
@@ -19,12 +19,13 @@ export function inboundRoutes(deps: { db: Db; temporal: Client; workflows: Workf
   router.get('/api/v1/inbound', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
     const query = parseOr400(listInboundQuery, req.query, 'query');
-    const after = query.cursor === undefined ? undefined : decodeKeysetCursor(query.cursor);
-    const rows = await listInbound(db, orgId, { ...query, limit: query.limit + 1, after: after && { receivedAt: after.at, id: after.id } });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    res.json({
-      data: page.map((row) => ({
+    const after = query.cursor && { receivedAt: query.cursor.at, id: query.cursor.id };
+    const rows = await listInbound(db, orgId, { ...query, limit: query.limit + 1, after });
+    const page = keysetPage(
+      rows,
+      query.limit,
+      (row) => ({ at: row.received_at, id: row.id }),
+      (row) => ({
         id: row.id,
         provider: row.provider,
         status: row.status,
@@ -34,9 +35,9 @@ export function inboundRoutes(deps: { db: Db; temporal: Client; workflows: Workf
         from: row.parsed?.from.address ?? null,
         subject: row.parsed?.subject ?? null,
         received_at: row.received_at.toISOString(),
-      })),
-      next_cursor: rows.length > query.limit && last ? encodeKeysetCursor(last.received_at, last.id) : null,
-    });
+      }),
+    );
+    res.json({ data: page.items, next_cursor: page.nextCursor });
   });
 
   router.get('/api/v1/inbound/:id', requireApiKey(apiKeys, 'read'), async (req, res) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorParameter, pageLimitParameter } from '../http/pagination.js';
+import { keysetCursorSchema, pageLimitParameter } from '../http/pagination.js';
 import { emailAddress } from '../http/email-address.js';
 import { INBOUND_CLASSIFICATIONS, INBOUND_PROVIDERS, INBOUND_STATUSES } from '../db/tables/inbound.js';
 
@@ -9,7 +9,7 @@ export const listInboundQuery = z.strictObject({
   provider: z.enum(INBOUND_PROVIDERS).optional(),
   reason: z.string().min(1).max(100).optional(),
   limit: pageLimitParameter,
-  cursor: cursorParameter(200).optional(),
+  cursor: keysetCursorSchema().optional(),
 });
 
 export const inboundAddressRequest = z.strictObject({
