@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailWorkflowId } from '../src/temporal/ids.js';
+import { temporal } from '@temporalio/proto';
+import { sql } from 'kysely';
+import { emailWorkflowId, sesTaskQueueFor } from '../src/temporal/ids.js';
 import { call, eventually } from './support/http.js';
 import { sesEmailsTo } from './support/ses-store.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
@@ -78,8 +80,44 @@ describe('POST /api/v1/emails', () => {
     expect(description.searchAttributes).toMatchObject({ RelayOrgId: [orgId], RelayKind: ['email'], RelayMessageId: [sent.body.id] });
   });
 
+  it("sends a single email at once, inside its run's first workflow task, when no send is queued ahead; a batch's go to the queue", async () => {
+    const { key: ownKey, sender } = await createOrgWithKey(stack.db);
+    const idle = () => stack.db.deleteFrom('ses_send_schedules').where('queue', '=', sesTaskQueueFor(stack.taskQueue)).execute();
+    const countIn = async (emailId: string, type: temporal.api.enums.v1.EventType) => {
+      const handle = stack.client.workflow.getHandle(emailWorkflowId(emailId));
+      expect(await handle.result()).toMatchObject({ status: 'sent' });
+      const { events } = await handle.fetchHistory();
+      return (events ?? []).filter((event) => event.eventType === type).length;
+    };
+    const { EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: ACTIVITY_TASK_SCHEDULED, EVENT_TYPE_WORKFLOW_TASK_COMPLETED: WORKFLOW_TASK_COMPLETED } =
+      temporal.api.enums.v1.EventType;
+
+    await idle();
+    const to = recipient();
+    const single = await call(stack.api.url, '/api/v1/emails', { key: ownKey, body: { from: sender(), to, subject: 'Your code', text: 't' } });
+    expect(await countIn(single.body.id, ACTIVITY_TASK_SCHEDULED)).toBe(0);
+    expect(await countIn(single.body.id, WORKFLOW_TASK_COMPLETED)).toBe(1);
+    expect(await sesEmailsTo(stack.sesUrl, to)).toHaveLength(1);
+
+    await idle();
+    const batch = await call(stack.api.url, '/api/v1/emails/batch', {
+      key: ownKey,
+      body: [
+        { from: sender(), to: recipient(), subject: 'digest', text: 't' },
+        { from: sender(), to: recipient(), subject: 'digest', text: 't' },
+      ],
+    });
+    for (const { id } of batch.body.data) expect(await countIn(id, ACTIVITY_TASK_SCHEDULED)).toBe(1);
+  });
+
   it('puts each send on the shared queues with its priority and its organization as the fairness key', async () => {
     const { orgId, key: ownKey, sender } = await createOrgWithKey(stack.db);
+    // Sends already hold the next two seconds of the rate, so none of these goes at once: each waits its turn on the queue.
+    await stack.db
+      .insertInto('ses_send_schedules')
+      .values({ queue: sesTaskQueueFor(stack.taskQueue), theoretical_arrival: sql<Date>`now() + interval '2 seconds'` })
+      .onConflict((oc) => oc.column('queue').doUpdateSet({ theoretical_arrival: sql<Date>`now() + interval '2 seconds'` }))
+      .execute();
     const urgent = await call(stack.api.url, '/api/v1/emails', {
       key: ownKey,
       body: { from: sender(), to: recipient(), subject: 'Your password reset code', text: 't', priority: 'high' },

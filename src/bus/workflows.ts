@@ -22,9 +22,12 @@ export const BUS_EVENT_LOCAL_ACTIVITY_PATCH = 'bus-event-local-activity';
 /**
  * Emits one Bus event. Never fails the caller: a Bus that stays down for the whole
  * retry window costs the event (logged), never the send or the SES event behind it.
+ * `startedAfterPatch`: the caller's input says its run was started after the change, so the
+ * patch is not consulted: every patch call writes a marker and updates the run's
+ * TemporalChangeVersion search attribute, which the run would otherwise pay for nothing.
  */
-export async function emitToBus(event: BusEvent): Promise<void> {
-  const publish = patched(BUS_EVENT_LOCAL_ACTIVITY_PATCH) ? publishAsLocalActivity : publishAsActivity;
+export async function emitToBus(event: BusEvent, options: { startedAfterPatch?: boolean } = {}): Promise<void> {
+  const publish = options.startedAfterPatch || patched(BUS_EVENT_LOCAL_ACTIVITY_PATCH) ? publishAsLocalActivity : publishAsActivity;
   try {
     await publish(event);
   } catch (error) {

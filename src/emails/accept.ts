@@ -85,8 +85,10 @@ async function startAll(
   orgId: string,
   sends: { emailId: string; priority?: SendPriority; contentBytes?: number }[],
 ): Promise<void> {
+  // One email may go at once; a batch is a backlog by nature, ordered by the queue's priorities and fairness.
+  const sendPath = sends.length === 1 ? 'at-once-when-idle' : 'queued';
   try {
-    await Promise.all(sends.map((send) => workflows.startSendEmail({ orgId, ...send })));
+    await Promise.all(sends.map((send) => workflows.startSendEmail({ orgId, ...send, sendPath })));
   } catch (error) {
     throw new SendNotStarted(error instanceof Error ? error.message : String(error));
   }

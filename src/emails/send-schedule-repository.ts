@@ -42,3 +42,24 @@ export async function reserveSendSlot(db: DbOrTrx, queue: string, intervalSecond
   const startsAt = Math.min(Math.max(Number(reserved.starts_at_ms), asked - 1 + waitMs), answered + 1 + waitMs);
   return { startsAt, queued: waitMs > 0 };
 }
+
+/**
+ * Takes the slot that starts now when `queue`'s schedule is idle (no send holds a slot ahead
+ * of now), in one statement; false, changing nothing, when sends are queued ahead. The slot
+ * counts against the rate like any other: the schedule moves one interval past now.
+ */
+export async function claimIdleSendSlot(db: DbOrTrx, queue: string, intervalSeconds: number): Promise<boolean> {
+  const next = sql<Date>`clock_timestamp() + make_interval(secs => ${intervalSeconds}::double precision)`;
+  const claimed = await db
+    .insertInto('ses_send_schedules')
+    .values({ queue, theoretical_arrival: next })
+    .onConflict((oc) =>
+      oc
+        .column('queue')
+        .doUpdateSet({ theoretical_arrival: next })
+        .where('ses_send_schedules.theoretical_arrival', '<=', sql<Date>`clock_timestamp()`),
+    )
+    .returning('queue')
+    .executeTakeFirst();
+  return claimed !== undefined;
+}

@@ -1,5 +1,5 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { EmailActivities } from './activities.js';
+import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import type { EmailActivities, SendOutcome } from './activities.js';
 import { emitToBus } from '../bus/workflows.js';
 import { sesTaskQueueFor } from '../temporal/ids.js';
 import { sendPriority } from '../temporal/priority.js';
@@ -14,7 +14,29 @@ const { recordEmailFailed, recordEmailReplayed } = proxyActivities<EmailActiviti
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** Sends one stored email through SES, records the outcome and tells the Bus. */
+const { sendEmailAtOnceIfIdle } = proxyLocalActivities<EmailActivities>({
+  // One SES call answers in well under a minute; longer means a lost connection.
+  startToCloseTimeout: '1 minute',
+  // Tried once here: throttling or an outage sends it through the SES queue, which retries
+  // with backoff. (A worker lost mid-send leaves the workflow task to another, which tries again.)
+  retry: { maximumAttempts: 1 },
+});
+
+/**
+ * What ended a send: a queued activity's failure comes wrapped in an ActivityFailure, while a
+ * local activity's own failure reaches the workflow as it was thrown. Undefined for anything
+ * else, which is a bug in the workflow.
+ */
+function sendFailure(error: unknown): Error | undefined {
+  if (error instanceof ActivityFailure) return error.cause ?? error;
+  return error instanceof ApplicationFailure ? error : undefined;
+}
+
+/**
+ * Sends one stored email through SES, records the outcome and tells the Bus. A single send
+ * goes at once, inside this workflow's first task, when no send is queued ahead; otherwise,
+ * and for a batch's emails, it waits its turn on the SES queue.
+ */
 export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmailResult> {
   const { orgId, emailId } = input;
   const ses = proxyActivities<EmailActivities>({
@@ -33,18 +55,32 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
 
   if (input.replayOf) await recordEmailReplayed({ orgId, emailId, replayOfRunId: input.replayOf.runId });
 
+  const sendInTurn = () => ses.sendEmailViaSes({ orgId, emailId, contentBytes: input.contentBytes });
+  const sendAtOnceOrInTurn = async (): Promise<SendOutcome> => {
+    try {
+      const atOnce = await sendEmailAtOnceIfIdle({ orgId, emailId, contentBytes: input.contentBytes });
+      if (atOnce.outcome !== 'queued') return atOnce;
+    } catch (error) {
+      // A rejection ends the message here as it would on the queue; any other trouble is retried there.
+      const failure = sendFailure(error);
+      if (!failure || (failure instanceof ApplicationFailure && failure.nonRetryable)) throw error;
+    }
+    return sendInTurn();
+  };
+
   let outcome;
   try {
-    outcome = await ses.sendEmailViaSes({ orgId, emailId, contentBytes: input.contentBytes });
+    outcome = await (input.sendPath === 'at-once-when-idle' ? sendAtOnceOrInTurn() : sendInTurn());
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    const reason = error.cause?.message ?? error.message;
+    const failure = sendFailure(error);
+    if (!failure) throw error;
+    const reason = failure.message;
     await recordEmailFailed({ orgId, emailId, reason });
     // Fail the run too, so ops find failed sends in the Temporal UI and can replay them.
     throw ApplicationFailure.nonRetryable(`email ${emailId} failed: ${reason}`, 'EmailFailed');
   }
   if (outcome.outcome === 'suppressed') return { status: 'suppressed' };
-  await emitToBus(outcome.busEvent);
+  await emitToBus(outcome.busEvent, { startedAfterPatch: input.sendPath !== undefined });
   return { status: 'sent', sesMessageId: outcome.sesMessageId };
 }
 

@@ -54,7 +54,7 @@ async function sendEmailReply({ orgId, replyId }: SendReplyInput): Promise<SendR
   try {
     result = await executeChild(sendEmailWorkflow, {
       workflowId: emailWorkflowId(emailId),
-      args: [{ orgId, emailId, contentBytes }],
+      args: [{ orgId, emailId, contentBytes, sendPath: 'at-once-when-idle' }],
       // The email is the send pipeline's from here on: it finishes even if this run is cancelled.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [

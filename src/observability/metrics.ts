@@ -74,6 +74,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    sesSendsAtOnce: new Counter({
+      name: 'relay_ses_sends_at_once_total',
+      help: 'Emails that found no send queued ahead and went to SES inside their workflow task; the rest of relay_ses_sends_total waited on the SES queue',
+      registers: [registry],
+    }),
     sesSlotsRetaken: new Counter({
       name: 'relay_ses_send_slots_retaken_total',
       help: 'SES sends that woke too late for their paced slot (a stalled worker) and took a later one',

@@ -52,7 +52,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
   const strandedOf: Record<StrandedKind, (before: Date) => Promise<Start[]>> = {
     email: async (before) =>
       (await listQueuedEmailsOlderThan(db, before, SWEEP_BATCH)).map(
-        (email) => () => workflows.startSendEmail({ orgId: email.org_id, emailId: email.id, priority: email.priority }),
+        (email) => () => workflows.startSendEmail({ orgId: email.org_id, emailId: email.id, priority: email.priority, sendPath: 'queued' }),
       ),
     inbound: async (before) =>
       (await listReceivedInboundOlderThan(db, before, SWEEP_BATCH)).map(

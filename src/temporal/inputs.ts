@@ -15,6 +15,14 @@ export interface SendEmailInput extends ReplayMarker {
   priority?: SendPriority;
   /** The stored content's size as JSON, so the worker budgets its memory without a query (absent: read from the database). */
   contentBytes?: number;
+  /**
+   * How the run sends: `at-once-when-idle` (a single send: at once when no send is queued
+   * ahead, otherwise on the SES queue) or `queued` (a batch's emails, a backlog by nature, and
+   * restarted ones: straight to the SES queue, in priority and fairness order). Set on every
+   * run started since emails could go at once, which also publish their Bus event without
+   * consulting its patch; runs started before lack it and keep the path their history holds.
+   */
+  sendPath?: 'at-once-when-idle' | 'queued';
 }
 
 export type SendEmailResult = { status: 'sent'; sesMessageId: string } | { status: 'suppressed' };

@@ -35,8 +35,8 @@ import { ReplayRefused } from './replay.js';
 import { RelayKind, RelayMessageId, RelayOrgId } from './search-attributes.js';
 
 export interface WorkflowStarter {
-  /** Starts `email-<id>`; a workflow that runs or ran under that id counts as started (false: it already existed). */
-  startSendEmail(input: SendEmailInput): Promise<boolean>;
+  /** Starts `email-<id>`, on the path the caller chose; a workflow that runs or ran under that id counts as started (false: it already existed). */
+  startSendEmail(input: SendEmailInput & Required<Pick<SendEmailInput, 'sendPath'>>): Promise<boolean>;
   /** Starts `ses-event-<sns message id>`, at most once per SNS message. */
   startSesEvent(input: SesEventInput): Promise<boolean>;
   /** Starts `sns-subscription-<sns message id>`: confirms the subscription once. */

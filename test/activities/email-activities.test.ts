@@ -4,10 +4,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { InsertQueryNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmailActivities, type SendOutcome } from '../../src/emails/activities.js';
+import { createEmailActivities, SEND_AT_ONCE_MAX_BYTES, type SendOutcome } from '../../src/emails/activities.js';
 import { createDb, type Db } from '../../src/db/database.js';
 import { findEmail, insertEmail, listEmailEvents } from '../../src/emails/repository.js';
-import { reserveSendSlot } from '../../src/emails/send-schedule-repository.js';
+import { claimIdleSendSlot, reserveSendSlot } from '../../src/emails/send-schedule-repository.js';
 import { suppressAddress } from '../../src/emails/suppression-repository.js';
 import type { SesMessage, SesSender } from '../../src/integrations/ses.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -240,6 +240,47 @@ describe('sendEmailViaSes', () => {
   });
 });
 
+describe('sendEmailAtOnceIfIdle', () => {
+  it('sends at once while no send is queued ahead, taking the slot that starts now', async () => {
+    const ses = new RecordingSes();
+    const emailId = await storedEmail();
+    const metrics = createMetrics();
+    const sesPacing = { queue: `ses-${randomUUID()}`, maxSendRate: 1 };
+    const activities = activitiesWith(ses, { metrics, sesPacing });
+    const result = await quietEnvironment().run(activities.sendEmailAtOnceIfIdle, { orgId, emailId, contentBytes: 200 });
+
+    expect(result).toMatchObject({ outcome: 'sent', sesMessageId: expect.stringMatching(/^ses-/) });
+    expect(ses.sent).toHaveLength(1);
+    expect((await findEmail(db, orgId, emailId))?.status).toBe('sent');
+    expect((await metrics.sesSendsAtOnce.get()).values[0]?.value).toBe(1);
+    // The slot counts against the rate: the next send waits its turn, about a second at 1 a second.
+    const next = await reserveSendSlot(db, sesPacing.queue, 1);
+    expect(next.queued).toBe(true);
+  });
+
+  it('answers queued, sending nothing and leaving the email queued, when a send waits ahead or the message is large', async () => {
+    const ses = new RecordingSes();
+    const sesPacing = { queue: `ses-${randomUUID()}`, maxSendRate: 1 };
+    const activities = activitiesWith(ses, { sesPacing });
+    const env = quietEnvironment();
+    // Two sends hold the schedule's next two seconds.
+    await reserveSendSlot(db, sesPacing.queue, 1);
+    await reserveSendSlot(db, sesPacing.queue, 1);
+    const behindQueue = await storedEmail();
+    expect(await env.run(activities.sendEmailAtOnceIfIdle, { orgId, emailId: behindQueue, contentBytes: 200 })).toEqual({ outcome: 'queued' });
+
+    const idle = activitiesWith(ses, { sesPacing: { queue: `ses-${randomUUID()}`, maxSendRate: 1 } });
+    const large = await storedEmail();
+    expect(await env.run(idle.sendEmailAtOnceIfIdle, { orgId, emailId: large, contentBytes: SEND_AT_ONCE_MAX_BYTES + 1 })).toEqual({ outcome: 'queued' });
+    // A run started without the size (before it was passed) is budgeted on the queue too.
+    expect(await env.run(idle.sendEmailAtOnceIfIdle, { orgId, emailId: large })).toEqual({ outcome: 'queued' });
+
+    expect(ses.sent).toHaveLength(0);
+    expect((await findEmail(db, orgId, behindQueue))?.status).toBe('queued');
+    expect((await findEmail(db, orgId, large))?.status).toBe('queued');
+  });
+});
+
 describe('the SES send schedule', () => {
   it('gives sends reserved at once, from any worker, slots one interval apart, and forgets idle time', async () => {
     const queue = `ses-${randomUUID()}`;
@@ -250,12 +291,32 @@ describe('the SES send schedule', () => {
     expect(slots[1]!.startsAt - slots[0]!.startsAt).toBeCloseTo(10_000, -1);
     expect(slots[2]!.startsAt - slots[1]!.startsAt).toBeCloseTo(10_000, -1);
     expect(slots.map((slot) => slot.queued)).toEqual([false, true, true]);
-    // A queue idle past its schedule sends at once again: the idle time is not saved up as a burst.
+    // A queue idle for an hour past its schedule sends at once again: the idle time is not saved up as a burst.
     const idle = `ses-${randomUUID()}`;
-    expect((await reserveSendSlot(db, idle, 0.001)).startsAt - Date.now()).toBeLessThan(1000);
-    const [first, second] = await Promise.all([reserveSendSlot(db, idle, 1), reserveSendSlot(db, idle, 1)]);
-    expect(Math.abs(second!.startsAt - first!.startsAt)).toBeCloseTo(1000, -1);
-    expect([first!.queued, second!.queued].sort()).toEqual([false, true]);
+    await db
+      .insertInto('ses_send_schedules')
+      .values({ queue: idle, theoretical_arrival: new Date(Date.now() - 3_600_000) })
+      .execute();
+    const idleAsked = Date.now();
+    const [first, second] = (await Promise.all([reserveSendSlot(db, idle, 1), reserveSendSlot(db, idle, 1)])).sort((a, b) => a.startsAt - b.startsAt);
+    expect(first!.startsAt - idleAsked).toBeGreaterThanOrEqual(-1);
+    expect(second!.startsAt - first!.startsAt).toBeCloseTo(1000, -1);
+    expect([first!.queued, second!.queued]).toEqual([false, true]);
+  });
+
+  it('lets a send take the slot at once only while no send is queued ahead, and counts it like any other', async () => {
+    const queue = `ses-${randomUUID()}`;
+    // Idle: the slot that starts now is taken, and the next reservation queues one interval behind it.
+    expect(await claimIdleSendSlot(db, queue, 10)).toBe(true);
+    expect(await claimIdleSendSlot(db, queue, 10)).toBe(false);
+    const next = await reserveSendSlot(db, queue, 10);
+    expect(next.queued).toBe(true);
+    expect(next.startsAt - Date.now()).toBeGreaterThan(9_000);
+    // With that send queued, sending at once is still refused, and the schedule is left as it was.
+    const before = await db.selectFrom('ses_send_schedules').select('theoretical_arrival').where('queue', '=', queue).executeTakeFirstOrThrow();
+    expect(await claimIdleSendSlot(db, queue, 10)).toBe(false);
+    const after = await db.selectFrom('ses_send_schedules').select('theoretical_arrival').where('queue', '=', queue).executeTakeFirstOrThrow();
+    expect(after.theoretical_arrival).toEqual(before.theoretical_arrival);
   });
 
   it('starts a slot where the database placed it, however late its answer arrives', async () => {

@@ -137,4 +137,103 @@ describe('sendEmailWorkflow', () => {
     );
     expect(calls).toEqual(['replayed:run-0', 'ses']);
   });
+
+  describe('started to send at once when no send is queued ahead', () => {
+    const atOnce = { sendPath: 'at-once-when-idle', contentBytes: 200 } as const;
+    const count = (history: Awaited<ReturnType<typeof runWorkflow>>['history'], type: EventType) => history.filter((event) => event.eventType === type).length;
+
+    it('sends inside its first workflow task: no activity task, no patch marker, one workflow task', async () => {
+      const calls: string[] = [];
+      const result = await runWorkflow(
+        {
+          async sendEmailAtOnceIfIdle() {
+            calls.push('at once');
+            return { outcome: 'sent', sesMessageId: 'ses-3', busEvent: sentEvent };
+          },
+          async sendEmailViaSes() {
+            calls.push('queue');
+            return { outcome: 'sent', sesMessageId: 'ses-4', busEvent: sentEvent };
+          },
+          async publishBusEvent(event) {
+            calls.push(`bus:${event.type}`);
+            return { published: true };
+          },
+        },
+        atOnce,
+      );
+      expect(result).toMatchObject({ status: 'sent', sesMessageId: 'ses-3' });
+      expect(calls).toEqual(['at once', 'bus:relay.email.sent']);
+      expect(count(result.history, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(0);
+      expect(count(result.history, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(1);
+      expect(count(result.history, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)).toBe(0);
+      const markers = result.history.flatMap((event) => (event.markerRecordedEventAttributes ? [event.markerRecordedEventAttributes.markerName] : []));
+      expect(markers).toEqual(['core_local_activity', 'core_local_activity']);
+    });
+
+    it('waits its turn on the SES queue, with its priority, when sends are queued ahead', async () => {
+      const calls: string[] = [];
+      const result = await runWorkflow(
+        {
+          async sendEmailAtOnceIfIdle() {
+            calls.push('at once');
+            return { outcome: 'queued' };
+          },
+          async sendEmailViaSes() {
+            calls.push('queue');
+            return { outcome: 'sent', sesMessageId: 'ses-5', busEvent: sentEvent };
+          },
+          async publishBusEvent() {
+            return { published: true };
+          },
+        },
+        { ...atOnce, priority: 'high' },
+      );
+      expect(result).toMatchObject({ status: 'sent', sesMessageId: 'ses-5' });
+      expect(calls).toEqual(['at once', 'queue']);
+      const scheduled = result.history.find((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)?.activityTaskScheduledEventAttributes;
+      expect(scheduled?.activityType?.name).toBe('sendEmailViaSes');
+      expect(scheduled?.priority).toMatchObject({ priorityKey: 1, fairnessKey: 'org-1' });
+    });
+
+    it('retries on the SES queue what failed at once for a passing reason (throttling), and fails a rejection without it', async () => {
+      const calls: string[] = [];
+      const throttled = await runWorkflow(
+        {
+          async sendEmailAtOnceIfIdle() {
+            calls.push('at once');
+            throw ApplicationFailure.retryable('Maximum sending rate exceeded.', 'TooManyRequestsException');
+          },
+          async sendEmailViaSes() {
+            calls.push('queue');
+            return { outcome: 'sent', sesMessageId: 'ses-6', busEvent: sentEvent };
+          },
+          async publishBusEvent() {
+            return { published: true };
+          },
+        },
+        atOnce,
+      );
+      expect(throttled).toMatchObject({ status: 'sent', sesMessageId: 'ses-6' });
+      expect(calls).toEqual(['at once', 'queue']);
+
+      const reasons: string[] = [];
+      const rejected = runWorkflow(
+        {
+          async sendEmailAtOnceIfIdle() {
+            throw ApplicationFailure.nonRetryable('SES rejected the message: MessageRejected', 'SesRejected');
+          },
+          async sendEmailViaSes() {
+            reasons.push('queue');
+            return { outcome: 'sent', sesMessageId: 'ses-7', busEvent: sentEvent };
+          },
+          async recordEmailFailed({ reason }) {
+            reasons.push(reason);
+          },
+        },
+        atOnce,
+      );
+      await expect(rejected).rejects.toBeInstanceOf(WorkflowFailedError);
+      expect(reasons).toEqual(['SES rejected the message: MessageRejected']);
+    });
+  });
 });
