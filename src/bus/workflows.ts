@@ -1,6 +1,7 @@
-import { ActivityFailure, log, patched, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
+import { log, patched, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { BusActivities } from './activities.js';
 import type { BusEvent } from '../integrations/bus.js';
+import { activityFailureOf } from '../temporal/activity-failure.js';
 
 const busEventOptions = {
   // One small POST; a slower answer is a hung connection.
@@ -31,7 +32,13 @@ export async function emitToBus(event: BusEvent, options: { startedAfterPatch?: 
   try {
     await publish(event);
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    log.error('Bus event given up after its retry window', { eventId: event.id, type: event.type, orgId: event.org_id, error: error.cause?.message });
+    const failure = activityFailureOf(error);
+    if (!failure) throw error;
+    log.error('Bus event given up: its retry window ran out, or the Bus refused it', {
+      eventId: event.id,
+      type: event.type,
+      orgId: event.org_id,
+      error: failure.message,
+    });
   }
 }

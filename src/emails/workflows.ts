@@ -1,4 +1,5 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { activityFailureOf } from '../temporal/activity-failure.js';
 import type { EmailActivities, SendOutcome } from './activities.js';
 import { emitToBus } from '../bus/workflows.js';
 import { sesTaskQueueFor } from '../temporal/ids.js';
@@ -21,16 +22,6 @@ const { sendEmailAtOnceIfIdle } = proxyLocalActivities<EmailActivities>({
   // with backoff. (A worker lost mid-send leaves the workflow task to another, which tries again.)
   retry: { maximumAttempts: 1 },
 });
-
-/**
- * What ended a send: a queued activity's failure comes wrapped in an ActivityFailure, while a
- * local activity's own failure reaches the workflow as it was thrown. Undefined for anything
- * else, which is a bug in the workflow.
- */
-function sendFailure(error: unknown): Error | undefined {
-  if (error instanceof ActivityFailure) return error.cause ?? error;
-  return error instanceof ApplicationFailure ? error : undefined;
-}
 
 /**
  * Sends one stored email through SES, records the outcome and tells the Bus. A single send
@@ -62,7 +53,7 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
       if (atOnce.outcome !== 'queued') return atOnce;
     } catch (error) {
       // A rejection ends the message here as it would on the queue; any other trouble is retried there.
-      const failure = sendFailure(error);
+      const failure = activityFailureOf(error);
       if (!failure || (failure instanceof ApplicationFailure && failure.nonRetryable)) throw error;
     }
     return sendInTurn();
@@ -72,7 +63,7 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
   try {
     outcome = await (input.sendPath === 'at-once-when-idle' ? sendAtOnceOrInTurn() : sendInTurn());
   } catch (error) {
-    const failure = sendFailure(error);
+    const failure = activityFailureOf(error);
     if (!failure) throw error;
     const reason = failure.message;
     await recordEmailFailed({ orgId, emailId, reason });

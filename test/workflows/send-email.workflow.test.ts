@@ -170,6 +170,21 @@ describe('sendEmailWorkflow', () => {
       expect(markers).toEqual(['core_local_activity', 'core_local_activity']);
     });
 
+    it('still ends sent when the Bus refuses its event for good: the event is given up, never the send', async () => {
+      const result = await runWorkflow(
+        {
+          async sendEmailAtOnceIfIdle() {
+            return { outcome: 'sent', sesMessageId: 'ses-8', busEvent: sentEvent };
+          },
+          async publishBusEvent() {
+            throw ApplicationFailure.nonRetryable('the Bus refused the event', 'BusRefused');
+          },
+        },
+        atOnce,
+      );
+      expect(result).toMatchObject({ status: 'sent', sesMessageId: 'ses-8' });
+    });
+
     it('waits its turn on the SES queue, with its priority, when sends are queued ahead', async () => {
       const calls: string[] = [];
       const result = await runWorkflow(
