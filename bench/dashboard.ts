@@ -56,7 +56,7 @@ function repositoryFilter(input: Record<string, unknown>): EmailListFilter {
     since: input.since as Date | undefined,
     before: input.before as Date | undefined,
     limit: 51,
-    after: cursor && { createdAt: cursor.at, id: cursor.id },
+    after: cursor,
   };
 }
 

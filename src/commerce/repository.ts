@@ -265,13 +265,13 @@ export async function upsertOrder(
     .execute();
 }
 
-export async function listOrders(db: DbOrTrx, orgId: string, filter: { customerId?: string; limit: number; after?: { updatedAt: Date; id: string } }) {
+export async function listOrders(db: DbOrTrx, orgId: string, filter: { customerId?: string; limit: number; after?: { at: Date; id: string } }) {
   let query = db
     .selectFrom('orders')
     .select(['id', 'provider', 'account', 'kind', 'external_id', 'customer_id', 'status', 'total', 'currency', 'updated_at'])
     .where('org_id', '=', orgId);
   if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
-  if (filter.after) query = query.where(sql<boolean>`(updated_at, id) < (${filter.after.updatedAt}, ${filter.after.id}::uuid)`);
+  if (filter.after) query = query.where(sql<boolean>`(updated_at, id) < (${filter.after.at}, ${filter.after.id}::uuid)`);
   return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 

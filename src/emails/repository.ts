@@ -105,8 +105,8 @@ export interface EmailListFilter {
   /** Created before. */
   before?: Date;
   limit: number;
-  /** Exclusive keyset position: rows strictly older than this one. */
-  after?: { createdAt: Date; id: string };
+  /** Exclusive keyset position (created_at, id): rows strictly older than this one. */
+  after?: { at: Date; id: string };
 }
 
 /** `%text%` for LIKE, with LIKE's own characters taken literally. */
@@ -152,10 +152,7 @@ export async function listEmails(db: DbOrTrx, orgId: string, filter: EmailListFi
   }
   if (filter.since) query = query.where('created_at', '>=', filter.since);
   if (filter.before) query = query.where('created_at', '<', filter.before);
-  if (filter.after) {
-    const { createdAt, id } = filter.after;
-    query = query.where(sql<boolean>`(created_at, id) < (${createdAt}, ${id}::uuid)`);
-  }
+  if (filter.after) query = query.where(sql<boolean>`(created_at, id) < (${filter.after.at}, ${filter.after.id}::uuid)`);
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 

@@ -80,7 +80,7 @@ export function createEmailsRouter(deps: EmailRouterDeps) {
         since: input.since,
         before: input.before,
         limit: input.limit + 1,
-        after: input.cursor ? { createdAt: input.cursor.at, id: input.cursor.id } : undefined,
+        after: input.cursor ?? undefined,
       });
       return keysetPage(rows, input.limit, (email) => ({ at: email.created_at, id: email.id }), summary);
     }),

@@ -102,8 +102,7 @@ export function emailRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKeys:
   router.get('/api/v1/emails', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
     const query = parseOr400(listEmailsQuery, req.query, 'query');
-    const after = query.cursor && { createdAt: query.cursor.at, id: query.cursor.id };
-    const rows = await listEmails(db, orgId, { ...query, limit: query.limit + 1, after });
+    const rows = await listEmails(db, orgId, { ...query, limit: query.limit + 1, after: query.cursor });
     const page = keysetPage(rows, query.limit, (email) => ({ at: email.created_at, id: email.id }), emailSummary);
     res.json({ data: page.items, next_cursor: page.nextCursor });
   });

@@ -248,8 +248,8 @@ export interface InboxFilter {
   /** Words to find in the customer's name, email or phone, the subject, or the conversation. */
   search?: string;
   limit: number;
-  /** Exclusive keyset position: tickets with older activity than this one. */
-  after?: { updatedAt: Date; id: string };
+  /** Exclusive keyset position (updated_at, id): tickets with older activity than this one. */
+  after?: { at: Date; id: string };
 }
 
 /** Search words as a prefix query ("print" finds "printer"); only letters and digits reach to_tsquery. */
@@ -325,7 +325,7 @@ export async function listInboxTickets(db: DbOrTrx, orgId: string, filter: Inbox
   query = whereTicketMatches(query, orgId, filter);
   if (filter.customerId) query = query.where('tickets.customer_id', '=', filter.customerId);
   if (filter.exceptTicketId) query = query.where('tickets.id', '!=', filter.exceptTicketId);
-  if (filter.after) query = query.where(sql<boolean>`(tickets.updated_at, tickets.id) < (${filter.after.updatedAt}, ${filter.after.id}::uuid)`);
+  if (filter.after) query = query.where(sql<boolean>`(tickets.updated_at, tickets.id) < (${filter.after.at}, ${filter.after.id}::uuid)`);
   return query.orderBy('tickets.updated_at', 'desc').orderBy('tickets.id', 'desc').limit(filter.limit).execute();
 }
 

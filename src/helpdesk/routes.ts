@@ -92,7 +92,7 @@ export function helpdeskRoutes(deps: { db: Db; workflows: WorkflowStarter; apiKe
       channel: query.channel,
       search: query.q,
       limit: query.limit + 1,
-      after: query.cursor && { updatedAt: query.cursor.at, id: query.cursor.id },
+      after: query.cursor,
     });
     const page = keysetPage(
       rows,

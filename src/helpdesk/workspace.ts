@@ -60,12 +60,11 @@ interface PageRequest {
   cursor?: KeysetPosition | null;
 }
 
-const afterOf = (page: PageRequest) => (page.cursor ? { updatedAt: page.cursor.at, id: page.cursor.id } : undefined);
 const byActivity = (row: { updated_at: Date; id: string }) => ({ at: row.updated_at, id: row.id });
 
 /** One page of tickets (the inbox, or a customer's other tickets) and the cursor of the next. */
 export async function ticketPage(db: DbOrTrx, orgId: string, filter: Omit<InboxFilter, 'after' | 'limit'>, page: PageRequest) {
-  const rows = await listInboxTickets(db, orgId, { ...filter, limit: page.limit + 1, after: afterOf(page) });
+  const rows = await listInboxTickets(db, orgId, { ...filter, limit: page.limit + 1, after: page.cursor ?? undefined });
   const users = await userNames(db, orgId);
   const { items, nextCursor } = keysetPage(rows, page.limit, byActivity, (ticket) => ({
     ...ticketHeadline(ticket, users),
@@ -194,7 +193,7 @@ export async function customerPanel(db: DbOrTrx, orgId: string, customerId: stri
 
 /** One page of the customer's orders (Shopify, Amazon), newest first. */
 export async function customerOrders(db: DbOrTrx, orgId: string, customerId: string, page: PageRequest) {
-  const rows = await listOrders(db, orgId, { customerId, limit: page.limit + 1, after: afterOf(page) });
+  const rows = await listOrders(db, orgId, { customerId, limit: page.limit + 1, after: page.cursor ?? undefined });
   const { items, nextCursor } = keysetPage(rows, page.limit, byActivity, (order) => ({
     id: order.id,
     provider: order.provider,

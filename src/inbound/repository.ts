@@ -131,7 +131,8 @@ export interface InboundListFilter {
   provider?: InboundProvider;
   reason?: string;
   limit: number;
-  after?: { receivedAt: Date; id: string };
+  /** Exclusive keyset position (received_at, id): messages strictly older than this one. */
+  after?: { at: Date; id: string };
 }
 
 /** Newest first; `orgId` null lists across organizations (operators only). */
@@ -144,7 +145,7 @@ export async function listInbound(db: DbOrTrx, orgId: string | null, filter: Inb
   if (filter.classification) query = query.where('classification', '=', filter.classification);
   if (filter.provider) query = query.where('provider', '=', filter.provider);
   if (filter.reason) query = query.where('archive_reason', '=', filter.reason);
-  if (filter.after) query = query.where(sql<boolean>`(received_at, id) < (${filter.after.receivedAt}, ${filter.after.id}::uuid)`);
+  if (filter.after) query = query.where(sql<boolean>`(received_at, id) < (${filter.after.at}, ${filter.after.id}::uuid)`);
   return query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 

@@ -51,8 +51,7 @@ export function createInboundRouter(deps: InboundRouterDeps) {
         }),
       )
       .query(async ({ ctx, input }) => {
-        const after = input.cursor ? { receivedAt: input.cursor.at, id: input.cursor.id } : undefined;
-        const rows = await listInbound(db, ctx.orgId, { status: 'archived', reason: input.reason, limit: input.limit + 1, after });
+        const rows = await listInbound(db, ctx.orgId, { status: 'archived', reason: input.reason, limit: input.limit + 1, after: input.cursor ?? undefined });
         return keysetPage(
           rows,
           input.limit,

@@ -19,8 +19,7 @@ export function inboundRoutes(deps: { db: Db; temporal: Client; workflows: Workf
   router.get('/api/v1/inbound', requireApiKey(apiKeys, 'read'), async (req, res) => {
     const { orgId } = principalOf(req);
     const query = parseOr400(listInboundQuery, req.query, 'query');
-    const after = query.cursor && { receivedAt: query.cursor.at, id: query.cursor.id };
-    const rows = await listInbound(db, orgId, { ...query, limit: query.limit + 1, after });
+    const rows = await listInbound(db, orgId, { ...query, limit: query.limit + 1, after: query.cursor });
     const page = keysetPage(
       rows,
       query.limit,
