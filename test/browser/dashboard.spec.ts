@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
-import { apiKey, expect, test, webhookCount } from './support/fixtures.js';
+import { apiKey, expect, narrowToPhone, test, webhookCount } from './support/fixtures.js';
 
 const PAGES = ['Overview', 'Inbox', 'Emails', 'Suppressions', 'Domains', 'Webhooks', 'API keys', 'Channels & inbound addresses', 'Inbound archive', 'Partners'];
 
@@ -291,7 +291,7 @@ test('works from the keyboard and at 390 px wide', async ({ page, signIn }) => {
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog', { name: 'Add a webhook' })).toHaveCount(0);
 
-  await page.setViewportSize({ width: 390, height: 844 });
+  await narrowToPhone(page);
   await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
   await page.getByRole('button', { name: 'Open navigation' }).click();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();

@@ -1,5 +1,5 @@
 import type { Db } from '../../src/db/database.js';
-import { apiKey, expect, test, uniqueDomain } from './support/fixtures.js';
+import { apiKey, expect, narrowToPhone, test, uniqueDomain } from './support/fixtures.js';
 
 const domainsOf = (db: Db, organization: { id: string }) =>
   db.selectFrom('domains').select(['name', 'dkim_tokens']).where('org_id', '=', organization.id).execute();
@@ -100,7 +100,7 @@ test('a Viewer sees the domains and their records but no add, check or delete co
   expect(added.status()).toBe(201);
 
   await signIn('Viewer');
-  await page.setViewportSize({ width: 390, height: 844 });
+  await narrowToPhone(page);
   await page.getByRole('button', { name: 'Open navigation' }).click();
   await page.getByRole('link', { name: 'Domains' }).click();
   await expect(page.getByRole('heading', { name: 'Domains', level: 1 })).toBeVisible();

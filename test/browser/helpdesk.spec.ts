@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { FakeGraph, FakeSlack, FakeTwilio } from '../fakes/reply-providers.js';
 import { RecordingServer } from '../fakes/recording-server.js';
-import { expect, test } from './support/fixtures.js';
+import { expect, narrowToPhone, test } from './support/fixtures.js';
 import { dialpadEvent, helpdeskOf, hex, sesStore, stored } from './support/helpdesk.js';
 
 // The inbox and ticket pages ask for news every 4 s: what Relay stored shows within 5 s, without a reload.
@@ -408,7 +408,7 @@ test('the inbox and a ticket work from the keyboard and at 390 px; a Viewer read
   await expect(page.getByRole('heading', { name: /Keyboard ticket/, level: 1 })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Reply' })).toHaveCount(0);
 
-  await page.setViewportSize({ width: 390, height: 844 });
+  await narrowToPhone(page);
   await expect(page.getByRole('complementary', { name: 'Customer' })).toBeVisible();
   expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
   await page.goto('/inbox');

@@ -97,3 +97,13 @@ export async function webhookCount(db: Db, orgId: string): Promise<number> {
 export function uniqueDomain(): string {
   return `acme-${randomUUID().slice(0, 8)}.test`;
 }
+
+/**
+ * Narrows the window to a phone's 390 px and waits for the shell to settle: the main area's
+ * left padding slides from the sidebar's width to 16 px over 200 ms, and a page measured
+ * mid-slide overflows for that instant only.
+ */
+export async function narrowToPhone(page: Page): Promise<void> {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.locator('#main')).toHaveCSS('padding-left', '16px');
+}
