@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { operatorConfig } from '../src/cli/runtime.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { runCli } from './support/cli.js';
 
@@ -42,5 +43,19 @@ describe('production configuration', () => {
       problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://relay.example.com', RELAY_ALLOW_INSECURE_WEBHOOKS: 'true', RELAY_ENCRYPTION_KEY: KEY }),
     ).toEqual(['PUBLIC_URL: must be an https URL when NODE_ENV=production', 'RELAY_ALLOW_INSECURE_WEBHOOKS: must be off when NODE_ENV=production']);
     expect(problems({ NODE_ENV: 'production', PUBLIC_URL: 'https://relay.example.com', RELAY_ENCRYPTION_KEY: KEY })).toEqual([]);
+  });
+});
+
+describe('the operator commands beside relay dev', () => {
+  const running = { DATABASE_URL: 'postgres://relay@127.0.0.1:5433/relay', RELAY_ENCRYPTION_KEY: KEY };
+
+  it("take what relay dev runs with for a setting the environment does not name, and the environment's own value over it", () => {
+    expect(operatorConfig({}, running)).toMatchObject({ databaseUrl: running.DATABASE_URL, encryptionKey: KEY });
+    const elsewhere = 'postgres://ops@127.0.0.1:6543/relay';
+    expect(operatorConfig({ DATABASE_URL: elsewhere }, running)).toMatchObject({ databaseUrl: elsewhere, encryptionKey: KEY });
+  });
+
+  it('leave a setting named but empty unset rather than taking relay dev’s', () => {
+    expect(operatorConfig({ RELAY_ENCRYPTION_KEY: '' }, running)).toMatchObject({ databaseUrl: running.DATABASE_URL, encryptionKey: undefined });
   });
 });

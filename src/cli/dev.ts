@@ -19,7 +19,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { generateEncryptionKey } from '../security/encryption.js';
 import { connectClient, connectWorker } from '../temporal/connection.js';
 import { startWorker } from '../worker/start.js';
-import { DEV, DEV_ENCRYPTION_KEY_FILE, readDevEncryptionKey, writeDevSettings } from './runtime.js';
+import { DEV, DEV_ENCRYPTION_KEY_FILE, readDevEncryptionKey, removeDevSettings, writeDevSettings } from './runtime.js';
 
 /** The development Hub's organization, which `relay dev` creates in Relay with the same id. */
 export const DEMO_ORGANIZATION = { id: '5f0c2d1e-7a3b-4c8d-9e6f-0a1b2c3d4e5f', name: 'demo' } as const;
@@ -225,6 +225,7 @@ export async function runDev(baseConfig: Config, logger: Logger, projectDir: str
       if (stopping) return;
       stopping = true;
       say('stopping...');
+      await removeDevSettings();
       await stack.stop();
       done();
     };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
@@ -42,12 +42,14 @@ export function processConfig(command: keyof typeof REQUIRED_SETTINGS, env: Node
 
 /**
  * The config of the operator commands (orgs, keys, partners, archive, replay, billing):
- * the environment, and where it leaves a setting unset, the one `relay dev` on this
- * checkout runs with, so the README's first steps work in a second terminal.
+ * the environment, and for a setting it does not name at all, the one `relay dev` on this
+ * checkout runs with, so the README's first steps work in a second terminal. A setting
+ * named but empty (`RELAY_ENCRYPTION_KEY= relay ...`) stays unset.
  */
-export function operatorConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  return loadConfig({ ...readDevSettings(), ...set });
+export function operatorConfig(env: NodeJS.ProcessEnv = process.env, devSettings: Record<string, string> = readDevSettings()): Config {
+  const fromDev = Object.entries(devSettings).filter(([name]) => !(name in env));
+  const set = Object.entries(env).filter(([, value]) => value !== undefined && value !== '');
+  return loadConfig(Object.fromEntries([...fromDev, ...set]));
 }
 
 export function readDevEncryptionKey(): string | undefined {
@@ -61,6 +63,11 @@ export function readDevEncryptionKey(): string | undefined {
 export async function writeDevSettings(settings: Record<string, string>): Promise<void> {
   const lines = Object.entries(settings).map(([name, value]) => `${name}=${value}`);
   await writeFile(DEV_SETTINGS_FILE, `# Written by relay dev for the operator commands on this checkout.\n${lines.join('\n')}\n`, { mode: 0o600 });
+}
+
+/** Once `relay dev` has stopped, the operator commands no longer point at its stopped services. */
+export async function removeDevSettings(): Promise<void> {
+  await rm(DEV_SETTINGS_FILE, { force: true });
 }
 
 function readDevSettings(): Record<string, string> {
