@@ -31,6 +31,10 @@
 //       second (no send rate binding), against a no-op workflow that runs one no-op
 //       activity, started by the bench's client (BENCH_ONLY=e2e runs it alone), with
 //       CPU-ms per email and per ceiling workflow by process.
+//   (q) SES events: SES_EVENTS Delivery notifications for as many sent emails, acknowledged
+//       while no worker runs, then applied by `relay worker` (status, timeline, organization
+//       tag, Bus event): applied per second and CPU-ms per event by process
+//       (BENCH_ONLY=ses-events runs it alone; not in the full run).
 // Beside (a) and (b): CPU-ms per raw start and per accepted email by process, and the p50/p99
 // of (b), (d), (e) and (h) offered at half the rate each reached.
 // BENCH_PROFILE_DIR=<dir>: every process the bench starts writes a V8 CPU profile there.
@@ -60,6 +64,7 @@ import { WEBHOOK_EVENT_CATALOGUE } from '../src/webhooks/event-types.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createApiKey, createOrganization } from '../src/auth/repository.js';
 import { insertVerifiedDomain } from '../src/domains/repository.js';
+import { insertEmail } from '../src/emails/repository.js';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
 import { FakeSes } from '../test/fakes/fake-ses.js';
 import { TOPIC_ARN, makeSigningCertificate, sesEvents, sesNotification } from '../test/support/sns.js';
@@ -91,6 +96,8 @@ const MEMORY_BACKLOG = Number(process.env.BENCH_MEMORY_BACKLOG ?? 3000);
 const LARGE_SENDS = Number(process.env.BENCH_LARGE_SENDS ?? 16);
 /** (p) Emails sent end to end, and no-op workflows run, per side. */
 const END_TO_END = Number(process.env.BENCH_END_TO_END ?? 1000);
+/** (q): SES event notifications applied by `relay worker`. */
+const SES_EVENTS = Number(process.env.BENCH_SES_EVENTS ?? 2000);
 const FAIR_PROBES = 10;
 const ONLY = process.env.BENCH_ONLY;
 const TEMPORAL_DB = process.env.BENCH_TEMPORAL_DB ?? 'memory';
@@ -803,6 +810,89 @@ async function measureMemory({
 }
 
 /**
+ * (q) SES_EVENTS sent emails, a signed Delivery notification for each acknowledged by the
+ * API while no worker runs; then `relay worker` applies them. The rate is first to last
+ * `processed_at`; CPU is counted from the first event applied (the worker's start excluded)
+ * to the last, over the events applied in between.
+ */
+async function measureSesEvents({
+  db,
+  orgId,
+  snsKey,
+  apiUrl,
+  projectDir,
+  env,
+  processes,
+}: {
+  db: Db;
+  orgId: string;
+  snsKey: string;
+  apiUrl: string;
+  projectDir: string;
+  env: Record<string, string>;
+  processes: Record<string, number>;
+}) {
+  const notifications: string[] = [];
+  for (let index = 0; index < SES_EVENTS; index += 1) {
+    const id = randomUUID();
+    const to = `q${index}@example.org`;
+    const sesMessageId = `bench-q-${id}`;
+    await insertEmail(db, {
+      id,
+      orgId,
+      content: { from: 'bench@example.com', to: [to], cc: [], bcc: [], reply_to: [], subject: 'q', html: null, text: 'hello', headers: {}, attachments: [] },
+      tags: {},
+      metadata: {},
+    });
+    await db.updateTable('emails').set({ ses_message_id: sesMessageId, status: 'sent' }).where('id', '=', id).execute();
+    notifications.push(JSON.stringify(sesNotification(snsKey, sesEvents.delivery(sesEvents.mail(sesMessageId, [to]), [to]))));
+  }
+  await drive(SES_EVENTS, CONCURRENCY, async (index) => {
+    const response = await send(`${apiUrl}/api/webhooks/ses`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: notifications[index]! });
+    if (response.status !== 200) throw new Error(`SNS answered ${response.status}: ${response.text}`);
+  });
+  const pending = async () =>
+    Number(
+      (
+        await db
+          .selectFrom('sns_messages')
+          .select(({ fn }) => fn.countAll().as('count'))
+          .where('processed_at', 'is', null)
+          .executeTakeFirstOrThrow()
+      ).count,
+    );
+
+  const worker = spawnRelay(projectDir, 'worker', env);
+  const workerProcesses = { ...processes, worker: worker.pid! };
+  let left = SES_EVENTS;
+  for (let waited = 0; waited < 6000 && left === SES_EVENTS; waited += 1) {
+    await new Promise((wake) => setTimeout(wake, 20));
+    left = await pending();
+  }
+  const before = cpuMs(workerProcesses);
+  const leftAtStart = left;
+  for (let waited = 0; waited < 6000 && left > 0; waited += 1) {
+    await new Promise((wake) => setTimeout(wake, 20));
+    left = await pending();
+  }
+  const cpu = cpuPer(before, cpuMs(workerProcesses), leftAtStart);
+  await stopChild(worker);
+  if (left > 0) throw new Error(`${left} SES events still unapplied after 2 minutes`);
+  const times = (await db.selectFrom('sns_messages').select('processed_at').execute()).map((row) => row.processed_at!.getTime());
+  const matched = Number(
+    (
+      await db
+        .selectFrom('email_events')
+        .select(({ fn }) => fn.countAll().as('count'))
+        .where('org_id', '=', orgId)
+        .where('type', '=', 'delivered')
+        .executeTakeFirstOrThrow()
+    ).count,
+  );
+  return { perSecond: steadyRate(times), count: times.length, matched, cpu };
+}
+
+/**
  * (p) End to end against its ceiling, at the same concurrency (CONCURRENCY callers):
  * - the ceiling: END_TO_END workflows that each run one no-op activity, started by the
  *   bench's client, their workers in a process of their own (bench/ceiling-worker.ts):
@@ -1128,6 +1218,17 @@ async function main() {
     });
     console.log(`\nRelay benchmark — end to end only, concurrency ${CONCURRENCY}, loopback, one Temporal dev server`);
     printEndToEnd(endToEnd, isCompiled(projectDir));
+    await stopServices();
+    return;
+  }
+
+  if (ONLY === 'ses-events') {
+    const result = await measureSesEvents({ db, orgId: org.id, snsKey, apiUrl, projectDir, env: benchEnv, processes });
+    console.log(`\nRelay benchmark — SES events only, ${SES_EVENTS} Delivery notifications, loopback, one Temporal dev server`);
+    console.log(
+      `(q) SES events applied by relay worker ${result.perSecond.toFixed(1)}/s   (${result.count} events, ${result.matched} matched to their email)   ${workerLabel(isCompiled(projectDir))}`,
+    );
+    console.log(`    CPU-ms per event: ${cpuTotalAndEach(result.cpu)}`);
     await stopServices();
     return;
   }

@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import { activityFailureOf } from '../temporal/activity-failure.js';
 import type { EmailActivities, SendOutcome } from './activities.js';
 import { emitToBus } from '../bus/workflows.js';
@@ -75,22 +75,30 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
   return { status: 'sent', sesMessageId: outcome.sesMessageId };
 }
 
-const { applySesNotification, checkBounceRate } = proxyActivities<EmailActivities>({
+const sesEventOptions = {
   // Database work only.
   startToCloseTimeout: '30 seconds',
   // Nothing received is dropped: retry through database or network trouble for a day.
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+} satisfies ActivityOptions;
+// An SES event is a few statements: as local activities the whole run is one workflow task
+// (every email has one to three events, so this is as hot a path as the send). Retries past
+// the first minute wait on timers, as a long outage should.
+const sesEventSteps = proxyLocalActivities<EmailActivities>(sesEventOptions);
+// Runs started before local activities keep the activity tasks their history holds.
+const sesEventStepsAsActivities = proxyActivities<EmailActivities>(sesEventOptions);
 
 /** One verified SES event notification: applied to the email it names, and announced. */
-export async function processSesEventWorkflow({ snsMessageId }: SesEventInput): Promise<{ eventType: string; matched: boolean }> {
-  const applied = await applySesNotification({ snsMessageId });
-  tagOrganization(applied.matched?.orgId);
-  for (const event of applied.busEvents) await emitToBus(event);
+export async function processSesEventWorkflow(input: SesEventInput): Promise<{ eventType: string; matched: boolean }> {
+  const startedAfterPatch = input.localActivities === true;
+  const { applySesNotification, checkBounceRate } = startedAfterPatch ? sesEventSteps : sesEventStepsAsActivities;
+  const applied = await applySesNotification({ snsMessageId: input.snsMessageId });
+  tagOrganization(applied.matched?.orgId, { startedAfterPatch });
+  for (const event of applied.busEvents) await emitToBus(event, { startedAfterPatch });
   if (applied.matched && applied.eventType === 'Bounce') {
     const alert = await checkBounceRate({ orgId: applied.matched.orgId });
-    if (alert) await emitToBus(alert);
+    if (alert) await emitToBus(alert, { startedAfterPatch });
   }
   return { eventType: applied.eventType, matched: applied.matched !== null };
 }

@@ -29,6 +29,12 @@ export type SendEmailResult = { status: 'sent'; sesMessageId: string } | { statu
 
 export interface SesEventInput {
   snsMessageId: string;
+  /**
+   * Set on every run started since SES events are applied by local activities: the whole run
+   * is one workflow task, with no activity task, no patch marker and no change-version
+   * update. Runs started before lack it and keep the path their history holds.
+   */
+  localActivities?: true;
 }
 
 export interface SnsSubscriptionInput {

@@ -16,8 +16,10 @@ export function childAttributes(kind: string): SearchAttributePair[] {
  * Sets RelayOrgId once the workflow learns its organization (an inbound email after
  * routing, an SES event after matching its email, a commerce event after attribution).
  * Behind a patch: runs started before it replay without the new command.
+ * `startedAfterPatch`: the run's input says it started after the change, so the patch (a
+ * marker and a change-version update of its own) is not consulted.
  */
-export function tagOrganization(orgId: string | null | undefined): void {
+export function tagOrganization(orgId: string | null | undefined, options: { startedAfterPatch?: boolean } = {}): void {
   if (!orgId || workflowInfo().typedSearchAttributes.get(RelayOrgId) === orgId) return;
-  if (patched('relay-org-search-attribute')) upsertSearchAttributes([{ key: RelayOrgId, value: orgId }]);
+  if (options.startedAfterPatch || patched('relay-org-search-attribute')) upsertSearchAttributes([{ key: RelayOrgId, value: orgId }]);
 }

@@ -37,8 +37,8 @@ import { RelayKind, RelayMessageId, RelayOrgId } from './search-attributes.js';
 export interface WorkflowStarter {
   /** Starts `email-<id>`, on the path the caller chose; a workflow that runs or ran under that id counts as started (false: it already existed). */
   startSendEmail(input: SendEmailInput & Required<Pick<SendEmailInput, 'sendPath'>>): Promise<boolean>;
-  /** Starts `ses-event-<sns message id>`, at most once per SNS message. */
-  startSesEvent(input: SesEventInput): Promise<boolean>;
+  /** Starts `ses-event-<sns message id>`, at most once per SNS message, on the one-workflow-task path (`localActivities`). */
+  startSesEvent(input: Omit<SesEventInput, 'localActivities'>): Promise<boolean>;
   /** Starts `sns-subscription-<sns message id>`: confirms the subscription once. */
   startSnsSubscriptionConfirmation(snsMessageId: string): Promise<boolean>;
   /** Starts `inbound-<id>`, at most once per stored inbound message. */
@@ -147,7 +147,9 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
         sendPriority(input.orgId, input.priority),
       ),
     startSesEvent: (input) =>
-      startOnce('ses-event', 'processSesEventWorkflow', sesEventWorkflowId(input.snsMessageId), input, [{ key: RelayMessageId, value: input.snsMessageId }]),
+      startOnce('ses-event', 'processSesEventWorkflow', sesEventWorkflowId(input.snsMessageId), { ...input, localActivities: true } satisfies SesEventInput, [
+        { key: RelayMessageId, value: input.snsMessageId },
+      ]),
     startSnsSubscriptionConfirmation: (snsMessageId) =>
       startOnce('sns-subscription', 'confirmSnsSubscriptionWorkflow', snsSubscriptionWorkflowId(snsMessageId), { snsMessageId }, [
         { key: RelayMessageId, value: snsMessageId },
