@@ -31,10 +31,10 @@
 //       second (no send rate binding), against a no-op workflow that runs one no-op
 //       activity, started by the bench's client (BENCH_ONLY=e2e runs it alone), with
 //       CPU-ms per email and per ceiling workflow by process.
-//   (q) SES events: SES_EVENTS Delivery notifications for as many sent emails, acknowledged
-//       while no worker runs, then applied by `relay worker` (status, timeline, organization
-//       tag, Bus event): applied per second and CPU-ms per event by process
-//       (BENCH_ONLY=ses-events runs it alone; not in the full run).
+//   (q) received messages: RECEIVED SES events (Delivery, for sent emails), WhatsApp
+//       messages and inbound emails (to a support address), each kind acknowledged while no
+//       worker runs, then applied by `relay worker`: per second, workflows per message and
+//       CPU-ms per message by process (BENCH_ONLY=received; not in the full run).
 // Beside (a) and (b): CPU-ms per raw start and per accepted email by process, and the p50/p99
 // of (b), (d), (e) and (h) offered at half the rate each reached.
 // BENCH_PROFILE_DIR=<dir>: every process the bench starts writes a V8 CPU profile there.
@@ -96,8 +96,8 @@ const MEMORY_BACKLOG = Number(process.env.BENCH_MEMORY_BACKLOG ?? 3000);
 const LARGE_SENDS = Number(process.env.BENCH_LARGE_SENDS ?? 16);
 /** (p) Emails sent end to end, and no-op workflows run, per side. */
 const END_TO_END = Number(process.env.BENCH_END_TO_END ?? 1000);
-/** (q): SES event notifications applied by `relay worker`. */
-const SES_EVENTS = Number(process.env.BENCH_SES_EVENTS ?? 2000);
+/** (q): messages of each kind received, then applied by `relay worker`. */
+const RECEIVED = Number(process.env.BENCH_RECEIVED ?? 1000);
 const FAIR_PROBES = 10;
 const ONLY = process.env.BENCH_ONLY;
 const TEMPORAL_DB = process.env.BENCH_TEMPORAL_DB ?? 'memory';
@@ -809,87 +809,63 @@ async function measureMemory({
   return { apiBefore, apiPeak: apiPeak.mb, workerStart: startPeak.mb, workerPeak: drainPeak.mb, drained, seconds, compiled };
 }
 
+/** What (q) receives of one kind: how one message is posted (after `prepare`), and the workflow that applies it. */
+interface ReceivedKind {
+  name: string;
+  workflowType: string;
+  prepare?: (index: number) => Promise<void>;
+  post: (index: number) => Promise<void>;
+}
+
 /**
- * (q) SES_EVENTS sent emails, a signed Delivery notification for each acknowledged by the
- * API while no worker runs; then `relay worker` applies them. The rate is first to last
- * `processed_at`; CPU is counted from the first event applied (the worker's start excluded)
- * to the last, over the events applied in between.
+ * (q) RECEIVED messages of one kind acknowledged by the API while no worker runs; then
+ * `relay worker` applies them. The rate is first to last close of their workflows; CPU is
+ * counted from the first one closed (the worker's start left out) to the last, over the
+ * ones closed in between, and so are the workflows of any kind that ran (fan-outs too).
  */
-async function measureSesEvents({
-  db,
-  orgId,
-  snsKey,
-  apiUrl,
+async function measureReceived({
+  kind,
+  client,
   projectDir,
   env,
   processes,
 }: {
-  db: Db;
-  orgId: string;
-  snsKey: string;
-  apiUrl: string;
+  kind: ReceivedKind;
+  client: Client;
   projectDir: string;
   env: Record<string, string>;
   processes: Record<string, number>;
 }) {
-  const notifications: string[] = [];
-  for (let index = 0; index < SES_EVENTS; index += 1) {
-    const id = randomUUID();
-    const to = `q${index}@example.org`;
-    const sesMessageId = `bench-q-${id}`;
-    await insertEmail(db, {
-      id,
-      orgId,
-      content: { from: 'bench@example.com', to: [to], cc: [], bcc: [], reply_to: [], subject: 'q', html: null, text: 'hello', headers: {}, attachments: [] },
-      tags: {},
-      metadata: {},
-    });
-    await db.updateTable('emails').set({ ses_message_id: sesMessageId, status: 'sent' }).where('id', '=', id).execute();
-    notifications.push(JSON.stringify(sesNotification(snsKey, sesEvents.delivery(sesEvents.mail(sesMessageId, [to]), [to]))));
-  }
-  await drive(SES_EVENTS, CONCURRENCY, async (index) => {
-    const response = await send(`${apiUrl}/api/webhooks/ses`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: notifications[index]! });
-    if (response.status !== 200) throw new Error(`SNS answered ${response.status}: ${response.text}`);
-  });
-  const pending = async () =>
-    Number(
-      (
-        await db
-          .selectFrom('sns_messages')
-          .select(({ fn }) => fn.countAll().as('count'))
-          .where('processed_at', 'is', null)
-          .executeTakeFirstOrThrow()
-      ).count,
-    );
+  for (let index = 0; index < RECEIVED && kind.prepare; index += 1) await kind.prepare(index);
+  await drive(RECEIVED, CONCURRENCY, kind.post);
+  const closed = async (query = '') => (await client.workflow.count(`ExecutionStatus = "Completed"${query}`)).count;
+  const ofKind = ` AND WorkflowType = "${kind.workflowType}"`;
+  const closedBefore = await closed();
 
   const worker = spawnRelay(projectDir, 'worker', env);
   const workerProcesses = { ...processes, worker: worker.pid! };
-  let left = SES_EVENTS;
-  for (let waited = 0; waited < 6000 && left === SES_EVENTS; waited += 1) {
-    await new Promise((wake) => setTimeout(wake, 20));
-    left = await pending();
+  let done = 0;
+  for (let waited = 0; waited < 1200 && done === 0; waited += 1) {
+    await new Promise((wake) => setTimeout(wake, 100));
+    done = await closed(ofKind);
   }
   const before = cpuMs(workerProcesses);
-  const leftAtStart = left;
-  for (let waited = 0; waited < 6000 && left > 0; waited += 1) {
-    await new Promise((wake) => setTimeout(wake, 20));
-    left = await pending();
+  const doneAtStart = done;
+  for (let waited = 0; waited < 1200 && (await client.workflow.count('ExecutionStatus = "Running"')).count > 0; waited += 1) {
+    await new Promise((wake) => setTimeout(wake, 100));
   }
-  const cpu = cpuPer(before, cpuMs(workerProcesses), leftAtStart);
+  const after = cpuMs(workerProcesses);
   await stopChild(worker);
-  if (left > 0) throw new Error(`${left} SES events still unapplied after 2 minutes`);
-  const times = (await db.selectFrom('sns_messages').select('processed_at').execute()).map((row) => row.processed_at!.getTime());
-  const matched = Number(
-    (
-      await db
-        .selectFrom('email_events')
-        .select(({ fn }) => fn.countAll().as('count'))
-        .where('org_id', '=', orgId)
-        .where('type', '=', 'delivered')
-        .executeTakeFirstOrThrow()
-    ).count,
-  );
-  return { perSecond: steadyRate(times), count: times.length, matched, cpu };
+  done = await closed(ofKind);
+  if (done < RECEIVED) throw new Error(`${kind.name}: ${RECEIVED - done} of ${RECEIVED} still unapplied after 2 minutes`);
+  const times: number[] = [];
+  for await (const execution of client.workflow.list({ query: `ExecutionStatus = "Completed"${ofKind}` })) times.push(execution.closeTime!.getTime());
+  return {
+    perSecond: steadyRate(times),
+    count: done,
+    workflowsEach: ((await closed()) - closedBefore) / RECEIVED,
+    cpu: cpuPer(before, after, done - doneAtStart),
+  };
 }
 
 /**
@@ -1033,6 +1009,54 @@ function printMemory({ memory, large, storage }: Awaited<ReturnType<typeof measu
 async function send(url: string, init: { method: 'POST' | 'PATCH'; headers: Record<string, string>; body: string }): Promise<{ status: number; text: string }> {
   const response = await request(url, init);
   return { status: response.statusCode, text: await response.body.text() };
+}
+
+/** POSTs JSON with the bench's API key; anything but `expected` stops the bench. */
+async function postJson(apiUrl: string, key: string, path: string, body: unknown, expected: number): Promise<void> {
+  const response = await send(`${apiUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== expected) throw new Error(`${path} answered ${response.status}: ${response.text}`);
+}
+
+/** One inbound email in Postmark's JSON format (token-verified); a fresh Message-ID each call. */
+async function postInboundEmail(apiUrl: string, { index, to, from }: { index: number; to: string; from: string }): Promise<void> {
+  const response = await send(`${apiUrl}/api/webhooks/inbound-email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-postmark-token': 'bench-token' },
+    body: JSON.stringify({ From: from, To: to, Subject: `bench ${index}`, TextBody: 'hello', MessageID: `bench-${index}-${randomUUID()}` }),
+  });
+  if (response.status !== 200) throw new Error(`inbound answered ${response.status}: ${response.text}`);
+}
+
+/** One WhatsApp text message to the channel `phoneNumberId`, signed with its app secret (bench-app-secret) as Meta signs. */
+async function postWhatsappMessage(apiUrl: string, phoneNumberId: string, messageId: string, from: string): Promise<void> {
+  const body = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              metadata: { phone_number_id: phoneNumberId },
+              messages: [{ from, id: `wamid.bench-${messageId}`, type: 'text', text: { body: 'hello' } }],
+            },
+          },
+        ],
+      },
+    ],
+  });
+  const signature = `sha256=${createHmac('sha256', 'bench-app-secret').update(body).digest('hex')}`;
+  const response = await send(`${apiUrl}/api/webhooks/whatsapp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+    body,
+  });
+  if (response.status !== 200) throw new Error(`whatsapp answered ${response.status}: ${response.text}`);
 }
 
 /** Runs `total` calls of `task` with `concurrency` in flight; returns wall time and each call's latency. */
@@ -1222,13 +1246,62 @@ async function main() {
     return;
   }
 
-  if (ONLY === 'ses-events') {
-    const result = await measureSesEvents({ db, orgId: org.id, snsKey, apiUrl, projectDir, env: benchEnv, processes });
-    console.log(`\nRelay benchmark — SES events only, ${SES_EVENTS} Delivery notifications, loopback, one Temporal dev server`);
-    console.log(
-      `(q) SES events applied by relay worker ${result.perSecond.toFixed(1)}/s   (${result.count} events, ${result.matched} matched to their email)   ${workerLabel(isCompiled(projectDir))}`,
-    );
-    console.log(`    CPU-ms per event: ${cpuTotalAndEach(result.cpu)}`);
+  if (ONLY === 'received') {
+    // (q) As in production, every message is for the organization: SES events for emails it
+    // sent, WhatsApp messages to its channel, inbound mail to its support address.
+    await postJson(apiUrl, key, '/api/v1/channels', { type: 'whatsapp', address: '100000002', secret: 'bench-app-secret', verify_token: 'bench-verify' }, 201);
+    await postJson(apiUrl, key, '/api/v1/inbound-addresses', { address: 'help@example.com' }, 201);
+    const kinds: ReceivedKind[] = [
+      {
+        name: 'SES events (Delivery)',
+        workflowType: 'processSesEventWorkflow',
+        prepare: async (index) => {
+          const id = randomUUID();
+          const emailContent = {
+            from: 'bench@example.com',
+            to: [`q${index}@example.org`],
+            cc: [],
+            bcc: [],
+            reply_to: [],
+            subject: 'q',
+            html: null,
+            text: 'hi',
+            headers: {},
+            attachments: [],
+          };
+          await insertEmail(db, { id, orgId: org.id, content: emailContent, tags: {}, metadata: {} });
+          await db
+            .updateTable('emails')
+            .set({ ses_message_id: `bench-q-${index}`, status: 'sent' })
+            .where('id', '=', id)
+            .execute();
+        },
+        post: async (index) => {
+          const to = [`q${index}@example.org`];
+          const body = JSON.stringify(sesNotification(snsKey, sesEvents.delivery(sesEvents.mail(`bench-q-${index}`, to), to)));
+          const response = await send(`${apiUrl}/api/webhooks/ses`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+          if (response.status !== 200) throw new Error(`SNS answered ${response.status}: ${response.text}`);
+        },
+      },
+      {
+        name: 'WhatsApp messages',
+        workflowType: 'channelMessageWorkflow',
+        post: (index) => postWhatsappMessage(apiUrl, '100000002', `q-${index}`, `1556${index % 200}`),
+      },
+      {
+        name: 'inbound emails',
+        workflowType: 'processInboundWorkflow',
+        post: (index) => postInboundEmail(apiUrl, { index, to: 'help@example.com', from: `client-${index % 200}@example.org` }),
+      },
+    ];
+    console.log(`\nRelay benchmark — received messages only, ${RECEIVED} of each kind, loopback, one Temporal dev server`);
+    for (const kind of kinds) {
+      const result = await measureReceived({ kind, client, projectDir, env: benchEnv, processes });
+      console.log(
+        `(q) ${kind.name.padEnd(22)} applied by relay worker ${result.perSecond.toFixed(1)}/s   ${result.workflowsEach.toFixed(2)} workflows each   ${workerLabel(isCompiled(projectDir))}`,
+      );
+      console.log(`    CPU-ms per message: ${cpuTotalAndEach(result.cpu)}`);
+    }
     await stopServices();
     return;
   }
@@ -1269,55 +1342,12 @@ async function main() {
   const sns = await drive(REQUESTS, CONCURRENCY, postSns);
 
   // (e) Inbound email webhooks (Postmark's JSON format) acknowledged: verified, stored, workflow started.
-  const postInbound = async (index: number) => {
-    const response = await send(`${apiUrl}/api/webhooks/inbound-email`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-postmark-token': 'bench-token' },
-      body: JSON.stringify({
-        From: 'client@example.org',
-        To: 'help@acme.example',
-        Subject: `bench ${index}`,
-        TextBody: 'hello',
-        MessageID: `bench-${index}-${Date.now()}`,
-      }),
-    });
-    if (response.status !== 200) throw new Error(`inbound answered ${response.status}: ${response.text}`);
-  };
+  const postInbound = (index: number) => postInboundEmail(apiUrl, { index, to: 'help@acme.example', from: 'client@example.org' });
   const inbound = await drive(REQUESTS, CONCURRENCY, postInbound);
 
   // (h) Channel webhooks (WhatsApp, signed with the channel's app secret) acknowledged.
-  const channelCreated = await fetch(`${apiUrl}/api/v1/channels`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'whatsapp', address: '100000001', secret: 'bench-app-secret', verify_token: 'bench-verify' }),
-  });
-  if (channelCreated.status !== 201) throw new Error(`channel create answered ${channelCreated.status}`);
-  const postWhatsapp = async (index: number) => {
-    const body = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: 'WABA',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                metadata: { phone_number_id: '100000001' },
-                messages: [{ from: `1555${index % 200}`, id: `wamid.bench-${index}`, type: 'text', text: { body: 'hello' } }],
-              },
-            },
-          ],
-        },
-      ],
-    });
-    const signature = `sha256=${createHmac('sha256', 'bench-app-secret').update(body).digest('hex')}`;
-    const response = await send(`${apiUrl}/api/webhooks/whatsapp`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
-      body,
-    });
-    if (response.status !== 200) throw new Error(`whatsapp answered ${response.status}: ${response.text}`);
-  };
+  await postJson(apiUrl, key, '/api/v1/channels', { type: 'whatsapp', address: '100000001', secret: 'bench-app-secret', verify_token: 'bench-verify' }, 201);
+  const postWhatsapp = (index: number) => postWhatsappMessage(apiUrl, '100000001', String(index), `1555${index % 200}`);
   const channels = await drive(REQUESTS, CONCURRENCY, postWhatsapp);
 
   // Latency at a realistic load: each of (b), (d), (e), (h) offered at half the rate it reached.

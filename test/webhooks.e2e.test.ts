@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertHubUser } from '../src/auth/repository.js';
 import { loadConfig } from '../src/config.js';
@@ -647,6 +648,39 @@ describe('secret rotation', () => {
     expect(receiver.received[0]).toMatchObject({ signatureValid: true, standardValid: true });
     expect((await trpc(stack.api.url, org.key, 'webhooks.rotateSecret', { id: randomUUID() })).error?.data.code).toBe('NOT_FOUND');
     await finished(receiver, webhookId);
+  });
+});
+
+describe('events no webhook subscribes to', () => {
+  it('are kept on record without a workflow; once a webhook subscribes, the next one is delivered', async () => {
+    const quiet = await createOrgWithKey(stack.db, ['webhooks', 'helpdesk']);
+    const ticket = await createTicket(stack.db, { orgId: quiet.orgId, subject: 'quiet', customerId: null, channel: 'email' });
+    const change = async (priority: string) => {
+      expect((await call(stack.api.url, `/api/v1/tickets/${ticket.id}`, { key: quiet.key, method: 'PATCH', body: { priority } })).status).toBe(200);
+      return stack.db
+        .selectFrom('webhook_events')
+        .select(['id', 'fanned_out_at'])
+        .where('org_id', '=', quiet.orgId)
+        .where('type', '=', 'ticket.priority_changed')
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirstOrThrow();
+    };
+    // A webhook for other events only: nothing subscribes to this one.
+    const other = await receiverFor(['ticket.created'], SECRET, quiet.key);
+    const unheard = await change('high');
+    expect(unheard.fanned_out_at).not.toBeNull();
+    await expect(stack.client.workflow.getHandle(`webhook-event-${unheard.id}`).describe()).rejects.toThrow(WorkflowNotFoundError);
+
+    const { receiver, webhookId } = await receiverFor(['ticket.priority_changed'], SECRET, quiet.key);
+    const heard = await change('low');
+    expect(heard.fanned_out_at).toBeNull();
+    await eventually(async () => (receiver.accepted().length > 0 ? true : undefined), 'the next change delivered');
+    expect(receiver.accepted().map((entry) => [entry.body.data.previousPriority, entry.body.data.priority])).toEqual([['high', 'low']]);
+    expect(other.receiver.received).toEqual([]);
+    await finished(receiver, webhookId);
+    await trpc(stack.api.url, quiet.key, 'webhooks.delete', { id: other.webhookId });
+    await other.receiver.stop();
   });
 });
 

@@ -91,21 +91,43 @@ export async function deleteWebhook(db: DbOrTrx, orgId: string, id: string): Pro
   return result.numDeletedRows > 0n;
 }
 
-/** Stores events in the caller's transaction (the change and its events commit together). */
+function eventRow(orgId: string, event: { type: string; data: Record<string, unknown> }, sourceId: string | null, at: Date, fannedOut: boolean) {
+  const payload: WebhookPayload = { event: event.type, timestamp: at.toISOString(), data: event.data };
+  return { id: randomUUID(), org_id: orgId, type: event.type, payload: JSON.stringify(payload), source_id: sourceId, fanned_out_at: fannedOut ? at : null };
+}
+
+/**
+ * Stores events in the caller's transaction (the change and its events commit together)
+ * and returns the ids of those to fan out. An event no webhook of the organization
+ * subscribes to (enabled or not) is stored as fanned out already: it stays on record for
+ * retention and audit, and costs no workflow. As with Stripe and Svix, an endpoint gets
+ * the events raised once it exists; one whose creation commits while this transaction
+ * runs gets none of its events.
+ */
 export async function insertWebhookEvents(
   db: DbOrTrx,
   orgId: string,
   events: { type: string; data: Record<string, unknown> }[],
   sourceId: string | null = null,
 ): Promise<string[]> {
-  const rows = events.map((event) => {
-    const payload: WebhookPayload = { event: event.type, timestamp: new Date().toISOString(), data: event.data };
-    // A test event goes to its one webhook by webhooks.test, never through a fan-out.
-    const fannedOutAt = event.type === TEST_EVENT_TYPE ? new Date() : null;
-    return { id: randomUUID(), org_id: orgId, type: event.type, payload: JSON.stringify(payload), source_id: sourceId, fanned_out_at: fannedOutAt };
-  });
-  if (rows.length > 0) await db.insertInto('webhook_events').values(rows).execute();
-  return rows.map((row) => row.id);
+  if (events.length === 0) return [];
+  const subscribed = await db
+    .selectFrom('webhooks')
+    .select(sql<string>`unnest(events)`.as('type'))
+    .where('org_id', '=', orgId)
+    .execute()
+    .then((rows) => new Set(rows.map((row) => row.type)));
+  const at = new Date();
+  const rows = events.map((event) => eventRow(orgId, event, sourceId, at, !subscribed.has(event.type)));
+  await db.insertInto('webhook_events').values(rows).execute();
+  return rows.filter((row) => row.fanned_out_at === null).map((row) => row.id);
+}
+
+/** A `webhook.test` event: it goes to its one webhook by webhooks.test, never through a fan-out. */
+export async function insertTestWebhookEvent(db: DbOrTrx, orgId: string, data: Record<string, unknown>): Promise<string> {
+  const row = eventRow(orgId, { type: TEST_EVENT_TYPE, data }, null, new Date(), true);
+  await db.insertInto('webhook_events').values(row).execute();
+  return row.id;
 }
 
 export interface PlannedDelivery {

@@ -9,7 +9,7 @@ import {
   findFirstDeliveryAttempt,
   findWebhook,
   insertDelivery,
-  insertWebhookEvents,
+  insertTestWebhookEvent,
   listDeliveries,
   listWebhooks,
   reopenDeliveries,
@@ -17,7 +17,7 @@ import {
   skipPendingDeliveries,
   updateWebhook,
 } from './repository.js';
-import { TEST_EVENT_TYPE, type Webhook } from '../db/tables/webhooks.js';
+import type { Webhook } from '../db/tables/webhooks.js';
 import { EncryptionUnavailable, UnopenableSecret, type SealedField, type SecretBox } from '../security/encryption.js';
 import { generateStandardWebhookSecret } from '../security/signatures.js';
 import { webhookProcedures as wire, type webhookView } from './schemas.js';
@@ -185,9 +185,7 @@ export function createWebhooksRouter(deps: WebhookRouterDeps) {
         const { db, workflows } = deps;
         const webhook = await findWebhook(db, ctx.orgId, input.id);
         if (!webhook) throw notFound();
-        const [eventId] = (await insertWebhookEvents(db, ctx.orgId, [
-          { type: TEST_EVENT_TYPE, data: { webhookId: webhook.id, message: 'This is a test event from Relay.' } },
-        ])) as [string];
+        const eventId = await insertTestWebhookEvent(db, ctx.orgId, { webhookId: webhook.id, message: 'This is a test event from Relay.' });
         const deliveryId = await insertDelivery(db, ctx.orgId, { webhookId: webhook.id, eventId });
         await workflows.runWebhookTest({ deliveryId, orgId: ctx.orgId });
         const attempt = await findFirstDeliveryAttempt(db, ctx.orgId, deliveryId);
