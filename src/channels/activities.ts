@@ -21,17 +21,17 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
      * by channel identity, the conversation's open ticket (or a new one), a conversation
      * message, and the webhook events of all that, in one transaction.
      */
-    async threadChannelMessage({ messageId }: { messageId: string }): Promise<{ eventIds: string[]; ticketId: string | null }> {
+    async threadChannelMessage({ messageId }: { messageId: string }): Promise<{ eventIds: string[]; ticketId: string | null; orgId: string }> {
       return db.transaction().execute(async (trx) => {
         const message = await lockChannelMessage(trx, messageId);
         if (!message) throw ApplicationFailure.nonRetryable(`no channel message ${messageId}`, 'ChannelMessageNotFound');
-        if (message.ticket_id) return { eventIds: await webhookEventIdsOf(trx, message.org_id, messageId), ticketId: message.ticket_id };
+        if (message.ticket_id) return { eventIds: await webhookEventIdsOf(trx, message.org_id, messageId), ticketId: message.ticket_id, orgId: message.org_id };
         if (!THREADED_KINDS.has(message.kind)) {
           // A delivery report moves the agent reply it names forward; other events thread nothing.
           for (const report of deliveryReportsOf(message.kind, message.payload)) {
             await applyReplyDeliveryReport(trx, { orgId: message.org_id, channel: message.type as 'twilio' | 'whatsapp' | 'messenger', ...report });
           }
-          return { eventIds: [], ticketId: null };
+          return { eventIds: [], ticketId: null, orgId: message.org_id };
         }
         await lockConversationThread(trx, message.org_id, message.type, message.thread_key);
 
@@ -66,7 +66,7 @@ export function createChannelActivities({ db, logger }: ChannelActivityDeps) {
         });
         await setChannelMessageTicket(trx, message.org_id, messageId, threaded.ticket.id);
         logger.info({ orgId: message.org_id, messageId, ticketId: threaded.ticket.id, channel: message.type }, 'channel message threaded');
-        return { eventIds: threaded.eventIds, ticketId: threaded.ticket.id };
+        return { eventIds: threaded.eventIds, ticketId: threaded.ticket.id, orgId: message.org_id };
       });
     },
 

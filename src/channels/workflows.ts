@@ -1,21 +1,28 @@
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, proxyActivities, proxyLocalActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { ChannelActivities } from './activities.js';
 import type { ChannelMessageInput, DialpadCallInput } from '../temporal/inputs.js';
 import { dialpadCallEventSignal } from '../temporal/signals.js';
 import { fanOutWebhookEvents } from '../webhooks/workflows.js';
 
-const { threadChannelMessage, finishDialpadCall } = proxyActivities<ChannelActivities>({
+const channelStepOptions = {
   // Database work only.
   startToCloseTimeout: '30 seconds',
   // Nothing received is lost: retried through database trouble for a day.
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+} satisfies ActivityOptions;
+const { finishDialpadCall } = proxyActivities<ChannelActivities>(channelStepOptions);
+// A message's threading is a local activity: the run is one workflow task, or two when
+// the message raised webhook events someone subscribes to. Runs started before keep the
+// activity task their history holds.
+const { threadChannelMessage } = proxyLocalActivities<ChannelActivities>(channelStepOptions);
+const { threadChannelMessage: threadChannelMessageAsActivity } = proxyActivities<ChannelActivities>(channelStepOptions);
 
 /** One SMS, WhatsApp, Messenger or Slack message into the helpdesk, and its webhook events out. */
-export async function channelMessageWorkflow({ messageId }: ChannelMessageInput): Promise<{ ticketId: string | null }> {
-  const { eventIds, ticketId } = await threadChannelMessage({ messageId });
-  await fanOutWebhookEvents(eventIds);
+export async function channelMessageWorkflow(input: ChannelMessageInput): Promise<{ ticketId: string | null }> {
+  const startedAfterPatch = input.localActivities === true;
+  const { eventIds, ticketId, orgId } = await (startedAfterPatch ? threadChannelMessage : threadChannelMessageAsActivity)({ messageId: input.messageId });
+  await fanOutWebhookEvents(eventIds, { orgId, startedAfterPatch });
   return { ticketId };
 }
 

@@ -1,22 +1,28 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { CommerceEventInput, RegisterShopifyWebhooksInput } from '../temporal/inputs.js';
 import { tagOrganization } from '../temporal/workflow-attributes.js';
 import { fanOutWebhookEvents } from '../webhooks/workflows.js';
 import type { CommerceActivities } from './activities.js';
 
-const { applyCommerceEvent } = proxyActivities<CommerceActivities>({
+const commerceEventOptions = {
   // Database work only.
   startToCloseTimeout: '30 seconds',
   // Nothing received is lost: retried through database trouble for a day.
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+} satisfies ActivityOptions;
+// Applied by a local activity: the run is one workflow task, or two when the event raised
+// webhook events someone subscribes to. Runs started before keep the activity task their
+// history holds.
+const { applyCommerceEvent } = proxyLocalActivities<CommerceActivities>(commerceEventOptions);
+const { applyCommerceEvent: applyCommerceEventAsActivity } = proxyActivities<CommerceActivities>(commerceEventOptions);
 
 /** One verified commerce webhook (Shopify, Stripe, Resend, Amazon) applied, and its webhook events out. */
-export async function commerceEventWorkflow({ eventId }: CommerceEventInput): Promise<{ orgId: string | null }> {
-  const { eventIds, orgId } = await applyCommerceEvent({ eventId });
-  tagOrganization(orgId);
-  await fanOutWebhookEvents(eventIds);
+export async function commerceEventWorkflow(input: CommerceEventInput): Promise<{ orgId: string | null }> {
+  const startedAfterPatch = input.localActivities === true;
+  const { eventIds, orgId } = await (startedAfterPatch ? applyCommerceEvent : applyCommerceEventAsActivity)({ eventId: input.eventId });
+  tagOrganization(orgId, { startedAfterPatch });
+  await fanOutWebhookEvents(eventIds, { orgId, startedAfterPatch });
   return { orgId };
 }
 

@@ -1,4 +1,14 @@
-import { ActivityFailure, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { InboundActivities } from './activities.js';
 import type { SupportAddressActivities } from './address-activities.js';
 import { emitToBus } from '../bus/workflows.js';
@@ -7,13 +17,19 @@ import type { ProcessInboundInput, VerifySupportAddressInput } from '../temporal
 import { checkSupportAddressNowSignal } from '../temporal/signals.js';
 import { tagOrganization } from '../temporal/workflow-attributes.js';
 
-const activities = proxyActivities<InboundActivities>({
+const inboundStepOptions = {
   // Parsing, classification and database writes: seconds, even for large messages.
   startToCloseTimeout: '2 minutes',
   // Nothing received is lost: our own steps retry through database trouble for a day.
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+} satisfies ActivityOptions;
+// Our own steps are local activities: they run inside the run's workflow tasks, so a
+// message threaded into the helpdesk costs no activity task. Retries past the first minute
+// wait on timers. Runs started before keep the activity tasks their history holds.
+const inboundSteps = proxyLocalActivities<InboundActivities>(inboundStepOptions);
+const inboundStepsAsActivities = proxyActivities<InboundActivities>(inboundStepOptions);
+type InboundSteps = typeof inboundSteps;
 
 /** Classifications that never become tickets or product records (the seed's rule). */
 const NOT_ROUTED = { bounce: 'bounce', auto_reply: 'auto_reply', outbound_copy: 'outbound_copy' } as const;
@@ -24,19 +40,25 @@ const NOT_ROUTED = { bounce: 'bounce', auto_reply: 'auto_reply', outbound_copy: 
  */
 export async function processInboundWorkflow(input: ProcessInboundInput): Promise<{ outcome: string; reason?: string }> {
   const { inboundId } = input;
-  if (input.replayOf) await activities.recordInboundReplay({ inboundId, replayOfRunId: input.replayOf.runId });
+  const startedAfterPatch = input.localActivities === true;
+  const steps: InboundSteps = startedAfterPatch ? inboundSteps : inboundStepsAsActivities;
+  const archive = async (reason: string, detail?: Record<string, unknown>) => {
+    await steps.archiveInbound({ inboundId, reason, detail });
+    return { outcome: 'archived', reason };
+  };
+  if (input.replayOf) await steps.recordInboundReplay({ inboundId, replayOfRunId: input.replayOf.runId });
 
-  const prepared = await activities.prepareInbound({ inboundId });
-  if ('unreadable' in prepared) return archive(inboundId, 'unreadable', { error: prepared.unreadable });
-  if ('addressConfirmed' in prepared) return archive(inboundId, 'address_confirmation', { address: prepared.addressConfirmed });
+  const prepared = await steps.prepareInbound({ inboundId });
+  if ('unreadable' in prepared) return archive('unreadable', { error: prepared.unreadable });
+  if ('addressConfirmed' in prepared) return archive('address_confirmation', { address: prepared.addressConfirmed });
   const { classification, route } = prepared;
   // A message for several organizations is filed under the first it is addressed to.
-  if (route.target === 'helpdesk') tagOrganization(route.orgIds[0]);
+  if (route.target === 'helpdesk') tagOrganization(route.orgIds[0], { startedAfterPatch });
 
-  if (classification === 'bounce') await activities.noteInboundBounceReport({ inboundId });
-  if (classification in NOT_ROUTED) return archive(inboundId, NOT_ROUTED[classification as keyof typeof NOT_ROUTED]);
+  if (classification === 'bounce') await steps.noteInboundBounceReport({ inboundId });
+  if (classification in NOT_ROUTED) return archive(NOT_ROUTED[classification as keyof typeof NOT_ROUTED]);
 
-  if (route.target === 'none') return archive(inboundId, 'no_route');
+  if (route.target === 'none') return archive('no_route');
 
   if (route.target === 'helpdesk') {
     // Every organization the message is addressed to gets its own ticket, in recipient order,
@@ -44,16 +66,18 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
     const tickets: { orgId: string; ticketId: string }[] = [];
     const deliveredWith: string[] = [];
     for (const orgId of route.orgIds) {
-      const thread = await activities.threadInboundIntoHelpdesk({ inboundId, orgId });
+      const thread = await steps.threadInboundIntoHelpdesk({ inboundId, orgId });
       if (!thread.delivered) {
         deliveredWith.push(thread.deliveredWith);
         continue;
       }
-      await fanOutWebhookEvents(thread.eventIds);
+      await fanOutWebhookEvents(thread.eventIds, { orgId, startedAfterPatch });
       tickets.push({ orgId, ticketId: thread.ticketId });
     }
-    if (tickets.length === 0) return archive(inboundId, 'duplicate', { delivered_with: deliveredWith });
-    for (const event of await activities.completeInbound({ inboundId, status: 'threaded', target: route.target, tickets })) await emitToBus(event);
+    if (tickets.length === 0) return archive('duplicate', { delivered_with: deliveredWith });
+    for (const event of await steps.completeInbound({ inboundId, status: 'threaded', target: route.target, tickets })) {
+      await emitToBus(event, { startedAfterPatch });
+    }
     return { outcome: 'threaded' };
   }
 
@@ -69,15 +93,10 @@ export async function processInboundWorkflow(input: ProcessInboundInput): Promis
     if (!(error instanceof ActivityFailure)) throw error;
     const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
     const reason = cause?.type === 'ProductNotConfigured' ? `${route.target}_not_configured` : `${route.target}_failed`;
-    return archive(inboundId, reason, { error: error.cause?.message ?? error.message });
+    return archive(reason, { error: error.cause?.message ?? error.message });
   }
-  for (const event of await activities.completeInbound({ inboundId, status: 'routed', target: route.target })) await emitToBus(event);
+  for (const event of await steps.completeInbound({ inboundId, status: 'routed', target: route.target })) await emitToBus(event, { startedAfterPatch });
   return { outcome: 'routed' };
-}
-
-async function archive(inboundId: string, reason: string, detail?: Record<string, unknown>) {
-  await activities.archiveInbound({ inboundId, reason, detail });
-  return { outcome: 'archived', reason };
 }
 
 const addressProof = proxyActivities<SupportAddressActivities>({

@@ -27,14 +27,18 @@ export interface SendEmailInput extends ReplayMarker {
 
 export type SendEmailResult = { status: 'sent'; sesMessageId: string } | { status: 'suppressed' };
 
-export interface SesEventInput {
-  snsMessageId: string;
-  /**
-   * Set on every run started since SES events are applied by local activities: the whole run
-   * is one workflow task, with no activity task, no patch marker and no change-version
-   * update. Runs started before lack it and keep the path their history holds.
-   */
+/**
+ * Set by the starter on every run since the workflow's database steps are local
+ * activities: they run inside its workflow tasks (no activity task each, often the whole
+ * run in one task), and it consults no patch (each call costs a marker and a change-version
+ * update). Runs started before lack it and keep the path their history holds.
+ */
+export interface LocalActivitiesMarker {
   localActivities?: true;
+}
+
+export interface SesEventInput extends LocalActivitiesMarker {
+  snsMessageId: string;
 }
 
 export interface SnsSubscriptionInput {
@@ -59,7 +63,7 @@ export interface OrgUsageReportInput {
   deliverWithinMs: number;
 }
 
-export interface ProcessInboundInput extends ReplayMarker {
+export interface ProcessInboundInput extends ReplayMarker, LocalActivitiesMarker {
   inboundId: string;
   /** Attempts at a product before the message is archived (INBOUND_ROUTE_MAX_ATTEMPTS). */
   routeMaxAttempts: number;
@@ -87,7 +91,7 @@ export interface PartnerDeliveryInput extends ReplayMarker {
   retry: { attempts: number; firstRetryMs: number };
 }
 
-export interface ChannelMessageInput {
+export interface ChannelMessageInput extends LocalActivitiesMarker {
   messageId: string;
 }
 
@@ -103,7 +107,7 @@ export interface DialpadCallInput {
   maxCallMs: number;
 }
 
-export interface CommerceEventInput {
+export interface CommerceEventInput extends LocalActivitiesMarker {
   eventId: string;
 }
 

@@ -19,6 +19,8 @@ import {
   webhookTestWorkflowId,
 } from './ids.js';
 import type {
+  ChannelMessageInput,
+  CommerceEventInput,
   DialpadCallInput,
   PartnerDeliveryInput,
   ProcessInboundInput,
@@ -41,12 +43,12 @@ export interface WorkflowStarter {
   startSesEvent(input: Omit<SesEventInput, 'localActivities'>): Promise<boolean>;
   /** Starts `sns-subscription-<sns message id>`: confirms the subscription once. */
   startSnsSubscriptionConfirmation(snsMessageId: string): Promise<boolean>;
-  /** Starts `inbound-<id>`, at most once per stored inbound message. */
-  startInbound(input: ProcessInboundInput): Promise<boolean>;
+  /** Starts `inbound-<id>`, at most once per stored inbound message, with `localActivities` (as every new run of the four that apply what was received). */
+  startInbound(input: Omit<ProcessInboundInput, 'localActivities'>): Promise<boolean>;
   /** Runs `inbound-<id>` again for an archived message (its earlier run has finished). */
-  replayInbound(input: ProcessInboundInput): Promise<void>;
+  replayInbound(input: Omit<ProcessInboundInput, 'localActivities'>): Promise<void>;
   /** Starts `webhook-event-<id>`: the event's deliveries to every subscribed webhook. */
-  startWebhookFanOut(event: { eventId: string; orgId: string }): Promise<boolean>;
+  startWebhookFanOut(event: { eventId: string; orgId: string | null }): Promise<boolean>;
   /** One attempt at a delivery (webhooks.test), waited for: its outcome is the answer. */
   runWebhookTest(delivery: { deliveryId: string; orgId: string }): Promise<{ outcome: string }>;
   /** Starts `commerce-event-<id>`, once per stored commerce event (its organization, when already known). */
@@ -155,13 +157,15 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
         { key: RelayMessageId, value: snsMessageId },
       ]),
     startInbound: (input) =>
-      startOnce('inbound', 'processInboundWorkflow', inboundWorkflowId(input.inboundId), input, [{ key: RelayMessageId, value: input.inboundId }]),
+      startOnce('inbound', 'processInboundWorkflow', inboundWorkflowId(input.inboundId), { ...input, localActivities: true } satisfies ProcessInboundInput, [
+        { key: RelayMessageId, value: input.inboundId },
+      ]),
     replayInbound: async (input) => {
       try {
         await client.workflow.start('processInboundWorkflow', {
           taskQueue: options.taskQueue,
           workflowId: inboundWorkflowId(input.inboundId),
-          args: [input],
+          args: [{ ...input, localActivities: true } satisfies ProcessInboundInput],
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
           typedSearchAttributes: [
             { key: RelayKind, value: 'inbound' },
@@ -174,15 +178,18 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
       }
     },
     startCommerceEvent: ({ eventId, orgId }) =>
-      startOnce('commerce-event', 'commerceEventWorkflow', commerceEventWorkflowId(eventId), { eventId }, [
+      startOnce('commerce-event', 'commerceEventWorkflow', commerceEventWorkflowId(eventId), { eventId, localActivities: true } satisfies CommerceEventInput, [
         ...orgAttribute(orgId),
         { key: RelayMessageId, value: eventId },
       ]),
     startChannelMessage: ({ messageId, orgId }) =>
-      startOnce('channel-message', 'channelMessageWorkflow', channelMessageWorkflowId(messageId), { messageId }, [
-        ...orgAttribute(orgId),
-        { key: RelayMessageId, value: messageId },
-      ]),
+      startOnce(
+        'channel-message',
+        'channelMessageWorkflow',
+        channelMessageWorkflowId(messageId),
+        { messageId, localActivities: true } satisfies ChannelMessageInput,
+        [...orgAttribute(orgId), { key: RelayMessageId, value: messageId }],
+      ),
     signalDialpadCall: (input, event, signalOptions) => signalCall(input, event, signalOptions?.duplicate ?? false),
     resumeDialpadCall: async (input, events) => {
       try {

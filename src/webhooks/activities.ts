@@ -15,6 +15,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { EncryptionUnavailable, UnopenableSecret, type SecretBox } from '../security/encryption.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import { nextWaitMs, parseRetryAfter } from './retry.js';
+import type { WorkflowStarter } from '../temporal/workflow-starter.js';
 
 export interface WebhookActivityDeps {
   db: Db;
@@ -24,6 +25,7 @@ export interface WebhookActivityDeps {
   logger: Logger;
   metrics: Metrics;
   webhookRetryScheduleMs: readonly number[];
+  workflows: WorkflowStarter;
 }
 
 export interface AttemptInput {
@@ -52,8 +54,16 @@ const EXCERPT_BYTES = 1024;
 /** The activities that make outgoing HTTP calls: they run on the deliveries task queue. */
 export const WEBHOOK_DELIVERY_ACTIVITY_NAMES = ['attemptWebhookDelivery'] as const satisfies readonly (keyof WebhookActivities)[];
 
-export function createWebhookActivities({ db, webhookHttp, secretBox, logger, metrics, webhookRetryScheduleMs }: WebhookActivityDeps) {
+export function createWebhookActivities({ db, webhookHttp, secretBox, logger, metrics, webhookRetryScheduleMs, workflows }: WebhookActivityDeps) {
   return {
+    /**
+     * Starts each event's workflow, left to run on its own, as the API starts the ones it
+     * raises; one already started under its id counts as started.
+     */
+    async startWebhookFanOuts({ eventIds, orgId }: { eventIds: string[]; orgId: string | null }): Promise<void> {
+      await Promise.all(eventIds.map((eventId) => workflows.startWebhookFanOut({ eventId, orgId })));
+    },
+
     /**
      * Records the event's deliveries (the first page's call does it for every endpoint)
      * and returns a page of the pending ones, with the retry schedule they follow.

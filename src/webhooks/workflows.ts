@@ -83,8 +83,24 @@ async function startOnce(kind: string, workflowType: string, workflowId: string,
   }
 }
 
-/** Starts each event's workflow, left to run on its own (called from other capabilities' workflows). */
-export async function fanOutWebhookEvents(eventIds: readonly string[]): Promise<void> {
+const { startWebhookFanOuts } = proxyLocalActivities<WebhookActivities>({
+  // One start call per event.
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * Starts each event's workflow, left to run on its own (called from other capabilities'
+ * workflows). `startedAfterPatch` (the caller's input says its run is new): by a local
+ * activity, as the API starts the events it raises, so the caller records no child and
+ * takes no workflow task for its start or its end; otherwise as children, as the caller's
+ * history holds.
+ */
+export async function fanOutWebhookEvents(eventIds: readonly string[], options: { orgId?: string | null; startedAfterPatch?: boolean } = {}): Promise<void> {
+  if (options.startedAfterPatch) {
+    if (eventIds.length > 0) await startWebhookFanOuts({ eventIds: [...eventIds], orgId: options.orgId ?? null });
+    return;
+  }
   await Promise.all(eventIds.map((eventId) => startOnce('webhook-event', 'webhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId })));
 }
 
