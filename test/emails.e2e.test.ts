@@ -108,6 +108,23 @@ describe('POST /api/v1/emails', () => {
       ],
     });
     for (const { id } of batch.body.data) expect(await countIn(id, ACTIVITY_TASK_SCHEDULED)).toBe(1);
+
+    // A message over 256 KB waits its turn, without trying the local activity first.
+    await idle();
+    const large = await call(stack.api.url, '/api/v1/emails', {
+      key: ownKey,
+      body: {
+        from: sender(),
+        to: recipient(),
+        subject: 'Your export',
+        text: 't',
+        attachments: [{ filename: 'export.csv', content: randomBytes(300 * 1024).toString('base64') }],
+      },
+    });
+    expect(large.status).toBe(202);
+    expect(await countIn(large.body.id, ACTIVITY_TASK_SCHEDULED)).toBe(1);
+    const { events } = await stack.client.workflow.getHandle(emailWorkflowId(large.body.id)).fetchHistory();
+    expect((events ?? []).filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
   });
 
   it('puts each send on the shared queues with its priority and its organization as the fairness key', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, DbOrTrx } from '../db/database.js';
 import { insertEmail } from './repository.js';
+import { sendPathOf } from './send-path.js';
 import { claimIdempotencyKey, findIdempotencyKey, storeIdempotentResponse } from '../http/idempotency-repository.js';
 import { assertSameRequest, requestHashOf, type IdempotencyRequest } from '../http/idempotency.js';
 import type { EmailContent, SendPriority } from '../db/tables/emails.js';
@@ -85,10 +86,8 @@ async function startAll(
   orgId: string,
   sends: { emailId: string; priority?: SendPriority; contentBytes?: number }[],
 ): Promise<void> {
-  // One email may go at once; a batch is a backlog by nature, ordered by the queue's priorities and fairness.
-  const sendPath = sends.length === 1 ? 'at-once-when-idle' : 'queued';
   try {
-    await Promise.all(sends.map((send) => workflows.startSendEmail({ orgId, ...send, sendPath })));
+    await Promise.all(sends.map((send) => workflows.startSendEmail({ orgId, ...send, sendPath: sendPathOf(sends.length, send.contentBytes) })));
   } catch (error) {
     throw new SendNotStarted(error instanceof Error ? error.message : String(error));
   }

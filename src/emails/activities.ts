@@ -20,6 +20,7 @@ import {
   findEmailOwnerBySesMessageId,
 } from './repository.js';
 import { claimIdleSendSlot, reserveSendSlot } from './send-schedule-repository.js';
+import { SEND_AT_ONCE_MAX_BYTES } from './send-path.js';
 import { ByteBudget } from '../http/byte-budget.js';
 import { findSnsMessage, markSnsMessageProcessed } from '../sns/index.js';
 import type { SnsMessage } from '../security/sns.js';
@@ -85,14 +86,6 @@ function allowance(perSecond: number): () => boolean {
     return true;
   };
 }
-
-/**
- * The largest message (stored size) sent at once in the workflow's own task when the schedule
- * is idle; larger ones always wait their turn on the SES queue. Nearly every notification is
- * far smaller. This keeps what the main worker's local activities hold at once (up to 100 by
- * default) near the send budget, and a large message's wait for that budget off the workflow task.
- */
-export const SEND_AT_ONCE_MAX_BYTES = 256 * 1024;
 
 /** How long a sent email's record waits for the database: well inside the SES activity's 1-minute timeout. */
 const RECORD_SENT_PATIENCE_MS = 40_000;
