@@ -438,13 +438,17 @@ describe('nothing dropped', () => {
     }, 'the webhook to be disabled');
     await newTicketByEmail();
     await newTicketByEmail();
-    const recorded = await stack.db
-      .selectFrom('webhook_deliveries')
-      .innerJoin('webhook_events', 'webhook_events.id', 'webhook_deliveries.event_id')
-      .select(['webhook_deliveries.status', 'webhook_deliveries.reason', 'webhook_events.id as eventId', 'webhook_events.created_at as raisedAt'])
-      .where('webhook_deliveries.webhook_id', '=', webhookId)
-      .orderBy('webhook_events.seq')
-      .execute();
+    // Each event's own workflow records its deliveries, after the inbound message's run has ended.
+    const recorded = await eventually(async () => {
+      const rows = await stack.db
+        .selectFrom('webhook_deliveries')
+        .innerJoin('webhook_events', 'webhook_events.id', 'webhook_deliveries.event_id')
+        .select(['webhook_deliveries.status', 'webhook_deliveries.reason', 'webhook_events.id as eventId', 'webhook_events.created_at as raisedAt'])
+        .where('webhook_deliveries.webhook_id', '=', webhookId)
+        .orderBy('webhook_events.seq')
+        .execute();
+      return rows.length === 3 ? rows : undefined;
+    }, "the three events' deliveries recorded");
     expect(recorded.map((row) => [row.status, row.reason])).toEqual([
       ['failed', 'the endpoint answered 410 Gone'],
       ['skipped', 'the webhook is disabled: the endpoint answered 410 Gone'],
