@@ -12,9 +12,8 @@ const channelStepOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 } satisfies ActivityOptions;
 const { finishDialpadCall } = proxyActivities<ChannelActivities>(channelStepOptions);
-// A message's threading is a local activity: the run is one workflow task, or two when
-// the message raised webhook events someone subscribes to. Runs started before keep the
-// activity task their history holds.
+// A message's threading is a local activity, and so is starting its webhook fan-outs: the
+// run is one workflow task. Runs started before keep the activity task their history holds.
 const { threadChannelMessage } = proxyLocalActivities<ChannelActivities>(channelStepOptions);
 const { threadChannelMessage: threadChannelMessageAsActivity } = proxyActivities<ChannelActivities>(channelStepOptions);
 

@@ -11,9 +11,8 @@ const commerceEventOptions = {
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 } satisfies ActivityOptions;
-// Applied by a local activity: the run is one workflow task, or two when the event raised
-// webhook events someone subscribes to. Runs started before keep the activity task their
-// history holds.
+// Applied by a local activity, and its webhook fan-outs started by one: the run is one
+// workflow task. Runs started before keep the activity task their history holds.
 const { applyCommerceEvent } = proxyLocalActivities<CommerceActivities>(commerceEventOptions);
 const { applyCommerceEvent: applyCommerceEventAsActivity } = proxyActivities<CommerceActivities>(commerceEventOptions);
 
