@@ -1,4 +1,5 @@
-import { condition, proxyActivities, proxyLocalActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
+import { databaseSteps } from '../temporal/database-steps.js';
 import type { ChannelActivities } from './activities.js';
 import type { ChannelMessageInput, DialpadCallInput } from '../temporal/inputs.js';
 import { dialpadCallEventSignal } from '../temporal/signals.js';
@@ -14,13 +15,12 @@ const channelStepOptions = {
 const { finishDialpadCall } = proxyActivities<ChannelActivities>(channelStepOptions);
 // A message's threading is a local activity, and so is starting its webhook fan-outs: the
 // run is one workflow task. Runs started before keep the activity task their history holds.
-const { threadChannelMessage } = proxyLocalActivities<ChannelActivities>(channelStepOptions);
-const { threadChannelMessage: threadChannelMessageAsActivity } = proxyActivities<ChannelActivities>(channelStepOptions);
+const channelMessageStepsOf = databaseSteps<ChannelActivities>(channelStepOptions);
 
 /** One SMS, WhatsApp, Messenger or Slack message into the helpdesk, and its webhook events out. */
 export async function channelMessageWorkflow(input: ChannelMessageInput): Promise<{ ticketId: string | null }> {
-  const startedAfterPatch = input.localActivities === true;
-  const { eventIds, ticketId, orgId } = await (startedAfterPatch ? threadChannelMessage : threadChannelMessageAsActivity)({ messageId: input.messageId });
+  const { steps, startedAfterPatch } = channelMessageStepsOf(input);
+  const { eventIds, ticketId, orgId } = await steps.threadChannelMessage({ messageId: input.messageId });
   await fanOutWebhookEvents(eventIds, { orgId, startedAfterPatch });
   return { ticketId };
 }

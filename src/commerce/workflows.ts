@@ -1,25 +1,24 @@
-import { proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
+import { databaseSteps } from '../temporal/database-steps.js';
 import type { CommerceEventInput, RegisterShopifyWebhooksInput } from '../temporal/inputs.js';
 import { tagOrganization } from '../temporal/workflow-attributes.js';
 import { fanOutWebhookEvents } from '../webhooks/workflows.js';
 import type { CommerceActivities } from './activities.js';
 
-const commerceEventOptions = {
+// Applied by a local activity, and its webhook fan-outs started by one: the run is one
+// workflow task. Runs started before keep the activity task their history holds.
+const commerceEventStepsOf = databaseSteps<CommerceActivities>({
   // Database work only.
   startToCloseTimeout: '30 seconds',
   // Nothing received is lost: retried through database trouble for a day.
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-} satisfies ActivityOptions;
-// Applied by a local activity, and its webhook fan-outs started by one: the run is one
-// workflow task. Runs started before keep the activity task their history holds.
-const { applyCommerceEvent } = proxyLocalActivities<CommerceActivities>(commerceEventOptions);
-const { applyCommerceEvent: applyCommerceEventAsActivity } = proxyActivities<CommerceActivities>(commerceEventOptions);
+});
 
 /** One verified commerce webhook (Shopify, Stripe, Resend, Amazon) applied, and its webhook events out. */
 export async function commerceEventWorkflow(input: CommerceEventInput): Promise<{ orgId: string | null }> {
-  const startedAfterPatch = input.localActivities === true;
-  const { eventIds, orgId } = await (startedAfterPatch ? applyCommerceEvent : applyCommerceEventAsActivity)({ eventId: input.eventId });
+  const { steps, startedAfterPatch } = commerceEventStepsOf(input);
+  const { eventIds, orgId } = await steps.applyCommerceEvent({ eventId: input.eventId });
   tagOrganization(orgId, { startedAfterPatch });
   await fanOutWebhookEvents(eventIds, { orgId, startedAfterPatch });
   return { orgId };

@@ -1,4 +1,5 @@
-import { ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { databaseSteps } from '../temporal/database-steps.js';
 import { activityFailureOf } from '../temporal/activity-failure.js';
 import type { EmailActivities, SendOutcome } from './activities.js';
 import { emitToBus } from '../bus/workflows.js';
@@ -75,24 +76,21 @@ export async function sendEmailWorkflow(input: SendEmailInput): Promise<SendEmai
   return { status: 'sent', sesMessageId: outcome.sesMessageId };
 }
 
-const sesEventOptions = {
+// An SES event is a few statements: as local activities the whole run is one workflow task
+// (every email has one to three events, so this is as hot a path as the send). Retries past
+// the first minute wait on timers, as a long outage should.
+const sesEventStepsOf = databaseSteps<EmailActivities>({
   // Database work only.
   startToCloseTimeout: '30 seconds',
   // Nothing received is dropped: retry through database or network trouble for a day.
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-} satisfies ActivityOptions;
-// An SES event is a few statements: as local activities the whole run is one workflow task
-// (every email has one to three events, so this is as hot a path as the send). Retries past
-// the first minute wait on timers, as a long outage should.
-const sesEventSteps = proxyLocalActivities<EmailActivities>(sesEventOptions);
-// Runs started before local activities keep the activity tasks their history holds.
-const sesEventStepsAsActivities = proxyActivities<EmailActivities>(sesEventOptions);
+});
 
 /** One verified SES event notification: applied to the email it names, and announced. */
 export async function processSesEventWorkflow(input: SesEventInput): Promise<{ eventType: string; matched: boolean }> {
-  const startedAfterPatch = input.localActivities === true;
-  const { applySesNotification, checkBounceRate } = startedAfterPatch ? sesEventSteps : sesEventStepsAsActivities;
+  const { steps, startedAfterPatch } = sesEventStepsOf(input);
+  const { applySesNotification, checkBounceRate } = steps;
   const applied = await applySesNotification({ snsMessageId: input.snsMessageId });
   tagOrganization(applied.matched?.orgId, { startedAfterPatch });
   for (const event of applied.busEvents) await emitToBus(event, { startedAfterPatch });

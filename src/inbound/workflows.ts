@@ -1,35 +1,23 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  workflowInfo,
-  type ActivityOptions,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { InboundActivities } from './activities.js';
 import type { SupportAddressActivities } from './address-activities.js';
 import { emitToBus } from '../bus/workflows.js';
 import { fanOutWebhookEvents } from '../webhooks/workflows.js';
 import type { ProcessInboundInput, VerifySupportAddressInput } from '../temporal/inputs.js';
 import { checkSupportAddressNowSignal } from '../temporal/signals.js';
+import { databaseSteps } from '../temporal/database-steps.js';
 import { tagOrganization } from '../temporal/workflow-attributes.js';
 
-const inboundStepOptions = {
+// Our own steps are local activities: they run inside the run's workflow tasks, so a
+// message threaded into the helpdesk costs no activity task. Retries past the first minute
+// wait on timers. Runs started before keep the activity tasks their history holds.
+const inboundStepsOf = databaseSteps<InboundActivities>({
   // Parsing, classification and database writes: seconds, even for large messages.
   startToCloseTimeout: '2 minutes',
   // Nothing received is lost: our own steps retry through database trouble for a day.
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-} satisfies ActivityOptions;
-// Our own steps are local activities: they run inside the run's workflow tasks, so a
-// message threaded into the helpdesk costs no activity task. Retries past the first minute
-// wait on timers. Runs started before keep the activity tasks their history holds.
-const inboundSteps = proxyLocalActivities<InboundActivities>(inboundStepOptions);
-const inboundStepsAsActivities = proxyActivities<InboundActivities>(inboundStepOptions);
-type InboundSteps = typeof inboundSteps;
+});
 
 /** Classifications that never become tickets or product records (the seed's rule). */
 const NOT_ROUTED = { bounce: 'bounce', auto_reply: 'auto_reply', outbound_copy: 'outbound_copy' } as const;
@@ -40,8 +28,7 @@ const NOT_ROUTED = { bounce: 'bounce', auto_reply: 'auto_reply', outbound_copy: 
  */
 export async function processInboundWorkflow(input: ProcessInboundInput): Promise<{ outcome: string; reason?: string }> {
   const { inboundId } = input;
-  const startedAfterPatch = input.localActivities === true;
-  const steps: InboundSteps = startedAfterPatch ? inboundSteps : inboundStepsAsActivities;
+  const { steps, startedAfterPatch } = inboundStepsOf(input);
   const archive = async (reason: string, detail?: Record<string, unknown>) => {
     await steps.archiveInbound({ inboundId, reason, detail });
     return { outcome: 'archived', reason };
