@@ -136,8 +136,9 @@ const configSchema = z.object({
 
   // After webhooks.rotateSecret, deliveries are signed with the old secret too for this long.
   WEBHOOK_SECRET_ROTATION_OVERLAP_SECONDS: z.coerce.number().min(0).default(86_400),
-  // Outgoing HTTP deliveries (webhooks, partners) a worker runs at once, on their own task queue:
-  // receivers that hang for their 30 s hold these slots, never email sends'.
+  // Activity slots a worker gives outgoing HTTP deliveries (webhooks, partners), on their own task
+  // queue: a POST each, or a batch of a webhook event's first attempts (WEBHOOK_FIRST_ATTEMPT_BATCH).
+  // Receivers that hang for their 30 s hold these slots, never email sends'.
   OUTGOING_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(2000).default(200),
 
   // Where Relay is reached from outside (OAuth redirects, consent page, cookies' Secure flag).
@@ -307,7 +308,7 @@ export interface Config {
   /** The keys being rotated away from, or to (RELAY_ENCRYPTION_KEY_PREVIOUS): they open what they sealed, never seal. */
   readonly previousEncryptionKeys: readonly string[];
   readonly webhooks: { readonly allowInsecure: boolean; readonly retryScheduleMs: readonly number[]; readonly rotationOverlapMs: number };
-  /** Outgoing HTTP deliveries (webhooks and partners) in flight per worker. */
+  /** Activity slots per worker for outgoing HTTP deliveries (webhooks and partners). */
   readonly deliveries: { readonly concurrency: number };
   readonly bounceAlert: { readonly threshold: number; readonly windowHours: number; readonly minSends: number };
   /** Defaults for organizations without limits of their own; undefined: unlimited. */

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTicket } from '../src/helpdesk/repository.js';
 import { generateEncryptionKey } from '../src/security/encryption.js';
+import { WEBHOOK_FIRST_ATTEMPT_BATCH } from '../src/webhooks/workflows.js';
 import { call, eventually } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
 import { trpc } from './support/trpc.js';
@@ -41,14 +42,16 @@ async function blackHole() {
 describe('outgoing deliveries have their own task queue', () => {
   it('an email is sent while hanging receivers hold every delivery slot', async () => {
     const receiver = await blackHole();
-    for (let index = 0; index < 3; index += 1) {
+    // Three activities' worth: three full batches of first attempts.
+    for (let index = 0; index < 3 * WEBHOOK_FIRST_ATTEMPT_BATCH; index += 1) {
       const created = await trpc(stack.api.url, org.key, 'webhooks.create', { url: `${receiver.url}/hook/${index}`, events: ['ticket.priority_changed'] });
       expect(created.status).toBe(200);
     }
     const ticket = await createTicket(stack.db, { orgId: org.orgId, subject: 'slow receivers', customerId: null, channel: 'email' });
     expect((await call(stack.api.url, `/api/v1/tickets/${ticket.id}`, { key: org.key, method: 'PATCH', body: { priority: 'high' } })).status).toBe(200);
-    // Both slots (OUTGOING_DELIVERY_CONCURRENCY=2) are taken; the third delivery waits for one.
-    await eventually(async () => (receiver.held.length === 2 ? true : undefined), 'two deliveries hanging');
+    // Both slots (OUTGOING_DELIVERY_CONCURRENCY=2) are taken, a batch of first attempts each; the third activity waits for one.
+    const hanging = 2 * WEBHOOK_FIRST_ATTEMPT_BATCH;
+    await eventually(async () => (receiver.held.length === hanging ? true : undefined), 'two batches of deliveries hanging');
 
     const sent = await call(stack.api.url, '/api/v1/emails', {
       key: org.key,
@@ -59,9 +62,9 @@ describe('outgoing deliveries have their own task queue', () => {
       const { body } = await call(stack.api.url, `/api/v1/emails/${sent.body.id}`, { key: org.key });
       return body.status === 'sent' ? body : undefined;
     }, 'the email to be sent');
-    // Sent while the receivers still held both slots and the third delivery had not started.
-    expect(receiver.held.filter((res) => !res.writableEnded)).toHaveLength(2);
-    expect(receiver.held).toHaveLength(2);
+    // Sent while the receivers still held both slots and the third activity had not started.
+    expect(receiver.held.filter((res) => !res.writableEnded)).toHaveLength(hanging);
+    expect(receiver.held).toHaveLength(hanging);
     await receiver.stop();
   });
 });

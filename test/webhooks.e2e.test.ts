@@ -8,7 +8,7 @@ import { createTicket } from '../src/helpdesk/repository.js';
 import { inboundWorkflowId } from '../src/temporal/ids.js';
 import { WEBHOOK_EVENT_TYPES } from '../src/db/tables/webhooks.js';
 import { WEBHOOK_EVENT_CATALOGUE } from '../src/webhooks/event-types.js';
-import { WEBHOOK_FAN_OUT_CAP } from '../src/webhooks/workflows.js';
+import { WEBHOOK_FAN_OUT_CAP, WEBHOOK_FIRST_ATTEMPT_BATCH } from '../src/webhooks/workflows.js';
 import { relaySignatureValid, standardSecretOf, standardSignatureValid, WebhookReceiver } from './fakes/webhook-receiver.js';
 import { call, eventually } from './support/http.js';
 import { createOrgWithKey, startStack, type Stack } from './support/stack.js';
@@ -689,7 +689,22 @@ describe('events no webhook subscribes to', () => {
 });
 
 describe('the shape of a delivery', () => {
-  it('one workflow per event, an activity per endpoint on the deliveries queue, and a child past the fan-out cap', async () => {
+  /** A new ticket of the organization's, its priority changed through the API: the ticket.priority_changed event's id. */
+  async function raisePriorityChange(own: { orgId: string; key: string }): Promise<string> {
+    const ticket = await createTicket(stack.db, { orgId: own.orgId, subject: 'fan-out', customerId: null, channel: 'email' });
+    expect((await call(stack.api.url, `/api/v1/tickets/${ticket.id}`, { key: own.key, method: 'PATCH', body: { priority: 'urgent' } })).status).toBe(200);
+    const { id } = await stack.db
+      .selectFrom('webhook_events')
+      .select('id')
+      .where('org_id', '=', own.orgId)
+      .where('type', '=', 'ticket.priority_changed')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    return id;
+  }
+
+  it(`one workflow per event, its first attempts ${WEBHOOK_FIRST_ATTEMPT_BATCH} endpoints to an activity on the deliveries queue, and a child past the fan-out cap`, async () => {
     // An organization of its own: webhooks other tests left subscribed would move the page boundary.
     const own = await createOrgWithKey(stack.db, ['webhooks', 'helpdesk']);
     const receiver = await new WebhookReceiver(SECRET).start();
@@ -702,16 +717,7 @@ describe('the shape of a delivery', () => {
       });
       webhookIds.push(created.data.id);
     }
-    const ticket = await createTicket(stack.db, { orgId: own.orgId, subject: 'fan-out', customerId: null, channel: 'email' });
-    expect((await call(stack.api.url, `/api/v1/tickets/${ticket.id}`, { key: own.key, method: 'PATCH', body: { priority: 'urgent' } })).status).toBe(200);
-    const { id: eventId } = await stack.db
-      .selectFrom('webhook_events')
-      .select('id')
-      .where('org_id', '=', own.orgId)
-      .where('type', '=', 'ticket.priority_changed')
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirstOrThrow();
+    const eventId = await raisePriorityChange(own);
 
     const parent = stack.client.workflow.getHandle(`webhook-event-${eventId}`);
     expect(await parent.result()).toEqual({ succeeded: WEBHOOK_FAN_OUT_CAP, failed: 0, skipped: 0 });
@@ -724,15 +730,45 @@ describe('the shape of a delivery', () => {
     const scheduled = ((await parent.fetchHistory()).events ?? []).flatMap((event) =>
       event.activityTaskScheduledEventAttributes ? [event.activityTaskScheduledEventAttributes] : [],
     );
-    expect(scheduled).toHaveLength(WEBHOOK_FAN_OUT_CAP);
+    expect(scheduled).toHaveLength(Math.ceil(WEBHOOK_FAN_OUT_CAP / WEBHOOK_FIRST_ATTEMPT_BATCH));
     expect(new Set(scheduled.map((activity) => `${activity.activityType?.name} on ${activity.taskQueue?.name}`))).toEqual(
-      new Set([`attemptWebhookDelivery on ${stack.taskQueue}-deliveries`]),
+      new Set([`attemptWebhookDeliveries on ${stack.taskQueue}-deliveries`]),
     );
     // Each endpoint got the event once.
     expect(new Set(receiver.received.map((entry) => entry.request.path)).size).toBe(WEBHOOK_FAN_OUT_CAP + 1);
     expect(receiver.received).toHaveLength(WEBHOOK_FAN_OUT_CAP + 1);
     for (const webhookId of webhookIds) await trpc(stack.api.url, own.key, 'webhooks.delete', { id: webhookId });
     await receiver.stop();
+  });
+
+  it('an endpoint failing among the endpoints that share a first-attempt activity is retried alone; the others get the event once', async () => {
+    const own = await createOrgWithKey(stack.db, ['webhooks', 'helpdesk']);
+    const healthy = await new WebhookReceiver(SECRET).start();
+    const failing = await new WebhookReceiver(SECRET).start();
+    failing.failNext = 2;
+    const webhookIds: string[] = [];
+    for (let index = 0; index < WEBHOOK_FIRST_ATTEMPT_BATCH + 2; index += 1) {
+      const url = index === 3 ? `${failing.url}/hook` : `${healthy.url}/hook/${index}`;
+      const created = await trpc(stack.api.url, own.key, 'webhooks.create', { url, events: ['ticket.priority_changed'], secret: SECRET });
+      webhookIds.push(created.data.id);
+    }
+    const eventId = await raisePriorityChange(own);
+
+    const run = stack.client.workflow.getHandle(`webhook-event-${eventId}`);
+    expect(await run.result()).toEqual({ succeeded: WEBHOOK_FIRST_ATTEMPT_BATCH + 2, failed: 0, skipped: 0 });
+    expect(failing.received.map((entry) => entry.status)).toEqual([500, 500, 200]);
+    expect(healthy.received).toHaveLength(WEBHOOK_FIRST_ATTEMPT_BATCH + 1);
+    expect(new Set(healthy.received.map((entry) => entry.request.path)).size).toBe(WEBHOOK_FIRST_ATTEMPT_BATCH + 1);
+    const scheduled = ((await run.fetchHistory()).events ?? []).flatMap((event) =>
+      event.activityTaskScheduledEventAttributes ? [event.activityTaskScheduledEventAttributes.activityType?.name] : [],
+    );
+    expect(scheduled).toEqual(['attemptWebhookDeliveries', 'attemptWebhookDeliveries', 'attemptWebhookDelivery', 'attemptWebhookDelivery']);
+    // Each attempt is logged on its delivery, the first one's with the others'.
+    const failingWebhook = webhookIds[3]!;
+    const log = await trpc(stack.api.url, own.key, 'webhooks.deliveries', { id: failingWebhook });
+    expect(log.data[0].attempts.map((attempt: { status: number }) => attempt.status)).toEqual([500, 500, 200]);
+    for (const webhookId of webhookIds) await trpc(stack.api.url, own.key, 'webhooks.delete', { id: webhookId });
+    await Promise.all([healthy.stop(), failing.stop()]);
   });
 });
 

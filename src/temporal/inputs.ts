@@ -73,6 +73,12 @@ export interface WebhookEventInput {
   eventId: string;
   /** Set on the children past the fan-out cap: this page starts after that webhook id. */
   afterWebhookId?: string;
+  /**
+   * Set by the starter on every run it starts: the first attempts go out a batch of
+   * endpoints per activity (WEBHOOK_FIRST_ATTEMPT_BATCH). Runs started before lack it and
+   * keep an activity per endpoint, as their history holds.
+   */
+  batchFirstAttempts?: true;
 }
 
 export interface WebhookReplayInput {

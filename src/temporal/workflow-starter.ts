@@ -209,7 +209,7 @@ export function createWorkflowStarter(client: Client, options: { taskQueue: stri
         { key: RelayMessageId, value: input.idempotencyKey },
       ]),
     startWebhookFanOut: ({ eventId, orgId }) =>
-      startOnce('webhook-event', 'webhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId }, [
+      startOnce('webhook-event', 'webhookEventWorkflow', webhookEventWorkflowId(eventId), { eventId, batchFirstAttempts: true }, [
         ...orgAttribute(orgId),
         { key: RelayMessageId, value: eventId },
       ]),

@@ -198,7 +198,13 @@ export async function insertDelivery(db: DbOrTrx, orgId: string, delivery: { web
 
 /** Everything one attempt needs: the delivery's state, its webhook's target and secrets, the event's body. */
 export async function findDeliveryToAttempt(db: DbOrTrx, deliveryId: string) {
-  if (!isUuid(deliveryId)) return undefined;
+  return (await findDeliveriesToAttempt(db, [deliveryId]))[0];
+}
+
+/** What findDeliveryToAttempt reads, for several deliveries in one statement (a batch of first attempts); the ones that do not exist are left out. */
+export async function findDeliveriesToAttempt(db: DbOrTrx, deliveryIds: readonly string[]) {
+  const ids = deliveryIds.filter(isUuid);
+  if (ids.length === 0) return [];
   return db
     .selectFrom('webhook_deliveries')
     .innerJoin('webhooks', 'webhooks.id', 'webhook_deliveries.webhook_id')
@@ -219,9 +225,11 @@ export async function findDeliveryToAttempt(db: DbOrTrx, deliveryId: string) {
       'webhook_events.payload',
       'webhook_events.content_purged_at as event_content_purged_at',
     ])
-    .where('webhook_deliveries.id', '=', deliveryId)
-    .executeTakeFirst();
+    .where('webhook_deliveries.id', 'in', ids)
+    .execute();
 }
+
+export type DeliveryToAttempt = Awaited<ReturnType<typeof findDeliveriesToAttempt>>[number];
 
 export interface AttemptRecord {
   deliveryId: string;

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { BusEvent, BusEventType } from '../../src/integrations/bus.js';
 import type { Activities } from '../../src/worker/activities.js';
 import type { ChannelMessageInput, CommerceEventInput, ProcessInboundInput, SesEventInput } from '../../src/temporal/inputs.js';
-import { registerSearchAttributes } from '../../src/temporal/register-search-attributes.js';
 import { RelayOrgId } from '../../src/temporal/search-attributes.js';
 import '../support/stack.js';
+import { temporalClientForFile } from './temporal-client.js';
 
 // The workflows that apply what providers sent (SES events, inbound mail, channel
 // messages, commerce events), started as the API and the sweep start them now: with
@@ -22,15 +21,7 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 const busEvent = (type: BusEventType): BusEvent => ({ id: `evt-${type}`, type, occurred_at: '2026-01-01T00:00:00.000Z', org_id: 'org-1', data: {} });
 const bounce = { matched: { orgId: 'org-1', emailId: 'email-1' }, eventType: 'Bounce', busEvents: [busEvent('relay.email.bounced')] };
 
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection });
-  await registerSearchAttributes(client, 'default');
-});
-afterAll(() => connection?.close());
+const client = temporalClientForFile();
 
 /** Runs one workflow on a fresh worker with the given activities; the fan-outs it starts are recorded, as the events' ids. */
 async function run(
@@ -53,7 +44,7 @@ async function run(
     },
   });
   try {
-    const handle = await client.workflow.start(workflowType, { taskQueue, workflowId: `received-${randomUUID()}`, args: [input] });
+    const handle = await client().workflow.start(workflowType, { taskQueue, workflowId: `received-${randomUUID()}`, args: [input] });
     const result = await worker.runUntil(handle.result());
     const history = (await handle.fetchHistory()).events ?? [];
     return { result, history, fanOuts, orgId: (await handle.describe()).typedSearchAttributes.get(RelayOrgId) };
