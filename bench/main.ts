@@ -392,9 +392,10 @@ async function createWebhooks(apiUrl: string, key: string, receiverUrl: string, 
 /**
  * WEBHOOK_ENDPOINTS webhooks (one loopback receiver, a path each) subscribed to
  * ticket.priority_changed. `burst()`: WEBHOOK_BURST tickets' priorities changed through
- * the API at once, deliveries per second reaching the receivers, first to last.
- * `latency()`: WEBHOOK_SINGLES changes one at a time, the time from the PATCH to the
- * first delivery attempt that reached a receiver.
+ * the API at once, deliveries per second, from the first attempt logged to the last (each
+ * attempt is logged once its receiver has answered).
+ * `latency()`: WEBHOOK_SINGLES changes one at a time, each once the one before has its
+ * attempts logged: the time from the PATCH to the first delivery attempt that reached a receiver.
  */
 async function createWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl: string; key: string; orgId: string }) {
   const arrivals = new Map<string, number[]>();
@@ -441,13 +442,38 @@ async function createWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl:
     }
   };
 
+  // When each of the events' deliveries had its attempt logged (epoch ms, PostgreSQL's
+  // clock): the end of a delivery's work, as ActivityTaskCompleted is the ceiling's.
+  const recordedTimes = async (eventIds: string[]) =>
+    (
+      await db
+        .selectFrom('webhook_delivery_attempts')
+        .innerJoin('webhook_deliveries', 'webhook_deliveries.id', 'webhook_delivery_attempts.delivery_id')
+        .select('webhook_delivery_attempts.attempted_at')
+        .where('webhook_deliveries.event_id', 'in', eventIds)
+        .execute()
+    ).map((row) => row.attempted_at.getTime());
+  const waitForRecorded = async (eventIds: string[]) => {
+    let times: number[] = [];
+    for (let waited = 0; waited < 2_400; waited += 1) {
+      times = await recordedTimes(eventIds);
+      if (times.length >= eventIds.length * WEBHOOK_ENDPOINTS) break;
+      await new Promise((wake) => setTimeout(wake, 10));
+    }
+    return times;
+  };
+
   return {
+    /**
+     * Deliveries per second, first to last attempt logged; it returns once every attempt is
+     * logged, so what follows does not overlap the burst's last ones.
+     */
     async burst() {
       const before = await lastSeq();
       await Promise.all(tickets.map((ticket) => patch(ticket.id)));
       const burst = await eventsAfter(before);
       await waitFor(burst);
-      const times = burst.flatMap((id) => arrivals.get(id) ?? []);
+      const times = await waitForRecorded(burst);
       return { perSecond: steadyRate(times), count: times.length };
     },
     async latency() {
@@ -459,6 +485,8 @@ async function createWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl:
         const [eventId] = await eventsAfter(before);
         await waitFor([eventId!]);
         firsts.push(Math.min(...(arrivals.get(eventId!) ?? [Number.NaN])) - sentAt);
+        // The next change waits for this one's attempts to be logged (back to back, not overlapping).
+        await waitForRecorded([eventId!]);
       }
       firsts.sort((a, b) => a - b);
       const pick = (q: number) => firsts[Math.min(firsts.length - 1, Math.floor(q * firsts.length))] ?? Number.NaN;
