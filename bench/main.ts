@@ -499,7 +499,7 @@ async function createWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl:
 /**
  * (i) DRAIN_EMAILS emails posted at once drain through SES at SES_MAX_SEND_RATE: once
  * with nothing else going on, once while WEBHOOK_ENDPOINTS webhooks point at a receiver
- * that reads each request and never answers (every delivery slot held for its 30 s).
+ * that reads each request and never answers (three events' POSTs, each held for its 30 s).
  */
 async function measureDrainBesideHangingWebhooks({
   db,
