@@ -103,8 +103,8 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, me
      * then the same attempt as above, logged on its own; the outcomes come back in the
      * deliveries' order, and the workflow retries each on its own schedule. A failure of
      * Relay's own (the database) fails the activity only once every attempt has settled, so
-     * its retry never overlaps a POST still in flight; the attempts already answered are
-     * skipped then, as no longer pending.
+     * its retry never overlaps a POST still in flight. A retry (after that, or after a lost
+     * worker) skips the deliveries that succeeded, no longer pending, and attempts the rest.
      */
     async attemptWebhookDeliveries({ deliveries, nextWaitMs }: FirstAttemptsInput): Promise<AttemptOutcome[]> {
       const found = await findDeliveriesToAttempt(
