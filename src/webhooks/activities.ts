@@ -56,7 +56,7 @@ const EXCERPT_BYTES = 1024;
 /** The activities that make outgoing HTTP calls: they run on the deliveries task queue. */
 export const WEBHOOK_DELIVERY_ACTIVITY_NAMES = ['attemptWebhookDelivery', 'attemptWebhookDeliveries'] as const satisfies readonly (keyof WebhookActivities)[];
 
-/** A page of an event's first attempts, made by one activity (attemptWebhookDeliveries). */
+/** A batch of an event's first attempts, made by one activity (attemptWebhookDeliveries). */
 export interface FirstAttemptsInput {
   deliveries: { deliveryId: string; generation: number }[];
   /** The schedule's first wait, or null when the schedule has no retry. */
@@ -92,6 +92,7 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, me
       return { deliveries, retryScheduleMs: [...webhookRetryScheduleMs] };
     },
 
+    /** One attempt at one delivery: a retry, a replay's, a test's (and every attempt of runs started before first attempts were batched). */
     async attemptWebhookDelivery(input: AttemptInput): Promise<AttemptOutcome> {
       return attempt(input, await findDeliveryToAttempt(db, input.deliveryId));
     },
