@@ -442,25 +442,24 @@ async function createWebhookFanOut({ db, apiUrl, key, orgId }: { db: Db; apiUrl:
     }
   };
 
-  // When each of the events' deliveries had its attempt logged (epoch ms, PostgreSQL's
-  // clock): the end of a delivery's work, as ActivityTaskCompleted is the ceiling's.
-  const recordedTimes = async (eventIds: string[]) =>
-    (
-      await db
-        .selectFrom('webhook_delivery_attempts')
-        .innerJoin('webhook_deliveries', 'webhook_deliveries.id', 'webhook_delivery_attempts.delivery_id')
-        .select('webhook_delivery_attempts.attempted_at')
-        .where('webhook_deliveries.event_id', 'in', eventIds)
-        .execute()
-    ).map((row) => row.attempted_at.getTime());
+  const attemptsOf = (eventIds: string[]) =>
+    db
+      .selectFrom('webhook_delivery_attempts')
+      .innerJoin('webhook_deliveries', 'webhook_deliveries.id', 'webhook_delivery_attempts.delivery_id')
+      .where('webhook_deliveries.event_id', 'in', eventIds);
+  // Once every delivery of the events has its attempt logged: when each was logged (epoch ms,
+  // PostgreSQL's clock), the end of a delivery's work, as ActivityTaskCompleted is the
+  // ceiling's. It polls a count (cheap beside the work it waits for) and reads the times once.
   const waitForRecorded = async (eventIds: string[]) => {
-    let times: number[] = [];
     for (let waited = 0; waited < 2_400; waited += 1) {
-      times = await recordedTimes(eventIds);
-      if (times.length >= eventIds.length * WEBHOOK_ENDPOINTS) break;
+      const { n } = await attemptsOf(eventIds)
+        .select(({ fn }) => fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      if (Number(n) >= eventIds.length * WEBHOOK_ENDPOINTS) break;
       await new Promise((wake) => setTimeout(wake, 10));
     }
-    return times;
+    const rows = await attemptsOf(eventIds).select('webhook_delivery_attempts.attempted_at').execute();
+    return rows.map((row) => row.attempted_at.getTime());
   };
 
   return {
