@@ -43,7 +43,8 @@ export interface AttemptInput {
 }
 
 export type AttemptOutcome =
-  | { outcome: 'succeeded'; status: number }
+  /** `status` null: an earlier try of the same activity had delivered it (its log has the answer). */
+  | { outcome: 'succeeded'; status: number | null }
   /** Due again at `nextAttemptAt` (epoch ms, from the receiver's answer: the schedule's wait with jitter, or its Retry-After). */
   | { outcome: 'retry'; status: number | null; error: string; nextAttemptAt: number }
   | { outcome: 'failed'; status: number | null; error: string }
@@ -105,7 +106,8 @@ export function createWebhookActivities({ db, webhookHttp, secretBox, logger, me
      * deliveries' order, and the workflow retries each on its own schedule. A failure of
      * Relay's own (the database) fails the activity only once every attempt has settled, so
      * its retry never overlaps a POST still in flight. A retry (after that, or after a lost
-     * worker) skips the deliveries that succeeded, no longer pending, and attempts the rest.
+     * worker) sends nothing again to the deliveries whose attempt was logged, answers their
+     * logged outcome, and attempts the rest.
      */
     async attemptWebhookDeliveries({ deliveries, nextWaitMs }: FirstAttemptsInput): Promise<AttemptOutcome[]> {
       const found = await findDeliveriesToAttempt(
@@ -138,6 +140,10 @@ function createAttempt({ db, webhookHttp, secretBox, logger, metrics }: Pick<Web
     const { deliveryId } = input;
     if (!delivery) return { outcome: 'skipped', reason: 'the webhook or delivery no longer exists' };
     if (delivery.generation !== input.generation) return { outcome: 'skipped', reason: 'a replay superseded this run' };
+    // Ended already in this generation: an earlier try of this activity made the attempt
+    // (a batch retried after a database failure, or a worker lost once it had logged it).
+    if (delivery.status === 'succeeded') return { outcome: 'succeeded', status: null };
+    if (delivery.status === 'failed') return { outcome: 'failed', status: null, error: 'the delivery had failed before this try' };
     if (delivery.status !== 'pending') return { outcome: 'skipped', reason: `the delivery is ${delivery.status}` };
     // A replay that raced retention: the event's data is gone, and an empty body is not the event.
     if (delivery.event_content_purged_at) {
