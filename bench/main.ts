@@ -1378,21 +1378,22 @@ async function main() {
 
   // (a), (a') and (b) alternate in two rounds so none gets a quieter server.
   const fmt = (n: number) => n.toFixed(1);
-  const measured = { raw: [] as Measured[], rawAsEmail: [] as Measured[], sends: [] as Measured[] };
+  const raw: Measured[] = [];
+  const rawAsEmail: Measured[] = [];
+  const sends: Measured[] = [];
   for (let round = 0; round < 2; round += 1) {
     const measure = async (task: (index: number) => Promise<void>): Promise<Measured> => {
       const before = cpuMs(processes);
       const result = await drive(REQUESTS / 2, CONCURRENCY, (i) => task(round * REQUESTS + i));
       return { ...result, cpu: cpuPer(before, cpuMs(processes), REQUESTS / 2) };
     };
-    measured.raw.push(await measure(startNoop));
-    measured.rawAsEmail.push(await measure(startNoopAsEmail));
-    measured.sends.push(await measure((i) => postEmail(i)));
+    raw.push(await measure(startNoop));
+    rawAsEmail.push(await measure(startNoopAsEmail));
+    sends.push(await measure(postEmail));
   }
-  const { raw, rawAsEmail, sends } = measured;
+  const rawRate = mean(raw.map((r) => r.perSecond));
+  const sendRate = mean(sends.map((r) => r.perSecond));
   const printStarts = () => {
-    const rawRate = mean(raw.map((r) => r.perSecond));
-    const sendRate = mean(sends.map((r) => r.perSecond));
     const latencies = (results: Measured[]) => `p50 ${fmt(mean(results.map((r) => r.p50)))} ms   p99 ${fmt(mean(results.map((r) => r.p99)))} ms`;
     console.log(`(a) raw workflow.start (no-op)      ${fmt(rawRate)}/s   ${latencies(raw)}`);
     console.log(
@@ -1432,15 +1433,13 @@ async function main() {
 
   // Latency at a realistic load: each of (b), (d), (e), (h) offered at half the rate it reached.
   const halfLoad = {
-    'POST /api/v1/emails': await offer(HALF_LOAD_REQUESTS, mean(sends.map((r) => r.perSecond)) / 2, (i) => postEmail(2_000_000 + i)),
+    'POST /api/v1/emails': await offer(HALF_LOAD_REQUESTS, sendRate / 2, (i) => postEmail(2_000_000 + i)),
     'SNS (SES events)': await offer(HALF_LOAD_REQUESTS, sns.perSecond / 2, (i) => postSns(REQUESTS + i)),
     'inbound email': await offer(HALF_LOAD_REQUESTS, inbound.perSecond / 2, (i) => postInbound(2_000_000 + i)),
     WhatsApp: await offer(HALF_LOAD_REQUESTS, channels.perSecond / 2, (i) => postWhatsapp(2_000_000 + i)),
   };
-  const rawRate = mean(raw.map((r) => r.perSecond));
   // The same for raw starts at half (a)'s rate: what of the tail is the Temporal server's own.
   const halfLoadRawStarts = await offer(HALF_LOAD_REQUESTS, rawRate / 2, (i) => startNoop(3_000_000 + i));
-  const sendRate = mean(sends.map((r) => r.perSecond));
 
   // Everything (a) to (h) queued (no worker ran yet) is done by `relay worker` before the
   // drain, so (c) measures the SES path at its limit, not a worker busy with thousands of

@@ -78,14 +78,9 @@ describe('a batch of first attempts retried after the database refused one log',
     const batch = { deliveries: deliveries.map(({ deliveryId, generation }) => ({ deliveryId, generation })), nextWaitMs: 60_000 };
 
     // The first try: every endpoint is posted to; one log is refused, so the activity fails.
-    await expect(environment.run(activitiesWith(refusingFirstAttemptLog()).attemptWebhookDeliveries, batch)).rejects.toThrow('connection terminated');
+    await expect(run(activitiesWith(refusingFirstAttemptLog()).attemptWebhookDeliveries, batch)).rejects.toThrow('connection terminated');
     expect(receiver.received.map((entry) => entry.request.path).sort()).toEqual(paths);
-    const unlogged = await db
-      .selectFrom('webhook_deliveries')
-      .select(['id', 'webhook_id'])
-      .where('event_id', '=', eventId!)
-      .where('status', '=', 'pending')
-      .execute();
+    const unlogged = await db.selectFrom('webhook_deliveries').select('webhook_id').where('event_id', '=', eventId!).where('status', '=', 'pending').execute();
     expect(unlogged).toHaveLength(1);
 
     // Temporal's retry of the activity: only the unlogged one is posted again, and all three count as delivered.
