@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { freePort } from '../../support/free-port.js';
+import { portsBelowEphemeralRange } from '../../support/free-port.js';
 
 /**
  * Starts the real stack (support/stack-process.ts) once for the run and hands its addresses
@@ -11,9 +11,11 @@ import { freePort } from '../../support/free-port.js';
 export default async function globalSetup(): Promise<() => Promise<void>> {
   // The helpdesk tests post customers' mail with this token and answer SMS, WhatsApp, Messenger and Slack replies on these ports.
   process.env.POSTMARK_INBOUND_TOKEN = randomBytes(12).toString('hex');
-  process.env.TWILIO_FAKE_PORT = String(await freePort());
-  process.env.GRAPH_FAKE_PORT = String(await freePort());
-  process.env.SLACK_FAKE_PORT = String(await freePort());
+  // Below the ephemeral range: no connection of the run takes them before a test listens on them.
+  const [twilioPort, graphPort, slackPort] = await portsBelowEphemeralRange(3);
+  process.env.TWILIO_FAKE_PORT = String(twilioPort);
+  process.env.GRAPH_FAKE_PORT = String(graphPort);
+  process.env.SLACK_FAKE_PORT = String(slackPort);
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'stack-process.ts')], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
